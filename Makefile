@@ -1,0 +1,34 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+## Install, build the Dafeng demo region and serve it at http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/lanyan init
+	$(BIN)/lanyan demo --if-empty
+	$(BIN)/lanyan serve
+
+## Install everything (Python packages, Debian's Chromium and a CJK font) and run all tests
+test: $(STAMP)
+	scripts/ensure-browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_hydrants.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,112 @@
+"""Sign-in, sign-out, the current user and user management."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, Response
+from pydantic import BaseModel
+
+from lanyan.api import roles
+from lanyan.api.deps import COOKIE, SessionDep, SettingsDep, UserDep, bearer_token
+from lanyan.api.users import UserPublic, authenticate, create_user, list_users, logout
+from lanyan.core.errors import Forbidden, LanyanError
+
+router = APIRouter(prefix="/api", tags=["Auth"])
+
+
+class LoginIn(BaseModel):
+    username: str
+    password: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    username: str
+    role: str
+    jurisdiction_code: str
+
+
+def sign_in(request: Request, username: str, password: str) -> tuple[str, Any]:
+    """Authenticate in a transaction that is committed even when the password is wrong."""
+    settings = request.app.state.settings
+    session = request.app.state.sessions()
+    try:
+        result = authenticate(
+            session,
+            username,
+            password,
+            max_failures=settings.login_max_failures,
+            lockout_minutes=settings.login_lockout_minutes,
+            session_hours=settings.session_hours,
+            algorithm=settings.audit_hash,
+        )
+        session.commit()
+        return result
+    except LanyanError:
+        session.commit()  # keep the failure count and any lock
+        raise
+    finally:
+        session.close()
+
+
+@router.post("/auth/login", response_model=LoginOut, summary="Sign in and get a bearer token")
+def login(request: Request, response: Response, body: Annotated[LoginIn, Body()]) -> Any:
+    token, user = sign_in(request, body.username, body.password)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax")
+    return LoginOut(
+        token=token,
+        username=user.username,
+        role=user.role,
+        jurisdiction_code=user.jurisdiction_code,
+    )
+
+
+@router.post("/auth/logout", status_code=204, summary="Sign out")
+def do_logout(request: Request, session: SessionDep) -> Response:
+    token = bearer_token(request)
+    if token:
+        logout(session, token)
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/me", summary="The signed-in user")
+def me(user: UserDep) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "jurisdiction_code": user.jurisdiction_code,
+        "jurisdiction_name": user.jurisdiction_name,
+        "language": user.language,
+    }
+
+
+@router.get("/users", response_model=list[UserPublic], summary="Users in your jurisdiction")
+def users(session: SessionDep, user: UserDep) -> Any:
+    if not roles.can_manage_users(user.role):
+        raise Forbidden(f"role {user.role} may not manage users")
+    return list_users(session, user.scope)
+
+
+@router.post("/users", response_model=UserPublic, status_code=201, summary="Create a user")
+def add_user(
+    body: Annotated[dict[str, Any], Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: UserDep,
+) -> Any:
+    if not roles.can_manage_users(user.role):
+        raise Forbidden(f"role {user.role} may not manage users")
+    new = create_user(session, user.actor, user.scope, body, settings.audit_hash)
+    return UserPublic(
+        id=new.id,
+        username=new.username,
+        display_name=new.display_name,
+        role=new.role,
+        jurisdiction_code=body["jurisdiction_code"],
+        is_active=new.is_active,
+        language=new.language,
+    )

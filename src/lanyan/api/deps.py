@@ -1,0 +1,78 @@
+"""Typed dependencies: the database session, the signed-in user, and the permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lanyan.api import roles
+from lanyan.api.users import CurrentUser, user_for_token
+from lanyan.core.config import Settings
+from lanyan.core.errors import Forbidden, Unauthorized
+
+COOKIE = "lanyan_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request: committed when the handler returns, rolled back on any error."""
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(COOKIE)
+
+
+def optional_user(request: Request) -> CurrentUser | None:
+    """The signed-in user, looked up in a short session of its own (so writes start fresh)."""
+    token = bearer_token(request)
+    if not token:
+        return None
+    session = request.app.state.sessions()
+    try:
+        return user_for_token(session, token)
+    finally:
+        session.close()
+
+
+def current_user(user: Annotated[CurrentUser | None, Depends(optional_user)]) -> CurrentUser:
+    if user is None:
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>' from /api/auth/login"
+        )
+    return user
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def require(slug: str, action: str) -> object:
+    """A dependency that lets the request through only if the user's role may do ``action``."""
+
+    def check(user: UserDep) -> CurrentUser:
+        allowed = roles.can_write if action == "write" else roles.can_read
+        if not allowed(user.role, slug):
+            verb = "change" if action == "write" else "read"
+            raise Forbidden(f"role {user.role} may not {verb} {slug}")
+        return user
+
+    return Depends(check)

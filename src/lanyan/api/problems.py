@@ -1,0 +1,57 @@
+"""Errors as RFC 9457 problem details: JSON naming the field and the rule, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lanyan.core.errors import LanyanError
+
+log = logging.getLogger("lanyan.api")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LanyanError)
+    async def _lanyan(_: Request, exc: LanyanError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.message, [p.as_dict() for p in exc.problems])
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path")]
+            errors.append(
+                {
+                    "field": ".".join(loc) or "(body)",
+                    "rule": err["msg"].removeprefix("Value error, "),
+                }
+            )
+        return problem(422, "Validation failed", "the request does not match the schema", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(
+            500, "Internal error", "the server could not finish this request; it was logged"
+        )

@@ -1,0 +1,66 @@
+"""Roles and what each may read and write. Authorisation is this one table, checked in one place."""
+
+from __future__ import annotations
+
+from lanyan.registry.choices import Choice
+
+
+class Role(Choice):
+    ADMIN = ("admin", "系统管理员", "Administrator")
+    COMMANDER = ("commander", "指挥员", "Commander")
+    DISPATCHER = ("dispatcher", "调度员", "Dispatcher")
+    PREVENTION_OFFICER = ("prevention_officer", "防火监督员", "Fire prevention officer")
+    UNIT_MANAGER = ("unit_manager", "单位管理人", "Unit safety manager")
+    GRID_WORKER = ("grid_worker", "网格员", "Grid worker")
+    GOVERNMENT_VIEWER = ("government_viewer", "政府查看", "Government viewer")
+
+
+ALL = "*"
+
+# Object types each role may change. Every role may read every registry type inside its scope,
+# except the unit-side roles, which read only what their work needs.
+WRITE: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset({ALL}),
+    Role.COMMANDER: frozenset(
+        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads"}
+    ),
+    Role.DISPATCHER: frozenset({"vehicles"}),
+    Role.PREVENTION_OFFICER: frozenset(
+        {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers"}
+    ),
+    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
+    Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),
+    Role.GOVERNMENT_VIEWER: frozenset(),
+}
+
+_UNIT_SIDE_READ = frozenset(
+    {
+        "jurisdictions",
+        "grids",
+        "units",
+        "buildings",
+        "devices",
+        "fire-lanes",
+        "water-sources",
+        "stations",
+        "roads",
+    }
+)
+READ: dict[Role, frozenset[str]] = {
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ,
+    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
+}
+
+
+def can_read(role: str, slug: str) -> bool:
+    allowed = READ.get(Role(role))
+    return allowed is None or slug in allowed or ALL in allowed
+
+
+def can_write(role: str, slug: str) -> bool:
+    allowed = WRITE[Role(role)]
+    return ALL in allowed or slug in allowed
+
+
+def can_manage_users(role: str) -> bool:
+    return Role(role) is Role.ADMIN

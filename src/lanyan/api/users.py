@@ -1,0 +1,290 @@
+"""Users, sign-in sessions, Argon2 password hashing and lock-out after repeated failures."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lanyan.api.roles import Role
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, Unauthorized, ValidationFailed
+from lanyan.core.timeutil import utcnow
+from lanyan.registry.models import Jurisdiction
+from lanyan.registry.scope import Scope
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(24))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(4), default="zh")
+
+
+class LoginSession(Base):
+    """A signed-in session; only the SHA-256 of the bearer token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str = Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$")
+    display_name: str = Field(default="", max_length=100)
+    password: str = Field(min_length=MIN_PASSWORD, max_length=200)
+    role: Role
+    jurisdiction_code: str
+    language: str = Field(default="zh", pattern=r"^(zh|en)$")
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    jurisdiction_code: str
+    is_active: bool
+    language: str
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user as the API and pages see them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    jurisdiction_id: int
+    jurisdiction_code: str
+    jurisdiction_name: str
+    jurisdiction_path: str
+    language: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.jurisdiction_path)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.id, self.role, self.jurisdiction_path)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    data: dict[str, Any],
+    algorithm: audit.HashName = "sha256",
+) -> User:
+    """Create a user bound to a jurisdiction inside the creator's scope."""
+    audit.begin_write(session)
+    try:
+        payload = UserCreate.model_validate(data)
+    except PydanticValidationError as exc:
+        from lanyan.registry.service import pydantic_problems
+
+        raise ValidationFailed("user: invalid input", pydantic_problems(exc)) from None
+    jur = session.execute(
+        select(Jurisdiction).where(Jurisdiction.code == payload.jurisdiction_code)
+    ).scalar_one_or_none()
+    if jur is None:
+        raise ValidationFailed(
+            "user: invalid input",
+            [
+                FieldProblem(
+                    "jurisdiction_code", f"no jurisdiction has code {payload.jurisdiction_code}"
+                )
+            ],
+        )
+    if not jur.path.startswith(scope.path):
+        raise ValidationFailed(
+            "user: invalid input",
+            [FieldProblem("jurisdiction_code", "is outside your jurisdiction")],
+        )
+    if session.execute(select(User.id).where(User.username == payload.username)).first():
+        raise Conflict("user: username taken", [FieldProblem("username", "must be unique")])
+    user = User(
+        username=payload.username,
+        display_name=payload.display_name or payload.username,
+        password_hash=hash_password(payload.password),
+        role=payload.role.value,
+        jurisdiction_id=jur.id,
+        language=payload.language,
+    )
+    session.add(user)
+    session.flush()
+    after = {"username": user.username, "role": user.role, "jurisdiction_code": jur.code}
+    audit.record(session, actor, "create", "users", user.id, None, after, algorithm)
+    return user
+
+
+def current_user_of(session: Session, user: User) -> CurrentUser:
+    jur = session.get(Jurisdiction, user.jurisdiction_id)
+    assert jur is not None
+    return CurrentUser(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        jur.id,
+        jur.code,
+        jur.name,
+        jur.path,
+        user.language,
+    )
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    max_failures: int,
+    lockout_minutes: int,
+    session_hours: int,
+    algorithm: audit.HashName = "sha256",
+) -> tuple[str, CurrentUser]:
+    """Check a password; return a new bearer token. Locks the account after repeated failures.
+
+    The failure counter and the lock are committed by the caller even when this raises, so the
+    caller must commit the session in both cases.
+    """
+    audit.begin_write(session)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    now = utcnow()
+    denied = Unauthorized("username or password is wrong")
+    if user is None or not user.is_active:
+        _hasher.hash("timing-equaliser")  # same cost whether or not the user exists
+        raise denied
+    if user.locked_until and user.locked_until > now:
+        raise Unauthorized(
+            f"account locked after {max_failures} failed log-ins; try again after "
+            f"{user.locked_until.astimezone().strftime('%H:%M')}"
+        )
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            audit.record(
+                session,
+                Actor(username, user.id, user.role),
+                "lock",
+                "users",
+                user.id,
+                None,
+                {"locked_until": user.locked_until},
+                algorithm,
+            )
+        raise denied from None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            expires_at=now + timedelta(hours=session_hours),
+        )
+    )
+    audit.record(
+        session,
+        Actor(user.username, user.id, user.role),
+        "login",
+        "users",
+        user.id,
+        None,
+        None,
+        algorithm,
+    )
+    return token, current_user_of(session, user)
+
+
+def user_for_token(session: Session, token: str) -> CurrentUser | None:
+    row = session.execute(
+        select(User, LoginSession.expires_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user, expires = row
+    if expires <= utcnow() or not user.is_active:
+        return None
+    return current_user_of(session, user)
+
+
+def logout(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+def get_user(session: Session, scope: Scope, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not scope.contains(session, user.jurisdiction_id):
+        raise NotFound(f"user {user_id} does not exist or is outside your jurisdiction")
+    return user
+
+
+def list_users(session: Session, scope: Scope) -> list[UserPublic]:
+    rows = session.execute(
+        select(User, Jurisdiction.code)
+        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
+        .where(scope.jurisdictions())
+        .order_by(User.username)
+    ).all()
+    return [
+        UserPublic(
+            id=u.id,
+            username=u.username,
+            display_name=u.display_name,
+            role=u.role,
+            jurisdiction_code=code,
+            is_active=u.is_active,
+            language=u.language,
+        )
+        for u, code in rows
+    ]

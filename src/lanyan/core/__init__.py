@@ -1,0 +1,1 @@
+"""Shared building blocks: settings, errors, geometry, codes, time."""

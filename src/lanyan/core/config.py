@@ -1,0 +1,46 @@
+"""Settings: one pydantic-settings class, read from the environment (prefix ``LANYAN_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-development-only"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can choose. Built once in the app factory or CLI, then passed on."""
+
+    model_config = SettingsConfigDict(env_prefix="LANYAN_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: str = PLACEHOLDER_SECRET
+    audit_hash: Literal["sha256", "sm3"] = "sha256"
+    # A raster tile URL template for deployments that have one on their intranet (e.g. 天地图).
+    # Empty: the map draws the region's own roads and boundaries and nothing from outside.
+    tile_url: str = ""
+    tile_attribution: str = ""
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    session_hours: int = 12
+    default_language: Literal["zh", "en"] = "zh"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "LANYAN_SECRET_KEY: a production deployment must set its own secret key"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lanyan.db').resolve()}"

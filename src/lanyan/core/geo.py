@@ -1,0 +1,145 @@
+"""Coordinate systems and geometry helpers.
+
+Storage is WGS84 (CGCS2000 is treated as identical: they differ by centimetres). Files may come
+in GCJ-02 (Amap, Tencent) or BD-09 (Baidu); ``prcoords`` does those conversions, with its precise
+iterative inverse. Metric work uses a UTM projection from pyproj, never degrees.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import prcoords
+from pyproj import Transformer
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform
+
+
+class Crs(StrEnum):
+    """Coordinate systems a file may declare."""
+
+    WGS84 = "wgs84"
+    CGCS2000 = "cgcs2000"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+    @classmethod
+    def parse(cls, text: str) -> Crs:
+        """Accept the usual spellings: 'WGS84', 'EPSG:4326', 'GCJ-02', 'bd-09', 'CGCS2000', ..."""
+        key = text.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+        aliases = {
+            "wgs84": cls.WGS84,
+            "epsg4326": cls.WGS84,
+            "epsg:4326": cls.WGS84,
+            "urn:ogc:def:crs:ogc:1.3:crs84": cls.WGS84,
+            "urn:ogc:def:crs:epsg::4326": cls.WGS84,
+            "crs84": cls.WGS84,
+            "cgcs2000": cls.CGCS2000,
+            "epsg4490": cls.CGCS2000,
+            "epsg:4490": cls.CGCS2000,
+            "gcj02": cls.GCJ02,
+            "bd09": cls.BD09,
+            "bd09ll": cls.BD09,
+        }
+        if key in aliases:
+            return aliases[key]
+        raise ValueError(f"coordinate system {text!r} is not one of WGS84, CGCS2000, GCJ-02, BD-09")
+
+
+def to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
+    """Convert one point to WGS84 longitude, latitude (degrees)."""
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return lon, lat
+    if crs is Crs.GCJ02:
+        out = prcoords.gcj_wgs_bored((lat, lon))
+    else:
+        out = prcoords.bd_wgs_bored((lat, lon))
+    return out.lon, out.lat
+
+
+def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
+    """Convert one WGS84 point to ``crs`` (for exports to systems that want GCJ-02 or BD-09)."""
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return lon, lat
+    out = prcoords.wgs_gcj((lat, lon)) if crs is Crs.GCJ02 else prcoords.wgs_bd((lat, lon))
+    return out.lon, out.lat
+
+
+def _point_fn(fn: Callable[[float, float, Crs], tuple[float, float]], crs: Crs) -> Callable:
+    def apply(xs: Any, ys: Any, zs: Any = None) -> tuple[list[float], list[float]]:
+        pairs = [fn(float(x), float(y), crs) for x, y in zip(xs, ys, strict=True)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    return apply
+
+
+def geometry_to_wgs84(geom: BaseGeometry, crs: Crs) -> BaseGeometry:
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return geom
+    return transform(_point_fn(to_wgs84, crs), geom)
+
+
+def geometry_from_wgs84(geom: BaseGeometry, crs: Crs) -> BaseGeometry:
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return geom
+    return transform(_point_fn(from_wgs84, crs), geom)
+
+
+def check_lon_lat(lon: float, lat: float) -> None:
+    """Raise ValueError unless the point is a valid longitude/latitude pair."""
+    if not -180.0 <= lon <= 180.0:
+        raise ValueError("lon must be between -180 and 180 degrees")
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError("lat must be between -90 and 90 degrees")
+
+
+def parse_geojson_geometry(value: str | dict[str, Any], allowed: tuple[str, ...]) -> BaseGeometry:
+    """Parse a GeoJSON geometry (text or mapping), check its type and validity."""
+    data = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(data, dict) or "type" not in data:
+        raise ValueError("geometry must be a GeoJSON geometry object")
+    if data["type"] not in allowed:
+        raise ValueError(f"geometry type must be one of {', '.join(allowed)}")
+    try:
+        geom = shape(data)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise ValueError(f"geometry is not valid GeoJSON: {exc}") from exc
+    if geom.is_empty:
+        raise ValueError("geometry must not be empty")
+    if not geom.is_valid:
+        raise ValueError("geometry must be valid (no self-intersections)")
+    minx, miny, maxx, maxy = geom.bounds
+    check_lon_lat(minx, miny)
+    check_lon_lat(maxx, maxy)
+    return geom
+
+
+def geometry_to_json(geom: BaseGeometry) -> str:
+    return json.dumps(mapping(geom), separators=(",", ":"))
+
+
+@lru_cache(maxsize=64)
+def utm_transformer(lon: float, lat: float) -> tuple[Transformer, Transformer]:
+    """Forward and inverse transformers to the UTM zone of a point (metres)."""
+    zone = int((lon + 180) // 6) + 1
+    epsg = (32600 if lat >= 0 else 32700) + zone
+    fwd = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+    inv = Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def to_metric(geom: BaseGeometry) -> BaseGeometry:
+    """Project a WGS84 geometry into its UTM zone (metres)."""
+    c = geom.centroid
+    fwd, _ = utm_transformer(round(c.x, 0), round(c.y, 0))
+    return transform(fwd.transform, geom)
+
+
+def area_km2(geom: BaseGeometry) -> float:
+    """Area of a WGS84 polygon in square kilometres."""
+    return to_metric(geom).area / 1e6

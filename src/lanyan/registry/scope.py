@@ -1,0 +1,49 @@
+"""Jurisdiction scoping: a user sees and changes only rows inside their jurisdiction's subtree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from lanyan.registry.models import Jurisdiction
+from lanyan.registry.types import ObjectType
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The materialised path of the user's jurisdiction (``/3/7/``); ``/`` means everywhere."""
+
+    path: str = "/"
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.path == "/"
+
+    def jurisdictions(self) -> ColumnElement[bool]:
+        if self.unrestricted:
+            return true()
+        return Jurisdiction.path.startswith(self.path, autoescape=True)
+
+    def clause(self, ot: ObjectType) -> ColumnElement[bool]:
+        """The WHERE clause that keeps ``ot``'s rows inside this scope."""
+        if self.unrestricted:
+            return true()
+        if ot.model is Jurisdiction:
+            return self.jurisdictions()
+        inside = select(Jurisdiction.id).where(self.jurisdictions())
+        return ot.model.jurisdiction_id.in_(inside)  # type: ignore[attr-defined]
+
+    def contains(self, session: Session, jurisdiction_id: int | None) -> bool:
+        if self.unrestricted:
+            return True
+        if jurisdiction_id is None:
+            return False
+        path = session.execute(
+            select(Jurisdiction.path).where(Jurisdiction.id == jurisdiction_id)
+        ).scalar_one_or_none()
+        return path is not None and path.startswith(self.path)
+
+
+EVERYWHERE = Scope("/")

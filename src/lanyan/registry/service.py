@@ -1,0 +1,532 @@
+"""Create, read, update, delete and list for every object type, with scoping and audit.
+
+The functions take a session, an ``ObjectType`` and the acting user's ``Scope``/``Actor``; the
+caller owns the transaction (``unit_of_work``) so a failure anywhere writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, or_, select, text
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.registry.models import Jurisdiction
+from lanyan.registry.scope import Scope
+from lanyan.registry.types import ObjectType, Ref
+from lanyan.store import audit, bulk
+from lanyan.store.audit import Actor
+
+MAX_PAGE_SIZE = 500
+
+
+def pydantic_problems(exc: PydanticValidationError, row: int | None = None) -> list[FieldProblem]:
+    """Turn pydantic's errors into (field, rule) problems with plain messages."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(row)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "is not a field of this object type"
+        out.append(FieldProblem(loc, msg, row))
+    return out
+
+
+def validate_input(ot: ObjectType, data: dict[str, Any], row: int | None = None) -> BaseModel:
+    """Validate raw input with the Create schema and the type's cross-field rules."""
+    try:
+        payload = ot.create.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(f"{ot.en}: invalid input", pydantic_problems(exc, row)) from None
+    problems = [FieldProblem(f, r, row) for rule in ot.rules for f, r in rule(payload.model_dump())]
+    if problems:
+        raise ValidationFailed(f"{ot.en}: invalid input", problems)
+    return payload
+
+
+class RefResolver:
+    """Resolves natural codes to ``(id, jurisdiction_id)``, caching each code once."""
+
+    def __init__(self, session: Session, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+        self._cache: dict[tuple[type, str], tuple[int, int | None] | None] = {}
+
+    def lookup(self, ref: Ref, code: str) -> tuple[int, int | None] | None:
+        key = (ref.model, code)
+        if key not in self._cache:
+            model = ref.model
+            jcol = model.id if model is Jurisdiction else model.jurisdiction_id  # type: ignore[attr-defined]
+            found = self.session.execute(
+                select(model.id, jcol).where(model.code == code)  # type: ignore[attr-defined]
+            ).first()
+            self._cache[key] = (found[0], found[1]) if found else None
+        return self._cache[key]
+
+    def remember(
+        self, ref_model: type, code: str, row_id: int, jurisdiction_id: int | None
+    ) -> None:
+        self._cache[(ref_model, code)] = (row_id, jurisdiction_id)
+
+
+def to_columns(
+    ot: ObjectType,
+    payload: BaseModel,
+    resolver: RefResolver,
+    row: int | None = None,
+) -> dict[str, Any]:
+    """Column values for ``payload``: references resolved, derived fields computed, scope checked."""
+    data = payload.model_dump(mode="python")
+    values: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    refs = ot.ref_by_field
+    for name, value in data.items():
+        if name in refs:
+            ref = refs[name]
+            if value in (None, ""):
+                values[ref.column] = None
+                continue
+            found = resolver.lookup(ref, str(value))
+            if found is None:
+                problems.append(
+                    FieldProblem(name, f"no {ref.model.__tablename__} row has code {value}", row)
+                )  # type: ignore[attr-defined]
+                continue
+            values[ref.column] = found[0]
+            if name == ot.jurisdiction_from:
+                values["jurisdiction_id"] = found[1]
+        elif hasattr(value, "value"):
+            values[name] = value.value
+        elif isinstance(value, list):
+            values[name] = [getattr(v, "value", v) for v in value]
+        else:
+            values[name] = value
+    if ot.derive:
+        values = ot.derive(values)
+    if not problems:
+        scope_jid = (
+            values.get("parent_id") if ot.model is Jurisdiction else values.get("jurisdiction_id")
+        )
+        if ot.model is Jurisdiction and scope_jid is None:
+            if not resolver.scope.unrestricted:
+                problems.append(
+                    FieldProblem(
+                        "parent_code", "a top-level jurisdiction needs an unrestricted user", row
+                    )
+                )
+        elif not resolver.scope.contains(resolver.session, scope_jid):
+            field = (
+                "parent_code"
+                if ot.model is Jurisdiction
+                else (ot.jurisdiction_from or "jurisdiction_code")
+            )
+            problems.append(FieldProblem(field, "is outside your jurisdiction", row))
+    if problems:
+        raise ValidationFailed(f"{ot.en}: invalid input", problems)
+    return values
+
+
+def snapshot(ot: ObjectType, row: Any) -> dict[str, Any]:
+    """All column values of a row, for the audit log."""
+    out = {}
+    for col in ot.model.__table__.columns:  # type: ignore[attr-defined]
+        if col.name in ("created_at", "updated_at"):
+            continue
+        out[col.name] = getattr(row, col.key)
+    return out
+
+
+def _integrity_conflict(ot: ObjectType, exc: IntegrityError) -> Conflict:
+    text = str(exc.orig)
+    if "code" in text and ("unique" in text.lower() or "duplicate" in text.lower()):
+        return Conflict(f"{ot.en}: code already exists", [FieldProblem("code", "must be unique")])
+    if "foreign key" in text.lower() or "violates foreign key" in text.lower():
+        return Conflict(
+            f"{ot.en}: other records still refer to this one",
+            [FieldProblem("id", "is still referenced by other records; remove those first")],
+        )
+    return Conflict(
+        f"{ot.en}: the change breaks a database rule", [FieldProblem("(row)", text.splitlines()[0])]
+    )
+
+
+def _check_unique_code(session: Session, ot: ObjectType, code: str, exclude_id: int | None) -> None:
+    stmt = select(ot.model.id).where(ot.model.code == code)  # type: ignore[attr-defined]
+    if exclude_id is not None:
+        stmt = stmt.where(ot.model.id != exclude_id)  # type: ignore[attr-defined]
+    if session.execute(stmt).first():
+        raise Conflict(
+            f"{ot.en}: code {code} already exists", [FieldProblem("code", "must be unique")]
+        )
+
+
+def _set_path(session: Session, row: Jurisdiction) -> None:
+    parent_path = "/"
+    if row.parent_id is not None:
+        parent_path = session.execute(
+            select(Jurisdiction.path).where(Jurisdiction.id == row.parent_id)
+        ).scalar_one()
+    row.path = f"{parent_path}{row.id}/"
+
+
+def create(
+    session: Session,
+    ot: ObjectType,
+    actor: Actor,
+    scope: Scope,
+    data: dict[str, Any] | BaseModel,
+    algorithm: audit.HashName = "sha256",
+) -> Any:
+    """Validate, insert and audit one row; returns the new ORM object."""
+    audit.begin_write(session)
+    payload = data if isinstance(data, BaseModel) else validate_input(ot, data)
+    values = to_columns(ot, payload, RefResolver(session, scope))
+    _check_unique_code(session, ot, values["code"], None)
+    row = ot.model(**values)
+    session.add(row)
+    try:
+        session.flush()
+        if isinstance(row, Jurisdiction):
+            _set_path(session, row)
+            session.flush()
+    except IntegrityError as exc:
+        raise _integrity_conflict(ot, exc) from None
+    audit.record(session, actor, "create", ot.slug, row.id, None, snapshot(ot, row), algorithm)
+    return row
+
+
+def get(session: Session, ot: ObjectType, scope: Scope, row_id: int) -> Any:
+    row = session.execute(
+        select(ot.model).where(ot.model.id == row_id, scope.clause(ot))  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{ot.en} {row_id} does not exist or is outside your jurisdiction")
+    return row
+
+
+def input_of(session: Session, ot: ObjectType, row: Any) -> dict[str, Any]:
+    """The row as a Create-shaped dict (references as codes)."""
+    return public_rows(session, ot, [row], input_only=True)[0]
+
+
+def update(
+    session: Session,
+    ot: ObjectType,
+    actor: Actor,
+    scope: Scope,
+    row_id: int,
+    changes: dict[str, Any] | BaseModel,
+    algorithm: audit.HashName = "sha256",
+) -> Any:
+    """Apply a partial change, re-validating the whole merged object."""
+    audit.begin_write(session)
+    if isinstance(changes, BaseModel):
+        changes = changes.model_dump(exclude_unset=True, mode="json")
+    row = get(session, ot, scope, row_id)
+    before = snapshot(ot, row)
+    merged = {**input_of(session, ot, row), **changes}
+    payload = validate_input(ot, merged)
+    values = to_columns(ot, payload, RefResolver(session, scope))
+    if isinstance(row, Jurisdiction) and values.get("parent_id") == row.id:
+        raise ValidationFailed(
+            "a jurisdiction cannot be its own parent",
+            [FieldProblem("parent_code", "must differ from code")],
+        )
+    _check_unique_code(session, ot, values["code"], row.id)
+    old_path = getattr(row, "path", None)
+    for key, value in values.items():
+        setattr(row, key, value)
+    try:
+        session.flush()
+        if isinstance(row, Jurisdiction):
+            _set_path(session, row)
+            if row.path != old_path and old_path:
+                if row.path.startswith(old_path):
+                    raise ValidationFailed(
+                        "a jurisdiction cannot move under its own descendant",
+                        [FieldProblem("parent_code", "must not be a descendant")],
+                    )
+                _move_subtree(session, old_path, row.path)
+            session.flush()
+    except IntegrityError as exc:
+        raise _integrity_conflict(ot, exc) from None
+    audit.record(session, actor, "update", ot.slug, row.id, before, snapshot(ot, row), algorithm)
+    return row
+
+
+def _move_subtree(session: Session, old: str, new: str) -> None:
+    session.execute(
+        sql_update(Jurisdiction)
+        .where(Jurisdiction.path.startswith(old, autoescape=True), Jurisdiction.path != new)
+        .values(path=func.concat(new, func.substr(Jurisdiction.path, len(old) + 1)))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete(
+    session: Session,
+    ot: ObjectType,
+    actor: Actor,
+    scope: Scope,
+    row_id: int,
+    algorithm: audit.HashName = "sha256",
+) -> None:
+    audit.begin_write(session)
+    row = get(session, ot, scope, row_id)
+    before = snapshot(ot, row)
+    try:
+        session.execute(sql_delete(ot.model).where(ot.model.id == row_id))  # type: ignore[attr-defined]
+        session.flush()
+    except IntegrityError as exc:
+        raise _integrity_conflict(ot, exc) from None
+    session.expunge(row)
+    audit.record(session, actor, "delete", ot.slug, row_id, before, None, algorithm)
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    size: int
+
+
+def list_rows(
+    session: Session,
+    ot: ObjectType,
+    scope: Scope,
+    filters: BaseModel | None = None,
+    *,
+    q: str | None = None,
+    jurisdiction_code: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> Page:
+    """One page of rows inside ``scope`` matching the filters, ordered by code."""
+    model = ot.model
+    conds = [scope.clause(ot)]
+    refs = ot.ref_by_field
+    for name, value in (filters.model_dump(exclude_none=True) if filters else {}).items():
+        if name in refs:
+            ref = refs[name]
+            target = select(ref.model.id).where(ref.model.code == str(value))  # type: ignore[attr-defined]
+            conds.append(getattr(model, ref.column).in_(target))
+        else:
+            conds.append(getattr(model, name) == getattr(value, "value", value))
+    if q:
+        like = f"%{q}%"
+        conds.append(or_(*(getattr(model, c).ilike(like) for c in ot.search_columns)))
+    if jurisdiction_code:
+        sub = (
+            select(Jurisdiction.path)
+            .where(Jurisdiction.code == jurisdiction_code)
+            .scalar_subquery()
+        )
+        within = select(Jurisdiction.id).where(Jurisdiction.path.startswith(sub))
+        col = model.id if model is Jurisdiction else model.jurisdiction_id  # type: ignore[attr-defined]
+        conds.append(col.in_(within))
+    if bbox and ot.geometry == "point":
+        minx, miny, maxx, maxy = bbox
+        conds += [model.lon >= minx, model.lon <= maxx, model.lat >= miny, model.lat <= maxy]  # type: ignore[attr-defined]
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    total = session.execute(select(func.count()).select_from(model).where(*conds)).scalar_one()
+    rows = (
+        session.execute(
+            select(model).where(*conds).order_by(model.code).offset((page - 1) * size).limit(size)  # type: ignore[attr-defined]
+        )
+        .scalars()
+        .all()
+    )
+    return Page(list(rows), total, page, size)
+
+
+def iter_all(session: Session, ot: ObjectType, scope: Scope, batch: int = 5000) -> Any:
+    """Every row in scope, ordered by id, in batches (for export)."""
+    last = 0
+    model = ot.model
+    while True:
+        rows = (
+            session.execute(
+                select(model)
+                .where(scope.clause(ot), model.id > last)
+                .order_by(model.id)
+                .limit(batch)  # type: ignore[attr-defined]
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def public_rows(
+    session: Session, ot: ObjectType, rows: list[Any], *, input_only: bool = False
+) -> list[dict[str, Any]]:
+    """Rows as dicts of the Public schema (or the Create schema with ``input_only``)."""
+    code_maps: dict[str, dict[int, str]] = {}
+    for ref in ot.refs:
+        ids = {getattr(r, ref.column) for r in rows} - {None}
+        if ids:
+            found = session.execute(
+                select(ref.model.id, ref.model.code).where(ref.model.id.in_(ids))  # type: ignore[attr-defined]
+            ).all()
+            code_maps[ref.field] = dict(found)  # type: ignore[arg-type]
+        else:
+            code_maps[ref.field] = {}
+    fields = ot.create.model_fields if input_only else ot.public.model_fields
+    refs = ot.ref_by_field
+    out = []
+    for r in rows:
+        item: dict[str, Any] = {}
+        for name in fields:
+            if name in refs:
+                item[name] = code_maps[name].get(getattr(r, refs[name].column))
+            else:
+                value = getattr(r, name, None)
+                if input_only and isinstance(value, datetime | date):
+                    value = value.isoformat()
+                item[name] = value
+        out.append(item)
+    return out
+
+
+def count_in_scope(session: Session, ot: ObjectType, scope: Scope) -> int:
+    return session.execute(
+        select(func.count()).select_from(ot.model).where(scope.clause(ot))
+    ).scalar_one()
+
+
+@dataclass
+class BulkRow:
+    """One validated input row waiting to be inserted, with its source line for error reports."""
+
+    line: int
+    payload: BaseModel
+
+
+def bulk_create(
+    session: Session,
+    ot: ObjectType,
+    actor: Actor,
+    scope: Scope,
+    rows: list[BulkRow],
+    algorithm: audit.HashName = "sha256",
+    action: str = "import",
+    progress: Any = None,
+) -> list[int]:
+    """Insert many validated rows in the caller's transaction, each with its own audit entry.
+
+    Every problem (unknown reference, out of scope, duplicate code in the file or in the
+    database) is collected with its line; if there is any, nothing is written and
+    ``ValidationFailed`` lists them all. ``progress(n)`` is called as rows are prepared.
+    """
+    if ot.model is Jurisdiction:
+        # The tree needs parents before children and a path per row: take the one-by-one road.
+        ids = []
+        for r in rows:
+            ids.append(create(session, ot, actor, scope, r.payload, algorithm).id)
+            if progress:
+                progress(1)
+        return ids
+    audit.begin_write(session)
+    resolver = RefResolver(session, scope)
+    problems: list[FieldProblem] = []
+    values_list: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for r in rows:
+        try:
+            values = to_columns(ot, r.payload, resolver, r.line)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            continue
+        code = values["code"]
+        if code in seen:
+            problems.append(
+                FieldProblem("code", f"must be unique (same as line {seen[code]})", r.line)
+            )
+        seen[code] = r.line
+        values_list.append(values)
+        if progress:
+            progress(1)
+    codes = list(seen)
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        taken = (
+            session.execute(select(ot.model.code).where(ot.model.code.in_(chunk))).scalars().all()
+        )  # type: ignore[attr-defined]
+        problems.extend(
+            FieldProblem("code", "must be unique (already in the database)", seen[c]) for c in taken
+        )
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.field))
+        raise ValidationFailed(
+            f"{ot.en}: {len({p.row for p in problems})} rows are invalid; nothing was imported",
+            problems,
+        )
+    table = ot.model.__table__  # type: ignore[attr-defined]
+    now = datetime.now(tz=UTC)
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.default is not None and not callable(c.default.arg)
+    }
+    full = []
+    for values in values_list:
+        row = dict.fromkeys(c.name for c in table.columns if c.name != "id")
+        row.update(defaults)
+        row.update(values)
+        row["created_at"] = row["updated_at"] = now
+        full.append(row)
+    ids = reserve_ids(session, table, len(full))
+    for row_id, row in zip(ids, full, strict=True):
+        row["id"] = row_id
+    bulk.insert_rows(session, table, full)
+    audit.record_many(
+        session,
+        actor,
+        action,
+        ot.slug,
+        [
+            (
+                i,
+                None,
+                {k: v for k, v in row.items() if k not in ("created_at", "updated_at")} | {"id": i},
+            )
+            for i, row in zip(ids, full, strict=True)
+        ],
+        algorithm,
+    )
+    return ids
+
+
+def reserve_ids(session: Session, table: Any, n: int) -> list[int]:
+    """``n`` fresh primary keys for ``table``. The caller holds the writers' lock (begin_write).
+
+    PostgreSQL draws them from the column's sequence; SQLite continues after the largest id,
+    which is what it would do itself, and no other writer can insert while the lock is held.
+    """
+    if n == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+        ).scalar_one()
+        return list(
+            session.execute(
+                text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": n}
+            ).scalars()
+        )
+    top = session.execute(select(func.max(table.c.id))).scalar_one() or 0
+    return list(range(top + 1, top + n + 1))

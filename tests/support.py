@@ -13,6 +13,7 @@ from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM
+
 from conftest import FIXTURES
 
 REGION = json.loads((FIXTURES / "region.json").read_text(encoding="utf-8"))
@@ -29,8 +30,15 @@ def seed_region(uow: Any) -> None:
 def add_user(uow: Any, username: str, role: str, jurisdiction_code: str) -> None:
     with uow() as s:
         create_user(
-            s, SYSTEM, EVERYWHERE,
-            {"username": username, "password": PASSWORD, "role": role, "jurisdiction_code": jurisdiction_code},
+            s,
+            SYSTEM,
+            EVERYWHERE,
+            {
+                "username": username,
+                "password": PASSWORD,
+                "role": role,
+                "jurisdiction_code": jurisdiction_code,
+            },
         )
 
 
@@ -48,7 +56,7 @@ def uscc(county: str, n: int) -> str:
 LINE = '{{"type":"LineString","coordinates":[[{lon},{lat}],[{lon2},{lat}]]}}'
 POLY = (
     '{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{lon2},{lat}],[{lon2},{lat2}],'
-    '[{lon},{lat2}],[{lon},{lat}]]]}}'
+    "[{lon},{lat2}],[{lon},{lat}]]]}}"
 )
 
 
@@ -59,34 +67,106 @@ def sample(slug: str, county: str, n: int = 1) -> dict[str, Any]:
     geo = {"lon": lon, "lat": lat, "lon2": lon + 0.01, "lat2": lat + 0.01}
     tag = f"{county}-{n}"
     return {
-        "jurisdictions": {"code": f"{county}{200 + n:03d}", "name": f"测试镇{n}", "level": "town",
-                          "parent_code": county},
-        "populations": {"code": f"POP-{tag}", "jurisdiction_code": county, "year": 2024,
-                        "population": 700000 + n, "is_assumed": True, "source": "test"},
-        "grids": {"code": f"G-{tag}", "name": f"网格{n}", "jurisdiction_code": p["town"],
-                  "boundary": POLY.format(**geo)},
-        "grid-workers": {"code": f"GW-{tag}", "name": f"网格员{n}", "phone": "13800000000",
-                         "grid_code": f"G-{tag}"},
-        "units": {"code": uscc(county, n), "name": f"测试单位{n}", "category": "key",
-                  "lon": lon, "lat": lat, "jurisdiction_code": county},
-        "buildings": {"code": f"B-{tag}", "name": f"测试大楼{n}", "jurisdiction_code": county,
-                      "lon": lon, "lat": lat, "height_m": 60, "floors_above": 20, "use": "public",
-                      "fire_systems": ["automatic_alarm", "sprinkler"]},
-        "stations": {"code": f"S-{tag}", "name": f"测试消防站{n}", "station_class": "class1",
-                     "force_type": "national", "status": "existing", "lon": lon, "lat": lat,
-                     "jurisdiction_code": county},
-        "vehicles": {"code": f"V-{tag}", "vehicle_type": "water_tender", "station_code": f"S-{tag}",
-                     "pump_flow_lps": 60, "water_tank_l": 8000},
-        "personnel": {"code": f"P-{tag}", "station_code": f"S-{tag}", "category": "national",
-                      "count": 30, "as_of": "2025-01-01"},
-        "water-sources": {"code": f"H-{tag}", "kind": "municipal_hydrant", "status": "intact",
-                          "lon": lon, "lat": lat, "jurisdiction_code": county, "pressure_mpa": 0.2},
-        "fire-lanes": {"code": f"FL-{tag}", "name": f"通道{n}", "jurisdiction_code": county,
-                       "geometry": LINE.format(**geo), "width_m": 5, "clearance_m": 5},
-        "devices": {"code": f"D-{tag}", "kind": "user_info_transmission", "protocol": "gb26875",
-                    "jurisdiction_code": county},
-        "roads": {"code": f"R-{tag}", "name": f"测试路{n}", "road_class": "arterial", "speed_kmh": 50,
-                  "geometry": LINE.format(**geo), "jurisdiction_code": county},
+        "jurisdictions": {
+            "code": f"{county}{200 + n:03d}",
+            "name": f"测试镇{n}",
+            "level": "town",
+            "parent_code": county,
+        },
+        "populations": {
+            "code": f"POP-{tag}",
+            "jurisdiction_code": county,
+            "year": 2024,
+            "population": 700000 + n,
+            "is_assumed": True,
+            "source": "test",
+        },
+        "grids": {
+            "code": f"G-{tag}",
+            "name": f"网格{n}",
+            "jurisdiction_code": p["town"],
+            "boundary": POLY.format(**geo),
+        },
+        "grid-workers": {
+            "code": f"GW-{tag}",
+            "name": f"网格员{n}",
+            "phone": "13800000000",
+            "grid_code": f"G-{tag}",
+        },
+        "units": {
+            "code": uscc(county, n),
+            "name": f"测试单位{n}",
+            "category": "key",
+            "lon": lon,
+            "lat": lat,
+            "jurisdiction_code": county,
+        },
+        "buildings": {
+            "code": f"B-{tag}",
+            "name": f"测试大楼{n}",
+            "jurisdiction_code": county,
+            "lon": lon,
+            "lat": lat,
+            "height_m": 60,
+            "floors_above": 20,
+            "use": "public",
+            "fire_systems": ["automatic_alarm", "sprinkler"],
+        },
+        "stations": {
+            "code": f"S-{tag}",
+            "name": f"测试消防站{n}",
+            "station_class": "class1",
+            "force_type": "national",
+            "status": "existing",
+            "lon": lon,
+            "lat": lat,
+            "jurisdiction_code": county,
+        },
+        "vehicles": {
+            "code": f"V-{tag}",
+            "vehicle_type": "water_tender",
+            "station_code": f"S-{tag}",
+            "pump_flow_lps": 60,
+            "water_tank_l": 8000,
+        },
+        "personnel": {
+            "code": f"P-{tag}",
+            "station_code": f"S-{tag}",
+            "category": "national",
+            "count": 30,
+            "as_of": "2025-01-01",
+        },
+        "water-sources": {
+            "code": f"H-{tag}",
+            "kind": "municipal_hydrant",
+            "status": "intact",
+            "lon": lon,
+            "lat": lat,
+            "jurisdiction_code": county,
+            "pressure_mpa": 0.2,
+        },
+        "fire-lanes": {
+            "code": f"FL-{tag}",
+            "name": f"通道{n}",
+            "jurisdiction_code": county,
+            "geometry": LINE.format(**geo),
+            "width_m": 5,
+            "clearance_m": 5,
+        },
+        "devices": {
+            "code": f"D-{tag}",
+            "kind": "user_info_transmission",
+            "protocol": "gb26875",
+            "jurisdiction_code": county,
+        },
+        "roads": {
+            "code": f"R-{tag}",
+            "name": f"测试路{n}",
+            "road_class": "arterial",
+            "speed_kmh": 50,
+            "geometry": LINE.format(**geo),
+            "jurisdiction_code": county,
+        },
     }[slug]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lanyan.registry.types import OBJECT_TYPES
 from lanyan.store.audit import AuditEntry
+
 from support import (
     CHANGE,
     DAFENG,
@@ -98,7 +99,10 @@ def test_scoped_read(client: Any, region: Any, slug: str) -> None:
     inside = create_sample(region, slug, DAFENG, 1)
     outside = create_sample(region, slug, TINGHU, 2)
     h = login(client, "dafeng")
-    ids = {item["id"] for item in client.get(f"/api/{slug}", params={"size": 500}, headers=h).json()["items"]}
+    ids = {
+        item["id"]
+        for item in client.get(f"/api/{slug}", params={"size": 500}, headers=h).json()["items"]
+    }
     assert inside in ids and outside not in ids
     assert client.get(f"/api/{slug}/{inside}", headers=h).status_code == 200
     assert client.get(f"/api/{slug}/{outside}", headers=h).status_code == 404
@@ -137,10 +141,15 @@ def test_every_write_is_audited(client: Any, region: Any, sessions: Any, slug: s
     client.patch(f"/api/{slug}/{row_id}", json={field: value}, headers=h)
     client.delete(f"/api/{slug}/{row_id}", headers=h)
     with sessions() as s:
-        entries = s.execute(
-            select(AuditEntry).where(AuditEntry.object_type == slug, AuditEntry.object_id == str(row_id))
-            .order_by(AuditEntry.seq)
-        ).scalars().all()
+        entries = (
+            s.execute(
+                select(AuditEntry)
+                .where(AuditEntry.object_type == slug, AuditEntry.object_id == str(row_id))
+                .order_by(AuditEntry.seq)
+            )
+            .scalars()
+            .all()
+        )
     assert [e.action for e in entries] == ["create", "update", "delete"]
     assert all(e.actor == "admin" for e in entries)
     assert entries[0].before is None and entries[2].after is None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from lanyan.core.codes import check_uscc, division_level
 from lanyan.core.geo import parse_geojson_geometry
 from lanyan.registry.choices import (
+    LEVEL_ORDER,
     BuildingUse,
     DeviceKind,
     DeviceProtocol,
@@ -95,8 +96,22 @@ def validate_jurisdiction(data: dict[str, Any]) -> list[tuple[str, str]]:
         implied = division_level(code)
         if implied != str(level):
             problems.append(("level", f"code {code} is a {implied} code (GB/T 2260)"))
-    if level and str(level) != "province" and not data.get("parent_code"):
+    parent = data.get("parent_code")
+    if level and str(level) != "province" and not parent:
         problems.append(("parent_code", "is required below province level"))
+    if level and parent:
+        try:
+            parent_level = division_level(parent)
+        except ValueError as exc:
+            problems.append(("parent_code", str(exc)))
+        else:
+            if LEVEL_ORDER.index(parent_level) >= LEVEL_ORDER.index(str(level)):
+                problems.append(
+                    (
+                        "parent_code",
+                        f"a {level} must sit under a higher level, not a {parent_level}",
+                    )
+                )
     return problems
 
 

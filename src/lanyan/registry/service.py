@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -266,7 +266,7 @@ def _move_subtree(session: Session, old: str, new: str) -> None:
     session.execute(
         sql_update(Jurisdiction)
         .where(Jurisdiction.path.startswith(old, autoescape=True), Jurisdiction.path != new)
-        .values(path=func.concat(new, func.substr(Jurisdiction.path, len(old) + 1)))
+        .values(path=literal(new) + func.substr(Jurisdiction.path, len(old) + 1))
         .execution_options(synchronize_session=False)
     )
 

@@ -1,0 +1,1 @@
+"""Packaged plan files (``<id>.yaml``) and the plans' Chinese reference text (``text/``)."""

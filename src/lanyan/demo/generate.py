@@ -77,7 +77,7 @@ SMART_HYDRANT_SHARE = 0.15  # the demo's baseline; the 2025 target is ≥80 % (L
 # Hydrants per settlement grid (the rest go to villages). Urban roads first (L295: commercial
 # areas and key-unit clusters first).
 HYDRANTS_CITY, HYDRANTS_ZONE, HYDRANTS_TOWN = 760, 36, 46
-HYDRANT_SPACING_M = 110.0  # under the 120 m maximum of GB 50974-2014 §7.2.5
+HYDRANT_SPACING_M = 110.0  # under the 120 m maximum of GB 50974-2014 §7.2
 
 
 @dataclass
@@ -661,7 +661,7 @@ class _Generator:
                 length = math.dist((x0, y0), (x1, y1))
                 k = math.ceil(length / HYDRANT_SPACING_M)
                 ux, uy = (x1 - x0) / length, (y1 - y0) / length
-                off = WIDTH_M[s.road_class] / 2 + 1.5  # on the pavement, GB 50974 §7.2.5
+                off = WIDTH_M[s.road_class] / 2 + 1.5  # on the pavement, GB 50974-2014 §7.2
                 for t in range(k):
                     if placed == quota:
                         break

@@ -1,9 +1,115 @@
-"""``lanyan demo``: registered by the demo generator."""
+"""``lanyan demo``: build the deterministic Dafeng demo county into the configured database."""
 
 from __future__ import annotations
 
+import time
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from lanyan.api.users import User
+from lanyan.cli.common import console, friendly_errors, load_settings, sessions
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
+from lanyan.demo.generate import DEFAULT_SEED, generate
+from lanyan.registry.types import get_type
+from lanyan.store.db import unit_of_work
+from lanyan.store.migrate import upgrade
+
+
+def _login_table(password: str, caption: str = "", only: set[str] | None = None) -> Table:
+    table = Table(title="演示账号 Demo log-ins (jurisdiction 320904 大丰区)", caption=caption)
+    table.add_column("用户名 username")
+    table.add_column("角色 role")
+    table.add_column("密码 password")
+    for user in DEMO_USERS:
+        if only is None or user.username in only:
+            table.add_row(user.username, f"{user.role.zh} {user.role.en}", password)
+    return table
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command to ``app``."""
+
+    @app.command()
+    def demo(
+        seed: Annotated[
+            int, typer.Option(help="random seed; the same seed builds the same county")
+        ] = DEFAULT_SEED,
+        if_empty: Annotated[
+            bool,
+            typer.Option("--if-empty", help="do nothing if the database already has jurisdictions"),
+        ] = False,
+        password: Annotated[
+            str, typer.Option(help="password of every demo user (at least 10 characters)")
+        ] = DEMO_PASSWORD,
+    ) -> None:
+        """Build the synthetic Dafeng (大丰区) demo county, with one log-in per role."""
+        settings = load_settings()
+        url = settings.resolved_database_url
+        with console.status("migrating the database…"):
+            upgrade(url)
+        factory = sessions(settings)
+        with factory() as session:
+            occupied = has_jurisdictions(session)
+        if occupied and if_empty:
+            console.print(
+                "[yellow]the database already holds jurisdictions; demo not built[/yellow]"
+            )
+            with factory() as session:
+                present = set(session.execute(select(User.username)).scalars())
+            if present & {u.username for u in DEMO_USERS}:
+                note = "the password given when the demo was first built"
+                console.print(_login_table(password, note, present))
+            else:
+                console.print("no demo users in this database; add users with `lanyan user add`")
+            return
+        started = time.perf_counter()
+        with friendly_errors():
+            if occupied:
+                raise Conflict(
+                    "the database already holds jurisdictions; the demo needs an empty database",
+                    [
+                        FieldProblem(
+                            "--if-empty", "pass it to skip the build on a non-empty database"
+                        )
+                    ],
+                )
+            if len(password) < 10:
+                raise ValidationFailed(
+                    "demo password too short",
+                    [FieldProblem("--password", "must have at least 10 characters")],
+                )
+            with console.status("laying out roads, divisions and records…"):
+                data = generate(seed)
+            counts = data.counts()
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as bar, unit_of_work(factory) as session:
+                tasks = {
+                    slug: bar.add_task(f"{get_type(slug).zh} {get_type(slug).en}", total=n)
+                    for slug, n in counts.items()
+                }
+                load(
+                    session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
+                )
+                create_users(session, password, settings.audit_hash)
+        elapsed = time.perf_counter() - started
+        summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
+        summary.add_column("对象 object type")
+        summary.add_column("rows", justify="right")
+        for slug, n in counts.items():
+            summary.add_row(f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+        console.print(summary)
+        console.print(
+            "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "
+            "boundaries are synthetic placeholders; population figures are assumed (plan L31).[/dim]"
+        )
+        console.print(_login_table(password))

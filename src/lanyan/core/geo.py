@@ -13,11 +13,12 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import prcoords
+import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 
 class Crs(StrEnum):
@@ -71,9 +72,12 @@ def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
 
 
 def _point_fn(fn: Callable[[float, float, Crs], tuple[float, float]], crs: Crs) -> Callable:
-    def apply(xs: Any, ys: Any, zs: Any = None) -> tuple[list[float], list[float]]:
-        pairs = [fn(float(x), float(y), crs) for x, y in zip(xs, ys, strict=True)]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
+    """A ``shapely.transform`` callback applying ``fn`` to each (x, y) of an (N, 2) array."""
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        return np.array([fn(float(x), float(y), crs) for x, y in coords], dtype=float).reshape(
+            -1, 2
+        )
 
     return apply
 
@@ -81,13 +85,13 @@ def _point_fn(fn: Callable[[float, float, Crs], tuple[float, float]], crs: Crs) 
 def geometry_to_wgs84(geom: BaseGeometry, crs: Crs) -> BaseGeometry:
     if crs in (Crs.WGS84, Crs.CGCS2000):
         return geom
-    return transform(_point_fn(to_wgs84, crs), geom)
+    return shapely.transform(geom, _point_fn(to_wgs84, crs))
 
 
 def geometry_from_wgs84(geom: BaseGeometry, crs: Crs) -> BaseGeometry:
     if crs in (Crs.WGS84, Crs.CGCS2000):
         return geom
-    return transform(_point_fn(from_wgs84, crs), geom)
+    return shapely.transform(geom, _point_fn(from_wgs84, crs))
 
 
 def check_lon_lat(lon: float, lat: float) -> None:
@@ -137,7 +141,7 @@ def to_metric(geom: BaseGeometry) -> BaseGeometry:
     """Project a WGS84 geometry into its UTM zone (metres)."""
     c = geom.centroid
     fwd, _ = utm_transformer(round(c.x, 0), round(c.y, 0))
-    return transform(fwd.transform, geom)
+    return shapely.transform(geom, fwd.transform, interleaved=False)
 
 
 def area_km2(geom: BaseGeometry) -> float:

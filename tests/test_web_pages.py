@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from support import (
     DAFENG,
@@ -18,7 +19,9 @@ from support import (
     seed_region,
 )
 
+from lanyan.api.app import create_app
 from lanyan.api.users import create_user
+from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import OBJECT_TYPES, get_type
 from lanyan.store.audit import SYSTEM, AuditEntry
@@ -213,8 +216,6 @@ def test_create_cross_field_rule_and_duplicate_code(client: Any, region: Any) ->
 def test_create_through_the_form(client: Any, region: Any, sessions: Any, slug: str) -> None:
     for pre in PREREQUISITES.get(slug, []):
         with region() as s:
-            from lanyan.registry import service
-
             service.create(s, get_type(pre), SYSTEM, EVERYWHERE, sample(pre, DAFENG))
     client = signed_in(client, "admin")
     assert client.get(f"/registry/{slug}/new").status_code == 200
@@ -259,7 +260,7 @@ def test_delete_refused_while_referenced(client: Any, region: Any) -> None:
     station = re.search(r"/registry/stations/(\d+)", client.get("/registry/stations").text)
     assert station
     r = client.post(f"/registry/stations/{station.group(1)}/delete")
-    assert r.status_code == 409 and "still referenced" in r.text
+    assert r.status_code == 409 and "仍被其他记录引用" in r.text
 
 
 def test_role_without_write_sees_no_buttons_and_is_refused(client: Any, region: Any) -> None:
@@ -326,6 +327,29 @@ def test_map_page_offers_the_readable_layers(client: Any, region: Any) -> None:
     assert "http://" not in html and "https://" not in html  # nothing fetched from outside
 
 
+def test_map_uses_an_intranet_tile_layer_when_configured(settings: Any, region: Any) -> None:
+    tiles = settings.model_copy(
+        update={"tile_url": "/tiles/{z}/{x}/{y}.png", "tile_attribution": "天地图（内网）"}
+    )
+    with TestClient(create_app(tiles)) as client:
+        html = signed_in(client, "admin").get("/").text
+    assert '"tileUrl":"/tiles/{z}/{x}/{y}.png"' in html
+    assert '"tileAttribution":"天地图（内网）"' in html
+    assert "无互联网瓦片" not in html
+
+
+def test_map_layer_list_follows_the_role(client: Any, region: Any) -> None:
+    layers = signed_in(client, "admin").get("/api/map/layers").json()
+    assert [x["layer"] for x in layers] == [
+        "roads",
+        "jurisdictions",
+        "units",
+        "water-sources",
+        "stations",
+    ]
+    assert layers[3]["label"] == "消防水源" and layers[3]["kind"] == "point"
+
+
 def test_map_layer_is_scoped_geojson(client: Any, region: Any) -> None:
     create_sample(region, "water-sources", DAFENG, 1)
     create_sample(region, "water-sources", TINGHU, 2)
@@ -374,6 +398,21 @@ def test_errors_are_html_pages_without_traces(client: Any, region: Any) -> None:
     r = client.get("/registry/stations/not-a-number")
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
     assert client.get("/api/no-such").headers["content-type"].startswith("application/problem")
+
+
+def test_unexpected_errors_are_a_plain_page(app: Any, region: Any, monkeypatch: Any) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("database on fire")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        signed_in(client, "admin")
+        monkeypatch.setattr(service, "list_rows", broken)
+        r = client.get("/registry/stations")
+        assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+        assert "服务器未能完成请求" in r.text
+        assert "database on fire" not in r.text and "Traceback" not in r.text
+        api = client.get("/api/stations")
+        assert api.status_code == 500 and api.json()["title"] == "Internal error"
 
 
 def test_audit_log_is_admin_only_and_newest_first(client: Any, region: Any) -> None:

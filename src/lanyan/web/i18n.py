@@ -239,6 +239,7 @@ RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^String should have at least (\d+) characters?$", r"至少 \1 个字符"),
         (r"^Input should be (('[^']*'(, | or )?)+)$", r"应为以下之一：\1"),
         (r"^no (\w+) row has code (.+)$", r"编码 \2 不存在"),
+        (r"^is still referenced by other records.*$", "仍被其他记录引用，请先处理这些记录"),
     )
 )
 

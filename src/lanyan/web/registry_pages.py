@@ -289,8 +289,8 @@ def delete_submit(request: Request, row_id: int, access: WriteDep, session: Sess
             service.delete(s, ot, user.actor, user.scope, row_id, settings.audit_hash)
     except Conflict as exc:
         row = service.get(session, ot, user.scope, row_id)
-        rules = "; ".join(p.rule for p in exc.problems) or exc.message
+        rules = [p.rule for p in exc.problems] or [exc.message]
         return render(
-            request, "registry/delete.html", user, status_code=409, ot=ot, row=row, error=rules
+            request, "registry/delete.html", user, status_code=409, ot=ot, row=row, errors=rules
         )
     return RedirectResponse(f"/registry/{ot.slug}?flash=deleted", status_code=303)

@@ -230,6 +230,7 @@ def test_map_draws_toggles_and_inspects(seeded: Seeded) -> None:
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(seeded.base_url + "/")
             expect(page).to_have_url(seeded.base_url + "/login?next=/")
+            page.screenshot(path=str(ARTIFACTS / "login.png"))
             page.fill("input[name=username]", "commander")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")

@@ -30,7 +30,6 @@ class FieldSpec:
     nullable: bool
     default: Any
     choice: type[Choice] | None = None
-    description: str | None = None
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -74,7 +73,7 @@ def spec_of(ot: ObjectType, name: str, info: FieldInfo) -> FieldSpec:
     default = None if info.default is PydanticUndefined else info.default
     if info.default_factory is not None:
         default = info.default_factory()  # type: ignore[call-arg]
-    return FieldSpec(name, widget, info.is_required(), nullable, default, choice, info.description)
+    return FieldSpec(name, widget, info.is_required(), nullable, default, choice)
 
 
 def form_fields(ot: ObjectType) -> list[FieldSpec]:

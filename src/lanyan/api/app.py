@@ -30,6 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Registry, domains and indicators of the 智慧消防 platform.",
         lifespan=lifespan,
+        # The default docs pages load Swagger UI/ReDoc from a CDN; lanyan.web serves /docs
+        # from local assets instead (government intranets are offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -1,4 +1,4 @@
-"""The web shell: server-rendered pages and the "一张图" map (filled in by the web work)."""
+"""The web shell: server-rendered pages and the "一张图" map, mounted on the API app."""
 
 from __future__ import annotations
 
@@ -7,8 +7,25 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from lanyan.web import (
+    admin_pages,
+    auth_pages,
+    docs_page,
+    errors,
+    map_layers,
+    map_page,
+    registry_pages,
+)
+
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(map_layers.router)
+    app.include_router(auth_pages.router)
+    app.include_router(map_page.router)
+    app.include_router(registry_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(docs_page.router)
+    errors.install(app)

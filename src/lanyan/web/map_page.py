@@ -1,0 +1,68 @@
+"""The "一张图" page: the map shell, its layer toggles and legend; data comes from map_layers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from lanyan.api.deps import SessionDep, UserDep
+from lanyan.registry.models import Jurisdiction
+from lanyan.web.map_layers import bounds_of, readable_layers
+from lanyan.web.render import render, ui_for
+
+router = APIRouter(include_in_schema=False)
+
+# Line weight (pixels) of each road class on the basemap; wider roads read as more important.
+ROAD_WEIGHT = {"expressway": 5.0, "arterial": 4.0, "secondary": 3.0, "local": 1.8, "rural": 1.8}
+
+
+def home_of(jur: Jurisdiction | None) -> dict[str, Any]:
+    """Where the map opens: the jurisdiction's outline bounds, else its centre point."""
+    if jur is None:
+        return {}
+    if jur.boundary:
+        minx, miny, maxx, maxy = bounds_of(json.loads(jur.boundary))
+        return {"bounds": [[miny, minx], [maxy, maxx]]}
+    if jur.lon is not None and jur.lat is not None:
+        return {"center": [jur.lat, jur.lon]}
+    return {}
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
+    ui = ui_for(request, user)
+    layers = []
+    for layer in readable_layers(user.role):
+        palette = layer.palette()
+        legend = (
+            [{"label": ui.choice(m), "color": m.color} for m in palette if m.color]
+            if palette
+            else []
+        )
+        layers.append(
+            {
+                "slug": layer.slug,
+                "kind": layer.kind,
+                "label": ui.t(f"layer_{layer.slug}"),
+                "color_by": layer.color_by,
+                "legend": legend,
+            }
+        )
+    settings = request.app.state.settings
+    config = {
+        "layers": layers,
+        "home": home_of(session.get(Jurisdiction, user.jurisdiction_id)),
+        "tileUrl": settings.tile_url,
+        "tileAttribution": settings.tile_attribution,
+        "roadWeight": ROAD_WEIGHT,
+        "text": {
+            "viewDetail": ui.t("view_detail"),
+            "loadFailed": ui.t("load_failed"),
+            "loading": ui.t("loading"),
+        },
+    }
+    return render(request, "map.html", user, layers=layers, config=config)

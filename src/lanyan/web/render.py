@@ -1,0 +1,153 @@
+"""Rendering: the Jinja2 environment and ``Ui``, the per-request helper every template gets.
+
+``Ui`` knows the language and the signed-in user, translates messages, labels fields and shows
+values (choices as their zh/en label and colour, times in Asia/Shanghai, units on numbers).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from lanyan.api import roles
+from lanyan.api.roles import Role
+from lanyan.api.users import CurrentUser
+from lanyan.core.timeutil import to_local
+from lanyan.registry.choices import Choice
+from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
+from lanyan.web import i18n
+from lanyan.web.forms import choice_of
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@dataclass(frozen=True)
+class Ui:
+    lang: str
+    user: CurrentUser | None
+    path: str
+    here: str  # path and query, for "come back here" links
+    settings: Any
+
+    def t(self, key: str, **values: object) -> str:
+        return i18n.message(key, self.lang, **values)
+
+    def other_lang(self) -> str:
+        return "en" if self.lang == "zh" else "zh"
+
+    def field(self, ot: ObjectType, name: str) -> str:
+        return i18n.field_label(ot.slug, name, self.lang)
+
+    def type_name(self, ot: ObjectType) -> str:
+        return ot.label(self.lang)
+
+    def slug_name(self, slug: str) -> str:
+        """An object type's name by slug; other audited things (``users``) as they are."""
+        ot = BY_SLUG.get(slug)
+        return ot.label(self.lang) if ot else slug
+
+    def role_name(self, role: str) -> str:
+        return Role(role).label(self.lang)
+
+    def action_name(self, action: str) -> str:
+        pair = i18n.ACTIONS.get(action)
+        return i18n.pick(pair, self.lang) if pair else action
+
+    def rule(self, rule: str) -> str:
+        return i18n.rule_text(rule, self.lang)
+
+    def choice(self, member: Choice) -> str:
+        return member.label(self.lang)
+
+    def readable_types(self) -> list[ObjectType]:
+        if self.user is None:
+            return []
+        return [ot for ot in OBJECT_TYPES if roles.can_read(self.user.role, ot.slug)]
+
+    def can_write(self, ot: ObjectType) -> bool:
+        return self.user is not None and roles.can_write(self.user.role, ot.slug)
+
+    def is_admin(self) -> bool:
+        return self.user is not None and roles.can_manage_users(self.user.role)
+
+    def time(self, value: datetime | None) -> str:
+        local = to_local(value)
+        return local.strftime("%Y-%m-%d %H:%M:%S") if local else "—"
+
+    def text(self, ot: ObjectType, name: str, value: Any) -> str:
+        """A stored value as plain text: choice labels, yes/no, trimmed numbers, local times."""
+        if value is None or value == "" or value == []:
+            return "—"
+        enum = choice_of(ot, name)
+        if enum is not None:
+            values = value if isinstance(value, list) else [value]
+            return "、".join(self.choice(enum(v)) for v in values)
+        if isinstance(value, bool):
+            return self.t("yes") if value else self.t("no")
+        if isinstance(value, float):
+            return f"{value:,.6f}".rstrip("0").rstrip(".")
+        if isinstance(value, datetime):
+            return self.time(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    def show(self, ot: ObjectType, name: str, value: Any) -> Markup:
+        """A stored value as HTML: choices as coloured badges, everything else as ``text``."""
+        if value is None or value == "" or value == []:
+            return Markup('<span class="muted">—</span>')
+        enum = choice_of(ot, name)
+        if enum is not None:
+            values = value if isinstance(value, list) else [value]
+            return Markup(" ").join(self._badge(enum(v)) for v in values)
+        return Markup(escape(self.text(ot, name, value)))
+
+    def _badge(self, member: Choice) -> Markup:
+        if member.color:
+            return Markup('<span class="badge"><i style="background:{}"></i>{}</span>').format(
+                member.color, self.choice(member)
+            )
+        return Markup('<span class="badge plain">{}</span>').format(self.choice(member))
+
+    def query(self, **params: Any) -> str:
+        """A query string with empty parameters left out."""
+        kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+        return "?" + urlencode(kept) if kept else ""
+
+
+def ui_for(request: Request, user: CurrentUser | None) -> Ui:
+    settings = request.app.state.settings
+    default = user.language if user else settings.default_language
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Ui(i18n.language_of(request, default), user, request.url.path, here, settings)
+
+
+def render(
+    request: Request,
+    template: str,
+    user: CurrentUser | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    ui = ui_for(request, user)
+    return TEMPLATES.TemplateResponse(
+        request, template, {"ui": ui, **context}, status_code=status_code
+    )
+
+
+def to_json(value: Any) -> Markup:
+    """JSON safe to embed in a ``<script type="application/json">`` element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+TEMPLATES.env.filters["tojson_script"] = to_json

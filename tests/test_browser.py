@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from support import DAFENG, PASSWORD, TINGHU, add_user, seed_region, uscc
 
 from lanyan.api.app import create_app
 from lanyan.core.config import Settings
@@ -26,6 +25,8 @@ from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade
+
+from support import DAFENG, PASSWORD, TINGHU, add_user, seed_region, uscc
 
 pytestmark = pytest.mark.browser
 

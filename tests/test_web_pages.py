@@ -8,6 +8,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+
+from lanyan.api.app import create_app
+from lanyan.api.users import create_user
+from lanyan.registry import service
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.registry.types import OBJECT_TYPES, get_type
+from lanyan.store.audit import SYSTEM, AuditEntry
+from lanyan.web.i18n import FIELDS, TYPE_FIELDS, rule_text
+
 from support import (
     DAFENG,
     PASSWORD,
@@ -18,14 +27,6 @@ from support import (
     sample,
     seed_region,
 )
-
-from lanyan.api.app import create_app
-from lanyan.api.users import create_user
-from lanyan.registry import service
-from lanyan.registry.scope import EVERYWHERE
-from lanyan.registry.types import OBJECT_TYPES, get_type
-from lanyan.store.audit import SYSTEM, AuditEntry
-from lanyan.web.i18n import FIELDS, TYPE_FIELDS, rule_text
 
 SLUGS = [ot.slug for ot in OBJECT_TYPES]
 

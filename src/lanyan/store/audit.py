@@ -249,8 +249,9 @@ def record_many(
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     at = utcnow()
-    # content_hash's text, with the fields every entry shares formatted once; verify()
-    # recomputes every hash with content_hash itself, so the two must agree.
+    seq, prev = head.seq, head.hash
+    # content_hash's text, with the fields every entry shares formatted once. The unit tests
+    # and verify() recompute each entry's hash with content_hash itself.
     sep, null = "\x1f", "\x00"
     shared = sep.join(
         [
@@ -261,47 +262,40 @@ def record_many(
             object_type,
         ]
     )
-    last = [head.seq, head.hash]
-
-    def entries() -> Iterator[dict[str, Any]]:
-        """The entries, built as insert_rows asks for them (it inserts the previous chunk
-        meanwhile)."""
-        seq, prev = last
-        for object_id, before, after in items:
-            seq += 1
-            before_text, after_text = dumps(before), dumps(after)
-            oid = str(object_id)
-            text = sep.join(
-                [
-                    str(seq),
-                    shared,
-                    oid,
-                    null if before_text is None else before_text,
-                    null if after_text is None else after_text,
-                    algorithm,
-                    prev,
-                ]
-            )
-            row = {
-                "seq": seq,
-                "at": at,
-                "actor": actor.username,
-                "actor_id": actor.user_id,
-                "action": action,
-                "object_type": object_type,
-                "object_id": oid,
-                "before": before_text,
-                "after": after_text,
-                "algorithm": algorithm,
-                "prev_hash": prev,
-            }
-            prev = row["hash"] = digest(algorithm, text.encode())
-            yield row
-        last[:] = [seq, prev]
-
+    rows = []
+    for object_id, before, after in items:
+        seq += 1
+        before_text, after_text = dumps(before), dumps(after)
+        oid = str(object_id)
+        text = sep.join(
+            [
+                str(seq),
+                shared,
+                oid,
+                null if before_text is None else before_text,
+                null if after_text is None else after_text,
+                algorithm,
+                prev,
+            ]
+        )
+        row = {
+            "seq": seq,
+            "at": at,
+            "actor": actor.username,
+            "actor_id": actor.user_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": oid,
+            "before": before_text,
+            "after": after_text,
+            "algorithm": algorithm,
+            "prev_hash": prev,
+        }
+        prev = row["hash"] = digest(algorithm, text.encode())
+        rows.append(row)
     from lanyan.store.bulk import insert_rows
 
-    count = insert_rows(session, AuditEntry.__table__, entries())  # type: ignore[arg-type]
-    head.seq, head.hash = last
+    insert_rows(session, AuditEntry.__table__, rows)  # type: ignore[arg-type]
+    head.seq, head.hash = seq, prev
     session.flush()
-    return count
+    return len(rows)

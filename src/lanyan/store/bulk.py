@@ -1,16 +1,14 @@
 """Fast multi-row inserts through the driver's ``executemany`` (imports, audit of imports).
 
 SQLAlchemy's per-value bind processing dominates a 100,000-row import; here each column gets one
-plain converter chosen from its type, and the rows go to the driver in chunked ``executemany``.
+plain converter chosen from its type, and the rows go to the driver in one ``executemany``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import chain, islice
 from operator import itemgetter
 from typing import Any
 
@@ -53,23 +51,14 @@ def _converter(column: Any, dialect: str) -> Callable[[Any], Any] | None:
 
 
 def insert_rows(
-    session: Session, table: Table, rows: Iterable[dict[str, Any]], chunk: int = 10000
-) -> int:
-    """Insert ``rows`` (dicts keyed by column name, all with the same keys) into ``table``.
-
-    The rows go to the driver in chunks, each executed in a worker thread while this thread
-    builds the next one: sqlite3 and psycopg release the GIL while the database works, so a
-    generator of rows (the audit entries of an import, hashed as they come) overlaps with the
-    inserts. One chunk runs at a time, in order, and only the worker touches the connection
-    meanwhile. Returns the number of rows.
-    """
-    it = iter(rows)
-    first = next(it, None)
-    if first is None:
-        return 0
+    session: Session, table: Table, rows: list[dict[str, Any]], chunk: int = 20000
+) -> None:
+    """Insert ``rows`` (dicts keyed by column name, all with the same keys) into ``table``."""
+    if not rows:
+        return
     conn = session.connection()
     dialect = conn.dialect.name
-    names = list(first)
+    names = list(rows[0])
     columns = [table.c[n] for n in names]
     converters = [_converter(c, dialect) for c in columns]
     marker = "?" if dialect == "sqlite" else "%s"
@@ -79,36 +68,19 @@ def insert_rows(
     # converter are touched in Python.
     get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     converted = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
-
-    def params(batch: Iterable[dict[str, Any]]) -> list[Any]:
-        if not converted:
-            return [get(row) for row in batch]
-        out = []
-        for row in batch:
-            values = list(get(row))
-            for i, conv in converted:
-                values[i] = conv(values[i])
-            out.append(values)
-        return out
-
     cursor = conn.connection.driver_connection.cursor()
-    count = 0
-    pending: Future[Any] | None = None
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lanyan-insert") as worker:
-            for batch in _chunks(chain([first], it), chunk):
-                prepared = params(batch)
-                count += len(prepared)
-                if pending is not None:
-                    pending.result()
-                pending = worker.submit(cursor.executemany, sql, prepared)
-            if pending is not None:
-                pending.result()
+        for start in range(0, len(rows), chunk):
+            batch = rows[start : start + chunk]
+            if not converted:
+                cursor.executemany(sql, [get(row) for row in batch])
+                continue
+            params = []
+            for row in batch:
+                values = list(get(row))
+                for i, conv in converted:
+                    values[i] = conv(values[i])
+                params.append(values)
+            cursor.executemany(sql, params)
     finally:
         cursor.close()
-    return count
-
-
-def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    while batch := list(islice(rows, size)):
-        yield batch

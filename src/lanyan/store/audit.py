@@ -250,8 +250,9 @@ def record_many(
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     at = utcnow()
     seq, prev = head.seq, head.hash
-    # content_hash's text, with the fields every entry shares formatted once. The unit tests
-    # and verify() recompute each entry's hash with content_hash itself.
+    # content_hash's text, with the fields every entry shares formatted once. verify()
+    # recomputes every hash with content_hash itself, so the two must agree (the import tests
+    # and the benchmark verify the chain after importing).
     sep, null = "\x1f", "\x00"
     shared = sep.join(
         [

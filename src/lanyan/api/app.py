@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from lanyan import __version__
 from lanyan.api import auth_routes, problems
+from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.registry.choices import Choice
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     problems.install(app)
     app.include_router(auth_routes.router)
+    for router in io_routers():  # before the CRUD routers: "export" is not a row id
+        app.include_router(router)
     for router in registry_routers():
         app.include_router(router)
 

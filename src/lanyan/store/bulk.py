@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Table
@@ -38,11 +39,10 @@ def _converter(column: Any, dialect: str) -> Callable[[Any], Any] | None:
     if isinstance(column.type, JSON):
         return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
     if isinstance(column.type, UTCDateTime):
+        # Imports stamp every row with one shared ``now``: convert it once, not per row.
         if dialect == "sqlite":
-            return lambda v: (
-                None if v is None else v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-            )
-        return lambda v: None if v is None else v.astimezone(UTC)
+            return _Memo(lambda v: v.astimezone(UTC).replace(tzinfo=None).isoformat(" "))
+        return _Memo(lambda v: v.astimezone(UTC))
     if dialect == "sqlite" and column.type.python_type is datetime:
         return lambda v: None if v is None else v.isoformat(" ")
     if dialect == "sqlite" and column.type.__class__.__name__ == "Date":
@@ -64,16 +64,23 @@ def insert_rows(
     marker = "?" if dialect == "sqlite" else "%s"
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
     sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([marker] * len(names))})"
-    params = [
-        tuple(
-            row[n] if conv is None else conv(row[n])
-            for n, conv in zip(names, converters, strict=True)
-        )
-        for row in rows
-    ]
+    # itemgetter pulls a row's values in column order in C; only the few columns that need a
+    # converter are touched in Python.
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    converted = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
     cursor = conn.connection.driver_connection.cursor()
     try:
-        for start in range(0, len(params), chunk):
-            cursor.executemany(sql, params[start : start + chunk])
+        for start in range(0, len(rows), chunk):
+            batch = rows[start : start + chunk]
+            if not converted:
+                cursor.executemany(sql, [get(row) for row in batch])
+                continue
+            params = []
+            for row in batch:
+                values = list(get(row))
+                for i, conv in converted:
+                    values[i] = conv(values[i])
+                params.append(values)
+            cursor.executemany(sql, params)
     finally:
         cursor.close()

@@ -364,12 +364,12 @@ def test_bad_jurisdiction_rows_are_all_reported(uow: Any, region: Any) -> None:
     body = (
         "code,name,level,parent_code\n"
         f"{DAFENG}201,甲镇,town,{DAFENG}\n"
-        f"{DAFENG}202,乙镇,county,{DAFENG}\n"  # level does not match the code
+        f"{DAFENG}202,乙镇,county,{DAFENG}\n"  # level does not match the code, nor sits under a county
         f"{DAFENG}201,丙镇,town,{DAFENG}\n"  # the code of line 2
         f"{DAFENG}203,丁镇,town,{DAFENG}\n"
     )
     exc = _failure(uow, "jurisdictions", body)
-    assert [(p.row, p.field) for p in exc.problems] == [(3, "level"), (4, "code")]
+    assert [(p.row, p.field) for p in exc.problems] == [(3, "level"), (3, "parent_code"), (4, "code")]
     codes = {j["code"] for j in _snapshot(uow)["jurisdictions"]}
     assert f"{DAFENG}201" not in codes and f"{DAFENG}203" not in codes
 

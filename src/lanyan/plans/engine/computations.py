@@ -1,0 +1,1088 @@
+"""One function per ``plans.choices.Computation``: each returns a ``Figure`` per year for the
+context's jurisdiction subtree.
+
+Conventions that hold for every computation (and that the plan files' denominator notes rely on):
+
+* "On duty" stations (执勤消防站) are national-team and government full-time stations whose status
+  is existing and that opened on or before the year end (an unknown opening date counts as open).
+* Registry rows without dates (units, grids, a hydrant's status) describe the present: evaluating
+  a past year uses today's registry for them, and the figure's note says so.
+* A rate over activity records (fires, surveys, trainings, open days, self-inspections) whose
+  records are absent for the year is 无数据 (no data), not 0 %: absence means nobody recorded,
+  which the platform cannot tell apart from nothing happening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from lanyan.plans.choices import Computation
+from lanyan.plans.engine.core import (
+    NO_DATA,
+    Context,
+    Figure,
+    Source,
+    computation,
+    ratio,
+    unit_scale,
+    year_end,
+)
+from lanyan.plans.models import (
+    FireRecord,
+    Hazard,
+    OpenDay,
+    OutreachActivity,
+    Person,
+    ProjectProgress,
+    Survey,
+    TrainingRecord,
+    UnitCheck,
+)
+from lanyan.plans.records import LARGER_OR_ABOVE, PersonKind, TrainingKind
+from lanyan.plans.schema import Indicator
+from lanyan.registry.choices import (
+    DeviceKind,
+    DeviceStatus,
+    ForceType,
+    JurisdictionLevel,
+    PersonnelCategory,
+    StationClass,
+    StationStatus,
+    UnitCategory,
+    VehicleStatus,
+    WaterSourceKind,
+    WaterSourceStatus,
+)
+from lanyan.registry.models import (
+    Building,
+    Device,
+    Grid,
+    GridWorker,
+    Jurisdiction,
+    JurisdictionPopulation,
+    PersonnelCount,
+    Station,
+    Unit,
+    Vehicle,
+    WaterSource,
+)
+
+Years = Sequence[int]
+EPOCH = date(1900, 1, 1)  # stands for "installed or opened at an unknown date, long ago"
+RESCUE_FORCES = (ForceType.NATIONAL.value, ForceType.GOVERNMENT_FULLTIME.value)
+PRESENT_NOTE = "registry rows carry no history: today's records stand for the year end"
+
+# Minimum vehicles per station class, the lower bounds of 建标152-2017 as quoted in
+# shared/reference/stations-and-vehicles.md §1.4 (small stations: the commonly quoted 2).
+MIN_VEHICLES = {
+    StationClass.SPECIAL_SERVICE.value: 8,
+    StationClass.CLASS1.value: 5,
+    StationClass.CLASS2.value: 2,
+    StationClass.SMALL.value: 2,
+    StationClass.LOGISTICS.value: 8,
+}
+
+
+def _sums(prefix: str, years: Years, cond: Callable[[int], ColumnElement[bool]]) -> list[Any]:
+    return [func.sum(case((cond(y), 1), else_=0)).label(f"{prefix}{y}") for y in years]
+
+
+def _get(row: Any, key: str) -> int:
+    return int(row._mapping[key] or 0)
+
+
+def _station_on_duty(y: int) -> ColumnElement[bool]:
+    return and_(
+        Station.status == StationStatus.EXISTING.value,
+        Station.force_type.in_(RESCUE_FORCES),
+        or_(Station.opened_on.is_(None), Station.opened_on <= year_end(y)),
+    )
+
+
+def _in_post(y: int) -> ColumnElement[bool]:
+    return and_(
+        Person.joined_on <= year_end(y),
+        or_(Person.left_on.is_(None), Person.left_on > year_end(y)),
+    )
+
+
+def _rate_figure(
+    ctx: Context,
+    num: int,
+    den: int,
+    sources: tuple[Source, ...],
+    scale: float = 100.0,
+    note: str = "",
+) -> Figure:
+    if den == 0:
+        return Figure(None, num, den, sources, note or "denominator is 0: nothing to rate")
+    return Figure(ratio(num, den, scale), num, den, sources, note)
+
+
+# --- population -------------------------------------------------------------------------------
+
+
+def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | None]:
+    """The population of the evaluated jurisdiction in each year: its latest population record
+    dated that year or before. Sub-jurisdictions' records are not added up, since a county's own
+    figure already contains them."""
+    rows = ctx.session.execute(
+        select(
+            JurisdictionPopulation.id,
+            JurisdictionPopulation.year,
+            JurisdictionPopulation.population,
+        )
+        .where(JurisdictionPopulation.jurisdiction_id == ctx.jurisdiction.id)
+        .order_by(JurisdictionPopulation.year)
+    ).all()
+    out: dict[int, tuple[int, Source] | None] = {}
+    for y in years:
+        latest = [r for r in rows if r.year <= y]
+        if not latest:
+            out[y] = None
+            continue
+        r = latest[-1]
+        out[y] = (
+            r.population,
+            Source(
+                "jurisdiction_populations",
+                1,
+                f"jurisdiction {ctx.jurisdiction.code}, latest record of year <= {y} ({r.year})",
+                (r.id,),
+            ),
+        )
+    return out
+
+
+def _per_population(
+    ctx: Context,
+    years: Years,
+    counts: dict[int, tuple[int, Source] | None],
+    scale: float,
+) -> dict[int, Figure]:
+    pops = _populations(ctx, years)
+    out: dict[int, Figure] = {}
+    for y in years:
+        count, pop = counts.get(y), pops[y]
+        if count is None:
+            out[y] = Figure(None, note="no records for the numerator")
+        elif pop is None:
+            out[y] = Figure(
+                None, count[0], None, (count[1],), f"no population record for {y} or before"
+            )
+        else:
+            out[y] = Figure(
+                count[0] / pop[0] * scale if pop[0] else None,
+                count[0],
+                pop[0],
+                (count[1], pop[1]),
+            )
+    return out
+
+
+# --- fires --------------------------------------------------------------------------------------
+
+
+def _fires(ctx: Context, years: Years) -> dict[int, Any]:
+    rows = ctx.session.execute(
+        select(
+            FireRecord.year,
+            func.count().label("fires"),
+            func.sum(FireRecord.deaths).label("deaths"),
+            func.sum(case((FireRecord.grade.in_(LARGER_OR_ABOVE), 1), else_=0)).label("larger"),
+        )
+        .where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year.in_(years))
+        .group_by(FireRecord.year)
+    ).all()
+    return {r.year: r for r in rows}
+
+
+def _fire_source(ctx: Context, y: int, n: int) -> Source:
+    q = select(FireRecord.id).where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year == y)
+    return Source("plans_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
+
+
+@computation(Computation.DEATHS_PER_100K)
+def deaths_per_100k(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    fires = _fires(ctx, years)
+    counts = {
+        y: (int(fires[y].deaths or 0), _fire_source(ctx, y, fires[y].fires))
+        for y in years
+        if y in fires
+    }
+    return _per_population(ctx, years, counts, 100_000.0)  # type: ignore[arg-type]
+
+
+@computation(Computation.LARGER_FIRE_SHARE)
+def larger_fire_share(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    fires = _fires(ctx, years)
+    out: dict[int, Figure] = {}
+    for y in years:
+        if y not in fires:
+            out[y] = Figure(None, note=f"no fire statistics records for {y}")
+            continue
+        r = fires[y]
+        out[y] = _rate_figure(ctx, int(r.larger), int(r.fires), (_fire_source(ctx, y, r.fires),))
+    return out
+
+
+# --- stations and people ------------------------------------------------------------------------
+
+
+@computation(Computation.STATIONS_PER_100K)
+def stations_per_100k(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    row = ctx.session.execute(
+        select(*_sums("y", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+    ).one()
+    counts: dict[int, tuple[int, Source] | None] = {}
+    for y in years:
+        n = _get(row, f"y{y}")
+        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), _station_on_duty(y))
+        counts[y] = (
+            n,
+            Source("stations", n, f"on duty at {year_end(y)}, {ctx.subtree}", ctx.ids_of(q, n)),
+        )
+    return _per_population(ctx, years, counts, 100_000.0)
+
+
+def _personnel(
+    ctx: Context, years: Years, categories: Sequence[str]
+) -> dict[int, tuple[int, Source] | None]:
+    """Personnel in post at each year end: per station and category, the latest count dated on or
+    before the year end (personnel counts are snapshots)."""
+    out: dict[int, tuple[int, Source] | None] = {}
+    for y in years:
+        latest = (
+            select(
+                PersonnelCount.station_id.label("sid"),
+                PersonnelCount.category.label("cat"),
+                func.max(PersonnelCount.as_of).label("as_of"),
+            )
+            .where(
+                ctx.inside(PersonnelCount.jurisdiction_id),
+                PersonnelCount.category.in_(categories),
+                PersonnelCount.as_of <= year_end(y),
+            )
+            .group_by(PersonnelCount.station_id, PersonnelCount.category)
+            .subquery()
+        )
+        joined = and_(
+            PersonnelCount.station_id == latest.c.sid,
+            PersonnelCount.category == latest.c.cat,
+            PersonnelCount.as_of == latest.c.as_of,
+        )
+        total, rows = ctx.session.execute(
+            select(func.coalesce(func.sum(PersonnelCount.count), 0), func.count()).join(
+                latest, joined
+            )
+        ).one()
+        if rows == 0:
+            out[y] = None
+            continue
+        ids = ctx.ids_of(select(PersonnelCount.id).join(latest, joined), rows)
+        where = (
+            f"category in {tuple(categories)}, latest count per station on or before {year_end(y)}"
+        )
+        out[y] = (int(total), Source("personnel_counts", rows, f"{where}, {ctx.subtree}", ids))
+    return out
+
+
+@computation(Computation.FULLTIME_FIREFIGHTERS_PER_POPULATION)
+def fulltime_per_population(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    counts = _personnel(ctx, years, (PersonnelCategory.GOVERNMENT_FULLTIME.value,))
+    return _per_population(ctx, years, counts, unit_scale(ind))
+
+
+@computation(Computation.PROFESSIONAL_FIREFIGHTERS_PER_POPULATION)
+def professional_per_population(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    cats = (PersonnelCategory.NATIONAL.value, PersonnelCategory.GOVERNMENT_FULLTIME.value)
+    return _per_population(ctx, years, _personnel(ctx, years, cats), unit_scale(ind))
+
+
+@computation(Computation.FULLTIME_FIREFIGHTERS_IN_POST)
+def fulltime_in_post(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    counts = _personnel(ctx, years, (PersonnelCategory.GOVERNMENT_FULLTIME.value,))
+    return {
+        y: NO_DATA if c is None else Figure(float(c[0]), c[0], None, (c[1],))
+        for y, c in counts.items()
+    }
+
+
+def _roster(
+    ctx: Context,
+    years: Years,
+    kind: PersonKind,
+    numerator: Callable[[int], ColumnElement[bool]] | None,
+) -> dict[int, Figure]:
+    """People of ``kind`` in post at each year end; with ``numerator``, the share of them for whom
+    it holds (in %), else their count."""
+    cols = _sums("d", years, _in_post)
+    if numerator is not None:
+        cols += _sums("n", years, lambda y: and_(_in_post(y), numerator(y)))
+    base = (ctx.inside(Person.jurisdiction_id), Person.kind == kind.value)
+    row = ctx.session.execute(select(func.count().label("total"), *cols).where(*base)).one()
+    if _get(row, "total") == 0:
+        return {y: Figure(None, note=f"no {kind.en} on the roster") for y in years}
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(row, f"d{y}")
+        q = select(Person.id).where(*base, _in_post(y))
+        src = Source(
+            "plans_people",
+            den,
+            f"kind = {kind.value}, in post at {year_end(y)}, {ctx.subtree}",
+            ctx.ids_of(q, den),
+        )
+        if numerator is None:
+            out[y] = Figure(float(den), den, None, (src,))
+        else:
+            out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,))
+    return out
+
+
+def _certified(y: int) -> ColumnElement[bool]:
+    return Person.certificate_valid_until >= year_end(y)
+
+
+@computation(Computation.RESCUER_CERTIFICATION_RATE)
+def rescuer_certification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _roster(ctx, years, PersonKind.RESCUER, _certified)
+
+
+@computation(Computation.PRACTITIONER_CERTIFICATION_RATE)
+def practitioner_certification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _roster(ctx, years, PersonKind.PRACTITIONER, _certified)
+
+
+@computation(Computation.REGISTERED_VOLUNTEERS)
+def registered_volunteers(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _roster(ctx, years, PersonKind.VOLUNTEER, None)
+
+
+@computation(Computation.FULLTIME_FIREFIGHTERS_RECRUITED)
+def fulltime_recruited(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    base = (
+        ctx.inside(Person.jurisdiction_id),
+        Person.kind == PersonKind.GOVERNMENT_FULLTIME.value,
+    )
+
+    def joined(y: int) -> ColumnElement[bool]:
+        return Person.joined_on.between(date(y, 1, 1), year_end(y))
+
+    row = ctx.session.execute(
+        select(func.count().label("total"), *_sums("y", years, joined)).where(*base)
+    ).one()
+    if _get(row, "total") == 0:
+        return {
+            y: Figure(None, note="no government full-time firefighters on the roster")
+            for y in years
+        }
+    out: dict[int, Figure] = {}
+    for y in years:
+        n = _get(row, f"y{y}")
+        q = select(Person.id).where(*base, joined(y))
+        src = Source(
+            "plans_people",
+            n,
+            f"kind = government_fulltime, joined in {y}, {ctx.subtree}",
+            ctx.ids_of(q, n),
+        )
+        out[y] = Figure(float(n), n, None, (src,))
+    return out
+
+
+@computation(Computation.RESCUER_SPECIALISED_TRAINING_RATE)
+def rescuer_training(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    trained = (
+        select(TrainingRecord.person_id.label("pid"), TrainingRecord.year.label("year"))
+        .where(
+            TrainingRecord.kind == TrainingKind.SPECIALISED.value,
+            TrainingRecord.year.in_(years),
+            TrainingRecord.person_id.is_not(None),
+        )
+        .distinct()
+        .subquery()
+    )
+    base = (ctx.inside(Person.jurisdiction_id), Person.kind == PersonKind.RESCUER.value)
+    row = ctx.session.execute(
+        select(
+            *[
+                func.sum(case((and_(_in_post(y), trained.c.year == y), 1), else_=0)).label(f"n{y}")
+                for y in years
+            ],
+            *[
+                func.count(distinct(case((trained.c.year == y, trained.c.pid)))).label(f"r{y}")
+                for y in years
+            ],
+        )
+        .select_from(Person)
+        .join(trained, trained.c.pid == Person.id)
+        .where(*base)
+    ).one()
+    roster = _roster(ctx, years, PersonKind.RESCUER, None)
+    out: dict[int, Figure] = {}
+    for y in years:
+        if roster[y].value is None or _get(row, f"r{y}") == 0:
+            out[y] = Figure(None, note=f"no rescuers or no specialised-training records for {y}")
+            continue
+        records = Source(
+            "plans_training_records",
+            _get(row, f"r{y}"),
+            f"kind = specialised, year = {y}, distinct rescuers of {ctx.subtree}",
+        )
+        den = int(roster[y].numerator or 0)
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (*roster[y].sources, records))
+    return out
+
+
+# --- water ----------------------------------------------------------------------------------------
+
+
+def _installed_by(y: int) -> ColumnElement[bool]:
+    return or_(WaterSource.installed_year.is_(None), WaterSource.installed_year <= y)
+
+
+def _hydrant_rate(
+    ctx: Context, years: Years, good: ColumnElement[bool], what: str
+) -> dict[int, Figure]:
+    base = (
+        ctx.inside(WaterSource.jurisdiction_id),
+        WaterSource.kind == WaterSourceKind.MUNICIPAL_HYDRANT.value,
+    )
+    row = ctx.session.execute(
+        select(
+            *_sums("d", years, _installed_by),
+            *_sums("n", years, lambda y: and_(_installed_by(y), good)),
+        ).where(*base)
+    ).one()
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(row, f"d{y}")
+        q = select(WaterSource.id).where(*base, _installed_by(y))
+        src = Source(
+            "water_sources",
+            den,
+            f"kind = municipal_hydrant, installed by {y}, {ctx.subtree}; numerator: {what}",
+            ctx.ids_of(q, den),
+        )
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,), note=PRESENT_NOTE)
+    return out
+
+
+@computation(Computation.HYDRANT_INTACT_RATE)
+def hydrant_intact_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _hydrant_rate(
+        ctx,
+        years,
+        WaterSource.status == WaterSourceStatus.INTACT.value,
+        "status = intact (the latest inspection)",
+    )
+
+
+@computation(Computation.SMART_HYDRANT_RATE)
+def smart_hydrant_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    sensed = select(Device.water_source_id).where(
+        Device.kind == DeviceKind.SMART_HYDRANT.value,
+        Device.status != DeviceStatus.DECOMMISSIONED.value,
+        Device.water_source_id.is_not(None),
+    )
+    good = or_(WaterSource.is_smart.is_(True), WaterSource.id.in_(sensed))
+    return _hydrant_rate(ctx, years, good, "is_smart or a smart_hydrant device attached")
+
+
+@computation(Computation.NEW_HYDRANTS_PER_YEAR)
+def new_hydrants(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    kinds = (WaterSourceKind.MUNICIPAL_HYDRANT.value, WaterSourceKind.WATER_CRANE.value)
+    base = (ctx.inside(WaterSource.jurisdiction_id), WaterSource.kind.in_(kinds))
+    any_row = ctx.session.execute(select(WaterSource.id).where(*base).limit(1)).first()
+    if any_row is None:
+        return {y: Figure(None, note="no hydrants on record") for y in years}
+    rows = dict(
+        ctx.session.execute(
+            select(WaterSource.installed_year, func.count())
+            .where(*base, WaterSource.installed_year.in_(years))
+            .group_by(WaterSource.installed_year)
+        ).all()
+    )
+    out: dict[int, Figure] = {}
+    for y in years:
+        n = int(rows.get(y, 0))
+        q = select(WaterSource.id).where(*base, WaterSource.installed_year == y)
+        src = Source(
+            "water_sources",
+            n,
+            f"kind in {kinds}, installed_year = {y}, {ctx.subtree}",
+            ctx.ids_of(q, n),
+        )
+        out[y] = Figure(float(n), n, None, (src,))
+    return out
+
+
+# --- units and devices ----------------------------------------------------------------------------
+
+
+def _first_device(ctx: Context, kinds: Sequence[str] | None, statuses: Sequence[str]) -> Any:
+    """Per unit, the earliest installation of a qualifying device (unknown dates count as long
+    ago): a unit is connected at a year end when this date is on or before it."""
+    conds = [
+        Device.unit_id.is_not(None),
+        Device.status.in_(statuses),
+        ctx.inside(Device.jurisdiction_id),
+    ]
+    if kinds is not None:
+        conds.append(Device.kind.in_(kinds))
+    return (
+        select(
+            Device.unit_id.label("unit_id"),
+            func.min(func.coalesce(Device.installed_on, EPOCH)).label("first"),
+            func.count().label("devices"),
+        )
+        .where(*conds)
+        .group_by(Device.unit_id)
+        .subquery()
+    )
+
+
+def _unit_rate(
+    ctx: Context,
+    years: Years,
+    unit_filter: ColumnElement[bool],
+    first: Any,
+    what: str,
+    device_note: str,
+) -> dict[int, Figure]:
+    base = (ctx.inside(Unit.jurisdiction_id), unit_filter)
+    row = ctx.session.execute(
+        select(
+            func.count(Unit.id).label("den"),
+            func.coalesce(func.sum(first.c.devices), 0).label("devices"),
+            *_sums("n", years, lambda y: first.c.first <= year_end(y)),
+        )
+        .select_from(Unit)
+        .outerjoin(first, first.c.unit_id == Unit.id)
+        .where(*base)
+    ).one()
+    den = _get(row, "den")
+    units = Source(
+        "units", den, f"{what}, {ctx.subtree}", ctx.ids_of(select(Unit.id).where(*base), den)
+    )
+    devices = Source("devices", _get(row, "devices"), device_note)
+    return {
+        y: _rate_figure(ctx, _get(row, f"n{y}"), den, (units, devices), note=PRESENT_NOTE)
+        for y in years
+    }
+
+
+LIVE_DEVICE = (
+    DeviceStatus.REGISTERED.value,
+    DeviceStatus.ONLINE.value,
+    DeviceStatus.OFFLINE.value,
+    DeviceStatus.FAULT.value,
+)
+TRANSMISSION = (DeviceKind.USER_INFO_TRANSMISSION.value,)
+
+
+@computation(Computation.KEY_UNIT_CONNECTION_RATE)
+def key_unit_connection(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    first = _first_device(ctx, TRANSMISSION, LIVE_DEVICE)
+    return _unit_rate(
+        ctx,
+        years,
+        Unit.category == UnitCategory.KEY.value,
+        first,
+        "category = key",
+        "user_info_transmission devices not decommissioned, installed by the year end",
+    )
+
+
+@computation(Computation.CONTROL_ROOM_CONNECTION_RATE)
+def control_room_connection(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    # fire_systems is a JSON list; matching its text keeps the query the same on both backends.
+    with_room = select(Building.unit_id).where(
+        Building.unit_id.is_not(None),
+        cast(Building.fire_systems, String).like('%"control_room"%'),
+    )
+    unit_filter = and_(
+        Unit.category.in_((UnitCategory.KEY.value, UnitCategory.HIGH_RISK.value)),
+        Unit.id.in_(with_room),
+    )
+    first = _first_device(ctx, TRANSMISSION, LIVE_DEVICE)
+    return _unit_rate(
+        ctx,
+        years,
+        unit_filter,
+        first,
+        "category in (key, high_risk) with a building whose fire_systems include control_room",
+        "user_info_transmission devices not decommissioned, installed by the year end",
+    )
+
+
+@computation(Computation.IOT_MONITORING_COVERAGE_RATE)
+def iot_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    first = _first_device(ctx, None, (DeviceStatus.ONLINE.value,))
+    return _unit_rate(
+        ctx,
+        years,
+        Unit.category != UnitCategory.GENERAL.value,
+        first,
+        "category other than general (the monitoring scope)",
+        "any device online, installed by the year end",
+    )
+
+
+@computation(Computation.PREMISES_WITH_SMART_SMOKE_ALARM)
+def smart_smoke_alarm_premises(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    first = _first_device(ctx, (DeviceKind.SMOKE_DETECTOR.value,), LIVE_DEVICE)
+    row = ctx.session.execute(
+        select(
+            func.coalesce(func.sum(first.c.devices), 0).label("devices"),
+            *_sums("y", years, lambda y: first.c.first <= year_end(y)),
+        ).select_from(first)
+    ).one()
+    out: dict[int, Figure] = {}
+    for y in years:
+        n = _get(row, f"y{y}")
+        src = Source(
+            "devices",
+            _get(row, "devices"),
+            f"kind = smoke_detector, not decommissioned, installed by {year_end(y)}, "
+            f"distinct units of {ctx.subtree}",
+        )
+        out[y] = Figure(float(n), n, None, (src,))
+    return out
+
+
+def _activity_rate(
+    ctx: Context,
+    years: Years,
+    unit_filter: ColumnElement[bool],
+    activity: Any,
+    table: str,
+    what: str,
+) -> dict[int, Figure]:
+    """Units (filtered) that have at least one ``activity`` row (year, unit_id) in the year."""
+    den = ctx.session.execute(
+        select(func.count(Unit.id)).where(ctx.inside(Unit.jurisdiction_id), unit_filter)
+    ).scalar_one()
+    rows = {
+        r.year: r
+        for r in ctx.session.execute(
+            select(
+                activity.c.year,
+                func.count(distinct(activity.c.unit_id)).label("units"),
+                func.count().label("records"),
+            )
+            .join(Unit, Unit.id == activity.c.unit_id)
+            .where(ctx.inside(Unit.jurisdiction_id), unit_filter, activity.c.year.in_(years))
+            .group_by(activity.c.year)
+        ).all()
+    }
+    units = Source("units", den, f"{what}, {ctx.subtree}")
+    out: dict[int, Figure] = {}
+    for y in years:
+        if y not in rows:
+            out[y] = Figure(None, 0, den, (units,), f"no {table} records for {y}")
+            continue
+        src = Source(table, rows[y].records, f"year = {y}, units of {ctx.subtree}")
+        out[y] = _rate_figure(ctx, rows[y].units, den, (units, src), note=PRESENT_NOTE)
+    return out
+
+
+@computation(Computation.TRAINING_RATE)
+def training_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    activity = (
+        select(TrainingRecord.year.label("year"), TrainingRecord.unit_id.label("unit_id"))
+        .where(
+            TrainingRecord.kind == TrainingKind.EMPLOYEE.value, TrainingRecord.unit_id.is_not(None)
+        )
+        .subquery()
+    )
+    return _activity_rate(
+        ctx, years, true(), activity, "plans_training_records", "all registered units"
+    )
+
+
+@computation(Computation.KEY_UNIT_SYSTEM_USAGE_RATE)
+def key_unit_system_usage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    activity = select(UnitCheck.year.label("year"), UnitCheck.unit_id.label("unit_id")).subquery()
+    return _activity_rate(
+        ctx,
+        years,
+        Unit.category == UnitCategory.KEY.value,
+        activity,
+        "plans_unit_checks",
+        "category = key",
+    )
+
+
+# --- grids, towns, stations ---------------------------------------------------------------------
+
+
+@computation(Computation.GRID_COVERAGE_RATE)
+def grid_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    staffed = select(Grid.jurisdiction_id).join(GridWorker, GridWorker.grid_id == Grid.id)
+    base = (ctx.inside(Jurisdiction.id), Jurisdiction.level == JurisdictionLevel.VILLAGE.value)
+    den, num = ctx.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Jurisdiction.id.in_(staffed), 1), else_=0)), 0),
+        ).where(*base)
+    ).one()
+    sources = (
+        Source("jurisdictions", den, f"level = village, {ctx.subtree}"),
+        Source("grids", int(num), "villages with a grid that has at least one grid worker"),
+    )
+    return {y: _rate_figure(ctx, int(num), den, sources, note=PRESENT_NOTE) for y in years}
+
+
+def _town_coverage(
+    ctx: Context, years: Years, station_filter: ColumnElement[bool], what: str
+) -> dict[int, Figure]:
+    town = aliased(Jurisdiction)
+    place = aliased(Jurisdiction)
+    stations = (
+        select(place.path.label("path"), func.coalesce(Station.opened_on, EPOCH).label("opened"))
+        .join(place, place.id == Station.jurisdiction_id)
+        .where(ctx.inside(Station.jurisdiction_id), station_filter)
+        .subquery()
+    )
+    per_town = (
+        select(town.id.label("id"), func.min(stations.c.opened).label("first"))
+        .select_from(town)
+        .outerjoin(stations, stations.c.path.like(town.path + "%"))
+        .where(ctx.inside(town.id), town.level == JurisdictionLevel.TOWN.value)
+        .group_by(town.id)
+        .subquery()
+    )
+    row = ctx.session.execute(
+        select(
+            func.count().label("den"), *_sums("n", years, lambda y: per_town.c.first <= year_end(y))
+        )
+    ).one()
+    den = _get(row, "den")
+    towns = Source("jurisdictions", den, f"level = town, {ctx.subtree}")
+    src = Source("stations", 0, what)
+    out: dict[int, Figure] = {}
+    for y in years:
+        n = _get(row, f"n{y}")
+        out[y] = _rate_figure(
+            ctx, n, den, (towns, Source(src.table, n, f"{what}, opened by {year_end(y)}"))
+        )
+    return out
+
+
+@computation(Computation.TOWN_STATION_COVERAGE_RATE)
+def town_station_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    cond = and_(
+        Station.status == StationStatus.EXISTING.value, Station.force_type.in_(RESCUE_FORCES)
+    )
+    return _town_coverage(ctx, years, cond, "towns with a national or government full-time station")
+
+
+@computation(Computation.TOWN_SMALL_STATION_COVERAGE_RATE)
+def town_small_station_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    cond = and_(
+        Station.status == StationStatus.EXISTING.value,
+        Station.station_class == StationClass.SMALL.value,
+    )
+    return _town_coverage(ctx, years, cond, "towns with a small station (station_class = small)")
+
+
+def _vehicle_rate(
+    ctx: Context, years: Years, statuses: Sequence[str], what: str
+) -> dict[int, Figure]:
+    vehicles = (
+        select(
+            Vehicle.station_id.label("sid"),
+            *[
+                func.sum(
+                    case(
+                        (or_(Vehicle.in_service_year.is_(None), Vehicle.in_service_year <= y), 1),
+                        else_=0,
+                    )
+                ).label(f"v{y}")
+                for y in years
+            ],
+        )
+        .where(ctx.inside(Vehicle.jurisdiction_id), Vehicle.status.in_(statuses))
+        .group_by(Vehicle.station_id)
+        .subquery()
+    )
+    minimum = case(MIN_VEHICLES, value=Station.station_class, else_=0)
+    classed = Station.station_class.in_(tuple(MIN_VEHICLES))
+    row = ctx.session.execute(
+        select(
+            *_sums("d", years, _station_on_duty),
+            *_sums(
+                "n",
+                years,
+                lambda y: and_(
+                    _station_on_duty(y), func.coalesce(vehicles.c[f"v{y}"], 0) >= minimum
+                ),
+            ),
+        )
+        .select_from(Station)
+        .outerjoin(vehicles, vehicles.c.sid == Station.id)
+        .where(ctx.inside(Station.jurisdiction_id), classed)
+    ).one()
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(row, f"d{y}")
+        q = select(Station.id).where(
+            ctx.inside(Station.jurisdiction_id), classed, _station_on_duty(y)
+        )
+        sources = (
+            Source(
+                "stations",
+                den,
+                f"on duty at {year_end(y)} with a 建标152 class, {ctx.subtree}",
+                ctx.ids_of(q, den),
+            ),
+            Source("vehicles", 0, f"{what}; minimum per class {MIN_VEHICLES}"),
+        )
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, sources)
+    return out
+
+
+@computation(Computation.STATION_EQUIPMENT_COMPLIANCE_RATE)
+def station_equipment_compliance(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    statuses = tuple(s.value for s in VehicleStatus if s != VehicleStatus.OUT_OF_SERVICE)
+    return _vehicle_rate(
+        ctx, years, statuses, "vehicles not out of service (equipment items are not yet recorded)"
+    )
+
+
+@computation(Computation.STATION_DUTY_VEHICLE_RATE)
+def station_duty_vehicles(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    statuses = (VehicleStatus.AVAILABLE.value, VehicleStatus.DISPATCHED.value)
+    return _vehicle_rate(ctx, years, statuses, "vehicles available or dispatched (on duty)")
+
+
+@computation(Computation.STATION_OPEN_RATE)
+def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    monthly = (
+        select(
+            OpenDay.station_id.label("sid"),
+            OpenDay.year.label("year"),
+            func.count().label("days"),
+        )
+        .where(ctx.inside(OpenDay.jurisdiction_id), OpenDay.year.in_(years))
+        .group_by(OpenDay.station_id, OpenDay.year, OpenDay.month)
+        .subquery()
+    )
+    per_station = (
+        select(
+            monthly.c.sid,
+            monthly.c.year,
+            func.sum(monthly.c.days).label("days"),
+            func.sum(case((monthly.c.days >= 2, 1), else_=0)).label("months"),
+        )
+        .group_by(monthly.c.sid, monthly.c.year)
+        .subquery()
+    )
+    open_enough = and_(per_station.c.days >= 30, per_station.c.months == 12)
+    row = ctx.session.execute(
+        select(
+            *[
+                func.sum(
+                    case(
+                        (and_(per_station.c.year == y, open_enough, _station_on_duty(y)), 1),
+                        else_=0,
+                    )
+                ).label(f"n{y}")
+                for y in years
+            ],
+            *[
+                func.sum(case((per_station.c.year == y, per_station.c.days), else_=0)).label(
+                    f"r{y}"
+                )
+                for y in years
+            ],
+        )
+        .select_from(per_station)
+        .join(Station, Station.id == per_station.c.sid)
+    ).one()
+    dens = ctx.session.execute(
+        select(*_sums("d", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+    ).one()
+    out: dict[int, Figure] = {}
+    for y in years:
+        den, days = _get(dens, f"d{y}"), _get(row, f"r{y}")
+        stations = Source("stations", den, f"on duty at {year_end(y)}, {ctx.subtree}")
+        if days == 0:
+            out[y] = Figure(None, 0, den, (stations,), f"no open-day records for {y}")
+            continue
+        src = Source(
+            "plans_open_days", days, f"year = {y}; open ≥30 days and ≥2 days in each of 12 months"
+        )
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (stations, src))
+    return out
+
+
+# --- hazards, surveys, outreach, projects ---------------------------------------------------------
+
+
+@computation(Computation.MAJOR_HAZARD_RECTIFICATION_RATE)
+def major_hazard_rectification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    base = (
+        ctx.inside(Hazard.jurisdiction_id),
+        Hazard.is_major.is_(True),
+        Hazard.deadline_year.in_(years),
+    )
+
+    def closed(y: int) -> ColumnElement[bool]:
+        return and_(Hazard.deadline_year == y, Hazard.rectified_on <= year_end(y))
+
+    row = ctx.session.execute(
+        select(
+            *_sums("d", years, lambda y: Hazard.deadline_year == y), *_sums("n", years, closed)
+        ).where(*base)
+    ).one()
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(row, f"d{y}")
+        q = select(Hazard.id).where(*base, Hazard.deadline_year == y)
+        src = Source(
+            "plans_hazards",
+            den,
+            f"is_major, deadline in {y}, {ctx.subtree}; numerator: rectified by {year_end(y)}",
+            ctx.ids_of(q, den),
+        )
+        out[y] = _rate_figure(
+            ctx, _get(row, f"n{y}"), den, (src,), note="" if den else f"no major hazards due in {y}"
+        )
+    return out
+
+
+def _surveys(ctx: Context, years: Years, column: Any, what: str) -> dict[int, Figure]:
+    rows = {
+        r.year: r
+        for r in ctx.session.execute(
+            select(
+                Survey.year,
+                func.count().label("batches"),
+                func.sum(Survey.respondents).label("asked"),
+                func.sum(column).label("yes"),
+            )
+            .where(ctx.inside(Survey.jurisdiction_id), Survey.year.in_(years))
+            .group_by(Survey.year)
+        ).all()
+    }
+    out: dict[int, Figure] = {}
+    for y in years:
+        if y not in rows:
+            out[y] = Figure(None, note=f"no survey records for {y}")
+            continue
+        r = rows[y]
+        q = select(Survey.id).where(ctx.inside(Survey.jurisdiction_id), Survey.year == y)
+        src = Source(
+            "plans_surveys",
+            r.batches,
+            f"year = {y}, {ctx.subtree}; {what} over respondents",
+            ctx.ids_of(q, r.batches),
+        )
+        out[y] = _rate_figure(ctx, int(r.yes), int(r.asked), (src,))
+    return out
+
+
+@computation(Computation.AWARENESS_RATE)
+def awareness_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _surveys(ctx, years, Survey.passed, "passed")
+
+
+@computation(Computation.RESIDENT_EDUCATION_RATE)
+def resident_education_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    return _surveys(ctx, years, Survey.educated, "educated")
+
+
+@computation(Computation.VOLUNTEER_PERSON_TIMES)
+def volunteer_person_times(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    rows = {
+        r.year: r
+        for r in ctx.session.execute(
+            select(
+                OutreachActivity.year,
+                func.count().label("activities"),
+                func.sum(OutreachActivity.volunteer_person_times).label("times"),
+            )
+            .where(ctx.inside(OutreachActivity.jurisdiction_id), OutreachActivity.year.in_(years))
+            .group_by(OutreachActivity.year)
+        ).all()
+    }
+    out: dict[int, Figure] = {}
+    for y in years:
+        if y not in rows:
+            out[y] = Figure(None, note=f"no outreach activity records for {y}")
+            continue
+        r = rows[y]
+        q = select(OutreachActivity.id).where(
+            ctx.inside(OutreachActivity.jurisdiction_id), OutreachActivity.year == y
+        )
+        src = Source(
+            "plans_outreach_activities",
+            r.activities,
+            f"year = {y}, {ctx.subtree}",
+            ctx.ids_of(q, r.activities),
+        )
+        out[y] = Figure(float(r.times), int(r.times), None, (src,))
+    return out
+
+
+@computation(Computation.PROJECT_QUANTITY_DELIVERED)
+def project_quantity(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    """Per project: the quantities reported up to the year end, or its whole quantity (1 for a
+    single item) once reported completed, whichever is larger; summed over the counted projects."""
+    base = (
+        ctx.inside(ProjectProgress.jurisdiction_id),
+        ProjectProgress.plan_id == ctx.plan.id,
+        ProjectProgress.project_id.in_(ind.counts_projects),
+    )
+    rows = ctx.session.execute(
+        select(
+            ProjectProgress.project_id,
+            func.count().label("records"),
+            *[
+                func.sum(
+                    case(
+                        (
+                            ProjectProgress.reported_on <= year_end(y),
+                            func.coalesce(ProjectProgress.quantity, 0.0),
+                        ),
+                        else_=0.0,
+                    )
+                ).label(f"q{y}")
+                for y in years
+            ],
+            *_sums(
+                "c",
+                years,
+                lambda y: and_(
+                    ProjectProgress.completed.is_(True), ProjectProgress.reported_on <= year_end(y)
+                ),
+            ),
+        )
+        .where(*base)
+        .group_by(ProjectProgress.project_id)
+    ).all()
+    whole = {p.id: (p.quantity or 1.0) for p in ctx.plan.projects if p.id in ind.counts_projects}
+    records = sum(int(r.records) for r in rows)
+    src = Source(
+        "plans_project_progress",
+        records,
+        f"plan = {ctx.plan.id}, projects {list(ind.counts_projects)}, {ctx.subtree}",
+        ctx.ids_of(select(ProjectProgress.id).where(*base), records),
+    )
+    out: dict[int, Figure] = {}
+    for y in years:
+        total = 0.0
+        for r in rows:
+            reported = float(r._mapping[f"q{y}"] or 0.0)
+            done = whole[r.project_id] if _get(r, f"c{y}") else 0.0
+            total += max(reported, done)
+        out[y] = Figure(total, total, sum(whole.values()), (src,))
+    return out

@@ -327,7 +327,9 @@ def _roster(
     base = (ctx.inside(Person.jurisdiction_id), Person.kind == kind.value)
     row = ctx.session.execute(select(func.count().label("total"), *cols).where(*base)).one()
     if _get(row, "total") == 0:
-        return {y: Figure(None, note=f"no {kind.en} on the roster") for y in years}
+        return {
+            y: Figure(None, note=f"no people of kind {kind.value} on the roster") for y in years
+        }
     out: dict[int, Figure] = {}
     for y in years:
         den = _get(row, f"d{y}")

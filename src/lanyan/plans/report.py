@@ -1,0 +1,200 @@
+"""Evaluation report (规划中期评估 / 终期评估) of a plan for a jurisdiction and a year, as XLSX
+(openpyxl) and as printable HTML (Jinja2; print CSS, locally installed CJK fonts, nothing fetched).
+
+A year before the plan's last year gives the mid-term evaluation, the last year (or later) the
+final evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
+from lanyan.plans.tracker import ProjectStatus
+
+
+@dataclass
+class Report:
+    evaluation: PlanEvaluation
+    projects: list[ProjectStatus]
+    as_of: date
+
+    @property
+    def kind_zh(self) -> str:
+        return "终期评估" if self.evaluation.year >= self.evaluation.plan.period_end else "中期评估"
+
+    @property
+    def kind_en(self) -> str:
+        return (
+            "final evaluation"
+            if self.evaluation.year >= self.evaluation.plan.period_end
+            else "mid-term evaluation"
+        )
+
+    @property
+    def title(self) -> str:
+        ev = self.evaluation
+        return f"{ev.plan.title_zh} {self.kind_zh}（{ev.year}年度 · {ev.jurisdiction_name}）"
+
+
+def _number(v: float | None) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
+
+
+def lineage_text(r: IndicatorResult) -> str:
+    parts = []
+    for s in r.figure.sources:
+        ids = f" ids {list(s.ids)}" if s.ids is not None else ""
+        parts.append(f"{s.table}: {s.records} 条 ({s.where}){ids}")
+    return "; ".join(parts)
+
+
+INDICATOR_COLUMNS = [
+    ("编号 Id", 26),
+    ("指标 Indicator", 40),
+    ("属性 Attribute", 10),
+    ("单位 Unit", 14),
+    ("比较 Comparison", 14),
+    ("目标 Target", 10),
+    ("本年目标 Due this year", 12),
+    ("期限 Deadline", 8),
+    ("数值 Value", 12),
+    ("状态 Status", 10),
+    ("到期预测 Projected", 12),
+    ("分子 Numerator", 12),
+    ("分母 Denominator", 12),
+    ("方式 How", 24),
+    ("数据来源 Lineage", 60),
+    ("说明 Note", 40),
+]
+PROJECT_COLUMNS = [
+    ("编号 Id", 30),
+    ("项目 Project", 40),
+    ("类别 Kind", 12),
+    ("规模 Quantity", 10),
+    ("已完成 Delivered", 10),
+    ("到期 Due", 8),
+    ("状态 State", 10),
+    ("里程碑 Milestones", 60),
+]
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color.lstrip("#"), end_color=color.lstrip("#"))
+
+
+def _sheet(ws: Any, columns: list[tuple[str, int]], rows: list[list[Any]]) -> None:
+    ws.append([c for c, _ in columns])
+    for i, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.cell(row=1, column=i).font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    ws.freeze_panes = "C2"
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def to_xlsx(report: Report) -> bytes:
+    """The report as an XLSX workbook: 摘要 Summary, 指标 Indicators, 项目 Projects."""
+    ev = report.evaluation
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "摘要 Summary"
+    summary.append([report.title])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([f"{ev.plan.title_en} — {report.kind_en} {ev.year}, {ev.jurisdiction_code}"])
+    summary.append([f"评估基准日 As of: {report.as_of.isoformat()}"])
+    summary.append([])
+    summary.append(["状态 Status", "指标数 Indicators"])
+    for status, n in ev.counts().items():
+        summary.append([f"{status.zh} {status.en}", n])
+        summary.cell(row=summary.max_row, column=1).fill = _fill(status.color or "#ffffff")
+    late = sum(1 for p in report.projects if p.late)
+    summary.append(["滞后项目 Late projects", late])
+    summary.column_dimensions["A"].width = 30
+    summary.column_dimensions["B"].width = 18
+
+    ws = wb.create_sheet("指标 Indicators")
+    rows = []
+    for r in ev.results:
+        ind = r.indicator
+        rows.append(
+            [
+                ind.id,
+                f"{ind.name_zh}\n{ind.name_en}",
+                ind.attribute.zh,
+                ind.unit.zh,
+                ind.comparison.zh,
+                ind.target,
+                r.target_due,
+                ind.deadline,
+                None if r.value is None else round(r.value, 6),
+                r.status.zh,
+                None if r.projected is None else round(r.projected, 6),
+                r.figure.numerator,
+                r.figure.denominator,
+                "人工填报 manual" if ind.manual else str(ind.computation),
+                lineage_text(r),
+                r.figure.note,
+            ]
+        )
+    _sheet(ws, INDICATOR_COLUMNS, rows)
+    for i, r in enumerate(ev.results, start=2):
+        ws.cell(row=i, column=10).fill = _fill(r.status.color or "#ffffff")
+
+    ws = wb.create_sheet("项目 Projects")
+    prows = [
+        [
+            p.project.id,
+            f"{p.project.name_zh}\n{p.project.name_en}",
+            p.project.kind.zh,
+            p.project.quantity,
+            p.delivered,
+            p.due_year,
+            p.state.zh,
+            "；".join(
+                f"{m.year} {m.name}"
+                + (f" ✓{m.reached_on.isoformat()}" if m.reached_on else "")
+                + (" 滞后" if m.late or m.reached_late else "")
+                for m in p.milestones
+            ),
+        ]
+        for p in report.projects
+    ]
+    _sheet(ws, PROJECT_COLUMNS, prows)
+    for i, p in enumerate(report.projects, start=2):
+        ws.cell(row=i, column=7).fill = _fill(p.state.color or "#ffffff")
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+_env = Environment(
+    loader=PackageLoader("lanyan.plans", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["num"] = _number
+
+
+def to_html(report: Report) -> str:
+    """The report as one self-contained printable HTML page (inline CSS, no external resources)."""
+    return _env.get_template("report.html").render(
+        r=report,
+        ev=report.evaluation,
+        counts=report.evaluation.counts(),
+        statuses=list(Status),
+        lineage=lineage_text,
+    )

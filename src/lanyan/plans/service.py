@@ -1,0 +1,60 @@
+"""What the CLI and the API share: resolve the jurisdiction a plan is evaluated for, and build a
+report (evaluation + projects tracker)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.timeutil import utcnow
+from lanyan.plans.engine import Evaluator
+from lanyan.plans.models import PlanAdoption
+from lanyan.plans.records import jurisdiction_by_code
+from lanyan.plans.report import Report
+from lanyan.plans.schema import Plan
+from lanyan.plans.tracker import as_of_for, track
+from lanyan.registry.models import Jurisdiction
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(year: int) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(
+            f"year {year} is out of range",
+            [FieldProblem("year", f"must be between {FIRST_YEAR} and {LAST_YEAR}")],
+        )
+    return year
+
+
+def target_jurisdiction(session: Session, plan: Plan, code: str | None) -> Jurisdiction:
+    """The jurisdiction named by ``code``, or the only one that adopted ``plan``."""
+    if code:
+        return jurisdiction_by_code(session, code)
+    adopters = list(
+        session.execute(
+            select(Jurisdiction)
+            .join(PlanAdoption, PlanAdoption.jurisdiction_id == Jurisdiction.id)
+            .where(PlanAdoption.plan_id == plan.id)
+            .order_by(Jurisdiction.code)
+        ).scalars()
+    )
+    if len(adopters) == 1:
+        return adopters[0]
+    if not adopters:
+        rule = f"no jurisdiction has adopted '{plan.id}': adopt it or name a jurisdiction"
+    else:
+        rule = "several jurisdictions adopted it: " + ", ".join(j.code for j in adopters)
+    raise ValidationFailed(f"which jurisdiction? {rule}", [FieldProblem("jurisdiction", rule)])
+
+
+def build_report(
+    session: Session, plan: Plan, jurisdiction: Jurisdiction, year: int, today: date | None = None
+) -> Report:
+    check_year(year)
+    as_of = as_of_for(year, today or utcnow().date())
+    evaluation = Evaluator(session).plan(plan, jurisdiction, year)
+    return Report(evaluation, track(session, plan, jurisdiction, as_of), as_of)

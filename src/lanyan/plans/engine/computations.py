@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lanyan.plans.choices import Computation
@@ -189,6 +189,9 @@ def _per_population(
 
 
 def _fires(ctx: Context, years: Years) -> dict[int, Any]:
+    key = ("fires", tuple(years))
+    if key in ctx.memo:
+        return ctx.memo[key]  # type: ignore[no-any-return]
     rows = ctx.session.execute(
         select(
             FireRecord.year,
@@ -199,7 +202,8 @@ def _fires(ctx: Context, years: Years) -> dict[int, Any]:
         .where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year.in_(years))
         .group_by(FireRecord.year)
     ).all()
-    return {r.year: r for r in rows}
+    ctx.memo[key] = {r.year: r for r in rows}
+    return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 def _fire_source(ctx: Context, y: int, n: int) -> Source:
@@ -528,46 +532,40 @@ def new_hydrants(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure
 # --- units and devices ----------------------------------------------------------------------------
 
 
-def _first_device(ctx: Context, kinds: Sequence[str] | None, statuses: Sequence[str]) -> Any:
-    """Per unit, the earliest installation of a qualifying device (unknown dates count as long
-    ago): a unit is connected at a year end when this date is on or before it."""
-    conds = [
-        Device.unit_id.is_not(None),
-        Device.status.in_(statuses),
-        ctx.inside(Device.jurisdiction_id),
-    ]
+def _device_conds(kinds: Sequence[str] | None, statuses: Sequence[str]) -> list[Any]:
+    conds = [Device.status.in_(statuses)]
     if kinds is not None:
         conds.append(Device.kind.in_(kinds))
-    return (
-        select(
-            Device.unit_id.label("unit_id"),
-            func.min(func.coalesce(Device.installed_on, EPOCH)).label("first"),
-            func.count().label("devices"),
-        )
-        .where(*conds)
-        .group_by(Device.unit_id)
-        .subquery()
-    )
+    return conds
 
 
 def _unit_rate(
     ctx: Context,
     years: Years,
     unit_filter: ColumnElement[bool],
-    first: Any,
+    conds: list[Any],
     what: str,
     device_note: str,
 ) -> dict[int, Figure]:
+    """Units passing ``unit_filter`` that have a qualifying device installed by each year end
+    (unknown dates count as long ago), over all of them. Each unit's devices are looked up
+    through the unit_id index: the filtered units (key, high-risk) are a few percent of all."""
     base = (ctx.inside(Unit.jurisdiction_id), unit_filter)
+    first = func.min(case((Device.id.is_not(None), func.coalesce(Device.installed_on, EPOCH))))
+    per_unit = (
+        select(first.label("first"), func.count(Device.id).label("devices"))
+        .select_from(Unit)
+        .outerjoin(Device, and_(Device.unit_id == Unit.id, *conds))
+        .where(*base)
+        .group_by(Unit.id)
+        .subquery()
+    )
     row = ctx.session.execute(
         select(
-            func.count(Unit.id).label("den"),
-            func.coalesce(func.sum(first.c.devices), 0).label("devices"),
-            *_sums("n", years, lambda y: first.c.first <= year_end(y)),
+            func.count().label("den"),
+            func.coalesce(func.sum(per_unit.c.devices), 0).label("devices"),
+            *_sums("n", years, lambda y: per_unit.c.first <= year_end(y)),
         )
-        .select_from(Unit)
-        .outerjoin(first, first.c.unit_id == Unit.id)
-        .where(*base)
     ).one()
     den = _get(row, "den")
     units = Source(
@@ -591,12 +589,11 @@ TRANSMISSION = (DeviceKind.USER_INFO_TRANSMISSION.value,)
 
 @computation(Computation.KEY_UNIT_CONNECTION_RATE)
 def key_unit_connection(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    first = _first_device(ctx, TRANSMISSION, LIVE_DEVICE)
     return _unit_rate(
         ctx,
         years,
         Unit.category == UnitCategory.KEY.value,
-        first,
+        _device_conds(TRANSMISSION, LIVE_DEVICE),
         "category = key",
         "user_info_transmission devices not decommissioned, installed by the year end",
     )
@@ -613,45 +610,80 @@ def control_room_connection(ctx: Context, ind: Indicator, years: Years) -> dict[
         Unit.category.in_((UnitCategory.KEY.value, UnitCategory.HIGH_RISK.value)),
         Unit.id.in_(with_room),
     )
-    first = _first_device(ctx, TRANSMISSION, LIVE_DEVICE)
     return _unit_rate(
         ctx,
         years,
         unit_filter,
-        first,
+        _device_conds(TRANSMISSION, LIVE_DEVICE),
         "category in (key, high_risk) with a building whose fire_systems include control_room",
         "user_info_transmission devices not decommissioned, installed by the year end",
     )
 
 
+def _device_summary(ctx: Context, years: Years) -> Any:
+    """Yearly counts of units covered by online devices (IoT monitoring scope) and of premises
+    with a live smoke alarm, from one pass over the devices grouped per unit — both indicators
+    read every device, so they share the scan. Grouping on ``unit_id + 0`` keeps SQLite from
+    walking the unit_id index (a random table read per device) instead of scanning."""
+    key = ("device_summary", tuple(years))
+    if key in ctx.memo:
+        return ctx.memo[key]
+    dated = func.coalesce(Device.installed_on, EPOCH)
+    online = Device.status == DeviceStatus.ONLINE.value
+    smoke = and_(Device.kind == DeviceKind.SMOKE_DETECTOR.value, Device.status.in_(LIVE_DEVICE))
+    unit_key = Device.unit_id + 0
+    per_unit = (
+        select(
+            unit_key.label("uid"),
+            func.min(case((online, dated))).label("online"),
+            func.min(case((smoke, dated))).label("smoke"),
+            func.sum(case((online, 1), else_=0)).label("n_online"),
+            func.sum(case((smoke, 1), else_=0)).label("n_smoke"),
+        )
+        .where(Device.unit_id.is_not(None), ctx.inside(Device.jurisdiction_id))
+        .group_by(unit_key)
+        .subquery()
+    )
+    in_scope = Unit.category != UnitCategory.GENERAL.value
+    ctx.memo[key] = ctx.session.execute(
+        select(
+            func.coalesce(func.sum(case((in_scope, per_unit.c.n_online), else_=0)), 0).label(
+                "n_online"
+            ),
+            func.coalesce(func.sum(per_unit.c.n_smoke), 0).label("n_smoke"),
+            *_sums("iot", years, lambda y: and_(in_scope, per_unit.c.online <= year_end(y))),
+            *_sums("smoke", years, lambda y: per_unit.c.smoke <= year_end(y)),
+        )
+        .select_from(per_unit)
+        .join(Unit, Unit.id == per_unit.c.uid)
+    ).one()
+    return ctx.memo[key]
+
+
 @computation(Computation.IOT_MONITORING_COVERAGE_RATE)
 def iot_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    first = _first_device(ctx, None, (DeviceStatus.ONLINE.value,))
-    return _unit_rate(
-        ctx,
-        years,
-        Unit.category != UnitCategory.GENERAL.value,
-        first,
-        "category other than general (the monitoring scope)",
-        "any device online, installed by the year end",
+    scope = (ctx.inside(Unit.jurisdiction_id), Unit.category != UnitCategory.GENERAL.value)
+    den = ctx.session.execute(select(func.count(Unit.id)).where(*scope)).scalar_one()
+    row = _device_summary(ctx, years)
+    units = Source(
+        "units", den, f"category other than general (the monitoring scope), {ctx.subtree}"
     )
+    devices = Source("devices", _get(row, "n_online"), "online, installed by the year end")
+    return {
+        y: _rate_figure(ctx, _get(row, f"iot{y}"), den, (units, devices), note=PRESENT_NOTE)
+        for y in years
+    }
 
 
 @computation(Computation.PREMISES_WITH_SMART_SMOKE_ALARM)
 def smart_smoke_alarm_premises(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    first = _first_device(ctx, (DeviceKind.SMOKE_DETECTOR.value,), LIVE_DEVICE)
-    row = ctx.session.execute(
-        select(
-            func.coalesce(func.sum(first.c.devices), 0).label("devices"),
-            *_sums("y", years, lambda y: first.c.first <= year_end(y)),
-        ).select_from(first)
-    ).one()
+    row = _device_summary(ctx, years)
     out: dict[int, Figure] = {}
     for y in years:
-        n = _get(row, f"y{y}")
+        n = _get(row, f"smoke{y}")
         src = Source(
             "devices",
-            _get(row, "devices"),
+            _get(row, "n_smoke"),
             f"kind = smoke_detector, not decommissioned, installed by {year_end(y)}, "
             f"distinct units of {ctx.subtree}",
         )
@@ -662,28 +694,31 @@ def smart_smoke_alarm_premises(ctx: Context, ind: Indicator, years: Years) -> di
 def _activity_rate(
     ctx: Context,
     years: Years,
-    unit_filter: ColumnElement[bool],
-    activity: Any,
-    table: str,
+    unit_filter: ColumnElement[bool] | None,
+    model: Any,
+    conds: Sequence[Any],
     what: str,
 ) -> dict[int, Figure]:
-    """Units (filtered) that have at least one ``activity`` row (year, unit_id) in the year."""
-    den = ctx.session.execute(
-        select(func.count(Unit.id)).where(ctx.inside(Unit.jurisdiction_id), unit_filter)
-    ).scalar_one()
-    rows = {
-        r.year: r
-        for r in ctx.session.execute(
-            select(
-                activity.c.year,
-                func.count(distinct(activity.c.unit_id)).label("units"),
-                func.count().label("records"),
-            )
-            .join(Unit, Unit.id == activity.c.unit_id)
-            .where(ctx.inside(Unit.jurisdiction_id), unit_filter, activity.c.year.in_(years))
-            .group_by(activity.c.year)
-        ).all()
-    }
+    """Units (passing ``unit_filter``) with at least one ``model`` record (columns year,
+    unit_id, jurisdiction_id — the unit's place) in the year, over all of them."""
+    den_filter = [ctx.inside(Unit.jurisdiction_id)]
+    if unit_filter is not None:
+        den_filter.append(unit_filter)
+    den = ctx.session.execute(select(func.count(Unit.id)).where(*den_filter)).scalar_one()
+    query = select(
+        model.year,
+        func.count(distinct(model.unit_id)).label("units"),
+        func.count().label("records"),
+    ).where(
+        *conds,
+        model.unit_id.is_not(None),
+        ctx.inside(model.jurisdiction_id),
+        model.year.in_(years),
+    )
+    if unit_filter is not None:
+        query = query.join(Unit, Unit.id == model.unit_id).where(unit_filter)
+    rows = {r.year: r for r in ctx.session.execute(query.group_by(model.year)).all()}
+    table = model.__tablename__
     units = Source("units", den, f"{what}, {ctx.subtree}")
     out: dict[int, Figure] = {}
     for y in years:
@@ -697,29 +732,14 @@ def _activity_rate(
 
 @computation(Computation.TRAINING_RATE)
 def training_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    activity = (
-        select(TrainingRecord.year.label("year"), TrainingRecord.unit_id.label("unit_id"))
-        .where(
-            TrainingRecord.kind == TrainingKind.EMPLOYEE.value, TrainingRecord.unit_id.is_not(None)
-        )
-        .subquery()
-    )
-    return _activity_rate(
-        ctx, years, true(), activity, "plans_training_records", "all registered units"
-    )
+    employee = (TrainingRecord.kind == TrainingKind.EMPLOYEE.value,)
+    return _activity_rate(ctx, years, None, TrainingRecord, employee, "all registered units")
 
 
 @computation(Computation.KEY_UNIT_SYSTEM_USAGE_RATE)
 def key_unit_system_usage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    activity = select(UnitCheck.year.label("year"), UnitCheck.unit_id.label("unit_id")).subquery()
-    return _activity_rate(
-        ctx,
-        years,
-        Unit.category == UnitCategory.KEY.value,
-        activity,
-        "plans_unit_checks",
-        "category = key",
-    )
+    key = Unit.category == UnitCategory.KEY.value
+    return _activity_rate(ctx, years, key, UnitCheck, (), "category = key")
 
 
 # --- grids, towns, stations ---------------------------------------------------------------------

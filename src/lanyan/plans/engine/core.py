@@ -64,9 +64,18 @@ class Context:
     plan: Plan
     jurisdiction: Jurisdiction
     ids: list[int] = field(default_factory=list)
+    # Query results shared by computations over the same jurisdiction (e.g. the yearly fire
+    # figures behind both deaths per 100,000 and the share of larger fires).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, session: Session, plan: Plan, jurisdiction: Jurisdiction) -> Context:
+    def build(
+        cls,
+        session: Session,
+        plan: Plan,
+        jurisdiction: Jurisdiction,
+        memo: dict[Any, Any] | None = None,
+    ) -> Context:
         ids = list(
             session.execute(
                 select(Jurisdiction.id).where(
@@ -74,7 +83,7 @@ class Context:
                 )
             ).scalars()
         )
-        return cls(session, plan, jurisdiction, ids)
+        return cls(session, plan, jurisdiction, ids, {} if memo is None else memo)
 
     def inside(self, column: Any) -> ColumnElement[bool]:
         """``column`` (a jurisdiction id) lies in the evaluated subtree."""

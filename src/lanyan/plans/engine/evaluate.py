@@ -227,6 +227,7 @@ class Evaluator:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[tuple[Any, ...], dict[int, Figure]] = {}
+        self._memos: dict[int, dict[Any, Any]] = {}
 
     def _figures(self, ctx: Context, ind: Indicator, years: Sequence[int]) -> dict[int, Figure]:
         assert ind.computation is not None
@@ -285,7 +286,8 @@ class Evaluator:
         )
 
     def plan(self, plan: Plan, jurisdiction: Jurisdiction, year: int) -> PlanEvaluation:
-        ctx = Context.build(self.session, plan, jurisdiction)
+        memo = self._memos.setdefault(jurisdiction.id, {})
+        ctx = Context.build(self.session, plan, jurisdiction, memo)
         results = [self.indicator(ctx, ind, year) for ind in plan.indicators]
         return PlanEvaluation(plan, jurisdiction.code, jurisdiction.name, year, results)
 

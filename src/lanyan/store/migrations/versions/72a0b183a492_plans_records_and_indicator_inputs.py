@@ -1,8 +1,8 @@
 """plans records and indicator inputs
 
-Revision ID: e80b65d33b2a
+Revision ID: 72a0b183a492
 Revises: a8af67dcf3fc
-Create Date: 2026-11-24 06:47:06.987221
+Create Date: 2026-11-24 07:03:14.018646
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import lanyan.store.base
 
-revision: str = "e80b65d33b2a"
+revision: str = "72a0b183a492"
 down_revision: str | None = "a8af67dcf3fc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -70,7 +70,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("plans_fire_records", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_plans_fire_records_year_jurisdiction", ["year", "jurisdiction_id"], unique=False
+            "ix_plans_fire_records_year_figures",
+            ["year", "jurisdiction_id", "deaths", "grade"],
+            unique=False,
         )
 
     op.create_table(
@@ -261,7 +263,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans_unit_checks")),
     )
     with op.batch_alter_table("plans_unit_checks", schema=None) as batch_op:
-        batch_op.create_index("ix_plans_unit_checks_year_unit", ["year", "unit_id"], unique=False)
+        batch_op.create_index(
+            "ix_plans_unit_checks_year_unit", ["year", "unit_id", "jurisdiction_id"], unique=False
+        )
 
     op.create_table(
         "plans_open_days",
@@ -316,7 +320,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans_training_records")),
     )
     with op.batch_alter_table("plans_training_records", schema=None) as batch_op:
-        batch_op.create_index("ix_plans_training_records_kind_year", ["kind", "year"], unique=False)
+        batch_op.create_index(
+            "ix_plans_training_records_kind_year",
+            ["kind", "year", "jurisdiction_id", "unit_id"],
+            unique=False,
+        )
 
     # ### end Alembic commands ###
 
@@ -366,7 +374,7 @@ def downgrade() -> None:
 
     op.drop_table("plans_manual_entries")
     with op.batch_alter_table("plans_fire_records", schema=None) as batch_op:
-        batch_op.drop_index("ix_plans_fire_records_year_jurisdiction")
+        batch_op.drop_index("ix_plans_fire_records_year_figures")
 
     op.drop_table("plans_fire_records")
     with op.batch_alter_table("plans_adoptions", schema=None) as batch_op:

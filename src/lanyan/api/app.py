@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from lanyan import __version__
-from lanyan.api import auth_routes, problems
+from lanyan.api import auth_routes, plans_routes, problems
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     problems.install(app)
     app.include_router(auth_routes.router)
+    app.include_router(plans_routes.router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -22,11 +22,11 @@ ALL = "*"
 WRITE: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({ALL}),
     Role.COMMANDER: frozenset(
-        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads"}
+        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads", "plans"}
     ),
     Role.DISPATCHER: frozenset({"vehicles"}),
     Role.PREVENTION_OFFICER: frozenset(
-        {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers"}
+        {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers", "plans"}
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),

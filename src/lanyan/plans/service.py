@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.plans.engine import Evaluator
 from lanyan.plans.models import PlanAdoption
@@ -17,6 +17,7 @@ from lanyan.plans.report import Report
 from lanyan.plans.schema import Plan
 from lanyan.plans.tracker import as_of_for, track
 from lanyan.registry.models import Jurisdiction
+from lanyan.registry.scope import Scope
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -58,3 +59,51 @@ def build_report(
     as_of = as_of_for(year, today or utcnow().date())
     evaluation = Evaluator(session).plan(plan, jurisdiction, year)
     return Report(evaluation, track(session, plan, jurisdiction, as_of), as_of)
+
+
+def default_year(plan: Plan, today: date | None = None) -> int:
+    """This year, kept inside the plan period."""
+    year = (today or utcnow().date()).year
+    return max(plan.period_start, min(plan.period_end, year))
+
+
+def scoped_jurisdiction(
+    session: Session, plan: Plan, scope: Scope, home_id: int, code: str | None
+) -> Jurisdiction:
+    """The jurisdiction a user evaluates ``plan`` for: the one named (inside their area), else
+    the first inside their area that adopted the plan, else their own."""
+    if code:
+        place = jurisdiction_by_code(session, code)
+        if not scope.contains(session, place.id):
+            raise NotFound(f"no jurisdiction with code {code} in your area")
+        return place
+    adopter = session.execute(
+        select(Jurisdiction)
+        .join(PlanAdoption, PlanAdoption.jurisdiction_id == Jurisdiction.id)
+        .where(PlanAdoption.plan_id == plan.id, scope.jurisdictions())
+        .order_by(Jurisdiction.path)
+        .limit(1)
+    ).scalar_one_or_none()
+    return adopter or session.get_one(Jurisdiction, home_id)
+
+
+def report_dict(report: Report) -> dict[str, object]:
+    """The report as JSON: plan, jurisdiction, year, indicators and projects."""
+    ev = report.evaluation
+    return {
+        "plan": {
+            "id": ev.plan.id,
+            "title": ev.plan.title_zh,
+            "title_en": ev.plan.title_en,
+            "period_start": ev.plan.period_start,
+            "period_end": ev.plan.period_end,
+        },
+        "jurisdiction": {"code": ev.jurisdiction_code, "name": ev.jurisdiction_name},
+        "year": ev.year,
+        "kind": report.kind_zh,
+        "kind_en": report.kind_en,
+        "as_of": report.as_of.isoformat(),
+        "counts": {s.value: n for s, n in ev.counts().items()},
+        "indicators": ev.as_dicts(),
+        "projects": [p.as_dict() for p in report.projects],
+    }

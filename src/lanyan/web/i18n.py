@@ -125,6 +125,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "back_home": ("返回首页", "Back to the map"),
     "timezone_note": ("时间为北京时间", "Times in Asia/Shanghai"),
+    "nav_plans": ("规划评估", "Plans"),
+    "plans_title": ("消防规划评估", "Fire plan evaluation"),
+    "plan_period": ("规划期", "Plan period"),
+    "plan_adopted_by": ("采用辖区", "Adopted by"),
+    "plan_not_adopted": ("本辖区尚未采用", "Not adopted in your area"),
+    "plan_indicators": ("指标", "Indicators"),
+    "plan_projects": ("重点项目", "Projects"),
+    "plan_year": ("评估年度", "Year"),
+    "plan_show": ("查看", "Show"),
+    "plan_status_summary": ("指标状态", "Indicator status"),
+    "plan_trend": ("指标趋势", "Indicator trend"),
+    "plan_gantt": ("项目进度（甘特图）", "Projects (Gantt)"),
+    "plan_report_xlsx": ("下载评估报告（XLSX）", "Report (XLSX)"),
+    "plan_report_html": ("打印版评估报告", "Printable report"),
+    "plan_manual": ("人工填报", "entered by hand"),
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {

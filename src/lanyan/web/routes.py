@@ -14,6 +14,7 @@ from lanyan.web import (
     errors,
     map_layers,
     map_page,
+    plans_pages,
     registry_pages,
 )
 
@@ -26,6 +27,7 @@ def install(app: FastAPI) -> None:
     app.include_router(auth_pages.router)
     app.include_router(map_page.router)
     app.include_router(registry_pages.router)
+    app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

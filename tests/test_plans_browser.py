@@ -1,0 +1,131 @@
+"""The plan dashboard in a real browser: every ECharts chart draws (status donut, one chart per
+indicator, trend, projects Gantt), from the vendored library, with no script error."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from plans_support import load_engine_fixture
+
+from lanyan.api.app import create_app
+from lanyan.core.config import Settings
+from lanyan.plans import records
+from lanyan.plans.catalog import load_plan
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.store.audit import SYSTEM
+from lanyan.store.db import make_engine, make_session_factory, unit_of_work
+from lanyan.store.migrate import upgrade
+
+from support import PASSWORD, add_user
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+
+
+def _seed(uow: Any) -> None:
+    load_engine_fixture(uow)
+    add_user(uow, "commander", "commander", "320904")
+    with uow() as s:
+        records.adopt(s, SYSTEM, EVERYWHERE, "kaifeng", "320904")
+        for project, day, extra in (
+            ("station_new_special", "2021-05-01", {"milestone": "立项征地"}),
+            ("station_fuxing_avenue", "2022-06-01", {"completed": True}),
+        ):
+            payload = {"plan": "kaifeng", "project": project, "jurisdiction": "320904"}
+            records.add_progress(s, SYSTEM, EVERYWHERE, {**payload, "reported_on": day, **extra})
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: run scripts/ensure-browser"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: browser tests must run)")
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("plans-browser")
+    url = f"sqlite:///{folder / 'lanyan.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    _seed(lambda: unit_of_work(make_session_factory(engine)))
+    engine.dispose()
+    app = create_app(Settings(environment="test", database_url=url, data_dir=folder))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(400):  # at most about 20 s
+        if server.started:
+            started.set()
+            break
+        started.wait(0.05)
+    assert started.is_set(), "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# Counts the non-blank pixels of a chart's canvas: a chart that drew nothing has none.
+INKED = """el => {
+  const c = el.querySelector('canvas');
+  if (!c) return 0;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}"""
+
+
+def test_dashboard_draws_every_chart(base_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    plan = load_plan("kaifeng")
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base_url + "/login?next=/plans")
+            page.fill("input[name=username]", "commander")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator('#plan-list tr[data-plan="kaifeng"]')).to_contain_text("大丰区")
+            page.click('#plan-list tr[data-plan="kaifeng"] a')
+            dashboard = page.locator("#plan-dashboard")
+            expect(dashboard).to_have_attribute("data-ready", "true")
+            charts = len(plan.indicators) + 3  # status donut, trend, Gantt
+            expect(dashboard).to_have_attribute("data-charts", str(charts))
+            expect(page.locator(".indicator-card")).to_have_count(len(plan.indicators))
+            expect(page.locator("#plan-dashboard canvas")).to_have_count(charts)
+            for chart in ("#status-chart", "#trend-chart", "#gantt-chart"):
+                assert page.locator(chart).evaluate(INKED) > 500, chart
+            cards = page.locator(".chart-indicator")
+            assert all(cards.nth(i).evaluate(INKED) > 100 for i in range(cards.count()))
+            # Clicking an indicator card redraws the trend for it.
+            card = page.locator(".indicator-card").nth(2)
+            card.click()
+            expect(page.locator("#trend-select")).to_have_value(
+                card.get_attribute("data-indicator") or ""
+            )
+            page.screenshot(path=str(ARTIFACTS / "plan_dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []

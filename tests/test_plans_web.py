@@ -1,0 +1,81 @@
+"""The plans API and dashboard page (server side; the browser test draws the charts)."""
+
+from __future__ import annotations
+
+import json
+import re
+from io import BytesIO
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from plans_support import load_engine_fixture
+
+from lanyan.plans.catalog import load_plan
+
+from support import add_user, login
+
+
+def _seed(uow: Any) -> None:
+    load_engine_fixture(uow)
+    add_user(uow, "commander", "commander", "320904")
+    add_user(uow, "manager", "unit_manager", "320904")
+    add_user(uow, "town", "government_viewer", "320904101")
+
+
+def test_adopt_and_evaluate_through_the_api(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    r = client.post("/api/plans/tongzhou/adoptions", json={"jurisdiction": "320904"}, headers=auth)
+    assert r.status_code == 201, r.text
+    again = client.post(
+        "/api/plans/tongzhou/adoptions", json={"jurisdiction": "320904"}, headers=auth
+    )
+    assert again.status_code == 409
+    listed = {p["id"]: p for p in client.get("/api/plans", headers=auth).json()}
+    assert listed["tongzhou"]["adopted_by"] == [{"code": "320904", "name": "大丰区"}]
+    r = client.get("/api/plans/tongzhou/evaluation?year=2023", headers=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["jurisdiction"]["code"] == "320904" and body["kind"] == "中期评估"
+    assert len(body["indicators"]) == len(load_plan("tongzhou").indicators)
+    assert sum(body["counts"].values()) == len(body["indicators"])
+    xlsx = client.get("/api/plans/tongzhou/report.xlsx?year=2025", headers=auth)
+    assert xlsx.status_code == 200
+    assert "终期评估" in load_workbook(BytesIO(xlsx.content))["摘要 Summary"]["A1"].value
+    html = client.get("/api/plans/tongzhou/report.html?year=2023", headers=auth)
+    assert html.status_code == 200 and "中期评估" in html.text
+
+
+def test_plans_respect_roles_and_scope(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    manager = login(client, "manager")
+    assert client.get("/api/plans", headers=manager).status_code == 403
+    town = login(client, "town")
+    r = client.get("/api/plans/tongzhou/evaluation?year=2023&jurisdiction=320904", headers=town)
+    assert r.status_code == 404  # the county is above the town viewer's area
+    r = client.get("/api/plans/tongzhou/evaluation?year=2023", headers=town)
+    assert r.json()["jurisdiction"]["code"] == "320904101"  # their own, nothing adopted
+    r = client.post(
+        "/api/plans/tongzhou/adoptions", json={"jurisdiction": "320904101"}, headers=town
+    )
+    assert r.status_code == 403  # viewers do not write
+    bad = client.get("/api/plans/tongzhou/evaluation?year=1800", headers=town)
+    assert bad.status_code == 422
+
+
+def test_dashboard_page_embeds_the_evaluation(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    page = client.get("/plans/lianzhou?year=2023", headers=auth)
+    assert page.status_code == 200
+    assert "/static/vendor/echarts/echarts.min.js" in page.text
+    raw = re.search(
+        r'<script type="application/json" id="plan-data">(.*?)</script>', page.text, re.S
+    )
+    assert raw is not None
+    data = json.loads(raw.group(1))
+    assert data["year"] == 2023 and len(data["projects"]) == len(load_plan("lianzhou").projects)
+    index = client.get("/plans", headers=auth)
+    assert index.status_code == 200 and 'data-plan="lianzhou"' in index.text
+    assert client.get("/static/vendor/echarts/LICENSE").status_code == 200

@@ -29,6 +29,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_hydrants.py
+	$(BIN)/python bench/indicators.py
 
 clean:
 	rm -rf $(VENV) var

@@ -369,7 +369,11 @@ def test_bad_jurisdiction_rows_are_all_reported(uow: Any, region: Any) -> None:
         f"{DAFENG}203,丁镇,town,{DAFENG}\n"
     )
     exc = _failure(uow, "jurisdictions", body)
-    assert [(p.row, p.field) for p in exc.problems] == [(3, "level"), (3, "parent_code"), (4, "code")]
+    assert [(p.row, p.field) for p in exc.problems] == [
+        (3, "level"),
+        (3, "parent_code"),
+        (4, "code"),
+    ]
     codes = {j["code"] for j in _snapshot(uow)["jurisdictions"]}
     assert f"{DAFENG}201" not in codes and f"{DAFENG}203" not in codes
 

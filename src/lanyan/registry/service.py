@@ -49,14 +49,19 @@ def validate_input(ot: ObjectType, data: dict[str, Any], row: int | None = None)
         payload = ot.create.model_validate(data)
     except PydanticValidationError as exc:
         raise ValidationFailed(f"{ot.en}: invalid input", pydantic_problems(exc, row)) from None
+    check_rules(ot, payload, row)
+    return payload
+
+
+def check_rules(ot: ObjectType, payload: BaseModel, row: int | None = None) -> None:
+    """Apply the type's cross-field rules to an already parsed payload."""
     if not ot.rules:
-        return payload
+        return
     # The Create schemas are flat, so their attribute dict is what model_dump() would return.
     data = dict(payload.__dict__)
     problems = [FieldProblem(f, r, row) for rule in ot.rules for f, r in rule(data)]
     if problems:
         raise ValidationFailed(f"{ot.en}: invalid input", problems)
-    return payload
 
 
 class RefResolver:
@@ -245,7 +250,11 @@ def create(
 ) -> Any:
     """Validate, insert and audit one row; returns the new ORM object."""
     audit.begin_write(session)
-    payload = data if isinstance(data, BaseModel) else validate_input(ot, data)
+    if isinstance(data, BaseModel):
+        check_rules(ot, data)
+        payload = data
+    else:
+        payload = validate_input(ot, data)
     values = to_columns(ot, payload, RefResolver(session, scope))
     _check_unique_code(session, ot, values["code"], None)
     row = ot.model(**values)

@@ -231,6 +231,27 @@ def _check_unique_code(session: Session, ot: ObjectType, code: str, exclude_id: 
         )
 
 
+def scope_path_of(session: Session, ot: ObjectType, row: Any) -> str:
+    """The jurisdiction path a row belongs to, which scopes its audit entries."""
+    if isinstance(row, Jurisdiction):
+        return row.path
+    jid = getattr(row, "jurisdiction_id", None)
+    if jid is None:
+        return "/"
+    return session.execute(select(Jurisdiction.path).where(Jurisdiction.id == jid)).scalar_one()
+
+
+def common_path(a: str, b: str) -> str:
+    """The path of the smallest jurisdiction containing both ``a`` and ``b``."""
+    parts_a, parts_b = a.strip("/").split("/"), b.strip("/").split("/")
+    shared = []
+    for x, y in zip(parts_a, parts_b, strict=False):
+        if x != y or not x:
+            break
+        shared.append(x)
+    return "/" + "".join(f"{p}/" for p in shared)
+
+
 def _set_path(session: Session, row: Jurisdiction) -> None:
     parent_path = "/"
     if row.parent_id is not None:
@@ -266,7 +287,17 @@ def create(
             session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
-    audit.record(session, actor, "create", ot.slug, row.id, None, snapshot(ot, row), algorithm)
+    audit.record(
+        session,
+        actor,
+        "create",
+        ot.slug,
+        row.id,
+        None,
+        snapshot(ot, row),
+        algorithm,
+        scope_path=scope_path_of(session, ot, row),
+    )
     return row
 
 
@@ -299,6 +330,7 @@ def update(
         changes = changes.model_dump(exclude_unset=True, mode="json")
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
+    before_path = scope_path_of(session, ot, row)
     merged = {**input_of(session, ot, row), **changes}
     payload = validate_input(ot, merged)
     values = to_columns(ot, payload, RefResolver(session, scope))
@@ -325,7 +357,17 @@ def update(
             session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
-    audit.record(session, actor, "update", ot.slug, row.id, before, snapshot(ot, row), algorithm)
+    audit.record(
+        session,
+        actor,
+        "update",
+        ot.slug,
+        row.id,
+        before,
+        snapshot(ot, row),
+        algorithm,
+        scope_path=common_path(before_path, scope_path_of(session, ot, row)),
+    )
     return row
 
 
@@ -349,13 +391,16 @@ def delete(
     audit.begin_write(session)
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
+    before_path = scope_path_of(session, ot, row)
     try:
         session.execute(sql_delete(ot.model).where(ot.model.id == row_id))  # type: ignore[attr-defined]
         session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
     session.expunge(row)
-    audit.record(session, actor, "delete", ot.slug, row_id, before, None, algorithm)
+    audit.record(
+        session, actor, "delete", ot.slug, row_id, before, None, algorithm, scope_path=before_path
+    )
 
 
 @dataclass
@@ -551,13 +596,22 @@ def bulk_create(
         }
     )
     ids = reserve_ids(session, table, len(values_list))
+    jids = {v.get("jurisdiction_id") for v in values_list} - {None}
+    paths: dict[int | None, str] = {None: "/"}
+    if jids:
+        paths.update(
+            session.execute(
+                select(Jurisdiction.id, Jurisdiction.path).where(Jurisdiction.id.in_(jids))
+            ).all()  # type: ignore[arg-type]
+        )
     full = []
-    entries: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None]] = []
+    entries: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]] = []
     for row_id, values in zip(ids, values_list, strict=True):
         row = template.copy()
         row.update(values)
         row["id"] = row_id
-        entries.append((row_id, None, row.copy()))  # the audit snapshot: no timestamps
+        # the audit snapshot has no timestamps
+        entries.append((row_id, None, row.copy(), paths[values.get("jurisdiction_id")]))
         row["created_at"] = row["updated_at"] = now
         full.append(row)
     try:

@@ -13,6 +13,7 @@ from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.registry.choices import Choice
+from lanyan.response.routes import router as response_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     problems.install(app)
     app.include_router(auth_routes.router)
+    app.include_router(response_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -22,9 +22,9 @@ ALL = "*"
 WRITE: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({ALL}),
     Role.COMMANDER: frozenset(
-        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads"}
+        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads", "incidents"}
     ),
-    Role.DISPATCHER: frozenset({"vehicles"}),
+    Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
     Role.PREVENTION_OFFICER: frozenset(
         {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers"}
     ),

@@ -2,6 +2,7 @@
 
 from lanyan.api import users  # noqa: F401
 from lanyan.registry import models  # noqa: F401
+from lanyan.response import models as response_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401
 from lanyan.store.base import Base
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Jurisdiction
-from lanyan.registry.scope import Scope
+from lanyan.registry.scope import Scope, row_path
 from lanyan.registry.types import ObjectType, Ref
 from lanyan.store import audit, bulk
 from lanyan.store.audit import Actor
@@ -231,16 +231,6 @@ def _check_unique_code(session: Session, ot: ObjectType, code: str, exclude_id: 
         )
 
 
-def scope_path_of(session: Session, ot: ObjectType, row: Any) -> str:
-    """The jurisdiction path a row belongs to, which scopes its audit entries."""
-    if isinstance(row, Jurisdiction):
-        return row.path
-    jid = getattr(row, "jurisdiction_id", None)
-    if jid is None:
-        return "/"
-    return session.execute(select(Jurisdiction.path).where(Jurisdiction.id == jid)).scalar_one()
-
-
 def common_path(a: str, b: str) -> str:
     """The path of the smallest jurisdiction containing both ``a`` and ``b``."""
     parts_a, parts_b = a.strip("/").split("/"), b.strip("/").split("/")
@@ -296,7 +286,7 @@ def create(
         None,
         snapshot(ot, row),
         algorithm,
-        scope_path=scope_path_of(session, ot, row),
+        scope_path=row_path(session, row),
     )
     return row
 
@@ -330,7 +320,7 @@ def update(
         changes = changes.model_dump(exclude_unset=True, mode="json")
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
-    before_path = scope_path_of(session, ot, row)
+    before_path = row_path(session, row)
     merged = {**input_of(session, ot, row), **changes}
     payload = validate_input(ot, merged)
     values = to_columns(ot, payload, RefResolver(session, scope))
@@ -366,7 +356,7 @@ def update(
         before,
         snapshot(ot, row),
         algorithm,
-        scope_path=common_path(before_path, scope_path_of(session, ot, row)),
+        scope_path=common_path(before_path, row_path(session, row)),
     )
     return row
 
@@ -391,7 +381,7 @@ def delete(
     audit.begin_write(session)
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
-    before_path = scope_path_of(session, ot, row)
+    before_path = row_path(session, row)
     try:
         session.execute(sql_delete(ot.model).where(ot.model.id == row_id))  # type: ignore[attr-defined]
         session.flush()

@@ -18,7 +18,7 @@ from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.registry.choices import VehicleStatus
 from lanyan.registry.models import Jurisdiction, Station, Vehicle
-from lanyan.registry.scope import Scope
+from lanyan.registry.scope import Scope, row_path
 from lanyan.response.choices import IncidentStatus, TimelineStep
 from lanyan.response.incidents import append_step, get_incident
 from lanyan.response.models import Dispatch, Incident
@@ -159,5 +159,6 @@ def _claim(
         {"status": VehicleStatus.AVAILABLE.value},
         {"status": VehicleStatus.DISPATCHED.value, "incident": incident.code},
         algorithm,
+        scope_path=row_path(session, vehicle),
     )
     return row

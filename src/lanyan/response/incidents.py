@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Building, Jurisdiction, Station, Unit, Vehicle
-from lanyan.registry.scope import Scope
+from lanyan.registry.scope import Scope, row_path
 from lanyan.response.choices import (
     BuildingClass,
     IncidentStatus,
@@ -146,7 +146,17 @@ def create_incident(
         )
     )
     session.flush()
-    audit.record(session, actor, "create", SLUG, row.id, None, snapshot(row), algorithm)
+    audit.record(
+        session,
+        actor,
+        "create",
+        SLUG,
+        row.id,
+        None,
+        snapshot(row),
+        algorithm,
+        scope_path=row_path(session, row),
+    )
     return row
 
 
@@ -227,6 +237,7 @@ def append_step(
         None,
         {"step": step.value, "at": at, "note": note},
         algorithm,
+        scope_path=row_path(session, incident),
     )
     return event
 
@@ -276,6 +287,7 @@ def _release_vehicles(
             {"status": "dispatched"},
             {"status": "available", "incident": incident.code},
             algorithm,
+            scope_path=row_path(session, session.get(Vehicle, d.vehicle_id)),
         )
 
 

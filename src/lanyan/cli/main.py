@@ -8,7 +8,7 @@ import typer
 
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
-from lanyan.cli import demo_cmd, gb26875_cmd, io_cmd, route_cmd
+from lanyan.cli import demo_cmd, gateway_cmd, gb26875_cmd, io_cmd, route_cmd, simulate_cmd
 from lanyan.cli.common import (
     actor_for,
     console,
@@ -116,6 +116,8 @@ demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
 gb26875_cmd.register(app)
+gateway_cmd.register(app)
+simulate_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def _objects(type_flag: int) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("type_flag", sorted(LAYOUTS))
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_every_type_round_trips(type_flag: int, data: st.DataObject) -> None:
     objects = data.draw(_objects(type_flag))
@@ -186,11 +186,13 @@ def _check_rejection(raw: bytes) -> None:
         assert exc.code and exc.reason.strip() and "\n" not in exc.reason
 
 
+@settings(deadline=None)  # no timing: the machine may be loaded
 @given(st.binary(max_size=1100))
 def test_arbitrary_bytes_give_a_frame_or_a_reason(raw: bytes) -> None:
     _check_rejection(raw)
 
 
+@settings(deadline=None)  # no timing: the machine may be loaded
 @given(st.binary(max_size=1100), st.binary(min_size=25, max_size=25))
 def test_arbitrary_bytes_behind_a_valid_envelope(adu: bytes, header: bytes) -> None:
     # Force the length and checksum right so the fuzzer reaches the application data parser.

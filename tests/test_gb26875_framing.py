@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lanyan.core.timeutil import CHINA_TZ
@@ -40,6 +40,7 @@ def test_garbage_and_false_starts_are_skipped() -> None:
     assert skipped == len(stream) - 3 * len(frame(1))
 
 
+@settings(deadline=None)  # no timing: the machine may be loaded
 @given(
     serials=st.lists(st.integers(0, 0xFFFF), max_size=6),
     junk=st.lists(
@@ -61,6 +62,7 @@ def test_any_chunking_yields_the_same_frames(
     assert frames == sent
 
 
+@settings(deadline=None)  # no timing: the machine may be loaded
 @given(st.lists(st.binary(min_size=1, max_size=600), max_size=20))
 def test_buffer_stays_bounded_whatever_arrives(chunks: list[bytes]) -> None:
     scanner = FrameScanner()

@@ -8,17 +8,26 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lanyan.core.errors import LanyanError
 from lanyan.core.timeutil import CHINA_TZ
 from lanyan.monitoring.alarms import sweep_offline
 from lanyan.monitoring.choices import SignalKind
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
+from lanyan.monitoring.handling import (
+    confirm_alarm,
+    escalate_unhandled,
+    key_unit_connection_rate,
+    mark_false_alarm,
+    unit_figures,
+)
+from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, store_frame
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.monitoring.signals import signals_from
 from lanyan.registry import service
-from lanyan.registry.scope import EVERYWHERE
+from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.registry.types import get_type
-from lanyan.store.audit import SYSTEM
+from lanyan.store.audit import SYSTEM, AuditEntry
 
 from support import sample, seed_region
 
@@ -148,3 +157,75 @@ def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(
         accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code)
     (alarm,) = alarms(sessions)
     assert not alarm.unverified and alarm.building_id == device.building_id
+
+
+# --- operator handling, escalation, figures -------------------------------------------------
+
+
+def test_confirmed_fire_publishes_an_event_and_is_audited(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    (alarm,) = alarms(sessions)
+    with uow() as s:
+        confirm_alarm(s, SYSTEM, EVERYWHERE, alarm.id, T0 + timedelta(seconds=40))
+    with sessions() as s:
+        (event,) = s.scalars(select(OutboxEvent))
+        assert event.topic == "fire_confirmed"
+        assert event.payload["unit_id"] == device.unit_id
+        assert event.payload["building_id"] == device.building_id
+        assert event.payload["location"] == "二层东侧烟感"
+        assert (
+            s.scalar(select(AuditEntry.action).order_by(AuditEntry.seq.desc()).limit(1))
+            == "confirm"
+        )
+    with uow() as s, pytest.raises(LanyanError, match="already confirmed"):
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, alarm.id, T0)
+
+
+def test_alarm_outside_the_operators_jurisdiction_is_not_found(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    (alarm,) = alarms(sessions)
+    with uow() as s, pytest.raises(LanyanError, match="no alarm"):
+        confirm_alarm(s, SYSTEM, Scope("/999/"), alarm.id, T0)
+
+
+def test_unhandled_fire_escalates_once(sessions: Any, device: Any) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    after = timedelta(minutes=3)
+    with sessions.begin() as s:
+        assert escalate_unhandled(s, T0 + timedelta(minutes=2), after) == []
+    with sessions.begin() as s:
+        (escalated,) = escalate_unhandled(s, T0 + timedelta(minutes=4), after)
+        assert escalated.escalated_at == T0 + timedelta(minutes=4)
+    with sessions.begin() as s:
+        assert escalate_unhandled(s, T0 + timedelta(minutes=9), after) == []
+        (event,) = s.scalars(select(OutboxEvent))
+        assert event.topic == "fire_escalated" and event.payload["waited_s"] == 240
+
+
+def test_unit_figures_and_key_unit_connection_rate(sessions: Any, uow: Any, device: Any) -> None:
+    with sessions() as s:
+        assert key_unit_connection_rate(s, EVERYWHERE) == (0, 1)  # registered, never reported
+    ingest(sessions, frame(1, 2, [component(0b11, address=1)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b11, address=2)]), T0)
+    ingest(sessions, frame(3, 2, [component(0b101, address=3)]), T0)
+    first, second, _fault = alarms(sessions)
+    with uow() as s:
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, first.id, T0)
+        confirm_alarm(s, SYSTEM, EVERYWHERE, second.id, T0)
+    with sessions() as s:
+        (figures,) = unit_figures(s, EVERYWHERE)
+        assert key_unit_connection_rate(s, EVERYWHERE) == (1, 1)
+    assert (figures.unit_id, figures.devices, figures.online) == (device.unit_id, 1, 1)
+    assert (figures.open_faults, figures.fire_alarms, figures.false_alarms) == (1, 2, 1)
+    assert figures.online_rate == 1 and figures.false_alarm_rate == 0.5
+
+
+def test_housekeeping_round_sweeps_and_escalates(sessions: Any, device: Any) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    chores = Housekeeping(timedelta(minutes=1), 3, timedelta(minutes=3))
+    assert chores.round(sessions, T0 + timedelta(minutes=1)) == (0, 0)
+    assert chores.round(sessions, T0 + timedelta(minutes=5)) == (1, 1)

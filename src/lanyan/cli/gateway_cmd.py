@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.gateway import Gateway
+from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
@@ -26,17 +28,28 @@ def serve(
     idle_timeout: Annotated[
         float, typer.Option(help="close a connection silent this long, seconds")
     ] = 300.0,
+    heartbeat: Annotated[float, typer.Option(help="devices' reporting period, seconds")] = 60.0,
+    missed: Annotated[int, typer.Option(min=1, help="offline after this many missed periods")] = 3,
+    escalate_after: Annotated[
+        float, typer.Option(help="escalate a fire alarm unhandled this long, seconds")
+    ] = 180.0,
 ) -> None:
     """Accept devices over TCP; confirm each frame once it is stored."""
     settings = load_settings()
     upgrade(settings.resolved_database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    gateway = Gateway(sessions(settings), idle_timeout=idle_timeout)
+    factory = sessions(settings)
+    gateway = Gateway(factory, idle_timeout=idle_timeout)
+    chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
 
     async def run() -> None:
         bound = await gateway.start(host, port)
         console.print(f"GB/T 26875.3 gateway listening on [bold]{bound[0]}:{bound[1]}[/bold]")
-        await gateway.serve_forever()
+        sweeper = asyncio.create_task(chores.run(factory, every=min(heartbeat, escalate_after) / 2))
+        try:
+            await gateway.serve_forever()
+        finally:
+            sweeper.cancel()
 
     try:
         asyncio.run(run())

@@ -100,6 +100,10 @@ class MonitoringAlarm(Timestamped, Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     repeats: Mapped[int] = mapped_column(Integer, default=1)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Operator handling (人工确认 / 误报) and escalation of an unhandled fire alarm (超时升级).
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DeviceHealth(Base):
@@ -110,3 +114,16 @@ class DeviceHealth(Base):
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     online: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class OutboxEvent(Base):
+    """A domain event written in the transaction that caused it (transactional outbox), for
+    other domains to consume: the 119 side turns ``fire_confirmed`` into an incident."""
+
+    __tablename__ = "monitoring_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

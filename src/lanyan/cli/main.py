@@ -8,7 +8,15 @@ import typer
 
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
-from lanyan.cli import demo_cmd, io_cmd, recommend_cmd, route_cmd
+from lanyan.cli import (
+    demo_cmd,
+    gateway_cmd,
+    gb26875_cmd,
+    io_cmd,
+    recommend_cmd,
+    route_cmd,
+    simulate_cmd,
+)
 from lanyan.cli.common import (
     actor_for,
     console,
@@ -116,6 +124,9 @@ demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
 recommend_cmd.register(app)
+gb26875_cmd.register(app)
+gateway_cmd.register(app)
+simulate_cmd.register(app)
 
 
 if __name__ == "__main__":

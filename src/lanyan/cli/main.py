@@ -8,7 +8,7 @@ import typer
 
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
-from lanyan.cli import demo_cmd, io_cmd, route_cmd
+from lanyan.cli import demo_cmd, io_cmd, planning_cmd, route_cmd
 from lanyan.cli.common import (
     actor_for,
     console,
@@ -115,6 +115,7 @@ def audit_verify() -> None:
 demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
+planning_cmd.register(app)
 
 
 if __name__ == "__main__":

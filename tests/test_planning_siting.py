@@ -7,9 +7,10 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from planning_support import seed_small_county
 
 from lanyan.core.errors import ValidationFailed
-from lanyan.planning.siting import LSCP, MCLP, PMedian, pmedian_assignment
+from lanyan.planning.siting import LSCP, MCLP, PMedian
 
 
 def _instance(seed: int, n_i: int, n_j: int, unreachable: float = 0.0):
@@ -66,14 +67,16 @@ def test_small_instances_equal_brute_force(seed: int) -> None:
     assert m.objective == pytest.approx(_brute_mclp(t, w, s, 2, fixed=(0,)))
     t2, w2 = _instance(seed, 25, 9, unreachable=0.0)
     for p in (1, 2, 3):
-        pm = PMedian(t2, w2, p).solve()
-        assert pm.objective == pytest.approx(_brute_pmedian(t2, w2, p), rel=1e-9)
+        for form in ("assignment", "radius"):
+            pm = PMedian(t2, w2, p, formulation=form).solve()
+            assert pm.objective == pytest.approx(_brute_pmedian(t2, w2, p), rel=1e-9)
 
 
 def test_pmedian_with_unreachable_pairs_equals_brute_force() -> None:
     t, w = _instance(7, 20, 8, unreachable=0.3)
-    pm = PMedian(t, w, 3).solve()
-    assert pm.objective == pytest.approx(_brute_pmedian(t, w, 3), rel=1e-9)
+    for form in ("assignment", "radius"):
+        pm = PMedian(t, w, 3, formulation=form).solve()
+        assert pm.objective == pytest.approx(_brute_pmedian(t, w, 3), rel=1e-9)
     assert np.isfinite(t[:, pm.chosen].min(axis=1)).all()
 
 
@@ -101,9 +104,9 @@ def test_medium_instances_equal_an_independent_formulation(seed: int) -> None:
     m = MCLP(t, w, 900.0, 5).solve()
     assert m.objective == pytest.approx(_mclp_dense(t, w, 900.0, 5))
     pm = PMedian(t, w, 5).solve()
-    ref, _, gap = pmedian_assignment(t, w, 5)
-    assert gap <= 1e-6 and pm.gap <= 1e-6
-    assert pm.objective == pytest.approx(ref, rel=1e-7)
+    ref = PMedian(t, w, 5, formulation="radius").solve()
+    assert pm.gap <= 1e-6 and ref.gap <= 1e-6
+    assert pm.objective == pytest.approx(ref.objective, rel=1e-7)
 
 
 def test_bad_p_names_the_field() -> None:
@@ -113,3 +116,27 @@ def test_bad_p_names_the_field() -> None:
     assert exc.value.problems[0].field == "p"
     with pytest.raises(ValidationFailed):
         PMedian(t, w, 0)
+
+
+@pytest.mark.parametrize("model", ["lscp", "mclp", "pmedian"])
+def test_cli_site_prints_sites_objective_and_gap(model, uow, db_url, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from lanyan.cli.main import app
+
+    seed_small_county(uow)
+    monkeypatch.setenv("LANYAN_DATABASE_URL", db_url)
+    monkeypatch.setenv("LANYAN_DATA_DIR", str(tmp_path))
+    args = ["site", model, "--minutes", "3", "--cell", "400", "--spacing", "500"]
+    res = CliRunner().invoke(app, [*args, "--p", "1"] if model != "lscp" else args)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["status"] == "optimal" and out["gap"] <= 1e-4
+    assert out["existing"] == ["FS-1"]
+    assert out["excluded"]["hazardous_300m"] >= 1  # the chemical works blocks its corner
+    if model != "lscp":
+        assert len(out["new_sites"]) == 1
+    bad = CliRunner().invoke(app, ["site", "nope"])
+    assert bad.exit_code == 1 and "model" in bad.output

@@ -13,8 +13,10 @@ N_i = { j : t_ij <= S } is the set of sites covering demand i within the standar
   max sum_i w_i y_i  s.t.  y_i <= sum_{j in N_i} x_j,  sum_{j not fixed} x_j = p,  0 <= y_i <= 1,
   x binary (y is integral at an optimum once x is). Demand already covered by a fixed site is
   a constant and is dropped before solving.
-* :class:`PMedian` — p-median (Hakimi 1964; ReVelle & Swain 1970) in the radius formulation of
-  Elloumi (2010, "A tighter formulation of the p-median problem", J. Comb. Optim. 19): for
+* :class:`PMedian` — p-median (Hakimi 1964; ReVelle & Swain 1970). Default: the classic
+  assignment model, min sum_ij w_i t_ij a_ij s.t. sum_j a_ij = 1, a_ij <= x_j, sum_j x_j = p
+  (one a_ij per finite t_ij; its LP relaxation is usually near-integral). Alternative: the
+  radius formulation of Elloumi (2010, "A tighter formulation of the p-median problem", J. Comb. Optim. 19): for
   demand i let D_i^1 < ... < D_i^K be its distinct finite times to the sites; then
   min sum_i w_i [ D_i^1 + sum_{k>=2} (D_i^k - D_i^{k-1}) z_ik ],  sum_j x_j = p,  x binary,
   with z_ik meaning "no open site is nearer than D_i^k". Elloumi writes
@@ -22,8 +24,8 @@ N_i = { j : t_ij <= S } is the set of sites covering demand i within the standar
   z_ik - z_i,k-1 + sum_{j : t_ij = D_i^(k-1)} x_j >= 0,  z_ik >= 0,
   which sums up to Elloumi's rows (so its LP bound is at least as tight), is exact for binary
   x, and needs O(sites) non-zeros per demand point instead of O(sites²). If some site cannot
-  reach i, a row sum_{j : t_ij < inf} x_j >= 1 keeps i served. The optimum equals the classic
-  assignment model's (:func:`pmedian_assignment`, the independent check in the tests).
+  reach i, a row sum_{j : t_ij < inf} x_j >= 1 keeps i served. Both give the same optimum;
+  the tests solve each instance in both as independent encodings.
 
 Example (four demand points on a line, three candidate sites; covering standard 100 s):
 
@@ -195,8 +197,8 @@ class MCLP(_Model):
 
 
 class PMedian(_Model):
-    """p-median: ``p`` sites minimising total weighted travel time to the nearest open site
-    (Elloumi's formulation, see the module docstring). Demand points no candidate reaches are
+    """p-median: ``p`` sites minimising total weighted travel time to the nearest open site,
+    in the classic assignment ``formulation`` or Elloumi's ``"radius"`` one (module docstring). Demand points no candidate reaches are
     reported in ``unreachable`` and left out. Results: ``chosen``, ``objective`` (weight x
     seconds), ``assignment`` (nearest chosen column per demand point), ``gap``, ``status``."""
 
@@ -206,26 +208,74 @@ class PMedian(_Model):
         weights: np.ndarray,
         p: int,
         fixed: Sequence[int] | None = None,
+        formulation: str = "assignment",
     ) -> None:
         self.times, self.weights = _check(times, weights)
         self.fixed = self._fixed_array(fixed)
         self.p = _p(p, self.times.shape[1])
+        if formulation not in ("assignment", "radius"):
+            raise ValueError("formulation must be 'assignment' or 'radius'")
+        self.formulation = formulation
 
     def solve(self, time_limit: float = 60.0, mip_rel_gap: float = 1e-6) -> PMedian:
         t, w = self.times, self.weights
-        n_j = t.shape[1]
         reach = np.isfinite(t).any(axis=1)
         self.unreachable = np.flatnonzero(~reach)
         rows = np.flatnonzero(reach & (w > 0))
+        if self.formulation == "radius":
+            self._solve_radius(rows, time_limit, mip_rel_gap)
+        else:
+            self._solve_assignment(rows, time_limit, mip_rel_gap)
+        sub = t[:, self.chosen]
+        self.assignment = np.where(reach, self.chosen[np.argmin(sub, axis=1)], -1)
+        # Recomputed from the chosen sites: exact, and the model's value at its optimum.
+        self.objective = float((w[rows] * sub[rows].min(axis=1)).sum())
+        return self
+
+    def _solve_assignment(self, rows: np.ndarray, time_limit: float, mip_rel_gap: float) -> None:
+        t, w = self.times, self.weights
+        n_j = t.shape[1]
+        ii, jj = np.nonzero(np.isfinite(t[rows]))
+        ii = rows[ii]
+        na = len(ii)
+        row_of = np.full(t.shape[0], -1)
+        row_of[rows] = np.arange(len(rows))
+        var = n_j + np.arange(na)
+        assign = coo_matrix((np.ones(na), (row_of[ii], var)), shape=(len(rows), n_j + na))
+        link = coo_matrix(
+            (np.concatenate([np.ones(na), -np.ones(na)]),
+             (np.concatenate([np.arange(na)] * 2), np.concatenate([var, jj]))),
+            shape=(na, n_j + na),
+        )  # fmt: skip
+        count = csr_matrix(np.concatenate([np.ones(n_j), np.zeros(na)])[None, :])
+        res = self._run(
+            np.concatenate([np.zeros(n_j), w[ii] * t[ii, jj]]),
+            np.concatenate([np.ones(n_j), np.zeros(na)]),
+            Bounds(np.concatenate([self.fixed.astype(float), np.zeros(na)]), 1),
+            [
+                LinearConstraint(assign.tocsr(), 1, 1),
+                LinearConstraint(link.tocsr(), -np.inf, 0),
+                LinearConstraint(count, self.p, self.p),
+            ],
+            time_limit,
+            mip_rel_gap,
+        )
+        self.chosen = np.flatnonzero(res.x[:n_j] > 0.5)
+
+    def _solve_radius(self, rows: np.ndarray, time_limit: float, mip_rel_gap: float) -> None:
+        t, w = self.times, self.weights
+        n_j = t.shape[1]
         z_cost: list[np.ndarray] = []
         r_idx: list[np.ndarray] = []
         c_idx: list[np.ndarray] = []
         vals: list[np.ndarray] = []
         lower: list[float] = []
+        const = 0.0  # sum_i w_i D_i^1, left out of the MILP's objective
         n_con = nz = 0
         for i in rows:
             fin = np.flatnonzero(np.isfinite(t[i]))
             d, level = np.unique(t[i, fin], return_inverse=True)
+            const += w[i] * d[0]
             k = len(d) - 1  # z variables of this point: levels 2..K
             z = n_j + nz + np.arange(k)
             for lv in range(k):
@@ -259,47 +309,9 @@ class PMedian(_Model):
         lb = np.concatenate([self.fixed.astype(float), np.zeros(nz)])
         res = self._run(c, integrality, Bounds(lb, 1), cons, time_limit, mip_rel_gap)
         self.chosen = np.flatnonzero(res.x[:n_j] > 0.5)
-        sub = t[:, self.chosen]
-        self.assignment = np.where(reach, self.chosen[np.argmin(sub, axis=1)], -1)
-        # Recomputed from the chosen sites: exact, and the same as the model's value.
-        self.objective = float((w[rows] * sub[rows].min(axis=1)).sum())
-        return self
-
-
-def pmedian_assignment(
-    times: np.ndarray, weights: np.ndarray, p: int, time_limit: float = 60.0
-) -> tuple[float, np.ndarray, float]:
-    """The classic p-median model (ReVelle & Swain 1970), for cross-checking :class:`PMedian`:
-    min sum_ij w_i t_ij a_ij s.t. sum_j a_ij = 1, a_ij <= x_j, sum_j x_j = p; only finite
-    t_ij get a variable. Returns (objective, chosen columns, gap)."""
-    t, w = _check(times, weights)
-    n_i, n_j = t.shape
-    ii, jj = np.nonzero(np.isfinite(t) & (w[:, None] > 0))
-    na = len(ii)
-    c = np.concatenate([np.zeros(n_j), w[ii] * t[ii, jj]])
-    rows_used = np.unique(ii)
-    row_of = np.full(n_i, -1)
-    row_of[rows_used] = np.arange(len(rows_used))
-    assign = coo_matrix(
-        (np.ones(na), (row_of[ii], n_j + np.arange(na))), shape=(len(rows_used), n_j + na)
-    )
-    link = coo_matrix(
-        (np.concatenate([np.ones(na), -np.ones(na)]),
-         (np.concatenate([np.arange(na)] * 2), np.concatenate([n_j + np.arange(na), jj]))),
-        shape=(na, n_j + na),
-    )  # fmt: skip
-    count = coo_matrix((np.ones(n_j), (np.zeros(n_j), np.arange(n_j))), shape=(1, n_j + na))
-    res = milp(
-        c,
-        integrality=np.concatenate([np.ones(n_j), np.zeros(na)]),
-        bounds=Bounds(0, 1),
-        constraints=[
-            LinearConstraint(assign.tocsr(), 1, 1),
-            LinearConstraint(link.tocsr(), -np.inf, 0),
-            LinearConstraint(count.tocsr(), p, p),
-        ],
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-9},
-    )
-    if res.x is None:
-        raise SolveFailed(f"HiGHS found no solution: {res.message}")
-    return float(res.fun), np.flatnonzero(res.x[:n_j] > 0.5), float(res.mip_gap or 0.0)
+        # HiGHS's gap is relative to the objective without the constant; restate it for the
+        # whole objective.
+        self.dual_bound += const
+        value = float(res.fun) + const
+        if value > 0 and np.isfinite(self.dual_bound):
+            self.gap = max(0.0, (value - self.dual_bound) / value)

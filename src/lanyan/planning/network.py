@@ -76,23 +76,39 @@ class FacilityNetwork:
         self.undirected = undirected
         n, k = graph.n_nodes, len(facilities)
         fe = self.facilities
-        v_tail = n + fe.point
-        v_head = graph.head[fe.edge]
-        v_cost = np.maximum((1.0 - fe.fraction) * self.w[fe.edge], _TINY)
-        tails = [graph.tail, v_tail]
-        heads = [graph.head, v_head]
-        costs = [self.w, v_cost]
         if undirected:
-            tails += [graph.head, n + fe.point]
-            heads += [graph.tail, graph.tail[fe.edge]]
-            costs += [self.w, np.maximum(fe.fraction * self.w[fe.edge], _TINY)]
-        tail, head, cost = np.concatenate(tails), np.concatenate(heads), np.concatenate(costs)
-        # Keep the cheapest of parallel arcs: the sparse constructor would add them up.
-        order = np.lexsort((cost, head, tail))
-        tail, head, cost = tail[order], head[order], cost[order]
-        first = np.ones(len(tail), dtype=bool)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        self.matrix = csr_matrix((cost[first], (tail[first], head[first])), shape=(n + k, n + k))
+            tail = np.concatenate([graph.tail, graph.head])
+            head = np.concatenate([graph.head, graph.tail])
+            cost = np.concatenate([self.w, self.w])
+            v_point = np.concatenate([fe.point, fe.point])
+            v_head = np.concatenate([graph.head[fe.edge], graph.tail[fe.edge]])
+            v_cost = np.concatenate([(1.0 - fe.fraction) * self.w[fe.edge],
+                                     fe.fraction * self.w[fe.edge]])  # fmt: skip
+            order = np.lexsort((cost, head, tail))
+            tail, head, cost = tail[order], head[order], cost[order]
+            first = np.ones(len(tail), dtype=bool)
+            first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+            tail, head, cost = tail[first], head[first], cost[first]
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(tail, minlength=n))])
+        else:
+            # The compiled graph is already one arc per (tail, head), sorted: reuse its CSR.
+            head, cost, indptr = graph.head, self.w, graph.indptr
+            v_point, v_head = fe.point, graph.head[fe.edge]
+            v_cost = (1.0 - fe.fraction) * self.w[fe.edge]
+        v_cost = np.maximum(v_cost, _TINY)
+        # Keep the cheapest of a facility's arcs to one node: the sparse constructor would add
+        # duplicates up.
+        order = np.lexsort((v_cost, v_head, v_point))
+        v_point, v_head, v_cost = v_point[order], v_head[order], v_cost[order]
+        first = np.ones(len(v_point), dtype=bool)
+        first[1:] = (v_point[1:] != v_point[:-1]) | (v_head[1:] != v_head[:-1])
+        v_point, v_head, v_cost = v_point[first], v_head[first], v_cost[first]
+        v_ptr = indptr[-1] + np.concatenate([[0], np.cumsum(np.bincount(v_point, minlength=k))])
+        self.matrix = csr_matrix(
+            (np.concatenate([cost, v_cost]), np.concatenate([head, v_head]),
+             np.concatenate([indptr, v_ptr[1:]])),
+            shape=(n + k, n + k),
+        )  # fmt: skip
         self.n_nodes = n
         self.n_facilities = k
 

@@ -13,6 +13,7 @@ from lanyan.cli import (
     gateway_cmd,
     gb26875_cmd,
     io_cmd,
+    planning_cmd,
     recommend_cmd,
     route_cmd,
     simulate_cmd,
@@ -127,6 +128,7 @@ recommend_cmd.register(app)
 gb26875_cmd.register(app)
 gateway_cmd.register(app)
 simulate_cmd.register(app)
+planning_cmd.register(app)
 
 
 if __name__ == "__main__":

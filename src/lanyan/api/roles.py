@@ -22,7 +22,16 @@ ALL = "*"
 WRITE: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({ALL}),
     Role.COMMANDER: frozenset(
-        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads", "incidents"}
+        {
+            "stations",
+            "vehicles",
+            "personnel",
+            "water-sources",
+            "fire-lanes",
+            "roads",
+            "incidents",
+            "equipment",
+        }
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
     Role.PREVENTION_OFFICER: frozenset(

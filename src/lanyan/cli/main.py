@@ -10,6 +10,7 @@ from lanyan.api.roles import Role
 from lanyan.api.users import create_user
 from lanyan.cli import (
     demo_cmd,
+    equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
     io_cmd,
@@ -129,6 +130,7 @@ gb26875_cmd.register(app)
 gateway_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
+equipment_cmd.register(app)
 
 
 if __name__ == "__main__":

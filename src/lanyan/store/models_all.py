@@ -1,6 +1,7 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from lanyan.api import users  # noqa: F401
+from lanyan.prevention import models as prevention_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401

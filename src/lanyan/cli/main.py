@@ -8,7 +8,7 @@ import typer
 
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
-from lanyan.cli import demo_cmd, io_cmd, recommend_cmd, route_cmd
+from lanyan.cli import demo_cmd, draw_cmd, io_cmd, recommend_cmd, route_cmd
 from lanyan.cli.common import (
     actor_for,
     console,
@@ -116,6 +116,7 @@ demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
 recommend_cmd.register(app)
+draw_cmd.register(app)
 
 
 if __name__ == "__main__":

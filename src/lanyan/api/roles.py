@@ -35,7 +35,17 @@ WRITE: dict[Role, frozenset[str]] = {
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
     Role.PREVENTION_OFFICER: frozenset(
-        {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers"}
+        {
+            "units",
+            "buildings",
+            "fire-lanes",
+            "devices",
+            "grids",
+            "grid-workers",
+            "inspections",
+            "hazards",
+            "draws",
+        }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),
@@ -56,7 +66,7 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ,
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
 }
 

@@ -10,6 +10,7 @@ from lanyan.api.roles import Role
 from lanyan.api.users import create_user
 from lanyan.cli import (
     demo_cmd,
+    draw_cmd,
     equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
@@ -131,6 +132,7 @@ gateway_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
 equipment_cmd.register(app)
+draw_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -473,3 +473,13 @@ def test_docs_and_assets_are_served_locally(client: Any, region: Any) -> None:
 def test_validation_rules_in_chinese(rule: str, zh: str) -> None:
     assert rule_text(rule, "zh") == zh
     assert rule_text(rule, "en") == rule
+
+
+def test_audit_log_is_scoped_to_the_admins_jurisdiction(client: Any, region: Any) -> None:
+    create_sample(region, "stations", DAFENG, 1)
+    create_sample(region, "stations", TINGHU, 2)
+    add_user(region, "province-admin", "admin", "320000")
+    dafeng_html = signed_in(client, "admin").get("/admin/audit").text
+    assert f"S-{DAFENG}-1" in dafeng_html and f"S-{TINGHU}-2" not in dafeng_html
+    province_html = signed_in(client, "province-admin").get("/admin/audit").text
+    assert f"S-{DAFENG}-1" in province_html and f"S-{TINGHU}-2" in province_html

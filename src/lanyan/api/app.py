@@ -12,7 +12,10 @@ from lanyan.api import auth_routes, plans_routes, problems
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
+from lanyan.logistics.routes import router as logistics_router
+from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
+from lanyan.response.routes import router as response_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
 
@@ -42,6 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
+    app.include_router(response_router)
+    app.include_router(logistics_router)
+    for router in prevention_routers:
+        app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -12,6 +12,7 @@ from lanyan.api import roles
 from lanyan.api.users import CurrentUser, user_for_token
 from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, Unauthorized
+from lanyan.store.db import unit_of_work
 
 COOKIE = "lanyan_session"
 
@@ -22,15 +23,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session per request: committed when the handler returns, rolled back on any error."""
-    session = request.app.state.sessions()
-    try:
+    with unit_of_work(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def bearer_token(request: Request) -> str | None:

@@ -84,7 +84,6 @@ def object_router(ot: ObjectType) -> APIRouter:
         settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
     ) -> Any:
-        service.validate_input(ot, payload.model_dump())  # cross-field rules
         row = service.create(session, ot, user.actor, user.scope, payload, settings.audit_hash)
         return service.public_rows(session, ot, [row])[0]
 

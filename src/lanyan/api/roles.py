@@ -22,11 +22,32 @@ ALL = "*"
 WRITE: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({ALL}),
     Role.COMMANDER: frozenset(
-        {"stations", "vehicles", "personnel", "water-sources", "fire-lanes", "roads", "plans"}
+        {
+            "stations",
+            "vehicles",
+            "personnel",
+            "water-sources",
+            "fire-lanes",
+            "roads",
+            "incidents",
+            "equipment",
+            "plans",
+        }
     ),
-    Role.DISPATCHER: frozenset({"vehicles"}),
+    Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
     Role.PREVENTION_OFFICER: frozenset(
-        {"units", "buildings", "fire-lanes", "devices", "grids", "grid-workers", "plans"}
+        {
+            "units",
+            "buildings",
+            "fire-lanes",
+            "devices",
+            "grids",
+            "grid-workers",
+            "inspections",
+            "hazards",
+            "draws",
+            "plans",
+        }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),
@@ -47,7 +68,7 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ,
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
 }
 

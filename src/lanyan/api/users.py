@@ -154,7 +154,9 @@ def create_user(
     session.add(user)
     session.flush()
     after = {"username": user.username, "role": user.role, "jurisdiction_code": jur.code}
-    audit.record(session, actor, "create", "users", user.id, None, after, algorithm)
+    audit.record(
+        session, actor, "create", "users", user.id, None, after, algorithm, scope_path=jur.path
+    )
     return user
 
 
@@ -217,6 +219,7 @@ def authenticate(
                 None,
                 {"locked_until": user.locked_until},
                 algorithm,
+                scope_path=_path_of(session, user),
             )
         raise denied from None
     user.failed_logins = 0
@@ -240,8 +243,15 @@ def authenticate(
         None,
         None,
         algorithm,
+        scope_path=_path_of(session, user),
     )
     return token, current_user_of(session, user)
+
+
+def _path_of(session: Session, user: User) -> str:
+    return session.execute(
+        select(Jurisdiction.path).where(Jurisdiction.id == user.jurisdiction_id)
+    ).scalar_one()
 
 
 def user_for_token(session: Session, token: str) -> CurrentUser | None:

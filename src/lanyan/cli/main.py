@@ -8,7 +8,19 @@ import typer
 
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
-from lanyan.cli import demo_cmd, io_cmd, plan_cmd, route_cmd
+from lanyan.cli import (
+    demo_cmd,
+    draw_cmd,
+    equipment_cmd,
+    gateway_cmd,
+    gb26875_cmd,
+    io_cmd,
+    plan_cmd,
+    planning_cmd,
+    recommend_cmd,
+    route_cmd,
+    simulate_cmd,
+)
 from lanyan.cli.common import (
     actor_for,
     console,
@@ -115,6 +127,13 @@ def audit_verify() -> None:
 demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
+recommend_cmd.register(app)
+gb26875_cmd.register(app)
+gateway_cmd.register(app)
+simulate_cmd.register(app)
+planning_cmd.register(app)
+equipment_cmd.register(app)
+draw_cmd.register(app)
 plan_cmd.register(app)
 
 

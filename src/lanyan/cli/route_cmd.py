@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="farthest a point may lie from a road (metres)")
         ] = 500.0,
     ) -> None:
-        """Fastest route by road: prints JSON with seconds, meters and path ([lon, lat] pairs)."""
+        """Fastest route by road: prints JSON with seconds, meters and path (lon, lat pairs)."""
         settings = load_settings()
         with friendly_errors():
             point_crs = _parse_crs(crs, "--crs") or Crs.WGS84

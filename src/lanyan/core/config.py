@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     session_hours: int = 12
     default_language: Literal["zh", "en"] = "zh"
+    # The address phones reach the platform at: equipment QR labels encode pages under it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
+    label_font: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -104,6 +104,7 @@ def adopt(session: Session, actor: Actor, scope: Scope, plan_id: str, code: str)
         row.id,
         None,
         {"plan_id": plan_id, "jurisdiction": code},
+        scope_path=j.path,
     )
     return row
 
@@ -174,7 +175,9 @@ def add_manual_entry(
         "evidence": evidence,
         "evidence_file": row.evidence_file,
     }
-    audit.record(session, actor, "create", "plan-manual-entries", row.id, None, after)
+    audit.record(
+        session, actor, "create", "plan-manual-entries", row.id, None, after, scope_path=j.path
+    )
     return row
 
 
@@ -237,5 +240,5 @@ def add_progress(
         "quantity": quantity,
         "completed": completed,
     }
-    audit.record(session, actor, "create", "plan-progress", row.id, None, after)
+    audit.record(session, actor, "create", "plan-progress", row.id, None, after, scope_path=j.path)
     return row

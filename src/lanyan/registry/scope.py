@@ -47,3 +47,13 @@ class Scope:
 
 
 EVERYWHERE = Scope("/")
+
+
+def row_path(session: Session, row: object) -> str:
+    """The jurisdiction path a row belongs to ("/" if it has none), e.g. to scope its audit entry."""
+    if isinstance(row, Jurisdiction):
+        return row.path
+    jid = getattr(row, "jurisdiction_id", None)
+    if jid is None:
+        return "/"
+    return session.execute(select(Jurisdiction.path).where(Jurisdiction.id == jid)).scalar_one()

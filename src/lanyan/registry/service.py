@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Jurisdiction
-from lanyan.registry.scope import Scope
+from lanyan.registry.scope import Scope, row_path
 from lanyan.registry.types import ObjectType, Ref
 from lanyan.store import audit, bulk
 from lanyan.store.audit import Actor
@@ -49,14 +49,19 @@ def validate_input(ot: ObjectType, data: dict[str, Any], row: int | None = None)
         payload = ot.create.model_validate(data)
     except PydanticValidationError as exc:
         raise ValidationFailed(f"{ot.en}: invalid input", pydantic_problems(exc, row)) from None
+    check_rules(ot, payload, row)
+    return payload
+
+
+def check_rules(ot: ObjectType, payload: BaseModel, row: int | None = None) -> None:
+    """Apply the type's cross-field rules to an already parsed payload."""
     if not ot.rules:
-        return payload
+        return
     # The Create schemas are flat, so their attribute dict is what model_dump() would return.
     data = dict(payload.__dict__)
     problems = [FieldProblem(f, r, row) for rule in ot.rules for f, r in rule(data)]
     if problems:
         raise ValidationFailed(f"{ot.en}: invalid input", problems)
-    return payload
 
 
 class RefResolver:
@@ -226,6 +231,17 @@ def _check_unique_code(session: Session, ot: ObjectType, code: str, exclude_id: 
         )
 
 
+def common_path(a: str, b: str) -> str:
+    """The path of the smallest jurisdiction containing both ``a`` and ``b``."""
+    parts_a, parts_b = a.strip("/").split("/"), b.strip("/").split("/")
+    shared = []
+    for x, y in zip(parts_a, parts_b, strict=False):
+        if x != y or not x:
+            break
+        shared.append(x)
+    return "/" + "".join(f"{p}/" for p in shared)
+
+
 def _set_path(session: Session, row: Jurisdiction) -> None:
     parent_path = "/"
     if row.parent_id is not None:
@@ -245,7 +261,11 @@ def create(
 ) -> Any:
     """Validate, insert and audit one row; returns the new ORM object."""
     audit.begin_write(session)
-    payload = data if isinstance(data, BaseModel) else validate_input(ot, data)
+    if isinstance(data, BaseModel):
+        check_rules(ot, data)
+        payload = data
+    else:
+        payload = validate_input(ot, data)
     values = to_columns(ot, payload, RefResolver(session, scope))
     _check_unique_code(session, ot, values["code"], None)
     row = ot.model(**values)
@@ -257,7 +277,17 @@ def create(
             session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
-    audit.record(session, actor, "create", ot.slug, row.id, None, snapshot(ot, row), algorithm)
+    audit.record(
+        session,
+        actor,
+        "create",
+        ot.slug,
+        row.id,
+        None,
+        snapshot(ot, row),
+        algorithm,
+        scope_path=row_path(session, row),
+    )
     return row
 
 
@@ -290,6 +320,7 @@ def update(
         changes = changes.model_dump(exclude_unset=True, mode="json")
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
+    before_path = row_path(session, row)
     merged = {**input_of(session, ot, row), **changes}
     payload = validate_input(ot, merged)
     values = to_columns(ot, payload, RefResolver(session, scope))
@@ -316,7 +347,17 @@ def update(
             session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
-    audit.record(session, actor, "update", ot.slug, row.id, before, snapshot(ot, row), algorithm)
+    audit.record(
+        session,
+        actor,
+        "update",
+        ot.slug,
+        row.id,
+        before,
+        snapshot(ot, row),
+        algorithm,
+        scope_path=common_path(before_path, row_path(session, row)),
+    )
     return row
 
 
@@ -340,13 +381,16 @@ def delete(
     audit.begin_write(session)
     row = get(session, ot, scope, row_id)
     before = snapshot(ot, row)
+    before_path = row_path(session, row)
     try:
         session.execute(sql_delete(ot.model).where(ot.model.id == row_id))  # type: ignore[attr-defined]
         session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
     session.expunge(row)
-    audit.record(session, actor, "delete", ot.slug, row_id, before, None, algorithm)
+    audit.record(
+        session, actor, "delete", ot.slug, row_id, before, None, algorithm, scope_path=before_path
+    )
 
 
 @dataclass
@@ -542,13 +586,22 @@ def bulk_create(
         }
     )
     ids = reserve_ids(session, table, len(values_list))
+    jids = {v.get("jurisdiction_id") for v in values_list} - {None}
+    paths: dict[int | None, str] = {None: "/"}
+    if jids:
+        paths.update(
+            session.execute(
+                select(Jurisdiction.id, Jurisdiction.path).where(Jurisdiction.id.in_(jids))
+            ).all()  # type: ignore[arg-type]
+        )
     full = []
-    entries: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None]] = []
+    entries: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]] = []
     for row_id, values in zip(ids, values_list, strict=True):
         row = template.copy()
         row.update(values)
         row["id"] = row_id
-        entries.append((row_id, None, row.copy()))  # the audit snapshot: no timestamps
+        # the audit snapshot has no timestamps
+        entries.append((row_id, None, row.copy(), paths[values.get("jurisdiction_id")]))
         row["created_at"] = row["updated_at"] = now
         full.append(row)
     try:

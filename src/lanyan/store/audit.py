@@ -55,6 +55,9 @@ class AuditEntry(Base):
     algorithm: Mapped[str] = mapped_column(String(8))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Materialised path of the jurisdiction the change belongs to (see registry.scope): an admin
+    # reads only the entries inside their own jurisdiction. "/" means "no place": root admins only.
+    scope_path: Mapped[str] = mapped_column(String(255), default="/", index=True)
 
 
 class AuditHead(Base):
@@ -103,6 +106,7 @@ _HASHED = (
     "after",
     "algorithm",
     "prev_hash",
+    "scope_path",
 )
 
 
@@ -144,8 +148,13 @@ def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     algorithm: HashName = "sha256",
+    *,
+    scope_path: str = "/",
 ) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction."""
+    """Append one entry to the chain inside the caller's transaction.
+
+    ``scope_path`` is the jurisdiction path the change belongs to, which decides who may read it.
+    """
     if not session.info.get("audit_locked"):
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
@@ -162,6 +171,7 @@ def record(
         after=dumps(after),
         algorithm=algorithm,
         prev_hash=head.hash,
+        scope_path=scope_path,
     )
     entry.hash = entry_hash(entry)
     head.seq = entry.seq
@@ -235,10 +245,10 @@ def record_many(
     actor: Actor,
     action: str,
     object_type: str,
-    items: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None]],
+    items: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]],
     algorithm: HashName = "sha256",
 ) -> int:
-    """Append one entry per ``(object_id, before, after)`` with a single multi-row insert.
+    """Append one entry per ``(object_id, before, after, scope_path)`` in one multi-row insert.
 
     The same chain as ``record``, built in memory: used by imports so that every imported row
     has its own audit entry without a round trip per row.
@@ -264,7 +274,7 @@ def record_many(
         ]
     )
     rows = []
-    for object_id, before, after in items:
+    for object_id, before, after, scope_path in items:
         seq += 1
         before_text, after_text = dumps(before), dumps(after)
         oid = str(object_id)
@@ -277,6 +287,7 @@ def record_many(
                 null if after_text is None else after_text,
                 algorithm,
                 prev,
+                scope_path,
             ]
         )
         row = {
@@ -291,6 +302,7 @@ def record_many(
             "after": after_text,
             "algorithm": algorithm,
             "prev_hash": prev,
+            "scope_path": scope_path,
         }
         prev = row["hash"] = digest(algorithm, text.encode())
         rows.append(row)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -38,12 +39,15 @@ def users_page(request: Request, session: SessionDep, user: AdminDep) -> HTMLRes
 def audit_page(
     request: Request, session: SessionDep, user: AdminDep, page: int = 1
 ) -> HTMLResponse:
-    total = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    # An admin reads the entries of their own jurisdiction's subtree (a root admin reads all).
+    inside = AuditEntry.scope_path.startswith(user.scope.path, autoescape=True)
+    total = session.execute(select(func.count()).select_from(AuditEntry).where(inside)).scalar_one()
     pages = max(1, math.ceil(total / AUDIT_PAGE))
     page = min(max(1, page), pages)
     entries = (
         session.execute(
             select(AuditEntry)
+            .where(inside)
             .order_by(AuditEntry.seq.desc())
             .offset((page - 1) * AUDIT_PAGE)
             .limit(AUDIT_PAGE)
@@ -55,8 +59,18 @@ def audit_page(
         request,
         "admin/audit.html",
         user,
-        entries=entries,
+        entries=[(e, *summarise(e)) for e in entries],
         total=total,
         page=page,
         pages=pages,
     )
+
+
+def summarise(entry: AuditEntry) -> tuple[str, list[str]]:
+    """What an auditor reads first: the record's code or name, and the fields an update changed."""
+    before: dict[str, Any] = json.loads(entry.before) if entry.before else {}
+    after: dict[str, Any] = json.loads(entry.after) if entry.after else {}
+    state = after or before
+    label = str(state.get("code") or state.get("username") or state.get("name") or "")
+    changed = sorted(k for k in after if before and before.get(k) != after.get(k))
+    return label, changed

@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action": ("操作", "Action"),
     "object_type": ("对象类型", "Object type"),
     "object_id": ("对象 ID", "Object id"),
+    "audit_record": ("记录", "Record"),
+    "audit_changed": ("变更字段", "Changed fields"),
     "hash": ("哈希", "Hash"),
     "error_title": ("出错了", "Something went wrong"),
     "error_404": (

@@ -73,6 +73,10 @@ class Ui:
             return []
         return [ot for ot in OBJECT_TYPES if roles.can_read(self.user.role, ot.slug)]
 
+    def can_read_slug(self, slug: str) -> bool:
+        """Whether the user may read a domain's records (``equipment``, ``incidents`` …)."""
+        return self.user is not None and roles.can_read(self.user.role, slug)
+
     def can_write(self, ot: ObjectType) -> bool:
         return self.user is not None and roles.can_write(self.user.role, ot.slug)
 

@@ -11,6 +11,7 @@ from lanyan.web import (
     admin_pages,
     auth_pages,
     docs_page,
+    equipment_pages,
     errors,
     map_layers,
     map_page,
@@ -29,5 +30,6 @@ def install(app: FastAPI) -> None:
     app.include_router(registry_pages.router)
     app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(equipment_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

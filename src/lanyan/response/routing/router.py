@@ -127,6 +127,16 @@ class _Search:
         out[reached] = acc
         return out
 
+    def meters_all(self) -> np.ndarray:
+        """Length of the fastest route to every node (``nan`` where not reached)."""
+        out = np.full(self.graph.n_nodes, np.nan)
+        for k in np.unique(self.row[np.isfinite(self.best)]):
+            take = (self.row == k) & np.isfinite(self.best)
+            if int(k) not in self._tree_m:
+                self._tree_m[int(k)] = self._tree_meters(int(k))
+            out[take] = self.offset_m[k] + self._tree_m[int(k)][take]
+        return out
+
     def node_path(self, node: int) -> list[int]:
         """Nodes in travel order between the root and ``node``."""
         pred = self.pred[int(self.row[node])]
@@ -216,6 +226,15 @@ class Router:
         return [
             self._target(search, d, s, f"from[{i}]", paths, limit_s) for i, s in enumerate(origins)
         ]
+
+    def tree_from(self, origin: Point | Snap) -> tuple[np.ndarray, np.ndarray]:
+        """Travel time (s) and length of that fastest route (m) from ``origin`` to every node
+        (``inf``/``nan`` where no road leads). A point reached along edge ``e`` at fraction
+        ``f`` is then ``seconds[tail(e)] + f * t_e`` away: this is the table a fixed origin
+        (a fire station) needs only once."""
+        o = origin if isinstance(origin, Snap) else self.snap(origin, "from")
+        search = _Search(self.graph, o, reverse=False, limit_s=np.inf)
+        return search.best.copy(), search.meters_all()
 
     def node_seconds(self, sources: Sequence[int], limit_s: float = np.inf) -> np.ndarray:
         """Travel time (s) from each source node to every node; ``inf`` where not reached."""

@@ -1,7 +1,7 @@
 """plans records and indicator inputs
 
 Revision ID: 72a0b183a492
-Revises: a8af67dcf3fc
+Revises: 8777cc8c7429
 Create Date: 2026-11-24 07:03:14.018646
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "72a0b183a492"
-down_revision: str | None = "a8af67dcf3fc"
+down_revision: str | None = "8777cc8c7429"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,12 +43,14 @@ def upgrade() -> None:
         sa.Column("algorithm", sa.String(length=8), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("scope_path", sa.String(length=255), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_log_object_id"), ["object_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_object_type"), ["object_type"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_scope_path"), ["scope_path"], unique=False)
 
     op.create_table(
         "jurisdictions",
@@ -608,6 +610,7 @@ def downgrade() -> None:
 
     op.drop_table("jurisdictions")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_scope_path"))
         batch_op.drop_index(batch_op.f("ix_audit_log_object_type"))
         batch_op.drop_index(batch_op.f("ix_audit_log_object_id"))
 

@@ -128,8 +128,24 @@
   }
   map.on("click", inspectBoundary);
 
+  // At county scale thousands of full-size markers would cover the map: markers shrink below
+  // zoom 14 (to a third of their size at zoom 10 and below) and grow back as one zooms in.
+  function pointRadius(slug) {
+    var base = POINT_RADIUS[slug] || 6;
+    var factor = Math.max(0.35, Math.min(1, (map.getZoom() - 8) / 6));
+    return Math.max(2, base * factor);
+  }
+
+  map.on("zoomend", function () {
+    Object.keys(loaded).forEach(function (slug) {
+      if (loaded[slug].layer.kind !== "point") return;
+      var radius = pointRadius(slug);
+      loaded[slug].group.eachLayer(function (marker) { marker.setRadius(radius); });
+    });
+  });
+
   function pointLayer(layer, data) {
-    var radius = POINT_RADIUS[layer.slug] || 6;
+    var radius = pointRadius(layer.slug);
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {

@@ -1,0 +1,112 @@
+"""``lanyan draw``: announce and run a 双随机 draw, verify a published one, export the result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lanyan.cli.common import (
+    actor_for,
+    console,
+    err_console,
+    friendly_errors,
+    load_settings,
+    sessions,
+)
+from lanyan.prevention import draw, draw_service
+from lanyan.store.db import unit_of_work
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``draw`` command group to ``app``."""
+    group = typer.Typer(help="双随机 draws: run, verify, export")
+    app.add_typer(group, name="draw")
+
+    @group.command("run")
+    def run(
+        jurisdiction: Annotated[str, typer.Option(help="GB/T 2260 code of the area drawn from")],
+        user: Annotated[str | None, typer.Option(help="act as this user (their scope)")] = None,
+        base_rate: Annotated[float, typer.Option(help="share of ordinary units drawn, 0–1")] = 0.05,
+        high_risk_rate: Annotated[float, typer.Option(help="share of high-risk units")] = 0.20,
+        credit_rate: Annotated[float, typer.Option(help="share of credit-listed units")] = 0.30,
+        credit_listed: Annotated[
+            Path | None, typer.Option(help="file of credit-listed units' codes, one a line")
+        ] = None,
+        seed: Annotated[
+            str | None, typer.Option(help="the secret seed (default: a fresh random one)")
+        ] = None,
+        csv_out: Annotated[
+            Path | None, typer.Option("--csv", help="write the result as CSV")
+        ] = None,
+    ) -> None:
+        """Announce a draw (seed hash on record), then draw it and publish the seed."""
+        settings = load_settings()
+        factory = sessions(settings)
+        secret = seed or draw.new_seed()
+        listed = (
+            [x.strip() for x in credit_listed.read_text(encoding="utf-8").split() if x.strip()]
+            if credit_listed
+            else []
+        )
+        with friendly_errors():
+            rates = draw.Rates(base_rate, high_risk_rate, credit_rate)
+            with unit_of_work(factory) as s:
+                actor, scope = actor_for(s, user, "draw")
+                row = draw_service.announce(s, actor, scope, jurisdiction, secret, rates, listed)
+                code, seed_hash = row.code, row.seed_sha256
+            console.print(f"announced draw {code}: seed SHA-256 {seed_hash}")
+            with unit_of_work(factory) as s:
+                actor, scope = actor_for(s, user, "draw")
+                record = draw_service.perform(s, actor, scope, code, secret).record
+        pool = len(record["input"]["pool"])
+        console.print(f"drew {len(record['result'])} of {pool} units; seed {secret}")
+        if csv_out:
+            csv_out.write_text(draw.to_csv(record), encoding="utf-8")
+            console.print(f"result written to {csv_out}")
+
+    @group.command("verify")
+    def verify(
+        code: Annotated[str | None, typer.Argument(help="a stored draw's code")] = None,
+        file: Annotated[Path | None, typer.Option(help="a published record (JSON)")] = None,
+    ) -> None:
+        """Re-run a published draw and confirm it; exit 1 if it does not verify."""
+        if (code is None) == (file is None):
+            err_console.print("[red]error:[/red] give a draw code or --file, not both")
+            raise typer.Exit(2)
+        with friendly_errors():
+            if file is not None:
+                try:
+                    record = json.loads(file.read_text(encoding="utf-8"))
+                except (OSError, json.JSONDecodeError) as exc:
+                    err_console.print(f"[red]error:[/red] cannot read {file}: {exc}")
+                    raise typer.Exit(2) from None
+                problems = draw.verify(record)
+                name = record.get("code", str(file)) if isinstance(record, dict) else str(file)
+            else:
+                assert code is not None
+                with unit_of_work(sessions(load_settings())) as s:
+                    problems = draw_service.verify_stored(s, code)
+                name = code
+        if problems:
+            err_console.print(f"[red]draw {name} does NOT verify:[/red]")
+            for p in problems:
+                err_console.print(f"  {p}")
+            raise typer.Exit(1)
+        console.print(f"draw {name} verifies: seed, input and result match")
+
+    @group.command("export")
+    def export(
+        code: Annotated[str, typer.Argument(help="the draw's code")],
+        fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    ) -> None:
+        """Print a draw's published record (json) or result (csv) to stdout."""
+        if fmt not in ("csv", "json"):
+            err_console.print("[red]error:[/red] --format must be csv or json")
+            raise typer.Exit(2)
+        with friendly_errors(), unit_of_work(sessions(load_settings())) as s:
+            record = draw_service.get_draw(s, code).record
+        text = draw.to_csv(record) if fmt == "csv" else draw.canonical(record) + "\n"
+        typer.echo(text, nl=False)

@@ -1,0 +1,106 @@
+"""``lanyan gateway``: run the GB/T 26875.3 gateway; review the quarantine of unknown senders."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
+from lanyan.core.timeutil import to_local
+from lanyan.monitoring.gateway import Gateway
+from lanyan.monitoring.housekeeping import Housekeeping
+from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
+from lanyan.store.db import unit_of_work
+from lanyan.store.migrate import upgrade
+
+gateway_app = typer.Typer(help="GB/T 26875.3 device gateway 报警传输网关.", no_args_is_help=True)
+
+
+@gateway_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="TCP port devices connect to")] = 9500,
+    idle_timeout: Annotated[
+        float, typer.Option(help="close a connection silent this long, seconds")
+    ] = 300.0,
+    heartbeat: Annotated[float, typer.Option(help="devices' reporting period, seconds")] = 60.0,
+    missed: Annotated[int, typer.Option(min=1, help="offline after this many missed periods")] = 3,
+    escalate_after: Annotated[
+        float, typer.Option(help="escalate a fire alarm unhandled this long, seconds")
+    ] = 180.0,
+) -> None:
+    """Accept devices over TCP; confirm each frame once it is stored."""
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    factory = sessions(settings)
+    gateway = Gateway(factory, idle_timeout=idle_timeout)
+    chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
+
+    async def run() -> None:
+        bound = await gateway.start(host, port)
+        console.print(f"GB/T 26875.3 gateway listening on [bold]{bound[0]}:{bound[1]}[/bold]")
+        sweeper = asyncio.create_task(chores.run(factory, every=min(heartbeat, escalate_after) / 2))
+        try:
+            await gateway.serve_forever()
+        finally:
+            sweeper.cancel()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        console.print(f"stopped; {gateway.stats}")
+
+
+@gateway_app.command("quarantine")
+def quarantine() -> None:
+    """List unknown senders waiting for an operator (隔离区)."""
+    settings = load_settings()
+    with sessions(settings)() as session:
+        rows = pending_senders(session)
+    table = Table("address 地址", "frames 帧数", "first seen 首次", "last seen 最近", "peer 来源")
+    for row in rows:
+        table.add_row(
+            row.address,
+            str(row.frames),
+            f"{to_local(row.first_seen):%Y-%m-%d %H:%M:%S}",
+            f"{to_local(row.last_seen):%Y-%m-%d %H:%M:%S}",
+            row.last_peer,
+        )
+    console.print(table)
+
+
+@gateway_app.command("accept")
+def accept(
+    address: Annotated[str, typer.Argument(help="source address as listed, hex")],
+    device: Annotated[str, typer.Option(help="code of the registry device it belongs to")],
+    user: Annotated[str | None, typer.Option(help="operator user name (audit)")] = None,
+) -> None:
+    """Bind a quarantined address to a registry device; its events join that device."""
+    settings = load_settings()
+    with friendly_errors(), unit_of_work(sessions(settings)) as session:
+        actor, _scope = actor_for(session, user, "gateway")
+        accept_sender(session, actor, GB26875, address, device)
+    console.print(f"[green]accepted[/green] {address} as device {device}")
+
+
+@gateway_app.command("reject")
+def reject(
+    address: Annotated[str, typer.Argument(help="source address as listed, hex")],
+    user: Annotated[str | None, typer.Option(help="operator user name (audit)")] = None,
+) -> None:
+    """Mark a quarantined address as not ours; its events stay stored and quarantined."""
+    settings = load_settings()
+    with friendly_errors(), unit_of_work(sessions(settings)) as session:
+        actor, _scope = actor_for(session, user, "gateway")
+        reject_sender(session, actor, GB26875, address)
+    console.print(f"[yellow]rejected[/yellow] {address}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(gateway_app, name="gateway")

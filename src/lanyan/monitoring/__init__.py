@@ -1,0 +1,1 @@
+"""Monitoring and warning (监测预警): device protocols, the gateway and the alarm pipeline."""

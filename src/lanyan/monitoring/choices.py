@@ -1,0 +1,30 @@
+"""Monitoring enumerations (stable lowercase values, zh-CN and English labels)."""
+
+from __future__ import annotations
+
+from lanyan.registry.choices import Choice
+
+
+class QuarantineStatus(Choice):
+    PENDING = ("pending", "待处理", "Pending", "#ff7f0e")
+    ACCEPTED = ("accepted", "已接纳", "Accepted", "#2ca02c")
+    REJECTED = ("rejected", "已拒绝", "Rejected", "#7f7f7f")
+
+
+class SignalKind(Choice):
+    """What a device reported, read from a decoded frame (see ``signals.signals_from``)."""
+
+    FIRE = ("fire", "火警", "Fire alarm", "#d62728")
+    FAULT = ("fault", "故障", "Fault", "#ff7f0e")
+    SUPERVISORY = ("supervisory", "监管", "Supervisory", "#9467bd")
+    FEEDBACK = ("feedback", "反馈", "Feedback", "#1f77b4")
+    RESET = ("reset", "复位", "Reset", "#2ca02c")
+    HEARTBEAT = ("heartbeat", "心跳", "Heartbeat", "#7f7f7f")
+    OFFLINE = ("offline", "离线", "Offline", "#8c564b")
+
+
+class AlarmStatus(Choice):
+    ACTIVE = ("active", "未处理", "Active", "#d62728")
+    CONFIRMED = ("confirmed", "已确认", "Confirmed", "#ff7f0e")
+    FALSE_ALARM = ("false_alarm", "误报", "False alarm", "#7f7f7f")
+    CLEARED = ("cleared", "已复位", "Cleared", "#2ca02c")

@@ -1,0 +1,51 @@
+"""Periodic work beside the gateway: devices offline after missed heartbeats, escalation of
+unhandled fire alarms. Each round is one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.alarms import sweep_offline
+from lanyan.monitoring.handling import escalate_unhandled
+from lanyan.store.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    """``heartbeat``: the devices' reporting period; offline after ``missed`` of them.
+    ``escalate_after``: how long a fire alarm may stay unhandled."""
+
+    heartbeat: timedelta = timedelta(minutes=1)
+    missed: int = 3
+    escalate_after: timedelta = timedelta(minutes=3)
+
+    def round(self, factory: sessionmaker[Session], now: datetime) -> tuple[int, int]:
+        """One pass; returns (devices gone offline, fire alarms escalated)."""
+        with unit_of_work(factory) as session:
+            offline = sweep_offline(session, now, self.heartbeat, self.missed)
+            escalated = escalate_unhandled(session, now, self.escalate_after)
+        return len(offline), len(escalated)
+
+    async def run(
+        self, factory: sessionmaker[Session], every: float, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        while True:
+            try:
+                offline, escalated = await asyncio.to_thread(self.round, factory, clock())
+            except Exception:
+                log.exception("monitoring housekeeping failed; retrying next round")
+            else:
+                if offline or escalated:
+                    log.warning(
+                        "%d device(s) offline, %d fire alarm(s) escalated", offline, escalated
+                    )
+            await asyncio.sleep(every)

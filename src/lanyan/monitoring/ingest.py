@@ -1,0 +1,230 @@
+"""Durable intake of device frames: store first, so a confirm is only ever sent for a stored
+event; stores each retransmission once; puts unknown senders in quarantine (隔离区). The event,
+its alarms and the device's health are written in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lanyan.core.errors import LanyanError
+from lanyan.monitoring.alarms import apply_signals, place_of
+from lanyan.monitoring.choices import QuarantineStatus
+from lanyan.monitoring.gb26875 import Frame, frame_to_json
+from lanyan.monitoring.models import (
+    DeviceAddress,
+    MonitoringAlarm,
+    MonitoringEvent,
+    QuarantinedSender,
+)
+from lanyan.monitoring.signals import signals_from
+from lanyan.registry.models import Device
+from lanyan.registry.scope import row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+
+GB26875 = "gb26875"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Outcome of storing one frame: the event row, and whether it was already there."""
+
+    event_id: int
+    duplicate: bool
+    quarantined: bool
+
+
+def resolve_device(session: Session, protocol: str, address: str) -> Device | None:
+    """The registry device behind a protocol address: an operator's binding, else a device of
+    that protocol whose ``code`` is the address (hex, case-insensitive)."""
+    bound = session.scalar(
+        select(Device)
+        .join(DeviceAddress, DeviceAddress.device_id == Device.id)
+        .where(DeviceAddress.protocol == protocol, DeviceAddress.address == address)
+    )
+    if bound is not None:
+        return bound
+    return session.scalar(
+        select(Device).where(Device.protocol == protocol, func.lower(Device.code) == address)
+    )
+
+
+def _note_unknown_sender(session: Session, address: str, at: datetime, peer: str) -> bool:
+    """Count a frame from an unbound address; True while it is still not accepted."""
+    row = session.scalar(
+        select(QuarantinedSender).where(
+            QuarantinedSender.protocol == GB26875, QuarantinedSender.address == address
+        )
+    )
+    if row is None:
+        row = QuarantinedSender(
+            protocol=GB26875,
+            address=address,
+            status=QuarantineStatus.PENDING.value,
+            first_seen=at,
+            last_seen=at,
+            frames=0,
+        )
+        session.add(row)
+    row.frames += 1
+    row.last_seen = at
+    row.last_peer = peer
+    return row.status != QuarantineStatus.ACCEPTED.value
+
+
+def _existing(session: Session, source: str, serial: int, digest: str) -> MonitoringEvent | None:
+    return session.scalar(
+        select(MonitoringEvent).where(
+            MonitoringEvent.protocol == GB26875,
+            MonitoringEvent.source == source,
+            MonitoringEvent.serial == serial,
+            MonitoringEvent.digest == digest,
+        )
+    )
+
+
+def store_frame(
+    factory: sessionmaker[Session], frame: Frame, raw: bytes, received_at: datetime, peer: str
+) -> Stored:
+    """Store one decoded frame and commit; returns only once the row is durable.
+
+    Concurrent writers may race on the unique keys (same retransmission on two connections, or
+    the first frames of a new sender); the loser rolls back and reads what the winner wrote.
+    """
+    source = frame.source.hex()
+    digest = hashlib.blake2b(frame.payload, digest_size=16).hexdigest()
+    for _attempt in range(3):
+        with factory() as session:
+            found = _existing(session, source, frame.serial, digest)
+            if found is not None:
+                return Stored(found.id, duplicate=True, quarantined=found.quarantined)
+            device = resolve_device(session, GB26875, source)
+            quarantined = device is None and _note_unknown_sender(
+                session, source, received_at, peer
+            )
+            event = MonitoringEvent(
+                protocol=GB26875,
+                source=source,
+                serial=frame.serial,
+                digest=digest,
+                command=frame.command,
+                type_flag=frame.data.type if frame.data else None,
+                received_at=received_at,
+                device_time=frame.timestamp.value,
+                device_time_raw=frame.timestamp.raw.hex(),
+                peer=peer,
+                frame=raw.hex(),
+                decoded=frame_to_json(frame),
+                device_id=device.id if device else None,
+                jurisdiction_id=device.jurisdiction_id if device else None,
+                quarantined=quarantined,
+            )
+            session.add(event)
+            try:
+                session.flush()
+                apply_signals(session, event, device, signals_from(frame))
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+            return Stored(event.id, duplicate=False, quarantined=quarantined)
+    raise LanyanError(f"could not store the frame from {source} serial {frame.serial}")
+
+
+def pending_senders(session: Session) -> list[QuarantinedSender]:
+    """Unknown senders waiting for an operator, most recently heard first."""
+    return list(
+        session.scalars(
+            select(QuarantinedSender)
+            .where(QuarantinedSender.status == QuarantineStatus.PENDING.value)
+            .order_by(QuarantinedSender.last_seen.desc())
+        )
+    )
+
+
+def _quarantined(session: Session, protocol: str, address: str) -> QuarantinedSender:
+    row = session.scalar(
+        select(QuarantinedSender).where(
+            QuarantinedSender.protocol == protocol, QuarantinedSender.address == address.lower()
+        )
+    )
+    if row is None:
+        raise LanyanError(
+            f"no quarantined sender {protocol}:{address}", status=404, title="Not found"
+        )
+    return row
+
+
+def _as_dict(row: QuarantinedSender) -> dict[str, Any]:
+    return {"address": row.address, "status": row.status, "device_id": row.device_id}
+
+
+def accept_sender(
+    session: Session, actor: Actor, protocol: str, address: str, device_code: str
+) -> QuarantinedSender:
+    """Bind a quarantined address to a registry device; its stored events join that device."""
+    audit.begin_write(session)
+    row = _quarantined(session, protocol, address)
+    device = session.scalar(select(Device).where(Device.code == device_code))
+    if device is None:
+        raise LanyanError(f"no device with code {device_code}", status=404, title="Not found")
+    before = _as_dict(row)
+    session.add(DeviceAddress(protocol=protocol, address=row.address, device_id=device.id))
+    row.status = QuarantineStatus.ACCEPTED.value
+    row.device_id = device.id
+    row.decided_by = actor.username
+    session.execute(
+        update(MonitoringEvent)
+        .where(MonitoringEvent.protocol == protocol, MonitoringEvent.source == row.address)
+        .values(device_id=device.id, jurisdiction_id=device.jurisdiction_id, quarantined=False)
+    )
+    for alarm in session.scalars(
+        select(MonitoringAlarm).where(
+            MonitoringAlarm.source == row.address, MonitoringAlarm.unverified.is_(True)
+        )
+    ):
+        for key, value in place_of(session, device).items():
+            setattr(alarm, key, value)
+        alarm.unverified = False
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "accept",
+        "monitoring_quarantine",
+        row.id,
+        before,
+        _as_dict(row),
+        scope_path=row_path(session, device),
+    )
+    return row
+
+
+def reject_sender(session: Session, actor: Actor, protocol: str, address: str) -> QuarantinedSender:
+    """Mark a quarantined address as not ours; its events stay stored and quarantined."""
+    audit.begin_write(session)
+    row = _quarantined(session, protocol, address)
+    before = _as_dict(row)
+    row.status = QuarantineStatus.REJECTED.value
+    row.decided_by = actor.username
+    session.flush()
+    audit.record(session, actor, "reject", "monitoring_quarantine", row.id, before, _as_dict(row))
+    return row
+
+
+__all__ = [
+    "GB26875",
+    "Stored",
+    "accept_sender",
+    "pending_senders",
+    "reject_sender",
+    "resolve_device",
+    "store_frame",
+]

@@ -1,0 +1,129 @@
+"""Monitoring tables: received device events, the quarantine of unknown senders, and the
+protocol addresses an operator has bound to registry devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+
+class MonitoringEvent(Base):
+    """One frame received from a device, stored before the device gets its confirm (确认).
+
+    A retransmission carries the same source, serial and application data, so the unique key
+    stores it once. The serial alone is not enough: it restarts at 0 on every new connection
+    (GB/T 26875.3 Table 1), and two different alarms with the same serial must both be kept.
+    """
+
+    __tablename__ = "monitoring_events"
+    __table_args__ = (UniqueConstraint("protocol", "source", "serial", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32), index=True)  # address as sent, hex
+    serial: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(32))  # BLAKE2b-128 of the application data
+    command: Mapped[int] = mapped_column(Integer)
+    type_flag: Mapped[int | None] = mapped_column(Integer)
+    # Receive time is authoritative; the device clock is kept for audit (reference §13 D4).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_time_raw: Mapped[str] = mapped_column(String(12))
+    peer: Mapped[str] = mapped_column(String(64), default="")
+    frame: Mapped[str] = mapped_column(Text)  # the whole frame, hex
+    decoded: Mapped[dict[str, Any]] = mapped_column(JSON)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class QuarantinedSender(Timestamped, Base):
+    """A source address not bound to any registry device (隔离区): an operator accepts it by
+    binding it to a device, or rejects it. Its events are stored meanwhile, marked quarantined."""
+
+    __tablename__ = "monitoring_quarantine"
+    __table_args__ = (UniqueConstraint("protocol", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    last_peer: Mapped[str] = mapped_column(String(64), default="")
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeviceAddress(Timestamped, Base):
+    """A protocol address bound to a registry device (e.g. a UITD's 6-byte GB/T 26875.3 source
+    address, hex). A device whose ``code`` equals its address needs no binding."""
+
+    __tablename__ = "monitoring_device_addresses"
+    __table_args__ = (UniqueConstraint("protocol", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+
+
+class MonitoringAlarm(Timestamped, Base):
+    """An alarm record (报警记录) raised from device signals, tied to the device's unit, building
+    and place. While one is active, repeats of the same kind at the same point only count up."""
+
+    __tablename__ = "monitoring_alarms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_events.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    point: Mapped[str] = mapped_column(String(200), default="")
+    location: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    # The device reported bit 0 clear (test) with this alarm: raised anyway, marked for review.
+    test_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The sender is not (yet) a registry device: shown, but flagged as unverified.
+    unverified: Mapped[bool] = mapped_column(Boolean, default=False)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    repeats: Mapped[int] = mapped_column(Integer, default=1)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Operator handling (人工确认 / 误报) and escalation of an unhandled fire alarm (超时升级).
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceHealth(Base):
+    """Last heartbeat of a device and whether it is online (在线) now."""
+
+    __tablename__ = "monitoring_device_health"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class OutboxEvent(Base):
+    """A domain event written in the transaction that caused it (transactional outbox), for
+    other domains to consume: the 119 side turns ``fire_confirmed`` into an incident."""
+
+    __tablename__ = "monitoring_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,348 @@
+"""Hazard service (隐患): load the domain ``Hazard``, apply one action, store state and history.
+
+Functions take the caller's session (the caller owns the transaction), the acting user's
+``Actor`` and ``Scope``; every event the domain records becomes a history row and an audit entry
+in the same transaction, so a refused action leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import to_local, utcnow
+from lanyan.prevention import hazards
+from lanyan.prevention.choices import HazardAction, HazardState
+from lanyan.prevention.models import Hazard, HazardEventRow, Inspection
+from lanyan.prevention.schemas import HazardMove
+from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.scope import Scope, row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+
+SLUG = "hazards"
+
+
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """WHERE clause keeping hazards inside ``scope``."""
+    if scope.unrestricted:
+        return true()
+    return Hazard.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+
+
+def snapshot(row: Hazard) -> dict[str, Any]:
+    return {
+        c.name: getattr(row, c.key)
+        for c in Hazard.__table__.columns
+        if c.name not in ("created_at", "updated_at")
+    }
+
+
+def to_domain(row: Hazard) -> hazards.Hazard:
+    listing = None
+    if row.listed_at is not None:
+        assert row.listing_department is not None and row.listing_deadline is not None
+        listing = hazards.Listing(
+            row.listing_department, row.listing_deadline, row.listing_published, row.listed_at
+        )
+    return hazards.Hazard(
+        code=row.code,
+        found_at=row.found_at,
+        is_major=row.is_major,
+        state=HazardState(row.state),
+        deadline=row.deadline,
+        last_at=row.last_at,
+        listing=listing,
+        delisted_at=row.delisted_at,
+        overdue_noticed_for=row.overdue_noticed_for,
+    )
+
+
+def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in detail.items()}
+
+
+def save(
+    session: Session,
+    actor: Actor,
+    row: Hazard,
+    hazard: hazards.Hazard,
+    algorithm: audit.HashName = "sha256",
+) -> None:
+    """Copy the domain state onto the row and write each recorded event: history and audit."""
+    # A new hazard's first event is its creation: the audit entry has no "before".
+    before = None if hazard.events and hazard.events[0].from_state is None else snapshot(row)
+    row.state = hazard.state.value
+    row.deadline = hazard.deadline
+    row.last_at = hazard.last_at
+    row.is_major = hazard.is_major
+    if hazard.listing is not None:
+        row.listing_department = hazard.listing.department
+        row.listing_deadline = hazard.listing.deadline
+        row.listing_published = hazard.listing.published
+        row.listed_at = hazard.listing.listed_at
+    row.delisted_at = hazard.delisted_at
+    row.overdue_noticed_for = hazard.overdue_noticed_for
+    session.add(row)
+    session.flush()
+    path = row_path(session, row)
+    for event in hazard.events:
+        detail = _jsonable(event.detail())
+        session.add(
+            HazardEventRow(
+                hazard_id=row.id,
+                event=event.name,
+                from_state=event.from_state.value if event.from_state else None,
+                to_state=event.to_state.value,
+                at=event.at,
+                by=event.by,
+                detail=detail,
+            )
+        )
+        after = snapshot(row) | {"event": event.name, "at": event.at, **detail}
+        audit.record(
+            session, actor, event.name, SLUG, row.id, before, after, algorithm, scope_path=path
+        )
+        before = snapshot(row)
+    hazard.events.clear()
+    session.flush()
+
+
+def new_hazard(
+    session: Session,
+    actor: Actor,
+    unit: Unit,
+    description: str,
+    found_at: datetime,
+    is_major: bool = False,
+    deadline: date | None = None,
+    inspection: Inspection | None = None,
+    algorithm: audit.HashName = "sha256",
+) -> Hazard:
+    """发现 (and 责令整改 when ``deadline`` is given): a new hazard of ``unit`` (audit lock held)."""
+    domain = hazards.Hazard.find("", found_at, actor.username, is_major)
+    if deadline is not None:
+        domain.order(deadline, found_at, actor.username)
+    row = Hazard(
+        code=f"tmp-{uuid.uuid4().hex[:20]}",
+        unit_id=unit.id,
+        jurisdiction_id=unit.jurisdiction_id,
+        inspection_id=inspection.id if inspection else None,
+        description=description,
+        found_at=found_at,
+        state=domain.state.value,
+    )
+    session.add(row)
+    session.flush()
+    local = to_local(found_at)
+    assert local is not None
+    # 隐患编号: YH + local date + the row id, unique because the id is.
+    row.code = f"YH{local:%Y%m%d}{row.id:06d}"
+    domain.code = row.code
+    save(session, actor, row, domain, algorithm)
+    return row
+
+
+def get_hazard(session: Session, scope: Scope, hazard_id: int, lock: bool = False) -> Hazard:
+    stmt = select(Hazard).where(Hazard.id == hazard_id, in_scope(scope))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"hazard {hazard_id} does not exist or is outside your jurisdiction")
+    return row
+
+
+def _need(value: Any, field: str, action: HazardAction) -> Any:
+    if value is None or value == "":
+        raise ValidationFailed(
+            f"{action.zh} ({action.value}) needs {field}",
+            [FieldProblem(field, f"is required for {action.value}")],
+        )
+    return value
+
+
+def apply(hazard: hazards.Hazard, move: HazardMove, at: datetime, by: str) -> None:
+    """Call the domain method the action names, with the fields it needs."""
+    a = move.action
+    if a is HazardAction.ORDER:
+        hazard.order(_need(move.deadline, "deadline", a), at, by)
+    elif a is HazardAction.START:
+        hazard.start(at, by)
+    elif a is HazardAction.REQUEST_RECHECK:
+        hazard.request_recheck(at, by, move.note)
+    elif a is HazardAction.PASS_RECHECK:
+        hazard.pass_recheck(at, by, move.note)
+    elif a is HazardAction.FAIL_RECHECK:
+        hazard.fail_recheck(_need(move.deadline, "deadline", a), at, by, move.note)
+    elif a is HazardAction.CLOSE:
+        hazard.close(at, by)
+    elif a is HazardAction.LIST:
+        hazard.list_for_supervision(
+            _need(move.department, "department", a),
+            _need(move.deadline, "deadline", a),
+            move.published,
+            at,
+            by,
+        )
+    elif a is HazardAction.DELIST:
+        hazard.delist(at, by)
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    hazard_id: int,
+    payload: HazardMove,
+    algorithm: audit.HashName = "sha256",
+) -> Hazard:
+    """Apply one action to a hazard inside ``scope``; refused actions write nothing."""
+    audit.begin_write(session)
+    row = get_hazard(session, scope, hazard_id, lock=True)
+    domain = to_domain(row)
+    apply(domain, payload, payload.at or utcnow(), actor.username)
+    save(session, actor, row, domain, algorithm)
+    return row
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    waiting = [s.value for s in hazards.AWAITING_UNIT]
+    return and_(Hazard.state.in_(waiting), Hazard.deadline < today)
+
+
+def list_hazards(
+    session: Session,
+    scope: Scope,
+    state: HazardState | None = None,
+    overdue: bool | None = None,
+    listed: bool | None = None,
+    unit_code: str | None = None,
+    today: date | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[Hazard], int]:
+    """Hazards inside ``scope``, newest finding first; ``overdue`` as of ``today`` (local)."""
+    where: list[ColumnElement[bool]] = [in_scope(scope)]
+    if state is not None:
+        where.append(Hazard.state == state.value)
+    if overdue is not None:
+        day = today or hazards.local_date(utcnow())
+        clause = overdue_clause(day)
+        where.append(clause if overdue else or_(~clause, Hazard.deadline.is_(None)))
+    if listed is not None:
+        on_list = and_(Hazard.listed_at.is_not(None), Hazard.delisted_at.is_(None))
+        where.append(on_list if listed else ~on_list)
+    if unit_code:
+        where.append(Hazard.unit_id.in_(select(Unit.id).where(Unit.code == unit_code)))
+    total = session.execute(select(func.count()).select_from(Hazard).where(*where)).scalar_one()
+    rows = (
+        session.execute(
+            select(Hazard)
+            .where(*where)
+            .order_by(Hazard.found_at.desc(), Hazard.id.desc())
+            .offset((page - 1) * size)
+            .limit(size)
+        )
+        .scalars()
+        .all()
+    )
+    return list(rows), int(total)
+
+
+def sweep_overdue(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    now: datetime | None = None,
+    algorithm: audit.HashName = "sha256",
+) -> list[Hazard]:
+    """Record 逾期 once per lapsed deadline on every overdue hazard in ``scope``."""
+    audit.begin_write(session)
+    now = now or utcnow()
+    today = hazards.local_date(now)
+    rows = (
+        session.execute(
+            select(Hazard)
+            .where(in_scope(scope), overdue_clause(today))
+            .order_by(Hazard.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    noticed = []
+    for row in rows:
+        domain = to_domain(row)
+        if domain.check_overdue(now, actor.username):
+            save(session, actor, row, domain, algorithm)
+            noticed.append(row)
+    return noticed
+
+
+def history(session: Session, hazard_id: int) -> list[HazardEventRow]:
+    return list(
+        session.execute(
+            select(HazardEventRow)
+            .where(HazardEventRow.hazard_id == hazard_id)
+            .order_by(HazardEventRow.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def public(session: Session, row: Hazard, today: date | None = None) -> dict[str, Any]:
+    """The hazard as its API shape, with its history."""
+    unit_code = session.execute(select(Unit.code).where(Unit.id == row.unit_id)).scalar_one()
+    jcode = session.execute(
+        select(Jurisdiction.code).where(Jurisdiction.id == row.jurisdiction_id)
+    ).scalar_one()
+    inspection_code = (
+        session.execute(
+            select(Inspection.code).where(Inspection.id == row.inspection_id)
+        ).scalar_one()
+        if row.inspection_id
+        else None
+    )
+    domain = to_domain(row)
+    listing = None
+    if domain.listing is not None:
+        listing = {
+            "department": domain.listing.department,
+            "deadline": domain.listing.deadline,
+            "published": domain.listing.published,
+            "listed_at": domain.listing.listed_at,
+            "delisted_at": domain.delisted_at,
+        }
+    return {
+        "id": row.id,
+        "code": row.code,
+        "unit_code": unit_code,
+        "jurisdiction_code": jcode,
+        "inspection_code": inspection_code,
+        "description": row.description,
+        "is_major": row.is_major,
+        "state": domain.state,
+        "state_zh": domain.state.zh,
+        "found_at": row.found_at,
+        "deadline": row.deadline,
+        "overdue": domain.is_overdue(today or hazards.local_date(utcnow())),
+        "listing": listing,
+        "history": [
+            {
+                "event": e.event,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "at": e.at,
+                "by": e.by,
+                "detail": e.detail,
+            }
+            for e in history(session, row.id)
+        ],
+    }

@@ -1,0 +1,373 @@
+"""The hazard closed loop (隐患闭环) as plain Python: states, legal moves, deadlines, 挂牌督办.
+
+No database or web imports: the service loads a :class:`Hazard`, calls one method, and stores the
+new state together with the events the method recorded.
+
+The loop::
+
+    发现 ──责令整改(期限)──▶ 责令整改 ──开始整改──▶ 整改中 ──申请复查──▶ 申请复查
+                                              ▲                          │
+                                              └──开始整改── 复查不通过 ◀──┤ (new deadline)
+                                                                         ▼
+                                                 销案 ◀──销案── 复查通过
+
+A major hazard (重大火灾隐患) may also be listed (挂牌督办: responsible department, deadline,
+publication flag) while it is open, and is taken off the list (摘牌) once its recheck passed;
+a listed hazard cannot be closed before 摘牌.
+
+A hazard is overdue (逾期) when its rectification deadline has passed while it still waits on the
+unit (责令整改, 整改中, 复查不通过); :meth:`Hazard.check_overdue` records that once per deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core.timeutil import to_local
+from lanyan.prevention.choices import HazardAction, HazardState
+
+# The states each state-changing action may start from, and where it leads.
+MOVES: dict[HazardAction, tuple[frozenset[HazardState], HazardState]] = {
+    HazardAction.ORDER: (frozenset({HazardState.FOUND}), HazardState.ORDERED),
+    HazardAction.START: (
+        frozenset({HazardState.ORDERED, HazardState.RECHECK_FAILED}),
+        HazardState.RECTIFYING,
+    ),
+    HazardAction.REQUEST_RECHECK: (
+        frozenset({HazardState.RECTIFYING}),
+        HazardState.RECHECK_REQUESTED,
+    ),
+    HazardAction.PASS_RECHECK: (
+        frozenset({HazardState.RECHECK_REQUESTED}),
+        HazardState.RECHECK_PASSED,
+    ),
+    HazardAction.FAIL_RECHECK: (
+        frozenset({HazardState.RECHECK_REQUESTED}),
+        HazardState.RECHECK_FAILED,
+    ),
+    HazardAction.CLOSE: (frozenset({HazardState.RECHECK_PASSED}), HazardState.CLOSED),
+}
+
+# States in which the unit owes work, so a passed deadline makes the hazard overdue.
+AWAITING_UNIT = frozenset({HazardState.ORDERED, HazardState.RECTIFYING, HazardState.RECHECK_FAILED})
+
+
+def local_date(at: datetime) -> date:
+    """The Asia/Shanghai calendar day of an aware time: deadlines are local days."""
+    local = to_local(at)
+    assert local is not None
+    return local.date()
+
+
+# ---- domain events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HazardEvent:
+    """Something that happened to a hazard; ``name`` is what the history table stores."""
+
+    name: ClassVar[str] = ""
+    hazard: str  # the hazard's code
+    at: datetime
+    by: str
+    from_state: HazardState | None
+    to_state: HazardState
+
+    def detail(self) -> dict[str, Any]:
+        """The event's own facts beyond who, when and which states, for the history row."""
+        return {}
+
+
+@dataclass(frozen=True)
+class HazardFound(HazardEvent):
+    name: ClassVar[str] = "found"
+    is_major: bool = False
+
+    def detail(self) -> dict[str, Any]:
+        return {"is_major": self.is_major}
+
+
+@dataclass(frozen=True)
+class RectificationOrdered(HazardEvent):
+    name: ClassVar[str] = HazardAction.ORDER.value
+    deadline: date | None = None
+
+    def detail(self) -> dict[str, Any]:
+        return {"deadline": self.deadline}
+
+
+@dataclass(frozen=True)
+class RectificationStarted(HazardEvent):
+    name: ClassVar[str] = HazardAction.START.value
+
+
+@dataclass(frozen=True)
+class RecheckRequested(HazardEvent):
+    name: ClassVar[str] = HazardAction.REQUEST_RECHECK.value
+    note: str = ""
+
+    def detail(self) -> dict[str, Any]:
+        return {"note": self.note}
+
+
+@dataclass(frozen=True)
+class RecheckPassed(HazardEvent):
+    name: ClassVar[str] = HazardAction.PASS_RECHECK.value
+    note: str = ""
+
+    def detail(self) -> dict[str, Any]:
+        return {"note": self.note}
+
+
+@dataclass(frozen=True)
+class RecheckFailed(HazardEvent):
+    name: ClassVar[str] = HazardAction.FAIL_RECHECK.value
+    note: str = ""
+    deadline: date | None = None
+
+    def detail(self) -> dict[str, Any]:
+        return {"note": self.note, "deadline": self.deadline}
+
+
+@dataclass(frozen=True)
+class HazardClosed(HazardEvent):
+    name: ClassVar[str] = HazardAction.CLOSE.value
+
+
+@dataclass(frozen=True)
+class HazardListed(HazardEvent):
+    name: ClassVar[str] = HazardAction.LIST.value
+    department: str = ""
+    deadline: date | None = None
+    published: bool = False
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "deadline": self.deadline,
+            "published": self.published,
+        }
+
+
+@dataclass(frozen=True)
+class HazardDelisted(HazardEvent):
+    name: ClassVar[str] = HazardAction.DELIST.value
+
+
+@dataclass(frozen=True)
+class HazardOverdue(HazardEvent):
+    name: ClassVar[str] = "overdue"
+    deadline: date | None = None
+    days: int = 0  # whole days past the deadline on the day it was noticed
+
+    def detail(self) -> dict[str, Any]:
+        return {"deadline": self.deadline, "days": self.days}
+
+
+# ---- the aggregate -------------------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    """挂牌督办: who must see the hazard removed, by when, and whether the list is public."""
+
+    department: str
+    deadline: date
+    published: bool
+    listed_at: datetime
+
+
+def _refuse_move(state: HazardState, action: HazardAction, why: str = "") -> Conflict:
+    reason = why or f"allowed only from {_from_states(action)}"
+    return Conflict(
+        f"cannot {action.zh} ({action.value}) a hazard in state {state.zh} ({state.value}): {reason}",
+        [FieldProblem("action", f"{action.value} is not allowed in state {state.value}")],
+    )
+
+
+def _from_states(action: HazardAction) -> str:
+    sources = MOVES[action][0]
+    return ", ".join(f"{s.zh} ({s.value})" for s in HazardState if s in sources)
+
+
+@dataclass
+class Hazard:
+    """One hazard and the events its methods recorded since it was loaded (``events``)."""
+
+    code: str
+    found_at: datetime
+    is_major: bool = False
+    state: HazardState = HazardState.FOUND
+    deadline: date | None = None
+    last_at: datetime | None = None
+    listing: Listing | None = None
+    delisted_at: datetime | None = None
+    overdue_noticed_for: date | None = None  # the deadline whose lapse was already recorded
+    events: list[HazardEvent] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, code: str, found_at: datetime, by: str, is_major: bool = False) -> Hazard:
+        """发现: a new hazard, recorded by ``by`` at ``found_at`` (aware)."""
+        if found_at.tzinfo is None:
+            raise ValidationFailed(
+                "the finding time has no time zone",
+                [FieldProblem("found_at", "must carry a time zone")],
+            )
+        hazard = cls(code=code, found_at=found_at, is_major=is_major, last_at=found_at)
+        hazard.events.append(
+            HazardFound(code, found_at, by, None, HazardState.FOUND, is_major=is_major)
+        )
+        return hazard
+
+    # -- helpers --
+
+    def _check_time(self, at: datetime, action: HazardAction) -> None:
+        if at.tzinfo is None:
+            raise ValidationFailed(
+                f"the time of {action.zh} has no time zone",
+                [FieldProblem("at", "must carry a time zone")],
+            )
+        if self.last_at is not None and at < self.last_at:
+            raise ValidationFailed(
+                f"{action.zh} at {at.isoformat()} is earlier than the hazard's last step "
+                f"at {self.last_at.isoformat()}",
+                [FieldProblem("at", f"must not be earlier than {self.last_at.isoformat()}")],
+            )
+
+    def _check_deadline(self, deadline: date, not_before: date, field_name: str, what: str) -> None:
+        if deadline < not_before:
+            raise ValidationFailed(
+                f"the deadline {deadline} is before {what} {not_before}",
+                [FieldProblem(field_name, f"must not be before {what} ({not_before})")],
+            )
+
+    def _move(self, action: HazardAction, at: datetime) -> tuple[HazardState, HazardState]:
+        sources, target = MOVES[action]
+        if self.state not in sources:
+            raise _refuse_move(self.state, action)
+        self._check_time(at, action)
+        before = self.state
+        self.state = target
+        self.last_at = at
+        return before, target
+
+    # -- the loop --
+
+    def order(self, deadline: date, at: datetime, by: str) -> None:
+        """责令整改: the unit must rectify by ``deadline`` (a local day, not before the finding)."""
+        if self.state is HazardState.FOUND:
+            self._check_deadline(
+                deadline, local_date(self.found_at), "deadline", "the finding date"
+            )
+        before, after = self._move(HazardAction.ORDER, at)
+        self.deadline = deadline
+        self.events.append(RectificationOrdered(self.code, at, by, before, after, deadline))
+
+    def start(self, at: datetime, by: str) -> None:
+        """开始整改: the unit is working on it."""
+        before, after = self._move(HazardAction.START, at)
+        self.events.append(RectificationStarted(self.code, at, by, before, after))
+
+    def request_recheck(self, at: datetime, by: str, note: str = "") -> None:
+        """申请复查: the unit says the hazard is rectified."""
+        before, after = self._move(HazardAction.REQUEST_RECHECK, at)
+        self.events.append(RecheckRequested(self.code, at, by, before, after, note))
+
+    def pass_recheck(self, at: datetime, by: str, note: str = "") -> None:
+        """复查通过: the inspectors confirm the rectification."""
+        before, after = self._move(HazardAction.PASS_RECHECK, at)
+        self.events.append(RecheckPassed(self.code, at, by, before, after, note))
+
+    def fail_recheck(self, deadline: date, at: datetime, by: str, note: str = "") -> None:
+        """复查不通过: not rectified; the unit gets a new deadline (not before the recheck day)."""
+        if self.state is HazardState.RECHECK_REQUESTED:
+            self._check_deadline(deadline, local_date(at), "deadline", "the recheck date")
+        before, after = self._move(HazardAction.FAIL_RECHECK, at)
+        self.deadline = deadline
+        self.events.append(RecheckFailed(self.code, at, by, before, after, note, deadline))
+
+    def close(self, at: datetime, by: str) -> None:
+        """销案: the loop is closed. A listed hazard must be taken off the list (摘牌) first."""
+        if self.state is HazardState.RECHECK_PASSED and self.is_listed:
+            raise _refuse_move(
+                self.state, HazardAction.CLOSE, "the hazard is still listed; 摘牌 first"
+            )
+        before, after = self._move(HazardAction.CLOSE, at)
+        self.events.append(HazardClosed(self.code, at, by, before, after))
+
+    # -- 挂牌督办 --
+
+    @property
+    def is_listed(self) -> bool:
+        return self.listing is not None and self.delisted_at is None
+
+    def list_for_supervision(
+        self, department: str, deadline: date, published: bool, at: datetime, by: str
+    ) -> None:
+        """挂牌督办 a major hazard: ``department`` answers for it by ``deadline``."""
+        action = HazardAction.LIST
+        if not self.is_major:
+            raise _refuse_move(self.state, action, "only a major hazard (重大火灾隐患) is listed")
+        if self.listing is not None:
+            raise _refuse_move(self.state, action, "the hazard has already been listed")
+        if self.state in (HazardState.RECHECK_PASSED, HazardState.CLOSED):
+            raise _refuse_move(self.state, action, "the hazard is already rectified")
+        if not department.strip():
+            raise ValidationFailed(
+                "挂牌督办 needs a responsible department",
+                [FieldProblem("department", "must not be empty")],
+            )
+        self._check_deadline(deadline, local_date(self.found_at), "deadline", "the finding date")
+        self._check_time(at, action)
+        self.listing = Listing(department.strip(), deadline, published, at)
+        self.last_at = at
+        self.events.append(
+            HazardListed(
+                self.code, at, by, self.state, self.state, department.strip(), deadline, published
+            )
+        )
+
+    def delist(self, at: datetime, by: str) -> None:
+        """摘牌: the listed hazard passed its recheck and comes off the list."""
+        action = HazardAction.DELIST
+        if not self.is_listed:
+            raise _refuse_move(self.state, action, "the hazard is not listed")
+        if self.state is not HazardState.RECHECK_PASSED:
+            raise _refuse_move(self.state, action, "allowed only after 复查通过 (recheck_passed)")
+        self._check_time(at, action)
+        self.delisted_at = at
+        self.last_at = at
+        self.events.append(HazardDelisted(self.code, at, by, self.state, self.state))
+
+    # -- deadlines --
+
+    def is_overdue(self, today: date) -> bool:
+        """Whether the rectification deadline passed (before ``today``) while the unit owes work."""
+        return self.state in AWAITING_UNIT and self.deadline is not None and self.deadline < today
+
+    def listing_overdue(self, today: date) -> bool:
+        """Whether a listed hazard is still on the list after the listing deadline."""
+        return self.is_listed and self.listing is not None and self.listing.deadline < today
+
+    def check_overdue(self, at: datetime, by: str = "system") -> bool:
+        """Record :class:`HazardOverdue` the first time a deadline is seen lapsed; True if so."""
+        today = local_date(at)
+        if not self.is_overdue(today) or self.overdue_noticed_for == self.deadline:
+            return False
+        assert self.deadline is not None
+        self.overdue_noticed_for = self.deadline
+        self.events.append(
+            HazardOverdue(
+                self.code,
+                at,
+                by,
+                self.state,
+                self.state,
+                self.deadline,
+                (today - self.deadline).days,
+            )
+        )
+        return True

@@ -1,0 +1,142 @@
+"""API shapes of supervision: inspector certificates, recusals, inspections, hazards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("must carry a time zone, e.g. 2025-03-01T10:00:00+08:00")
+    return value
+
+
+class CertificateCreate(BaseModel):
+    """执法资格证 of a user (by username)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str
+    certificate_no: str = Field(min_length=1, max_length=40)
+    valid_from: date
+    valid_until: date
+
+
+class CertificatePublic(BaseModel):
+    username: str
+    certificate_no: str
+    valid_from: date
+    valid_until: date
+    revoked: bool
+
+
+class RecusalCreate(BaseModel):
+    """回避: ``username`` is linked to the unit and must not inspect it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str
+    unit_code: str
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class FindingCreate(BaseModel):
+    """A finding of an inspection; it becomes a hazard, ordered at once when a deadline is set."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    description: str = Field(min_length=1, max_length=2000)
+    is_major: bool = False
+    deadline: date | None = Field(None, description="整改期限 (local day); orders rectification")
+
+
+class InspectionCreate(BaseModel):
+    """An inspection as the inspectors record it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: InspectionKind
+    unit_code: str = Field(description="统一社会信用代码 of the unit")
+    inspected_at: datetime | None = Field(None, description="default: now")
+    inspectors: list[str] = Field(description="usernames; at least two certified (双人执法)")
+    notes: str = Field("", max_length=4000)
+    findings: list[FindingCreate] = Field(default_factory=list)
+
+    @field_validator("inspected_at")
+    @classmethod
+    def _inspected_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class HazardMove(BaseModel):
+    """One action on a hazard; which fields are needed depends on the action."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: HazardAction
+    at: datetime | None = Field(None, description="default: now")
+    deadline: date | None = Field(None, description="for order, fail_recheck and list: a local day")
+    note: str = Field("", max_length=2000)
+    department: str = Field("", max_length=100, description="for list: 责任部门")
+    published: bool = Field(False, description="for list: publish the listing (向社会公布)")
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class HazardStepPublic(BaseModel):
+    event: str
+    from_state: HazardState | None
+    to_state: HazardState
+    at: datetime
+    by: str
+    detail: dict[str, object]
+
+
+class ListingPublic(BaseModel):
+    department: str
+    deadline: date
+    published: bool
+    listed_at: datetime
+    delisted_at: datetime | None
+
+
+class HazardPublic(BaseModel):
+    id: int
+    code: str
+    unit_code: str
+    jurisdiction_code: str
+    inspection_code: str | None
+    description: str
+    is_major: bool
+    state: HazardState
+    state_zh: str
+    found_at: datetime
+    deadline: date | None
+    overdue: bool
+    listing: ListingPublic | None
+    history: list[HazardStepPublic]
+
+
+class InspectorOnDuty(BaseModel):
+    username: str
+    certificate_no: str
+
+
+class InspectionPublic(BaseModel):
+    id: int
+    code: str
+    kind: InspectionKind
+    unit_code: str
+    jurisdiction_code: str
+    inspected_at: datetime
+    notes: str
+    draw_code: str | None
+    inspectors: list[InspectorOnDuty]
+    hazard_codes: list[str]

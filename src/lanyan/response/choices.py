@@ -1,0 +1,54 @@
+"""Enumerations of command and rescue (指挥救援): incident types, sources, timeline steps."""
+
+from __future__ import annotations
+
+from lanyan.registry.choices import Choice
+
+
+class IncidentType(Choice):
+    """警情类型 of a 119 call."""
+
+    FIRE = ("fire", "火灾", "Fire", "#d62728")
+    RESCUE = ("rescue", "抢险救援", "Emergency rescue", "#ff7f0e")
+    SOCIAL_ASSISTANCE = ("social_assistance", "社会救助", "Social assistance", "#1f77b4")
+    OFFICIAL_DUTY = ("official_duty", "公务执勤", "Official duty", "#9467bd")
+    OTHER = ("other", "其他", "Other", "#7f7f7f")
+
+
+class IncidentSource(Choice):
+    """How the call reached the dispatch centre (接警来源)."""
+
+    PHONE = ("phone", "电话报警", "Phone call")
+    IOT_ALARM = ("iot_alarm", "物联网报警", "IoT fire alarm")
+    TRANSFER_12345 = ("transfer_12345", "12345转警", "12345 hotline transfer")
+
+
+class BuildingClass(Choice):
+    """Building classes the run cards (调派标准) distinguish."""
+
+    HIGH_RISE = ("high_rise", "高层建筑", "High-rise")
+    UNDERGROUND = ("underground", "地下建筑", "Underground")
+    LARGE_COMPLEX = ("large_complex", "大型综合体", "Large complex")
+    FACTORY_WAREHOUSE = ("factory_warehouse", "厂房仓库", "Factory or warehouse")
+    RESIDENTIAL = ("residential", "住宅", "Residential")
+    OTHER = ("other", "其他", "Other")
+
+
+class IncidentStatus(Choice):
+    ACTIVE = ("active", "处置中", "Active", "#d62728")
+    CLOSED = ("closed", "已结案", "Closed", "#7f7f7f")
+
+
+class TimelineStep(Choice):
+    """Timeline steps of an incident, in the order they happen (接警 first, 归队 last)."""
+
+    RECEIVED = ("received", "接警", "Call received")
+    DISPATCHED = ("dispatched", "出动", "Dispatched")
+    ARRIVED = ("arrived", "到场", "Arrived")
+    WATER_ON = ("water_on", "出水", "Water on")
+    CONTROLLED = ("controlled", "控制", "Under control")
+    EXTINGUISHED = ("extinguished", "熄灭", "Extinguished")
+    RETURNED = ("returned", "归队", "Returned to station")
+
+
+STEP_ORDER = {step: i for i, step in enumerate(TimelineStep)}

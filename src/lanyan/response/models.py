@@ -1,0 +1,90 @@
+"""Tables of command and rescue: incidents (警情), their timeline, and vehicle dispatches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+
+class Incident(Timestamped, Base):
+    """A 119 call record (接警记录) and the incident it opened."""
+
+    __tablename__ = "response_incidents"
+    __table_args__ = (
+        CheckConstraint("alarm_level BETWEEN 1 AND 5", name="alarm_level_range"),
+        # A map point has both coordinates or neither.
+        CheckConstraint("(lon IS NULL) = (lat IS NULL)", name="point_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 警情编号
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    incident_type: Mapped[str] = mapped_column(String(24), index=True)
+    source: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    alarm_level: Mapped[int] = mapped_column(Integer, default=1)
+    building_class: Mapped[str | None] = mapped_column(String(24))
+    caller_name: Mapped[str] = mapped_column(String(50), default="")
+    caller_phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+
+
+class IncidentEvent(Base):
+    """One time-stamped step of an incident's timeline (接警, 出动, 到场 …)."""
+
+    __tablename__ = "response_incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Dispatch(Base):
+    """A vehicle committed to an incident; ``released_at`` is set when it returns (归队)."""
+
+    __tablename__ = "response_dispatches"
+    __table_args__ = (
+        # The database's own guard behind the conditional status update: a vehicle is on at
+        # most one unreleased dispatch.
+        Index(
+            "uq_response_dispatches_active_vehicle",
+            "vehicle_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    capability: Mapped[str] = mapped_column(String(32), default="")
+    eta_s: Mapped[float | None] = mapped_column(Float)  # road ETA when committed (seconds)
+    is_reinforcement: Mapped[bool] = mapped_column(Boolean, default=False)  # 跨区增援
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_by: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,189 @@
+"""The database side of the recommendation: load stations, vehicles, water and building facts,
+keep the :class:`ResponseNetwork` while none of them changed, and build the card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.registry.models import (
+    Building,
+    Device,
+    Jurisdiction,
+    Station,
+    Unit,
+    Vehicle,
+    WaterSource,
+)
+from lanyan.response.choices import BuildingClass, IncidentType
+from lanyan.response.dispatch import home_path
+from lanyan.response.incidents import building_class_of
+from lanyan.response.recommend import (
+    ResponseNetwork,
+    StationSite,
+    VehicleInfo,
+    WaterPoint,
+    recommend,
+)
+from lanyan.response.roads import road_rows
+from lanyan.response.routing.networks import GraphCache, rows_graph
+from lanyan.response.routing.router import Router
+from lanyan.response.routing.speeds import SpeedTable
+from lanyan.response.runcards import RunCards
+
+
+@dataclass
+class NetworkProvider:
+    """Builds the response network from the registry and reuses it while roads, stations and
+    water sources are unchanged (one process-wide instance per app or CLI run)."""
+
+    speeds: SpeedTable
+    cache: GraphCache | None = None
+    max_snap_m: float = 500.0
+    _key: str | None = None
+    _net: ResponseNetwork | None = None
+
+    def network(self, session: Session) -> ResponseNetwork:
+        roads = road_rows(session)
+        stations = _stations(session)
+        water = _water(session)
+        h = hashlib.sha256()
+        for part in (
+            [(r.code, r.road_class, r.speed_kmh, r.oneway, r.geometry) for r in roads],
+            [s.__dict__ for s in stations],
+            [w.__dict__ for w in water],
+        ):
+            h.update(json.dumps(part, sort_keys=True, default=str).encode())
+        key = h.hexdigest()
+        if self._net is None or key != self._key:
+            if not roads:
+                raise ValidationFailed(
+                    "there is no road network",
+                    [FieldProblem("roads", "must hold road segments to route on")],
+                )
+            graph = rows_graph(roads, self.speeds, self.cache)
+            self._net = ResponseNetwork(Router(graph, self.max_snap_m), stations, water)
+            self._key = key
+        return self._net
+
+
+def _stations(session: Session) -> list[StationSite]:
+    rows = session.execute(
+        select(Station, Jurisdiction.path)
+        .join(Jurisdiction, Jurisdiction.id == Station.jurisdiction_id)
+        .where(Station.status == "existing")
+        .order_by(Station.code)
+    ).all()
+    return [StationSite(s.id, s.code, s.name, s.force_type, path, s.lon, s.lat) for s, path in rows]
+
+
+def _water(session: Session) -> list[WaterPoint]:
+    rows = session.execute(select(WaterSource).order_by(WaterSource.code)).scalars()
+    return [WaterPoint(w.id, w.code, w.kind, w.status, w.lon, w.lat) for w in rows]
+
+
+def _vehicles(session: Session) -> list[VehicleInfo]:
+    rows = session.execute(select(Vehicle).order_by(Vehicle.code)).scalars()
+    return [
+        VehicleInfo(v.id, v.code, v.vehicle_type, v.status, v.station_id, v.ladder_height_m)
+        for v in rows
+    ]
+
+
+def county_at(session: Session, lon: float, lat: float) -> Jurisdiction | None:
+    """The county-level jurisdiction whose boundary holds the point, if boundaries are loaded."""
+    point = shapely.Point(lon, lat)
+    for j in session.execute(
+        select(Jurisdiction).where(
+            Jurisdiction.level == "county", Jurisdiction.boundary.is_not(None)
+        )
+    ).scalars():
+        if shapely.from_geojson(j.boundary).covers(point):
+            return j
+    return None
+
+
+def building_facts(session: Session, building: Building | None, unit: Unit | None) -> dict | None:
+    """What the card shows about the place: building, unit and its devices' status."""
+    if building is None and unit is None:
+        return None
+    out: dict[str, Any] = {}
+    if building is not None:
+        out["building"] = {
+            "code": building.code,
+            "name": building.name,
+            "address": building.address,
+            "height_m": building.height_m,
+            "floors_above": building.floors_above,
+            "floors_below": building.floors_below,
+            "use": building.use,
+            "is_high_rise": building.is_high_rise,
+            "fire_systems": building.fire_systems,
+        }
+        if unit is None and building.unit_id is not None:
+            unit = session.get(Unit, building.unit_id)
+    if unit is not None:
+        out["unit"] = {
+            "code": unit.code,
+            "name": unit.name,
+            "category": unit.category,
+            "responsible_person": unit.responsible_person,
+            "responsible_phone": unit.responsible_phone,
+            "manager_person": unit.manager_person,
+            "manager_phone": unit.manager_phone,
+        }
+        out["devices"] = dict(
+            session.execute(
+                select(Device.status, func.count())
+                .where(Device.unit_id == unit.id)
+                .group_by(Device.status)
+            ).all()
+        )
+    return out
+
+
+def recommendation(
+    session: Session,
+    provider: NetworkProvider,
+    runcards: RunCards,
+    lon: float,
+    lat: float,
+    incident_type: IncidentType,
+    building_class: BuildingClass | None = None,
+    level: int = 1,
+    jurisdiction_id: int | None = None,
+    building: Building | None = None,
+    unit: Unit | None = None,
+) -> dict[str, Any]:
+    """The recommendation card for a point (and, when known, its jurisdiction and building)."""
+    if jurisdiction_id is None:
+        county = county_at(session, lon, lat)
+        jurisdiction_id = county.id if county else None
+    home = home_path(session, jurisdiction_id) if jurisdiction_id is not None else None
+    card = runcards.card_for(incident_type, building_class or building_class_of(building), level)
+    net = provider.network(session)
+    out = recommend(
+        net,
+        lon,
+        lat,
+        card,
+        _vehicles(session),
+        home,
+        building_height_m=building.height_m if building is not None else None,
+    )
+    out["home_jurisdiction"] = (
+        session.execute(
+            select(Jurisdiction.code).where(Jurisdiction.id == jurisdiction_id)
+        ).scalar_one()
+        if jurisdiction_id is not None
+        else None
+    )
+    out["place"] = building_facts(session, building, unit)
+    return out

@@ -1,0 +1,154 @@
+"""API shapes of command and rescue: incident input and output, timeline steps, dispatch."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lanyan.core.errors import FieldProblem
+from lanyan.response.choices import (
+    BuildingClass,
+    IncidentSource,
+    IncidentStatus,
+    IncidentType,
+    TimelineStep,
+)
+
+PHONE = r"^[0-9+\-() ]{3,20}$"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("must carry a time zone, e.g. 2025-03-01T10:00:00+08:00")
+    return value
+
+
+class IncidentCreate(BaseModel):
+    """A 119 call as the call taker records it. Give an address, a map point, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incident_type: IncidentType
+    received_at: datetime | None = Field(None, description="when the call came in; default: now")
+    source: IncidentSource = IncidentSource.PHONE
+    alarm_level: int = Field(1, ge=1, le=5, description="火警等级 1–5")
+    building_class: BuildingClass | None = Field(
+        None, description="default: from the linked building, else 其他"
+    )
+    caller_name: str = Field("", max_length=50)
+    caller_phone: str = Field("", max_length=20)
+    address: str = Field("", max_length=255)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    summary: str = Field("", max_length=2000)
+    unit_code: str | None = Field(None, description="统一社会信用代码 of the unit")
+    building_code: str | None = None
+    jurisdiction_code: str | None = Field(
+        None, description="default: the jurisdiction of the linked building or unit"
+    )
+
+    @field_validator("received_at")
+    @classmethod
+    def _received_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not re.match(PHONE, value):
+            raise ValueError("must be a phone number: digits, +, -, spaces, brackets")
+        return value
+
+    def where_problems(self) -> list[FieldProblem]:
+        """Cross-field rules on the place: a full map point, and an address or a point."""
+        if (self.lon is None) != (self.lat is None):
+            missing = "lat" if self.lat is None else "lon"
+            return [FieldProblem(missing, "must be given together with lon/lat")]
+        if self.lon is None and not self.address.strip() and not self.building_code:
+            return [FieldProblem("address", "give an address, a map point or a building")]
+        return []
+
+
+class StepCreate(BaseModel):
+    """A timeline step to record; ``at`` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: TimelineStep
+    at: datetime | None = None
+    note: str = Field("", max_length=255)
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class StepPublic(BaseModel):
+    step: TimelineStep
+    zh: str
+    at: datetime
+    note: str
+    recorded_by: str
+
+
+class DispatchPublic(BaseModel):
+    vehicle_code: str
+    station_code: str
+    capability: str
+    eta_s: float | None
+    is_reinforcement: bool
+    dispatched_at: datetime
+    released_at: datetime | None
+
+
+class IncidentPublic(BaseModel):
+    id: int
+    code: str
+    incident_type: IncidentType
+    source: IncidentSource
+    status: IncidentStatus
+    alarm_level: int
+    building_class: BuildingClass
+    received_at: datetime
+    caller_name: str
+    caller_phone: str
+    address: str
+    lon: float | None
+    lat: float | None
+    summary: str
+    unit_code: str | None
+    building_code: str | None
+    jurisdiction_code: str
+    timeline: list[StepPublic]
+    dispatches: list[DispatchPublic]
+
+
+class DispatchCommit(BaseModel):
+    """Vehicles to commit to an incident, by code, each with the capability it fills."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vehicles: list[DispatchChoice] = Field(min_length=1)
+    at: datetime | None = None
+    note: str = Field("", max_length=255)
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class DispatchChoice(BaseModel):
+    """One vehicle of a dispatch; 跨区增援 is decided by the server from its jurisdiction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle_code: str
+    capability: str = ""
+    eta_s: float | None = Field(None, ge=0, description="road ETA shown when chosen (seconds)")
+
+
+DispatchCommit.model_rebuild()

@@ -1,0 +1,231 @@
+"""Alarm pipeline basics: frames → signals → alarm records tied to unit and building; health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lanyan.core.errors import LanyanError
+from lanyan.core.timeutil import CHINA_TZ
+from lanyan.monitoring.alarms import sweep_offline
+from lanyan.monitoring.choices import SignalKind
+from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
+from lanyan.monitoring.handling import (
+    confirm_alarm,
+    escalate_unhandled,
+    key_unit_connection_rate,
+    mark_false_alarm,
+    unit_figures,
+)
+from lanyan.monitoring.housekeeping import Housekeeping
+from lanyan.monitoring.ingest import GB26875, accept_sender, store_frame
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.signals import signals_from
+from lanyan.registry import service
+from lanyan.registry.scope import EVERYWHERE, Scope
+from lanyan.registry.types import get_type
+from lanyan.store.audit import SYSTEM, AuditEntry
+
+from support import sample, seed_region
+
+T0 = datetime(2026, 3, 9, 8, 0, tzinfo=CHINA_TZ)
+UITD = bytes.fromhex("112233445566")
+STRANGER = bytes.fromhex("665544332211")
+COUNTY = "320904"
+
+
+def component(state: int, address: int = 5, description: str = "二层东侧烟感") -> dict[str, Any]:
+    return {
+        "system_type": 1,
+        "system_address": 1,
+        "component_type": 42,
+        "component_address": address,
+        "state": state,
+        "description": description,
+        "time": T0,
+    }
+
+
+def frame(
+    serial: int, type_flag: int, objects: list[dict[str, Any]], source: bytes = UITD
+) -> bytes:
+    return encode(
+        serial=serial,
+        command=2,
+        source=source,
+        destination=0,
+        payload=encode_appdata(type_flag, [{"time": T0} | o for o in objects]),
+        timestamp=T0,
+    )
+
+
+# --- signals (plain Python) ----------------------------------------------------------------
+
+
+def test_fire_with_test_bit_clear_is_raised_and_marked() -> None:
+    kinds = [(s.kind, s.test_mode) for s in signals_from(decode(frame(1, 2, [component(0b10)])))]
+    assert kinds == [(SignalKind.HEARTBEAT, False), (SignalKind.FIRE, True)]
+
+
+def test_faults_operations_and_uitd_state() -> None:
+    signals = signals_from(decode(frame(1, 2, [component(0b1_0000_0101)])))
+    (fault,) = [s for s in signals if s.kind is SignalKind.FAULT]
+    assert fault.detail == "fault,power_fault" and not fault.test_mode
+    ops = frame(2, 4, [{"system_type": 1, "system_address": 1, "operation": 0b101, "operator": 3}])
+    assert {s.kind for s in signals_from(decode(ops))} == {
+        SignalKind.HEARTBEAT,
+        SignalKind.RESET,
+        SignalKind.FIRE,
+    }
+    uitd = signals_from(decode(frame(3, 21, [{"state": 0b1}])))
+    assert [s.kind for s in uitd] == [SignalKind.HEARTBEAT]
+
+
+# --- through the store ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def device(uow: Any) -> Any:
+    seed_region(uow)
+    with uow() as s:
+        unit = service.create(s, get_type("units"), SYSTEM, EVERYWHERE, sample("units", COUNTY))
+        building = service.create(
+            s,
+            get_type("buildings"),
+            SYSTEM,
+            EVERYWHERE,
+            sample("buildings", COUNTY) | {"unit_code": unit.code},
+        )
+        payload = sample("devices", COUNTY) | {
+            "code": UITD.hex(),
+            "unit_code": unit.code,
+            "building_code": building.code,
+        }
+        return service.create(s, get_type("devices"), SYSTEM, EVERYWHERE, payload)
+
+
+def ingest(sessions: Any, raw: bytes, at: datetime) -> None:
+    store_frame(sessions, decode(raw), raw, at, "test")
+
+
+def alarms(sessions: Any) -> list[MonitoringAlarm]:
+    with sessions() as s:
+        return list(s.scalars(select(MonitoringAlarm).order_by(MonitoringAlarm.id)))
+
+
+def test_fire_alarm_is_tied_to_unit_and_building_then_reset(sessions: Any, device: Any) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b11)]), T0 + timedelta(seconds=5))  # repeat
+    (alarm,) = alarms(sessions)
+    assert (alarm.kind, alarm.status, alarm.repeats) == ("fire", "active", 2)
+    assert (alarm.unit_id, alarm.building_id) == (device.unit_id, device.building_id)
+    assert alarm.location == "二层东侧烟感" and alarm.test_mode and not alarm.unverified
+    reset = frame(3, 1, [{"system_type": 1, "system_address": 1, "state": 1 | 1 << 13}])
+    ingest(sessions, reset, T0 + timedelta(minutes=1))
+    (alarm,) = alarms(sessions)
+    assert alarm.status == "cleared" and alarm.cleared_at == T0 + timedelta(minutes=1)
+
+
+def test_offline_after_missed_heartbeats_and_back_online(sessions: Any, device: Any) -> None:
+    period = timedelta(minutes=1)
+    ingest(sessions, frame(1, 21, [{"state": 1}]), T0)
+    with sessions.begin() as s:
+        assert sweep_offline(s, T0 + 2 * period, period) == []
+    with sessions.begin() as s:
+        (offline,) = sweep_offline(s, T0 + 4 * period, period)
+        assert offline.unit_id == device.unit_id
+    with sessions.begin() as s:
+        assert sweep_offline(s, T0 + 9 * period, period) == []  # one alarm, not one per sweep
+        assert s.get(DeviceHealth, device.id).online is False
+    ingest(sessions, frame(2, 21, [{"state": 1}]), T0 + 10 * period)
+    with sessions() as s:
+        assert s.get(DeviceHealth, device.id).online is True
+    (alarm,) = alarms(sessions)
+    assert (alarm.kind, alarm.status) == ("offline", "cleared")
+
+
+def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b11)], source=STRANGER), T0)
+    (alarm,) = alarms(sessions)
+    assert alarm.kind == "fire" and alarm.unverified and alarm.unit_id is None
+    with uow() as s:
+        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code)
+    (alarm,) = alarms(sessions)
+    assert not alarm.unverified and alarm.building_id == device.building_id
+
+
+# --- operator handling, escalation, figures -------------------------------------------------
+
+
+def test_confirmed_fire_publishes_an_event_and_is_audited(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    (alarm,) = alarms(sessions)
+    with uow() as s:
+        confirm_alarm(s, SYSTEM, EVERYWHERE, alarm.id, T0 + timedelta(seconds=40))
+    with sessions() as s:
+        (event,) = s.scalars(select(OutboxEvent))
+        assert event.topic == "fire_confirmed"
+        assert event.payload["unit_id"] == device.unit_id
+        assert event.payload["building_id"] == device.building_id
+        assert event.payload["location"] == "二层东侧烟感"
+        assert (
+            s.scalar(select(AuditEntry.action).order_by(AuditEntry.seq.desc()).limit(1))
+            == "confirm"
+        )
+    with uow() as s, pytest.raises(LanyanError, match="already confirmed"):
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, alarm.id, T0)
+
+
+def test_alarm_outside_the_operators_jurisdiction_is_not_found(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    (alarm,) = alarms(sessions)
+    with uow() as s, pytest.raises(LanyanError, match="no alarm"):
+        confirm_alarm(s, SYSTEM, Scope("/999/"), alarm.id, T0)
+
+
+def test_unhandled_fire_escalates_once(sessions: Any, device: Any) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    after = timedelta(minutes=3)
+    with sessions.begin() as s:
+        assert escalate_unhandled(s, T0 + timedelta(minutes=2), after) == []
+    with sessions.begin() as s:
+        (escalated,) = escalate_unhandled(s, T0 + timedelta(minutes=4), after)
+        assert escalated.escalated_at == T0 + timedelta(minutes=4)
+    with sessions.begin() as s:
+        assert escalate_unhandled(s, T0 + timedelta(minutes=9), after) == []
+        (event,) = s.scalars(select(OutboxEvent))
+        assert event.topic == "fire_escalated" and event.payload["waited_s"] == 240
+
+
+def test_unit_figures_and_key_unit_connection_rate(sessions: Any, uow: Any, device: Any) -> None:
+    with sessions() as s:
+        assert key_unit_connection_rate(s, EVERYWHERE) == (0, 1)  # registered, never reported
+    ingest(sessions, frame(1, 2, [component(0b11, address=1)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b11, address=2)]), T0)
+    ingest(sessions, frame(3, 2, [component(0b101, address=3)]), T0)
+    first, second, _fault = alarms(sessions)
+    with uow() as s:
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, first.id, T0)
+        confirm_alarm(s, SYSTEM, EVERYWHERE, second.id, T0)
+    with sessions() as s:
+        (figures,) = unit_figures(s, EVERYWHERE)
+        assert key_unit_connection_rate(s, EVERYWHERE) == (1, 1)
+    assert (figures.unit_id, figures.devices, figures.online) == (device.unit_id, 1, 1)
+    assert (figures.open_faults, figures.fire_alarms, figures.false_alarms) == (1, 2, 1)
+    assert figures.online_rate == 1 and figures.false_alarm_rate == 0.5
+
+
+def test_housekeeping_round_sweeps_and_escalates(sessions: Any, device: Any) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    chores = Housekeeping(timedelta(minutes=1), 3, timedelta(minutes=3))
+    assert chores.round(sessions, T0 + timedelta(minutes=1)) == (0, 0)
+    assert chores.round(sessions, T0 + timedelta(minutes=5)) == (1, 1)

@@ -48,8 +48,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_log_object_id"), ["object_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_audit_log_object_type"), ["object_type"], unique=False)
+        batch_op.create_index("ix_audit_log_object", ["object_type", "object_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_scope_path"), ["scope_path"], unique=False)
 
     op.create_table(
@@ -611,8 +610,7 @@ def downgrade() -> None:
     op.drop_table("jurisdictions")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_scope_path"))
-        batch_op.drop_index(batch_op.f("ix_audit_log_object_type"))
-        batch_op.drop_index(batch_op.f("ix_audit_log_object_id"))
+        batch_op.drop_index("ix_audit_log_object")
 
     op.drop_table("audit_log")
     op.drop_table("audit_head")

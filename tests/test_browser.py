@@ -6,40 +6,30 @@ on its own temporary SQLite database. Screenshots go to ``artifacts/`` for peopl
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from lanyan.api.app import create_app
 from lanyan.core.config import Settings
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM
-from lanyan.store.db import make_engine, make_session_factory, unit_of_work
-from lanyan.store.migrate import upgrade
 
+from browser_support import (
+    ARTIFACTS,
+    free_port,
+    fresh_database,
+    launch,
+    live_server,
+    require_chromium,
+)
 from support import DAFENG, PASSWORD, TINGHU, add_user, seed_region, uscc
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # Dafeng's test outline and the street grid drawn inside it (WGS84 degrees).
 WEST, SOUTH, EAST, NORTH = 120.42, 33.15, 120.54, 33.25
 HYDRANT_STATUSES = ["intact"] * 6 + ["damaged"] * 3 + ["missing"] * 2
@@ -178,54 +168,22 @@ def _seed(uow: Any) -> tuple[int, int, int, int]:
     return len(HYDRANT_STATUSES), roads, len(stations), len(categories)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: run scripts/ensure-browser"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: browser tests must run)")
-        pytest.skip(reason)
+    require_chromium()
     folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'lanyan.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    counts = _seed(lambda: unit_of_work(factory))
-    engine.dispose()
-    app = create_app(Settings(environment="test", database_url=url, data_dir=folder))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    for _ in range(400):  # wait for the socket to listen, at most about 20 s
-        if server.started:
-            ready.set()
-            break
-        ready.wait(0.05)
-    assert ready.is_set(), "uvicorn did not start"
-    try:
-        yield Seeded(f"http://127.0.0.1:{port}", *counts)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    url, counts = fresh_database(folder, _seed)
+    settings = Settings(environment="test", database_url=url, data_dir=folder)
+    with live_server(settings, free_port()) as base:
+        yield Seeded(base, *counts)
 
 
 def test_map_draws_toggles_and_inspects(seeded: Seeded) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from response_world import build, node
 from typer.testing import CliRunner
 
 from lanyan.cli.main import app as cli_app
@@ -24,6 +23,7 @@ from lanyan.response.runcards import RunCards, default_runcards_path
 from lanyan.response.schemas import DispatchCommit, IncidentCreate
 from lanyan.store.audit import Actor
 
+from response_world import build, node
 from support import DAFENG, add_user, login
 
 runner = CliRunner()

@@ -8,18 +8,12 @@ as ``test_browser.py`` does. Screenshots go to ``artifacts/``.
 from __future__ import annotations
 
 import io
-import os
-import socket
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 import zxingcpp
 from PIL import Image
 
-from lanyan.api.app import create_app
 from lanyan.core.config import Settings
 from lanyan.logistics import service as logistics
 from lanyan.logistics.schemas import DepotCreate, ItemCreate, KindCreate
@@ -27,42 +21,24 @@ from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM
-from lanyan.store.db import make_engine, make_session_factory, unit_of_work
-from lanyan.store.migrate import upgrade
 
+from browser_support import (
+    ARTIFACTS,
+    Uow,
+    free_port,
+    fresh_database,
+    launch,
+    live_server,
+    require_chromium,
+)
 from support import DAFENG, PASSWORD, add_user, sample, seed_region
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: run scripts/ensure-browser"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: browser tests must run)")
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("equipment-browser")
-    url = f"sqlite:///{folder / 'lanyan.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    uow = lambda: unit_of_work(make_session_factory(engine))  # noqa: E731
+def _seed(uow: Uow) -> None:
     seed_region(uow)
     add_user(uow, "commander", "commander", DAFENG)
     with uow() as s:
@@ -83,38 +59,26 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         logistics.create_item(
             s, SYSTEM, EVERYWHERE, ItemCreate(code="E-0001", kind_code="SCBA", depot_code="DEP-1")
         )
-    engine.dispose()
-    port = _free_port()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
+    folder = tmp_path_factory.mktemp("equipment-browser")
+    url, _ = fresh_database(folder, _seed)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(
-        Settings(environment="test", database_url=url, data_dir=folder, public_base_url=base)
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    for _ in range(400):  # wait for the socket to listen, at most about 20 s
-        if server.started:
-            ready.set()
-            break
-        ready.wait(0.05)
-    assert ready.is_set(), "uvicorn did not start"
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    settings = Settings(environment="test", database_url=url, data_dir=folder, public_base_url=base)
+    with live_server(settings, port) as served:
+        yield served
 
 
 def test_scan_label_and_walk_the_lifecycle(base_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
             page.on("pageerror", lambda exc: errors.append(str(exc)))

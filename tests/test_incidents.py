@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from response_world import build, node
 
 from lanyan.core.errors import ValidationFailed
 from lanyan.response.choices import TimelineStep as T
 from lanyan.response.timeline import check_step
 from lanyan.store.audit import verify
 
+from response_world import build, node
 from support import DAFENG, TINGHU, add_user, login
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)

@@ -7,7 +7,6 @@ import json
 import networkx as nx
 import numpy as np
 import pytest
-from planning_support import seed_small_county
 from typer.testing import CliRunner
 
 from lanyan.cli.main import app
@@ -18,6 +17,8 @@ from lanyan.planning.report import Change, apply_changes, what_if
 from lanyan.planning.sources import Place, Site
 from lanyan.planning.synthetic import grid_graph, random_points
 from lanyan.response.routing.router import Router
+
+from planning_support import seed_small_county
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,11 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from planning_support import seed_small_county
 
 from lanyan.core.errors import ValidationFailed
 from lanyan.planning.siting import LSCP, MCLP, PMedian
+
+from planning_support import seed_small_county
 
 
 def _instance(seed: int, n_i: int, n_j: int, unreachable: float = 0.0):

@@ -3,33 +3,29 @@ indicator, trend, projects Gantt), from the vendored library, with no script err
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from plans_support import load_engine_fixture
 
-from lanyan.api.app import create_app
 from lanyan.core.config import Settings
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.store.audit import SYSTEM
-from lanyan.store.db import make_engine, make_session_factory, unit_of_work
-from lanyan.store.migrate import upgrade
 
+from browser_support import (
+    ARTIFACTS,
+    free_port,
+    fresh_database,
+    launch,
+    live_server,
+    require_chromium,
+)
+from plans_support import load_engine_fixture
 from support import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 def _seed(uow: Any) -> None:
@@ -47,36 +43,12 @@ def _seed(uow: Any) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: run scripts/ensure-browser"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: browser tests must run)")
-        pytest.skip(reason)
+    require_chromium()
     folder = tmp_path_factory.mktemp("plans-browser")
-    url = f"sqlite:///{folder / 'lanyan.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    _seed(lambda: unit_of_work(make_session_factory(engine)))
-    engine.dispose()
-    app = create_app(Settings(environment="test", database_url=url, data_dir=folder))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    started = threading.Event()
-    for _ in range(400):  # at most about 20 s
-        if server.started:
-            started.set()
-            break
-        started.wait(0.05)
-    assert started.is_set(), "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    url, _ = fresh_database(folder, _seed)
+    settings = Settings(environment="test", database_url=url, data_dir=folder)
+    with live_server(settings, free_port()) as base:
+        yield base
 
 
 # Counts the non-blank pixels of a chart's canvas: a chart that drew nothing has none.
@@ -94,12 +66,9 @@ def test_dashboard_draws_every_chart(base_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     plan = load_plan("kaifeng")
-    ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
             page.on("pageerror", lambda exc: errors.append(str(exc)))

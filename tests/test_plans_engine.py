@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from plans_support import jurisdiction, load_engine_fixture
 from sqlalchemy import Engine
 
 from lanyan.core.errors import Conflict, ValidationFailed
@@ -25,6 +24,7 @@ from lanyan.store.audit import SYSTEM
 from lanyan.store.db import make_session_factory, unit_of_work
 
 from conftest import FIXTURES, _empty_tables
+from plans_support import jurisdiction, load_engine_fixture
 
 with (FIXTURES / "plans_engine" / "expected.csv").open(encoding="utf-8") as fh:
     EXPECTED = list(csv.DictReader(fh))

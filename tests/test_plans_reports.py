@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from plans_support import jurisdiction, load_engine_fixture
 from typer.testing import CliRunner
 
 from lanyan.cli.main import app
@@ -24,6 +23,8 @@ from lanyan.registry.scope import EVERYWHERE
 from lanyan.store.audit import SYSTEM
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade
+
+from plans_support import jurisdiction, load_engine_fixture
 
 KAIFENG_PROGRESS = [
     ("station_new_special", "2021-05-01", {"milestone": "立项征地"}),

@@ -9,10 +9,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from plans_support import load_engine_fixture
 
 from lanyan.plans.catalog import load_plan
 
+from plans_support import load_engine_fixture
 from support import add_user, login
 
 

@@ -23,7 +23,7 @@ from lanyan.monitoring.models import (
     MonitoringEvent,
     QuarantinedSender,
 )
-from lanyan.monitoring.signals import signals_from
+from lanyan.monitoring.signals import Signal, signals_from
 from lanyan.registry.models import Device
 from lanyan.registry.scope import row_path
 from lanyan.store import audit
@@ -56,16 +56,18 @@ def resolve_device(session: Session, protocol: str, address: str) -> Device | No
     )
 
 
-def _note_unknown_sender(session: Session, address: str, at: datetime, peer: str) -> bool:
-    """Count a frame from an unbound address; True while it is still not accepted."""
+def _note_unknown_sender(
+    session: Session, protocol: str, address: str, at: datetime, peer: str
+) -> bool:
+    """Count a message from an unbound address; True while it is still not accepted."""
     row = session.scalar(
         select(QuarantinedSender).where(
-            QuarantinedSender.protocol == GB26875, QuarantinedSender.address == address
+            QuarantinedSender.protocol == protocol, QuarantinedSender.address == address
         )
     )
     if row is None:
         row = QuarantinedSender(
-            protocol=GB26875,
+            protocol=protocol,
             address=address,
             status=QuarantineStatus.PENDING.value,
             first_seen=at,
@@ -79,49 +81,65 @@ def _note_unknown_sender(session: Session, address: str, at: datetime, peer: str
     return row.status != QuarantineStatus.ACCEPTED.value
 
 
-def _existing(session: Session, source: str, serial: int, digest: str) -> MonitoringEvent | None:
+@dataclass(frozen=True)
+class Incoming:
+    """One device message of any protocol, ready to store. ``(protocol, source, serial,
+    digest)`` identifies it: a retransmission repeats all four and is stored once."""
+
+    protocol: str
+    source: str
+    serial: int
+    digest: str
+    command: int
+    type_flag: int | None
+    device_time: datetime | None
+    device_time_raw: str
+    raw: str  # the message as received: a frame in hex, or a JSON payload
+    decoded: dict[str, Any]
+    signals: list[Signal]
+
+
+def _existing(session: Session, item: Incoming) -> MonitoringEvent | None:
     return session.scalar(
         select(MonitoringEvent).where(
-            MonitoringEvent.protocol == GB26875,
-            MonitoringEvent.source == source,
-            MonitoringEvent.serial == serial,
-            MonitoringEvent.digest == digest,
+            MonitoringEvent.protocol == item.protocol,
+            MonitoringEvent.source == item.source,
+            MonitoringEvent.serial == item.serial,
+            MonitoringEvent.digest == item.digest,
         )
     )
 
 
-def store_frame(
-    factory: sessionmaker[Session], frame: Frame, raw: bytes, received_at: datetime, peer: str
+def store_event(
+    factory: sessionmaker[Session], item: Incoming, received_at: datetime, peer: str
 ) -> Stored:
-    """Store one decoded frame and commit; returns only once the row is durable.
+    """Store one device message with its alarms and commit; returns only once it is durable.
 
     Concurrent writers may race on the unique keys (same retransmission on two connections, or
-    the first frames of a new sender); the loser rolls back and reads what the winner wrote.
+    the first messages of a new sender); the loser rolls back and reads what the winner wrote.
     """
-    source = frame.source.hex()
-    digest = hashlib.blake2b(frame.payload, digest_size=16).hexdigest()
     for _attempt in range(3):
         with factory() as session:
-            found = _existing(session, source, frame.serial, digest)
+            found = _existing(session, item)
             if found is not None:
                 return Stored(found.id, duplicate=True, quarantined=found.quarantined)
-            device = resolve_device(session, GB26875, source)
+            device = resolve_device(session, item.protocol, item.source)
             quarantined = device is None and _note_unknown_sender(
-                session, source, received_at, peer
+                session, item.protocol, item.source, received_at, peer
             )
             event = MonitoringEvent(
-                protocol=GB26875,
-                source=source,
-                serial=frame.serial,
-                digest=digest,
-                command=frame.command,
-                type_flag=frame.data.type if frame.data else None,
+                protocol=item.protocol,
+                source=item.source,
+                serial=item.serial,
+                digest=item.digest,
+                command=item.command,
+                type_flag=item.type_flag,
                 received_at=received_at,
-                device_time=frame.timestamp.value,
-                device_time_raw=frame.timestamp.raw.hex(),
+                device_time=item.device_time,
+                device_time_raw=item.device_time_raw,
                 peer=peer,
-                frame=raw.hex(),
-                decoded=frame_to_json(frame),
+                frame=item.raw,
+                decoded=item.decoded,
                 device_id=device.id if device else None,
                 jurisdiction_id=device.jurisdiction_id if device else None,
                 quarantined=quarantined,
@@ -129,13 +147,33 @@ def store_frame(
             session.add(event)
             try:
                 session.flush()
-                apply_signals(session, event, device, signals_from(frame))
+                apply_signals(session, event, device, item.signals)
                 session.commit()
             except IntegrityError:
                 session.rollback()
                 continue
             return Stored(event.id, duplicate=False, quarantined=quarantined)
-    raise LanyanError(f"could not store the frame from {source} serial {frame.serial}")
+    raise LanyanError(f"could not store the message from {item.source} serial {item.serial}")
+
+
+def store_frame(
+    factory: sessionmaker[Session], frame: Frame, raw: bytes, received_at: datetime, peer: str
+) -> Stored:
+    """Store one decoded GB/T 26875.3 frame and commit; returns only once the row is durable."""
+    item = Incoming(
+        protocol=GB26875,
+        source=frame.source.hex(),
+        serial=frame.serial,
+        digest=hashlib.blake2b(frame.payload, digest_size=16).hexdigest(),
+        command=frame.command,
+        type_flag=frame.data.type if frame.data else None,
+        device_time=frame.timestamp.value,
+        device_time_raw=frame.timestamp.raw.hex(),
+        raw=raw.hex(),
+        decoded=frame_to_json(frame),
+        signals=signals_from(frame),
+    )
+    return store_event(factory, item, received_at, peer)
 
 
 def pending_senders(session: Session) -> list[QuarantinedSender]:
@@ -221,10 +259,12 @@ def reject_sender(session: Session, actor: Actor, protocol: str, address: str) -
 
 __all__ = [
     "GB26875",
+    "Incoming",
     "Stored",
     "accept_sender",
     "pending_senders",
     "reject_sender",
     "resolve_device",
+    "store_event",
     "store_frame",
 ]

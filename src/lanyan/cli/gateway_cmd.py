@@ -79,26 +79,32 @@ def quarantine() -> None:
 def accept(
     address: Annotated[str, typer.Argument(help="source address as listed, hex")],
     device: Annotated[str, typer.Option(help="code of the registry device it belongs to")],
+    protocol: Annotated[
+        str, typer.Option(help="protocol the address was heard on: gb26875 or mqtt")
+    ] = GB26875,
     user: Annotated[str | None, typer.Option(help="operator user name (audit)")] = None,
 ) -> None:
     """Bind a quarantined address to a registry device; its events join that device."""
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        accept_sender(session, actor, GB26875, address, device)
+        accept_sender(session, actor, protocol, address, device)
     console.print(f"[green]accepted[/green] {address} as device {device}")
 
 
 @gateway_app.command("reject")
 def reject(
     address: Annotated[str, typer.Argument(help="source address as listed, hex")],
+    protocol: Annotated[
+        str, typer.Option(help="protocol the address was heard on: gb26875 or mqtt")
+    ] = GB26875,
     user: Annotated[str | None, typer.Option(help="operator user name (audit)")] = None,
 ) -> None:
     """Mark a quarantined address as not ours; its events stay stored and quarantined."""
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        reject_sender(session, actor, GB26875, address)
+        reject_sender(session, actor, protocol, address)
     console.print(f"[yellow]rejected[/yellow] {address}")
 
 

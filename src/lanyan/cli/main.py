@@ -15,6 +15,7 @@ from lanyan.cli import (
     gateway_cmd,
     gb26875_cmd,
     io_cmd,
+    mqtt_cmd,
     plan_cmd,
     planning_cmd,
     recommend_cmd,
@@ -130,6 +131,7 @@ route_cmd.register(app)
 recommend_cmd.register(app)
 gb26875_cmd.register(app)
 gateway_cmd.register(app)
+mqtt_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
 equipment_cmd.register(app)

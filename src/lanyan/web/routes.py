@@ -12,6 +12,7 @@ from lanyan.web import (
     auth_pages,
     docs_page,
     equipment_pages,
+    incident_pages,
     errors,
     map_layers,
     map_page,
@@ -31,5 +32,6 @@ def install(app: FastAPI) -> None:
     app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
+    app.include_router(incident_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

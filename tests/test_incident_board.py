@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from lanyan.core.config import Settings
+
 import response_world
 from browser_support import (
     ARTIFACTS,
@@ -21,7 +23,6 @@ from browser_support import (
     live_server,
     require_chromium,
 )
-from lanyan.core.config import Settings
 from support import DAFENG, PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
@@ -101,6 +102,15 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             expect(page.locator("#timeline li[data-step='arrived']")).to_contain_text("到场")
             expect(page.locator("#timeline li")).to_have_count(3)  # 接警, 出动, 到场
             page.screenshot(path=str(ARTIFACTS / "incident-board-arrived.png"), full_page=True)
+
+            # English after the language switch, errors included: 到场 again is out of order.
+            page.click("#lang-switch")
+            expect(page.locator("h1")).to_have_text("Incident board")
+            page.click("#incident-list li")
+            expect(page.locator(".step-btn[data-step='arrived']")).to_have_text("Arrived")
+            page.click(".step-btn[data-step='arrived']")
+            expect(page.locator("#board-error")).to_contain_text("Failed")
+            page.screenshot(path=str(ARTIFACTS / "incident-board-english.png"), full_page=True)
         finally:
             browser.close()
     assert errors == [], errors

@@ -108,6 +108,7 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             expect(page.locator("h1")).to_have_text("Incident board")
             page.click("#incident-list li")
             expect(page.locator(".step-btn[data-step='arrived']")).to_have_text("Arrived")
+            expect(page.locator("#rec-extra")).to_contain_text("further vehicles")
             page.click(".step-btn[data-step='arrived']")
             expect(page.locator("#board-error")).to_contain_text("Failed")
             page.screenshot(path=str(ARTIFACTS / "incident-board-english.png"), full_page=True)

@@ -64,6 +64,9 @@
 
   function renderCard(r) {
     let html = `<p>${T("调派标准", "Run card")}: ${esc(r.run_card.label)}</p>`;
+    // Committed vehicles are skipped by the recommendation, so after a dispatch the card lists
+    // what could be sent in addition; say so rather than let it read as the first call.
+    if (current && current.dispatches.length) html += `<p class="muted" id="rec-extra">${T("已出动车辆不再推荐，下表为增派建议", "Committed vehicles are skipped: these are further vehicles")}</p>`;
     for (const g of r.requirements) {
       html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${T("缺", "short")} ${g.missing}</span>` : ""}</h4>`;
       html += `<table><tr><th>${T("车辆", "Vehicle")}</th><th>${T("消防站", "Station")}</th><th>${T("到场时间", "ETA")}</th><th>${T("距离", "Distance")}</th><th></th></tr>`;

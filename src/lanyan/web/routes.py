@@ -13,6 +13,7 @@ from lanyan.web import (
     docs_page,
     equipment_pages,
     errors,
+    incident_pages,
     map_layers,
     map_page,
     plans_pages,
@@ -31,5 +32,6 @@ def install(app: FastAPI) -> None:
     app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
+    app.include_router(incident_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -1,0 +1,162 @@
+// Incident board 警情调度: everything goes through /api/incidents…; errors are shown in the page.
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("board-config").textContent);
+  const zh = cfg.lang === "zh";
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const T = (z, e) => (zh ? z : e);
+  let current = null; // the incident shown
+  let rec = null; // its recommendation
+
+  const map = L.map("board-map");
+  window.__boardMap = map; // the browser test clicks at a known point
+  if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution }).addTo(map);
+  if (cfg.home.bounds) map.fitBounds(cfg.home.bounds);
+  else if (cfg.home.center) map.setView(cfg.home.center, 13);
+  else map.setView([33.2, 120.47], 12);
+  const stations = L.layerGroup().addTo(map);
+  for (const s of cfg.stations) {
+    L.circleMarker([s.lat, s.lon], { radius: 7, color: "#1f4e8c", fillColor: "#2f6fc4", fillOpacity: 0.9 })
+      .bindTooltip(`${esc(s.name)} (${esc(s.code)})`).addTo(stations);
+  }
+  const overlay = L.layerGroup().addTo(map);
+  let pick = null;
+  let picked = null;
+
+  function showError(err) {
+    const box = $("board-error");
+    box.textContent = err;
+    box.hidden = false;
+  }
+  function clearError() { $("board-error").hidden = true; }
+
+  // RFC 9457 problem → "field: rule" lines, else the title.
+  async function call(method, url, body) {
+    const res = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const problems = (data.errors || []).map((p) => `${p.field}: ${p.rule}`).join("; ");
+      throw new Error(`${T("操作失败", "Failed")}: ${data.detail || data.title || res.status}${problems ? " — " + problems : ""}`);
+    }
+    return data;
+  }
+
+  map.on("click", (e) => {
+    picked = { lon: +e.latlng.lng.toFixed(6), lat: +e.latlng.lat.toFixed(6) };
+    if (pick) pick.setLatLng(e.latlng); else pick = L.marker(e.latlng).addTo(map);
+    $("picked").textContent = `${T("位置", "Point")}: ${picked.lon}, ${picked.lat}`;
+  });
+
+  async function loadList() {
+    const data = await call("GET", "/api/incidents?status=active&size=100");
+    $("incident-list").innerHTML = data.items.map((i) =>
+      `<li data-id="${i.id}">${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
+    for (const li of $("incident-list").querySelectorAll("li")) li.onclick = () => open(+li.dataset.id).catch((e) => showError(e.message));
+  }
+
+  const km = (m) => (m == null ? "—" : (m / 1000).toFixed(2) + " km");
+  const min = (s) => (s == null ? "—" : (s / 60).toFixed(1) + " min");
+
+  function renderCard(r) {
+    let html = `<p>${T("调派标准", "Run card")}: ${esc(r.run_card.label)}</p>`;
+    // Committed vehicles are skipped by the recommendation, so after a dispatch the card lists
+    // what could be sent in addition; say so rather than let it read as the first call.
+    if (current && current.dispatches.length) html += `<p class="muted" id="rec-extra">${T("已出动车辆不再推荐，下表为增派建议", "Committed vehicles are skipped: these are further vehicles")}</p>`;
+    for (const g of r.requirements) {
+      html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${T("缺", "short")} ${g.missing}</span>` : ""}</h4>`;
+      html += `<table><tr><th>${T("车辆", "Vehicle")}</th><th>${T("消防站", "Station")}</th><th>${T("到场时间", "ETA")}</th><th>${T("距离", "Distance")}</th><th></th></tr>`;
+      for (const v of g.vehicles) {
+        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</td></tr>`;
+      }
+      html += "</table>";
+      for (const n of g.notes) html += `<p class="muted">${esc(n)}</p>`;
+    }
+    html += `<h4>${T("最近水源", "Nearest water sources")}</h4><ul id="water">`;
+    for (const w of r.water_sources) {
+      html += `<li>${esc(w.code)} · ${km(w.meters)}${w.usable ? "" : ` <span class="tag-damaged">${T("损坏", "damaged")}</span>`}</li>`;
+    }
+    $("rec-card").innerHTML = html + "</ul>";
+  }
+
+  function drawIncident(inc, r) {
+    overlay.clearLayers();
+    if (inc.lat == null) return;
+    const pt = [inc.lat, inc.lon];
+    L.circleMarker(pt, { radius: 10, color: "#b3261e", fillColor: "#e53935", fillOpacity: 0.9 }).bindTooltip(inc.code).addTo(overlay);
+    for (const w of (r ? r.water_sources : [])) {
+      L.circleMarker([w.lat, w.lon], { radius: 5, color: w.usable ? "#0277bd" : "#b3261e", fillColor: w.usable ? "#4fc3f7" : "#ffcdd2", fillOpacity: 1 })
+        .bindTooltip(`${w.code}${w.usable ? "" : " " + T("损坏", "damaged")}`).addTo(overlay);
+    }
+    map.setView(pt, Math.max(map.getZoom(), 14));
+  }
+
+  async function renderIncident(inc) {
+    current = inc;
+    $("incident-view").hidden = false;
+    $("incident-title").textContent = `${inc.code} · ${cfg.types[inc.incident_type]} · ${inc.address}`;
+    $("timeline").innerHTML = inc.timeline.map((s) =>
+      `<li data-step="${s.step}"><b>${esc(cfg.steps[s.step])}</b> ${esc(new Date(s.at).toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai" }))} ${esc(s.recorded_by)}</li>`).join("");
+    let status = {};
+    if (inc.dispatches.length) {
+      const vs = await call("GET", "/api/vehicles?size=500");
+      for (const v of vs.items) status[v.code] = v.status;
+    }
+    $("dispatched").innerHTML = inc.dispatches.map((d) =>
+      `<li data-code="${esc(d.vehicle_code)}">${esc(d.vehicle_code)} (${esc(d.station_code)}) · ${T("状态", "status")}: <span class="vehicle-status">${esc(statusLabel(status[d.vehicle_code]))}</span>${d.is_reinforcement ? ` <span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</li>`).join("");
+    $("dispatch-btn").disabled = !cfg.canWrite || inc.dispatches.length > 0;
+  }
+
+  const statusLabel = (s) => cfg.vehicleStatus[s] || s || "—";
+
+  async function open(id) {
+    clearError();
+    const inc = await call("GET", `/api/incidents/${id}`);
+    rec = null;
+    $("rec-card").innerHTML = "";
+    await renderIncident(inc);
+    try {
+      rec = await call("GET", `/api/incidents/${id}/recommendation`);
+      renderCard(rec);
+    } catch (e) { showError(e.message); }
+    drawIncident(inc, rec);
+  }
+
+  $("new-incident").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearError();
+    const f = new FormData(ev.target);
+    const body = {};
+    for (const [k, v] of f.entries()) if (String(v).trim()) body[k] = String(v).trim();
+    if (picked) Object.assign(body, picked);
+    if (!body.building_code && cfg.jurisdictionCode) body.jurisdiction_code = cfg.jurisdictionCode;
+    try {
+      const inc = await call("POST", "/api/incidents", body);
+      await loadList();
+      await open(inc.id);
+    } catch (e) { showError(e.message); }
+  });
+
+  $("dispatch-btn").addEventListener("click", async () => {
+    clearError();
+    if (!rec) return showError(T("没有可调派的推荐", "No recommendation to dispatch"));
+    const vehicles = [];
+    for (const g of rec.requirements) for (const v of g.vehicles) vehicles.push({ vehicle_code: v.code, capability: g.capability, eta_s: v.eta_s });
+    if (!vehicles.length) return showError(T("推荐中没有车辆", "The recommendation holds no vehicle"));
+    try { await renderIncident(await call("POST", `/api/incidents/${current.id}/dispatch`, { vehicles })); } catch (e) { showError(e.message); }
+  });
+
+  for (const b of document.querySelectorAll(".step-btn")) {
+    b.disabled = !cfg.canWrite;
+    b.addEventListener("click", async () => {
+      clearError();
+      try { await renderIncident(await call("POST", `/api/incidents/${current.id}/timeline`, { step: b.dataset.step })); } catch (e) { showError(e.message); }
+    });
+  }
+
+  loadList().catch((e) => showError(e.message));
+})();

@@ -14,6 +14,7 @@ from lanyan.cli import (
     equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
+    hydrants_cmd,
     io_cmd,
     plan_cmd,
     planning_cmd,
@@ -132,6 +133,7 @@ gb26875_cmd.register(app)
 gateway_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
+hydrants_cmd.register(app)
 equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)

@@ -167,7 +167,8 @@ class HydrantGaps:
             seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
             out = [line[0]]
             for i, length in enumerate(seg):
-                k = max(1, math.ceil(length / self.step_m))
+                # The tolerance keeps a 600.0000001 m line (a projection round trip) at 30 pieces.
+                k = max(1, math.ceil(length / self.step_m - 1e-6))
                 t = np.arange(1, k + 1)[:, None] / k
                 out.extend(line[i] + t * (line[i + 1] - line[i]))
             pts = np.array(out)

@@ -14,6 +14,7 @@ from lanyan.cli import (
     equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
+    hydrants_cmd,
     io_cmd,
     mqtt_cmd,
     plan_cmd,
@@ -134,6 +135,7 @@ gateway_cmd.register(app)
 mqtt_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
+hydrants_cmd.register(app)
 equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)

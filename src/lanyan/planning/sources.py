@@ -15,6 +15,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.planning.demand import Area, Residence
+from lanyan.planning.hydrant_gaps import Hydrant
+from lanyan.planning.hydrant_gaps import RoadLine as NamedRoad
 from lanyan.registry.choices import BuildingUse, StationClass, UnitCategory, WaterSourceKind
 from lanyan.registry.models import (
     Building,
@@ -229,3 +231,35 @@ def roads(session: Session, scope: Scope, classes: Iterable[str]) -> list[RoadLi
         RoadLine(code, width, cls, json.loads(geom)["coordinates"])
         for code, width, cls, geom in rows
     ]
+
+
+def hydrant_roads(session: Session, scope: Scope, classes: Iterable[str]) -> list[NamedRoad]:
+    """Road centrelines of ``classes`` with name and width (for the hydrant gap analysis)."""
+    rows = session.execute(
+        _within(
+            scope,
+            select(Road.code, Road.name, Road.width_m, Road.geometry)
+            .where(Road.road_class.in_(list(classes)))
+            .order_by(Road.code),
+            Road,
+        )
+    ).all()
+    return [
+        NamedRoad(code, name or "", width, json.loads(geom)["coordinates"])
+        for code, name, width, geom in rows
+    ]
+
+
+def hydrants(session: Session, scope: Scope) -> list[Hydrant]:
+    """Municipal hydrants and water cranes of any status (the analysis drops unusable ones)."""
+    kinds = [WaterSourceKind.MUNICIPAL_HYDRANT.value, WaterSourceKind.WATER_CRANE.value]
+    rows = session.execute(
+        _within(
+            scope,
+            select(WaterSource.code, WaterSource.status, WaterSource.lon, WaterSource.lat)
+            .where(WaterSource.kind.in_(kinds))
+            .order_by(WaterSource.code),
+            WaterSource,
+        )
+    ).all()
+    return [Hydrant(*r) for r in rows]

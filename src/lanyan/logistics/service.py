@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,9 +57,7 @@ def today() -> date:
 
 
 def in_scope(model: Any, scope: Scope) -> ColumnElement[bool]:
-    if scope.unrestricted:
-        return true()
-    return model.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+    return scope.within(model.jurisdiction_id)
 
 
 def _snapshot(row: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -30,9 +30,7 @@ SLUG = "hazards"
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
     """WHERE clause keeping hazards inside ``scope``."""
-    if scope.unrestricted:
-        return true()
-    return Hazard.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+    return scope.within(Hazard.jurisdiction_id)
 
 
 def snapshot(row: Hazard) -> dict[str, Any]:

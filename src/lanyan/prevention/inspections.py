@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,7 @@ MIN_INSPECTORS = 2
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
-    if scope.unrestricted:
-        return true()
-    return InspectionRow.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+    return scope.within(InspectionRow.jurisdiction_id)
 
 
 def _user(session: Session, username: str, field: str) -> User:

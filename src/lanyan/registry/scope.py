@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
@@ -26,14 +27,17 @@ class Scope:
             return true()
         return Jurisdiction.path.startswith(self.path, autoescape=True)
 
-    def clause(self, ot: ObjectType) -> ColumnElement[bool]:
-        """The WHERE clause that keeps ``ot``'s rows inside this scope."""
+    def within(self, jurisdiction_id: Any) -> ColumnElement[bool]:
+        """The WHERE clause keeping rows whose ``jurisdiction_id`` column lies in this scope."""
         if self.unrestricted:
             return true()
+        return jurisdiction_id.in_(select(Jurisdiction.id).where(self.jurisdictions()))
+
+    def clause(self, ot: ObjectType) -> ColumnElement[bool]:
+        """The WHERE clause that keeps ``ot``'s rows inside this scope."""
         if ot.model is Jurisdiction:
             return self.jurisdictions()
-        inside = select(Jurisdiction.id).where(self.jurisdictions())
-        return ot.model.jurisdiction_id.in_(inside)  # type: ignore[attr-defined]
+        return self.within(ot.model.jurisdiction_id)  # type: ignore[attr-defined]
 
     def contains(self, session: Session, jurisdiction_id: int | None) -> bool:
         if self.unrestricted:

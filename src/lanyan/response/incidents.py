@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -33,9 +33,7 @@ SLUG = "incidents"
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
     """WHERE clause keeping incidents inside ``scope``."""
-    if scope.unrestricted:
-        return true()
-    return Incident.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+    return scope.within(Incident.jurisdiction_id)
 
 
 def building_class_of(building: Building | None) -> BuildingClass:

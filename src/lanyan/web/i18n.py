@@ -261,6 +261,15 @@ RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+def add_messages(extra: dict[str, tuple[str, str]]) -> None:
+    """Add a page module's own messages to the catalogue (each domain's pages keep their words
+    beside them). A key already taken with other words is a programming error."""
+    for key, pair in extra.items():
+        if MESSAGES.get(key, pair) != pair:
+            raise ValueError(f"message key {key!r} is already defined with other words")
+    MESSAGES.update(extra)
+
+
 def rule_text(rule: str, lang: str) -> str:
     """A validation rule in ``lang``: translated when it is a common one, else as written."""
     if lang != "zh":

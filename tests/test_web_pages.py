@@ -483,3 +483,28 @@ def test_audit_log_is_scoped_to_the_admins_jurisdiction(client: Any, region: Any
     assert f"S-{DAFENG}-1" in dafeng_html and f"S-{TINGHU}-2" not in dafeng_html
     province_html = signed_in(client, "province-admin").get("/admin/audit").text
     assert f"S-{DAFENG}-1" in province_html and f"S-{TINGHU}-2" in province_html
+
+
+def test_cross_site_form_post_with_the_session_cookie_is_refused(client: Any, region: Any) -> None:
+    client = signed_in(client, "admin")
+    forged = client.post(
+        "/logout", headers={"Origin": "http://evil.example"}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    assert forged.json()["errors"][0]["field"] == "Origin"
+    assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
+    by_referer = client.post(
+        "/logout", headers={"Referer": "http://evil.example/page"}, follow_redirects=False
+    )
+    assert by_referer.status_code == 403
+    own = client.post("/logout", headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert own.status_code == 303
+
+
+def test_origin_check_leaves_clients_without_the_cookie_alone(client: Any, region: Any) -> None:
+    r = client.post(
+        "/api/auth/login",
+        json={"username": "admin", "password": PASSWORD},
+        headers={"Origin": "http://elsewhere.example"},
+    )
+    assert r.status_code == 200

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from lanyan import __version__
 from lanyan.api import auth_routes, plans_routes, problems
+from lanyan.api.csrf import OriginCheck
+from lanyan.api.deps import COOKIE
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     problems.install(app)
+    app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(response_router)

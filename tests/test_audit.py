@@ -122,3 +122,19 @@ def test_concurrent_writers_keep_one_linear_chain(uow: Any, sessions: Any) -> No
         result = verify(s)
     assert result.ok, result.problem
     assert result.checked == 6 + 40
+
+
+def test_the_deployments_hash_reaches_every_domain_write(engine: Any, sessions: Any) -> None:
+    """A domain function that passes no algorithm of its own (here the equipment catalogue, whose
+    default is SHA-256) still writes SM3 entries when the deployment chose SM3."""
+    from lanyan.logistics.schemas import KindCreate
+    from lanyan.logistics.service import create_kind
+    from lanyan.store.db import make_session_factory, unit_of_work
+
+    payload = KindCreate(code="K-SM3", name="空气呼吸器", category="protective_gear")
+    with unit_of_work(make_session_factory(engine, "sm3")) as s:
+        create_kind(s, SYSTEM, payload)
+    with sessions() as s:
+        entry = s.execute(select(AuditEntry).where(AuditEntry.object_id != "")).scalars().all()
+        assert [e.algorithm for e in entry] == ["sm3"]
+        assert verify(s).ok

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
+    app.state.sessions = make_session_factory(engine, settings.audit_hash)
     problems.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)

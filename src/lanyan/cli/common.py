@@ -32,7 +32,7 @@ def load_settings() -> Settings:
 
 
 def sessions(settings: Settings) -> sessionmaker[Session]:
-    return make_session_factory(make_engine(settings.resolved_database_url))
+    return make_session_factory(make_engine(settings.resolved_database_url), settings.audit_hash)
 
 
 def actor_for(session: Session, username: str | None, system_name: str) -> tuple[Actor, Scope]:

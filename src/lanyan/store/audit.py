@@ -71,6 +71,9 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
 
 
+AUDIT_ALGORITHM_KEY = "audit_algorithm"
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -133,6 +136,12 @@ def entry_hash(entry: AuditEntry) -> str:
     return content_hash({k: getattr(entry, k) for k in _HASHED})
 
 
+def configured_algorithm(session: Session, fallback: HashName) -> HashName:
+    """The audit hash the deployment chose (``LANYAN_AUDIT_HASH``, carried in ``session.info``
+    by the session factory), else ``fallback``."""
+    return session.info.get(AUDIT_ALGORITHM_KEY) or fallback
+
+
 def begin_write(session: Session) -> None:
     """Take the writers' lock: the first statement of every audited write transaction."""
     result = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
@@ -157,7 +166,10 @@ def record(
     """Append one entry to the chain inside the caller's transaction.
 
     ``scope_path`` is the jurisdiction path the change belongs to, which decides who may read it.
+    The deployment's hash algorithm, set on the session factory (``store.db``), wins over
+    ``algorithm``, which only serves sessions made without one.
     """
+    algorithm = configured_algorithm(session, algorithm)
     if not session.info.get("audit_locked"):
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
@@ -258,6 +270,7 @@ def record_many(
     """
     if not items:
         return 0
+    algorithm = configured_algorithm(session, algorithm)
     if not session.info.get("audit_locked"):
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()

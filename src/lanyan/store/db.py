@@ -34,8 +34,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, audit_hash: str | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``audit_hash`` (the deployment's ``LANYAN_AUDIT_HASH``) travels in
+    every session's ``info`` so that each domain's audited writes use it without passing it."""
+    info = {"audit_algorithm": audit_hash} if audit_hash else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -31,10 +31,12 @@ WRITE: dict[Role, frozenset[str]] = {
             "roads",
             "incidents",
             "equipment",
+            "supplies",
+            "supply-dispatch",
             "plans",
         }
     ),
-    Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
+    Role.DISPATCHER: frozenset({"vehicles", "incidents", "supply-dispatch"}),
     Role.PREVENTION_OFFICER: frozenset(
         {
             "units",

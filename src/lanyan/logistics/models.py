@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -120,3 +122,109 @@ class ItemEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(255), default="")
     recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+# --- consumable supplies and 战勤保障模块 ------------------------------------------------------
+
+
+class SupplyKind(Timestamped, Base):
+    """A consumable in the supplies catalogue (物资目录): counted by quantity, with a shelf life."""
+
+    __tablename__ = "logistics_supply_kinds"
+    __table_args__ = (
+        CheckConstraint(
+            "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(24), index=True)
+    unit_name: Mapped[str] = mapped_column(String(10))  # 计量单位: 吨, 升, 箱, 件
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)  # 保质期 (days)
+
+
+class SupplyLot(Timestamped, Base):
+    """One batch (批次) of a consumable in a depot, with what is left of it and its expiry."""
+
+    __tablename__ = "logistics_supply_lots"
+    __table_args__ = (
+        UniqueConstraint("depot_id", "kind_id", "lot", name="uq_logistics_supply_lots_lot"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("logistics_supply_kinds.id"), index=True)
+    depot_id: Mapped[int] = mapped_column(ForeignKey("logistics_depots.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    lot: Mapped[str] = mapped_column(String(40))  # 批号
+    quantity: Mapped[float] = mapped_column(Float)
+    received_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class SupplyMovement(Base):
+    """One line of the stock ledger (出入库台账): a lot's quantity change and why."""
+
+    __tablename__ = "logistics_supply_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("logistics_supply_lots.id"), index=True)
+    delta: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(16))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    module_dispatch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("logistics_module_dispatches.id"), index=True
+    )
+    on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class SupportModule(Timestamped, Base):
+    """A 战勤保障模块: a packed set of supplies and equipment kept in a depot, sent as one."""
+
+    __tablename__ = "logistics_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    depot_id: Mapped[int] = mapped_column(ForeignKey("logistics_depots.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+
+
+class ModuleLine(Base):
+    """What a module must hold (模块储备标准): a quantity of one supply or one equipment kind."""
+
+    __tablename__ = "logistics_module_lines"
+    __table_args__ = (
+        CheckConstraint("(supply_kind_id IS NULL) <> (equipment_kind_id IS NULL)", name="one_kind"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("logistics_modules.id"), index=True)
+    supply_kind_id: Mapped[int | None] = mapped_column(ForeignKey("logistics_supply_kinds.id"))
+    equipment_kind_id: Mapped[int | None] = mapped_column(
+        ForeignKey("logistics_equipment_kinds.id")
+    )
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+class ModuleDispatch(Base):
+    """A module sent to an incident (一键调度) and, later, its return."""
+
+    __tablename__ = "logistics_module_dispatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("logistics_modules.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_by: Mapped[str] = mapped_column(String(100))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shortfall: Mapped[str] = mapped_column(Text, default="")  # what the module lacked when sent

@@ -18,6 +18,7 @@ from lanyan.web import (
     map_page,
     plans_pages,
     registry_pages,
+    supplies_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
+    app.include_router(supplies_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -305,3 +305,25 @@ def test_compliance_and_the_plan_indicator_read_patrols(
             ).scalar_one()
             == 5
         )
+
+
+def test_checkpoint_label_sheet_scans_to_the_checkpoint_page(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    h = world["h"]
+    r = client.post(
+        "/api/patrols/checkpoints",
+        json={"code": "CP-QR", "name": "消防控制室", "unit_code": world["key"]},
+        headers=h["officer"],
+    )
+    url = r.json()["url"]
+    png = client.get("/api/patrols/checkpoints/labels.png?codes=CP-QR", headers=h["officer"])
+    assert png.status_code == 200
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)).convert("L"))
+    assert [f.text for f in found] == [url]
+    assert "/patrol/cp/" in url

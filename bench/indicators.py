@@ -377,15 +377,26 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
         for c in range(1, many(200_000) + 1):
             u = rng.choice(region.units)
             y = rng.choice(YEARS)
+            day = _day(rng, y)
+            at = datetime(day.year, day.month, day.day, 1, tzinfo=UTC)
             yield {
                 "id": c,
+                "kind": "daily_patrol",
                 "unit_id": u,
                 "jurisdiction_id": unit_place[u],
-                "checked_on": _day(rng, y),
+                "patroller": "bench",
+                "started_at": at,
+                "finished_at": at,
+                "checked_on": day,
                 "year": y,
+                "expected": 0,
+                "scanned": 0,
+                "problems": 0,
+                "created_at": at,
+                "updated_at": at,
             }
 
-    put("plans_unit_checks", checks())
+    put("prevention_patrols", checks())
 
     def people() -> Iterator[dict[str, Any]]:
         pid = 0

@@ -6,7 +6,7 @@ columns (a fire's year and grade, a hazard's deadline year) are filled as the do
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -52,12 +52,18 @@ FILL = {
     "water_sources": {"lon": 120.5, "lat": 33.2},
     "buildings": {"lon": 120.5, "lat": 33.2, "height_m": 30.0, "floors_above": 10, "use": "public"},
     "devices": {"protocol": "mqtt"},
+    "prevention_patrols": {
+        "kind": "daily_patrol",
+        "patroller": "fixture",
+        "started_at": datetime(2022, 1, 1, tzinfo=UTC),
+        "finished_at": datetime(2022, 1, 1, tzinfo=UTC),
+    },
 }
 YEAR_OF = {
     "plans_fire_records": "occurred_on",
     "plans_training_records": "held_on",
     "plans_surveys": "surveyed_on",
-    "plans_unit_checks": "checked_on",
+    "prevention_patrols": "checked_on",
     "plans_outreach_activities": "held_on",
 }
 

@@ -16,6 +16,7 @@ from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
+from lanyan.prevention.patrol_routes import router as patrol_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.routes import router as response_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(response_router)
     app.include_router(logistics_router)
     app.include_router(supplies_router)
+    app.include_router(patrol_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

@@ -49,10 +49,12 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "patrols",
+            "patrol-admin",
         }
     ),
-    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
-    Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),
+    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols"}),
+    Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
 
@@ -70,8 +72,8 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
-    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "patrols"},
+    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols"},
 }
 
 

@@ -209,23 +209,6 @@ class Hazard(Timestamped, Base):
     __table_args__ = (Index("ix_plans_hazards_major_year", "is_major", "deadline_year"),)
 
 
-class UnitCheck(Base):
-    """A fire-safety management record a unit made on the platform (防火巡查/自查). To be taken over
-    by the unit-management domain."""
-
-    __tablename__ = "plans_unit_checks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    checked_on: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        Index("ix_plans_unit_checks_year_unit", "year", "unit_id", "jurisdiction_id"),
-    )
-
-
 class OutreachActivity(Timestamped, Base):
     """A fire-publicity activity with the volunteer participations it counted (志愿者参与人次).
     To be taken over by the outreach domain."""

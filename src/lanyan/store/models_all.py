@@ -5,6 +5,7 @@ from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention import models as prevention_models  # noqa: F401
+from lanyan.prevention import patrol_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401

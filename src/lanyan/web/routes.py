@@ -16,6 +16,7 @@ from lanyan.web import (
     incident_pages,
     map_layers,
     map_page,
+    patrol_pages,
     plans_pages,
     registry_pages,
     supplies_pages,
@@ -35,5 +36,6 @@ def install(app: FastAPI) -> None:
     app.include_router(equipment_pages.router)
     app.include_router(supplies_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(patrol_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -41,10 +41,10 @@ from lanyan.plans.models import (
     ProjectProgress,
     Survey,
     TrainingRecord,
-    UnitCheck,
 )
 from lanyan.plans.records import LARGER_OR_ABOVE, PersonKind, TrainingKind
 from lanyan.plans.schema import Indicator
+from lanyan.prevention.patrol_models import PatrolRound
 from lanyan.registry.choices import (
     DeviceKind,
     DeviceStatus,
@@ -739,7 +739,7 @@ def training_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figur
 @computation(Computation.KEY_UNIT_SYSTEM_USAGE_RATE)
 def key_unit_system_usage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
     key = Unit.category == UnitCategory.KEY.value
-    return _activity_rate(ctx, years, key, UnitCheck, (), "category = key")
+    return _activity_rate(ctx, years, key, PatrolRound, (), "category = key")
 
 
 # --- grids, towns, stations ---------------------------------------------------------------------

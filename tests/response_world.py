@@ -124,3 +124,108 @@ def build(uow: Any) -> dict[str, Any]:
             },
         )
     return {"stations": stations}
+
+
+def add_plaza(uow: Any) -> dict[str, Any]:
+    """A key unit 大丰广场 with its building B-PLAZA (high-rise, at junction (3, 3)) and two
+    monitored devices; call after :func:`build`. Returns the ids."""
+    from support import uscc
+
+    create = lambda s, slug, data: service.create(s, get_type(slug), SYSTEM, EVERYWHERE, data)  # noqa: E731
+    lon, lat = node(3, 3)
+    with uow() as s:
+        unit = create(
+            s,
+            "units",
+            {
+                "code": uscc(DAFENG, 77),
+                "name": "大丰广场商业管理有限公司",
+                "category": "key",
+                "address": "大丰区幸福路88号",
+                "lon": lon,
+                "lat": lat,
+                "jurisdiction_code": DAFENG,
+                "responsible_person": "李四",
+                "responsible_phone": "13900000001",
+            },
+        )
+        building = create(
+            s,
+            "buildings",
+            {
+                "code": "B-PLAZA",
+                "name": "大丰广场主楼",
+                "unit_code": unit.code,
+                "address": "大丰区幸福路88号",
+                "jurisdiction_code": DAFENG,
+                "lon": lon,
+                "lat": lat,
+                "height_m": 54,
+                "floors_above": 18,
+                "floors_below": 2,
+                "use": "commercial",
+                "fire_systems": ["automatic_alarm", "sprinkler"],
+            },
+        )
+        devices = []
+        for n, (kind, status) in enumerate(
+            (("user_info_transmission", "online"), ("smoke_detector", "fault"))
+        ):
+            devices.append(
+                create(
+                    s,
+                    "devices",
+                    {
+                        "code": f"D-PLAZA-{n}",
+                        "kind": kind,
+                        "protocol": "gb26875",
+                        "status": status,
+                        "unit_code": unit.code,
+                        "building_code": building.code,
+                        "jurisdiction_code": DAFENG,
+                    },
+                ).id
+            )
+        return {
+            "unit_id": unit.id,
+            "unit_code": unit.code,
+            "building_id": building.id,
+            "jurisdiction_id": unit.jurisdiction_id,
+            "devices": devices,
+        }
+
+
+def fire_alarm(
+    uow: Any,
+    plaza: dict[str, Any],
+    raised_at: Any,
+    confirmed_at: Any | None = None,
+    kind: str = "fire",
+    location: str = "三层东侧烟感",
+) -> int:
+    """A fire alarm of the plaza's first device; confirmed (publishing ``fire_confirmed`` to the
+    monitoring outbox) when ``confirmed_at`` is given. Returns the alarm id."""
+    from lanyan.monitoring.handling import confirm_alarm
+    from lanyan.monitoring.models import MonitoringAlarm
+
+    with uow() as s:
+        alarm = MonitoringAlarm(
+            kind=kind,
+            status="active",
+            source="D-PLAZA-0",
+            device_id=plaza["devices"][0],
+            unit_id=plaza["unit_id"],
+            building_id=plaza["building_id"],
+            jurisdiction_id=plaza["jurisdiction_id"],
+            point="1号回路005",
+            location=location,
+            raised_at=raised_at,
+            last_seen=raised_at,
+        )
+        s.add(alarm)
+        s.flush()
+        alarm_id = alarm.id
+    if confirmed_at is not None:
+        with uow() as s:
+            confirm_alarm(s, SYSTEM, EVERYWHERE, alarm_id, confirmed_at)
+    return alarm_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
+from lanyan.response.from_alarms import consume_forever
 from lanyan.response.routes import router as response_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
@@ -27,8 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Background consumers of domain events (transactional outboxes).
+        tasks = []
+        interval = settings.incidents_from_alarms_interval_s
+        if interval is None:
+            interval = 0.0 if settings.environment == "test" else 2.0
+        if interval > 0:
+            tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
         yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         engine.dispose()
 
     app = FastAPI(

@@ -75,8 +75,10 @@ def create_incident(
     scope: Scope,
     payload: IncidentCreate,
     algorithm: audit.HashName = "sha256",
+    alarm_id: int | None = None,
 ) -> Incident:
-    """Record a 119 call: the incident with its 接警 step, audited."""
+    """Record a 119 call: the incident with its 接警 step, audited. ``alarm_id`` links the
+    confirmed IoT fire alarm that opened it (see :mod:`lanyan.response.from_alarms`)."""
     problems = payload.where_problems()
     if problems:
         raise ValidationFailed("the call does not say where", problems)
@@ -128,6 +130,7 @@ def create_incident(
         unit_id=unit.id if unit else None,
         building_id=building.id if building else None,
         jurisdiction_id=jurisdiction_id,
+        alarm_id=alarm_id,
     )
     session.add(row)
     session.flush()
@@ -156,6 +159,13 @@ def create_incident(
         scope_path=row_path(session, row),
     )
     return row
+
+
+def incident_for_alarm(session: Session, alarm_id: int) -> Incident | None:
+    """The incident a confirmed IoT fire alarm opened, if any (the alarm side of the link)."""
+    return session.execute(
+        select(Incident).where(Incident.alarm_id == alarm_id)
+    ).scalar_one_or_none()
 
 
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:

@@ -20,6 +20,7 @@ from lanyan.logistics.routes import router as logistics_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.from_alarms import consume_forever
+from lanyan.response.preplan_routes import router as preplan_router
 from lanyan.response.routes import router as response_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(response_router)
+    app.include_router(preplan_router)
     app.include_router(logistics_router)
     for router in prevention_routers:
         app.include_router(router)

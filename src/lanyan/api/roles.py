@@ -32,6 +32,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "incidents",
             "equipment",
             "plans",
+            "preplans",
         }
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents"}),

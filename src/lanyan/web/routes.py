@@ -17,6 +17,7 @@ from lanyan.web import (
     map_layers,
     map_page,
     plans_pages,
+    preplan_pages,
     registry_pages,
 )
 
@@ -33,5 +34,6 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(preplan_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -229,3 +229,28 @@ def fire_alarm(
         with uow() as s:
             confirm_alarm(s, SYSTEM, EVERYWHERE, alarm_id, confirmed_at)
     return alarm_id
+
+
+def preplan_body(unit_code: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "unit_code": unit_code,
+        "building_code": "B-PLAZA",
+        "title": "大丰广场主楼灭火救援预案",
+        "structure": "钢筋混凝土框架",
+        "occupants_day": 1200,
+        "occupants_night": 80,
+        "key_parts": [
+            {"name": "地下一层配电房", "location": "B1 东北角", "note": "断电后进入"},
+            {"name": "三层影院", "location": "3F", "note": "人员密集"},
+        ],
+        "hazardous_materials": [{"name": "柴油", "quantity": "2 t", "location": "B2 发电机房"}],
+        "sprinklers": "湿式系统，全楼覆盖；报警阀间在 B1",
+        "hydrant_system": "室内消火栓每层 4 处；水泵接合器 2 个在北侧",
+        "pump_room": "B2 西侧，2 台主泵 1 台稳压泵",
+        "control_room": "一层东门旁，24 小时值班 0515-8888",
+        "attack_notes": "从北侧登高场地展开云梯车；内攻走东侧消防电梯",
+        "evacuation_notes": "影院散场通道两处，疏散至南广场",
+        "forces": "水罐车 3、云梯车 1、抢险救援车 1",
+        "contacts": [{"name": "王五", "role": "消防控制室", "phone": "0515-88880000"}],
+        **extra,
+    }

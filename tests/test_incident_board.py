@@ -233,3 +233,39 @@ def test_alarm_opened_incident_card_routes_and_print(server: dict[str, Any]) -> 
     with sessions() as s:
         (inc,) = s.scalars(select(Incident).where(Incident.alarm_id == alarm_id)).all()
         assert (inc.source, inc.received_at) == ("iot_alarm", confirmed)
+
+
+def test_commander_edits_a_preplan_in_the_browser(server: dict[str, Any]) -> None:
+    """Pre-plan list → edit form → save: the revision goes up and the change shows; a bad
+    contact line is named in the form."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base = server["base"]
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/login")
+            page.fill("input[name=username]", "commander")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.click("a.nav-item:has-text('数字化预案')")
+            row = page.locator("#preplan-list tr[data-code='YA000001']")
+            expect(row).to_contain_text("大丰广场主楼")
+            revision = int(row.locator("td").nth(4).inner_text())
+            row.locator("a:has-text('编辑')").click()
+            page.fill("#f-occupants_night", "120")
+            page.fill("#f-contacts", "王五 | 消防控制室 | 0515-88880000\n赵六 | 保安 | 打电话")
+            page.click("#save-preplan")
+            expect(page.locator("[data-field=contacts] .error")).to_contain_text("第2行")
+            page.fill("#f-contacts", "王五 | 消防控制室 | 0515-88880000\n赵六 | 保安 | 13700000000")
+            page.click("#save-preplan")
+            expect(page.locator("#pp-revision")).to_have_text(str(revision + 1))
+            expect(page.locator(".pp-facts")).to_contain_text("120")
+            expect(page.locator("#pp-history li").first).to_contain_text("update")
+            page.screenshot(path=str(ARTIFACTS / "preplan-view.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], errors

@@ -171,3 +171,29 @@ def test_pages_list_form_view_and_print(client: TestClient, world: dict[str, Any
         f"/preplans/{pid}/edit", data={"title": "再改", "revision": "1"}, follow_redirects=False
     )
     assert r.status_code == 409 and "revision 2" in r.text
+
+
+def test_demo_preplans_are_deterministic_and_audited(uow: Any, sessions: Any) -> None:
+    from lanyan.demo import preplans as demo_preplans
+    from lanyan.response.models import PrePlan
+
+    build(uow)
+    add_plaza(uow)  # the one key unit with a high-rise building
+    with uow() as s:
+        assert demo_preplans.build(s, seed=7) == 1
+    with sessions() as s:
+        (row,) = s.scalars(select(PrePlan)).all()
+        assert row.title == "大丰广场商业管理有限公司灭火救援预案"
+        assert row.key_parts[0]["name"] == "中庭" and row.revision == 1
+        assert row.contacts == [{"name": "李四", "role": "消防安全责任人", "phone": "13900000001"}]
+        first = (row.occupants_day, row.occupants_night)
+        assert s.scalar(select(AuditEntry.actor).where(AuditEntry.object_type == "preplans")) == (
+            "system:demo"
+        )
+    with uow() as s:
+        s.delete(row)
+    with uow() as s:
+        demo_preplans.build(s, seed=7)
+    with sessions() as s:
+        again = s.scalars(select(PrePlan)).one()
+        assert (again.occupants_day, again.occupants_night) == first  # same seed, same plan

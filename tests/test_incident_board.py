@@ -225,6 +225,8 @@ def test_alarm_opened_incident_card_routes_and_print(server: dict[str, Any]) -> 
             expect(view.locator(".pp-figure img")).to_have_count(1)
             assert view.evaluate("document.querySelector('.pp-figure img').naturalWidth") == 360
             view.emulate_media(media="print")
+            # Printed, the page keeps to the A4 text width (190 mm ≈ 718 CSS px) at any window.
+            assert view.evaluate("document.body.getBoundingClientRect().width") <= 719
             view.screenshot(path=str(ARTIFACTS / "preplan-print.png"), full_page=True)
             view.pdf(path=str(ARTIFACTS / "preplan-print.pdf"), format="A4")
         finally:

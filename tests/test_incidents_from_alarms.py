@@ -195,3 +195,36 @@ def test_cli_from_alarms_once(
     assert line["incident"].startswith("JQ")
     r = CliRunner().invoke(cli_app, ["incidents", "from-alarms", "--once"])
     assert r.exit_code == 0 and "{" not in r.stdout
+
+
+def test_unverified_or_reset_alarms_still_open_an_incident(
+    sessions: Any, uow: Any, plaza: Any
+) -> None:
+    """A fire confirmed from an unregistered sender (no unit, no jurisdiction) opens an incident
+    at the top of the jurisdiction tree, saying so; one reset (复位) after confirmation too."""
+    from lanyan.monitoring.handling import confirm_alarm
+    from lanyan.monitoring.models import MonitoringAlarm
+    from lanyan.registry.models import Jurisdiction
+    from lanyan.registry.scope import EVERYWHERE
+    from lanyan.store.audit import SYSTEM
+
+    with uow() as s:
+        alarm = MonitoringAlarm(
+            kind="fire", status="active", source="0a0b0c0d0e0f", unverified=True,
+            raised_at=T0, last_seen=T0,
+        )  # fmt: skip
+        s.add(alarm)
+        s.flush()
+        stray = alarm.id
+    with uow() as s:
+        confirm_alarm(s, SYSTEM, EVERYWHERE, stray, T0 + timedelta(seconds=10))
+    reset = fire_alarm(uow, plaza, T0, T0 + timedelta(seconds=20))
+    with uow() as s:
+        s.get(MonitoringAlarm, reset).status = "cleared"
+    assert [d.alarm_id for d in from_alarms.run_once(sessions)] == [stray, reset]
+    first, second = _incidents(sessions)
+    with sessions() as s:
+        root = s.scalar(select(Jurisdiction.id).where(Jurisdiction.parent_id.is_(None)))
+    assert first.jurisdiction_id == root and first.lon is None
+    assert first.address == "报警设备 0a0b0c0d0e0f" and "unverified" in first.summary
+    assert second.alarm_id == reset and second.unit_id == plaza["unit_id"]

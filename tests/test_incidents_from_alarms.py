@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from lanyan.cli.main import app as cli_app
 from lanyan.monitoring.models import OutboxEvent
 from lanyan.response import from_alarms
+from lanyan.response.incidents import incidents_for_alarms
 from lanyan.response.models import Incident, IncidentEvent
 from lanyan.store.audit import AuditEntry
 
@@ -60,6 +61,8 @@ def test_confirmed_fire_opens_one_incident(sessions: Any, uow: Any, plaza: Any) 
             )
         ).all()
         assert actions == ["system:incidents-from-alarms"]
+    with sessions() as s:  # the alarm side of the link, for alarm lists
+        assert incidents_for_alarms(s, [alarm_id, 999]) == {alarm_id: (inc.id, inc.code)}
     assert from_alarms.run_once(sessions) == []  # delivered: a second round does nothing
     assert len(_incidents(sessions)) == 1
 

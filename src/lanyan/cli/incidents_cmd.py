@@ -53,4 +53,7 @@ def register(app: typer.Typer) -> None:
                     if left:
                         err_console.print(f"[yellow]{left} event(s) still pending[/yellow]")
                     return
-                time.sleep(interval)
+                try:
+                    time.sleep(interval)
+                except KeyboardInterrupt:  # Ctrl-C between rounds: a clean stop
+                    return

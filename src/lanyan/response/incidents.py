@@ -168,6 +168,18 @@ def incident_for_alarm(session: Session, alarm_id: int) -> Incident | None:
     ).scalar_one_or_none()
 
 
+def incidents_for_alarms(session: Session, alarm_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """``alarm id → (incident id, 警情编号)`` for the alarms that opened one (for alarm lists)."""
+    if not alarm_ids:
+        return {}
+    rows = session.execute(
+        select(Incident.alarm_id, Incident.id, Incident.code).where(
+            Incident.alarm_id.in_(alarm_ids)
+        )
+    ).all()
+    return {a: (i, c) for a, i, c in rows}
+
+
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:
     stmt = select(Incident).where(Incident.id == incident_id, in_scope(scope))
     if lock:

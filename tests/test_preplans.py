@@ -160,6 +160,11 @@ def test_pages_list_form_view_and_print(client: TestClient, world: dict[str, Any
     assert "灭火救援数字化预案" in printed.text and "54 m" in printed.text
     listing = client.get("/preplans")
     assert "大丰广场预案" in listing.text
+    client.get("/lang/en", params={"next": f"/preplans/{pid}/print"})
+    english = client.get(f"/preplans/{pid}/print")
+    assert "Fire and rescue pre-plan" in english.text and "Key parts" in english.text
+    assert "Municipal hydrant" in english.text and "Damaged" in english.text
+    client.get("/lang/zh", params={"next": "/preplans"})
     # A stale form (revision 0) is refused on the page with the reason.
     r = client.post(f"/preplans/{pid}/edit", data={"title": "x", "revision": "0"})
     assert r.status_code == 422  # revision must be ≥ 1

@@ -8,10 +8,20 @@ database served by uvicorn; Playwright drives Debian's Chromium. Screenshots go 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from lanyan.core.config import Settings
+from lanyan.monitoring.models import DeviceHealth
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.response import preplans
+from lanyan.response.models import Incident
+from lanyan.response.preplans import PrePlanCreate
+from lanyan.store.audit import SYSTEM
+from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 
 import response_world
 from browser_support import (
@@ -28,21 +38,60 @@ from support import DAFENG, PASSWORD, add_user
 pytestmark = pytest.mark.browser
 
 
-def _seed(uow: Uow) -> None:
+def _seed(uow: Uow) -> dict[str, Any]:
     response_world.build(uow)
+    plaza = response_world.add_plaza(uow)
     add_user(uow, "dispatcher", "dispatcher", DAFENG)
+    add_user(uow, "commander", "commander", DAFENG)
+    with uow() as s:
+        s.add(DeviceHealth(device_id=plaza["devices"][0], last_seen=datetime.now(UTC), online=True))
+        preplans.create_preplan(
+            s, SYSTEM, EVERYWHERE, PrePlanCreate(**response_world.preplan_body(plaza["unit_code"]))
+        )
+        preplans.add_attachment(
+            s, SYSTEM, EVERYWHERE, 1, "一层平面图.png", "image/png", _floor_plan(), "一层平面图"
+        )
+    return plaza
+
+
+def _floor_plan() -> bytes:
+    """A small drawn floor plan (rooms and a stair) as PNG."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (360, 220), "white")
+    d = ImageDraw.Draw(img)
+    d.rectangle([10, 10, 350, 210], outline="black", width=3)
+    d.line([180, 10, 180, 210], fill="black", width=2)
+    d.line([10, 110, 180, 110], fill="black", width=2)
+    d.rectangle([290, 150, 340, 200], outline="red", width=3)  # the stair
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     require_chromium()
     folder = tmp_path_factory.mktemp("incident-board")
-    url, _ = fresh_database(folder, _seed)
+    url, plaza = fresh_database(folder, _seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(environment="test", database_url=url, data_dir=folder, public_base_url=base)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        data_dir=folder,
+        public_base_url=base,
+        incidents_from_alarms_interval_s=0.5,  # the consumer of lanyan serve, running
+    )
     with live_server(settings, port) as served:
-        yield served
+        yield {"base": served, "url": url, "plaza": plaza}
+
+
+@pytest.fixture(scope="module")
+def base_url(server: dict[str, Any]) -> str:
+    return server["base"]
 
 
 def test_create_recommend_dispatch_arrive(base_url: str) -> None:
@@ -90,7 +139,7 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             expect(card).to_contain_text("km")
             expect(page.locator("#water")).to_contain_text("H-2")
             expect(page.locator("#water")).to_contain_text("损坏")
-            expect(page.locator("#incident-list li")).to_have_count(1)
+            expect(page.locator("#incident-list li:not([data-source=iot_alarm])")).to_have_count(1)
             page.screenshot(path=str(ARTIFACTS / "incident-board-card.png"), full_page=True)
 
             page.click("#dispatch-btn")
@@ -112,6 +161,113 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             page.click(".step-btn[data-step='arrived']")
             expect(page.locator("#board-error")).to_contain_text("Failed")
             page.screenshot(path=str(ARTIFACTS / "incident-board-english.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
+def test_alarm_opened_incident_card_routes_and_print(server: dict[str, Any]) -> None:
+    """A fire alarm confirmed in the monitoring domain becomes an incident on the board (the
+    server's own consumer opens it); its card shows the pre-plan and the road routes; the
+    pre-plan prints on A4."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sessions = make_session_factory(make_engine(server["url"]))
+    confirmed = datetime.now(UTC).replace(microsecond=0)
+    alarm_id = response_world.fire_alarm(
+        lambda: unit_of_work(sessions), server["plaza"], confirmed, confirmed
+    )
+    base = server["base"]
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/login")
+            page.fill("input[name=username]", "dispatcher")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(base + "/incidents")
+            alarm_item = page.locator("#incident-list li[data-source=iot_alarm]")
+            expect(alarm_item).to_have_count(1, timeout=15000)  # consumer + board polling
+            expect(alarm_item).to_contain_text("物联网")
+            expect(alarm_item).to_contain_text("大丰区幸福路88号")
+            alarm_item.click()
+            expect(page.locator("#incident-source")).to_contain_text(f"#{alarm_id}")
+            expect(page.locator("#incident-source")).to_contain_text("三层东侧烟感")
+            card = page.locator("#rec-card")
+            expect(card.locator("#preplan")).to_contain_text("大丰广场主楼灭火救援预案")
+            expect(card.locator("#preplan")).to_contain_text("地下一层配电房")
+            expect(card.locator("#preplan")).to_contain_text("柴油")
+            expect(card.locator("#building-facts")).to_contain_text("54 m")
+            expect(card.locator("#devices")).to_contain_text("在线 1")
+            expect(card.locator("#devices")).to_contain_text("火警 1")
+            expect(card.locator("#routes li").first).to_contain_text("min")
+            # One drawn road route per station a recommended vehicle leaves from, the road
+            # network as a light layer and the damaged hydrant flagged on the map.
+            stations = card.locator("#routes li").count()
+            assert stations >= 1
+            expect(page.locator("path.route-line")).to_have_count(stations)
+            page.wait_for_function("document.querySelectorAll('path.road-line').length > 0")
+            expect(page.locator("path.water-damaged")).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "incident-board-alarm.png"), full_page=True)
+            card.locator("#place").screenshot(path=str(ARTIFACTS / "incident-board-place.png"))
+
+            with page.expect_popup() as popup:
+                card.locator("#preplan a").first.click()
+            view = popup.value
+            expect(view.locator("#pp-title")).to_have_text("大丰广场主楼灭火救援预案")
+            view.goto(base + view.url.split(base)[1] + "/print")
+            expect(view.locator("h1")).to_have_text("大丰广场主楼灭火救援预案")
+            expect(view.locator("svg.site-sketch circle.sketch-water")).not_to_have_count(0)
+            expect(view.locator("#pp-water tr.pp-damaged")).to_contain_text("损坏")
+            expect(view.locator(".pp-figure img")).to_have_count(1)
+            assert view.evaluate("document.querySelector('.pp-figure img').naturalWidth") == 360
+            view.emulate_media(media="print")
+            # Printed, the page keeps to the A4 text width (190 mm ≈ 718 CSS px) at any window.
+            assert view.evaluate("document.body.getBoundingClientRect().width") <= 719
+            view.screenshot(path=str(ARTIFACTS / "preplan-print.png"), full_page=True)
+            view.pdf(path=str(ARTIFACTS / "preplan-print.pdf"), format="A4")
+        finally:
+            browser.close()
+    assert errors == [], errors
+    with sessions() as s:
+        (inc,) = s.scalars(select(Incident).where(Incident.alarm_id == alarm_id)).all()
+        assert (inc.source, inc.received_at) == ("iot_alarm", confirmed)
+
+
+def test_commander_edits_a_preplan_in_the_browser(server: dict[str, Any]) -> None:
+    """Pre-plan list → edit form → save: the revision goes up and the change shows; a bad
+    contact line is named in the form."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base = server["base"]
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/login")
+            page.fill("input[name=username]", "commander")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.click("a.nav-item:has-text('数字化预案')")
+            row = page.locator("#preplan-list tr[data-code='YA000001']")
+            expect(row).to_contain_text("大丰广场主楼")
+            revision = int(row.locator("td").nth(4).inner_text())
+            row.locator("a:has-text('编辑')").click()
+            page.fill("#f-occupants_night", "120")
+            page.fill("#f-contacts", "王五 | 消防控制室 | 0515-88880000\n赵六 | 保安 | 打电话")
+            page.click("#save-preplan")
+            expect(page.locator("[data-field=contacts] .error")).to_contain_text("第2行")
+            page.fill("#f-contacts", "王五 | 消防控制室 | 0515-88880000\n赵六 | 保安 | 13700000000")
+            page.click("#save-preplan")
+            expect(page.locator("#pp-revision")).to_have_text(str(revision + 1))
+            expect(page.locator(".pp-facts")).to_contain_text("120")
+            expect(page.locator("#pp-history li").first).to_contain_text("update")
+            page.screenshot(path=str(ARTIFACTS / "preplan-view.png"), full_page=True)
         finally:
             browser.close()
     assert errors == [], errors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,8 @@ from lanyan.logistics.supplies_routes import router as supplies_router
 from lanyan.prevention.patrol_routes import router as patrol_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
+from lanyan.response.from_alarms import consume_forever
+from lanyan.response.preplan_routes import router as preplan_router
 from lanyan.response.routes import router as response_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
@@ -29,8 +33,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Background consumers of domain events (transactional outboxes).
+        tasks = []
+        interval = settings.incidents_from_alarms_interval_s
+        if interval is None:
+            interval = 0.0 if settings.environment == "test" else 2.0
+        if interval > 0:
+            tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
         yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         engine.dispose()
 
     app = FastAPI(
@@ -51,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(response_router)
+    app.include_router(preplan_router)
     app.include_router(logistics_router)
     app.include_router(supplies_router)
     app.include_router(patrol_router)

@@ -34,6 +34,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "supplies",
             "supply-dispatch",
             "plans",
+            "preplans",
         }
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents", "supply-dispatch"}),

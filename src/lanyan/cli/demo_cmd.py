@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.demo import preplans as demo_preplans
 from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.registry.types import get_type
@@ -100,13 +101,22 @@ def register(app: typer.Typer) -> None:
                 load(
                     session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
                 )
+                plans_task = bar.add_task("数字化预案 Pre-plans", total=demo_preplans.COUNT)
+                counts["preplans"] = demo_preplans.build(
+                    session,
+                    seed,
+                    settings.audit_hash,
+                    progress=lambda n: bar.advance(plans_task, n),
+                )
+                bar.update(plans_task, total=counts["preplans"])
                 create_users(session, password, settings.audit_hash)
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():
-            summary.add_row(f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+            label = "数字化预案 Pre-plans" if slug == "preplans" else None
+            summary.add_row(label or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

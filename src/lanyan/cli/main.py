@@ -15,6 +15,7 @@ from lanyan.cli import (
     gateway_cmd,
     gb26875_cmd,
     hydrants_cmd,
+    incidents_cmd,
     io_cmd,
     mqtt_cmd,
     plan_cmd,
@@ -130,6 +131,7 @@ demo_cmd.register(app)
 io_cmd.register(app)
 route_cmd.register(app)
 recommend_cmd.register(app)
+incidents_cmd.register(app)
 gb26875_cmd.register(app)
 gateway_cmd.register(app)
 mqtt_cmd.register(app)

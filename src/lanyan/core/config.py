@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
     label_font: str = ""
+    # How often ``lanyan serve`` turns confirmed IoT fire alarms into incidents (seconds; 0: off;
+    # unset: every 2 s, except under environment "test" where tests switch it on themselves).
+    incidents_from_alarms_interval_s: float | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

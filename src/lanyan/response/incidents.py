@@ -75,8 +75,10 @@ def create_incident(
     scope: Scope,
     payload: IncidentCreate,
     algorithm: audit.HashName = "sha256",
+    alarm_id: int | None = None,
 ) -> Incident:
-    """Record a 119 call: the incident with its 接警 step, audited."""
+    """Record a 119 call: the incident with its 接警 step, audited. ``alarm_id`` links the
+    confirmed IoT fire alarm that opened it (see :mod:`lanyan.response.from_alarms`)."""
     problems = payload.where_problems()
     if problems:
         raise ValidationFailed("the call does not say where", problems)
@@ -128,6 +130,7 @@ def create_incident(
         unit_id=unit.id if unit else None,
         building_id=building.id if building else None,
         jurisdiction_id=jurisdiction_id,
+        alarm_id=alarm_id,
     )
     session.add(row)
     session.flush()
@@ -156,6 +159,25 @@ def create_incident(
         scope_path=row_path(session, row),
     )
     return row
+
+
+def incident_for_alarm(session: Session, alarm_id: int) -> Incident | None:
+    """The incident a confirmed IoT fire alarm opened, if any (the alarm side of the link)."""
+    return session.execute(
+        select(Incident).where(Incident.alarm_id == alarm_id)
+    ).scalar_one_or_none()
+
+
+def incidents_for_alarms(session: Session, alarm_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """``alarm id → (incident id, 警情编号)`` for the alarms that opened one (for alarm lists)."""
+    if not alarm_ids:
+        return {}
+    rows = session.execute(
+        select(Incident.alarm_id, Incident.id, Incident.code).where(
+            Incident.alarm_id.in_(alarm_ids)
+        )
+    ).all()
+    return {a: (i, c) for a, i, c in rows}
 
 
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,6 +51,10 @@ class Incident(Timestamped, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    # The confirmed IoT fire alarm that opened the incident; unique: one incident per alarm.
+    alarm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitoring_alarms.id"), unique=True, index=False
+    )
 
 
 class IncidentEvent(Base):
@@ -88,3 +96,59 @@ class Dispatch(Base):
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_by: Mapped[str] = mapped_column(String(100))
+
+
+class PrePlan(Timestamped, Base):
+    """A digital pre-plan (数字化预案) of a unit, optionally for one of its buildings.
+
+    Building height, floors and use come from the registry building; what the registry does not
+    hold (structure, occupants, key parts, hazards, fire facilities, tactics, contacts) is kept
+    here. ``revision`` counts edits; an edit must name the revision it started from, so two
+    commanders editing at once cannot overwrite each other unseen.
+    """
+
+    __tablename__ = "response_preplans"
+    __table_args__ = (
+        CheckConstraint("revision >= 1", name="revision_positive"),
+        UniqueConstraint("unit_id", "building_id", name="uq_response_preplans_unit_building"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 预案编号
+    title: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    structure: Mapped[str] = mapped_column(String(50), default="")  # 结构类型
+    occupants_day: Mapped[int | None] = mapped_column(Integer)  # 白天在场人数
+    occupants_night: Mapped[int | None] = mapped_column(Integer)  # 夜间在场人数
+    key_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # 重点部位
+    hazardous_materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    sprinklers: Mapped[str] = mapped_column(Text, default="")  # 自动喷水灭火系统
+    hydrant_system: Mapped[str] = mapped_column(Text, default="")  # 室内外消火栓系统
+    pump_room: Mapped[str] = mapped_column(Text, default="")  # 消防水泵房
+    control_room: Mapped[str] = mapped_column(Text, default="")  # 消防控制室
+    other_facilities: Mapped[str] = mapped_column(Text, default="")
+    attack_notes: Mapped[str] = mapped_column(Text, default="")  # 灭火进攻要点
+    evacuation_notes: Mapped[str] = mapped_column(Text, default="")  # 疏散救人要点
+    forces: Mapped[str] = mapped_column(Text, default="")  # 调派力量
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class PrePlanAttachment(Base):
+    """An image attached to a pre-plan (floor plan 平面图, site photo), stored in the database so
+    that backups and the offline intranet carry it."""
+
+    __tablename__ = "response_preplan_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    preplan_id: Mapped[int] = mapped_column(ForeignKey("response_preplans.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

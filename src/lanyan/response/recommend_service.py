@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm
 from lanyan.registry.models import (
     Building,
     Device,
@@ -22,6 +23,7 @@ from lanyan.registry.models import (
     Vehicle,
     WaterSource,
 )
+from lanyan.response import preplans
 from lanyan.response.choices import BuildingClass, IncidentType
 from lanyan.response.dispatch import home_path
 from lanyan.response.incidents import building_class_of
@@ -146,6 +148,99 @@ def building_facts(session: Session, building: Building | None, unit: Unit | Non
                 .group_by(Device.status)
             ).all()
         )
+        out["monitoring"] = monitored_devices(session, unit.id)
+        out["risk"] = unit_risk_grade(session, unit.id)
+    plan = preplans.preplan_for(
+        session, unit.id if unit is not None else None, building.id if building else None
+    )
+    out["preplan"] = preplans.summary(session, plan) if plan is not None else None
+    return out
+
+
+def monitored_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, Any]:
+    """The unit's devices as the monitoring domain sees them: online (在线) from the last
+    heartbeat, and the kinds of alarms still open on each. Empty lists when nothing is
+    monitored; ``online`` is None for a device that never reported."""
+    rows = session.execute(
+        select(Device.id, Device.code, Device.kind, Device.status, DeviceHealth.online,
+               DeviceHealth.last_seen)
+        .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
+        .where(Device.unit_id == unit_id)
+        .order_by(Device.code)
+        .limit(limit)
+    ).all()  # fmt: skip
+    open_alarms: dict[int, list[str]] = {}
+    for device_id, kind in session.execute(
+        select(MonitoringAlarm.device_id, MonitoringAlarm.kind).where(
+            MonitoringAlarm.unit_id == unit_id,
+            MonitoringAlarm.status.in_(("active", "confirmed")),
+        )
+    ):
+        if device_id is not None:
+            open_alarms.setdefault(device_id, []).append(kind)
+    devices = [
+        {
+            "code": code,
+            "kind": kind,
+            "status": status,
+            "online": online,
+            "last_seen": last_seen,
+            "open_alarms": sorted(set(open_alarms.get(did, []))),
+        }
+        for did, code, kind, status, online, last_seen in rows
+    ]
+    return {
+        "devices": devices,
+        "online": sum(1 for d in devices if d["online"]),
+        "offline": sum(1 for d in devices if d["online"] is False),
+        "never_reported": sum(1 for d in devices if d["online"] is None),
+        "fire_alarms_open": sum(1 for d in devices if "fire" in d["open_alarms"]),
+        "faults_open": sum(1 for d in devices if "fault" in d["open_alarms"]),
+    }
+
+
+def unit_risk_grade(session: Session, unit_id: int) -> Any:
+    """Optional hook for the fire-risk domain: ``lanyan.risk.unit_risk_grade(session, unit_id)``
+    when that package (and function) exists, else None. The card shows whatever it returns
+    (e.g. ``{"grade": "高", "score": 82, "as_of": …}``)."""
+    try:
+        import lanyan.risk as risk  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    hook = getattr(risk, "unit_risk_grade", None)
+    return hook(session, unit_id) if callable(hook) else None
+
+
+def vehicle_routes(
+    net: ResponseNetwork, card: dict[str, Any], lon: float, lat: float
+) -> list[dict[str, Any]]:
+    """Road route geometry from each station a recommended vehicle leaves from to the
+    incident (one search on the reversed graph for all of them)."""
+    codes: list[str] = []
+    for group in card["requirements"]:
+        for v in group["vehicles"]:
+            if v["station"] not in codes:
+                codes.append(v["station"])
+    by_code = {st.code: st for st in net.stations}
+    sites = [by_code[c] for c in codes if c in by_code]
+    if not sites:
+        return []
+    target = net.snap(lon, lat)
+    routes = net.router.many_to_one([(st.lon, st.lat) for st in sites], target, paths=True)
+    out = []
+    for st, route in zip(sites, routes, strict=True):
+        r = route.as_dict()
+        out.append(
+            {
+                "station": st.code,
+                "station_name": st.name,
+                "reachable": r["reachable"],
+                "seconds": r["seconds"],
+                "meters": r["meters"],
+                "path": r["path"],
+                "reason": r["reason"],
+            }
+        )
     return out
 
 
@@ -186,4 +281,5 @@ def recommendation(
         else None
     )
     out["place"] = building_facts(session, building, unit)
+    out["routes"] = vehicle_routes(net, out, lon, lat)
     return out

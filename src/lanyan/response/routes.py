@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.users import CurrentUser
-from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
-from lanyan.response import dispatch, incidents
+from lanyan.response import dispatch, from_alarms, incidents
 from lanyan.response.choices import BuildingClass, IncidentStatus, IncidentType
 from lanyan.response.recommend_service import NetworkProvider, recommendation
 from lanyan.response.routing.networks import GraphCache
@@ -52,6 +52,39 @@ def create(
     user: Annotated[CurrentUser, writer],
 ) -> Any:
     row = incidents.create_incident(session, user.actor, user.scope, payload, settings.audit_hash)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/from-alarm/{alarm_id}",
+    response_model=IncidentPublic,
+    status_code=201,
+    summary="Open the incident of a confirmed IoT fire alarm (200 when it is already open)",
+)
+def open_from_alarm(
+    alarm_id: int,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row, opened = from_alarms.open_from_alarm(
+        session, user.actor, user.scope, alarm_id, algorithm=settings.audit_hash
+    )
+    if not opened:
+        response.status_code = 200
+    return incidents.public(session, row)
+
+
+@router.get(
+    "/by-alarm/{alarm_id}",
+    response_model=IncidentPublic,
+    summary="The incident an IoT fire alarm opened (404 when none)",
+)
+def by_alarm(alarm_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]) -> Any:
+    row = incidents.incident_for_alarm(session, alarm_id)
+    if row is None or not user.scope.contains(session, row.jurisdiction_id):
+        raise NotFound(f"no incident was opened from alarm {alarm_id} in your jurisdiction")
     return incidents.public(session, row)
 
 

@@ -122,6 +122,7 @@ class IncidentPublic(BaseModel):
     unit_code: str | None
     building_code: str | None
     jurisdiction_code: str
+    alarm_id: int | None = Field(None, description="the IoT fire alarm that opened it")
     timeline: list[StepPublic]
     dispatches: list[DispatchPublic]
 

@@ -18,6 +18,7 @@ from lanyan.web import (
     map_page,
     patrol_pages,
     plans_pages,
+    preplan_pages,
     registry_pages,
     supplies_pages,
 )
@@ -37,5 +38,6 @@ def install(app: FastAPI) -> None:
     app.include_router(supplies_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(patrol_pages.router)
+    app.include_router(preplan_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

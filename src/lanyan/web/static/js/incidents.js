@@ -20,6 +20,34 @@
     L.circleMarker([s.lat, s.lon], { radius: 7, color: "#1f4e8c", fillColor: "#2f6fc4", fillOpacity: 0.9 })
       .bindTooltip(`${esc(s.name)} (${esc(s.code)})`).addTo(stations);
   }
+  // The road network (light) and every water source (damaged ones flagged) under the overlay.
+  const roadsLayer = L.layerGroup().addTo(map);
+  const waterLayer = L.layerGroup().addTo(map);
+  let baseBox = null;
+  async function loadBase() {
+    if (map.getZoom() < 12) return;
+    const b = map.getBounds().pad(0.3);
+    if (baseBox && baseBox.contains(map.getBounds())) return;
+    baseBox = b;
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5)).join(",");
+    try {
+      const [roads, water] = await Promise.all([
+        call("GET", `/api/map/layers/roads?bbox=${bbox}`),
+        call("GET", `/api/map/layers/water-sources?bbox=${bbox}`),
+      ]);
+      roadsLayer.clearLayers();
+      L.geoJSON(roads, { interactive: false, style: { color: "#9aa3ad", weight: 2, opacity: 0.55, className: "road-line" } }).addTo(roadsLayer);
+      waterLayer.clearLayers();
+      for (const f of water.features) {
+        const ok = f.properties.status === "intact";
+        const [lon, lat] = f.geometry.coordinates;
+        L.circleMarker([lat, lon], { radius: 4, weight: 1, color: ok ? "#0277bd" : "#b3261e", fillColor: ok ? "#b3e5fc" : "#ffcdd2", fillOpacity: 1, className: ok ? "water-dot" : "water-dot water-damaged" })
+          .bindTooltip(`${esc(f.properties.code)}${ok ? "" : " " + T("损坏", "damaged")}`).addTo(waterLayer);
+      }
+    } catch (e) { /* the base layers are context only: the board works without them */ }
+  }
+  map.on("moveend", () => loadBase());
+  const routesLayer = L.layerGroup().addTo(map);
   const overlay = L.layerGroup().addTo(map);
   let pick = null;
   let picked = null;
@@ -55,7 +83,7 @@
   async function loadList() {
     const data = await call("GET", "/api/incidents?status=active&size=100");
     $("incident-list").innerHTML = data.items.map((i) =>
-      `<li data-id="${i.id}">${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
+      `<li data-id="${i.id}" data-source="${esc(i.source)}">${i.source === "iot_alarm" ? `<span class="tag-iot">${T("物联网", "IoT")}</span> ` : ""}${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
     for (const li of $("incident-list").querySelectorAll("li")) li.onclick = () => open(+li.dataset.id).catch((e) => showError(e.message));
   }
 
@@ -80,7 +108,56 @@
     for (const w of r.water_sources) {
       html += `<li>${esc(w.code)} · ${km(w.meters)}${w.usable ? "" : ` <span class="tag-damaged">${T("损坏", "damaged")}</span>`}</li>`;
     }
-    $("rec-card").innerHTML = html + "</ul>";
+    html += "</ul>" + renderPlace(r.place);
+    html += renderRoutes(r.routes || []);
+    $("rec-card").innerHTML = html;
+  }
+
+  function renderRoutes(routes) {
+    if (!routes.length) return "";
+    let html = `<h4>${T("行车路线", "Routes")}</h4><ul id="routes">`;
+    for (const rt of routes) {
+      html += `<li data-station="${esc(rt.station)}"><i class="route-swatch" style="background:${routeColour(rt.station)}"></i>${esc(rt.station_name)} → ${rt.reachable ? `${min(rt.seconds)} · ${km(rt.meters)}` : `<span class="tag-short">${T("不可达", "unreachable")}</span> ${esc(rt.reason || "")}`}</li>`;
+    }
+    return html + "</ul>";
+  }
+
+  const PALETTE = ["#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457"];
+  const colourOf = {};
+  function routeColour(code) {
+    if (!(code in colourOf)) colourOf[code] = PALETTE[Object.keys(colourOf).length % PALETTE.length];
+    return colourOf[code];
+  }
+
+  function renderPlace(place) {
+    if (!place) return "";
+    let html = `<div id="place" class="rec-place">`;
+    const b = place.building;
+    if (b) {
+      html += `<h4>${T("建筑", "Building")}: ${esc(b.name)}</h4><p id="building-facts">${T("高度", "Height")} ${b.height_m} m · ${T("地上", "above")} ${b.floors_above} ${T("层", "floors")} / ${T("地下", "below")} ${b.floors_below}${b.is_high_rise ? ` · <b>${T("高层", "high-rise")}</b>` : ""}</p>`;
+    }
+    const u = place.unit;
+    if (u) html += `<p>${T("单位", "Unit")}: ${esc(u.name)} · ${T("责任人", "responsible")} ${esc(u.responsible_person || "—")} ${esc(u.responsible_phone || "")}</p>`;
+    const p = place.preplan;
+    html += `<h4>${T("数字化预案", "Pre-plan")}</h4>`;
+    if (p) {
+      html += `<div id="preplan"><a href="${esc(p.url)}" target="_blank">${esc(p.code)} ${esc(p.title)}</a> (${T("第", "rev. ")}${p.revision}${T("版", "")}) · <a href="${esc(p.print_url)}" target="_blank">${T("打印", "print")}</a>`;
+      const facts = [];
+      if (p.structure) facts.push(esc(p.structure));
+      if (p.occupants_day != null) facts.push(`${T("白天", "day")} ${p.occupants_day} ${T("人", "people")}`);
+      if (p.occupants_night != null) facts.push(`${T("夜间", "night")} ${p.occupants_night} ${T("人", "people")}`);
+      if (facts.length) html += `<br>${facts.join(" · ")}`;
+      if (p.key_parts.length) html += `<br>${T("重点部位", "Key parts")}: ${p.key_parts.map(esc).join("、")}`;
+      if (p.hazardous_materials.length) html += `<br><span class="tag-short">⚠ ${p.hazardous_materials.map(esc).join("、")}</span>`;
+      if (p.control_room) html += `<br>${T("消防控制室", "Control room")}: ${esc(p.control_room)}`;
+      html += "</div>";
+    } else html += `<p class="muted" id="preplan">${T("该单位尚无预案", "No pre-plan for this unit")}</p>`;
+    const m = place.monitoring;
+    if (m && m.devices.length) {
+      html += `<h4>${T("物联网设备", "Monitored devices")}</h4><p id="devices">${T("在线", "online")} ${m.online} · ${T("离线", "offline")} ${m.offline} · ${T("未上报", "never reported")} ${m.never_reported}${m.fire_alarms_open ? ` · <span class="tag-short">${T("火警", "fire alarms")} ${m.fire_alarms_open}</span>` : ""}${m.faults_open ? ` · ${T("故障", "faults")} ${m.faults_open}` : ""}</p>`;
+    }
+    if (place.risk) html += `<p id="risk">${T("风险等级", "Risk grade")}: <b>${esc(place.risk.grade ?? JSON.stringify(place.risk))}</b></p>`;
+    return html + "</div>";
   }
 
   function drawIncident(inc, r) {
@@ -92,13 +169,27 @@
       L.circleMarker([w.lat, w.lon], { radius: 5, color: w.usable ? "#0277bd" : "#b3261e", fillColor: w.usable ? "#4fc3f7" : "#ffcdd2", fillOpacity: 1 })
         .bindTooltip(`${w.code}${w.usable ? "" : " " + T("损坏", "damaged")}`).addTo(overlay);
     }
-    map.setView(pt, Math.max(map.getZoom(), 14));
+    routesLayer.clearLayers();
+    const bounds = L.latLngBounds([pt]);
+    for (const rt of (r && r.routes) || []) {
+      if (!rt.reachable || rt.path.length < 2) continue;
+      const line = rt.path.map(([lon, lat]) => [lat, lon]);
+      L.polyline(line, { color: routeColour(rt.station), weight: 5, opacity: 0.85, className: "route-line" })
+        .bindTooltip(`${esc(rt.station_name)} · ${min(rt.seconds)}`).addTo(routesLayer);
+      for (const ll of line) bounds.extend(ll);
+    }
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(pt, Math.max(map.getZoom(), 14));
+    else map.fitBounds(bounds.pad(0.15), { maxZoom: 16 });
+    loadBase();
   }
 
   async function renderIncident(inc) {
     current = inc;
     $("incident-view").hidden = false;
     $("incident-title").textContent = `${inc.code} · ${cfg.types[inc.incident_type]} · ${inc.address}`;
+    $("incident-source").innerHTML = inc.alarm_id != null
+      ? `<span class="tag-iot">${T("物联网火警", "IoT fire alarm")}</span> ${T("报警编号", "alarm")} #${inc.alarm_id} · ${esc(inc.summary)}`
+      : "";
     $("timeline").innerHTML = inc.timeline.map((s) =>
       `<li data-step="${s.step}"><b>${esc(cfg.steps[s.step])}</b> ${esc(new Date(s.at).toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai" }))} ${esc(s.recorded_by)}</li>`).join("");
     let status = {};
@@ -159,4 +250,7 @@
   }
 
   loadList().catch((e) => showError(e.message));
+  loadBase();
+  // Incidents opened elsewhere (a confirmed IoT fire alarm, another dispatcher) appear by polling.
+  setInterval(() => loadList().catch(() => {}), cfg.pollMs || 5000);
 })();

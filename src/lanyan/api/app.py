@@ -18,6 +18,7 @@ from lanyan.logistics.routes import router as logistics_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.routes import router as response_router
+from lanyan.risk.routes import router as risk_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_routes.router)
     app.include_router(response_router)
     app.include_router(logistics_router)
+    app.include_router(risk_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

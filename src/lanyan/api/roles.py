@@ -47,6 +47,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "risk",
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
@@ -69,7 +70,7 @@ _UNIT_SIDE_READ = frozenset(
 )
 READ: dict[Role, frozenset[str]] = {
     Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
-    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
+    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "risk"},
 }
 
 

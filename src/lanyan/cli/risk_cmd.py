@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check a weights file and print every factor's final weight and each matrix's CR."""
         with friendly_errors():
-            model = config.load(file)
+            model = config.load(file or load_settings().risk_weights)
         table = Table(title=f"AHP criteria (CR = {model.consistency_ratio:.3f} < 0.1)")
         for col in ("criterion 准则", "weight", "CR", "factor 因素", "final weight"):
             table.add_column(col)
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings()
         factory = sessions(settings)
         with friendly_errors():
-            model = config.load(file)
+            model = config.load(file or settings.risk_weights)
             local = to_local(utcnow())
             assert local is not None
             day: date = service.parse_day(as_of, "--date") or local.date()

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
     label_font: str = ""
+    # The unit risk index's weights (AHP matrices, factors, grades); empty: the shipped file.
+    risk_weights: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -97,7 +97,7 @@ def simulate(n_units: int = 5000, years: int = 8, first_year: int = 2018, seed: 
                 "credit": float(np.clip(85 - 8 * m[i] + rng.normal(0, 5), 0, 100)),
             }
         )
-    for t, year in enumerate(world.years):
+    for year in world.years:
         for i, u in enumerate(units):
             days_since = u["last_inspection_day"]
             offline_share = None

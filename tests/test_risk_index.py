@@ -65,7 +65,7 @@ def test_inconsistent_matrix_is_refused_naming_the_matrix() -> None:
 
 def test_yaml_problems_name_the_field() -> None:
     with pytest.raises(ValidationFailed) as err:
-        config.parse(SHIPPED.replace("  I: 55", "  I: 20"))
+        config.parse(SHIPPED.replace("  I: 40", "  I: 15"))
     assert err.value.problems[0].field == "grades"
     with pytest.raises(ValidationFailed) as err:
         config.parse(SHIPPED.replace("scale: [[0, 0], [1, 1.0]]", "scale: [[0, 0], [1, 2.0]]"))

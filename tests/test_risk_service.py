@@ -135,7 +135,7 @@ def test_warnings_recorded_once_per_crossing(
 ) -> None:
     lines = config.load()
     low = config.parse(
-        config.DEFAULT_PATH.read_text(encoding="utf-8").replace("area_score: 45", "area_score: 10")
+        config.DEFAULT_PATH.read_text(encoding="utf-8").replace("area_score: 30", "area_score: 10")
     )
     assert low.warnings["area_score"] == 10 != lines.warnings["area_score"]
     with uow() as s:

@@ -17,7 +17,10 @@ from lanyan.web import (
     map_layers,
     map_page,
     plans_pages,
+    public_draw_pages,
     registry_pages,
+    risk_map,
+    supervision_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -33,5 +36,8 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(supervision_pages.router)
+    app.include_router(public_draw_pages.router)
+    app.include_router(risk_map.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -39,6 +39,7 @@ SUPERVISION_ROWS = {
     "hazards": "隐患 Hazards",
     "closed": "已销案 Hazards closed",
     "listed": "挂牌督办 Hazards listed",
+    "fires": "火灾警情（已结案）Past fires",
     "draws": "双随机抽查 Draws",
     "risk_units": "风险评估单位 Units scored",
     "risk_warnings": "风险预警 Risk warnings",

@@ -27,6 +27,9 @@ from lanyan.prevention.schemas import CertificateCreate, FindingCreate, HazardMo
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE
+from lanyan.response import incidents
+from lanyan.response.choices import IncidentType, TimelineStep
+from lanyan.response.schemas import IncidentCreate
 from lanyan.risk import config
 from lanyan.risk import service as risk_service
 from lanyan.store.audit import Actor
@@ -34,6 +37,7 @@ from lanyan.store.audit import Actor
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 INSPECTORS = ("prevention", "inspector")  # demo users (build.DEMO_USERS) holding certificates
 INSPECTIONS = 240  # the demo's own choice: about ten a month over two years
+FIRES = 24  # closed fire incidents at units over five years (the demo's own choice)
 # Typical findings (常见火灾隐患) with how often each is a major hazard (重大火灾隐患).
 FINDINGS = (
     ("疏散通道堆放杂物，安全出口锁闭", 0.15),
@@ -69,7 +73,12 @@ def _move(s: Session, hazard_id: int, action: HazardAction, at: datetime, **kw: 
 
 
 def build(
-    session: Session, seed: int, today: date, progress: Progress | None = None
+    session: Session,
+    seed: int,
+    today: date,
+    progress: Progress | None = None,
+    n_inspections: int = INSPECTIONS,
+    n_fires: int = FIRES,
 ) -> dict[str, int]:
     """Write the supervision demo (see the module docstring); returns counts by kind."""
     rng = random.Random(f"{seed}:supervision")
@@ -87,7 +96,7 @@ def build(
     units = list(session.execute(select(Unit).order_by(Unit.code)).scalars())
     weights = [WEIGHT.get(u.category, 1) for u in units]
     counts = {"inspections": 0, "hazards": 0, "closed": 0, "listed": 0}
-    for n in range(INSPECTIONS):
+    for n in range(n_inspections):
         unit = rng.choices(units, weights)[0]
         day = today - timedelta(days=rng.randint(3, 730))
         found_at = _at(day, rng.randint(9, 16), rng.choice((0, 15, 30, 45)))
@@ -125,7 +134,8 @@ def build(
             counts["closed"] += _advance(session, rng, hazard.id, hazard.is_major, day, today)
             counts["listed"] += int(hazard.listed_at is not None)
         if progress:
-            progress("inspections", n + 1, INSPECTIONS)
+            progress("inspections", n + 1, n_inspections)
+    counts["fires"] = _fires(session, rng, units, weights, today, n_fires)
     # A published 双随机 draw of this month, its seed derived from the demo seed and the day.
     secret = hashlib.sha256(f"lanyan-demo-draw:{seed}:{today}".encode()).hexdigest()
     announced = draw_service.announce(
@@ -160,15 +170,15 @@ def _advance(
             deadline=found + timedelta(days=90),
             published=rng.random() < 0.6,
         )
-    # The share of hazards still open falls with age; a few units never start (overdue).
-    if age < 5 or rng.random() < 0.12:
+    # Most units rectify in time; a few never start or stall (these become overdue).
+    if age < 5 or rng.random() < 0.06:
         return 0
     _move(s, hazard_id, HazardAction.START, _at(found + timedelta(days=2), 9))
-    if age < 12 or rng.random() < 0.1:
+    if age < 12 or rng.random() < 0.05:
         return 0
     step = found + timedelta(days=min(age - 2, rng.randint(5, 40)))
     _move(s, hazard_id, HazardAction.REQUEST_RECHECK, _at(step, 10), note="已整改，申请复查")
-    if step + timedelta(days=3) >= today or rng.random() < 0.1:
+    if step + timedelta(days=3) >= today or rng.random() < 0.05:
         return 0
     check = step + timedelta(days=3)
     if rng.random() < 0.15:
@@ -180,7 +190,12 @@ def _advance(
             note="整改不到位",
             deadline=check + timedelta(days=15),
         )
-        return 0
+        if check + timedelta(days=20) >= today or rng.random() < 0.3:
+            return 0
+        _move(s, hazard_id, HazardAction.START, _at(check + timedelta(days=1), 9))
+        check += timedelta(days=14)
+        _move(s, hazard_id, HazardAction.REQUEST_RECHECK, _at(check, 10), note="再次整改完毕")
+        check += timedelta(days=3)
     _move(s, hazard_id, HazardAction.PASS_RECHECK, _at(check, 15), note="复查合格")
     row = hazard_service.get_hazard(s, EVERYWHERE, hazard_id)
     if row.listed_at is not None:
@@ -189,3 +204,34 @@ def _advance(
         return 0
     _move(s, hazard_id, HazardAction.CLOSE, _at(check + timedelta(days=1), 9))
     return 1
+
+
+def _fires(
+    s: Session, rng: random.Random, units: list[Unit], weights: list[int], today: date, n: int
+) -> int:
+    """Past fires (火灾警情) at units over five years, each closed: the risk index's history."""
+    for _ in range(n):
+        unit = rng.choices(units, weights)[0]
+        at = _at(
+            today - timedelta(days=rng.randint(30, 5 * 365)), rng.randint(0, 23), rng.randint(0, 59)
+        )
+        incident = incidents.create_incident(
+            s,
+            ACTOR,
+            EVERYWHERE,
+            IncidentCreate(
+                incident_type=IncidentType.FIRE,
+                received_at=at,
+                unit_code=unit.code,
+                address=unit.address or unit.name,
+                summary="演示数据：已扑灭的火灾 demo record",
+            ),
+        )
+        for step, minutes in (
+            (TimelineStep.DISPATCHED, 1),
+            (TimelineStep.ARRIVED, 9),
+            (TimelineStep.EXTINGUISHED, 45),
+            (TimelineStep.RETURNED, 90),
+        ):
+            incidents.append_step(s, ACTOR, incident, step, at + timedelta(minutes=minutes), "")
+    return n

@@ -141,7 +141,7 @@ def _warnings(
                 "jurisdiction_id": jid,
                 "value": round(value, 3),
                 "threshold": line,
-                "message": f"{kind.zh}: {name or target} {value:g} ≥ {line:g} ({kind.en})",
+                "message": f"{kind.zh}: {name or target} {value:.3g} ≥ {line:g} ({kind.en})",
                 "created_at": now,
             }
         )

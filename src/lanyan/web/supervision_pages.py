@@ -41,7 +41,7 @@ from lanyan.web import i18n
 from lanyan.web.render import TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES.env.globals["can_write"] = roles.can_write
+TEMPLATES.env.globals["role_may_write"] = roles.can_write
 PAGE_SIZE = 50
 FINDING_ROWS = 3  # finding rows on the inspector's form
 
@@ -323,7 +323,18 @@ def hazard_board(
         HazardState=HazardState,
         today=today,
         can_inspect=roles.can_write(user.role, inspections.SLUG),
+        may_act=roles.can_write(user.role, hazard_service.SLUG),
+        swept=request.query_params.get("swept"),
     )
+
+
+@router.post("/hazards/sweep", response_class=HTMLResponse)
+def hazard_sweep(request: Request, user: UserDep) -> Response:
+    """Record 逾期 on every hazard whose deadline lapsed (once per deadline), audited."""
+    _need(user, hazard_service.SLUG, write=True)
+    with unit_of_work(request.app.state.sessions) as s:
+        noticed = hazard_service.sweep_overdue(s, user.actor, user.scope)
+    return RedirectResponse(f"/hazards?swept={len(noticed)}", status_code=303)
 
 
 @router.get("/hazards/listed", response_class=HTMLResponse)

@@ -223,6 +223,15 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             expect(first).to_have_attribute("data-unit", OTHER)
             expect(first).to_contain_text("重大火灾隐患")
             page.screenshot(path=str(ARTIFACTS / "supervision-risk.png"), full_page=True)
+            first.locator("a").first.click()
+            rows = page.locator("#contributions tbody tr")
+            expect(rows).to_have_count(15)
+            shown = sum(float(rows.nth(i).locator("td").last.inner_text()) for i in range(15))
+            assert abs(shown - float(page.locator("#score").inner_text())) < 0.1
+            expect(page.locator('#contributions tr[data-factor="major_hazards"]')).to_contain_text(
+                "17.79"
+            )
+            page.screenshot(path=str(ARTIFACTS / "supervision-risk-unit.png"), full_page=True)
             page.goto(base + "/map?risk=1")
             expect(page.locator("path.feature-risk-units")).to_have_count(2)
             expect(page.locator("path.feature-risk-h3").first).to_be_attached()

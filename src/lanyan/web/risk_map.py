@@ -61,7 +61,7 @@ def unit_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str
                         "title": u.name,
                         "grade": grade.value,
                         "color": grade.color,
-                        "url": f"/registry/units/{u.id}",
+                        "url": f"/risk/units/{u.code}",
                         "fields": [
                             [ui.t("risk_score"), f"{s.score:.1f}"],
                             [ui.t("risk_grade"), grade.label(ui.lang)],

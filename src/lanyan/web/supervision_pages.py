@@ -520,3 +520,22 @@ def risk_compute(request: Request, user: UserDep) -> Response:
     with unit_of_work(request.app.state.sessions) as s:
         result = risk_service.compute(s, user.actor, user.scope, today_local(), model)
     return RedirectResponse(f"/risk?flash={result.units}", status_code=303)
+
+
+@router.get("/risk/units/{unit_code}", response_class=HTMLResponse)
+def risk_unit_page(
+    request: Request, unit_code: str, session: SessionDep, user: RiskReader
+) -> HTMLResponse:
+    """One unit's score explained factor by factor, and its scores by date."""
+    unit, scores = risk_service.unit_history(session, user.scope, unit_code)
+    model = config.load(request.app.state.settings.risk_weights)
+    return render(
+        request,
+        "supervision/risk_unit.html",
+        user,
+        unit=unit,
+        scores=scores,
+        latest=scores[0] if scores else None,
+        criteria=model.criteria,
+        RiskGrade=RiskGrade,
+    )

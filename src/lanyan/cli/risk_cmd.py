@@ -10,7 +10,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lanyan.api import roles
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
+from lanyan.core.errors import Forbidden
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.risk import config, service
 from lanyan.risk.choices import RiskGrade
@@ -83,6 +85,8 @@ def register(app: typer.Typer) -> None:
                     bar.update(tasks[stage], completed=done)
 
                 actor, scope = actor_for(s, user, "risk")
+                if user and not roles.can_write(actor.role, service.SLUG):
+                    raise Forbidden(f"role {actor.role} may not compute risk snapshots")
                 result = service.compute(s, actor, scope, day, model, progress=tick)
                 warned = [
                     (w.kind, w.target_name or w.target, w.audience, w.message)

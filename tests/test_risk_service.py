@@ -183,3 +183,18 @@ def test_weights_endpoint_and_bad_date(
     assert r.status_code == 422
     r = client.get("/api/risk/units", headers=world["officer"])
     assert r.status_code == 404 and "lanyan risk compute" in r.json()["detail"]
+
+
+def test_past_snapshot_sees_only_the_past_and_grades_feed_the_draw(
+    world: dict[str, dict[str, str]], uow: Any
+) -> None:
+    model = config.load()
+    with uow() as s:
+        service.compute(s, SYSTEM, EVERYWHERE, date(2025, 1, 31), model)  # before the findings
+        service.compute(s, SYSTEM, EVERYWHERE, DAY, model)
+        _, rows, _ = service.list_units(s, EVERYWHERE, date(2025, 1, 31))
+        early = {u.code: {c["factor"]: c["raw"] for c in r.contributions} for r, u in rows}
+        assert early[RISKY]["open_hazards"] == 0 and early[RISKY]["fault_alarms_90d"] == 0
+        assert early[RISKY]["fires_5y"] == 1  # the 2024 fire was already on record
+        assert service.unit_codes_by_grade(s, EVERYWHERE) == {RISKY}
+        assert service.unit_codes_by_grade(s, EVERYWHERE, as_of=date(2025, 1, 31)) == set()

@@ -433,3 +433,27 @@ def parse_day(text: str | None, field_name: str = "as_of") -> date | None:
             f"{field_name} {text!r} is not a date",
             [FieldProblem(field_name, "must be a date like 2025-06-30")],
         ) from None
+
+
+def unit_codes_by_grade(
+    session: Session,
+    scope: Scope,
+    grades: frozenset[RiskGrade] = frozenset({RiskGrade.I, RiskGrade.II}),
+    as_of: date | None = None,
+) -> set[str]:
+    """Codes of the units in ``scope`` whose grade on the snapshot day is in ``grades``: the
+    units a risk-weighted 双随机 draw samples at its high-risk rate (empty with no snapshot)."""
+    day = as_of or latest_date(session, scope)
+    if day is None:
+        return set()
+    return set(
+        session.execute(
+            select(Unit.code)
+            .join(UnitRiskScore, UnitRiskScore.unit_id == Unit.id)
+            .where(
+                UnitRiskScore.as_of == day,
+                UnitRiskScore.grade.in_([g.value for g in grades]),
+                scope.within(UnitRiskScore.jurisdiction_id),
+            )
+        ).scalars()
+    )

@@ -227,8 +227,8 @@ def inspect_page(request: Request, session: SessionDep, user: Inspector) -> HTML
 def _photo_note(files: list[Any]) -> str:
     """Name, size and SHA-256 of each photo taken, for the inspection's notes.
 
-    The photos' bytes are kept by the attachments service where it is installed; here the
-    record keeps their fingerprints so a later copy can be matched to this inspection."""
+    Main has no attachment store yet, so the bytes are not kept: the record holds each photo's
+    fingerprint, so that the file kept on the phone or a later upload can be matched to it."""
     lines = []
     for f in files:
         if not isinstance(f, UploadFile) or not f.filename:

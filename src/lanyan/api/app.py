@@ -24,6 +24,7 @@ from lanyan.registry.choices import Choice
 from lanyan.response.from_alarms import consume_forever
 from lanyan.response.preplan_routes import router as preplan_router
 from lanyan.response.routes import router as response_router
+from lanyan.risk.routes import router as risk_router
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.web.routes import install as install_web
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(logistics_router)
     app.include_router(supplies_router)
     app.include_router(patrol_router)
+    app.include_router(risk_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

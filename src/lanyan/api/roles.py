@@ -52,6 +52,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "plans",
             "patrols",
             "patrol-admin",
+            "risk",
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols"}),
@@ -74,7 +75,7 @@ _UNIT_SIDE_READ = frozenset(
 )
 READ: dict[Role, frozenset[str]] = {
     Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "patrols"},
-    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols"},
+    Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
 }
 
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core.timeutil import to_local, utcnow
 from lanyan.demo import preplans as demo_preplans
+from lanyan.demo import supervision
 from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.registry.types import get_type
@@ -30,6 +32,19 @@ def _login_table(password: str, caption: str = "", only: set[str] | None = None)
         if only is None or user.username in only:
             table.add_row(user.username, f"{user.role.zh} {user.role.en}", password)
     return table
+
+
+SUPERVISION_STAGES = {"inspections": "监督检查 Inspections", "risk": "风险评估 Risk snapshot"}
+SUPERVISION_ROWS = {
+    "inspections": "监督检查 Inspections",
+    "hazards": "隐患 Hazards",
+    "closed": "已销案 Hazards closed",
+    "listed": "挂牌督办 Hazards listed",
+    "fires": "火灾警情（已结案）Past fires",
+    "draws": "双随机抽查 Draws",
+    "risk_units": "风险评估单位 Units scored",
+    "risk_warnings": "风险预警 Risk warnings",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -110,6 +125,17 @@ def register(app: typer.Typer) -> None:
                 )
                 bar.update(plans_task, total=counts["preplans"])
                 create_users(session, password, settings.audit_hash)
+                stages: dict[str, int] = {}
+
+                def tick(stage: str, done: int, total: int) -> None:
+                    if stage not in stages:
+                        label = SUPERVISION_STAGES.get(stage, stage)
+                        stages[stage] = bar.add_task(label, total=total)
+                    bar.update(stages[stage], completed=done)
+
+                local = to_local(utcnow())
+                assert local is not None
+                supervised = supervision.build(session, seed, local.date(), tick)
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
@@ -117,6 +143,8 @@ def register(app: typer.Typer) -> None:
         for slug, n in counts.items():
             label = "数字化预案 Pre-plans" if slug == "preplans" else None
             summary.add_row(label or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+        for key, label in SUPERVISION_ROWS.items():
+            summary.add_row(label, str(supervised.get(key, 0)))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

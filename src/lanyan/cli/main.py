@@ -21,6 +21,7 @@ from lanyan.cli import (
     plan_cmd,
     planning_cmd,
     recommend_cmd,
+    risk_cmd,
     route_cmd,
     simulate_cmd,
 )
@@ -141,6 +142,7 @@ hydrants_cmd.register(app)
 equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)
+risk_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # How often ``lanyan serve`` turns confirmed IoT fire alarms into incidents (seconds; 0: off;
     # unset: every 2 s, except under environment "test" where tests switch it on themselves).
     incidents_from_alarms_interval_s: float | None = None
+    # The unit risk index's weights (AHP matrices, factors, grades); empty: the shipped file.
+    risk_weights: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

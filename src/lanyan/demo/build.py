@@ -46,6 +46,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("commander", Role.COMMANDER, "值班指挥员"),
     DemoUser("dispatcher", Role.DISPATCHER, "119调度员"),
     DemoUser("prevention", Role.PREVENTION_OFFICER, "防火监督员"),
+    DemoUser("inspector", Role.PREVENTION_OFFICER, "防火监督员（二）"),  # 双人执法 needs two
     DemoUser("unit-manager", Role.UNIT_MANAGER, "单位消防安全管理人"),
     DemoUser("grid-worker", Role.GRID_WORKER, "消防网格员"),
     DemoUser("government", Role.GOVERNMENT_VIEWER, "区政府（查看）"),

@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.registry.models import Jurisdiction
 from lanyan.web.map_layers import bounds_of, readable_layers
 from lanyan.web.render import render, ui_for
+from lanyan.web.risk_map import legend as risk_legend
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,4 +67,24 @@ def map_page(request: Request, session: SessionDep, user: UserDep) -> HTMLRespon
             "loading": ui.t("loading"),
         },
     }
-    return render(request, "map.html", user, layers=layers, config=config)
+    risk = None
+    if roles.can_read(user.role, "risk"):
+        risk = {
+            "layers": [
+                {
+                    "slug": "risk-units",
+                    "url": "/api/map/risk/units",
+                    "kind": "point",
+                    "label": ui.t("layer_risk_units"),
+                },
+                {
+                    "slug": "risk-h3",
+                    "url": "/api/map/risk/h3",
+                    "kind": "polygon",
+                    "label": ui.t("layer_risk_h3"),
+                },
+            ],
+            "legend": risk_legend(ui.lang),
+        }
+    config["risk"] = risk
+    return render(request, "map.html", user, layers=layers, config=config, risk=risk)

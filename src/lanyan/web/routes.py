@@ -19,7 +19,10 @@ from lanyan.web import (
     patrol_pages,
     plans_pages,
     preplan_pages,
+    public_draw_pages,
     registry_pages,
+    risk_map,
+    supervision_pages,
     supplies_pages,
 )
 
@@ -39,5 +42,8 @@ def install(app: FastAPI) -> None:
     app.include_router(incident_pages.router)
     app.include_router(patrol_pages.router)
     app.include_router(preplan_pages.router)
+    app.include_router(supervision_pages.router)
+    app.include_router(public_draw_pages.router)
+    app.include_router(risk_map.router)
     app.include_router(docs_page.router)
     errors.install(app)

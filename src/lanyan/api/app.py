@@ -15,6 +15,7 @@ from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
+from lanyan.prevention.record_routes import routers as prevention_record_routers
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.routes import router as response_router
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(response_router)
     app.include_router(logistics_router)
     for router in prevention_routers:
+        app.include_router(router)
+    for router in prevention_record_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)

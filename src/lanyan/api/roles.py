@@ -47,9 +47,15 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "enforcement",
+            "complaints",
+            "credit",
+            "commitments",
+            "commitment-checks",
         }
     ),
-    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
+    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.
+    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "commitments"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
@@ -68,7 +74,7 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "commitments", "credit"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
 }
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
     label_font: str = ""
+    # Evidence attachments (证据材料): the largest file accepted, in MiB; stored under data_dir.
+    attachment_max_mb: int = 20
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanyan.api.users import User
+from lanyan.accounts import User
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import draw

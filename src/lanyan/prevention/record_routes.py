@@ -171,14 +171,20 @@ def lift(
 # ---- attachments ----------------------------------------------------------------------------
 
 
+# The routes below are made per object type, so their permission dependency is a default value
+# (annotations are strings here and cannot name a local).
+
+
 def _upload_route(object_type: str, slug: str) -> Callable[..., Any]:
+    writer: Any = require(slug, "write")
+
     def upload(
         object_id: int,
         session: SessionDep,
         settings: SettingsDep,
-        user: Annotated[CurrentUser, require(slug, "write")],
         file: Annotated[UploadFile, File(description="a photo (JPEG/PNG/WebP), PDF or MP4")],
         description: Annotated[str, Form()] = "",
+        user: CurrentUser = writer,
     ) -> Any:
         limit = settings.attachment_max_mb * 1024 * 1024
         data = file.file.read(limit + 1)  # one byte past the limit is enough to refuse
@@ -201,11 +207,9 @@ def _upload_route(object_type: str, slug: str) -> Callable[..., Any]:
 
 
 def _list_route(object_type: str, slug: str) -> Callable[..., Any]:
-    def listing(
-        object_id: int,
-        session: SessionDep,
-        user: Annotated[CurrentUser, require(slug, "read")],
-    ) -> Any:
+    reader: Any = require(slug, "read")
+
+    def listing(object_id: int, session: SessionDep, user: CurrentUser = reader) -> Any:
         rows = attachments.list_for(session, user.scope, object_type, object_id)
         return [attachments.public(r) for r in rows]
 
@@ -354,29 +358,52 @@ def read_complaint(
     return complaints.public(session, complaints.get_complaint(session, user.scope, complaint_id))
 
 
-def _complaint_step(name: str, fn: Callable[..., Any], schema: type[BaseModel], doc: str) -> None:
-    def step(
-        complaint_id: int,
-        payload: Annotated[schema, Body()],  # type: ignore[valid-type]
-        session: SessionDep,
-        settings: SettingsDep,
-        user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
-    ) -> Any:
-        row = fn(session, user.actor, user.scope, complaint_id, payload, settings.audit_hash)
-        return complaints.public(session, row)
-
-    complaint_router.add_api_route(
-        f"/{{complaint_id}}/{name}",
-        step,
-        methods=["POST"],
-        response_model=ComplaintPublic,
-        summary=doc,
+@complaint_router.post(
+    "/{complaint_id}/assign", response_model=ComplaintPublic, summary="Assign to an officer (分派)"
+)
+def assign_complaint(
+    complaint_id: int,
+    payload: Annotated[ComplaintAssign, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
+) -> Any:
+    row = complaints.assign(
+        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
     )
+    return complaints.public(session, row)
 
 
-_complaint_step("assign", complaints.assign, ComplaintAssign, "Assign to an officer (分派)")
-_complaint_step("verify", complaints.verify, ComplaintVerify, "Record the verification (核查)")
-_complaint_step("feedback", complaints.feedback, ComplaintFeedback, "Feed back and close (反馈)")
+@complaint_router.post(
+    "/{complaint_id}/verify", response_model=ComplaintPublic, summary="Record the check (核查)"
+)
+def verify_complaint(
+    complaint_id: int,
+    payload: Annotated[ComplaintVerify, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
+) -> Any:
+    row = complaints.verify(
+        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
+    )
+    return complaints.public(session, row)
+
+
+@complaint_router.post(
+    "/{complaint_id}/feedback", response_model=ComplaintPublic, summary="Feed back, close (反馈)"
+)
+def complaint_feedback(
+    complaint_id: int,
+    payload: Annotated[ComplaintFeedback, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
+) -> Any:
+    row = complaints.feedback(
+        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
+    )
+    return complaints.public(session, row)
 
 
 # ---- credit ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from lanyan.web import (
     map_page,
     plans_pages,
     registry_pages,
+    supervision_record_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -33,5 +34,6 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(supervision_record_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

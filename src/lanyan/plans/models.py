@@ -9,7 +9,8 @@ Two kinds live here:
   station open days, training records, awareness surveys, unit self-inspections, a
   personnel roster and outreach activities. Each is **to be taken over by its domain later** (fire
   statistics, unit management, training, people); the engine reads only the columns declared here, so a
-  domain that takes a table over keeps these columns or gives the engine a view with them.
+  domain that takes a table over keeps these columns or gives the engine a view with them. Major
+  hazards are already read from the supervision domain (``lanyan.prevention.indicators``).
 
 Rows that belong to a place carry ``jurisdiction_id`` and are scoped like the registry. Columns that
 aggregations group on (``year``) are stored rather than extracted from a date, so the GROUP BY is

@@ -353,25 +353,46 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
 
     put("plans_fire_records", fires())
 
+    # Supervision's hazards (prevention_hazards) with the 复查通过 step of their history that the
+    # major-hazard rectification rate reads.
+    passed: list[tuple[int, date]] = []
+
     def hazards() -> Iterator[dict[str, Any]]:
         for h in range(1, many(150_000) + 1):
             y = rng.choice(YEARS)
             deadline = _day(rng, y)
+            found = deadline - timedelta(days=60)
+            rectified = rng.random() < 0.9
+            if rectified:
+                passed.append((h, deadline - timedelta(days=rng.randrange(-30, 50))))
             yield {
                 "id": h,
                 "code": f"H{h:09d}",
-                "jurisdiction_id": rng.choice(region.villages),
-                "unit_id": rng.choice(region.units),
+                "unit_id": (u := rng.choice(region.units)),
+                "jurisdiction_id": unit_place[u],
+                "description": "bench hazard",
                 "is_major": rng.random() < 0.05,
-                "found_on": deadline - timedelta(days=60),
+                "state": "recheck_passed" if rectified else "rectifying",
+                "found_at": datetime(found.year, found.month, found.day, 2, tzinfo=UTC),
                 "deadline": deadline,
-                "deadline_year": y,
-                "rectified_on": deadline - timedelta(days=rng.randrange(-30, 50))
-                if rng.random() < 0.9
-                else None,
             }
 
-    put("plans_hazards", hazards())
+    put("prevention_hazards", hazards())
+
+    def hazard_events() -> Iterator[dict[str, Any]]:
+        for i, (h, day) in enumerate(passed, start=1):
+            yield {
+                "id": i,
+                "hazard_id": h,
+                "event": "pass_recheck",
+                "from_state": "recheck_requested",
+                "to_state": "recheck_passed",
+                "at": datetime(day.year, day.month, day.day, 8, tzinfo=UTC),
+                "by": "bench",
+                "detail": {},
+            }
+
+    put("prevention_hazard_events", hazard_events())
 
     def checks() -> Iterator[dict[str, Any]]:
         for c in range(1, many(200_000) + 1):

@@ -1,7 +1,7 @@
 """Loading the indicator-engine fixture (``fixtures/plans_engine/records.json``) into a database.
 
 Records name what they refer to by code (``jurisdiction_code``, ``station_code`` …); derived
-columns (a fire's year and grade, a hazard's deadline year) are filled as the domain would."""
+columns (a fire's year and grade) are filled as the domain would."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ REFS = {
     "water_source_code": ("water_source_id", "water_sources"),
     "grid_code": ("grid_id", "grids"),
     "person_code": ("person_id", "plans_people"),
+    "hazard_code": ("hazard_id", "prevention_hazards"),
 }
 DATES = {
     "opened_on",
@@ -46,6 +47,7 @@ DATES = {
     "checked_on",
     "reported_on",
 }
+DATETIMES = {"found_at", "at"}
 FILL = {
     "stations": {"lon": 120.5, "lat": 33.2},
     "units": {"lon": 120.5, "lat": 33.2},
@@ -82,14 +84,14 @@ def _expand(table: str, row: dict[str, Any]) -> list[dict[str, Any]]:
         return out
     for key in DATES & row.keys():
         row[key] = date.fromisoformat(row[key]) if row[key] else None
+    for key in DATETIMES & row.keys():
+        row[key] = datetime.fromisoformat(row[key])
     if table in YEAR_OF:
         row["year"] = row[YEAR_OF[table]].year
     if table == "plans_fire_records":
         row["grade"] = fire_grade(
             row["occurred_on"], row["deaths"], row["serious_injuries"], row["direct_loss_yuan"]
         ).value
-    if table == "plans_hazards":
-        row["deadline_year"] = row["deadline"].year
     return [{**FILL.get(table, {}), **row}]
 
 

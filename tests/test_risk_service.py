@@ -106,7 +106,9 @@ def test_compute_explains_scores_and_stores_areas(
     assert raw["devices_offline_share"] == 0.5 and raw["fault_alarms_90d"] == 1
     assert raw["fires_5y"] == 1 and raw["days_since_inspection"] is None
     missing = {c["factor"] for c in top["contributions"] if c["missing"]}
-    assert {"credit_score", "blacklisted", "days_since_inspection"} <= missing
+    assert missing == {"days_since_inspection", "occupants"}
+    # credit comes from the supervision domain's credit_summary: no record scores its base 90
+    assert raw["credit_score"] == 90 and not raw["blacklisted"]
     assert top["grade"] in ("I", "II") and items[1]["grade"] == "IV"
 
     r = client.get("/api/risk/areas", params={"kind": "h3"}, headers=world["officer"])

@@ -19,6 +19,7 @@ from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
 from lanyan.prevention.patrol_routes import router as patrol_router
+from lanyan.prevention.record_routes import routers as prevention_record_routers
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.from_alarms import consume_forever
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patrol_router)
     app.include_router(risk_router)
     for router in prevention_routers:
+        app.include_router(router)
+    for router in prevention_record_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)

@@ -53,9 +53,15 @@ WRITE: dict[Role, frozenset[str]] = {
             "patrols",
             "patrol-admin",
             "risk",
+            "enforcement",
+            "complaints",
+            "credit",
+            "commitments",
+            "commitment-checks",
         }
     ),
-    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols"}),
+    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.
+    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols", "commitments"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
@@ -74,7 +80,7 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "patrols"},
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "patrols", "commitments", "credit"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
 }
 

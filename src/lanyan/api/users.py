@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from lanyan.accounts import LoginSession, User
 from lanyan.api.roles import Role
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, Unauthorized, ValidationFailed
 from lanyan.core.timeutil import utcnow
@@ -22,37 +23,22 @@ from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
 from lanyan.store import audit
 from lanyan.store.audit import Actor
-from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+__all__ = [
+    "CurrentUser",
+    "LoginSession",
+    "User",
+    "authenticate",
+    "create_user",
+    "current_user_of",
+    "hash_password",
+    "list_users",
+    "logout",
+    "user_for_token",
+]
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
-
-
-class User(Timestamped, Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(50), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(24))
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    language: Mapped[str] = mapped_column(String(4), default="zh")
-
-
-class LoginSession(Base):
-    """A signed-in session; only the SHA-256 of the bearer token is stored."""
-
-    __tablename__ = "login_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class UserCreate(BaseModel):

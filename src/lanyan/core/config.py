@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     incidents_from_alarms_interval_s: float | None = None
     # The unit risk index's weights (AHP matrices, factors, grades); empty: the shipped file.
     risk_weights: Path | None = None
+    # Evidence attachments (证据材料): the largest file accepted, in MiB; stored under data_dir.
+    attachment_max_mb: int = 20
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

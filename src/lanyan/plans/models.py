@@ -6,10 +6,11 @@ Two kinds live here:
   hand-entered indicator values with their evidence (``plans_manual_entries``) and project progress
   (``plans_project_progress``);
 * minimal records the indicator engine needs but that no domain keeps yet — fire statistics records,
-  station open days, training records, awareness surveys, major hazards, unit self-inspections, a
+  station open days, training records, awareness surveys, unit self-inspections, a
   personnel roster and outreach activities. Each is **to be taken over by its domain later** (fire
-  statistics, supervision, training, people); the engine reads only the columns declared here, so a
-  domain that takes a table over keeps these columns or gives the engine a view with them.
+  statistics, unit management, training, people); the engine reads only the columns declared here, so a
+  domain that takes a table over keeps these columns or gives the engine a view with them. Major
+  hazards are already read from the supervision domain (``lanyan.prevention.indicators``).
 
 Rows that belong to a place carry ``jurisdiction_id`` and are scoped like the registry. Columns that
 aggregations group on (``year``) are stored rather than extracted from a date, so the GROUP BY is
@@ -190,23 +191,6 @@ class Survey(Timestamped, Base):
     method: Mapped[str] = mapped_column(String(100), default="")
 
 
-class Hazard(Timestamped, Base):
-    """A fire hazard found (火灾隐患) with its rectification deadline and closing date; ``is_major``
-    marks 重大火灾隐患. To be taken over by the supervision domain."""
-
-    __tablename__ = "plans_hazards"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    is_major: Mapped[bool] = mapped_column(Boolean, default=False)
-    found_on: Mapped[date] = mapped_column(Date)
-    deadline: Mapped[date] = mapped_column(Date)
-    deadline_year: Mapped[int] = mapped_column(Integer)
-    rectified_on: Mapped[date | None] = mapped_column(Date)
-
-    __table_args__ = (Index("ix_plans_hazards_major_year", "is_major", "deadline_year"),)
 
 
 class OutreachActivity(Timestamped, Base):

@@ -38,3 +38,77 @@ class InspectionKind(Choice):
     COMPLAINT = ("complaint", "举报核查", "Complaint verification")
     COMMITMENT = ("commitment", "告知承诺核查", "Commitment verification")
     RECHECK = ("recheck", "复查", "Recheck")
+
+
+class ItemResult(Choice):
+    """A checklist item's result (检查结果)."""
+
+    PASS = ("pass", "合格", "Pass")
+    FAIL = ("fail", "不合格", "Fail")
+    NOT_APPLICABLE = ("na", "不适用", "Not applicable")
+
+
+class MajorIndicator(Choice):
+    """How failing a checklist item bears on 重大火灾隐患 (GA 653 判定方法)."""
+
+    NONE = ("none", "一般", "Ordinary hazard")
+    INDICATOR = ("indicator", "综合判定要素", "Major-hazard indicator (combined judgement)")
+    DIRECT = ("direct", "直接判定要素", "Major hazard by direct judgement")
+
+
+class EnforcementKind(Choice):
+    """行政强制和处罚: 三停, 临时查封, 罚款."""
+
+    STOP_PRODUCTION = ("stop_production", "停产停业", "Stop production or business")
+    STOP_USE = ("stop_use", "停止使用", "Stop use")
+    STOP_CONSTRUCTION = ("stop_construction", "停止施工", "Stop construction")
+    SEAL_UP = ("seal_up", "临时查封", "Temporary seal-up")
+    FINE = ("fine", "罚款", "Fine")
+
+
+class EnforcementState(Choice):
+    IN_FORCE = ("in_force", "执行中", "In force", "#d62728")
+    LIFTED = ("lifted", "已解除", "Lifted", "#2ca02c")
+
+
+class CommitmentState(Choice):
+    """告知承诺: submitted, then found true or false on inspection."""
+
+    SUBMITTED = ("submitted", "已承诺", "Submitted", "#1f77b4")
+    CONFIRMED = ("confirmed", "核查属实", "Confirmed on inspection", "#2ca02c")
+    FALSE = ("false", "虚假承诺", "Found false", "#d62728")
+
+
+class ComplaintChannel(Choice):
+    HOTLINE_12345 = ("12345", "12345政务热线", "12345 government hotline")
+    HOTLINE_96119 = ("96119", "96119举报投诉", "96119 fire-hazard hotline")
+    WEB = ("web", "网上举报", "Web report")
+
+
+class ComplaintState(Choice):
+    RECEIVED = ("received", "已受理", "Received", "#ff7f0e")
+    ASSIGNED = ("assigned", "核查中", "Being verified", "#1f77b4")
+    VERIFIED = ("verified", "已核查", "Verified", "#2ca02c")
+    CLOSED = ("closed", "已反馈办结", "Feedback given, closed", "#7f7f7f")
+
+
+class ComplaintResult(Choice):
+    SUBSTANTIATED = ("substantiated", "属实", "Substantiated")
+    PARTLY = ("partly", "部分属实", "Partly substantiated")
+    UNSUBSTANTIATED = ("unsubstantiated", "不属实", "Unsubstantiated")
+
+
+class CreditKind(Choice):
+    PENALTY = ("penalty", "失信记录", "Penalty")
+    REWARD = ("reward", "守信激励", "Reward")
+
+
+class JointPunishment(Choice):
+    """联合惩戒 measures the credit platform passes to other departments."""
+
+    BIDDING = ("bidding", "限制参与招标投标", "Barred from public tenders")
+    SUBSIDY = ("subsidy", "限制财政补贴", "No public subsidies")
+    FINANCING = ("financing", "限制融资授信", "Restricted credit and financing")
+    LICENSING = ("licensing", "从严审批行政许可", "Strict licensing")
+    HONOURS = ("honours", "取消评优评先", "No honours or awards")
+    PUBLICATION = ("publication", "向社会公布", "Published to the public")

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanyan.api.users import User
+from lanyan.accounts import User
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention import draw
+from lanyan.prevention import credit, draw
 from lanyan.prevention.inspections import valid_certificate
 from lanyan.prevention.models import Draw, Recusal
 from lanyan.registry.choices import UnitCategory
@@ -49,12 +49,16 @@ def build_input(
     credit_listed: Iterable[str] = (),
     high_risk_categories: Iterable[str] = HIGH_RISK_CATEGORIES,
 ) -> dict[str, Any]:
-    """The draw input: every unit and every inspector certified on ``on`` inside ``place``."""
+    """The draw input: every unit and every inspector certified on ``on`` inside ``place``.
+
+    A unit is credit-listed when :func:`credit.credit_summary` says so (blacklisted or a low
+    score) or its code is in ``credit_listed`` (a list from outside, e.g. the city's platform)."""
     inside = select(Jurisdiction.id).where(Jurisdiction.path.startswith(place.path))
-    listed, risky = set(credit_listed), set(high_risk_categories)
     units = session.execute(
         select(Unit.id, Unit.code, Unit.category).where(Unit.jurisdiction_id.in_(inside))
     ).all()
+    listed = set(credit_listed) | credit.listed_unit_codes(session, [uid for uid, _, _ in units])
+    risky = set(high_risk_categories)
     pool = [draw.PoolUnit(code, cat in risky, code in listed) for _, code, cat in units]
     users = session.execute(
         select(User).where(User.jurisdiction_id.in_(inside), User.is_active.is_(True))

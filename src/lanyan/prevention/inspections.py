@@ -8,22 +8,24 @@ in the same transaction, so a refused inspection leaves nothing behind.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lanyan.api.users import User
+from lanyan.accounts import User
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention import hazard_service
-from lanyan.prevention.choices import InspectionKind
+from lanyan.prevention import checklists, hazard_service
+from lanyan.prevention.choices import InspectionKind, ItemResult, MajorIndicator
 from lanyan.prevention.hazards import local_date
 from lanyan.prevention.models import (
     Hazard,
     InspectionInspector,
+    InspectionResult,
     InspectorCertificate,
     Recusal,
 )
@@ -218,8 +220,10 @@ def create_inspection(
     payload: InspectionCreate,
     algorithm: audit.HashName = "sha256",
     draw_code: str | None = None,
+    checklist_dir: Path | None = None,
 ) -> InspectionRow:
-    """Record an inspection and turn its findings into hazards, all audited."""
+    """Record an inspection and turn its findings and failed checklist items into hazards, all
+    audited; ``checklist_dir`` holds a deployment's own checklist files."""
     audit.begin_write(session)
     unit = _unit(session, scope, payload.unit_code)
     inspected_at = payload.inspected_at or utcnow()
@@ -275,7 +279,97 @@ def create_inspection(
                 f"finding {i + 1}: {err.message}",
                 [FieldProblem(f"findings[{i}].{p.field}", p.rule) for p in err.problems],
             ) from None
+    record_checklist(session, actor, unit, row, payload, inspected_at, algorithm, checklist_dir)
     return row
+
+
+def record_checklist(
+    session: Session,
+    actor: Actor,
+    unit: Unit,
+    inspection: InspectionRow,
+    payload: InspectionCreate,
+    inspected_at: datetime,
+    algorithm: audit.HashName = "sha256",
+    checklist_dir: Path | None = None,
+) -> list[InspectionResult]:
+    """Store one result per item of the unit category's checklist; a failed item that is a hazard
+    becomes a hazard (a major one when the item is a 直接判定要素), ordered by ``rectify_by``."""
+    if not payload.checklist:
+        return []
+    checklist = checklists.for_category(unit.category, checklist_dir)
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for i, r in enumerate(payload.checklist):
+        if checklist.item(r.item_code) is None:
+            problems.append(
+                FieldProblem(
+                    f"checklist[{i}].item_code",
+                    f"{r.item_code} is not an item of checklist {checklist.code}",
+                )
+            )
+        if r.item_code in seen:
+            problems.append(
+                FieldProblem(f"checklist[{i}].item_code", f"{r.item_code} is given twice")
+            )
+        seen.add(r.item_code)
+    if problems:
+        raise ValidationFailed("the checklist results are not valid", problems)
+    out = []
+    for r in payload.checklist:
+        item = checklist.item(r.item_code)
+        assert item is not None
+        hazard_id = None
+        if r.result is ItemResult.FAIL and item.hazard:
+            words = f"[{item.code}] {item.zh}" + (f"：{r.note}" if r.note else "")
+            try:
+                hazard = hazard_service.new_hazard(
+                    session,
+                    actor,
+                    unit,
+                    words,
+                    inspected_at,
+                    item.major is MajorIndicator.DIRECT,
+                    payload.rectify_by,
+                    inspection,
+                    algorithm,
+                )
+            except ValidationFailed as err:
+                raise ValidationFailed(
+                    f"checklist item {item.code}: {err.message}",
+                    [FieldProblem("rectify_by", p.rule) for p in err.problems],
+                ) from None
+            hazard_id = hazard.id
+        result = InspectionResult(
+            inspection_id=inspection.id,
+            checklist=checklist.code,
+            item_code=item.code,
+            item_zh=item.zh,
+            basis=item.basis,
+            result=r.result.value,
+            note=r.note,
+            hazard_id=hazard_id,
+        )
+        session.add(result)
+        out.append(result)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "checklist",
+        SLUG,
+        inspection.id,
+        None,
+        {
+            "checklist": checklist.code,
+            "results": [
+                {"item": r.item_code, "result": r.result, "hazard_id": r.hazard_id} for r in out
+            ],
+        },
+        algorithm,
+        scope_path=row_path(session, inspection),
+    )
+    return out
 
 
 def get_inspection(session: Session, scope: Scope, inspection_id: int) -> InspectionRow:
@@ -328,6 +422,12 @@ def public(session: Session, row: InspectionRow) -> dict[str, Any]:
     hazard_codes = session.execute(
         select(Hazard.code).where(Hazard.inspection_id == row.id).order_by(Hazard.id)
     ).scalars()
+    results = session.execute(
+        select(InspectionResult, Hazard.code)
+        .outerjoin(Hazard, Hazard.id == InspectionResult.hazard_id)
+        .where(InspectionResult.inspection_id == row.id)
+        .order_by(InspectionResult.id)
+    ).all()
     return {
         "id": row.id,
         "code": row.code,
@@ -339,4 +439,16 @@ def public(session: Session, row: InspectionRow) -> dict[str, Any]:
         "draw_code": row.draw_code,
         "inspectors": [{"username": u, "certificate_no": c} for u, c in team],
         "hazard_codes": list(hazard_codes),
+        "checklist": [
+            {
+                "checklist": r.checklist,
+                "item_code": r.item_code,
+                "item_zh": r.item_zh,
+                "basis": r.basis,
+                "result": r.result,
+                "note": r.note,
+                "hazard_code": code,
+            }
+            for r, code in results
+        ],
     }

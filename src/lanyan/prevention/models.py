@@ -4,14 +4,19 @@ the hazard history, and random draws."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
+    Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -128,3 +133,162 @@ class Draw(Timestamped, Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the published record (see draw.py)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InspectionResult(Base):
+    """One checklist item's result (检查表) on an inspection; a failed hazard item names its hazard."""
+
+    __tablename__ = "prevention_inspection_results"
+    __table_args__ = (UniqueConstraint("inspection_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("prevention_inspections.id"), index=True)
+    checklist: Mapped[str] = mapped_column(String(40))  # the checklist's code (its unit category)
+    item_code: Mapped[str] = mapped_column(String(40))
+    # The item's words and legal basis as they stood that day: editing the YAML later does not
+    # rewrite a past inspection's record.
+    item_zh: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_hazards.id"))
+
+
+class EnforcementAction(Timestamped, Base):
+    """三停, 临时查封 or 罚款 decided against a unit, with its legal basis and its lifting (解除)."""
+
+    __tablename__ = "prevention_enforcement_actions"
+    __table_args__ = (
+        CheckConstraint("amount_yuan IS NULL OR amount_yuan > 0", name="amount_positive"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 执法编号
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_hazards.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prevention_inspections.id"), index=True
+    )
+    basis: Mapped[str] = mapped_column(String(40))  # a key of the legal-basis catalogue
+    decision_no: Mapped[str] = mapped_column(String(60), unique=True)  # 决定书文号
+    decided_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    facts: Mapped[str] = mapped_column(Text, default="")
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    lift_decision_no: Mapped[str | None] = mapped_column(String(60))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+    lift_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_inspections.id"))
+
+
+class Attachment(Base):
+    """Evidence (证据材料) attached to a hazard, inspection, enforcement action or complaint.
+
+    The bytes live under the data folder, named by their SHA-256; the row is what the API lists."""
+
+    __tablename__ = "prevention_attachments"
+    __table_args__ = (Index("ix_prevention_attachments_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int] = mapped_column(Integer)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Commitment(Timestamped, Base):
+    """告知承诺: a public-gathering place opens on its manager's commitment, checked later."""
+
+    __tablename__ = "prevention_commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 承诺编号
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    venue: Mapped[str] = mapped_column(String(200))  # the place's name (场所名称)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    floor_area_m2: Mapped[float] = mapped_column()
+    opens_on: Mapped[date] = mapped_column(Date)
+    statements: Mapped[list[str]] = mapped_column(JSON)  # what the manager commits to
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_inspections.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Complaint(Timestamped, Base):
+    """A report of a fire hazard (举报投诉) from 12345, 96119 or the web, verified by a deadline."""
+
+    __tablename__ = "prevention_complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 举报编号
+    channel: Mapped[str] = mapped_column(String(8), index=True)
+    external_no: Mapped[str] = mapped_column(String(60), default="")  # the hotline's ticket no.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[str] = mapped_column(Text)
+    reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(30), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True)  # 核查期限 (local day)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_inspections.id"))
+    result: Mapped[str | None] = mapped_column(String(16))
+    result_note: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reward: Mapped[bool] = mapped_column(Boolean, default=False)  # 举报奖励
+
+
+class CreditRecord(Timestamped, Base):
+    """A unit's credit record (信用记录): a penalty (negative points) or a reward (positive)."""
+
+    __tablename__ = "prevention_credit_records"
+    __table_args__ = (CheckConstraint("points <> 0", name="points_nonzero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(20), default="")  # e.g. commitments
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    repaired_on: Mapped[date | None] = mapped_column(Date)  # 信用修复
+    repair_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class BlacklistEntry(Timestamped, Base):
+    """失信黑名单: a unit on the list, with its 联合惩戒 measures, until it is taken off."""
+
+    __tablename__ = "prevention_blacklist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    decision_no: Mapped[str] = mapped_column(String(60), default="")
+    listed_on: Mapped[date] = mapped_column(Date)
+    measures: Mapped[list[str]] = mapped_column(JSON)  # JointPunishment values
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    removal_note: Mapped[str] = mapped_column(Text, default="")

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.api.users import User
+from lanyan.accounts import User
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import hazard_service

@@ -77,7 +77,12 @@ def create_inspection(
     user: Annotated[CurrentUser, require(inspections.SLUG, "write")],
 ) -> Any:
     row = inspections.create_inspection(
-        session, user.actor, user.scope, payload, settings.audit_hash
+        session,
+        user.actor,
+        user.scope,
+        payload,
+        settings.audit_hash,
+        checklist_dir=settings.data_dir / "checklists",
     )
     return inspections.public(session, row)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind
+from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind, ItemResult
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -54,6 +54,16 @@ class FindingCreate(BaseModel):
     deadline: date | None = Field(None, description="整改期限 (local day); orders rectification")
 
 
+class ChecklistResultCreate(BaseModel):
+    """The result of one checklist item (检查表) of the unit's category."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    item_code: str = Field(min_length=1, max_length=40)
+    result: ItemResult
+    note: str = Field("", max_length=2000)
+
+
 class InspectionCreate(BaseModel):
     """An inspection as the inspectors record it."""
 
@@ -65,6 +75,12 @@ class InspectionCreate(BaseModel):
     inspectors: list[str] = Field(description="usernames; at least two certified (双人执法)")
     notes: str = Field("", max_length=4000)
     findings: list[FindingCreate] = Field(default_factory=list)
+    checklist: list[ChecklistResultCreate] = Field(
+        default_factory=list, description="results by item; a failed hazard item becomes a hazard"
+    )
+    rectify_by: date | None = Field(
+        None, description="整改期限 for the hazards of failed checklist items (orders them)"
+    )
 
     @field_validator("inspected_at")
     @classmethod
@@ -124,6 +140,16 @@ class HazardPublic(BaseModel):
     history: list[HazardStepPublic]
 
 
+class ChecklistResultPublic(BaseModel):
+    checklist: str
+    item_code: str
+    item_zh: str
+    basis: str
+    result: ItemResult
+    note: str
+    hazard_code: str | None
+
+
 class InspectorOnDuty(BaseModel):
     username: str
     certificate_no: str
@@ -140,3 +166,4 @@ class InspectionPublic(BaseModel):
     draw_code: str | None
     inspectors: list[InspectorOnDuty]
     hazard_codes: list[str]
+    checklist: list[ChecklistResultPublic] = []

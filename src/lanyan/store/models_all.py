@@ -1,6 +1,6 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
-from lanyan.api import users  # noqa: F401
+from lanyan import accounts  # noqa: F401
 from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401

@@ -23,6 +23,7 @@ from lanyan.web import (
     registry_pages,
     risk_map,
     supervision_pages,
+    supervision_record_pages,
     supplies_pages,
 )
 
@@ -45,5 +46,6 @@ def install(app: FastAPI) -> None:
     app.include_router(supervision_pages.router)
     app.include_router(public_draw_pages.router)
     app.include_router(risk_map.router)
+    app.include_router(supervision_record_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -34,7 +34,6 @@ from lanyan.plans.engine.core import (
 )
 from lanyan.plans.models import (
     FireRecord,
-    Hazard,
     OpenDay,
     OutreachActivity,
     Person,
@@ -44,6 +43,7 @@ from lanyan.plans.models import (
 )
 from lanyan.plans.records import LARGER_OR_ABOVE, PersonKind, TrainingKind
 from lanyan.plans.schema import Indicator
+from lanyan.prevention import indicators as prevention_indicators
 from lanyan.prevention.patrol_models import PatrolRound
 from lanyan.registry.choices import (
     DeviceKind,
@@ -951,32 +951,19 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
 
 @computation(Computation.MAJOR_HAZARD_RECTIFICATION_RATE)
 def major_hazard_rectification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    base = (
-        ctx.inside(Hazard.jurisdiction_id),
-        Hazard.is_major.is_(True),
-        Hazard.deadline_year.in_(years),
-    )
-
-    def closed(y: int) -> ColumnElement[bool]:
-        return and_(Hazard.deadline_year == y, Hazard.rectified_on <= year_end(y))
-
-    row = ctx.session.execute(
-        select(
-            *_sums("d", years, lambda y: Hazard.deadline_year == y), *_sums("n", years, closed)
-        ).where(*base)
-    ).one()
+    counts = prevention_indicators.major_hazard_rectification(ctx.session, ctx.inside, years)
     out: dict[int, Figure] = {}
     for y in years:
-        den = _get(row, f"d{y}")
-        q = select(Hazard.id).where(*base, Hazard.deadline_year == y)
+        c = counts[y]
         src = Source(
-            "plans_hazards",
-            den,
-            f"is_major, deadline in {y}, {ctx.subtree}; numerator: rectified by {year_end(y)}",
-            ctx.ids_of(q, den),
+            prevention_indicators.TABLE,
+            c.due,
+            f"major hazards (重大火灾隐患) with the deadline in force in {y}, {ctx.subtree}; "
+            f"numerator: recheck passed (复查通过) by {year_end(y)}",
+            ctx.ids_of(c.due_ids, c.due),
         )
         out[y] = _rate_figure(
-            ctx, _get(row, f"n{y}"), den, (src,), note="" if den else f"no major hazards due in {y}"
+            ctx, c.rectified, c.due, (src,), note="" if c.due else f"no major hazards due in {y}"
         )
     return out
 

@@ -1,0 +1,220 @@
+"""Evidence attachments (证据材料) of hazards, inspections, enforcement actions and complaints.
+
+A file is accepted when it is no larger than the configured limit and its *content* (not its name
+or the browser's claim) is a JPEG, PNG or WebP photo, a PDF or an MP4 video, as the ``filetype``
+library reads its magic bytes. The bytes are stored once under ``<data_dir>/attachments/`` by
+their SHA-256, which the row keeps, so a file changed on disk is detected when it is served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import utcnow
+from lanyan.prevention import lookup
+from lanyan.prevention.models import Attachment, Complaint, EnforcementAction, Hazard, Inspection
+from lanyan.registry.scope import Scope, row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+
+SLUG = "attachments"
+ALLOWED_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+    "video/mp4": "mp4",
+}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """An object type that takes attachments: its table and the role slug that guards it."""
+
+    slug: str
+    model: type
+
+
+OWNERS = {
+    "hazards": Owner("hazards", Hazard),
+    "inspections": Owner("inspections", Inspection),
+    "enforcement": Owner("enforcement", EnforcementAction),
+    "complaints": Owner("complaints", Complaint),
+}
+
+
+def owner(object_type: str) -> Owner:
+    if object_type not in OWNERS:
+        raise NotFound(f"{object_type} takes no attachments; these do: {', '.join(sorted(OWNERS))}")
+    return OWNERS[object_type]
+
+
+def _object(session: Session, scope: Scope, object_type: str, object_id: int) -> Any:
+    model = owner(object_type).model
+    row = session.execute(
+        select(model).where(model.id == object_id, scope.within(model.jurisdiction_id))  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{object_type} {object_id} does not exist or is outside your jurisdiction")
+    return row
+
+
+def sniff(data: bytes) -> str:
+    """The MIME type the content shows, if it is one Lanyan accepts; else refuse."""
+    kind = filetype.guess(data[:8192])
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        seen = kind.mime if kind is not None else "unrecognised content"
+        raise ValidationFailed(
+            f"the file is {seen}; evidence must be a photo, PDF or MP4 video",
+            [FieldProblem("file", f"must be one of {', '.join(ALLOWED_TYPES)} (got {seen})")],
+        )
+    return str(kind.mime)
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ValidationFailed(
+            f"the file is larger than {max_bytes // (1024 * 1024)} MiB",
+            [FieldProblem("file", f"must be at most {max_bytes} bytes")],
+        )
+    if size == 0:
+        raise ValidationFailed("the file is empty", [FieldProblem("file", "must not be empty")])
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    return root / "attachments" / sha256[:2] / sha256
+
+
+def _write_blob(root: Path, sha256: str, data: bytes) -> None:
+    path = blob_path(root, sha256)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def attach(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    object_type: str,
+    object_id: int,
+    filename: str,
+    data: bytes,
+    root: Path,
+    max_bytes: int,
+    description: str = "",
+    algorithm: audit.HashName = "sha256",
+) -> Attachment:
+    """Store ``data`` as evidence of the object; refuses oversize or disallowed content.
+
+    The bytes are written before the row commits; if the transaction then fails the file stays
+    as an unreferenced blob named by its hash, which a later upload of it reuses."""
+    audit.begin_write(session)
+    obj = _object(session, scope, object_type, object_id)
+    check_size(len(data), max_bytes)
+    mime = sniff(data)
+    name = Path(filename or "").name.strip() or f"evidence.{ALLOWED_TYPES[mime]}"
+    if len(name) > 255:
+        raise ValidationFailed("file name too long", [FieldProblem("file", "name ≤ 255 chars")])
+    if len(description) > 500:
+        raise ValidationFailed(
+            "description too long", [FieldProblem("description", "must be at most 500 characters")]
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    _write_blob(root, digest, data)
+    row = Attachment(
+        object_type=object_type,
+        object_id=obj.id,
+        jurisdiction_id=obj.jurisdiction_id,
+        filename=name,
+        content_type=mime,
+        size_bytes=len(data),
+        sha256=digest,
+        description=description,
+        uploaded_by=actor.username,
+        uploaded_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "attach",
+        object_type,
+        obj.id,
+        None,
+        lookup.snapshot(row),
+        algorithm,
+        scope_path=row_path(session, row),
+    )
+    return row
+
+
+def list_for(session: Session, scope: Scope, object_type: str, object_id: int) -> list[Attachment]:
+    _object(session, scope, object_type, object_id)
+    return list(
+        session.execute(
+            select(Attachment)
+            .where(Attachment.object_type == object_type, Attachment.object_id == object_id)
+            .order_by(Attachment.id)
+        ).scalars()
+    )
+
+
+def get_attachment(session: Session, scope: Scope, attachment_id: int) -> Attachment:
+    row = session.execute(
+        select(Attachment).where(
+            Attachment.id == attachment_id, scope.within(Attachment.jurisdiction_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"attachment {attachment_id} does not exist or is outside your jurisdiction")
+    return row
+
+
+def read_blob(root: Path, row: Attachment) -> bytes:
+    """The stored bytes, checked against the SHA-256 recorded at upload."""
+    path = blob_path(root, row.sha256)
+    if not path.is_file():
+        raise NotFound(f"the file of attachment {row.id} is missing from the data folder")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise Conflict(
+            f"the file of attachment {row.id} no longer matches its SHA-256; it was altered",
+            [FieldProblem("file", "must match the SHA-256 recorded at upload")],
+        )
+    return data
+
+
+def public(row: Attachment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "description": row.description,
+        "uploaded_by": row.uploaded_by,
+        "uploaded_at": row.uploaded_at,
+        "url": f"/api/attachments/{row.id}/content",
+    }

@@ -1,0 +1,348 @@
+"""Complaints and reports (举报投诉) from 12345, 96119 and the web: intake, assignment to an
+officer, verification by a deadline (核查期限, overdue when it passes unverified), the result with
+its 举报核查 inspection, and feedback to the reporter with the reward flag (举报奖励).
+
+States: 已受理 (received) → 核查中 (assigned) → 已核查 (verified) → 已反馈办结 (closed); a complaint
+may be reassigned until it is verified.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy.orm import Session
+
+from lanyan.accounts import User
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import utcnow
+from lanyan.prevention import lookup
+from lanyan.prevention.choices import (
+    ComplaintChannel,
+    ComplaintResult,
+    ComplaintState,
+    InspectionKind,
+)
+from lanyan.prevention.models import Complaint, Inspection
+from lanyan.prevention.record_schemas import (
+    ComplaintAssign,
+    ComplaintCreate,
+    ComplaintFeedback,
+    ComplaintVerify,
+)
+from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.scope import Scope, row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+
+SLUG = "complaints"
+VERIFY_DAYS = 3  # default 核查期限: three days from receipt
+OPEN = frozenset({ComplaintState.RECEIVED.value, ComplaintState.ASSIGNED.value})
+# Roles whose holders may be assigned a complaint to verify.
+VERIFIERS = frozenset({"prevention_officer", "admin"})
+REWARDABLE = frozenset({ComplaintResult.SUBSTANTIATED.value, ComplaintResult.PARTLY.value})
+
+
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    return scope.within(Complaint.jurisdiction_id)
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    return and_(Complaint.state.in_(OPEN), Complaint.due_on < today)
+
+
+def is_overdue(row: Complaint, today: date) -> bool:
+    return row.state in OPEN and row.due_on < today
+
+
+def _refuse(row: Complaint, action: str, allowed: str) -> Conflict:
+    state = ComplaintState(row.state)
+    return Conflict(
+        f"cannot {action} complaint {row.code} in state {state.zh} ({state.value}); "
+        f"allowed only when {allowed}",
+        [FieldProblem("action", f"{action} is not allowed in state {state.value}")],
+    )
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    row: Complaint,
+    before: dict[str, Any] | None,
+    algorithm: audit.HashName,
+) -> None:
+    audit.record(
+        session,
+        actor,
+        action,
+        SLUG,
+        row.id,
+        before,
+        lookup.snapshot(row),
+        algorithm,
+        scope_path=row_path(session, row),
+    )
+
+
+def intake(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    payload: ComplaintCreate,
+    algorithm: audit.HashName = "sha256",
+) -> Complaint:
+    """受理: record a report; its place is the unit's jurisdiction or the one given."""
+    audit.begin_write(session)
+    unit = lookup.unit(session, scope, payload.unit_code) if payload.unit_code else None
+    if payload.jurisdiction_code:
+        place = lookup.jurisdiction(session, scope, payload.jurisdiction_code, "jurisdiction_code")
+        if unit is not None and unit.jurisdiction_id != place.id:
+            raise ValidationFailed(
+                "the unit lies in another jurisdiction",
+                [FieldProblem("jurisdiction_code", "must be the unit's jurisdiction")],
+            )
+    elif unit is not None:
+        place_or_none = session.get(Jurisdiction, unit.jurisdiction_id)
+        assert place_or_none is not None
+        place = place_or_none
+    else:
+        raise ValidationFailed(
+            "a complaint needs a place",
+            [FieldProblem("jurisdiction_code", "is required when no unit_code is given")],
+        )
+    if not payload.anonymous and not (payload.reporter_name or payload.reporter_phone):
+        raise ValidationFailed(
+            "a named complaint needs a way to give feedback",
+            [FieldProblem("reporter_phone", "is required unless the report is anonymous")],
+        )
+    received_at = payload.received_at or utcnow()
+    received_day = lookup.local_day(received_at)
+    due_on = payload.due_on or received_day + timedelta(days=VERIFY_DAYS)
+    if due_on < received_day:
+        raise ValidationFailed(
+            f"the verification deadline {due_on} is before the report {received_day}",
+            [FieldProblem("due_on", f"must not be before the day received ({received_day})")],
+        )
+    row = Complaint(
+        code=lookup.temporary_code(),
+        channel=payload.channel.value,
+        external_no=payload.external_no,
+        received_at=received_at,
+        jurisdiction_id=place.id,
+        unit_id=unit.id if unit else None,
+        address=payload.address,
+        content=payload.content,
+        reporter_name="" if payload.anonymous else payload.reporter_name,
+        reporter_phone="" if payload.anonymous else payload.reporter_phone,
+        anonymous=payload.anonymous,
+        state=ComplaintState.RECEIVED.value,
+        due_on=due_on,
+    )
+    session.add(row)
+    session.flush()
+    row.code = lookup.dated_code("JB", received_at, row.id)
+    session.flush()
+    _audit(session, actor, "create", row, None, algorithm)
+    return row
+
+
+def get_complaint(
+    session: Session, scope: Scope, complaint_id: int, lock: bool = False
+) -> Complaint:
+    stmt = select(Complaint).where(Complaint.id == complaint_id, in_scope(scope))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"complaint {complaint_id} does not exist or is outside your jurisdiction")
+    return row
+
+
+def assign(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    complaint_id: int,
+    payload: ComplaintAssign,
+    algorithm: audit.HashName = "sha256",
+) -> Complaint:
+    """Assign (or reassign) the complaint to an officer whose jurisdiction covers it."""
+    audit.begin_write(session)
+    row = get_complaint(session, scope, complaint_id, lock=True)
+    if row.state not in OPEN:
+        raise _refuse(row, "assign", "received or being verified")
+    officer = lookup.user(session, payload.assignee, "assignee")
+    problems = []
+    if officer.role not in VERIFIERS:
+        problems.append(FieldProblem("assignee", f"{officer.username} is not a prevention officer"))
+    officer_path = session.execute(
+        select(Jurisdiction.path).where(Jurisdiction.id == officer.jurisdiction_id)
+    ).scalar_one()
+    if not Scope(officer_path).contains(session, row.jurisdiction_id):
+        problems.append(
+            FieldProblem("assignee", f"{officer.username}'s jurisdiction does not cover the report")
+        )
+    if payload.due_on is not None and payload.due_on < lookup.local_day(row.received_at):
+        problems.append(FieldProblem("due_on", "must not be before the day received"))
+    if problems:
+        raise ValidationFailed("the complaint cannot be assigned so", problems)
+    before = lookup.snapshot(row)
+    row.assignee_id = officer.id
+    row.assigned_at = utcnow()
+    row.state = ComplaintState.ASSIGNED.value
+    if payload.due_on is not None:
+        row.due_on = payload.due_on
+    session.flush()
+    _audit(session, actor, "assign", row, before, algorithm)
+    return row
+
+
+def verify(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    complaint_id: int,
+    payload: ComplaintVerify,
+    algorithm: audit.HashName = "sha256",
+) -> Complaint:
+    """核查: the result, optionally with the 举报核查 inspection that found it."""
+    audit.begin_write(session)
+    row = get_complaint(session, scope, complaint_id, lock=True)
+    if row.state != ComplaintState.ASSIGNED.value:
+        raise _refuse(row, "verify", "assigned to an officer (核查中)")
+    at = payload.at or utcnow()
+    if at < row.received_at:
+        raise ValidationFailed(
+            "verified before the report was received",
+            [FieldProblem("at", f"must not be before {row.received_at.isoformat()}")],
+        )
+    inspection_id = None
+    if payload.inspection_code:
+        inspection = lookup.inspection(
+            session, scope, payload.inspection_code, "inspection_code", row.unit_id
+        )
+        if inspection.kind != InspectionKind.COMPLAINT.value:
+            raise ValidationFailed(
+                "the inspection is not a complaint verification",
+                [
+                    FieldProblem(
+                        "inspection_code",
+                        f"must be an inspection of kind {InspectionKind.COMPLAINT.value} (举报核查)",
+                    )
+                ],
+            )
+        inspection_id = inspection.id
+    before = lookup.snapshot(row)
+    row.result = payload.result.value
+    row.result_note = payload.note
+    row.inspection_id = inspection_id
+    row.verified_at = at
+    row.state = ComplaintState.VERIFIED.value
+    session.flush()
+    _audit(session, actor, "verify", row, before, algorithm)
+    return row
+
+
+def feedback(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    complaint_id: int,
+    payload: ComplaintFeedback,
+    algorithm: audit.HashName = "sha256",
+) -> Complaint:
+    """反馈: what the reporter is told, and whether the report earns a reward; closes it."""
+    audit.begin_write(session)
+    row = get_complaint(session, scope, complaint_id, lock=True)
+    if row.state != ComplaintState.VERIFIED.value:
+        raise _refuse(row, "give feedback on", "verified (已核查)")
+    if payload.reward and row.result not in REWARDABLE:
+        raise ValidationFailed(
+            "only a substantiated report is rewarded",
+            [FieldProblem("reward", "needs a substantiated or partly substantiated result")],
+        )
+    at = payload.at or utcnow()
+    assert row.verified_at is not None
+    if at < row.verified_at:
+        raise ValidationFailed(
+            "feedback before verification",
+            [FieldProblem("at", f"must not be before {row.verified_at.isoformat()}")],
+        )
+    before = lookup.snapshot(row)
+    row.feedback = payload.feedback
+    row.feedback_at = at
+    row.reward = payload.reward
+    row.state = ComplaintState.CLOSED.value
+    session.flush()
+    _audit(session, actor, "feedback", row, before, algorithm)
+    return row
+
+
+def list_complaints(
+    session: Session,
+    scope: Scope,
+    state: ComplaintState | None = None,
+    channel: ComplaintChannel | None = None,
+    overdue: bool | None = None,
+    assignee: str | None = None,
+    today: date | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[Complaint], int]:
+    where: list[ColumnElement[bool]] = [in_scope(scope)]
+    if state is not None:
+        where.append(Complaint.state == state.value)
+    if channel is not None:
+        where.append(Complaint.channel == channel.value)
+    if overdue is not None:
+        clause = overdue_clause(today or lookup.today())
+        where.append(clause if overdue else not_(clause))
+    if assignee:
+        where.append(Complaint.assignee_id.in_(select(User.id).where(User.username == assignee)))
+    total = session.execute(select(func.count()).select_from(Complaint).where(*where)).scalar_one()
+    rows = session.execute(
+        select(Complaint)
+        .where(*where)
+        .order_by(Complaint.due_on, Complaint.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).scalars()
+    return list(rows), int(total)
+
+
+def public(session: Session, row: Complaint, today: date | None = None) -> dict[str, Any]:
+    state = ComplaintState(row.state)
+    assignee = (
+        session.execute(select(User.username).where(User.id == row.assignee_id)).scalar_one()
+        if row.assignee_id
+        else None
+    )
+    return {
+        "id": row.id,
+        "code": row.code,
+        "channel": row.channel,
+        "external_no": row.external_no,
+        "received_at": row.received_at,
+        "jurisdiction_code": lookup.code_of(session, Jurisdiction, row.jurisdiction_id),
+        "unit_code": lookup.code_of(session, Unit, row.unit_id),
+        "address": row.address,
+        "content": row.content,
+        "reporter_name": row.reporter_name,
+        "reporter_phone": row.reporter_phone,
+        "anonymous": row.anonymous,
+        "state": state,
+        "state_zh": state.zh,
+        "due_on": row.due_on,
+        "overdue": is_overdue(row, today or lookup.today()),
+        "assignee": assignee,
+        "assigned_at": row.assigned_at,
+        "inspection_code": lookup.code_of(session, Inspection, row.inspection_id),
+        "result": row.result,
+        "result_note": row.result_note,
+        "verified_at": row.verified_at,
+        "feedback": row.feedback,
+        "feedback_at": row.feedback_at,
+        "reward": row.reward,
+    }

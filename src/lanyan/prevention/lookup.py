@@ -1,0 +1,126 @@
+"""Small lookups the supervision services share: units, users and inspections by code, inside a
+scope, each refusing with the field it came from; row snapshots for the audit log; record codes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanyan.accounts import User
+from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.timeutil import to_local, utcnow
+from lanyan.prevention.models import Hazard, Inspection
+from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.scope import Scope
+
+
+def today() -> date:
+    """Today in Asia/Shanghai: deadlines are local days."""
+    local = to_local(utcnow())
+    assert local is not None
+    return local.date()
+
+
+def local_day(at: datetime) -> date:
+    local = to_local(at)
+    assert local is not None
+    return local.date()
+
+
+def unit(session: Session, scope: Scope, code: str, field: str = "unit_code") -> Unit:
+    row = session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if row is None or not scope.contains(session, row.jurisdiction_id):
+        raise ValidationFailed(
+            f"unit {code} does not exist or is outside your jurisdiction",
+            [FieldProblem(field, f"no unit {code} inside your jurisdiction")],
+        )
+    return row
+
+
+def jurisdiction(session: Session, scope: Scope, code: str, field: str) -> Jurisdiction:
+    row = session.execute(
+        select(Jurisdiction).where(Jurisdiction.code == code)
+    ).scalar_one_or_none()
+    if row is None or not scope.contains(session, row.id):
+        raise ValidationFailed(
+            f"jurisdiction {code} does not exist or is outside your jurisdiction",
+            [FieldProblem(field, f"no jurisdiction {code} inside your jurisdiction")],
+        )
+    return row
+
+
+def user(session: Session, username: str, field: str) -> User:
+    row = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if row is None or not row.is_active:
+        raise ValidationFailed(
+            f"user {username} does not exist", [FieldProblem(field, f"no active user {username}")]
+        )
+    return row
+
+
+def inspection(
+    session: Session, scope: Scope, code: str, field: str, unit_id: int | None = None
+) -> Inspection:
+    """An inspection by code inside ``scope``; of ``unit_id`` when given."""
+    row = session.execute(select(Inspection).where(Inspection.code == code)).scalar_one_or_none()
+    if row is None or not scope.contains(session, row.jurisdiction_id):
+        raise ValidationFailed(
+            f"inspection {code} does not exist or is outside your jurisdiction",
+            [FieldProblem(field, f"no inspection {code} inside your jurisdiction")],
+        )
+    if unit_id is not None and row.unit_id != unit_id:
+        raise ValidationFailed(
+            f"inspection {code} is of another unit",
+            [FieldProblem(field, "must be an inspection of the same unit")],
+        )
+    return row
+
+
+def hazard(
+    session: Session, scope: Scope, code: str, field: str, unit_id: int | None = None
+) -> Hazard:
+    row = session.execute(select(Hazard).where(Hazard.code == code)).scalar_one_or_none()
+    if row is None or not scope.contains(session, row.jurisdiction_id):
+        raise ValidationFailed(
+            f"hazard {code} does not exist or is outside your jurisdiction",
+            [FieldProblem(field, f"no hazard {code} inside your jurisdiction")],
+        )
+    if unit_id is not None and row.unit_id != unit_id:
+        raise ValidationFailed(
+            f"hazard {code} is of another unit",
+            [FieldProblem(field, "must be a hazard of the same unit")],
+        )
+    return row
+
+
+def code_of(session: Session, model: type, id_: int | None) -> str | None:
+    if id_ is None:
+        return None
+    return session.execute(select(model.code).where(model.id == id_)).scalar_one()  # type: ignore[attr-defined]
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """The row's columns for the audit log (decimals as strings, timestamps left out)."""
+    out = {}
+    for c in type(row).__table__.columns:
+        if c.name in ("created_at", "updated_at"):
+            continue
+        value = getattr(row, c.key)
+        out[c.name] = str(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def temporary_code() -> str:
+    return f"tmp-{uuid.uuid4().hex[:20]}"
+
+
+def dated_code(prefix: str, at: datetime, id_: int) -> str:
+    """``prefix`` + local date + the row id: unique because the id is."""
+    local = to_local(at)
+    assert local is not None
+    return f"{prefix}{local:%Y%m%d}{id_:06d}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,9 @@ from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
+from lanyan.monitoring.live import AlarmHub
+from lanyan.monitoring.routes import router as monitoring_router
+from lanyan.monitoring.routes import run_housekeeping
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.routes import router as response_router
@@ -27,8 +32,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        chores = (
+            asyncio.create_task(run_housekeeping(app))
+            if settings.monitor_housekeeping_every_s > 0
+            else None
+        )
         yield
+        if chores is not None:
+            chores.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chores
+        await app.state.alarm_hub.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -44,12 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine, settings.audit_hash)
+    app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(response_router)
     app.include_router(logistics_router)
+    app.include_router(monitoring_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

@@ -32,9 +32,13 @@ WRITE: dict[Role, frozenset[str]] = {
             "incidents",
             "equipment",
             "plans",
+            "alarms",
+            "quarantine",
         }
     ),
-    Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
+    # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
+    # senders; prevention officers bind senders to the devices they register.
+    Role.DISPATCHER: frozenset({"vehicles", "incidents", "alarms", "quarantine"}),
     Role.PREVENTION_OFFICER: frozenset(
         {
             "units",
@@ -47,6 +51,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "quarantine",
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),
@@ -68,7 +73,8 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards"},
+    # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "monitoring"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers"},
 }
 

@@ -354,3 +354,73 @@ def test_housekeeping_loop_runs_on_an_injected_clock(sessions: Any, world: Any) 
     with sessions() as s:
         kinds = {(a.kind, a.escalated_at is not None) for a in s.scalars(select(MonitoringAlarm))}
     assert kinds == {("fire", True), ("offline", False)}
+
+
+def test_cli_housekeeping_once(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from lanyan.cli.main import app as cli
+    from lanyan.store.db import make_engine, make_session_factory, unit_of_work
+    from lanyan.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("LANYAN_DATABASE_URL", url)
+    monkeypatch.setenv("LANYAN_MONITOR_ESCALATE_AFTER_S", "120")
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    seed_region(lambda: unit_of_work(factory))
+    with unit_of_work(factory) as s:
+        service.create(
+            s,
+            get_type("devices"),
+            SYSTEM,
+            EVERYWHERE,
+            sample("devices", DAFENG) | {"code": UITD.hex()},
+        )
+    ingest(factory, frame(1, FIRE, utcnow()), utcnow() - timedelta(minutes=2, seconds=5))
+    result = CliRunner().invoke(cli, ["monitor", "housekeeping", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "0 device(s) went offline" in result.output
+    assert "1 fire alarm(s) escalated" in result.output
+    with factory() as s:
+        (alarm,) = s.scalars(select(MonitoringAlarm))
+        assert alarm.escalated_at is not None
+    engine.dispose()
+
+
+# --- pages and the map layer ---------------------------------------------------------------
+
+
+def test_pages_follow_the_role(client: Any, sessions: Any, world: Any) -> None:
+    ingest(sessions, frame(1, FIRE, utcnow()))
+    h = login(client, "dispatcher")
+    html = client.get("/monitoring", headers=h).text
+    assert "消防物联网监控中心" in html and "/static/js/monitoring.js" in html
+    assert 'href="/monitoring/quarantine"' in html and '"canHandle":true' in html
+    assert "设备隔离区" in client.get("/monitoring/quarantine", headers=h).text
+    manager = login(client, "manager")
+    html = client.get("/monitoring", headers=manager).text
+    assert '"canAlarms":false' in html and 'href="/monitoring/quarantine"' not in html
+    assert client.get("/monitoring/quarantine", headers=manager).status_code == 403
+    grid = login(client, "grid")
+    assert client.get("/monitoring", headers=grid).status_code == 403
+    client.cookies.set("lanyan_lang", "en")
+    english = client.get("/monitoring", headers=h).text
+    assert "Fire IoT monitoring centre" in english
+
+
+def test_alarm_map_layer_names_unit_and_building(client: Any, sessions: Any, world: Any) -> None:
+    ingest(sessions, frame(1, 0b10, utcnow()))  # fire with the test bit clear: marked
+    h = login(client, "dispatcher")
+    assert "alarms" in [x["layer"] for x in client.get("/api/map/layers", headers=h).json()]
+    data = client.get("/api/map/layers/alarms", headers=h).json()
+    (feature,) = data["features"]
+    fields = dict(feature["properties"]["fields"])
+    assert feature["properties"]["kind"] == "fire" and feature["properties"]["color"] == "#d62728"
+    assert fields["单位"] == "测试单位1" and fields["建筑"] == "测试大楼1"
+    assert fields["标记"] == "测试位"
+    other = login(client, "tinghu-dispatcher")
+    assert client.get("/api/map/layers/alarms", headers=other).json()["count"] == 0
+    manager = login(client, "manager")
+    assert client.get("/api/map/layers/alarms", headers=manager).status_code == 403

@@ -16,6 +16,7 @@ from lanyan.web import (
     incident_pages,
     map_layers,
     map_page,
+    monitoring_pages,
     plans_pages,
     registry_pages,
 )
@@ -33,5 +34,6 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(monitoring_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

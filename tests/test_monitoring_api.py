@@ -4,7 +4,7 @@ the live feed's cursor and fan-out, and housekeeping rounds on an injected clock
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -424,3 +424,64 @@ def test_alarm_map_layer_names_unit_and_building(client: Any, sessions: Any, wor
     assert client.get("/api/map/layers/alarms", headers=other).json()["count"] == 0
     manager = login(client, "manager")
     assert client.get("/api/map/layers/alarms", headers=manager).status_code == 403
+
+
+# --- the demo's history ------------------------------------------------------------------
+
+
+def _demo_world(uow: Any) -> None:
+    seed_region(uow)
+    with uow() as s:
+        unit = service.create(s, get_type("units"), SYSTEM, EVERYWHERE, sample("units", DAFENG))
+        for n in range(1, 15):
+            service.create(
+                s,
+                get_type("devices"),
+                SYSTEM,
+                EVERYWHERE,
+                sample("devices", DAFENG, n)
+                | {
+                    "code": f"UITD-{n:05d}",
+                    "unit_code": unit.code,
+                    "status": "offline" if n == 3 else "online",
+                },
+            )
+
+
+def _history(sessions: Any) -> list[tuple[Any, ...]]:
+    with sessions() as s:
+        return sorted(
+            (
+                a.kind,
+                a.status,
+                a.source,
+                a.note,
+                a.escalated_at is not None,
+                a.test_mode,
+                a.raised_at,
+            )
+            for a in s.scalars(select(MonitoringAlarm))
+        )
+
+
+def test_demo_history_is_deterministic(engine: Any, sessions: Any, uow: Any) -> None:
+    from lanyan.demo.monitoring import build_monitoring
+
+    from conftest import _empty_tables
+
+    now = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    runs = []
+    for _ in range(2):
+        _empty_tables(engine)
+        _demo_world(uow)
+        counts = build_monitoring(sessions, 20250, now)
+        runs.append((counts, _history(sessions)))
+    assert runs[0] == runs[1]
+    counts, history = runs[0]
+    assert counts.devices == 14 and counts.alarms == len(history)
+    kinds = {(k, st) for k, st, *_ in history}
+    assert ("fire", "false_alarm") in kinds or ("fire", "confirmed") in kinds
+    assert ("offline", "active") in kinds  # the device registered as offline went silent
+    escalated = [h for h in history if h[0] == "fire" and h[4]]
+    assert len(escalated) == 1 and escalated[0][1] == "active"
+    assert any(h[0] == "fire" and h[5] and h[1] == "active" for h in history)  # test bit

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core.timeutil import utcnow
 from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
 from lanyan.demo.generate import DEFAULT_SEED, generate
+from lanyan.demo.monitoring import build_monitoring
 from lanyan.registry.types import get_type
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
@@ -101,12 +103,18 @@ def register(app: typer.Typer) -> None:
                     session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
                 )
                 create_users(session, password, settings.audit_hash)
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("监控历史 monitoring history", total=counts["devices"])
+                history = build_monitoring(factory, seed, utcnow(), lambda n: bar.advance(task, n))
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():
             summary.add_row(f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+        summary.add_row(
+            "报警记录 alarms (GB/T 26875.3 frames)", f"{history.alarms} ({history.frames})"
+        )
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

@@ -159,7 +159,7 @@ def _alarm_features(
         session, user.scope, views.AlarmFilter(open_only=True), page=1, size=2000
     )
     features = []
-    for a in items:
+    for a in reversed(items):  # drawn in order: open fire alarms last, on top
         if a["lon"] is None or a["lat"] is None:
             continue
         if box and not _overlaps((a["lon"], a["lat"], a["lon"], a["lat"]), box):

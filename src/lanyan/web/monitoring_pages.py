@@ -25,6 +25,7 @@ ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "mon_nav": ("监控中心", "Monitoring"),
+    "mon_nav_desk": ("报警监控", "Alarm desk"),
     "mon_nav_quarantine": ("设备隔离区", "Quarantine"),
     "mon_title": ("消防物联网监控中心", "Fire IoT monitoring centre"),
     "mon_live": ("实时报警", "Live alarms"),

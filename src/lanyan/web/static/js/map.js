@@ -24,6 +24,9 @@
   var boundaryRenderer = L.svg({ pane: "boundaries" });
   var roadRenderer = L.canvas({ pane: "roads", padding: 0.5, tolerance: 4 });
   var pointRenderer = L.svg({ padding: 0.5 });
+  // Alarms lie above every other point (under the popups): they are what one looks for.
+  map.createPane("alarms").style.zIndex = 620;
+  var alarmRenderer = L.svg({ pane: "alarms", padding: 0.5 });
 
   function home() {
     if (config.home.bounds) {
@@ -150,7 +153,7 @@
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {
-          renderer: pointRenderer,
+          renderer: layer.slug === "alarms" ? alarmRenderer : pointRenderer,
           radius: radius,
           color: (OUTLINE[layer.slug] || ["#ffffff"])[0],
           weight: (OUTLINE[layer.slug] || [null, 1.2])[1],

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lanyan.core.timeutil import to_local
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, MonitoringEvent
 from lanyan.monitoring.signals import Signal
@@ -146,7 +147,7 @@ def sweep_offline(
             kind=SignalKind.OFFLINE.value,
             status=AlarmStatus.ACTIVE.value,
             source="",
-            detail=f"no heartbeat since {health.last_seen.isoformat()}",
+            detail=f"最后心跳 last heartbeat {to_local(health.last_seen):%Y-%m-%d %H:%M:%S}",
             raised_at=now,
             last_seen=now,
             repeats=1,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.gb26875 import tables as gb_tables
 from lanyan.monitoring.handling import key_unit_connection_rate, unit_figures
 from lanyan.monitoring.models import (
     DeviceHealth,
@@ -24,6 +25,28 @@ from lanyan.registry.models import Building, Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 
 OPEN_STATES = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+
+
+def _flag_names() -> dict[str, tuple[str, str]]:
+    """zh/en names of every GB/T 26875.3 state and operation bit, by slug."""
+    out: dict[str, tuple[str, str]] = {}
+    for table in vars(gb_tables).values():
+        if isinstance(table, dict):
+            for bit in table.values():
+                if isinstance(bit, gb_tables.Bit):
+                    out.setdefault(bit.slug, (bit.zh, bit.en))
+    return out
+
+
+FLAG_NAMES = _flag_names()
+
+
+def detail_text(detail: str) -> tuple[str, str]:
+    """An alarm's detail in zh and en: comma-separated bit slugs become their names."""
+    parts = [p for p in detail.split(",") if p]
+    if not parts or not all(p in FLAG_NAMES for p in parts):
+        return detail, detail
+    return "、".join(FLAG_NAMES[p][0] for p in parts), ", ".join(FLAG_NAMES[p][1] for p in parts)
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,8 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "point": a.point,
         "location": a.location,
         "detail": a.detail,
+        "detail_zh": detail_text(a.detail)[0],
+        "detail_en": detail_text(a.detail)[1],
         "test_mode": a.test_mode,
         "unverified": a.unverified,
         "escalated": a.escalated_at is not None,

@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_status": ("状态", "Status"),
     "mon_confirm": ("确认火警", "Confirm fire"),
     "mon_false": ("误报", "False alarm"),
-    "mon_ack": ("确认故障", "Acknowledge"),
+    "mon_ack": ("确认", "Acknowledge"),
     "mon_note": ("处置说明", "Note"),
     "mon_note_hint": ("如：视频复核、现场核查结果", "e.g. what the video or the site check showed"),
     "mon_submit": ("提交", "Submit"),

@@ -150,7 +150,8 @@
       ]),
       marks,
       el("div", { className: "alarm-where", text: where || "—" }),
-      a.detail ? el("div", { className: "alarm-detail muted", text: a.detail }) : null,
+      a.detail ? el("div", { className: "alarm-detail muted",
+                             text: config.lang === "zh" ? a.detail_zh : a.detail_en }) : null,
       handled,
       actions(a),
     ]);

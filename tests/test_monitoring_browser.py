@@ -101,7 +101,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(base, url, seeded["unit"], seeded["spare"])
 
 
-def feed(url: str, serial: int, state: int, source: bytes = UITD) -> None:
+def feed(url: str, serial: int, state: int, source: bytes = UITD, address: int = 12) -> None:
     """One component-state frame (type 2) through the real decode-and-store path."""
     now = utcnow()
     raw = encode(
@@ -116,7 +116,7 @@ def feed(url: str, serial: int, state: int, source: bytes = UITD) -> None:
                     "system_type": 1,
                     "system_address": 1,
                     "component_type": 42,
-                    "component_address": 12,
+                    "component_address": address,
                     "state": state,
                     "description": "三层东侧走廊烟感",
                     "time": now,
@@ -263,3 +263,57 @@ def test_fire_alarm_arrives_live_and_is_confirmed(world: World) -> None:
             assert sender.status == "accepted" and sender.decided_by == "dispatcher"
     finally:
         engine.dispose()
+
+
+def test_stream_serves_several_clients_and_survives_a_dead_one(world: World) -> None:
+    """Three raw SSE clients on the live server: one vanishes mid-stream without closing
+    politely; the other two still get the next alarm (no browser needed)."""
+    import socket
+    import threading
+
+    import httpx
+
+    with httpx.Client(base_url=world.base_url) as c:
+        token = c.post(
+            "/api/auth/login", json={"username": "dispatcher", "password": PASSWORD}
+        ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    got: dict[int, list[str]] = {0: [], 1: []}
+    ready = threading.Barrier(3, timeout=20)
+
+    def listen(n: int) -> None:
+        with (
+            httpx.Client(base_url=world.base_url, timeout=20) as c,
+            c.stream("GET", "/api/monitoring/alarms/stream", headers=headers) as r,
+        ):
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+            for line in r.iter_lines():
+                if line.startswith("event: ready"):
+                    ready.wait()
+                if line.startswith("data: {") and '"kind"' in line:
+                    got[n].append(line)
+                    if '"三层东侧走廊烟感"' in line and '"fire"' in line and '"active"' in line:
+                        return
+
+    # The dead client: asks for the stream, reads the first bytes, then resets the socket.
+    host, port = world.base_url.removeprefix("http://").split(":")
+    dead = socket.create_connection((host, int(port)))
+    dead.sendall(
+        f"GET /api/monitoring/alarms/stream HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    assert b"200" in dead.recv(200)
+    dead.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    dead.close()
+
+    threads = [threading.Thread(target=listen, args=(n,), daemon=True) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    feed(world.url, 40, 0b11, address=77)  # a new fire at another detector
+    for t in threads:
+        t.join(timeout=20)
+        assert not t.is_alive(), "a live client did not get the alarm"
+    assert all(got[n] for n in (0, 1))

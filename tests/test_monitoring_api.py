@@ -298,6 +298,19 @@ def test_cursor_reads_each_change_once(sessions: Any, world: Any) -> None:
         assert changed["id"] == new["id"] and changed["status"] == "confirmed"
 
 
+def test_cursor_reads_a_burst_larger_than_a_page(sessions: Any, world: Any) -> None:
+    cursor = AlarmCursor(utcnow() - timedelta(seconds=1))
+    for serial in range(1, 8):
+        ingest(sessions, frame(serial, FIRE, utcnow(), address=serial))
+    with sessions.begin() as s:  # one transaction touches them all (same time stamp or not)
+        for alarm in s.scalars(select(MonitoringAlarm)):
+            alarm.status = "confirmed"
+    with sessions() as s:
+        items = cursor.read(s, page=3)
+        assert len(items) == 7 and {i["status"] for i in items} == {"confirmed"}
+        assert cursor.read(s, page=3) == []
+
+
 def test_hub_fans_out_by_scope_and_drops_a_slow_subscriber(sessions: Any, world: Any) -> None:
     async def scenario() -> None:
         hub = AlarmHub(sessions, poll_s=3600, queue_size=2)

@@ -41,16 +41,24 @@ class AlarmCursor:
         self.overlap = overlap
         self._seen: dict[tuple[int, str], datetime] = {}
 
-    def read(self, session: Session) -> list[dict[str, Any]]:
+    def read(self, session: Session, page: int = 500) -> list[dict[str, Any]]:
+        """Changes not read before, oldest first, in keyset pages of ``page`` rows (a burst
+        larger than one page, e.g. an accepted sender's history, is read to its end)."""
         new = []
-        for item in changed_since(session, self.mark - self.overlap):
-            key = (item["id"], item["updated_at"])
-            if key in self._seen:
-                continue
-            stamp = datetime.fromisoformat(item["updated_at"])
-            self._seen[key] = stamp
-            self.mark = max(self.mark, stamp)
-            new.append(item)
+        since, after_id = self.mark - self.overlap, 0
+        while True:
+            items = changed_since(session, since, after_id, page)
+            for item in items:
+                key = (item["id"], item["updated_at"])
+                if key in self._seen:
+                    continue
+                stamp = datetime.fromisoformat(item["updated_at"])
+                self._seen[key] = stamp
+                self.mark = max(self.mark, stamp)
+                new.append(item)
+            if len(items) < page:
+                break
+            since, after_id = datetime.fromisoformat(items[-1]["updated_at"]), items[-1]["id"]
         floor = self.mark - self.overlap * 2
         self._seen = {k: v for k, v in self._seen.items() if v >= floor}
         return new

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -208,12 +208,20 @@ def alarm_detail(session: Session, scope: Scope, alarm_id: int) -> dict[str, Any
     return item
 
 
-def changed_since(session: Session, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
-    """Alarms (any scope) changed at or after ``since``, oldest change first: the live feed's
-    read. The feed filters by each subscriber's scope itself."""
+def changed_since(
+    session: Session, since: datetime, after_id: int = 0, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Alarms (any scope) changed after ``(since, after_id)`` in ``(updated_at, id)`` order
+    (keyset paging: ``after_id=0`` means at or after ``since``), oldest change first: the live
+    feed's read. The feed filters by each subscriber's scope itself."""
     rows = session.execute(
         _alarm_query(Scope("/"))
-        .where(MonitoringAlarm.updated_at >= since)
+        .where(
+            or_(
+                MonitoringAlarm.updated_at > since,
+                and_(MonitoringAlarm.updated_at == since, MonitoringAlarm.id > after_id),
+            )
+        )
         .order_by(MonitoringAlarm.updated_at, MonitoringAlarm.id)
         .limit(limit)
     ).all()

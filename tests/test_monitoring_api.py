@@ -498,3 +498,31 @@ def test_demo_history_is_deterministic(engine: Any, sessions: Any, uow: Any) -> 
     escalated = [h for h in history if h[0] == "fire" and h[4]]
     assert len(escalated) == 1 and escalated[0][1] == "active"
     assert any(h[0] == "fire" and h[5] and h[1] == "active" for h in history)  # test bit
+
+
+def test_the_server_runs_housekeeping_in_the_background(
+    settings: Any, sessions: Any, world: Any
+) -> None:
+    """``lanyan serve``'s app starts the housekeeping loop in its lifespan: an old unconfirmed
+    fire escalates without anyone calling it (the loop's timing is tested on a fake clock above;
+    here we only wait, bounded, for its first rounds)."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from lanyan.api.app import create_app
+
+    ingest(sessions, frame(1, FIRE, utcnow()), utcnow() - timedelta(minutes=5))
+    fast = settings.model_copy(update={"monitor_housekeeping_every_s": 0.05})
+    with TestClient(create_app(fast)):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with sessions() as s:
+                if s.scalar(select(MonitoringAlarm.escalated_at)) is not None:
+                    break
+            time.sleep(0.05)
+    with sessions() as s:
+        (alarm,) = s.scalars(select(MonitoringAlarm).where(MonitoringAlarm.kind == "fire"))
+        assert alarm.escalated_at is not None
+        (event,) = s.scalars(select(OutboxEvent))
+        assert event.topic == "fire_escalated"

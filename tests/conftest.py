@@ -102,6 +102,8 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         database_url=db_url,
         data_dir=tmp_path_factory.mktemp("data"),
         login_max_failures=3,
+        # No background housekeeping against the tests' data: tests run rounds themselves.
+        monitor_housekeeping_every_s=0,
     )
 
 

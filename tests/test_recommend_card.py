@@ -3,13 +3,12 @@ hook) and the road route geometry of each recommended vehicle."""
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from lanyan.monitoring.models import DeviceHealth
 from lanyan.response.recommend_service import unit_risk_grade
@@ -71,15 +70,39 @@ def test_routes_follow_the_roads_and_match_the_etas(card: dict[str, Any]) -> Non
             assert on_col or on_row
 
 
-def test_risk_hook_uses_the_risk_package_when_present(
-    monkeypatch: pytest.MonkeyPatch, sessions: Any
-) -> None:
-    fake = types.ModuleType("lanyan.risk")
-    fake.unit_risk_grade = lambda session, unit_id: {"grade": "高", "unit": unit_id}  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "lanyan.risk", fake)
+def test_card_shows_the_units_latest_risk_grade(sessions: Any, uow: Any) -> None:
+    from datetime import date
+
+    from lanyan.registry.models import Jurisdiction, Unit
+    from lanyan.risk.models import UnitRiskScore
+
+    build(uow)
+    add_plaza(uow)
+    with uow() as s:
+        unit = s.execute(select(Unit)).scalars().first()
+        jid = s.execute(select(Jurisdiction.id).where(Jurisdiction.code == DAFENG)).scalar_one()
+        assert unit_risk_grade(s, unit.id) is None  # never scored
+        for day, score, grade in ((date(2025, 1, 1), 40.0, "III"), (date(2025, 6, 1), 81.25, "I")):
+            s.add(
+                UnitRiskScore(
+                    as_of=day,
+                    unit_id=unit.id,
+                    jurisdiction_id=jid,
+                    score=score,
+                    grade=grade,
+                    contributions=[],
+                    config_sha256="0" * 64,
+                    computed_at=datetime.now(UTC),
+                )
+            )
+        uid = unit.id
     with sessions() as s:
-        assert unit_risk_grade(s, 7) == {"grade": "高", "unit": 7}
-    monkeypatch.delitem(sys.modules, "lanyan.risk")
-    monkeypatch.setitem(sys.modules, "lanyan.risk", None)  # absent: import fails
-    with sessions() as s:
-        assert unit_risk_grade(s, 7) is None
+        got = unit_risk_grade(s, uid)
+    assert got == {
+        "grade": "I级（红）",
+        "grade_en": "Grade I (red)",
+        "level": "I",
+        "color": "#d7191c",
+        "score": 81.2,
+        "as_of": "2025-06-01",
+    }

@@ -347,6 +347,7 @@ def test_map_layer_list_follows_the_role(client: Any, region: Any) -> None:
         "units",
         "water-sources",
         "stations",
+        "alarms",
     ]
     assert layers[3]["label"] == "消防水源" and layers[3]["kind"] == "point"
 

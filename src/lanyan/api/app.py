@@ -18,6 +18,9 @@ from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
+from lanyan.monitoring.live import AlarmHub
+from lanyan.monitoring.routes import router as monitoring_router
+from lanyan.monitoring.routes import run_housekeeping
 from lanyan.prevention.patrol_routes import router as patrol_router
 from lanyan.prevention.record_routes import routers as prevention_record_routers
 from lanyan.prevention.routes import routers as prevention_routers
@@ -43,12 +46,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval = 0.0 if settings.environment == "test" else 2.0
         if interval > 0:
             tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
+        chores = (
+            asyncio.create_task(run_housekeeping(app))
+            if settings.monitor_housekeeping_every_s > 0
+            else None
+        )
         yield
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if chores is not None:
+            chores.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chores
+        await app.state.alarm_hub.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -64,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine, settings.audit_hash)
+    app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)
@@ -74,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supplies_router)
     app.include_router(patrol_router)
     app.include_router(risk_router)
+    app.include_router(monitoring_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in prevention_record_routers:

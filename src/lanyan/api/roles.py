@@ -35,9 +35,15 @@ WRITE: dict[Role, frozenset[str]] = {
             "supply-dispatch",
             "plans",
             "preplans",
+            "alarms",
+            "quarantine",
         }
     ),
-    Role.DISPATCHER: frozenset({"vehicles", "incidents", "supply-dispatch"}),
+    # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
+    # senders; prevention officers bind senders to the devices they register.
+    Role.DISPATCHER: frozenset(
+        {"vehicles", "incidents", "supply-dispatch", "alarms", "quarantine"}
+    ),
     Role.PREVENTION_OFFICER: frozenset(
         {
             "units",
@@ -58,6 +64,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "credit",
             "commitments",
             "commitment-checks",
+            "quarantine",
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.
@@ -80,7 +87,9 @@ _UNIT_SIDE_READ = frozenset(
     }
 )
 READ: dict[Role, frozenset[str]] = {
-    Role.UNIT_MANAGER: _UNIT_SIDE_READ | {"hazards", "patrols", "commitments", "credit"},
+    # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
+    Role.UNIT_MANAGER: _UNIT_SIDE_READ
+    | {"hazards", "patrols", "commitments", "credit", "monitoring"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
 }
 

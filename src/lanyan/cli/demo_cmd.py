@@ -18,6 +18,7 @@ from lanyan.demo import preplans as demo_preplans
 from lanyan.demo import supervision
 from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
 from lanyan.demo.generate import DEFAULT_SEED, generate
+from lanyan.demo.monitoring import build_monitoring
 from lanyan.registry.types import get_type
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
@@ -136,6 +137,9 @@ def register(app: typer.Typer) -> None:
                 local = to_local(utcnow())
                 assert local is not None
                 supervised = supervision.build(session, seed, local.date(), tick)
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("监控历史 monitoring history", total=counts["devices"])
+                history = build_monitoring(factory, seed, utcnow(), lambda n: bar.advance(task, n))
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
@@ -145,6 +149,9 @@ def register(app: typer.Typer) -> None:
             summary.add_row(label or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
         for key, label in SUPERVISION_ROWS.items():
             summary.add_row(label, str(supervised.get(key, 0)))
+        summary.add_row(
+            "报警记录 alarms (GB/T 26875.3 frames)", f"{history.alarms} ({history.frames})"
+        )
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

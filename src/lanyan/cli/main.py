@@ -17,6 +17,7 @@ from lanyan.cli import (
     hydrants_cmd,
     incidents_cmd,
     io_cmd,
+    monitor_cmd,
     mqtt_cmd,
     plan_cmd,
     planning_cmd,
@@ -136,6 +137,7 @@ incidents_cmd.register(app)
 gb26875_cmd.register(app)
 gateway_cmd.register(app)
 mqtt_cmd.register(app)
+monitor_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
 hydrants_cmd.register(app)

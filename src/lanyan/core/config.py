@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     risk_weights: Path | None = None
     # Evidence attachments (证据材料): the largest file accepted, in MiB; stored under data_dir.
     attachment_max_mb: int = 20
+    # Monitoring housekeeping inside ``lanyan serve`` (监控巡检): devices' heartbeat period and
+    # how many may be missed before a device is offline; how long a fire alarm may stay
+    # unconfirmed before it escalates; how often the round runs (0: not in this process).
+    monitor_heartbeat_s: float = Field(default=60.0, gt=0)
+    monitor_missed_heartbeats: int = Field(default=3, ge=1)
+    monitor_escalate_after_s: float = Field(default=180.0, gt=0)
+    monitor_housekeeping_every_s: float = Field(default=30.0, ge=0)
+    # How often the live alarm feed reads the store for changes made by other processes.
+    monitor_feed_poll_s: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lanyan.core.timeutil import to_local
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, MonitoringEvent
 from lanyan.monitoring.signals import Signal
@@ -130,14 +131,23 @@ def sweep_offline(
     stale = session.scalars(
         select(DeviceHealth).where(DeviceHealth.online.is_(True), DeviceHealth.last_seen < cutoff)
     )
-    for health in stale:
-        health.online = False
+    for health in list(stale):
+        # A conditional UPDATE claims the device: when several server workers sweep at once,
+        # only one of them raises its offline alarm.
+        claimed = session.execute(
+            update(DeviceHealth)
+            .where(DeviceHealth.device_id == health.device_id, DeviceHealth.online.is_(True))
+            .values(online=False)
+            .execution_options(synchronize_session="fetch")
+        )
+        if claimed.rowcount != 1:
+            continue
         device = session.get(Device, health.device_id)
         alarm = MonitoringAlarm(
             kind=SignalKind.OFFLINE.value,
             status=AlarmStatus.ACTIVE.value,
             source="",
-            detail=f"no heartbeat since {health.last_seen.isoformat()}",
+            detail=f"最后心跳 last heartbeat {to_local(health.last_seen):%Y-%m-%d %H:%M:%S}",
             raised_at=now,
             last_seen=now,
             repeats=1,

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy import Integer, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import LanyanError
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
@@ -29,82 +30,144 @@ def publish(session: Session, event: DomainEvent, at: datetime) -> None:
 
 
 def _snapshot(alarm: MonitoringAlarm) -> dict[str, Any]:
-    return {"kind": alarm.kind, "status": alarm.status, "handled_by": alarm.handled_by}
+    return {
+        "kind": alarm.kind,
+        "status": alarm.status,
+        "handled_by": alarm.handled_by,
+        "note": alarm.note,
+    }
+
+
+NOTE_MAX = 500
 
 
 def _open_alarm(session: Session, scope: Scope, alarm_id: int) -> MonitoringAlarm:
     alarm = session.get(MonitoringAlarm, alarm_id)
     if alarm is None or not scope.contains(session, alarm.jurisdiction_id):
         # Unverified alarms (no jurisdiction yet) are handled by unrestricted operators only.
-        raise LanyanError(
-            f"no alarm {alarm_id} in your jurisdiction", status=404, title="Not found"
-        )
+        raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
     if alarm.status not in OPEN:
-        raise LanyanError(
-            f"alarm {alarm_id} is already {alarm.status}", status=409, title="Conflict"
+        state = AlarmStatus(alarm.status)
+        raise Conflict(
+            f"alarm {alarm_id} is already {state.value} ({state.zh}); only an active alarm "
+            "can be handled",
+            [FieldProblem("status", f"must be active, is {state.value}")],
         )
     return alarm
 
 
-def confirm_alarm(
-    session: Session, actor: Actor, scope: Scope, alarm_id: int, at: datetime
-) -> MonitoringAlarm:
-    """Confirm an alarm as real; a confirmed fire publishes ``FireConfirmed``."""
-    audit.begin_write(session)
-    alarm = _open_alarm(session, scope, alarm_id)
-    before = _snapshot(alarm)
-    alarm.status = AlarmStatus.CONFIRMED.value
-    alarm.handled_by, alarm.handled_at = actor.username, at
-    if alarm.kind == SignalKind.FIRE.value:
-        publish(
-            session,
-            FireConfirmed(
-                alarm_id=alarm.id,
-                unit_id=alarm.unit_id,
-                building_id=alarm.building_id,
-                jurisdiction_id=alarm.jurisdiction_id,
-                point=alarm.point,
-                location=alarm.location,
-                raised_at=alarm.raised_at,
-                confirmed_at=at,
-                confirmed_by=actor.username,
-            ),
-            at,
+def _check_note(note: str, required: bool = False) -> str:
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed(
+            "the note is too long", [FieldProblem("note", f"at most {NOTE_MAX} characters")]
         )
+    if required and not note:
+        raise ValidationFailed(
+            "say why the alarm is false", [FieldProblem("note", "must not be empty")]
+        )
+    return note
+
+
+def _handle(
+    session: Session,
+    actor: Actor,
+    alarm: MonitoringAlarm,
+    status: AlarmStatus,
+    action: str,
+    note: str,
+    at: datetime,
+) -> None:
+    before = _snapshot(alarm)
+    alarm.status = status.value
+    alarm.handled_by, alarm.handled_at = actor.username, at
+    alarm.note = note
     session.flush()
     audit.record(
         session,
         actor,
-        "confirm",
+        action,
         "monitoring_alarms",
         alarm.id,
         before,
         _snapshot(alarm),
         scope_path=row_path(session, alarm),
     )
+
+
+def confirm_alarm(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    at: datetime,
+    note: str = "",
+) -> MonitoringAlarm:
+    """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
+    Faults and other signals are acknowledged instead (``acknowledge_alarm``)."""
+    audit.begin_write(session)
+    note = _check_note(note)
+    alarm = _open_alarm(session, scope, alarm_id)
+    if alarm.kind != SignalKind.FIRE.value:
+        kind = SignalKind(alarm.kind)
+        raise Conflict(
+            f"alarm {alarm_id} is a {kind.value} ({kind.zh}), not a fire alarm: acknowledge it",
+            [FieldProblem("kind", "must be fire to confirm")],
+        )
+    publish(
+        session,
+        FireConfirmed(
+            alarm_id=alarm.id,
+            unit_id=alarm.unit_id,
+            building_id=alarm.building_id,
+            jurisdiction_id=alarm.jurisdiction_id,
+            point=alarm.point,
+            location=alarm.location,
+            raised_at=alarm.raised_at,
+            confirmed_at=at,
+            confirmed_by=actor.username,
+        ),
+        at,
+    )
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at)
+    return alarm
+
+
+def acknowledge_alarm(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    at: datetime,
+    note: str = "",
+) -> MonitoringAlarm:
+    """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
+    It stays counted as an open fault until the device reports the reset."""
+    audit.begin_write(session)
+    note = _check_note(note)
+    alarm = _open_alarm(session, scope, alarm_id)
+    if alarm.kind == SignalKind.FIRE.value:
+        raise Conflict(
+            f"alarm {alarm_id} is a fire alarm (火警): confirm it or mark it false",
+            [FieldProblem("kind", "must not be fire to acknowledge")],
+        )
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at)
     return alarm
 
 
 def mark_false_alarm(
-    session: Session, actor: Actor, scope: Scope, alarm_id: int, at: datetime
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    at: datetime,
+    note: str = "",
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
     audit.begin_write(session)
+    note = _check_note(note)
     alarm = _open_alarm(session, scope, alarm_id)
-    before = _snapshot(alarm)
-    alarm.status = AlarmStatus.FALSE_ALARM.value
-    alarm.handled_by, alarm.handled_at = actor.username, at
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "false_alarm",
-        "monitoring_alarms",
-        alarm.id,
-        before,
-        _snapshot(alarm),
-        scope_path=row_path(session, alarm),
-    )
+    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at)
     return alarm
 
 
@@ -120,8 +183,19 @@ def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> lis
             )
         )
     )
+    escalated = []
     for alarm in due:
-        alarm.escalated_at = now
+        # Claim it with a conditional UPDATE: with several server workers sweeping at once,
+        # only one of them escalates a given alarm.
+        claimed = session.execute(
+            update(MonitoringAlarm)
+            .where(MonitoringAlarm.id == alarm.id, MonitoringAlarm.escalated_at.is_(None))
+            .values(escalated_at=now, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        if claimed.rowcount != 1:
+            continue
+        escalated.append(alarm)
         publish(
             session,
             FireEscalated(
@@ -135,7 +209,7 @@ def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> lis
             now,
         )
     session.flush()
-    return due
+    return escalated
 
 
 # --- figures -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,9 +36,19 @@ class Housekeeping:
         return len(offline), len(escalated)
 
     async def run(
-        self, factory: sessionmaker[Session], every: float, clock: Callable[[], datetime] = utcnow
+        self,
+        factory: sessionmaker[Session],
+        every: float,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_change: Callable[[], None] | None = None,
+        rounds: int | None = None,
     ) -> None:
-        while True:
+        """Run a round every ``every`` seconds (forever, or ``rounds`` times). ``clock`` and
+        ``sleep`` are injectable so tests run rounds without waiting; ``on_change`` is told
+        after a round that changed something (the live alarm feed wakes on it)."""
+        done = 0
+        while rounds is None or done < rounds:
             try:
                 offline, escalated = await asyncio.to_thread(self.round, factory, clock())
             except Exception:
@@ -48,4 +58,7 @@ class Housekeeping:
                     log.warning(
                         "%d device(s) offline, %d fire alarm(s) escalated", offline, escalated
                     )
-            await asyncio.sleep(every)
+                    if on_change is not None:
+                        on_change()
+            done += 1
+            await sleep(every)

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanyan.store.base import Base, Timestamped, UTCDateTime
@@ -79,6 +88,8 @@ class MonitoringAlarm(Timestamped, Base):
     and place. While one is active, repeats of the same kind at the same point only count up."""
 
     __tablename__ = "monitoring_alarms"
+    # The live feed reads changes by ``updated_at`` (see ``monitoring.live``).
+    __table_args__ = (Index("ix_monitoring_alarms_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -104,6 +115,8 @@ class MonitoringAlarm(Timestamped, Base):
     handled_by: Mapped[str | None] = mapped_column(String(64))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The operator's words when confirming, acknowledging or marking false (处置说明).
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class DeviceHealth(Base):

@@ -191,8 +191,6 @@ class Survey(Timestamped, Base):
     method: Mapped[str] = mapped_column(String(100), default="")
 
 
-
-
 class OutreachActivity(Timestamped, Base):
     """A fire-publicity activity with the volunteer participations it counted (志愿者参与人次).
     To be taken over by the outreach domain."""

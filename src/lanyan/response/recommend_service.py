@@ -39,6 +39,7 @@ from lanyan.response.routing.networks import GraphCache, rows_graph
 from lanyan.response.routing.router import Router
 from lanyan.response.routing.speeds import SpeedTable
 from lanyan.response.runcards import RunCards
+from lanyan.risk import service as risk_service
 
 
 @dataclass
@@ -199,16 +200,9 @@ def monitored_devices(session: Session, unit_id: int, limit: int = 50) -> dict[s
     }
 
 
-def unit_risk_grade(session: Session, unit_id: int) -> Any:
-    """Optional hook for the fire-risk domain: ``lanyan.risk.unit_risk_grade(session, unit_id)``
-    when that package (and function) exists, else None. The card shows whatever it returns
-    (e.g. ``{"grade": "高", "score": 82, "as_of": …}``)."""
-    try:
-        import lanyan.risk as risk  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    hook = getattr(risk, "unit_risk_grade", None)
-    return hook(session, unit_id) if callable(hook) else None
+def unit_risk_grade(session: Session, unit_id: int) -> dict[str, Any] | None:
+    """The unit's latest risk grade from the risk domain's public function (None: not scored)."""
+    return risk_service.unit_risk_grade(session, unit_id)
 
 
 def vehicle_routes(

@@ -457,3 +457,25 @@ def unit_codes_by_grade(
             )
         ).scalars()
     )
+
+
+def unit_risk_grade(session: Session, unit_id: int) -> dict[str, Any] | None:
+    """The unit's latest risk snapshot for other domains (the 119 card shows it): grade, its
+    zh/en names and colour, score and day; None when the unit has never been scored."""
+    row = session.execute(
+        select(UnitRiskScore)
+        .where(UnitRiskScore.unit_id == unit_id)
+        .order_by(UnitRiskScore.as_of.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    grade = RiskGrade(row.grade)
+    return {
+        "grade": grade.zh,
+        "grade_en": grade.en,
+        "level": grade.value,
+        "color": grade.color,
+        "score": round(row.score, 1),
+        "as_of": row.as_of.isoformat(),
+    }

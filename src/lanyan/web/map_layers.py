@@ -6,6 +6,7 @@ import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,8 @@ from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.registry_routes import parse_bbox
 from lanyan.core.errors import Forbidden, NotFound
+from lanyan.monitoring import views
+from lanyan.monitoring.choices import SignalKind
 from lanyan.registry import service
 from lanyan.registry.choices import Choice
 from lanyan.registry.types import ObjectType, get_type
@@ -22,6 +25,7 @@ from lanyan.web.forms import choice_of
 from lanyan.web.render import ui_for
 
 Box = tuple[float, float, float, float]
+ALARM_LAYER = "alarms"
 GZIP_FROM = 4096  # bytes; smaller bodies are not worth compressing
 
 
@@ -32,12 +36,16 @@ class Layer:
     slug: str
     color_by: str | None
     kind: str  # "boundary", "road" or "point": how the page draws it
+    # Not a registry type: the layer's own palette (e.g. alarms by kind).
+    choices: type[Choice] | None = None
 
     @property
     def object_type(self) -> ObjectType:
         return get_type(self.slug)
 
     def palette(self) -> type[Choice] | None:
+        if self.choices is not None:
+            return self.choices
         return choice_of(self.object_type, self.color_by) if self.color_by else None
 
 
@@ -48,6 +56,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("units", "category", "point"),
     Layer("water-sources", "status", "point"),
     Layer("stations", "status", "point"),
+    # Open alarms of the monitoring centre (报警), at their building or unit; on top.
+    Layer(ALARM_LAYER, "kind", "point", SignalKind),
 )
 BY_SLUG = {layer.slug: layer for layer in LAYERS}
 
@@ -106,6 +116,10 @@ def layer_features(
     spec = BY_SLUG.get(layer)
     if spec is None:
         raise NotFound(f"no map layer {layer!r}; layers: {', '.join(BY_SLUG)}")
+    if spec.slug == ALARM_LAYER:
+        if not roles.can_read(user.role, ALARM_LAYER):
+            raise Forbidden(f"role {user.role} may not read alarms")
+        return _respond(request, spec, _alarm_features(request, session, user, parse_bbox(bbox)))
     ot = spec.object_type
     if not roles.can_read(user.role, ot.slug):
         raise Forbidden(f"role {user.role} may not read {ot.slug}")
@@ -131,6 +145,61 @@ def layer_features(
                 props[spec.color_by] = value
                 props["color"] = palette(value).color if palette and value else None
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return _respond(request, spec, features)
+
+
+def _alarm_features(
+    request: Request, session: Any, user: Any, box: Box | None
+) -> list[dict[str, Any]]:
+    """Open alarms (未处理 and 已确认) in the user's scope, at their building or unit; the
+    popup names the unit and building and links to the monitoring centre."""
+    ui = ui_for(request, user)
+    zh = ui.lang == "zh"
+    items, _total = views.list_alarms(
+        session, user.scope, views.AlarmFilter(open_only=True), page=1, size=2000
+    )
+    features = []
+    for a in reversed(items):  # drawn in order: open fire alarms last, on top
+        if a["lon"] is None or a["lat"] is None:
+            continue
+        if box and not _overlaps((a["lon"], a["lat"], a["lon"], a["lat"]), box):
+            continue
+        kind = SignalKind(a["kind"])
+        marks = [
+            ("超时升级" if zh else "escalated") if a["escalated"] else "",
+            ("测试位" if zh else "test bit") if a["test_mode"] else "",
+        ]
+        fields = [
+            ["类型" if zh else "Kind", ui.choice(kind)],
+            ["状态" if zh else "Status", a["status_zh"] if zh else a["status_en"]],
+            ["单位" if zh else "Unit", a["unit"]["name"] if a["unit"] else "—"],
+            ["建筑" if zh else "Building", a["building"]["name"] if a["building"] else "—"],
+            ["部位" if zh else "Location", a["location"] or a["point"] or "—"],
+            ["报警时间" if zh else "Raised", ui.time(datetime.fromisoformat(a["raised_at"]))],
+        ]
+        if any(marks):
+            fields.append(["标记" if zh else "Marks", "、".join(m for m in marks if m)])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [a["lon"], a["lat"]]},
+                "properties": {
+                    "id": a["id"],
+                    "code": str(a["id"]),
+                    "title": a["unit"]["name"] if a["unit"] else a["source"],
+                    "url": f"/monitoring#alarm-{a['id']}",
+                    "fields": fields,
+                    "kind": a["kind"],
+                    "status": a["status"],
+                    "escalated": a["escalated"],
+                    "color": kind.color,
+                },
+            }
+        )
+    return features
+
+
+def _respond(request: Request, spec: Layer, features: list[dict[str, Any]]) -> Response:
     collection = {
         "type": "FeatureCollection",
         "layer": spec.slug,

@@ -16,6 +16,7 @@ from lanyan.web import (
     incident_pages,
     map_layers,
     map_page,
+    monitoring_pages,
     patrol_pages,
     plans_pages,
     preplan_pages,
@@ -47,5 +48,6 @@ def install(app: FastAPI) -> None:
     app.include_router(public_draw_pages.router)
     app.include_router(risk_map.router)
     app.include_router(supervision_record_pages.router)
+    app.include_router(monitoring_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

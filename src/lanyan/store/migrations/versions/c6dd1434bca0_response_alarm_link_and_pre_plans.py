@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "c6dd1434bca0"
-down_revision: str | None = '4979e09c1d24'
+down_revision: str | None = "4979e09c1d24"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "e250b5592da4"
-down_revision: str | None = 'c6dd1434bca0'
+down_revision: str | None = "c6dd1434bca0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

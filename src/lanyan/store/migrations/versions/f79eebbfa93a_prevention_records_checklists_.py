@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "f79eebbfa93a"
-down_revision: str | None = 'e250b5592da4'
+down_revision: str | None = "e250b5592da4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,8 @@
 
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var CHINA = { center: [35.0, 105.0], zoom: 4 };
-  var POINT_RADIUS = { stations: 9, units: 6, "water-sources": 5 };
+  var POINT_RADIUS = { stations: 9, units: 6, "water-sources": 5, alarms: 10 };
+  var OUTLINE = { stations: ["#3a0d0d", 2], alarms: ["#5a0010", 2.5] };
 
   var map = L.map("map", { minZoom: 3, maxZoom: 19, zoomSnap: 0.5 });
   window.lanyanMap = map; // for overlays drawn by other scripts (risk_map.js)
@@ -24,6 +25,9 @@
   var boundaryRenderer = L.svg({ pane: "boundaries" });
   var roadRenderer = L.canvas({ pane: "roads", padding: 0.5, tolerance: 4 });
   var pointRenderer = L.svg({ padding: 0.5 });
+  // Alarms lie above every other point (under the popups): they are what one looks for.
+  map.createPane("alarms").style.zIndex = 620;
+  var alarmRenderer = L.svg({ pane: "alarms", padding: 0.5 });
 
   function home() {
     if (config.home.bounds) {
@@ -150,10 +154,10 @@
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {
-          renderer: pointRenderer,
+          renderer: layer.slug === "alarms" ? alarmRenderer : pointRenderer,
           radius: radius,
-          color: layer.slug === "stations" ? "#3a0d0d" : "#ffffff",
-          weight: layer.slug === "stations" ? 2 : 1.2,
+          color: (OUTLINE[layer.slug] || ["#ffffff"])[0],
+          weight: (OUTLINE[layer.slug] || [null, 1.2])[1],
           fillColor: feature.properties.color || "#555555",
           fillOpacity: 0.95,
           className: "feature feature-" + layer.slug,
@@ -199,12 +203,16 @@
     }
   }
 
-  config.layers.forEach(function (layer) {
-    fetch("/api/map/layers/" + encodeURIComponent(layer.slug), { credentials: "same-origin" })
+  function fetchLayer(layer) {
+    return fetch("/api/map/layers/" + encodeURIComponent(layer.slug), { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
-      })
+      });
+  }
+
+  config.layers.forEach(function (layer) {
+    fetchLayer(layer)
       .then(function (data) {
         var group = BUILD[layer.kind](layer, data);
         var bounds = L.geoJSON(data).getBounds();
@@ -233,6 +241,30 @@
     if (legend) legend.classList.toggle("off", !event.target.checked);
     updateToggle(slug);
   });
+
+  // The alarm layer follows the monitoring centre's live feed: redraw it when an alarm changes.
+  var alarmLayer = config.layers.filter(function (l) { return l.slug === "alarms"; })[0];
+  if (alarmLayer && window.EventSource) {
+    var redraw = null;
+    var feed = new EventSource("/api/monitoring/alarms/stream");
+    feed.addEventListener("alarm", function () {
+      if (redraw) return;
+      redraw = setTimeout(function () {
+        redraw = null;
+        fetchLayer(alarmLayer).then(function (data) {
+          var entry = loaded.alarms;
+          if (!entry) return;
+          var shown = map.hasLayer(entry.group);
+          if (shown) map.removeLayer(entry.group);
+          entry.group = BUILD[alarmLayer.kind](alarmLayer, data);
+          entry.data = data;
+          entry.count = data.count;
+          if (shown) entry.group.addTo(map);
+          updateToggle("alarms");
+        });
+      }, 800);
+    });
+  }
 
   document.getElementById("fit-home").addEventListener("click", function () {
     if (!home()) fitToData();

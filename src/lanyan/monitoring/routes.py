@@ -1,0 +1,266 @@
+"""HTTP routes of the monitoring centre (监控中心): alarms and their handling, the live alarm
+stream, devices' status by unit, the quarantine of unknown senders, and the figures.
+
+Writes open their own unit of work so the live feed is woken only after the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from lanyan.api.deps import SessionDep, require
+from lanyan.api.users import CurrentUser
+from lanyan.core.timeutil import utcnow
+from lanyan.monitoring import handling, views
+from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.ingest import accept_sender, reject_sender
+from lanyan.monitoring.live import AlarmHub
+from lanyan.store.db import unit_of_work
+
+ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
+router = APIRouter(prefix="/api/monitoring", tags=["Monitoring 监控中心"])
+alarm_reader, alarm_writer = require(ALARMS, "read"), require(ALARMS, "write")
+q_reader, q_writer = require(QUARANTINE, "read"), require(QUARANTINE, "write")
+stats_reader = require(MONITORING, "read")
+
+KEEPALIVE_S = 15.0
+
+
+class AlarmPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    size: int
+
+
+class Handling(BaseModel):
+    """An operator's decision on an alarm, with an optional note (处置说明)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str = Field(default="", max_length=handling.NOTE_MAX)
+
+
+class Accept(BaseModel):
+    """Bind a quarantined sender to the registry device it belongs to."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    device_code: str = Field(min_length=1, max_length=64)
+
+
+def hub_of(request: Request) -> AlarmHub:
+    return request.app.state.alarm_hub
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "scope_path"}
+
+
+# --- alarms --------------------------------------------------------------------------------
+
+
+@router.get("/alarms", response_model=AlarmPage, summary="List alarms, open fire alarms first")
+def list_alarms(
+    session: SessionDep,
+    user: Annotated[CurrentUser, alarm_reader],
+    kind: SignalKind | None = None,
+    status: AlarmStatus | None = None,
+    unit: Annotated[str | None, Query(max_length=18, description="unit code")] = None,
+    jurisdiction: Annotated[
+        str | None, Query(max_length=12, description="GB/T 2260 code; its subtree")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="raised at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="raised before (ISO 8601)")] = None,
+    open: Annotated[bool, Query(description="only active and confirmed")] = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open)
+    items, total = views.list_alarms(session, user.scope, filters, page, size)
+    return {"items": [_public(i) for i in items], "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/alarms/stream",
+    summary="Live alarm changes as server-sent events (event: alarm, data: the alarm)",
+    response_class=StreamingResponse,
+)
+async def stream(request: Request, user: Annotated[CurrentUser, alarm_reader]) -> Any:
+    hub = hub_of(request)
+    sub = hub.subscribe(user.scope.path)
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            yield "retry: 3000\nevent: ready\ndata: {}\n\n"
+            while True:
+                try:
+                    item = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    if sub.dropped:
+                        yield "event: resync\ndata: {}\n\n"
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                data = json.dumps(_public(item), ensure_ascii=False, separators=(",", ":"))
+                yield f"id: {item['id']}\nevent: alarm\ndata: {data}\n\n"
+                sub.sent += 1
+                if sub.dropped and sub.queue.empty():
+                    yield "event: resync\ndata: {}\n\n"
+                    return
+        finally:
+            hub.unsubscribe(sub)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/alarms/{alarm_id}", summary="One alarm with the frame that raised it")
+def read_alarm(
+    alarm_id: int, session: SessionDep, user: Annotated[CurrentUser, alarm_reader]
+) -> dict[str, Any]:
+    return _public(views.alarm_detail(session, user.scope, alarm_id))
+
+
+def _handle(request: Request, user: CurrentUser, alarm_id: int, action: Any, note: str) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        action(session, user.actor, user.scope, alarm_id, utcnow(), note)
+    hub_of(request).notify()
+    with request.app.state.sessions() as session:
+        return _public(views.alarm_detail(session, user.scope, alarm_id))
+
+
+@router.post("/alarms/{alarm_id}/confirm", summary="Confirm a fire alarm as real (火警确认)")
+def confirm(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, alarm_writer],
+    payload: Annotated[Handling, Body()] = Handling(),
+) -> Any:
+    return _handle(request, user, alarm_id, handling.confirm_alarm, payload.note)
+
+
+@router.post("/alarms/{alarm_id}/false-alarm", summary="Mark an alarm as false (误报)")
+def false_alarm(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, alarm_writer],
+    payload: Annotated[Handling, Body()] = Handling(),
+) -> Any:
+    return _handle(request, user, alarm_id, handling.mark_false_alarm, payload.note)
+
+
+@router.post(
+    "/alarms/{alarm_id}/acknowledge", summary="Acknowledge a fault or other non-fire alarm"
+)
+def acknowledge(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, alarm_writer],
+    payload: Annotated[Handling, Body()] = Handling(),
+) -> Any:
+    return _handle(request, user, alarm_id, handling.acknowledge_alarm, payload.note)
+
+
+# --- devices and figures -------------------------------------------------------------------
+
+
+@router.get("/units/{unit_code}/devices", summary="A unit's devices: status and last heartbeat")
+def unit_devices(
+    unit_code: str, session: SessionDep, user: Annotated[CurrentUser, stats_reader]
+) -> dict[str, Any]:
+    return views.unit_devices(session, user.scope, unit_code)
+
+
+@router.get("/stats/units", summary="Per unit: online rate, open faults, false-alarm rate")
+def stats_units(
+    session: SessionDep, user: Annotated[CurrentUser, stats_reader]
+) -> list[dict[str, Any]]:
+    return views.unit_stats(session, user.scope)
+
+
+@router.get("/stats/jurisdictions", summary="Per jurisdiction: key units' connection rate")
+def stats_jurisdictions(
+    session: SessionDep, user: Annotated[CurrentUser, stats_reader]
+) -> list[dict[str, Any]]:
+    return views.jurisdiction_stats(session, user.scope)
+
+
+# --- quarantine ----------------------------------------------------------------------------
+
+
+@router.get("/quarantine", summary="Unknown senders (隔离区), pending first")
+def quarantine(
+    session: SessionDep,
+    user: Annotated[CurrentUser, q_reader],
+    status: QuarantineStatus | None = None,
+) -> list[dict[str, Any]]:
+    return views.quarantine_list(session, status)
+
+
+@router.post("/quarantine/{quarantine_id}/accept", summary="Bind a sender to a registry device")
+def accept(
+    quarantine_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, q_writer],
+    payload: Annotated[Accept, Body()],
+) -> dict[str, Any]:
+    with unit_of_work(request.app.state.sessions) as session:
+        row = views.quarantine_row(session, quarantine_id)
+        device = views.device_in_scope(session, user.scope, payload.device_code)
+        accept_sender(session, user.actor, row.protocol, row.address, device.code)
+        protocol, address = row.protocol, row.address
+    hub_of(request).notify()  # its alarms are verified now and may move into scopes
+    with request.app.state.sessions() as session:
+        return next(
+            q
+            for q in views.quarantine_list(session, None)
+            if (q["protocol"], q["address"]) == (protocol, address)
+        )
+
+
+@router.post("/quarantine/{quarantine_id}/reject", summary="Mark a sender as not ours")
+def reject(
+    quarantine_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, q_writer],
+) -> dict[str, Any]:
+    with unit_of_work(request.app.state.sessions) as session:
+        row = views.quarantine_row(session, quarantine_id)
+        reject_sender(session, user.actor, row.protocol, row.address)
+        protocol, address = row.protocol, row.address
+    with request.app.state.sessions() as session:
+        return next(
+            q
+            for q in views.quarantine_list(session, None)
+            if (q["protocol"], q["address"]) == (protocol, address)
+        )
+
+
+async def run_housekeeping(app: Any) -> None:
+    """The housekeeping loop of ``lanyan serve`` (see ``Settings.monitor_*``)."""
+    from datetime import timedelta
+
+    from lanyan.monitoring.housekeeping import Housekeeping
+
+    settings = app.state.settings
+    chores = Housekeeping(
+        timedelta(seconds=settings.monitor_heartbeat_s),
+        settings.monitor_missed_heartbeats,
+        timedelta(seconds=settings.monitor_escalate_after_s),
+    )
+    with contextlib.suppress(asyncio.CancelledError):
+        await chores.run(
+            app.state.sessions,
+            settings.monitor_housekeeping_every_s,
+            on_change=app.state.alarm_hub.notify,
+        )

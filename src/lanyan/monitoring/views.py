@@ -1,0 +1,447 @@
+"""Read side of the monitoring centre (监控中心): alarm lists and details, devices' status by
+unit, the quarantine list, and the per-unit and per-jurisdiction figures, all scoped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.gb26875 import tables as gb_tables
+from lanyan.monitoring.handling import key_unit_connection_rate, unit_figures
+from lanyan.monitoring.models import (
+    DeviceHealth,
+    MonitoringAlarm,
+    MonitoringEvent,
+    QuarantinedSender,
+)
+from lanyan.registry.choices import UnitCategory
+from lanyan.registry.models import Building, Device, Jurisdiction, Unit
+from lanyan.registry.scope import Scope
+
+OPEN_STATES = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+
+
+def _flag_names() -> dict[str, tuple[str, str]]:
+    """zh/en names of every GB/T 26875.3 state and operation bit, by slug."""
+    out: dict[str, tuple[str, str]] = {}
+    for table in vars(gb_tables).values():
+        if isinstance(table, dict):
+            for bit in table.values():
+                if isinstance(bit, gb_tables.Bit):
+                    out.setdefault(bit.slug, (bit.zh, bit.en))
+    return out
+
+
+FLAG_NAMES = _flag_names()
+
+
+def detail_text(detail: str) -> tuple[str, str]:
+    """An alarm's detail in zh and en: comma-separated bit slugs become their names."""
+    parts = [p for p in detail.split(",") if p]
+    if not parts or not all(p in FLAG_NAMES for p in parts):
+        return detail, detail
+    return "、".join(FLAG_NAMES[p][0] for p in parts), ", ".join(FLAG_NAMES[p][1] for p in parts)
+
+
+@dataclass(frozen=True)
+class AlarmFilter:
+    """What the alarm list may be narrowed by; every field optional."""
+
+    kind: SignalKind | None = None
+    status: AlarmStatus | None = None
+    unit_code: str | None = None
+    jurisdiction_code: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    open_only: bool = False
+
+    def check(self) -> None:
+        if self.since and self.until and self.until < self.since:
+            raise ValidationFailed(
+                "the time range is empty", [FieldProblem("until", "must not be before since")]
+            )
+
+
+def _alarm_query(scope: Scope) -> Select[Any]:
+    """Alarms joined with their unit, building, device and jurisdiction, inside ``scope``.
+
+    Alarms from unverified senders have no jurisdiction: only unrestricted users see them."""
+    return (
+        select(
+            MonitoringAlarm,
+            Unit.code,
+            Unit.name,
+            Unit.lon,
+            Unit.lat,
+            Building.code,
+            Building.name,
+            Building.lon,
+            Building.lat,
+            Device.code,
+            Jurisdiction.code,
+            Jurisdiction.name,
+            Jurisdiction.path,
+        )
+        .outerjoin(Unit, Unit.id == MonitoringAlarm.unit_id)
+        .outerjoin(Building, Building.id == MonitoringAlarm.building_id)
+        .outerjoin(Device, Device.id == MonitoringAlarm.device_id)
+        .outerjoin(Jurisdiction, Jurisdiction.id == MonitoringAlarm.jurisdiction_id)
+        .where(scope.within(MonitoringAlarm.jurisdiction_id))
+    )
+
+
+def alarm_item(row: Any) -> dict[str, Any]:
+    """One alarm as the API and the live feed show it."""
+    a: MonitoringAlarm = row[0]
+    (u_code, u_name, u_lon, u_lat, b_code, b_name, b_lon, b_lat, d_code, j_code, j_name, path) = (
+        row[1:]
+    )
+    lon, lat = (b_lon, b_lat) if b_lon is not None else (u_lon, u_lat)
+    kind, status = SignalKind(a.kind), AlarmStatus(a.status)
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "kind_zh": kind.zh,
+        "kind_en": kind.en,
+        "status": a.status,
+        "status_zh": status.zh,
+        "status_en": status.en,
+        "unit": {"code": u_code, "name": u_name} if u_code else None,
+        "building": {"code": b_code, "name": b_name} if b_code else None,
+        "device_code": d_code,
+        "jurisdiction": {"code": j_code, "name": j_name} if j_code else None,
+        "source": a.source,
+        "point": a.point,
+        "location": a.location,
+        "detail": a.detail,
+        "detail_zh": detail_text(a.detail)[0],
+        "detail_en": detail_text(a.detail)[1],
+        "test_mode": a.test_mode,
+        "unverified": a.unverified,
+        "escalated": a.escalated_at is not None,
+        "escalated_at": a.escalated_at.isoformat() if a.escalated_at else None,
+        "raised_at": a.raised_at.isoformat(),
+        "last_seen": a.last_seen.isoformat(),
+        "repeats": a.repeats,
+        "cleared_at": a.cleared_at.isoformat() if a.cleared_at else None,
+        "handled_by": a.handled_by,
+        "handled_at": a.handled_at.isoformat() if a.handled_at else None,
+        "note": a.note,
+        "lon": lon,
+        "lat": lat,
+        "updated_at": a.updated_at.isoformat(),
+        "scope_path": path or "",
+    }
+
+
+def _priority() -> Any:
+    """Open fire alarms first, then other open alarms, then the handled and cleared."""
+    is_open = MonitoringAlarm.status.in_(OPEN_STATES)
+    return case(
+        (and_(is_open, MonitoringAlarm.kind == SignalKind.FIRE.value), 0),
+        (is_open, 1),
+        else_=2,
+    )
+
+
+def list_alarms(
+    session: Session, scope: Scope, f: AlarmFilter, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of alarms: open fire alarms first, newest first within each group."""
+    f.check()
+    query = _alarm_query(scope)
+    if f.kind:
+        query = query.where(MonitoringAlarm.kind == f.kind.value)
+    if f.status:
+        query = query.where(MonitoringAlarm.status == f.status.value)
+    if f.open_only:
+        query = query.where(MonitoringAlarm.status.in_(OPEN_STATES))
+    if f.unit_code:
+        query = query.where(Unit.code == f.unit_code)
+    if f.jurisdiction_code:
+        jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == f.jurisdiction_code))
+        if jur is None:
+            raise ValidationFailed(
+                f"no jurisdiction {f.jurisdiction_code}",
+                [FieldProblem("jurisdiction", "must be the GB/T 2260 code of a jurisdiction")],
+            )
+        query = query.where(Jurisdiction.path.startswith(jur.path, autoescape=True))
+    if f.since:
+        query = query.where(MonitoringAlarm.raised_at >= f.since)
+    if f.until:
+        query = query.where(MonitoringAlarm.raised_at < f.until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(_priority(), MonitoringAlarm.raised_at.desc(), MonitoringAlarm.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return [alarm_item(r) for r in rows], total
+
+
+def alarm_detail(session: Session, scope: Scope, alarm_id: int) -> dict[str, Any]:
+    """One alarm with the frame that raised it."""
+    row = session.execute(_alarm_query(scope).where(MonitoringAlarm.id == alarm_id)).first()
+    if row is None:
+        raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
+    item = alarm_item(row)
+    event = session.get(MonitoringEvent, row[0].event_id) if row[0].event_id else None
+    item["event"] = (
+        {
+            "id": event.id,
+            "protocol": event.protocol,
+            "serial": event.serial,
+            "received_at": event.received_at.isoformat(),
+            "device_time": event.device_time.isoformat() if event.device_time else None,
+            "peer": event.peer,
+            "frame": event.frame,
+        }
+        if event
+        else None
+    )
+    return item
+
+
+def changed_since(
+    session: Session, since: datetime, after_id: int = 0, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Alarms (any scope) changed after ``(since, after_id)`` in ``(updated_at, id)`` order
+    (keyset paging: ``after_id=0`` means at or after ``since``), oldest change first: the live
+    feed's read. The feed filters by each subscriber's scope itself."""
+    rows = session.execute(
+        _alarm_query(Scope("/"))
+        .where(
+            or_(
+                MonitoringAlarm.updated_at > since,
+                and_(MonitoringAlarm.updated_at == since, MonitoringAlarm.id > after_id),
+            )
+        )
+        .order_by(MonitoringAlarm.updated_at, MonitoringAlarm.id)
+        .limit(limit)
+    ).all()
+    return [alarm_item(r) for r in rows]
+
+
+def latest_change(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(MonitoringAlarm.updated_at)))
+
+
+# --- devices and units ---------------------------------------------------------------------
+
+
+def _unit_in_scope(session: Session, scope: Scope, unit_code: str) -> Unit:
+    unit = session.scalar(
+        select(Unit).where(Unit.code == unit_code, scope.within(Unit.jurisdiction_id))
+    )
+    if unit is None:
+        raise NotFound(f"no unit {unit_code} in your jurisdiction")
+    return unit
+
+
+def device_status(online: bool | None, faults: int) -> str:
+    """``never`` (未接入: never reported), ``offline``, ``fault`` (online with an open fault)
+    or ``online``."""
+    if online is None:
+        return "never"
+    if not online:
+        return "offline"
+    return "fault" if faults else "online"
+
+
+DEVICE_STATUS = {
+    "online": ("在线", "Online"),
+    "fault": ("故障", "Fault"),
+    "offline": ("离线", "Offline"),
+    "never": ("未接入", "Never reported"),
+}
+
+
+def unit_devices(session: Session, scope: Scope, unit_code: str) -> dict[str, Any]:
+    """A unit's monitored devices with their status and last heartbeat."""
+    unit = _unit_in_scope(session, scope, unit_code)
+    faults = aliased(MonitoringAlarm)
+    open_faults = (
+        select(func.count())
+        .where(
+            faults.device_id == Device.id,
+            faults.kind == SignalKind.FAULT.value,
+            faults.status.in_(OPEN_STATES),
+        )
+        .correlate(Device)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Device, Building.name, DeviceHealth.online, DeviceHealth.last_seen, open_faults)
+        .outerjoin(Building, Building.id == Device.building_id)
+        .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
+        .where(Device.unit_id == unit.id)
+        .order_by(Device.code)
+    ).all()
+    devices = []
+    for device, building, online, last_seen, n_faults in rows:
+        status = device_status(online, n_faults)
+        devices.append(
+            {
+                "code": device.code,
+                "kind": device.kind,
+                "protocol": device.protocol,
+                "building": building,
+                "status": status,
+                "status_zh": DEVICE_STATUS[status][0],
+                "status_en": DEVICE_STATUS[status][1],
+                "last_heartbeat": last_seen.isoformat() if last_seen else None,
+                "open_faults": n_faults,
+            }
+        )
+    return {"unit": {"code": unit.code, "name": unit.name}, "devices": devices}
+
+
+def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Per unit with monitored devices or alarms: online rate, open faults, false-alarm rate."""
+    figures = [f for f in unit_figures(session, scope) if f.devices or f.fire_alarms]
+    names = {
+        uid: (code, name, category)
+        for uid, code, name, category in session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.category).where(
+                Unit.id.in_([f.unit_id for f in figures])
+            )
+        )
+    }
+    out = []
+    for f in figures:
+        code, name, category = names[f.unit_id]
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "category": category,
+                "key_unit": category == UnitCategory.KEY.value,
+                "devices": f.devices,
+                "online": f.online,
+                "online_rate": f.online_rate,
+                "open_faults": f.open_faults,
+                "fire_alarms": f.fire_alarms,
+                "false_alarms": f.false_alarms,
+                "false_alarm_rate": f.false_alarm_rate,
+            }
+        )
+    # Least healthy first: lowest online rate, then most faults.
+    out.sort(
+        key=lambda u: (u["online_rate"] if u["online_rate"] is not None else 2, -u["open_faults"])
+    )
+    return out
+
+
+def jurisdiction_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """联网接入率 of key units for the user's jurisdiction and each one directly below it."""
+    home = (
+        session.scalar(select(Jurisdiction).where(Jurisdiction.path == scope.path))
+        if not scope.unrestricted
+        else None
+    )
+    if home is not None:
+        tops = [
+            home,
+            *session.scalars(
+                select(Jurisdiction)
+                .where(Jurisdiction.parent_id == home.id)
+                .order_by(Jurisdiction.code)
+            ),
+        ]
+    else:
+        tops = list(
+            session.scalars(
+                select(Jurisdiction)
+                .where(Jurisdiction.parent_id.is_(None))
+                .order_by(Jurisdiction.code)
+            )
+        )
+        children = list(
+            session.scalars(
+                select(Jurisdiction)
+                .where(Jurisdiction.parent_id.in_([t.id for t in tops]))
+                .order_by(Jurisdiction.code)
+            )
+        )
+        tops = tops + children
+    out = []
+    for jur in tops:
+        connected, total = key_unit_connection_rate(session, Scope(jur.path))
+        out.append(
+            {
+                "code": jur.code,
+                "name": jur.name,
+                "key_units": total,
+                "connected": connected,
+                "connection_rate": connected / total if total else None,
+            }
+        )
+    return out
+
+
+# --- quarantine ----------------------------------------------------------------------------
+
+
+def quarantine_list(session: Session, status: QuarantineStatus | None) -> list[dict[str, Any]]:
+    """Unknown senders (隔离区), pending first, most recently heard first."""
+    query = select(QuarantinedSender, Device.code).outerjoin(
+        Device, Device.id == QuarantinedSender.device_id
+    )
+    if status is not None:
+        query = query.where(QuarantinedSender.status == status.value)
+    pending_first = case((QuarantinedSender.status == QuarantineStatus.PENDING.value, 0), else_=1)
+    rows = session.execute(
+        query.order_by(pending_first, QuarantinedSender.last_seen.desc()).limit(1000)
+    ).all()
+    return [
+        {
+            "id": q.id,
+            "protocol": q.protocol,
+            "address": q.address,
+            "status": q.status,
+            "status_zh": QuarantineStatus(q.status).zh,
+            "status_en": QuarantineStatus(q.status).en,
+            "first_seen": q.first_seen.isoformat(),
+            "last_seen": q.last_seen.isoformat(),
+            "frames": q.frames,
+            "last_peer": q.last_peer,
+            "device_code": device_code,
+            "decided_by": q.decided_by,
+        }
+        for q, device_code in rows
+    ]
+
+
+def quarantine_row(session: Session, quarantine_id: int) -> QuarantinedSender:
+    row = session.get(QuarantinedSender, quarantine_id)
+    if row is None:
+        raise NotFound(f"no quarantined sender {quarantine_id}")
+    if row.status != QuarantineStatus.PENDING.value:
+        state = QuarantineStatus(row.status)
+        raise Conflict(
+            f"sender {row.address} is already {state.value} ({state.zh})",
+            [FieldProblem("status", f"must be pending, is {state.value}")],
+        )
+    return row
+
+
+def device_in_scope(session: Session, scope: Scope, device_code: str) -> Device:
+    device = session.scalar(
+        select(Device).where(Device.code == device_code, scope.within(Device.jurisdiction_id))
+    )
+    if device is None:
+        raise ValidationFailed(
+            f"no device {device_code} in your jurisdiction",
+            [
+                FieldProblem(
+                    "device_code", "must be the code of a registry device in your jurisdiction"
+                )
+            ],
+        )
+    return device

@@ -1,15 +1,18 @@
 """Alarm pipeline basics: signals become alarm records and device health, inside the same
-transaction that stores the event, so an event is never stored without its alarm."""
+transaction that stores the event, so an event is never stored without its alarm. A raised
+fire alarm also puts ``FireAlarmRaised`` in the outbox in that transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, MonitoringEvent
+from lanyan.monitoring.events import FireAlarmRaised
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.models import Building, Device
 
@@ -17,48 +20,93 @@ from lanyan.registry.models import Building, Device
 ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKind.FEEDBACK)
 
 
-def _heartbeat(session: Session, device_id: int, at: datetime) -> None:
-    health = session.get(DeviceHealth, device_id)
-    if health is None:
-        session.add(DeviceHealth(device_id=device_id, last_seen=at, online=True))
+class OpenAlarms:
+    """The open (active or confirmed) alarms of some sources and devices, loaded in one query
+    and then kept in step in memory, so a batch of frames needs no query per signal.
+    ``include`` every source and device before acting on its signals."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sources: set[str] = set()
+        self.device_ids: set[int] = set()
+        self.rows: list[MonitoringAlarm] = []
+
+    def include(self, sources: Iterable[str] = (), device_ids: Iterable[int] = ()) -> None:
+        """Load the open alarms of these sources and devices (those not loaded yet)."""
+        new_sources = set(sources) - self.sources
+        new_devices = set(device_ids) - self.device_ids
+        if not new_sources and not new_devices:
+            return
+        known = {id(a) for a in self.rows}
+        for alarm in self.session.scalars(
+            select(MonitoringAlarm).where(
+                MonitoringAlarm.status.in_(_OPEN),
+                or_(
+                    MonitoringAlarm.source.in_(new_sources),
+                    MonitoringAlarm.device_id.in_(new_devices),
+                ),
+            )
+        ):
+            if id(alarm) not in known:
+                self.rows.append(alarm)
+        self.sources |= new_sources
+        self.device_ids |= new_devices
+
+    def find(self, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
+        for alarm in self.rows:
+            if (
+                alarm.source == source
+                and alarm.kind == kind.value
+                and alarm.point == point
+                and alarm.status in _OPEN
+            ):
+                return alarm
+        return None
+
+    def add(self, alarm: MonitoringAlarm) -> None:
+        self.rows.append(alarm)
+
+    def clear(
+        self,
+        device_id: int | None,
+        source: str | None,
+        at: datetime,
+        kinds: tuple[SignalKind, ...] = ALARMING,
+    ) -> None:
+        """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
+        wanted = {k.value for k in kinds}
+        for alarm in self.rows:
+            if alarm.status not in _OPEN or alarm.kind not in wanted:
+                continue
+            if (alarm.device_id == device_id) if device_id is not None else alarm.source == source:
+                alarm.status = AlarmStatus.CLEARED.value
+                alarm.cleared_at = at
+
+
+_OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+
+
+def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
+    """Refresh the health of the devices in ``seen`` (device id → latest receive time) with
+    one query; a device heard again after being offline clears its offline alarm."""
+    if not seen:
         return
-    if at > health.last_seen:
-        health.last_seen = at
-    if not health.online:
-        health.online = True
-        _clear(session, device_id, None, at, kinds=(SignalKind.OFFLINE,))
-
-
-def _active(session: Session, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
-    return session.scalar(
-        select(MonitoringAlarm).where(
-            MonitoringAlarm.source == source,
-            MonitoringAlarm.kind == kind.value,
-            MonitoringAlarm.point == point,
-            MonitoringAlarm.status.in_((AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)),
-        )
-    )
-
-
-def _clear(
-    session: Session,
-    device_id: int | None,
-    source: str | None,
-    at: datetime,
-    kinds: tuple[SignalKind, ...] = ALARMING,
-) -> None:
-    query = select(MonitoringAlarm).where(
-        MonitoringAlarm.kind.in_([k.value for k in kinds]),
-        MonitoringAlarm.status.in_((AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)),
-    )
-    query = (
-        query.where(MonitoringAlarm.device_id == device_id)
-        if device_id is not None
-        else query.where(MonitoringAlarm.source == source)
-    )
-    for alarm in session.scalars(query):
-        alarm.status = AlarmStatus.CLEARED.value
-        alarm.cleared_at = at
+    known = {
+        h.device_id: h
+        for h in session.scalars(select(DeviceHealth).where(DeviceHealth.device_id.in_(seen)))
+    }
+    back = [d for d, h in known.items() if not h.online]
+    book.include(device_ids=back)
+    for device_id, at in seen.items():
+        health = known.get(device_id)
+        if health is None:
+            session.add(DeviceHealth(device_id=device_id, last_seen=at, online=True))
+            continue
+        if at > health.last_seen:
+            health.last_seen = at
+        if not health.online:
+            health.online = True
+            book.clear(device_id, None, at, kinds=(SignalKind.OFFLINE,))
 
 
 def place_of(session: Session, device: Device | None) -> dict[str, int | None]:
@@ -78,46 +126,78 @@ def place_of(session: Session, device: Device | None) -> dict[str, int | None]:
 
 
 def apply_signals(
-    session: Session, event: MonitoringEvent, device: Device | None, signals: list[Signal]
+    session: Session,
+    *,
+    event_id: int,
+    source: str,
+    at: datetime,
+    device: Device | None,
+    signals: list[Signal],
+    book: OpenAlarms,
+    place: dict[str, int | None] | None = None,
 ) -> list[MonitoringAlarm]:
-    """Record what ``signals`` mean for alarms and health; returns the alarms opened now.
-
-    Uses the receive time as the event time: device clocks cannot be trusted (reference D4).
-    """
-    at = event.received_at
+    """Record what ``signals`` mean for alarms (heartbeats are the caller's, see
+    ``heartbeats``); returns the alarms opened now. ``at`` is the receive time: device clocks
+    cannot be trusted (reference D4). The caller flushes and then calls ``announce``."""
     opened = []
     for signal in signals:
         if signal.kind is SignalKind.HEARTBEAT:
-            if device is not None:
-                _heartbeat(session, device.id, at)
-        elif signal.kind is SignalKind.RESET:
-            _clear(session, device.id if device else None, event.source, at)
-        else:
-            alarm = _active(session, event.source, signal.kind, signal.point)
-            if alarm is not None:
-                alarm.repeats += 1
-                alarm.last_seen = at
-                alarm.test_mode = alarm.test_mode or signal.test_mode
-                continue
-            alarm = MonitoringAlarm(
-                kind=signal.kind.value,
-                status=AlarmStatus.ACTIVE.value,
-                event_id=event.id,
-                source=event.source,
-                point=signal.point[:200],
-                location=signal.location[:100],
-                detail=signal.detail[:200],
-                test_mode=signal.test_mode,
-                unverified=device is None,
-                raised_at=at,
-                last_seen=at,
-                repeats=1,
-                **place_of(session, device),
-            )
-            session.add(alarm)
-            opened.append(alarm)
-    session.flush()
+            continue
+        if signal.kind is SignalKind.RESET:
+            book.clear(device.id if device else None, source, at)
+            continue
+        alarm = book.find(source, signal.kind, signal.point[:200])
+        if alarm is not None:
+            alarm.repeats += 1
+            alarm.last_seen = at
+            alarm.test_mode = alarm.test_mode or signal.test_mode
+            continue
+        alarm = MonitoringAlarm(
+            kind=signal.kind.value,
+            status=AlarmStatus.ACTIVE.value,
+            event_id=event_id,
+            source=source,
+            point=signal.point[:200],
+            location=signal.location[:100],
+            detail=signal.detail[:200],
+            test_mode=signal.test_mode,
+            unverified=device is None,
+            raised_at=at,
+            last_seen=at,
+            repeats=1,
+            **(place if place is not None else place_of(session, device)),
+        )
+        session.add(alarm)
+        book.add(alarm)
+        opened.append(alarm)
     return opened
+
+
+def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
+    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (flushed,
+    so they have ids), in the same transaction; returns how many."""
+    count = 0
+    for alarm in opened:
+        if alarm.kind != SignalKind.FIRE.value:
+            continue
+        raised = FireAlarmRaised(
+            alarm_id=alarm.id,
+            event_id=alarm.event_id,
+            source=alarm.source,
+            unit_id=alarm.unit_id,
+            building_id=alarm.building_id,
+            jurisdiction_id=alarm.jurisdiction_id,
+            point=alarm.point,
+            location=alarm.location,
+            test_mode=alarm.test_mode,
+            unverified=alarm.unverified,
+            raised_at=alarm.raised_at,
+        )
+        session.add(
+            OutboxEvent(topic=raised.topic, payload=raised.payload(), created_at=alarm.raised_at)
+        )
+        count += 1
+    return count
 
 
 def sweep_offline(

@@ -5,6 +5,10 @@ Per frame (§6.3, §6.5.3): send data (2) is stored and committed, then confirme
 with a bad checksum, unreadable application data or an unknown command byte is denied (6); a
 response (5) to a query is stored without reply; confirm and deny from the device end an
 exchange and need no reply. When storing fails nothing is sent, so the device retransmits.
+
+Where a frame goes is the gateway's ``sink``: in embedded mode a ``BatchWriter`` that stores
+frames from all connections in group commits; in service mode a JetStream publisher
+(``monitoring.nats``), where "durable" means the stream acknowledged it.
 """
 
 from __future__ import annotations
@@ -15,15 +19,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.batching import BatchWriter, StoreBatch
 from lanyan.monitoring.gb26875 import FrameError, decode, encode
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.gb26875.frame import Frame, header_fields
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
-from lanyan.monitoring.ingest import Stored, store_frame
+from lanyan.monitoring.ingest import Pending, Stored, incoming_frame, store_events
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +52,40 @@ class GatewayStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+class Sink(Protocol):
+    """Where decoded messages go. ``submit`` returns once the message is durable: the stored
+    event, or None when the sink cannot tell whether it was a duplicate."""
+
+    async def submit(self, pending: Pending) -> Stored | None: ...
+
+    async def close(self) -> None: ...
+
+
 class Gateway:
     """Serve devices on ``host:port``. ``idle_timeout`` (seconds) closes a silent connection;
-    a UITD sends its running state (type 21) periodically, so a live one is never idle long."""
+    a UITD sends its running state (type 21) periodically, so a live one is never idle long.
+
+    Without a ``sink`` the gateway stores into ``factory``'s database through a
+    ``BatchWriter`` (``store``, ``max_batch`` and ``max_delay`` are its settings)."""
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        factory: sessionmaker[Session] | None = None,
         *,
         idle_timeout: float = 300.0,
         clock: Callable[[], datetime] = utcnow,
-        store: Callable[..., Stored] = store_frame,
+        sink: Sink | None = None,
+        store: StoreBatch = store_events,
+        max_batch: int = 500,
+        max_delay: float = 0.002,
     ) -> None:
-        self.factory = factory
+        if sink is None:
+            if factory is None:
+                raise ValueError("a gateway needs a session factory or a sink")
+            sink = BatchWriter(factory, store=store, max_batch=max_batch, max_delay=max_delay)
+        self.sink = sink
         self.idle_timeout = idle_timeout
         self.clock = clock
-        self.store = store
         self.stats = GatewayStats()
         self._server: asyncio.Server | None = None
 
@@ -80,6 +104,7 @@ class Gateway:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.sink.close()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer_info = writer.get_extra_info("peername")
@@ -160,15 +185,13 @@ class Gateway:
             await self._send(writer, self._reply(frame, t.DENY))
             return
         try:
-            stored = await asyncio.to_thread(
-                self.store, self.factory, frame, raw, received_at, peer
-            )
+            stored = await self.sink.submit(Pending(incoming_frame(frame, raw), received_at, peer))
         except Exception:
             # No confirm: the device keeps the event and retransmits (§6.5).
             self.stats.store_failures += 1
             log.exception("gb26875 %s: storing serial %s failed", peer, frame.serial)
             return
-        if stored.duplicate:
+        if stored is not None and stored.duplicate:
             self.stats.duplicates += 1
         else:
             self.stats.stored += 1

@@ -153,6 +153,7 @@ class SimulatedDevice:
             if command == t.CONFIRM:
                 self.stats.confirmed += 1
                 self.confirmed.append(self.serial)
+                self.stats.confirmed_serials.setdefault(self.address, []).append(self.serial)
                 return
             if command == t.DENY:
                 self.stats.denied += 1

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.core.timeutil import to_local
-from lanyan.monitoring.gateway import Gateway
+from lanyan.monitoring.gateway import Gateway, event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
 from lanyan.store.db import unit_of_work
@@ -33,13 +33,21 @@ def serve(
     escalate_after: Annotated[
         float, typer.Option(help="escalate a fire alarm unhandled this long, seconds")
     ] = 180.0,
+    max_batch: Annotated[
+        int, typer.Option(min=1, help="group commit: most frames stored in one transaction")
+    ] = 500,
+    max_delay_ms: Annotated[
+        float, typer.Option(min=0, help="group commit: longest a frame waits for company, ms")
+    ] = 2.0,
 ) -> None:
     """Accept devices over TCP; confirm each frame once it is stored."""
     settings = load_settings()
     upgrade(settings.resolved_database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     factory = sessions(settings)
-    gateway = Gateway(factory, idle_timeout=idle_timeout)
+    gateway = Gateway(
+        factory, idle_timeout=idle_timeout, max_batch=max_batch, max_delay=max_delay_ms / 1000
+    )
     chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
 
     async def run() -> None:
@@ -52,7 +60,8 @@ def serve(
             sweeper.cancel()
 
     try:
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run())
     except KeyboardInterrupt:
         console.print(f"stopped; {gateway.stats}")
 

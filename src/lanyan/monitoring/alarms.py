@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
@@ -20,51 +21,41 @@ from lanyan.registry.models import Building, Device
 ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKind.FEEDBACK)
 
 
+AlarmKey = tuple[str, str, str]  # (source, kind, point)
+
+
 class OpenAlarms:
-    """The open (active or confirmed) alarms of some sources and devices, loaded in one query
-    and then kept in step in memory, so a batch of frames needs no query per signal.
-    ``include`` every source and device before acting on its signals."""
+    """The open (active or confirmed) alarms a batch of frames may repeat, loaded with one
+    query by (source, kind, point) and kept in step in memory, so a batch needs no query per
+    signal. ``include`` every key before acting on signals; ``clear`` works in the database
+    too, so it reaches open alarms that were never loaded."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.sources: set[str] = set()
-        self.device_ids: set[int] = set()
-        self.rows: list[MonitoringAlarm] = []
+        self.loaded: set[AlarmKey] = set()
+        self.open: dict[AlarmKey, MonitoringAlarm] = {}
 
-    def include(self, sources: Iterable[str] = (), device_ids: Iterable[int] = ()) -> None:
-        """Load the open alarms of these sources and devices (those not loaded yet)."""
-        new_sources = set(sources) - self.sources
-        new_devices = set(device_ids) - self.device_ids
-        if not new_sources and not new_devices:
+    def include(self, keys: Iterable[AlarmKey]) -> None:
+        """Load the open alarms with these keys (those not loaded yet)."""
+        new = set(keys) - self.loaded
+        if not new:
             return
-        known = {id(a) for a in self.rows}
-        for alarm in self.session.scalars(
-            select(MonitoringAlarm).where(
-                MonitoringAlarm.status.in_(_OPEN),
-                or_(
-                    MonitoringAlarm.source.in_(new_sources),
-                    MonitoringAlarm.device_id.in_(new_devices),
-                ),
-            )
-        ):
-            if id(alarm) not in known:
-                self.rows.append(alarm)
-        self.sources |= new_sources
-        self.device_ids |= new_devices
+        self.loaded |= new
+        query = select(MonitoringAlarm).where(
+            tuple_(MonitoringAlarm.source, MonitoringAlarm.kind, MonitoringAlarm.point).in_(new),
+            MonitoringAlarm.status.in_(_OPEN),
+        )
+        for alarm in self.session.scalars(query):
+            self.open.setdefault((alarm.source, alarm.kind, alarm.point), alarm)
 
     def find(self, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
-        for alarm in self.rows:
-            if (
-                alarm.source == source
-                and alarm.kind == kind.value
-                and alarm.point == point
-                and alarm.status in _OPEN
-            ):
-                return alarm
-        return None
+        key = (source, kind.value, point)
+        if key not in self.loaded:
+            self.include([key])
+        return self.open.get(key)
 
     def add(self, alarm: MonitoringAlarm) -> None:
-        self.rows.append(alarm)
+        self.open[(alarm.source, alarm.kind, alarm.point)] = alarm
 
     def clear(
         self,
@@ -74,13 +65,26 @@ class OpenAlarms:
         kinds: tuple[SignalKind, ...] = ALARMING,
     ) -> None:
         """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
-        wanted = {k.value for k in kinds}
-        for alarm in self.rows:
-            if alarm.status not in _OPEN or alarm.kind not in wanted:
-                continue
-            if (alarm.device_id == device_id) if device_id is not None else alarm.source == source:
-                alarm.status = AlarmStatus.CLEARED.value
-                alarm.cleared_at = at
+        wanted = [k.value for k in kinds]
+        self.session.flush()  # alarms opened earlier in this batch are cleared too
+        mine = (
+            MonitoringAlarm.device_id == device_id
+            if device_id is not None
+            else MonitoringAlarm.source == source
+        )
+        self.session.execute(
+            update(MonitoringAlarm)
+            .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
+            .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        for key, alarm in list(self.open.items()):
+            hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
+            if hit and alarm.kind in wanted:
+                # Match the row the UPDATE wrote, without writing it again.
+                set_committed_value(alarm, "status", AlarmStatus.CLEARED.value)
+                set_committed_value(alarm, "cleared_at", at)
+                del self.open[key]
 
 
 _OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
@@ -95,8 +99,6 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         h.device_id: h
         for h in session.scalars(select(DeviceHealth).where(DeviceHealth.device_id.in_(seen)))
     }
-    back = [d for d, h in known.items() if not h.online]
-    book.include(device_ids=back)
     for device_id, at in seen.items():
         health = known.get(device_id)
         if health is None:

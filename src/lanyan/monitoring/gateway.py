@@ -52,6 +52,16 @@ class GatewayStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (libuv) where it is installed: the same asyncio API with less
+    overhead per socket read and write; None means asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 class Sink(Protocol):
     """Where decoded messages go. ``submit`` returns once the message is durable: the stored
     event, or None when the sink cannot tell whether it was a duplicate."""
@@ -89,9 +99,14 @@ class Gateway:
         self.stats = GatewayStats()
         self._server: asyncio.Server | None = None
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen; returns the bound address (port 0 picks a free one)."""
-        self._server = await asyncio.start_server(self._connection, host, port, limit=READ_CHUNK)
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096
+    ) -> tuple[str, int]:
+        """Listen; returns the bound address (port 0 picks a free one). A large ``backlog``
+        lets thousands of devices reconnect at once, e.g. after a restart."""
+        self._server = await asyncio.start_server(
+            self._connection, host, port, limit=READ_CHUNK, backlog=backlog
+        )
         sock = self._server.sockets[0].getsockname()
         return sock[0], sock[1]
 

@@ -246,12 +246,10 @@ def _signals(
         return
     book = OpenAlarms(session)
     book.include(
-        {p.item.source for p in alarming},
-        {
-            d.id
-            for p in alarming
-            if (d := devices.get((p.item.protocol, p.item.source))) is not None
-        },
+        (p.item.source, signal.kind.value, signal.point[:200])
+        for p in alarming
+        for signal in p.item.signals
+        if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
     )
     heartbeats(session, seen, book)
     places: dict[int, dict[str, int | None]] = {}

@@ -16,6 +16,7 @@ from lanyan.cli import (
     gb26875_cmd,
     hydrants_cmd,
     io_cmd,
+    monitor_cmd,
     mqtt_cmd,
     plan_cmd,
     planning_cmd,
@@ -133,6 +134,7 @@ recommend_cmd.register(app)
 gb26875_cmd.register(app)
 gateway_cmd.register(app)
 mqtt_cmd.register(app)
+monitor_cmd.register(app)
 simulate_cmd.register(app)
 planning_cmd.register(app)
 hydrants_cmd.register(app)

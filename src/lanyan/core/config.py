@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
     label_font: str = ""
+    # Monitoring intake: "embedded" stores device messages in-process (one gateway, group
+    # commit); "nats" is service mode — gateways publish to a JetStream stream and
+    # ``lanyan monitor process`` workers store them (see monitoring.jetstream).
+    monitoring_mode: Literal["embedded", "nats"] = "embedded"
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream: str = "LANYAN_MONITORING"
+    nats_subject: str = "lanyan.monitoring"
+    nats_durable: str = "lanyan-alarm-processor"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -92,27 +93,45 @@ _OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
 
 def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
     """Refresh the health of the devices in ``seen`` (device id → latest receive time) with
-    one query; a device heard again after being offline clears its offline alarm."""
+    one query and one batched statement each for updates and inserts; a device heard again
+    after being offline clears its offline alarm."""
     if not seen:
         return
+    health = DeviceHealth.__table__
     known = {
-        h.device_id: h
-        for h in session.scalars(select(DeviceHealth).where(DeviceHealth.device_id.in_(seen)))
+        device_id: (last_seen, online)
+        for device_id, last_seen, online in session.execute(
+            select(health.c.device_id, health.c.last_seen, health.c.online).where(
+                health.c.device_id.in_(seen)
+            )
+        ).all()
     }
-    for device_id, at in seen.items():
-        health = known.get(device_id)
-        if health is None:
-            session.add(DeviceHealth(device_id=device_id, last_seen=at, online=True))
-            continue
-        if at > health.last_seen:
-            health.last_seen = at
-        if not health.online:
-            health.online = True
-            book.clear(device_id, None, at, kinds=(SignalKind.OFFLINE,))
+    fresh = [
+        {"device_id": d, "last_seen": at, "online": True}
+        for d, at in seen.items()
+        if d not in known
+    ]
+    changed = [
+        {"b_id": d, "b_seen": max(at, known[d][0])}
+        for d, at in seen.items()
+        if d in known and (at > known[d][0] or not known[d][1])
+    ]
+    if fresh:
+        session.execute(insert(health), fresh)
+    if changed:
+        session.execute(
+            update(health)
+            .where(health.c.device_id == bindparam("b_id"))
+            .values(last_seen=bindparam("b_seen"), online=True),
+            changed,
+        )
+    for device_id in sorted(d for d in seen if d in known and not known[d][1]):
+        book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
 
 
-def place_of(session: Session, device: Device | None) -> dict[str, int | None]:
-    """Device, unit, building and jurisdiction ids an alarm from ``device`` is tied to."""
+def place_of(session: Session, device: Any) -> dict[str, int | None]:
+    """Device, unit, building and jurisdiction ids an alarm from ``device`` (a registry
+    ``Device`` or an ``ingest.DeviceRef``) is tied to."""
     if device is None:
         return {"device_id": None, "unit_id": None, "building_id": None, "jurisdiction_id": None}
     unit_id = device.unit_id
@@ -133,7 +152,7 @@ def apply_signals(
     event_id: int,
     source: str,
     at: datetime,
-    device: Device | None,
+    device: Any,
     signals: list[Signal],
     book: OpenAlarms,
     place: dict[str, int | None] | None = None,

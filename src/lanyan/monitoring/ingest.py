@@ -42,16 +42,32 @@ class Stored:
     quarantined: bool
 
 
-def resolve_devices(session: Session, protocol: str, addresses: Iterable[str]) -> dict[str, Device]:
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    """What the intake needs of a registry device: ids to tie events and alarms to."""
+
+    id: int
+    code: str
+    unit_id: int | None
+    building_id: int | None
+    jurisdiction_id: int | None
+
+
+_REF = (Device.id, Device.code, Device.unit_id, Device.building_id, Device.jurisdiction_id)
+
+
+def resolve_devices(
+    session: Session, protocol: str, addresses: Iterable[str]
+) -> dict[str, DeviceRef]:
     """The registry devices behind protocol addresses, in two or three queries: an operator's
     binding, else a device of that protocol whose ``code`` is the address (case-insensitive)."""
     wanted = set(addresses)
     if not wanted:
         return {}
-    found: dict[str, Device] = {
-        address: device
-        for address, device in session.execute(
-            select(DeviceAddress.address, Device)
+    found: dict[str, DeviceRef] = {
+        row[0]: DeviceRef(*row[1:])
+        for row in session.execute(
+            select(DeviceAddress.address, *_REF)
             .join(Device, DeviceAddress.device_id == Device.id)
             .where(DeviceAddress.protocol == protocol, DeviceAddress.address.in_(wanted))
         ).all()
@@ -59,24 +75,23 @@ def resolve_devices(session: Session, protocol: str, addresses: Iterable[str]) -
     rest = wanted - found.keys()
     if rest:
         # Codes as sent or upper-case use the code index; other spellings need lower().
-        for device in session.scalars(
-            select(Device).where(
-                Device.protocol == protocol,
-                Device.code.in_(rest | {a.upper() for a in rest}),
+        for row in session.execute(
+            select(*_REF).where(
+                Device.protocol == protocol, Device.code.in_(rest | {a.upper() for a in rest})
             )
-        ):
-            if device.code.lower() in rest:
-                found.setdefault(device.code.lower(), device)
+        ).all():
+            if row.code.lower() in rest:
+                found.setdefault(row.code.lower(), DeviceRef(*row))
         rest -= found.keys()
     if rest:
-        for device in session.scalars(
-            select(Device).where(Device.protocol == protocol, func.lower(Device.code).in_(rest))
-        ):
-            found.setdefault(device.code.lower(), device)
+        for row in session.execute(
+            select(*_REF).where(Device.protocol == protocol, func.lower(Device.code).in_(rest))
+        ).all():
+            found.setdefault(row.code.lower(), DeviceRef(*row))
     return found
 
 
-def resolve_device(session: Session, protocol: str, address: str) -> Device | None:
+def resolve_device(session: Session, protocol: str, address: str) -> DeviceRef | None:
     """The registry device behind one protocol address (see ``resolve_devices``)."""
     return resolve_devices(session, protocol, [address]).get(address)
 
@@ -177,7 +192,7 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
     by_protocol: dict[str, set[str]] = {}
     for p in fresh.values():
         by_protocol.setdefault(p.item.protocol, set()).add(p.item.source)
-    devices: dict[tuple[str, str], Device] = {}
+    devices: dict[tuple[str, str], DeviceRef] = {}
     quarantined: set[tuple[str, str]] = set()
     for protocol, sources in by_protocol.items():
         found = resolve_devices(session, protocol, sources)
@@ -210,9 +225,9 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
                 "quarantined": (item.protocol, item.source) in quarantined,
             }
         )
+    table = MonitoringEvent.__table__
     ids = session.scalars(
-        insert(MonitoringEvent).returning(MonitoringEvent.id, sort_by_parameter_order=True),
-        rows,
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     ).all()
     for key, event_id, row in zip(fresh, ids, rows, strict=True):
         done[key] = Stored(event_id, duplicate=False, quarantined=row["quarantined"])
@@ -229,7 +244,7 @@ def _signals(
     session: Session,
     fresh: dict[tuple[str, str, int, str], Pending],
     done: dict[tuple[str, str, int, str], Stored],
-    devices: dict[tuple[str, str], Device],
+    devices: dict[tuple[str, str], DeviceRef],
 ) -> None:
     """Health and alarms for the newly stored messages, in arrival order, with a handful of
     queries for the whole batch."""
@@ -408,6 +423,7 @@ def reject_sender(session: Session, actor: Actor, protocol: str, address: str) -
 
 __all__ = [
     "GB26875",
+    "DeviceRef",
     "Incoming",
     "Pending",
     "Stored",

@@ -41,6 +41,7 @@ from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM, AuditEntry
+from lanyan.store.db import make_session_factory, unit_of_work
 
 from support import sample, seed_region
 
@@ -290,3 +291,21 @@ def test_a_batch_stores_in_order_once_each(sessions: Any, device: Any) -> None:
         assert s.get(DeviceHealth, device.id).last_seen == T0 + timedelta(seconds=2)
         topics = list(s.scalars(select(OutboxEvent.topic)))
     assert topics == ["fire_alarm_raised", "fire_alarm_raised"]
+
+
+def test_operator_actions_use_the_configured_audit_hash(
+    engine: Any, sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10, address=1)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b10, address=2)]), T0)
+    ingest(sessions, frame(3, 21, [{"state": 1}], source=STRANGER), T0)
+    first, second = alarms(sessions)
+    sm3_sessions = make_session_factory(engine, "sm3")  # LANYAN_AUDIT_HASH=sm3
+    with unit_of_work(sm3_sessions) as s:
+        confirm_alarm(s, SYSTEM, EVERYWHERE, first.id, T0)
+    with uow() as s:  # a session made without the setting: the argument decides
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, second.id, T0, algorithm="sm3")
+        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code, algorithm="sm3")
+    with sessions() as s:
+        used = list(s.scalars(select(AuditEntry.algorithm).where(AuditEntry.action != "create")))
+    assert used == ["sm3", "sm3", "sm3"]

@@ -47,7 +47,12 @@ def _open_alarm(session: Session, scope: Scope, alarm_id: int) -> MonitoringAlar
 
 
 def confirm_alarm(
-    session: Session, actor: Actor, scope: Scope, alarm_id: int, at: datetime
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    at: datetime,
+    algorithm: audit.HashName = "sha256",
 ) -> MonitoringAlarm:
     """Confirm an alarm as real; a confirmed fire publishes ``FireConfirmed``."""
     audit.begin_write(session)
@@ -80,13 +85,19 @@ def confirm_alarm(
         alarm.id,
         before,
         _snapshot(alarm),
+        algorithm,
         scope_path=row_path(session, alarm),
     )
     return alarm
 
 
 def mark_false_alarm(
-    session: Session, actor: Actor, scope: Scope, alarm_id: int, at: datetime
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    at: datetime,
+    algorithm: audit.HashName = "sha256",
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
     audit.begin_write(session)
@@ -103,6 +114,7 @@ def mark_false_alarm(
         alarm.id,
         before,
         _snapshot(alarm),
+        algorithm,
         scope_path=row_path(session, alarm),
     )
     return alarm

@@ -369,7 +369,12 @@ def _as_dict(row: QuarantinedSender) -> dict[str, Any]:
 
 
 def accept_sender(
-    session: Session, actor: Actor, protocol: str, address: str, device_code: str
+    session: Session,
+    actor: Actor,
+    protocol: str,
+    address: str,
+    device_code: str,
+    algorithm: audit.HashName = "sha256",
 ) -> QuarantinedSender:
     """Bind a quarantined address to a registry device; its stored events join that device."""
     audit.begin_write(session)
@@ -404,12 +409,19 @@ def accept_sender(
         row.id,
         before,
         _as_dict(row),
+        algorithm,
         scope_path=row_path(session, device),
     )
     return row
 
 
-def reject_sender(session: Session, actor: Actor, protocol: str, address: str) -> QuarantinedSender:
+def reject_sender(
+    session: Session,
+    actor: Actor,
+    protocol: str,
+    address: str,
+    algorithm: audit.HashName = "sha256",
+) -> QuarantinedSender:
     """Mark a quarantined address as not ours; its events stay stored and quarantined."""
     audit.begin_write(session)
     row = _quarantined(session, protocol, address)
@@ -417,7 +429,9 @@ def reject_sender(session: Session, actor: Actor, protocol: str, address: str) -
     row.status = QuarantineStatus.REJECTED.value
     row.decided_by = actor.username
     session.flush()
-    audit.record(session, actor, "reject", "monitoring_quarantine", row.id, before, _as_dict(row))
+    audit.record(
+        session, actor, "reject", "monitoring_quarantine", row.id, before, _as_dict(row), algorithm
+    )
     return row
 
 

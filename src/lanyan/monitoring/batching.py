@@ -60,7 +60,8 @@ class BatchWriter:
         self._thread = threading.Thread(target=self._run, name="lanyan-batch-writer", daemon=True)
         self._thread.start()
 
-    async def submit(self, pending: Pending) -> Stored:
+    def enqueue(self, pending: Pending) -> asyncio.Future[Stored]:
+        """Queue a message; the future resolves once it is durable (or fails)."""
         if self._thread is None:
             self.start()
         assert self._loop is not None
@@ -69,7 +70,10 @@ class BatchWriter:
             self._queue.append((pending, future))
             if len(self._queue) == 1 or len(self._queue) >= self.max_batch:
                 self._cond.notify()
-        return await future
+        return future
+
+    async def submit(self, pending: Pending) -> Stored:
+        return await self.enqueue(pending)
 
     async def close(self) -> None:
         with self._cond:

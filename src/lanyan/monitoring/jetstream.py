@@ -168,6 +168,9 @@ class JetStreamSink:
         self.duplicates += bool(ack.duplicate)
         return None
 
+    def enqueue(self, pending: Pending) -> asyncio.Future[Stored | None]:
+        return asyncio.ensure_future(self.submit(pending))
+
     async def close(self) -> None:
         if self._nc is not None:
             await self._nc.drain()

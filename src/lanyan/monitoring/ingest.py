@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -161,9 +161,26 @@ class Pending:
         return (self.item.protocol, self.item.source, self.item.serial, self.item.digest)
 
 
-_KEY = tuple_(
-    MonitoringEvent.protocol, MonitoringEvent.source, MonitoringEvent.serial, MonitoringEvent.digest
-)
+def _stored_keys(session: Session, keys: list[tuple[str, str, int, str]]) -> list[Any]:
+    """Events already stored under any of ``keys``, written as driver SQL because SQLAlchemy
+    renders hundreds of expanding tuple parameters slowly (a quarter of the gateway's time).
+    Standard SQL for SQLite and PostgreSQL."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows: list[Any] = []
+    for at in range(0, len(keys), 200):
+        chunk = keys[at : at + 200]
+        values = ",".join([f"({mark},{mark},{mark},{mark})"] * len(chunk))
+        # A join with the keys as a VALUES table: both databases then look each key up in
+        # the unique index (a row-value IN scans the whole index on SQLite).
+        sql = (
+            f"WITH k(p, s, n, d) AS (VALUES {values}) "
+            "SELECT e.id, e.protocol, e.source, e.serial, e.digest, e.quarantined "
+            "FROM k JOIN monitoring_events e "
+            "ON e.protocol = k.p AND e.source = k.s AND e.serial = k.n AND e.digest = k.d"
+        )
+        rows += conn.exec_driver_sql(sql, tuple(v for key in chunk for v in key)).all()
+    return rows
 
 
 def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
@@ -171,17 +188,8 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
     # Retransmissions already stored (by an earlier batch or another process) are not stored
     # again; they are confirmed like the first copy.
     done: dict[tuple[str, str, int, str], Stored] = {
-        (protocol, source, serial, digest): Stored(event_id, True, quarantined)
-        for event_id, protocol, source, serial, digest, quarantined in session.execute(
-            select(
-                MonitoringEvent.id,
-                MonitoringEvent.protocol,
-                MonitoringEvent.source,
-                MonitoringEvent.serial,
-                MonitoringEvent.digest,
-                MonitoringEvent.quarantined,
-            ).where(_KEY.in_(keys))
-        ).all()
+        (protocol, source, serial, digest): Stored(event_id, True, bool(quarantined))
+        for event_id, protocol, source, serial, digest, quarantined in _stored_keys(session, keys)
     }
     fresh: dict[tuple[str, str, int, str], Pending] = {}
     for p in batch:

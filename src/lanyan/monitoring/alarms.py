@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -67,24 +67,30 @@ class OpenAlarms:
     ) -> None:
         """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
         wanted = [k.value for k in kinds]
-        self.session.flush()  # alarms opened earlier in this batch are cleared too
         mine = (
             MonitoringAlarm.device_id == device_id
             if device_id is not None
             else MonitoringAlarm.source == source
         )
-        self.session.execute(
-            update(MonitoringAlarm)
-            .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
-            .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
-            .execution_options(synchronize_session=False)
-        )
+        # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
+        # in memory below, so one flush at the end inserts them all at once.
+        with self.session.no_autoflush:
+            self.session.execute(
+                update(MonitoringAlarm)
+                .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
+                .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
+                .execution_options(synchronize_session=False)
+            )
         for key, alarm in list(self.open.items()):
             hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
             if hit and alarm.kind in wanted:
-                # Match the row the UPDATE wrote, without writing it again.
-                set_committed_value(alarm, "status", AlarmStatus.CLEARED.value)
-                set_committed_value(alarm, "cleared_at", at)
+                if inspect(alarm).persistent:
+                    # Match the row the UPDATE wrote, without writing it again.
+                    set_committed_value(alarm, "status", AlarmStatus.CLEARED.value)
+                    set_committed_value(alarm, "cleared_at", at)
+                else:
+                    alarm.status = AlarmStatus.CLEARED.value
+                    alarm.cleared_at = at
                 del self.open[key]
 
 

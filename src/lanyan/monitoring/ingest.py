@@ -233,12 +233,15 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
                 "quarantined": (item.protocol, item.source) in quarantined,
             }
         )
-    table = MonitoringEvent.__table__
-    ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).all()
-    for key, event_id, row in zip(fresh, ids, rows, strict=True):
-        done[key] = Stored(event_id, duplicate=False, quarantined=row["quarantined"])
+    # One executemany, then the new ids by key: an INSERT … RETURNING in parameter order runs
+    # row by row on SQLite (no sentinel for an autoincrement key), ten times slower.
+    session.execute(insert(MonitoringEvent.__table__), rows)
+    for event_id, protocol, source, serial, digest, quarantined in _stored_keys(
+        session, list(fresh)
+    ):
+        done[(protocol, source, serial, digest)] = Stored(
+            event_id, duplicate=False, quarantined=bool(quarantined)
+        )
     _signals(session, fresh, done, devices)
     # A later copy of a message in the same batch is a duplicate of the first.
     first = {p.key: id(p) for p in fresh.values()}

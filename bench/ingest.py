@@ -109,7 +109,13 @@ def register_devices(url: str, count: int) -> None:
 def clear_monitoring(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
-        for table in (OutboxEvent, MonitoringAlarm, MonitoringEvent, DeviceHealth, QuarantinedSender):
+        for table in (
+            OutboxEvent,
+            MonitoringAlarm,
+            MonitoringEvent,
+            DeviceHealth,
+            QuarantinedSender,
+        ):
             conn.execute(delete(table))
     engine.dispose()
 
@@ -304,13 +310,14 @@ def run_phase(
     if args.profile and batch > 1 and not rate:
         out = ROOT / "artifacts" / "ingest-gateway.folded"
         out.parent.mkdir(exist_ok=True)
-        spy = subprocess.Popen(
-            [shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(gateway.pid), "-o", str(out)]
-            + ["--duration", str(int(args.warmup + args.seconds)), "--format", "raw"]
-            + ["--threads", "--nonblocking"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        spy_bin = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        seconds = str(int(args.warmup + args.seconds))
+        command = [spy_bin, "record", "-p", str(gateway.pid), "-o", str(out), "--format", "raw"]
+        command += ["--duration", seconds, "--threads", "--nonblocking"]
+        try:
+            spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            print(f"  (py-spy not started: {exc})")
     try:
         phase = drive(label, gateway, port, args.devices, args.clients, rate, args)
     finally:
@@ -334,7 +341,9 @@ def summarise_profile(path: Path, top: int = 25) -> None:
         stack, _, n = line.rpartition(" ")
         count = int(n)
         total += count
-        frames = [f.split(" (")[0] + " " + f.rsplit("/", 1)[-1].rstrip(")") for f in stack.split(";")]
+        frames = [
+            f.split(" (")[0] + " " + f.rsplit("/", 1)[-1].rstrip(")") for f in stack.split(";")
+        ]
         for name in set(frames):
             inclusive[name] = inclusive.get(name, 0) + count
         own[frames[-1]] = own.get(frames[-1], 0) + count
@@ -383,7 +392,9 @@ def main() -> None:
 
     print()
     print(f"frames/s per core (gateway CPU), group commit: {grouped.per_core:,.0f}", end="")
-    print(f" (target ≥ {TARGET_PER_CORE:,}: {'met' if grouped.per_core >= TARGET_PER_CORE else 'NOT met'})")
+    print(
+        f" (target ≥ {TARGET_PER_CORE:,}: {'met' if grouped.per_core >= TARGET_PER_CORE else 'NOT met'})"
+    )
     if anchor is not None:
         print(
             f"  anchor per-frame commit: {anchor.per_core:,.0f} per core, "

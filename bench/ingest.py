@@ -237,7 +237,14 @@ class Phase:
 
 
 def drive(
-    label: str, gateway: Any, port: int, devices: int, clients: int, rate: float, args: Any
+    label: str,
+    gateway: Any,
+    port: int,
+    devices: int,
+    clients: int,
+    rate: float,
+    args: Any,
+    on_go: Any = None,
 ) -> Phase:
     ctx = mp.get_context("spawn")
     per = devices // clients
@@ -258,6 +265,8 @@ def drive(
         pipe.recv()
     for pipe in pipes:
         pipe.send("go")
+    if on_go is not None:
+        on_go()
     time.sleep(args.warmup)
     cpu0, load0 = cpu_seconds(gateway.pid), os.getloadavg()[0]
     time.sleep(args.seconds)
@@ -306,25 +315,41 @@ def run_phase(
     clear_monitoring(url)
     port = free_port()
     gateway = start_gateway(url, port, tmp, batch, delay)
-    spy = None
-    if args.profile and batch > 1 and not rate:
-        out = ROOT / "artifacts" / "ingest-gateway.folded"
+    spies: list[Any] = []
+    out = ROOT / "artifacts" / "ingest-gateway.folded"
+
+    def profile() -> None:
+        # Once every device is connected: the profile shows the steady state.
         out.parent.mkdir(exist_ok=True)
         spy_bin = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         seconds = str(int(args.warmup + args.seconds))
         command = [spy_bin, "record", "-p", str(gateway.pid), "-o", str(out), "--format", "raw"]
         command += ["--duration", seconds, "--threads", "--nonblocking"]
         try:
-            spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spies.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
         except OSError as exc:
             print(f"  (py-spy not started: {exc})")
+
+    wanted = args.profile and batch > 1 and not rate
     try:
-        phase = drive(label, gateway, port, args.devices, args.clients, rate, args)
+        phase = drive(
+            label,
+            gateway,
+            port,
+            args.devices,
+            args.clients,
+            rate,
+            args,
+            profile if wanted else None,
+        )
     finally:
-        stop_gateway(gateway)
-        if spy is not None:
+        for spy in spies:
             spy.wait(60)
-            summarise_profile(ROOT / "artifacts" / "ingest-gateway.folded")
+        stop_gateway(gateway)
+        if spies:
+            summarise_profile(out)
     report(phase)
     return phase
 

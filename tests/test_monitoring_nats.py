@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -259,3 +263,68 @@ def test_mqtt_ingest_publishes_into_the_same_pipeline(sessions: Any, names: Name
         (alarm,) = s.scalars(select(MonitoringAlarm))
     assert (event.protocol, event.source, event.serial) == ("mqtt", "sd-0001", 4)
     assert (alarm.kind, alarm.test_mode) == ("fire", True)
+
+
+def test_service_mode_from_the_command_line(
+    db_url: str, sessions: Any, names: Names, tmp_path: Any
+) -> None:
+    """``lanyan gateway serve --mode nats`` and ``lanyan monitor process``, as deployed."""
+    port = _free_port()
+    env = os.environ | {
+        "LANYAN_DATABASE_URL": db_url,
+        "LANYAN_DATA_DIR": str(tmp_path),
+        "LANYAN_MONITORING_MODE": "nats",
+        "LANYAN_NATS_URL": names.url,
+        "LANYAN_NATS_STREAM": names.stream,
+        "LANYAN_NATS_SUBJECT": names.subject,
+        "LANYAN_NATS_DURABLE": names.durable,
+    }
+    cli = [sys.executable, "-m", "lanyan.cli.main"]
+    logs = [open(tmp_path / f"{n}.log", "wb") for n in ("gateway", "processor")]  # noqa: SIM115
+    procs = [
+        subprocess.Popen(
+            [*cli, "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=logs[0],
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [*cli, "monitor", "process", "--no-housekeeping"],
+            env=env,
+            stdout=logs[1],
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    result: list[Any] = []
+
+    async def main() -> None:
+        for _ in range(600):
+            try:
+                _r, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        result.append(await simulate("127.0.0.1", port, count=4, rate=100, frames=5, seed=3))
+
+    try:
+        asyncio.run(main())
+        for _ in range(600):
+            if count(sessions, MonitoringEvent) >= 20:
+                break
+            time.sleep(0.1)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(30)
+        for log in logs:
+            log.close()
+    (stats,) = result
+    assert (stats.confirmed, stats.failed) == (20, 0)
+    assert count(sessions, MonitoringEvent) == 20, (tmp_path / "processor.log").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -265,7 +265,8 @@ class AlarmProcessor:
             await self.start()
         try:
             msgs = await self._sub.fetch(self.batch, timeout=timeout)
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):
+            # nats-py raises either, depending on where the deadline ran out: a quiet stream.
             return 0
         self.stats.fetched += len(msgs)
         readable: list[tuple[Any, Pending]] = []

@@ -1,6 +1,9 @@
 """Durable intake of device frames: store first, so a confirm is only ever sent for a stored
 event; stores each retransmission once; puts unknown senders in quarantine (隔离区). The event,
-its alarms and the device's health are written in one transaction."""
+its alarms and the device's health are written in one transaction.
+
+``store_events`` stores a whole batch (the gateway's group commit, a processor's fetch) in one
+transaction with a handful of statements for all of it; ``store_event`` is a batch of one."""
 
 from __future__ import annotations
 

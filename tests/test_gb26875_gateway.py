@@ -14,7 +14,7 @@ from lanyan.core.timeutil import CHINA_TZ
 from lanyan.monitoring.gateway import Gateway
 from lanyan.monitoring.gb26875 import Frame, decode, encode, encode_appdata
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
-from lanyan.monitoring.ingest import GB26875, accept_sender, store_frame
+from lanyan.monitoring.ingest import GB26875, accept_sender, store_events
 from lanyan.monitoring.models import MonitoringAlarm, MonitoringEvent, QuarantinedSender
 from lanyan.monitoring.simulator import simulate
 from lanyan.registry import service
@@ -122,23 +122,31 @@ def test_good_frame_is_confirmed_after_it_is_stored(sessions: Any, known_device:
 
 
 def test_no_confirm_when_storing_fails(sessions: Any, known_device: int) -> None:
-    calls = []
+    batches: list[list[int]] = []
 
-    def flaky(*args: Any) -> Any:
-        calls.append(args[1].serial)
-        if len(calls) == 1:
+    def flaky(factory: Any, batch: Any) -> Any:
+        # Serial 1 cannot be stored (say, a poison frame): every batch holding it fails.
+        batches.append([p.item.serial for p in batch])
+        if any(p.item.serial == 1 for p in batch):
             raise OSError("disk full")
-        return store_frame(*args)
+        return store_events(factory, batch)
 
     async def scenario(connect: Any) -> None:
-        client = await connect()
+        client, other = await connect(), await connect()
         await client.send(fire(1))
-        await client.send(fire(2))
-        answer = await client.reply()
+        await other.send(fire(2))
+        answer = await other.reply()
         assert (answer.command, answer.serial) == (3, 2)  # serial 1 was never confirmed
+        await client.send(fire(3))
+        answer = await client.reply()
+        assert (answer.command, answer.serial) == (3, 3)
 
-    run(Gateway(sessions, store=flaky), scenario)
-    assert [e.serial for e in events(sessions)] == [2]
+    # A long linger puts serials 1 and 2 into one batch: 2 is stored alone after it fails.
+    gateway = Gateway(sessions, store=flaky, max_delay=0.3)
+    run(gateway, scenario)
+    assert batches[0] == [1, 2] and [1] in batches and [2] in batches
+    assert [e.serial for e in events(sessions)] == [2, 3]
+    assert gateway.stats.store_failures == 1
 
 
 def test_garbage_between_frames_is_skipped(sessions: Any, known_device: int) -> None:

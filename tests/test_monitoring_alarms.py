@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lanyan.core.errors import LanyanError
 from lanyan.core.timeutil import CHINA_TZ
@@ -21,13 +21,27 @@ from lanyan.monitoring.handling import (
     unit_figures,
 )
 from lanyan.monitoring.housekeeping import Housekeeping
-from lanyan.monitoring.ingest import GB26875, accept_sender, store_frame
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.ingest import (
+    GB26875,
+    Pending,
+    accept_sender,
+    incoming_frame,
+    store_events,
+    store_frame,
+)
+from lanyan.monitoring.models import (
+    DeviceHealth,
+    MonitoringAlarm,
+    MonitoringEvent,
+    OutboxEvent,
+    QuarantinedSender,
+)
 from lanyan.monitoring.signals import signals_from
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM, AuditEntry
+from lanyan.store.db import make_session_factory, unit_of_work
 
 from support import sample, seed_region
 
@@ -170,8 +184,7 @@ def test_confirmed_fire_publishes_an_event_and_is_audited(
     with uow() as s:
         confirm_alarm(s, SYSTEM, EVERYWHERE, alarm.id, T0 + timedelta(seconds=40))
     with sessions() as s:
-        (event,) = s.scalars(select(OutboxEvent))
-        assert event.topic == "fire_confirmed"
+        (event,) = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "fire_confirmed"))
         assert event.payload["unit_id"] == device.unit_id
         assert event.payload["building_id"] == device.building_id
         assert event.payload["location"] == "二层东侧烟感"
@@ -202,8 +215,8 @@ def test_unhandled_fire_escalates_once(sessions: Any, device: Any) -> None:
         assert escalated.escalated_at == T0 + timedelta(minutes=4)
     with sessions.begin() as s:
         assert escalate_unhandled(s, T0 + timedelta(minutes=9), after) == []
-        (event,) = s.scalars(select(OutboxEvent))
-        assert event.topic == "fire_escalated" and event.payload["waited_s"] == 240
+        (event,) = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "fire_escalated"))
+        assert event.payload["waited_s"] == 240
 
 
 def test_unit_figures_and_key_unit_connection_rate(sessions: Any, uow: Any, device: Any) -> None:
@@ -229,3 +242,70 @@ def test_housekeeping_round_sweeps_and_escalates(sessions: Any, device: Any) -> 
     chores = Housekeeping(timedelta(minutes=1), 3, timedelta(minutes=3))
     assert chores.round(sessions, T0 + timedelta(minutes=1)) == (0, 0)
     assert chores.round(sessions, T0 + timedelta(minutes=5)) == (1, 1)
+
+
+# --- one batch, one transaction (group commit) ----------------------------------------------
+
+
+def pending(raw: bytes, at: datetime, peer: str = "test") -> Pending:
+    return Pending(incoming_frame(decode(raw), raw), at, peer)
+
+
+def test_fire_alarm_raised_goes_to_the_outbox_with_its_frame(sessions: Any, device: Any) -> None:
+    # Test bit clear (0b10): raised all the same, and the event says so (safety rule).
+    ingest(sessions, frame(1, 2, [component(0b10)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b101, address=9)]), T0)  # a fault: no event
+    (alarm, _fault) = alarms(sessions)
+    with sessions() as s:
+        (event,) = s.scalars(select(OutboxEvent))
+    assert event.topic == "fire_alarm_raised" and event.created_at == T0
+    assert event.payload["alarm_id"] == alarm.id and event.payload["test_mode"] is True
+    assert event.payload["unit_id"] == device.unit_id and event.payload["source"] == UITD.hex()
+
+
+def test_a_batch_stores_in_order_once_each(sessions: Any, device: Any) -> None:
+    first = frame(1, 2, [component(0b11)])
+    reset = frame(2, 1, [{"system_type": 1, "system_address": 1, "state": 1 | 1 << 13}])
+    stranger = frame(1, 21, [{"state": 1}], source=STRANGER)
+    batch = [
+        pending(first, T0),
+        pending(first, T0),  # a retransmission inside the same batch
+        pending(stranger, T0),
+        pending(reset, T0 + timedelta(seconds=1)),
+        pending(frame(3, 2, [component(0b11)]), T0 + timedelta(seconds=2)),  # fire again
+        pending(frame(2, 21, [{"state": 1}], source=STRANGER), T0 + timedelta(seconds=3)),
+    ]
+    out = store_events(sessions, batch)
+    assert [o.duplicate for o in out] == [False, True, False, False, False, False]
+    assert out[0].event_id == out[1].event_id and out[2].quarantined and not out[0].quarantined
+    assert [o.duplicate for o in store_events(sessions, batch[:1])] == [True]
+    # Arrival order holds inside the batch: raised, cleared by the reset, raised anew.
+    assert [(a.kind, a.status) for a in alarms(sessions)] == [
+        ("fire", "cleared"),
+        ("fire", "active"),
+    ]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(MonitoringEvent)) == 5
+        row = s.scalar(select(QuarantinedSender))
+        assert (row.frames, row.last_seen) == (2, T0 + timedelta(seconds=3))
+        assert s.get(DeviceHealth, device.id).last_seen == T0 + timedelta(seconds=2)
+        topics = list(s.scalars(select(OutboxEvent.topic)))
+    assert topics == ["fire_alarm_raised", "fire_alarm_raised"]
+
+
+def test_operator_actions_use_the_configured_audit_hash(
+    engine: Any, sessions: Any, uow: Any, device: Any
+) -> None:
+    ingest(sessions, frame(1, 2, [component(0b10, address=1)]), T0)
+    ingest(sessions, frame(2, 2, [component(0b10, address=2)]), T0)
+    ingest(sessions, frame(3, 21, [{"state": 1}], source=STRANGER), T0)
+    first, second = alarms(sessions)
+    sm3_sessions = make_session_factory(engine, "sm3")  # LANYAN_AUDIT_HASH=sm3
+    with unit_of_work(sm3_sessions) as s:
+        confirm_alarm(s, SYSTEM, EVERYWHERE, first.id, T0)
+    with uow() as s:  # a session made without the setting: the argument decides
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, second.id, T0, algorithm="sm3")
+        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code, algorithm="sm3")
+    with sessions() as s:
+        used = list(s.scalars(select(AuditEntry.algorithm).where(AuditEntry.action != "create")))
+    assert used == ["sm3", "sm3", "sm3"]

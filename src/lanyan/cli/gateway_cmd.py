@@ -11,10 +11,12 @@ import typer
 from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
+from lanyan.cli.monitor_cmd import Mode, names_from
 from lanyan.core.timeutil import to_local
-from lanyan.monitoring.gateway import Gateway
+from lanyan.monitoring.gateway import Gateway, event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
+from lanyan.monitoring.jetstream import JetStreamSink
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
 
@@ -33,26 +35,57 @@ def serve(
     escalate_after: Annotated[
         float, typer.Option(help="escalate a fire alarm unhandled this long, seconds")
     ] = 180.0,
+    max_batch: Annotated[
+        int, typer.Option(min=1, help="group commit: most frames stored in one transaction")
+    ] = 500,
+    max_delay_ms: Annotated[
+        float, typer.Option(min=0, help="group commit: longest a frame waits for company, ms")
+    ] = 2.0,
+    mode: Annotated[
+        Mode | None,
+        typer.Option(
+            help="embedded: store here; nats: publish to JetStream for `lanyan monitor "
+            "process` (default: LANYAN_MONITORING_MODE)"
+        ),
+    ] = None,
 ) -> None:
-    """Accept devices over TCP; confirm each frame once it is stored."""
+    """Accept devices over TCP; confirm each frame once it is stored (embedded) or once
+    JetStream holds it (nats)."""
     settings = load_settings()
-    upgrade(settings.resolved_database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    factory = sessions(settings)
-    gateway = Gateway(factory, idle_timeout=idle_timeout)
+    mode = mode or Mode(settings.monitoring_mode)
+    factory = None
+    if mode is Mode.NATS:
+        # Stateless: no database here; the alarm processors store and do the housekeeping.
+        gateway = Gateway(sink=JetStreamSink(names_from(settings)), idle_timeout=idle_timeout)
+    else:
+        upgrade(settings.resolved_database_url)
+        factory = sessions(settings)
+        gateway = Gateway(
+            factory, idle_timeout=idle_timeout, max_batch=max_batch, max_delay=max_delay_ms / 1000
+        )
     chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
 
     async def run() -> None:
+        if isinstance(gateway.sink, JetStreamSink):
+            await gateway.sink.start()
         bound = await gateway.start(host, port)
-        console.print(f"GB/T 26875.3 gateway listening on [bold]{bound[0]}:{bound[1]}[/bold]")
-        sweeper = asyncio.create_task(chores.run(factory, every=min(heartbeat, escalate_after) / 2))
+        console.print(
+            f"GB/T 26875.3 gateway ({mode.value}) listening on [bold]{bound[0]}:{bound[1]}[/bold]"
+        )
+        sweeper = None
+        if factory is not None:
+            every = min(heartbeat, escalate_after) / 2
+            sweeper = asyncio.create_task(chores.run(factory, every=every))
         try:
             await gateway.serve_forever()
         finally:
-            sweeper.cancel()
+            if sweeper is not None:
+                sweeper.cancel()
 
     try:
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run())
     except KeyboardInterrupt:
         console.print(f"stopped; {gateway.stats}")
 
@@ -88,7 +121,7 @@ def accept(
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        accept_sender(session, actor, protocol, address, device)
+        accept_sender(session, actor, protocol, address, device, settings.audit_hash)
     console.print(f"[green]accepted[/green] {address} as device {device}")
 
 
@@ -104,7 +137,7 @@ def reject(
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        reject_sender(session, actor, protocol, address)
+        reject_sender(session, actor, protocol, address, settings.audit_hash)
     console.print(f"[yellow]rejected[/yellow] {address}")
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from lanyan.cli.common import console, err_console, load_settings, sessions
+from lanyan.cli.monitor_cmd import Mode, names_from
+from lanyan.monitoring.jetstream import BlockingPublisher
 from lanyan.monitoring.mqtt import DEFAULT_PREFIX, MqttIngest, Thresholds
 from lanyan.store.migrate import upgrade
 
@@ -33,15 +35,39 @@ def ingest(
     cable_temp_c: Annotated[
         float, typer.Option(help="cable temperature at or above this is supervisory, °C")
     ] = Thresholds.cable_temp_c,
+    mode: Annotated[
+        Mode | None,
+        typer.Option(
+            help="embedded: store here; nats: publish to JetStream for `lanyan monitor "
+            "process` (default: LANYAN_MONITORING_MODE)"
+        ),
+    ] = None,
 ) -> None:
-    """Store every valid device message, then acknowledge it (QoS 1, at least once)."""
+    """Store every valid device message (or hand it to JetStream), then acknowledge it (QoS 1,
+    at least once)."""
     settings = load_settings()
-    upgrade(settings.resolved_database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     limits = Thresholds(hydrant_low_mpa, residual_ma, cable_temp_c)
-    subscriber = MqttIngest(
-        sessions(settings), prefix=prefix, client_id=client_id, thresholds=limits
-    )
+    mode = mode or Mode(settings.monitoring_mode)
+    if mode is Mode.NATS:
+        names = names_from(settings)
+        try:
+            publisher = BlockingPublisher(names)
+        except Exception as exc:
+            err_console.print(f"[red]error:[/red] cannot reach NATS at {names.url}: {exc}")
+            raise typer.Exit(1) from None
+        subscriber = MqttIngest(
+            sessions(settings),
+            prefix=prefix,
+            client_id=client_id,
+            thresholds=limits,
+            store=publisher.store,
+        )
+    else:
+        upgrade(settings.resolved_database_url)
+        subscriber = MqttIngest(
+            sessions(settings), prefix=prefix, client_id=client_id, thresholds=limits
+        )
     try:
         subscriber.connect(host, port)
     except OSError as exc:

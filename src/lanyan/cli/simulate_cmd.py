@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from lanyan.cli.common import console, err_console
-from lanyan.monitoring.simulator import simulate
+from lanyan.monitoring.gateway import event_loop_factory
+from lanyan.monitoring.simulator import Fleet, FleetStats, simulate
 
 simulate_app = typer.Typer(help="Load generators.", no_args_is_help=True)
 
@@ -46,6 +47,42 @@ def devices(
     )
     if stats.failed:
         raise typer.Exit(1)
+
+
+@simulate_app.command("fleet")
+def fleet(
+    count: Annotated[int, typer.Option(min=1, help="devices (one TCP connection each)")] = 1000,
+    rate: Annotated[
+        float, typer.Option(min=0, help="frames per second in all; 0: each sends when confirmed")
+    ] = 0.0,
+    seconds: Annotated[float, typer.Option(min=0.1, help="how long to send")] = 10.0,
+    host: Annotated[str, typer.Option(help="gateway host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="gateway port")] = 9500,
+    seed: Annotated[int, typer.Option(help="random seed")] = 26875,
+) -> None:
+    """A lean fleet for load runs (what bench/ingest.py drives): confirms per second and
+    send-to-confirm latency; no retransmission."""
+
+    async def run() -> FleetStats:
+        devices = Fleet(host, port, count=count, rate=rate, seed=seed)
+        await devices.connect()
+        try:
+            return await devices.run(seconds)
+        finally:
+            devices.close()
+
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            stats = runner.run(run())
+    except OSError as exc:
+        err_console.print(f"error: cannot reach the gateway at {host}:{port}: {exc}")
+        raise typer.Exit(1) from None
+    waits = sorted(stats.latencies) or [float("nan")]
+    console.print(
+        f"devices {stats.connected}, sent {stats.sent}, confirmed {stats.confirmed} "
+        f"({stats.confirmed / seconds:,.0f}/s), denied {stats.denied}; confirm latency p50 "
+        f"{waits[len(waits) // 2] * 1000:.1f} ms, p99 {waits[int(len(waits) * 0.99)] * 1000:.1f} ms"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     monitor_housekeeping_every_s: float = Field(default=30.0, ge=0)
     # How often the live alarm feed reads the store for changes made by other processes.
     monitor_feed_poll_s: float = Field(default=1.0, gt=0)
+    # Monitoring intake: "embedded" stores device messages in-process (one gateway, group
+    # commit); "nats" is service mode — gateways publish to a JetStream stream and
+    # ``lanyan monitor process`` workers store them (see monitoring.jetstream).
+    monitoring_mode: Literal["embedded", "nats"] = "embedded"
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream: str = "LANYAN_MONITORING"
+    nats_subject: str = "lanyan.monitoring"
+    nats_durable: str = "lanyan-alarm-processor"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -1,16 +1,21 @@
 """Alarm pipeline basics: signals become alarm records and device health, inside the same
-transaction that stores the event, so an event is never stored without its alarm."""
+transaction that stores the event, so an event is never stored without its alarm. A raised
+fire alarm also puts ``FireAlarmRaised`` in the outbox in that transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, MonitoringEvent
+from lanyan.monitoring.events import FireAlarmRaised
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.models import Building, Device
 
@@ -18,52 +23,122 @@ from lanyan.registry.models import Building, Device
 ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKind.FEEDBACK)
 
 
-def _heartbeat(session: Session, device_id: int, at: datetime) -> None:
-    health = session.get(DeviceHealth, device_id)
-    if health is None:
-        session.add(DeviceHealth(device_id=device_id, last_seen=at, online=True))
-        return
-    if at > health.last_seen:
-        health.last_seen = at
-    if not health.online:
-        health.online = True
-        _clear(session, device_id, None, at, kinds=(SignalKind.OFFLINE,))
+AlarmKey = tuple[str, str, str]  # (source, kind, point)
 
 
-def _active(session: Session, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
-    return session.scalar(
-        select(MonitoringAlarm).where(
-            MonitoringAlarm.source == source,
-            MonitoringAlarm.kind == kind.value,
-            MonitoringAlarm.point == point,
-            MonitoringAlarm.status.in_((AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)),
+class OpenAlarms:
+    """The open (active or confirmed) alarms a batch of frames may repeat, loaded with one
+    query by (source, kind, point) and kept in step in memory, so a batch needs no query per
+    signal. ``include`` every key before acting on signals; ``clear`` works in the database
+    too, so it reaches open alarms that were never loaded."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.loaded: set[AlarmKey] = set()
+        self.open: dict[AlarmKey, MonitoringAlarm] = {}
+
+    def include(self, keys: Iterable[AlarmKey]) -> None:
+        """Load the open alarms with these keys (those not loaded yet)."""
+        new = set(keys) - self.loaded
+        if not new:
+            return
+        self.loaded |= new
+        query = select(MonitoringAlarm).where(
+            tuple_(MonitoringAlarm.source, MonitoringAlarm.kind, MonitoringAlarm.point).in_(new),
+            MonitoringAlarm.status.in_(_OPEN),
         )
-    )
+        for alarm in self.session.scalars(query):
+            self.open.setdefault((alarm.source, alarm.kind, alarm.point), alarm)
+
+    def find(self, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
+        key = (source, kind.value, point)
+        if key not in self.loaded:
+            self.include([key])
+        return self.open.get(key)
+
+    def add(self, alarm: MonitoringAlarm) -> None:
+        self.open[(alarm.source, alarm.kind, alarm.point)] = alarm
+
+    def clear(
+        self,
+        device_id: int | None,
+        source: str | None,
+        at: datetime,
+        kinds: tuple[SignalKind, ...] = ALARMING,
+    ) -> None:
+        """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
+        wanted = [k.value for k in kinds]
+        mine = (
+            MonitoringAlarm.device_id == device_id
+            if device_id is not None
+            else MonitoringAlarm.source == source
+        )
+        # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
+        # in memory below, so one flush at the end inserts them all at once.
+        with self.session.no_autoflush:
+            self.session.execute(
+                update(MonitoringAlarm)
+                .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
+                .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        for key, alarm in list(self.open.items()):
+            hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
+            if hit and alarm.kind in wanted:
+                if inspect(alarm).persistent:
+                    # Match the row the UPDATE wrote, without writing it again.
+                    set_committed_value(alarm, "status", AlarmStatus.CLEARED.value)
+                    set_committed_value(alarm, "cleared_at", at)
+                else:
+                    alarm.status = AlarmStatus.CLEARED.value
+                    alarm.cleared_at = at
+                del self.open[key]
 
 
-def _clear(
-    session: Session,
-    device_id: int | None,
-    source: str | None,
-    at: datetime,
-    kinds: tuple[SignalKind, ...] = ALARMING,
-) -> None:
-    query = select(MonitoringAlarm).where(
-        MonitoringAlarm.kind.in_([k.value for k in kinds]),
-        MonitoringAlarm.status.in_((AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)),
-    )
-    query = (
-        query.where(MonitoringAlarm.device_id == device_id)
-        if device_id is not None
-        else query.where(MonitoringAlarm.source == source)
-    )
-    for alarm in session.scalars(query):
-        alarm.status = AlarmStatus.CLEARED.value
-        alarm.cleared_at = at
+_OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
 
 
-def place_of(session: Session, device: Device | None) -> dict[str, int | None]:
-    """Device, unit, building and jurisdiction ids an alarm from ``device`` is tied to."""
+def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
+    """Refresh the health of the devices in ``seen`` (device id → latest receive time) with
+    one query and one batched statement each for updates and inserts; a device heard again
+    after being offline clears its offline alarm."""
+    if not seen:
+        return
+    health = DeviceHealth.__table__
+    known = {
+        device_id: (last_seen, online)
+        for device_id, last_seen, online in session.execute(
+            select(health.c.device_id, health.c.last_seen, health.c.online).where(
+                health.c.device_id.in_(seen)
+            )
+        ).all()
+    }
+    fresh = [
+        {"device_id": d, "last_seen": at, "online": True}
+        for d, at in seen.items()
+        if d not in known
+    ]
+    changed = [
+        {"b_id": d, "b_seen": max(at, known[d][0])}
+        for d, at in seen.items()
+        if d in known and (at > known[d][0] or not known[d][1])
+    ]
+    if fresh:
+        session.execute(insert(health), fresh)
+    if changed:
+        session.execute(
+            update(health)
+            .where(health.c.device_id == bindparam("b_id"))
+            .values(last_seen=bindparam("b_seen"), online=True),
+            changed,
+        )
+    for device_id in sorted(d for d in seen if d in known and not known[d][1]):
+        book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
+
+
+def place_of(session: Session, device: Any) -> dict[str, int | None]:
+    """Device, unit, building and jurisdiction ids an alarm from ``device`` (a registry
+    ``Device`` or an ``ingest.DeviceRef``) is tied to."""
     if device is None:
         return {"device_id": None, "unit_id": None, "building_id": None, "jurisdiction_id": None}
     unit_id = device.unit_id
@@ -79,46 +154,78 @@ def place_of(session: Session, device: Device | None) -> dict[str, int | None]:
 
 
 def apply_signals(
-    session: Session, event: MonitoringEvent, device: Device | None, signals: list[Signal]
+    session: Session,
+    *,
+    event_id: int,
+    source: str,
+    at: datetime,
+    device: Any,
+    signals: list[Signal],
+    book: OpenAlarms,
+    place: dict[str, int | None] | None = None,
 ) -> list[MonitoringAlarm]:
-    """Record what ``signals`` mean for alarms and health; returns the alarms opened now.
-
-    Uses the receive time as the event time: device clocks cannot be trusted (reference D4).
-    """
-    at = event.received_at
+    """Record what ``signals`` mean for alarms (heartbeats are the caller's, see
+    ``heartbeats``); returns the alarms opened now. ``at`` is the receive time: device clocks
+    cannot be trusted (reference D4). The caller flushes and then calls ``announce``."""
     opened = []
     for signal in signals:
         if signal.kind is SignalKind.HEARTBEAT:
-            if device is not None:
-                _heartbeat(session, device.id, at)
-        elif signal.kind is SignalKind.RESET:
-            _clear(session, device.id if device else None, event.source, at)
-        else:
-            alarm = _active(session, event.source, signal.kind, signal.point)
-            if alarm is not None:
-                alarm.repeats += 1
-                alarm.last_seen = at
-                alarm.test_mode = alarm.test_mode or signal.test_mode
-                continue
-            alarm = MonitoringAlarm(
-                kind=signal.kind.value,
-                status=AlarmStatus.ACTIVE.value,
-                event_id=event.id,
-                source=event.source,
-                point=signal.point[:200],
-                location=signal.location[:100],
-                detail=signal.detail[:200],
-                test_mode=signal.test_mode,
-                unverified=device is None,
-                raised_at=at,
-                last_seen=at,
-                repeats=1,
-                **place_of(session, device),
-            )
-            session.add(alarm)
-            opened.append(alarm)
-    session.flush()
+            continue
+        if signal.kind is SignalKind.RESET:
+            book.clear(device.id if device else None, source, at)
+            continue
+        alarm = book.find(source, signal.kind, signal.point[:200])
+        if alarm is not None:
+            alarm.repeats += 1
+            alarm.last_seen = at
+            alarm.test_mode = alarm.test_mode or signal.test_mode
+            continue
+        alarm = MonitoringAlarm(
+            kind=signal.kind.value,
+            status=AlarmStatus.ACTIVE.value,
+            event_id=event_id,
+            source=source,
+            point=signal.point[:200],
+            location=signal.location[:100],
+            detail=signal.detail[:200],
+            test_mode=signal.test_mode,
+            unverified=device is None,
+            raised_at=at,
+            last_seen=at,
+            repeats=1,
+            **(place if place is not None else place_of(session, device)),
+        )
+        session.add(alarm)
+        book.add(alarm)
+        opened.append(alarm)
     return opened
+
+
+def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
+    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (flushed,
+    so they have ids), in the same transaction; returns how many."""
+    count = 0
+    for alarm in opened:
+        if alarm.kind != SignalKind.FIRE.value:
+            continue
+        raised = FireAlarmRaised(
+            alarm_id=alarm.id,
+            event_id=alarm.event_id,
+            source=alarm.source,
+            unit_id=alarm.unit_id,
+            building_id=alarm.building_id,
+            jurisdiction_id=alarm.jurisdiction_id,
+            point=alarm.point,
+            location=alarm.location,
+            test_mode=alarm.test_mode,
+            unverified=alarm.unverified,
+            raised_at=alarm.raised_at,
+        )
+        session.add(
+            OutboxEvent(topic=raised.topic, payload=raised.payload(), created_at=alarm.raised_at)
+        )
+        count += 1
+    return count
 
 
 def sweep_offline(

@@ -16,6 +16,26 @@ class DomainEvent:
 
 
 @dataclass(frozen=True)
+class FireAlarmRaised(DomainEvent):
+    """A device raised a fire alarm (火警): written in the transaction that stores the frame, so
+    the 119 side and the live alarm list hear of it the moment it is durable, before any
+    operator acts. ``test_mode`` marks a report with the test bit clear (raised all the same)."""
+
+    topic: ClassVar[str] = "fire_alarm_raised"
+    alarm_id: int
+    event_id: int | None
+    source: str
+    unit_id: int | None
+    building_id: int | None
+    jurisdiction_id: int | None
+    point: str
+    location: str
+    test_mode: bool
+    unverified: bool
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
 class FireConfirmed(DomainEvent):
     """An operator confirmed a fire alarm (火警确认): the 119 side opens an incident from it."""
 

@@ -5,29 +5,37 @@ Per frame (§6.3, §6.5.3): send data (2) is stored and committed, then confirme
 with a bad checksum, unreadable application data or an unknown command byte is denied (6); a
 response (5) to a query is stored without reply; confirm and deny from the device end an
 exchange and need no reply. When storing fails nothing is sent, so the device retransmits.
+
+Where a frame goes is the gateway's ``sink``: in embedded mode a ``BatchWriter`` that stores
+frames from all connections in group commits; in service mode a JetStream publisher
+(``monitoring.nats``), where "durable" means the stream acknowledged it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.batching import BatchWriter, StoreBatch
 from lanyan.monitoring.gb26875 import FrameError, decode, encode
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.gb26875.frame import Frame, header_fields
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
-from lanyan.monitoring.ingest import Stored, store_frame
+from lanyan.monitoring.ingest import Pending, incoming_frame, store_events
 
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 4096
+# Frames of one connection waiting for their commit before the gateway stops reading it: a
+# device waits for each confirm, so only a misbehaving peer gets near this.
+MAX_IN_FLIGHT = 64
 
 
 @dataclass
@@ -46,28 +54,70 @@ class GatewayStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (libuv) where it is installed: the same asyncio API with less
+    overhead per socket read and write; None means asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+class Sink(Protocol):
+    """Where decoded messages go. ``enqueue`` returns a future that resolves once the message
+    is durable: to the stored event, or to None when the sink cannot tell whether it was a
+    duplicate."""
+
+    def enqueue(self, pending: Pending) -> asyncio.Future[Any]: ...
+
+    async def close(self) -> None: ...
+
+
 class Gateway:
     """Serve devices on ``host:port``. ``idle_timeout`` (seconds) closes a silent connection;
-    a UITD sends its running state (type 21) periodically, so a live one is never idle long."""
+    a UITD sends its running state (type 21) periodically, so a live one is never idle long.
+
+    Without a ``sink`` the gateway stores into ``factory``'s database through a
+    ``BatchWriter`` (``store``, ``max_batch`` and ``max_delay`` are its settings).
+
+    Connections are asyncio protocols rather than streams: a frame costs a callback, not a
+    task, and a confirm is written from the commit's future callback.
+    """
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        factory: sessionmaker[Session] | None = None,
         *,
         idle_timeout: float = 300.0,
         clock: Callable[[], datetime] = utcnow,
-        store: Callable[..., Stored] = store_frame,
+        sink: Sink | None = None,
+        store: StoreBatch = store_events,
+        max_batch: int = 500,
+        max_delay: float = 0.002,
     ) -> None:
-        self.factory = factory
+        if sink is None:
+            if factory is None:
+                raise ValueError("a gateway needs a session factory or a sink")
+            sink = BatchWriter(factory, store=store, max_batch=max_batch, max_delay=max_delay)
+        self.sink = sink
         self.idle_timeout = idle_timeout
         self.clock = clock
-        self.store = store
         self.stats = GatewayStats()
         self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        """Listen; returns the bound address (port 0 picks a free one)."""
-        self._server = await asyncio.start_server(self._connection, host, port, limit=READ_CHUNK)
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096
+    ) -> tuple[str, int]:
+        """Listen; returns the bound address (port 0 picks a free one). A large ``backlog``
+        lets thousands of devices reconnect at once, e.g. after a restart."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), host, port, backlog=backlog
+        )
+        self._sweeper = asyncio.create_task(self._close_idle())
         sock = self._server.sockets[0].getsockname()
         return sock[0], sock[1]
 
@@ -77,59 +127,28 @@ class Gateway:
             await self._server.serve_forever()
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._server is not None:
             self._server.close()
+            for connection in list(self._connections):
+                connection.transport.close()
             await self._server.wait_closed()
+        await self.sink.close()
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer_info = writer.get_extra_info("peername")
-        peer = f"{peer_info[0]}:{peer_info[1]}" if peer_info else "?"
-        self.stats.connections += 1
-        scanner = FrameScanner()
-        try:
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(reader.read(READ_CHUNK), self.idle_timeout)
-                except TimeoutError:
-                    self.stats.idle_closed += 1
-                    log.info("gb26875 %s idle for %ss, closing", peer, self.idle_timeout)
-                    break
-                if not chunk:
-                    break
-                for item in scanner.feed(chunk):
-                    if isinstance(item, Candidate):
-                        await self._frame(item.raw, writer, peer)
-                    else:
-                        self.stats.garbage_bytes += item.size
-        except (ConnectionError, OSError) as exc:
-            log.info("gb26875 %s connection lost: %s", peer, exc)
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+    async def _close_idle(self) -> None:
+        every = min(self.idle_timeout / 4, 5.0)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            cutoff = loop.time() - self.idle_timeout
+            for connection in [c for c in self._connections if c.last_heard < cutoff]:
+                self.stats.idle_closed += 1
+                log.info("gb26875 %s idle for %ss, closing", connection.peer, self.idle_timeout)
+                connection.transport.close()
 
     def _count(self, reason: str) -> None:
         self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
-
-    async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> None:
-        writer.write(data)
-        await writer.drain()
-
-    async def _deny_raw(self, raw: bytes, writer: asyncio.StreamWriter, reason: str) -> None:
-        head = header_fields(raw)
-        self.stats.denied += 1
-        self._count(reason)
-        await self._send(
-            writer,
-            encode(
-                serial=head["serial"],
-                command=t.DENY,
-                source=head["destination"],
-                destination=head["source"],
-                timestamp=self.clock(),
-                version=head["version"],
-            ),
-        )
 
     def _reply(self, frame: Frame, command: int) -> bytes:
         return encode(
@@ -142,14 +161,27 @@ class Gateway:
             version=frame.version,
         )
 
-    async def _frame(self, raw: bytes, writer: asyncio.StreamWriter, peer: str) -> None:
+    def _deny_raw(self, raw: bytes, reason: str) -> bytes:
+        head = header_fields(raw)
+        self.stats.denied += 1
+        self._count(reason)
+        return encode(
+            serial=head["serial"],
+            command=t.DENY,
+            source=head["destination"],
+            destination=head["source"],
+            timestamp=self.clock(),
+            version=head["version"],
+        )
+
+    def _frame(self, raw: bytes, connection: _Connection) -> None:
         self.stats.frames += 1
         received_at = self.clock()
         try:
             frame = decode(raw)
         except FrameError as exc:
-            log.info("gb26875 %s denied: %s", peer, exc.reason)
-            await self._deny_raw(raw, writer, exc.code)
+            log.info("gb26875 %s denied: %s", connection.peer, exc.reason)
+            connection.write(self._deny_raw(raw, exc.code))
             return
         if frame.command in (t.CONFIRM, t.DENY):
             return
@@ -157,21 +189,82 @@ class Gateway:
             # Control and request travel centre → device; anything else is unknown (§6.5.3).
             self.stats.denied += 1
             self._count("unexpected_command")
-            await self._send(writer, self._reply(frame, t.DENY))
+            connection.write(self._reply(frame, t.DENY))
             return
-        try:
-            stored = await asyncio.to_thread(
-                self.store, self.factory, frame, raw, received_at, peer
-            )
-        except Exception:
+        pending = Pending(incoming_frame(frame, raw), received_at, connection.peer)
+        future = self.sink.enqueue(pending)
+        connection.hold()
+        future.add_done_callback(lambda done: self._stored(done, frame, connection))
+
+    def _stored(self, done: asyncio.Future[Any], frame: Frame, connection: _Connection) -> None:
+        connection.release()
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is not None:
             # No confirm: the device keeps the event and retransmits (§6.5).
             self.stats.store_failures += 1
-            log.exception("gb26875 %s: storing serial %s failed", peer, frame.serial)
+            log.error(
+                "gb26875 %s: storing serial %s failed: %r", connection.peer, frame.serial, error
+            )
             return
-        if stored.duplicate:
+        stored = done.result()
+        if stored is not None and stored.duplicate:
             self.stats.duplicates += 1
         else:
             self.stats.stored += 1
         if frame.command == t.SEND:
             self.stats.confirmed += 1
-            await self._send(writer, self._reply(frame, t.CONFIRM))
+            connection.write(self._reply(frame, t.CONFIRM))
+
+
+class _Connection(asyncio.Protocol):
+    """One device's TCP connection: cut frames out of the byte stream, hand them to the
+    gateway, write its answers; stop reading while too many frames wait for their commit."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.scanner = FrameScanner()
+        self.transport: Any = None
+        self.peer = "?"
+        self.last_heard = 0.0
+        self.in_flight = 0
+        self.paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        peer_info = transport.get_extra_info("peername")
+        self.peer = f"{peer_info[0]}:{peer_info[1]}" if peer_info else "?"
+        self.last_heard = asyncio.get_running_loop().time()
+        self.gateway.stats.connections += 1
+        self.gateway._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            log.info("gb26875 %s connection lost: %s", self.peer, exc)
+        self.gateway._connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_heard = asyncio.get_running_loop().time()
+        gateway = self.gateway
+        for item in self.scanner.feed(data):
+            if isinstance(item, Candidate):
+                gateway._frame(item.raw, self)
+            else:
+                gateway.stats.garbage_bytes += item.size
+
+    def write(self, data: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(data)
+
+    def hold(self) -> None:
+        self.in_flight += 1
+        if self.in_flight >= MAX_IN_FLIGHT and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        if self.paused and self.in_flight < MAX_IN_FLIGHT // 2 and not self.transport.is_closing():
+            self.paused = False
+            self.transport.resume_reading()

@@ -77,6 +77,7 @@ def _handle(
     action: str,
     note: str,
     at: datetime,
+    algorithm: audit.HashName = "sha256",
 ) -> None:
     before = _snapshot(alarm)
     alarm.status = status.value
@@ -91,6 +92,7 @@ def _handle(
         alarm.id,
         before,
         _snapshot(alarm),
+        algorithm,
         scope_path=row_path(session, alarm),
     )
 
@@ -102,6 +104,7 @@ def confirm_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
+    algorithm: audit.HashName = "sha256",
 ) -> MonitoringAlarm:
     """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
     Faults and other signals are acknowledged instead (``acknowledge_alarm``)."""
@@ -129,7 +132,7 @@ def confirm_alarm(
         ),
         at,
     )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at)
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at, algorithm)
     return alarm
 
 
@@ -140,6 +143,7 @@ def acknowledge_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
+    algorithm: audit.HashName = "sha256",
 ) -> MonitoringAlarm:
     """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
     It stays counted as an open fault until the device reports the reset."""
@@ -151,7 +155,7 @@ def acknowledge_alarm(
             f"alarm {alarm_id} is a fire alarm (火警): confirm it or mark it false",
             [FieldProblem("kind", "must not be fire to acknowledge")],
         )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at)
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at, algorithm)
     return alarm
 
 
@@ -162,12 +166,13 @@ def mark_false_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
+    algorithm: audit.HashName = "sha256",
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
     audit.begin_write(session)
     note = _check_note(note)
     alarm = _open_alarm(session, scope, alarm_id)
-    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at)
+    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at, algorithm)
     return alarm
 
 

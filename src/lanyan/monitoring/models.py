@@ -6,16 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanyan.store.base import Base, Timestamped, UTCDateTime
@@ -88,8 +79,12 @@ class MonitoringAlarm(Timestamped, Base):
     and place. While one is active, repeats of the same kind at the same point only count up."""
 
     __tablename__ = "monitoring_alarms"
-    # The live feed reads changes by ``updated_at`` (see ``monitoring.live``).
-    __table_args__ = (Index("ix_monitoring_alarms_updated_at", "updated_at"),)
+    # The live feed reads changes by ``updated_at`` (see ``monitoring.live``); a repeat finds the
+    # open alarm at its point by (source, kind, point), many per batch.
+    __table_args__ = (
+        Index("ix_monitoring_alarms_updated_at", "updated_at"),
+        Index("ix_monitoring_alarms_point", "source", "kind", "point"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.gb26875 import encode, encode_appdata
@@ -153,6 +155,7 @@ class SimulatedDevice:
             if command == t.CONFIRM:
                 self.stats.confirmed += 1
                 self.confirmed.append(self.serial)
+                self.stats.confirmed_serials.setdefault(self.address, []).append(self.serial)
                 return
             if command == t.DENY:
                 self.stats.denied += 1
@@ -213,3 +216,171 @@ async def simulate(
     ]
     await asyncio.gather(*(d.run(host, port, frames, interval) for d in devices))
     return stats
+
+
+# --- a lean fleet for load runs -------------------------------------------------------------
+
+
+@dataclass
+class FleetStats:
+    """What one fleet saw. Latencies are seconds from a frame's send to its confirm, which the
+    gateway sends only once the frame (and any alarm and outbox event it raised) is stored."""
+
+    devices: int = 0
+    connected: int = 0
+    sent: int = 0
+    confirmed: int = 0
+    denied: int = 0
+    fires: int = 0
+    fire_latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+
+class _FleetDevice(asyncio.Protocol):
+    """A device on a raw asyncio protocol: cheap enough that one client process can drive
+    thousands of them. It sends a report, waits for the confirm, and sends the next one at its
+    next tick (``interval``) or, with ``interval`` 0, at once (closed loop)."""
+
+    def __init__(self, fleet: Fleet, address: int, rng: random.Random) -> None:
+        self.fleet = fleet
+        self.address = address
+        self.rng = rng
+        self.serial = 0
+        self.transport: Any = None  # an asyncio or uvloop transport
+        self.scanner = FrameScanner()
+        self.sent_at = 0.0
+        self.kind = ""
+        self.waiting = False
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+
+    def send(self) -> None:
+        fleet = self.fleet
+        if self.lost or self.waiting or not fleet.running:
+            return
+        kinds, weights = fleet.kinds
+        self.kind = self.rng.choices(kinds, weights)[0]
+        payload = self.rng.choice(fleet.payloads[self.kind])
+        raw = encode(
+            serial=self.serial,
+            command=t.SEND,
+            source=self.address,
+            destination=0,
+            payload=payload,
+            timestamp=fleet.stamp,
+        )
+        self.waiting = True
+        self.sent_at = time.perf_counter()
+        self.transport.write(raw)
+        fleet.stats.sent += 1
+        fleet.stats.fires += self.kind == "fire"
+
+    def data_received(self, data: bytes) -> None:
+        fleet = self.fleet
+        for item in self.scanner.feed(data):
+            if not isinstance(item, Candidate) or not self.waiting:
+                continue
+            raw = item.raw
+            if int.from_bytes(raw[2:4], "little") != self.serial:
+                continue
+            command = raw[26]
+            self.waiting = False
+            self.serial = (self.serial + 1) & 0xFFFF
+            if command == t.CONFIRM:
+                waited = time.perf_counter() - self.sent_at
+                if fleet.measuring:
+                    fleet.stats.confirmed += 1
+                    fleet.stats.latencies.append(waited)
+                    if self.kind == "fire":
+                        fleet.stats.fire_latencies.append(waited)
+            else:
+                fleet.stats.denied += 1
+            if fleet.interval == 0:
+                self.send()
+
+
+class Fleet:
+    """``count`` lean devices against one gateway (see ``_FleetDevice``). ``rate`` is frames/s
+    for the whole fleet; 0 runs closed loop (each device sends again as soon as confirmed)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        count: int,
+        rate: float = 0.0,
+        seed: int = 26875,
+        first_address: int = 0x10000,
+    ) -> None:
+        self.host, self.port = host, port
+        self.count = count
+        self.interval = count / rate if rate else 0.0
+        self.seed = seed
+        self.first_address = first_address
+        self.stats = FleetStats(devices=count)
+        self.kinds = tuple(zip(*MIX, strict=True))
+        self.running = False
+        self.measuring = False
+        self.devices: list[_FleetDevice] = []
+        self.loop = asyncio.get_running_loop()
+        self.stamp = utcnow()
+        rng = random.Random(seed)
+        # A pool of report bodies per kind, built once: the load generator stays cheap.
+        self.payloads = {
+            kind: [build_payload(kind, rng, self.stamp) for _ in range(32)] for kind, _w in MIX
+        }
+
+    async def connect(self, parallel: int = 200) -> None:
+        """Open every device's connection, ``parallel`` at a time (a listen backlog is finite)."""
+        gate = asyncio.Semaphore(parallel)
+
+        async def one(i: int) -> None:
+            device = _FleetDevice(self, self.first_address + i, random.Random(f"{self.seed}-{i}"))
+            async with gate:
+                await self.loop.create_connection(lambda: device, self.host, self.port)
+            self.devices.append(device)
+            self.stats.connected += 1
+
+        await asyncio.gather(*(one(i) for i in range(self.count)))
+
+    async def run(self, seconds: float, warmup: float = 0.0) -> FleetStats:
+        """Send for ``warmup`` + ``seconds``; only the last ``seconds`` are counted."""
+        self.running = True
+        if self.interval == 0:
+            for device in self.devices:
+                device.send()
+        else:
+            ticker = asyncio.create_task(self._tick())
+        await asyncio.sleep(warmup)
+        self.measuring = True
+        await asyncio.sleep(seconds)
+        self.measuring = False
+        self.running = False
+        if self.interval:
+            ticker.cancel()
+        return self.stats
+
+    async def _tick(self) -> None:
+        # Every device reports once per interval, spread evenly over it; one still waiting
+        # for its confirm skips the tick, as a device waits for its confirm before the next.
+        # Sends that fell due are made every few milliseconds rather than one timer each.
+        per_second = len(self.devices) / self.interval
+        start = self.loop.time()
+        n = 0
+        while True:
+            due = int((self.loop.time() - start) * per_second)
+            while n < due:
+                self.devices[n % len(self.devices)].send()
+                n += 1
+            await asyncio.sleep(0.005)
+
+    def close(self) -> None:
+        for device in self.devices:
+            if device.transport is not None:
+                device.transport.close()

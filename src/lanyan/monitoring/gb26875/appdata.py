@@ -117,8 +117,14 @@ def flags_of(value: int, bits: Mapping[int, t.Bit], width: int, inverted_bit0: b
     return out
 
 
+_BY_SLUG: dict[int, dict[str, t.Bit]] = {}
+
+
 def _names(flags: list[str], bits: Mapping[int, t.Bit]) -> list[dict[str, str]]:
-    by_slug = {b.slug: b for b in (*bits.values(), t.TEST)}
+    # The bit tables are module constants: index each by slug once, not once per object.
+    by_slug = _BY_SLUG.get(id(bits))
+    if by_slug is None:
+        by_slug = _BY_SLUG[id(bits)] = {b.slug: b for b in (*bits.values(), t.TEST)}
     return [
         {"zh": by_slug[f].zh, "en": by_slug[f].en}
         if f in by_slug

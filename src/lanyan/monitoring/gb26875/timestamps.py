@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from lanyan.core.timeutil import CHINA_TZ
 
@@ -26,15 +27,10 @@ class DeviceTime:
     @property
     def value(self) -> datetime | None:
         """The time in Asia/Shanghai, or None when the bytes are no calendar date."""
-        second, minute, hour, day, month, year = self.raw
-        try:
-            return datetime(2000 + year, month, day, hour, minute, second, tzinfo=CHINA_TZ)
-        except ValueError:
-            return None
+        return _reading(self.raw)[0]
 
     def iso(self) -> str | None:
-        value = self.value
-        return value.isoformat() if value else None
+        return _reading(self.raw)[1]
 
     @classmethod
     def of(cls, when: datetime) -> DeviceTime:
@@ -47,3 +43,15 @@ class DeviceTime:
                 (local.second, local.minute, local.hour, local.day, local.month, local.year - 2000)
             )
         )
+
+
+@lru_cache(maxsize=4096)
+def _reading(raw: bytes) -> tuple[datetime | None, str | None]:
+    """A time label's value and ISO text, computed once per distinct label: a gateway sees the
+    same few labels (this second, the last ones) in frame after frame."""
+    second, minute, hour, day, month, year = raw
+    try:
+        value = datetime(2000 + year, month, day, hour, minute, second, tzinfo=CHINA_TZ)
+    except ValueError:
+        return None, None
+    return value, value.isoformat()

@@ -67,7 +67,7 @@ def interchange(
     """Greedy + vertex substitution (from ``start``, a bool per column, instead of greedy when
     given): the open sites (bool per column) and their cost (``inf`` when some row is left
     unreachable)."""
-    n_i, n_j = c.shape
+    n_j = c.shape[1]
     cb = _big(c)
     open_ = (fixed | start) if start is not None else fixed.copy()
     if not open_.any() and p > 0:
@@ -112,7 +112,9 @@ class LagrangianBound:
     iterations: int
 
 
-def _relaxed(c: np.ndarray, lam: np.ndarray, p: int, fixed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def _relaxed(
+    c: np.ndarray, lam: np.ndarray, p: int, fixed: np.ndarray
+) -> tuple[np.ndarray, float, np.ndarray]:
     """The Lagrangian subproblem at ``lam``: open sites, L(lam) and rho."""
     rho = np.minimum(0.0, c - lam[:, None]).sum(axis=0)
     free = np.flatnonzero(~fixed)
@@ -137,7 +139,7 @@ def lagrangian_bound(
     """Subgradient optimisation of the Lagrangian dual (module docstring) until the gap to
     ``upper`` is at most ``target_gap``, the step dies out, ``max_iter`` or ``time_limit`` (s).
     Every tenth relaxed solution is priced as a candidate incumbent."""
-    n_i, n_j = c.shape
+    n_j = c.shape[1]
     cb = _big(c)
     srt = np.partition(cb, 1, axis=1) if n_j > 1 else np.repeat(cb, 2, axis=1)
     # Start between the nearest and second-nearest cost so every row prices some site in.

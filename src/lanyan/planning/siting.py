@@ -266,7 +266,9 @@ class PMedian(_Model):
         else:
             budget = max(1.0, time_limit - (time.perf_counter() - started))
             cols = np.flatnonzero(allowed)
-            sub = PMedian(t[:, cols], w, self.p, np.flatnonzero(fixed[cols]), self.formulation, False)
+            sub = PMedian(
+                t[:, cols], w, self.p, np.flatnonzero(fixed[cols]), self.formulation, False
+            )
             getattr(sub, f"_solve_{self.formulation}")(rows, budget, mip_rel_gap)
             self.status = sub.status
             chosen = cols[sub.chosen]

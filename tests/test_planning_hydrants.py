@@ -246,7 +246,7 @@ def test_wide_road_is_covered_per_side_by_hand(distance: str) -> None:
     sides = sorted(p["side"] for p in g.proposed_points)
     assert sides == ["left", "right", "right"]
     for p in g.proposed_points:
-        x, y = _local(p["lon"], p["lat"])
+        _x, y = _local(p["lon"], p["lat"])
         # Kerb points stand half the width off the centreline, on their side.
         assert y == pytest.approx(35.0 if p["side"] == "left" else -35.0, abs=0.5)
         assert p["road"] == "W"

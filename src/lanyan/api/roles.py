@@ -32,6 +32,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "incidents",
             "equipment",
             "plans",
+            "planning",
         }
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
@@ -47,6 +48,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "planning",
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),

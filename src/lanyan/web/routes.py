@@ -16,6 +16,7 @@ from lanyan.web import (
     incident_pages,
     map_layers,
     map_page,
+    planning_pages,
     plans_pages,
     registry_pages,
 )
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
     app.include_router(map_page.router)
     app.include_router(registry_pages.router)
     app.include_router(plans_pages.router)
+    app.include_router(planning_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)

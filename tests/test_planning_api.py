@@ -44,6 +44,7 @@ def test_coverage_and_what_if(client, uow) -> None:
     assert w["after"]["population_covered"] > w["before"]["population_covered"]
     assert len(w["uncovered"]["features"]) < n_unc
     assert [s["code"] for s in w["stations"]] == ["FS-1", "NEW-1"]
+    assert [f["properties"]["code"] for f in w["service_areas"]["features"]] == ["NEW-1"]
     r = client.post(
         "/api/planning/what-if",
         json={"minutes": 3, "cell_m": 400, "changes": [{"action": "remove", "code": "FS-1"}]},

@@ -91,6 +91,7 @@ def test_what_if_page_and_layers(base_url: str) -> None:
                 arg=before,
                 timeout=60_000,
             )
+            expect(page.locator(".feature-what-if-area")).to_have_count(1)
             after = _value(page, "population", "after")
             assert after > before
             assert _value(page, "population", "change") == pytest.approx(after - before)

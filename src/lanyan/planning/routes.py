@@ -27,6 +27,7 @@ from lanyan.planning.service import (
     gaps_geojson,
     hydrant_gaps,
     load_study,
+    service_areas,
     site_run,
     uncovered_geojson,
 )
@@ -198,6 +199,9 @@ def what_if(
         for s in after_sites
     ]
     out["uncovered"] = uncovered_geojson(study, after.covered)
+    drive_s = (payload.minutes - payload.turnout_minutes) * 60.0
+    changed = [s for s in after_sites if s.status == "what_if"]
+    out["service_areas"] = service_areas(_router(request, session), changed, drive_s)
     return out
 
 

@@ -232,6 +232,32 @@ def gaps_geojson(g: HydrantGaps, build: list[dict[str, Any]]) -> dict[str, Any]:
     return {"stretches": stretches, "proposed": proposed}
 
 
+def service_areas(
+    router: Router, sites: list[sources.Site], drive_s: float, buffer_m: float = 100.0
+) -> dict[str, Any]:
+    """Service-area polygons of ``sites`` (the roads each reaches within ``drive_s`` seconds,
+    buffered) as a GeoJSON FeatureCollection."""
+    from lanyan.planning.service_area import as_geojson, reached_pieces, service_polygon
+
+    if not sites:
+        return {"type": "FeatureCollection", "features": []}
+    net = FacilityNetwork(
+        router.graph, [router.snap((s.lon, s.lat), f"station {s.code}") for s in sites]
+    )
+    costs = net.node_costs(list(range(len(sites))), drive_s)
+    features = []
+    for k, s in enumerate(sites):
+        lines, _ = reached_pieces(net, costs[k], drive_s)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": as_geojson(service_polygon(lines, buffer_m)),
+                "properties": {"code": s.code, "name": s.name, "status": s.status},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def coverage_with_layers(
     router: Router, study: Study, minutes: float, turnout: float, gaps: int, polygons: bool
 ) -> dict[str, Any]:

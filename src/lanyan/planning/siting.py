@@ -26,6 +26,9 @@ N_i = { j : t_ij <= S } is the set of sites covering demand i within the standar
   x, and needs O(sites) non-zeros per demand point instead of O(sites²). If some site cannot
   reach i, a row sum_{j : t_ij < inf} x_j >= 1 keeps i served. Both give the same optimum;
   the tests solve each instance in both as independent encodings.
+  Before either, :mod:`lanyan.planning.pmedian_search` finds an incumbent (greedy + vertex
+  substitution) and a Lagrangian lower bound; if they are within the requested gap no MIP is
+  solved (``proof == "lagrangian"``), else the bound's reduced-cost tests shrink the MIP.
 
 Example (four demand points on a line, three candidate sites; covering standard 100 s):
 

@@ -21,6 +21,25 @@
   else map.setView([35, 105], 4);
 
   var svg = L.svg({ padding: 0.5 });
+
+  // The basemap (no internet tiles): jurisdiction outlines and roads from the map's layers.
+  map.createPane("basemap").style.zIndex = 250;
+  var baseRenderer = L.canvas({ pane: "basemap", padding: 0.5 });
+  [["jurisdictions", { color: "#1d4f91", weight: 1.5, dashArray: "8 5", fillColor: "#fdfcf9",
+                       fillOpacity: 0.6 }],
+   ["roads", null]].forEach(function (entry) {
+    fetch("/api/map/layers/" + entry[0], { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) {
+        L.geoJSON(data, {
+          renderer: baseRenderer, interactive: false,
+          style: entry[1] || function (f) {
+            return { color: f.properties.color || "#c9c1b3", weight: 3, opacity: 0.9 };
+          },
+        }).addTo(map);
+      })
+      .catch(function () { return null; });
+  });
   var areas = L.layerGroup().addTo(map);
   var uncovered = L.layerGroup().addTo(map);
   var stations = L.layerGroup().addTo(map);
@@ -129,8 +148,29 @@
     });
   }
 
+  // Service areas: today's for stations still where they were, plus the what-if ones.
+  function drawAreas(list, extra) {
+    areas.clearLayers();
+    var kept = {};
+    list.forEach(function (s) { if (s.status !== "what_if") kept[s.code] = true; });
+    var style = function (f) {
+      var isNew = f.properties.status === "what_if";
+      return { color: isNew ? "#1d4f91" : "#18794e", weight: 1.5,
+               fillColor: isNew ? "#3b82f6" : "#3fb97f", fillOpacity: 0.22,
+               className: "feature feature-service-area" + (isNew ? " feature-what-if-area" : "") };
+    };
+    var onEach = function (f, layer) {
+      layer.bindTooltip(escapeHtml(f.properties.name || f.properties.code));
+    };
+    L.geoJSON({ type: "FeatureCollection", features: before.service_areas.features.filter(
+      function (f) { return kept[f.properties.code]; }) }, { style: style, onEachFeature: onEach })
+      .addTo(areas);
+    if (extra) L.geoJSON(extra, { style: style, onEachFeature: onEach }).addTo(areas);
+  }
+
   function update() {
     if (!changes.length) {
+      drawAreas(before.stations, null);
       drawStations(before.stations);
       drawUncovered(before.uncovered);
       showFigures(figures(before.total), figures(before.total));
@@ -140,6 +180,7 @@
     var body = Object.assign({ changes: changes }, study);
     return api("/api/planning/what-if", { method: "POST", body: JSON.stringify(body) })
       .then(function (out) {
+        drawAreas(out.stations, out.service_areas);
         drawStations(out.stations);
         drawUncovered(out.uncovered);
         showFigures(figures(before.total), figures(out.after));
@@ -275,14 +316,6 @@
     study.turnout_minutes + "&cell_m=" + study.cell_m;
   api("/api/planning/coverage" + q).then(function (out) {
     before = out;
-    L.geoJSON(out.service_areas, {
-      style: { color: "#18794e", weight: 1.5, fillColor: "#3fb97f", fillOpacity: 0.22,
-               className: "feature feature-service-area" },
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(escapeHtml(f.properties.name) + " · " +
-          Number(f.properties.population).toLocaleString() + " " + T.people);
-      },
-    }).addTo(areas);
     update();
     var b = L.geoJSON(out.service_areas).getBounds();
     if (!config.home.bounds && b.isValid()) map.fitBounds(b, { padding: [24, 24] });

@@ -577,6 +577,14 @@ class HydrantGaps:
         for k in range(len(comps)):
             rows, cols = r_order[r_cut[k] : r_end[k]], c_order[c_cut[k] : c_end[k]]
             sub = a[rows][:, cols]
+            whole = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() >= len(rows))
+            if len(whole):
+                # One candidate covers the whole block: one hydrant, optimal (a block needs
+                # at least one), no MIP to solve.
+                chosen.append(cols[whole[:1]])
+                primal += 1
+                dual += 1
+                continue
             budget = max(1.0, deadline - time.perf_counter())
             res = milp(
                 np.ones(len(cols)),

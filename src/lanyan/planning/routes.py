@@ -273,6 +273,7 @@ def gaps(
     distance: Literal["network", "straight"] = "network",
     classes: Annotated[list[str] | None, Query()] = None,
     time_limit: Annotated[float, Query(gt=0, le=600)] = 60.0,
+    gap: Annotated[float, Query(ge=0, le=0.1, description="relative MIP gap")] = 0.01,
 ) -> dict[str, Any]:
     wanted = classes or URBAN_CLASSES
     known = {c.value for c in RoadClass}
@@ -291,6 +292,7 @@ def gaps(
         per_year,
         network=distance == "network",
         time_limit=time_limit,
+        mip_rel_gap=gap,
     )
     return {
         "standard": "GB 50974-2014 §7.2",

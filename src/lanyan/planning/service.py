@@ -190,6 +190,7 @@ def hydrant_gaps(
     step_m: float = 20.0,
     snap_m: float = 50.0,
     time_limit: float = 120.0,
+    mip_rel_gap: float = 1e-6,
 ) -> tuple[HydrantGaps, list[dict[str, Any]]]:
     """The solved gap analysis for the roads of ``classes`` in ``scope`` and its build list."""
     roads = sources.hydrant_roads(session, scope, classes)
@@ -197,7 +198,7 @@ def hydrant_gaps(
     served = [Weight(r.lon, r.lat, floors=r.floors) for r in sources.residences(session, scope)]
     served += [Weight(u.lon, u.lat, key=1) for u in sources.key_units(session, scope)]
     g = HydrantGaps(roads, hydrants, radius_m, spacing_m, step_m, snap_m, network=network)
-    g.solve(time_limit)
+    g.solve(time_limit, mip_rel_gap)
     return g, g.build_list(per_year, served)
 
 

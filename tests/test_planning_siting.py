@@ -142,8 +142,15 @@ def test_pmedian_keeps_fixed_sites_and_bound_is_valid_on_small_instances() -> No
             cost = float((w * t[:, list(combo)].min(axis=1)).sum())
             if cost < value - 1e-6:
                 assert not closed[list(combo)].any() and forced[list(combo)].sum() == forced.sum()
-        pm = PMedian(t, w, 3, fixed=[2]).solve()
-        assert 2 in pm.chosen and len(pm.chosen) == 3
+        best_fixed = min(
+            float((w * t[:, [2, *combo]].min(axis=1)).sum())
+            for combo in combinations([0, 1, 3, 4, 5, 6, 7, 8], 2)
+        )
+        for presolve in (True, False):  # the MIP alone drops pairs beyond the fixed site
+            pm = PMedian(t, w, 3, fixed=[2], presolve=presolve).solve()
+            assert 2 in pm.chosen and len(pm.chosen) == 3
+            if np.isfinite(best_fixed):
+                assert pm.objective == pytest.approx(best_fixed, rel=1e-9)
     with pytest.raises(ValidationFailed) as exc:
         PMedian(t, w, 1, fixed=[0, 1])
     assert exc.value.problems[0].field == "p"

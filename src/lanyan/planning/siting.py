@@ -272,9 +272,19 @@ class PMedian(_Model):
             sub = PMedian(
                 t[:, cols], w, self.p, np.flatnonzero(fixed[cols]), self.formulation, False
             )
-            getattr(sub, f"_solve_{self.formulation}")(rows, budget, mip_rel_gap)
+            try:
+                getattr(sub, f"_solve_{self.formulation}")(rows, budget, mip_rel_gap)
+            except SolveFailed:
+                if incumbent is None or not np.isfinite(upper):
+                    raise
+                # HiGHS found nothing in time: the incumbent stands, with the Lagrangian gap.
+                sub.chosen, sub.status, sub.dual_bound = (
+                    np.zeros(0, np.int64),
+                    "time_limit",
+                    -np.inf,
+                )
             self.status = sub.status
-            chosen = cols[sub.chosen]
+            chosen = cols[sub.chosen] if len(sub.chosen) else np.flatnonzero(incumbent)
             value = float((w[rows] * t[rows][:, chosen].min(axis=1)).sum()) if len(rows) else 0.0
             if incumbent is not None and upper < value:
                 chosen = np.flatnonzero(incumbent)
@@ -296,7 +306,12 @@ class PMedian(_Model):
     def _solve_assignment(self, rows: np.ndarray, time_limit: float, mip_rel_gap: float) -> None:
         t, w = self.times, self.weights
         n_j = t.shape[1]
-        ii, jj = np.nonzero(np.isfinite(t[rows]))
+        usable = np.isfinite(t[rows])
+        if self.fixed.any():
+            # A site farther than an always-open one is never the nearest open site: its
+            # assignment variable can go (exact).
+            usable &= t[rows] <= t[rows][:, self.fixed].min(axis=1, keepdims=True)
+        ii, jj = np.nonzero(usable)
         ii = rows[ii]
         na = len(ii)
         row_of = np.full(t.shape[0], -1)

@@ -51,6 +51,15 @@ def test_coverage_and_what_if(client, uow) -> None:
         headers=h,
     )
     assert r.json()["after"]["population_share"] == 0.0
+    moved = {"action": "move", "code": "FS-1", "lon": far["lon"], "lat": far["lat"]}
+    r = client.post(
+        "/api/planning/what-if", json={"minutes": 3, "cell_m": 400, "changes": [moved]}, headers=h
+    )
+    m = r.json()
+    assert [s["code"] for s in m["stations"]] == ["FS-1"]
+    assert m["stations"][0]["lon"] == far["lon"] and m["stations"][0]["status"] == "what_if"
+    assert [f["properties"]["code"] for f in m["service_areas"]["features"]] == ["FS-1"]
+    assert m["after"]["population_share"] != share
 
 
 def test_bad_parameters_are_problems_naming_field_and_rule(client, uow) -> None:

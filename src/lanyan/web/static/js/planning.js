@@ -111,18 +111,32 @@
     });
   }
 
+  // Uncovered demand cells: a dot per cell with people, sized by its population and by the
+  // zoom, so a county of thousands of cells shades its gaps instead of painting over them.
+  function uncoveredRadius(pop) {
+    var zoomFactor = Math.max(0.25, Math.min(1, (map.getZoom() - 9) / 5));
+    return Math.max(1.5, (2 + Math.min(7, Math.sqrt(pop) / 6)) * zoomFactor);
+  }
+
   function drawUncovered(fc) {
     uncovered.clearLayers();
     L.geoJSON(fc, {
+      filter: function (f) { return f.properties.population > 0; },
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {
-          renderer: svg, radius: 3 + Math.min(6, Math.sqrt(f.properties.population) / 8),
-          color: "#b3261e", weight: 1, fillColor: "#e5484d", fillOpacity: 0.55,
+          renderer: svg, radius: uncoveredRadius(f.properties.population),
+          stroke: false, fillColor: "#e5484d", fillOpacity: 0.45,
           className: "feature feature-uncovered",
         }).bindTooltip(T.layer_uncovered + ": " + Math.round(f.properties.population) + " " + T.people);
       },
     }).addTo(uncovered);
   }
+
+  map.on("zoomend", function () {
+    uncovered.eachLayer(function (group) {
+      group.eachLayer(function (m) { m.setRadius(uncoveredRadius(m.feature.properties.population)); });
+    });
+  });
 
   function drawStations(list) {
     stations.clearLayers();

@@ -25,9 +25,12 @@
           },
         }).addTo(group);
         L.geoJSON(out.uncovered, {
+          filter: function (f) { return f.properties.population > 0; },
           pointToLayer: function (f, latlng) {
-            return L.circleMarker(latlng, { renderer: svg, radius: 4, color: "#b3261e", weight: 1,
-              fillColor: "#e5484d", fillOpacity: 0.55, className: "feature feature-uncovered" });
+            var r = Math.max(1.5, Math.min(8, 2 + Math.sqrt(f.properties.population) / 6) *
+                                  Math.max(0.25, Math.min(1, (map.getZoom() - 9) / 5)));
+            return L.circleMarker(latlng, { renderer: svg, radius: r, stroke: false,
+              fillColor: "#e5484d", fillOpacity: 0.45, className: "feature feature-uncovered" });
           },
         }).addTo(group);
         var share = out.total.population_share;

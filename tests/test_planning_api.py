@@ -116,6 +116,10 @@ def test_siting_job_reports_progress_and_result(client, uow, monkeypatch) -> Non
     res = job["result"]
     assert res["status"] == "optimal" and len(res["new_sites"]) == 1
     assert res["population_share"] > res["population_share_before"]
+    # Another county's commander cannot read this county's run.
+    other = client.get(f"/api/planning/siting/{job['id']}", headers=login(client, "other"))
+    assert other.status_code == 404
+    h = login(client, "cmd")
     import lanyan.planning.service as planning_service
 
     monkeypatch.setattr(planning_service, "MAX_MATRIX", 1000)

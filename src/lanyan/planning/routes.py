@@ -91,6 +91,7 @@ class SitingIn(StudyParams):
 class Job:
     id: str
     owner: int
+    scope_path: str  # the materialised path of the jurisdiction the run studied
     params: dict[str, Any]
     state: str = "queued"  # queued, running, done, failed
     stage: str = "queued"
@@ -215,7 +216,7 @@ def start_siting(
     check_minutes(payload.minutes, payload.turnout_minutes)
     study = load_study(session, user.scope, payload.statuses, payload.cell_m)
     rt = _router(request, session)
-    job = Job(uuid.uuid4().hex[:12], user.id, payload.model_dump())
+    job = Job(uuid.uuid4().hex[:12], user.id, user.scope.path, payload.model_dump())
     jobs = _jobs(request)
     jobs.add(job)
 
@@ -258,7 +259,8 @@ def siting_job(
     request: Request, job_id: str, user: Annotated[CurrentUser, reader]
 ) -> dict[str, Any]:
     job = _jobs(request).items.get(job_id)
-    if job is None:
+    # A run of another jurisdiction is not shown outside it (its sites and figures are its own).
+    if job is None or not job.scope_path.startswith(user.scope.path):
         raise NotFound(f"no siting run {job_id}")
     return job.public()
 

@@ -9,8 +9,10 @@ the same run, printing the ratio.
     10,000-node lattice: ours (snap + matrix + HiGHS via scipy) vs spopt ``MCLP`` with PuLP's
     HiGHS on a networkx-built matrix. Target <= 1.5 s and an objective at least spopt's.
     Needs the ``bench`` extra (spopt, highspy); without spopt, part (b) says so and is skipped.
-(c) p-median p = 10 on 1,000 x 100 (same lattice, full travel times): ours with a 1 % MIP gap;
-    the printed gap is HiGHS's proof. Target <= 30 s within 1 % of optimal.
+(c) p-median p = 10 on 1,000 x 100 (same lattice, full travel times): ours (interchange
+    incumbent + Lagrangian bound, HiGHS only if they are not within the gap) with a 1 % gap vs
+    HiGHS alone on the classic assignment model at the same gap. The printed gap is proven
+    (Lagrangian or HiGHS dual bound). Target <= 30 s within 1 % of optimal.
 
 Each timing is the best of ``--repeat`` runs. The machine may be shared: read the figures as
 such.
@@ -143,9 +145,19 @@ def part_c(repeat: int) -> None:
     t_ours, pm = best_of(repeat, ours)
     print(
         f"(c) p-median p=10, 1,000 x 100: ours {t_ours:.2f} s, objective {pm.objective:,.0f} "
-        f"person-s, proven gap {pm.gap:.2%} ({pm.status}); target 30 s within 1 % -> "
-        f"{t_ours / 30:.2f} of target; anchor: spopt's full model did not finish in 240 s "
-        f"(issue 7), not rerun"
+        f"person-s, proven gap {pm.gap:.2%} ({pm.status}, bound: {pm.proof}); target 30 s "
+        f"within 1 % -> {t_ours / 30:.2f} of target"
+    )
+    # Anchor in the same run: HiGHS alone on the classic assignment model at the same 1 % gap
+    # (spopt's full model did not finish in 240 s here, issue 7, and is not rerun).
+    t = FacilityNetwork(graph, cs).matrix_to(Entries.of(ds)).T
+    t_mip, ref = best_of(
+        1, lambda: PMedian(t, w, 10, presolve=False).solve(time_limit=240, mip_rel_gap=0.01)
+    )
+    print(
+        f"    HiGHS alone (assignment model, 1 % gap) {t_mip:.2f} s, objective "
+        f"{ref.objective:,.0f}, gap {ref.gap:.2%} ({ref.status}); ratio {t_mip / t_ours:.1f}x; "
+        f"objective ours/HiGHS {pm.objective / ref.objective:.4f}"
     )
 
 

@@ -206,3 +206,55 @@ def _town() -> str:
     from support import DAFENG
 
     return f"{DAFENG}150"
+
+
+def _local(lon: float, lat: float) -> tuple[float, float]:
+    x, y = FWD.transform(lon, lat)
+    return float(x - X0), float(y - Y0)
+
+
+@pytest.mark.parametrize("distance", ["network", "straight"])
+def test_wide_road_is_covered_per_side_by_hand(distance: str) -> None:
+    """A 400 m road 70 m wide running east (left = north) with a side street B running 200 m
+    south from its middle. H1 stands 30 m north of the wide road's west end; H2 on B, 60 m
+    south of the junction. By hand, network distance, R = 150 m, samples every 20 m:
+    left side covered to 140 m -> uncovered 150-400 (250 m); right side covered only by H2,
+    60 m + |x - 200| <= 150 -> samples 120-280 -> uncovered 0-110 and 290-400 (220 m);
+    B fully covered. Each side of the wide road counts: total 800 + 200 m. New hydrants:
+    left 160-400 needs one kerb point, right 0-100 and 300-400 (400 m span > 2R) needs two.
+    Straight-line distance differs only on the right: H2 reaches x with
+    sqrt(60² + (x - 200)²) <= 150 -> 80 <= x <= 320 (samples), so 0-70 and 330-400."""
+    roads = [road("W", (0, 0), (400, 0), width=70), road("B", (200, 0), (200, -200))]
+    hs = [hydrant("H1", 0, 30), hydrant("H2", 200, -60)]
+    g = HydrantGaps(roads, hs, network=distance == "network").solve()
+    assert g.total_m == pytest.approx(1000, abs=0.05)
+    got = sorted((s["road"], s["side"], s["from_m"], s["to_m"]) for s in g.uncovered)
+    if distance == "network":
+        assert got == [
+            ("W", "left", 150.0, 400.0),
+            ("W", "right", 0.0, 110.0),
+            ("W", "right", 290.0, 400.0),
+        ]
+        assert g.uncovered_m == pytest.approx(470, abs=0.3)
+    else:
+        assert got == [
+            ("W", "left", 150.0, 400.0),
+            ("W", "right", 0.0, 70.0),
+            ("W", "right", 330.0, 400.0),
+        ]
+    assert g.proposed_count == 3 and g.gap == 0.0
+    sides = sorted(p["side"] for p in g.proposed_points)
+    assert sides == ["left", "right", "right"]
+    for p in g.proposed_points:
+        _x, y = _local(p["lon"], p["lat"])
+        # Kerb points stand half the width off the centreline, on their side.
+        assert y == pytest.approx(35.0 if p["side"] == "left" else -35.0, abs=0.5)
+        assert p["road"] == "W"
+    # The same road 10 m wide: one side, H2's side street reaches it too.
+    narrow = [road("W", (0, 0), (400, 0), width=10), roads[1]]
+    n = HydrantGaps(narrow, hs, network=distance == "network").solve()
+    assert n.total_m == pytest.approx(600, abs=0.05)
+    assert all(s["side"] == "both" for s in n.uncovered)
+    assert [(s["from_m"], s["to_m"]) for s in n.uncovered] == [
+        (290.0, 400.0) if distance == "network" else (330.0, 400.0)
+    ]

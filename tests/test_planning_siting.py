@@ -105,9 +105,55 @@ def test_medium_instances_equal_an_independent_formulation(seed: int) -> None:
     m = MCLP(t, w, 900.0, 5).solve()
     assert m.objective == pytest.approx(_mclp_dense(t, w, 900.0, 5))
     pm = PMedian(t, w, 5).solve()
-    ref = PMedian(t, w, 5, formulation="radius").solve()
-    assert pm.gap <= 1e-6 and ref.gap <= 1e-6
+    ref = PMedian(t, w, 5, formulation="radius", presolve=False).solve()
+    assert pm.gap <= 1e-6 and ref.gap <= 1e-6 and ref.proof == "highs"
     assert pm.objective == pytest.approx(ref.objective, rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_pmedian_within_one_percent_is_proven_against_the_exact_optimum(seed: int) -> None:
+    """The fast path (interchange incumbent + Lagrangian bound) must return a solution whose
+    proven gap is at most 1 %, and the bound must lie below the true optimum (found by the
+    MIP alone, no presolve)."""
+    t, w = _instance(seed, 400, 50, unreachable=0.05)
+    exact = PMedian(t, w, 6, presolve=False).solve()
+    fast = PMedian(t, w, 6).solve(mip_rel_gap=0.01)
+    assert fast.gap <= 0.01
+    assert fast.lower_bound <= exact.objective * (1 + 1e-9)
+    assert exact.objective <= fast.objective <= exact.objective * 1.01
+    assert fast.objective == pytest.approx(float((w * t[:, fast.chosen].min(axis=1)).sum()))
+
+
+def test_pmedian_keeps_fixed_sites_and_bound_is_valid_on_small_instances() -> None:
+    from lanyan.planning.pmedian_search import fix_sites, interchange, lagrangian_bound
+
+    for seed in (31, 32, 33):
+        t, w = _instance(seed, 30, 9, unreachable=0.1)
+        c = w[:, None] * t
+        none = np.zeros(9, dtype=bool)
+        best = _brute_pmedian(t, w, 3)
+        open_, value = interchange(c, 3, none)
+        assert open_.sum() == 3 and value >= best - 1e-6
+        bound = lagrangian_bound(c, 3, none, value)
+        assert bound.lower <= best + 1e-6
+        closed, forced = fix_sites(c, 3, none, bound.multipliers, value)
+        # No site the tests close may be in an optimal solution that beats the incumbent.
+        for combo in combinations(range(9), 3):
+            cost = float((w * t[:, list(combo)].min(axis=1)).sum())
+            if cost < value - 1e-6:
+                assert not closed[list(combo)].any() and forced[list(combo)].sum() == forced.sum()
+        best_fixed = min(
+            float((w * t[:, [2, *combo]].min(axis=1)).sum())
+            for combo in combinations([0, 1, 3, 4, 5, 6, 7, 8], 2)
+        )
+        for presolve in (True, False):  # the MIP alone drops pairs beyond the fixed site
+            pm = PMedian(t, w, 3, fixed=[2], presolve=presolve).solve()
+            assert 2 in pm.chosen and len(pm.chosen) == 3
+            if np.isfinite(best_fixed):
+                assert pm.objective == pytest.approx(best_fixed, rel=1e-9)
+    with pytest.raises(ValidationFailed) as exc:
+        PMedian(t, w, 1, fixed=[0, 1])
+    assert exc.value.problems[0].field == "p"
 
 
 def test_bad_p_names_the_field() -> None:

@@ -37,6 +37,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "preplans",
             "alarms",
             "quarantine",
+            "planning",
         }
     ),
     # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
@@ -65,6 +66,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "commitments",
             "commitment-checks",
             "quarantine",
+            "planning",
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.

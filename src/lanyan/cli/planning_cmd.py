@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -15,12 +14,10 @@ from lanyan.cli.common import friendly_errors, load_settings, sessions
 from lanyan.cli.route_cmd import parse_point
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.planning import sources
-from lanyan.planning.candidates import grid_candidates
-from lanyan.planning.coverage import check_minutes, coverage_of, snap_all
+from lanyan.planning.coverage import check_minutes, coverage_of
 from lanyan.planning.demand import grid_demand
-from lanyan.planning.network import Entries, FacilityNetwork
 from lanyan.planning.report import Change, coverage_report, what_if
-from lanyan.planning.siting import LSCP, MCLP, PMedian
+from lanyan.planning.service import MODELS, load_study, site_run
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.response.roads import registry_graph
 from lanyan.response.routing.graph import RoadGraph
@@ -29,7 +26,6 @@ from lanyan.response.routing.router import Router
 from lanyan.response.routing.speeds import SpeedTable
 
 STATUSES = ("existing", "under_construction", "planned")
-MODELS = ("lscp", "mclp", "pmedian")
 
 
 def parse_statuses(text: str) -> list[str]:
@@ -181,68 +177,10 @@ def register(app: typer.Typer) -> None:
             try:
                 with sessions(settings)() as session:
                     graph = load_graph(session, network, settings)
-                    sites = sources.stations(session, EVERYWHERE, statuses)
-                    demand = grid_demand(
-                        sources.leaf_areas(session, EVERYWHERE),
-                        sources.residences(session, EVERYWHERE),
-                        cell,
-                    )
-                    schools = sources.hospitals_and_schools(session, EVERYWHERE)
-                    hazards = sources.hazardous_sites(session, EVERYWHERE)
+                    study = load_study(session, EVERYWHERE, statuses, cell)
             except SQLAlchemyError as exc:
                 raise _db_error(exc) from None
-            router = Router(graph)
-            bounds = (demand.lon.min(), demand.lat.min(), demand.lon.max(), demand.lat.max())
-            cand = grid_candidates(router, bounds, spacing, schools, hazards)
-            fixed_snaps = [router.snap((s.lon, s.lat), f"station {s.code}") for s in sites]
-            all_snaps = fixed_snaps + cand.snaps
-            fixed = list(range(len(fixed_snaps)))
-            d_snaps, ok = snap_all(router, demand.lon, demand.lat, "demand")
-            drive_s = (minutes - turnout) * 60.0
-            limit = float("inf") if model == "pmedian" else drive_s
-            times = np.full((len(demand), len(all_snaps)), np.inf)
-            times[ok] = FacilityNetwork(graph, all_snaps).matrix_to(Entries.of(d_snaps), limit).T
-            if model == "lscp":
-                solved: LSCP | MCLP | PMedian = LSCP(times, drive_s, fixed).solve(time_limit, gap)
-            elif model == "mclp":
-                solved = MCLP(times, demand.population, drive_s, p, fixed).solve(time_limit, gap)
-            else:
-                solved = PMedian(times, demand.population, p + len(fixed), fixed).solve(
-                    time_limit, gap
-                )
-            chosen = [int(j) for j in solved.chosen]
-            out: dict[str, Any] = {
-                "model": model,
-                "p": None if model == "lscp" else p,
-                "minutes": minutes,
-                "turnout_minutes": turnout,
-                "objective": round(solved.objective, 3),
-                "objective_unit": {
-                    "lscp": "sites",
-                    "mclp": "persons covered",
-                    "pmedian": "person-seconds",
-                }[model],
-                "gap": solved.gap,
-                "status": solved.status,
-                "demand_cells": len(demand),
-                "candidates": len(cand.snaps),
-                "excluded": {
-                    "hospital_school_50m": cand.excluded_school,
-                    "hazardous_300m": cand.excluded_hazard,
-                },
-                "existing": [s.code for s in sites],
-                "new_sites": [
-                    {"lon": round(all_snaps[j].lon, 6), "lat": round(all_snaps[j].lat, 6)}
-                    for j in chosen
-                    if j >= len(fixed)
-                ],
-            }
-            if model == "mclp" and float(demand.population.sum()) > 0:
-                out["population_share"] = round(
-                    solved.objective / float(demand.population.sum()), 4
-                )
-            if model == "pmedian" and float(demand.population.sum()) > 0:
-                out["mean_minutes"] = round(
-                    solved.objective / float(demand.population[ok].sum()) / 60.0, 3
-                )
+            out = site_run(
+                Router(graph), study, model, p, minutes, turnout, spacing, time_limit, gap
+            )
             typer.echo(json.dumps(out, ensure_ascii=False))

@@ -19,12 +19,22 @@ with R the protection radius. A sample owns half of each piece next to it, so an
 stretch (a run of uncovered samples along one road) runs from the midpoint before its first
 sample to the midpoint after its last (road ends clamp it): lengths are exact to step/2.
 
+Both sides of wide roads (GB 50974-2014 §7.2.5: roads wider than 60 m carry hydrants on both
+sides, since hoses are not laid across them): such a road's samples are checked once per side.
+A hydrant is on the left or right of a wide road by the sign of the cross product of the road's
+direction (at its nearest piece) with the hydrant's offset, and a side's sample is covered
+only by usable hydrants on that side (same distance as above; a hydrant exactly on the
+centreline counts as left). A wide road counts once per side in ``total_m`` and
+``uncovered_m``, and its stretches carry ``side`` "left" or "right" (others "both").
+
 Spacing: hydrants within ``snap_m`` of a road are placed at their chainage along it (per side
 for roads wider than 60 m, by the sign of the cross product with the road's direction), and
 every consecutive pair more than ``spacing_m`` apart is listed.
 
-New hydrants: the fewest points, chosen among the samples, such that every uncovered sample is
-within R of one (set covering, Toregas et al. 1971):
+New hydrants: the fewest points, chosen among the samples (on a wide road: the kerb points
+half its width to each side of its samples, instead of its centreline), such that every
+uncovered sample is within R of one, and every uncovered side of a wide road within R of one
+on that side (set covering, Toregas et al. 1971):
 
     min sum_j x_j   s.t.  sum_{j in N_s} x_j >= 1 for every uncovered sample s,  x binary,
 
@@ -53,7 +63,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import bmat, csr_matrix
+from scipy.sparse import bmat, csr_matrix, hstack
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
@@ -122,7 +132,8 @@ class HydrantGaps:
     """Coverage, spacing and the fewest new hydrants for a road set (see the module docstring).
 
     Results after :meth:`solve`: ``total_m``, ``uncovered_m``, ``uncovered`` (stretches),
-    ``spacing_gaps``, ``proposed`` (indices into ``samples_lonlat``), ``proposed_count``,
+    ``spacing_gaps``, ``proposed`` (indices into ``candidates_lonlat``), ``proposed_points``
+    (lon, lat, road and side of each), ``proposed_count``,
     ``gap``, ``status``, ``usable``, ``unusable``, ``off_road`` (hydrant codes).
     """
 
@@ -273,33 +284,108 @@ class HydrantGaps:
             )
         covered = near <= self.radius_m
         self.covered = covered
+        self._samples, self._pieces = samples, pieces
         self.samples_lonlat = np.column_stack(self._inv.transform(xy[:, 0], xy[:, 1]))
-        self.total_m = float(length.sum())
-        self.uncovered = self._stretches(samples, covered)
+        first = np.concatenate([[0], np.cumsum([len(r) - 1 for r in samples.roads])])
+        self._first_piece = first
+        self.wide = [
+            r
+            for r, rd in enumerate(self.roads)
+            if rd.width_m is not None and rd.width_m > WIDE_ROAD_M
+        ]
+        vnode = np.full(len(usable), -1, dtype=np.int64)
+        vnode[k_on] = v
+        side_cov: dict[int, dict[int, np.ndarray]] = {}
+        for r in self.wide:
+            ids = samples.roads[r]
+            hside = self._side_of(hxy, r) if len(hxy) else np.zeros(0, dtype=np.int64)
+            side_cov[r] = {}
+            for sign in (1, -1):
+                mine = hside == sign
+                if self.network:
+                    src = vnode[mine & (vnode >= 0)]
+                    d = (
+                        dijkstra(
+                            graph, directed=False, indices=src, min_only=True, limit=self.radius_m
+                        )[ids]
+                        if len(src)
+                        else np.full(len(ids), np.inf)
+                    )
+                else:
+                    d = (
+                        cKDTree(hxy[mine]).query(xy[ids], distance_upper_bound=self.radius_m)[0]
+                        if mine.any()
+                        else np.full(len(ids), np.inf)
+                    )
+                side_cov[r][sign] = d <= self.radius_m
+        self.side_covered = side_cov
+        wide_m = sum(float(samples.chain[r][-1]) for r in self.wide)
+        self.total_m = float(length.sum()) + wide_m
+        self.uncovered = self._stretches(samples, covered, side_cov)
         self.uncovered_m = float(sum(s["length_m"] for s in self.uncovered))
         self.spacing_gaps = self._spacing(samples, xy, pieces, length, hxy, piece, frac)
-        self._cover(np.flatnonzero(~covered), xy, time_limit, mip_rel_gap)
+        self._cover(samples, covered, side_cov, xy, time_limit, mip_rel_gap)
         return self
 
-    def _stretches(self, samples: _Samples, covered: np.ndarray) -> list[dict[str, Any]]:
+    def _side_of(self, pts: np.ndarray, r: int) -> np.ndarray:
+        """+1 (left) or -1 (right) of wide road ``r`` for each point (UTM metres), by the
+        cross product with the road's direction at its nearest piece; 0 on the centreline
+        counts as left."""
+        lo, hi = self._first_piece[r], self._first_piece[r + 1]
+        xy = self._samples.xy
+        a, b = xy[self._pieces[lo:hi, 0]], xy[self._pieces[lo:hi, 1]]
+        out = np.ones(len(pts), dtype=np.int64)
+        for start in range(0, len(pts), _CHUNK):
+            p = pts[start : start + _CHUNK]
+            ab = b[None, :, :] - a[None, :, :]
+            ap = p[:, None, :] - a[None, :, :]
+            den = np.maximum((ab**2).sum(axis=2), 1e-12)
+            t = np.clip((ap * ab).sum(axis=2) / den, 0, 1)
+            foot = a[None, :, :] + t[:, :, None] * ab
+            k = np.argmin(((p[:, None, :] - foot) ** 2).sum(axis=2), axis=1)
+            rows = np.arange(len(p))
+            cross = ab[0, k, 0] * ap[rows, k, 1] - ab[0, k, 1] * ap[rows, k, 0]
+            out[start : start + len(p)] = np.where(cross >= 0, 1, -1)
+        return out
+
+    def _stretches(
+        self, samples: _Samples, covered: np.ndarray, side_cov: dict[int, dict[int, np.ndarray]]
+    ) -> list[dict[str, Any]]:
         out = []
-        for road, ids, chain in zip(self.roads, samples.roads, samples.chain, strict=True):
-            bad = ~covered[ids]
-            if not bad.any():
-                continue
+        for r, (road, ids, chain) in enumerate(
+            zip(self.roads, samples.roads, samples.chain, strict=True)
+        ):
             mids = np.concatenate([[0.0], (chain[1:] + chain[:-1]) / 2, [chain[-1]]])
-            edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
-            for lo, hi in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-                start, end = float(mids[lo]), float(mids[hi])
-                out.append(
-                    {
-                        "road": road.code,
-                        "name": road.name,
-                        "from_m": round(start, 1),
-                        "to_m": round(end, 1),
-                        "length_m": round(end - start, 1),
-                    }
-                )
+            sides = (
+                [("left", ~side_cov[r][1]), ("right", ~side_cov[r][-1])]
+                if r in side_cov
+                else [("both", ~covered[ids])]
+            )
+            for side, bad in sides:
+                if not bad.any():
+                    continue
+                edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
+                for lo, hi in zip(
+                    np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True
+                ):
+                    start, end = float(mids[lo]), float(mids[hi])
+                    a, b = ids[lo], ids[hi - 1]
+                    out.append(
+                        {
+                            "road": road.code,
+                            "name": road.name,
+                            "side": side,
+                            "from_m": round(start, 1),
+                            "to_m": round(end, 1),
+                            "length_m": round(end - start, 1),
+                            "from_lonlat": [round(float(v), 6) for v in self.samples_lonlat[a]],
+                            "to_lonlat": [round(float(v), 6) for v in self.samples_lonlat[b]],
+                            "coords": [
+                                [round(float(x), 6), round(float(y), 6)]
+                                for x, y in self.samples_lonlat[ids[lo:hi]]
+                            ],
+                        }
+                    )
         return out
 
     def _spacing(
@@ -370,14 +456,105 @@ class HydrantGaps:
         cc = np.concatenate(c_idx) if c_idx else np.zeros(0, dtype=np.int64)
         return csr_matrix((np.ones(len(rr)), (rr, cc)), shape=(len(need), len(xy)))
 
-    def _cover(self, need: np.ndarray, xy: np.ndarray, time_limit: float, gap: float) -> None:
+    def _kerb_points(self, r: int, ids: np.ndarray, sign: int) -> np.ndarray:
+        """Points half of wide road ``r``'s width to the ``sign`` side (+1 left) of its samples
+        ``ids`` (UTM metres), along the normal of the road's direction there."""
+        xy = self._samples.xy
+        road = xy[self._samples.roads[r]]
+        direction = np.gradient(road, axis=0) if len(road) > 1 else np.array([[1.0, 0.0]])
+        direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-12)
+        pos = {int(n): k for k, n in enumerate(self._samples.roads[r])}
+        d = direction[[pos[int(n)] for n in ids]]
+        normal = np.column_stack([-d[:, 1], d[:, 0]])  # left of the direction
+        half = float(self.roads[r].width_m or 0.0) / 2.0
+        return xy[ids] + sign * half * normal
+
+    def _cover(
+        self,
+        samples: _Samples,
+        covered: np.ndarray,
+        side_cov: dict[int, dict[int, np.ndarray]],
+        xy: np.ndarray,
+        time_limit: float,
+        gap: float,
+    ) -> None:
+        """Set covering over demand rows (uncovered samples of ordinary roads; uncovered
+        sides of wide-road samples) and candidate columns (samples off wide roads; kerb points
+        on each side of wide-road samples)."""
+        n = len(xy)
+        on_wide = np.zeros(n, dtype=bool)
+        for r in self.wide:
+            on_wide[samples.roads[r]] = True
+        plain = np.zeros(n, dtype=bool)
+        for r, ids in enumerate(samples.roads):
+            if r not in side_cov:
+                plain[ids] = True
+        base_node = np.flatnonzero(~on_wide)
+        kerb_node, kerb_road, kerb_sign, kerb_xy = [], [], [], []
+        for r in self.wide:
+            ids = samples.roads[r]
+            for sign in (1, -1):
+                kerb_node.append(ids)
+                kerb_road.append(np.full(len(ids), r))
+                kerb_sign.append(np.full(len(ids), sign))
+                kerb_xy.append(self._kerb_points(r, ids, sign))
+        k_node = np.concatenate(kerb_node) if kerb_node else np.zeros(0, dtype=np.int64)
+        k_road = np.concatenate(kerb_road) if kerb_road else np.zeros(0, dtype=np.int64)
+        k_sign = np.concatenate(kerb_sign) if kerb_sign else np.zeros(0, dtype=np.int64)
+        cand_xy = np.vstack([xy[base_node], *kerb_xy]) if kerb_xy else xy[base_node]
+        lon, lat = self._inv.transform(cand_xy[:, 0], cand_xy[:, 1])
+        self.candidates_lonlat = np.column_stack([lon, lat]) if len(cand_xy) else np.zeros((0, 2))
+        self._cand_meta = [("", "both")] * len(base_node) + [
+            (self.roads[r].code, "left" if sg > 0 else "right")
+            for r, sg in zip(k_road.tolist(), k_sign.tolist(), strict=True)
+        ]
+        # Demand rows: (node, road, sign); road -1 for an ordinary road's sample.
+        d_node = [np.flatnonzero(plain & ~covered)]
+        d_road = [np.full(len(d_node[0]), -1)]
+        d_sign = [np.zeros(len(d_node[0]), dtype=np.int64)]
+        for r in self.wide:
+            ids = samples.roads[r]
+            for sign in (1, -1):
+                bad = ids[~side_cov[r][sign]]
+                d_node.append(bad)
+                d_road.append(np.full(len(bad), r))
+                d_sign.append(np.full(len(bad), sign))
+        dn, dr, dsg = np.concatenate(d_node), np.concatenate(d_road), np.concatenate(d_sign)
         self.proposed = np.zeros(0, dtype=np.int64)
+        self.proposed_points: list[dict[str, Any]] = []
         self.gap, self.status, self.blocks = 0.0, "optimal", 0
-        if len(need) == 0:
+        if len(dn) == 0:
             self.proposed_count = 0
             return
-        full = self._cover_sets(need, xy)
-        keep_rows, cand = _reduce(full.tocsr())
+        need, inverse = np.unique(dn, return_inverse=True)
+        within = self._cover_sets(need, xy)[inverse].tocsr()  # demand row x node, 1 within R
+        n_k = len(k_node)
+        node_kerb = csr_matrix(
+            (np.ones(n_k), (k_node, np.arange(n_k))), shape=(n, n_k)
+        )  # node -> its kerb columns
+        reach_kerb = (within @ node_kerb).tocsr()
+        reach_base = within[:, base_node].tocsr()
+        # Keep, per row, only the columns that may serve it: any for an ordinary sample;
+        # for a wide road's side, that road's kerb points on that side and off-road samples
+        # on that side of it.
+        rk = reach_kerb.tocoo()
+        ok = (dr[rk.row] == -1) | ((k_road[rk.col] == dr[rk.row]) & (k_sign[rk.col] == dsg[rk.row]))
+        reach_kerb = csr_matrix((rk.data[ok], (rk.row[ok], rk.col[ok])), shape=rk.shape)
+        rb = reach_base.tocoo()
+        ok = dr[rb.row] == -1
+        for r in self.wide:
+            mine = dr[rb.row] == r
+            if not mine.any():
+                continue
+            cols = np.unique(rb.col[mine])
+            side = np.zeros(len(base_node), dtype=np.int64)
+            side[cols] = self._side_of(xy[base_node[cols]], r)
+            ok |= mine & (side[rb.col] == dsg[rb.row])
+        reach_base = csr_matrix((rb.data[ok], (rb.row[ok], rb.col[ok])), shape=rb.shape)
+        full = hstack([reach_base, reach_kerb]).tocsr()
+        full.eliminate_zeros()
+        full.data[:] = 1.0
+        keep_rows, cand = _reduce(full)
         a = full[keep_rows][:, cand].tocsr()
         # Gaps far apart share no candidate: each connected block of the sample-candidate
         # incidence graph is an independent covering problem, and HiGHS proves many small
@@ -400,6 +577,14 @@ class HydrantGaps:
         for k in range(len(comps)):
             rows, cols = r_order[r_cut[k] : r_end[k]], c_order[c_cut[k] : c_end[k]]
             sub = a[rows][:, cols]
+            whole = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() >= len(rows))
+            if len(whole):
+                # One candidate covers the whole block: one hydrant, optimal (a block needs
+                # at least one), no MIP to solve.
+                chosen.append(cols[whole[:1]])
+                primal += 1
+                dual += 1
+                continue
             budget = max(1.0, deadline - time.perf_counter())
             res = milp(
                 np.ones(len(cols)),
@@ -425,6 +610,15 @@ class HydrantGaps:
         self.status = "time_limit" if slow else "optimal"
         self.proposed = np.sort(cand[np.concatenate(chosen)])
         self.proposed_count = len(self.proposed)
+        self.proposed_points = [
+            {
+                "lon": round(float(self.candidates_lonlat[j, 0]), 6),
+                "lat": round(float(self.candidates_lonlat[j, 1]), 6),
+                "road": self._cand_meta[j][0] or None,
+                "side": self._cand_meta[j][1],
+            }
+            for j in self.proposed
+        ]
         # Whole-problem gap from the summed bounds (each block's bound is valid for it).
         self.gap = max(0.0, (primal - dual) / primal) if primal else 0.0
         self.blocks = len(chosen)
@@ -438,7 +632,7 @@ class HydrantGaps:
             raise ValidationFailed(
                 "--per-year must be at least 1", [FieldProblem("--per-year", "must be >= 1")]
             )
-        pts = self.samples_lonlat[self.proposed]
+        pts = self.candidates_lonlat[self.proposed] if len(self.proposed) else np.zeros((0, 2))
         keys = np.zeros(len(pts), dtype=np.int64)
         people = np.zeros(len(pts))
         if served and len(pts):
@@ -459,6 +653,8 @@ class HydrantGaps:
                 "year": rank // size + 1,
                 "lon": round(float(pts[i, 0]), 6),
                 "lat": round(float(pts[i, 1]), 6),
+                "road": self._cand_meta[self.proposed[i]][0] or None,
+                "side": self._cand_meta[self.proposed[i]][1],
                 "key_units": int(keys[i]),
                 "residential_floors": round(float(people[i]), 1),
             }

@@ -132,7 +132,7 @@ def coverage_report(
     }
 
 
-def what_if(
+def what_if_coverages(
     router: Router,
     sites: list[Site],
     changes: list[Change],
@@ -140,20 +140,35 @@ def what_if(
     key_units: list[Place],
     minutes: float = 5.0,
     turnout_minutes: float = 1.0,
-) -> dict[str, Any]:
-    """Covered shares before and after ``changes`` and their difference."""
+) -> tuple[Coverage, Coverage, list[Site]]:
+    """Coverage before and after ``changes``, and the station list after them."""
     before = coverage_of(router, sites, demand, key_units, minutes, turnout_minutes)
     after_sites = apply_changes(sites, changes)
     after = coverage_of(router, after_sites, demand, key_units, minutes, turnout_minutes)
+    return before, after, after_sites
 
-    def shares(c: Coverage) -> dict[str, float | None]:
+
+def what_if_figures(
+    before: Coverage,
+    after: Coverage,
+    after_sites: list[Site],
+    changes: list[Change],
+    demand: DemandSet,
+) -> dict:
+    """Covered shares and amounts (population, km², key units) before and after, and the
+    differences."""
+
+    def figures(c: Coverage) -> dict[str, float | None]:
         return {
             "population_share": _r(c.population_share),
             "area_share": _r(c.area_share),
             "key_unit_share": _r(c.key_unit_share),
+            "population_covered": round(float(demand.population[c.covered].sum())),
+            "area_km2_covered": round(float(demand.area_km2[c.covered].sum()), 2),
+            "key_units_covered": int(c.key_covered.sum()),
         }
 
-    b, a = shares(before), shares(after)
+    b, a = figures(before), figures(after)
     return {
         "changes": [ch.__dict__ for ch in changes],
         "before": b,
@@ -164,3 +179,19 @@ def what_if(
         },
         "stations_after": [s.code for s in after_sites],
     }
+
+
+def what_if(
+    router: Router,
+    sites: list[Site],
+    changes: list[Change],
+    demand: DemandSet,
+    key_units: list[Place],
+    minutes: float = 5.0,
+    turnout_minutes: float = 1.0,
+) -> dict[str, Any]:
+    """Covered shares and amounts before and after ``changes`` and their difference."""
+    before, after, after_sites = what_if_coverages(
+        router, sites, changes, demand, key_units, minutes, turnout_minutes
+    )
+    return what_if_figures(before, after, after_sites, changes, demand)

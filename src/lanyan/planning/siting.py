@@ -26,6 +26,9 @@ N_i = { j : t_ij <= S } is the set of sites covering demand i within the standar
   x, and needs O(sites) non-zeros per demand point instead of O(sites²). If some site cannot
   reach i, a row sum_{j : t_ij < inf} x_j >= 1 keeps i served. Both give the same optimum;
   the tests solve each instance in both as independent encodings.
+  Before either, :mod:`lanyan.planning.pmedian_search` finds an incumbent (greedy + vertex
+  substitution) and a Lagrangian lower bound; if they are within the requested gap no MIP is
+  solved (``proof == "lagrangian"``), else the bound's reduced-cost tests shrink the MIP.
 
 Example (four demand points on a line, three candidate sites; covering standard 100 s):
 
@@ -44,6 +47,7 @@ Example (four demand points on a line, three candidate sites; covering standard 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,6 +56,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
+from lanyan.planning.pmedian_search import fix_sites, interchange, lagrangian_bound
 
 
 class SolveFailed(LanyanError):
@@ -197,10 +202,18 @@ class MCLP(_Model):
 
 
 class PMedian(_Model):
-    """p-median: ``p`` sites minimising total weighted travel time to the nearest open site,
-    in the classic assignment ``formulation`` or Elloumi's ``"radius"`` one (module docstring). Demand points no candidate reaches are
-    reported in ``unreachable`` and left out. Results: ``chosen``, ``objective`` (weight x
-    seconds), ``assignment`` (nearest chosen column per demand point), ``gap``, ``status``."""
+    """p-median: ``p`` sites (fixed ones included) minimising total weighted travel time to
+    the nearest open site. Demand points no candidate reaches are reported in ``unreachable``
+    and left out. Results: ``chosen``, ``objective`` (weight x seconds), ``assignment``
+    (nearest chosen column per demand point), ``gap``, ``status``, ``lower_bound`` and
+    ``proof`` (what proved the gap: ``"lagrangian"`` or ``"highs"``).
+
+    With ``presolve`` (the default), :func:`~lanyan.planning.pmedian_search.interchange` finds
+    an incumbent and :func:`~lanyan.planning.pmedian_search.lagrangian_bound` a lower bound;
+    when they are within ``mip_rel_gap`` the incumbent is returned with that proven gap.
+    Otherwise the sites the bound proves closed are dropped, those it proves open are fixed,
+    and HiGHS solves the rest in the chosen ``formulation`` (module docstring); the better
+    of its answer and the incumbent is kept. ``presolve=False`` runs the MIP alone."""
 
     def __init__(
         self,
@@ -209,33 +222,96 @@ class PMedian(_Model):
         p: int,
         fixed: Sequence[int] | None = None,
         formulation: str = "assignment",
+        presolve: bool = True,
     ) -> None:
         self.times, self.weights = _check(times, weights)
         self.fixed = self._fixed_array(fixed)
         self.p = _p(p, self.times.shape[1])
+        if self.p < int(self.fixed.sum()):
+            raise ValidationFailed(
+                f"p = {p} is fewer than the {int(self.fixed.sum())} sites kept open",
+                [FieldProblem("p", "must be at least the number of fixed (existing) sites")],
+            )
         if formulation not in ("assignment", "radius"):
             raise ValueError("formulation must be 'assignment' or 'radius'")
         self.formulation = formulation
+        self.presolve = presolve
 
     def solve(self, time_limit: float = 60.0, mip_rel_gap: float = 1e-6) -> PMedian:
         t, w = self.times, self.weights
         reach = np.isfinite(t).any(axis=1)
         self.unreachable = np.flatnonzero(~reach)
         rows = np.flatnonzero(reach & (w > 0))
-        if self.formulation == "radius":
-            self._solve_radius(rows, time_limit, mip_rel_gap)
+        started = time.perf_counter()
+        upper, incumbent = np.inf, None
+        allowed, fixed = np.ones(t.shape[1], dtype=bool), self.fixed
+        self.lower_bound, self.proof = -np.inf, "highs"
+        if self.presolve and len(rows):
+            c = w[rows, None] * t[rows]
+            incumbent, upper = interchange(c, self.p, self.fixed)
+            bound = lagrangian_bound(
+                c, self.p, self.fixed, upper, mip_rel_gap / 10, time_limit=time_limit / 3
+            )
+            # Relaxed solutions near the dual optimum, polished by interchange, are usually
+            # better starts than greedy (a Lagrangian heuristic).
+            for start in (bound.feasible, bound.relaxed):
+                other, value = interchange(c, self.p, self.fixed, start=start)
+                if value < upper:
+                    incumbent, upper = other, value
+            self.lower_bound = bound.lower
+            closed, forced = fix_sites(c, self.p, self.fixed, bound.multipliers, upper)
+            allowed, fixed = ~closed, self.fixed | forced
+        if np.isfinite(upper) and upper - self.lower_bound <= mip_rel_gap * abs(upper):
+            assert incumbent is not None
+            self.chosen = np.flatnonzero(incumbent)
+            self.status, self.proof = "optimal", "lagrangian"
+            self.dual_bound = self.lower_bound
         else:
-            self._solve_assignment(rows, time_limit, mip_rel_gap)
-        sub = t[:, self.chosen]
-        self.assignment = np.where(reach, self.chosen[np.argmin(sub, axis=1)], -1)
+            budget = max(1.0, time_limit - (time.perf_counter() - started))
+            cols = np.flatnonzero(allowed)
+            sub = PMedian(
+                t[:, cols], w, self.p, np.flatnonzero(fixed[cols]), self.formulation, False
+            )
+            try:
+                getattr(sub, f"_solve_{self.formulation}")(rows, budget, mip_rel_gap)
+            except SolveFailed:
+                if incumbent is None or not np.isfinite(upper):
+                    raise
+                # HiGHS found nothing in time: the incumbent stands, with the Lagrangian gap.
+                sub.chosen, sub.status, sub.dual_bound = (
+                    np.zeros(0, np.int64),
+                    "time_limit",
+                    -np.inf,
+                )
+            self.status = sub.status
+            chosen = cols[sub.chosen] if len(sub.chosen) else np.flatnonzero(incumbent)
+            value = float((w[rows] * t[rows][:, chosen].min(axis=1)).sum()) if len(rows) else 0.0
+            if incumbent is not None and upper < value:
+                chosen = np.flatnonzero(incumbent)
+            self.chosen = chosen
+            # Sites left out were proven worse than the incumbent, so HiGHS's bound on the
+            # rest is a bound on the whole; the Lagrangian one holds everywhere.
+            self.dual_bound = max(self.lower_bound, sub.dual_bound)
+            self.lower_bound = self.dual_bound
+        sub_t = t[:, self.chosen]
+        self.assignment = np.where(reach, self.chosen[np.argmin(sub_t, axis=1)], -1)
         # Recomputed from the chosen sites: exact, and the model's value at its optimum.
-        self.objective = float((w[rows] * sub[rows].min(axis=1)).sum())
+        self.objective = float((w[rows] * sub_t[rows].min(axis=1)).sum())
+        if self.objective > 0 and np.isfinite(self.dual_bound):
+            self.gap = max(0.0, (self.objective - self.dual_bound) / self.objective)
+        else:
+            self.gap = 0.0 if self.status == "optimal" else float("nan")
         return self
 
     def _solve_assignment(self, rows: np.ndarray, time_limit: float, mip_rel_gap: float) -> None:
         t, w = self.times, self.weights
         n_j = t.shape[1]
-        ii, jj = np.nonzero(np.isfinite(t[rows]))
+        usable = np.isfinite(t[rows])
+        if self.fixed.any():
+            # A site farther than an always-open one is never the nearest open site: its
+            # assignment variable can go (exact).
+            usable &= t[rows] <= t[rows][:, self.fixed].min(axis=1, keepdims=True)
+        ii, jj = np.nonzero(usable)
         ii = rows[ii]
         na = len(ii)
         row_of = np.full(t.shape[0], -1)

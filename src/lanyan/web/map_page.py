@@ -87,4 +87,7 @@ def map_page(request: Request, session: SessionDep, user: UserDep) -> HTMLRespon
             "legend": risk_legend(ui.lang),
         }
     config["risk"] = risk
+    from lanyan.web.planning_pages import map_panel_config
+
+    config["planning"] = map_panel_config(ui, user.role)
     return render(request, "map.html", user, layers=layers, config=config, risk=risk)

@@ -18,6 +18,7 @@ from lanyan.web import (
     map_page,
     monitoring_pages,
     patrol_pages,
+    planning_pages,
     plans_pages,
     preplan_pages,
     public_draw_pages,
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
     app.include_router(map_page.router)
     app.include_router(registry_pages.router)
     app.include_router(plans_pages.router)
+    app.include_router(planning_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(supplies_pages.router)

@@ -15,6 +15,7 @@ from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
+from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.routes import router as response_router
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_routes.router)
     app.include_router(response_router)
     app.include_router(logistics_router)
+    app.include_router(people_router)
+    app.include_router(outreach_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

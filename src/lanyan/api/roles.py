@@ -32,6 +32,8 @@ WRITE: dict[Role, frozenset[str]] = {
             "incidents",
             "equipment",
             "plans",
+            "people",
+            "outreach",
         }
     ),
     Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
@@ -47,6 +49,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "outreach",
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),

@@ -404,14 +404,14 @@ def upgrade() -> None:
 
     _copy_forward()
 
-    with op.batch_alter_table("plans_people", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_plans_people_kind_jurisdiction"))
-
-    op.drop_table("plans_people")
     with op.batch_alter_table("plans_training_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plans_training_records_kind_year"))
 
     op.drop_table("plans_training_records")
+    with op.batch_alter_table("plans_people", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plans_people_kind_jurisdiction"))
+
+    op.drop_table("plans_people")
     with op.batch_alter_table("plans_surveys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plans_surveys_jurisdiction_id"))
         batch_op.drop_index(batch_op.f("ix_plans_surveys_year"))

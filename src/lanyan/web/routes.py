@@ -16,6 +16,7 @@ from lanyan.web import (
     incident_pages,
     map_layers,
     map_page,
+    outreach_pages,
     plans_pages,
     registry_pages,
 )
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.include_router(plans_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
+    app.include_router(outreach_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

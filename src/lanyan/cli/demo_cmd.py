@@ -13,7 +13,15 @@ from sqlalchemy import select
 from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
-from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
+from lanyan.demo import outreach as demo_outreach
+from lanyan.demo.build import (
+    DEMO_ACTOR,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    create_users,
+    has_jurisdictions,
+    load,
+)
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.registry.types import get_type
 from lanyan.store.db import unit_of_work
@@ -101,12 +109,19 @@ def register(app: typer.Typer) -> None:
                     session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
                 )
                 create_users(session, password, settings.audit_hash)
+                people = bar.add_task("人员与宣教 People & outreach", total=None)
+                outreach = demo_outreach.build(
+                    session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
+                )
+                bar.update(people, total=sum(outreach.values()))
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():
             summary.add_row(f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+        for what, n in outreach.items():
+            summary.add_row(demo_outreach.LABELS[what], str(n))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

@@ -10,6 +10,7 @@ problem (row, field, rule) and nothing stored.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -47,7 +48,7 @@ from lanyan.outreach.schemas import (
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.store.db import unit_of_work
 from lanyan.web.i18n import add_messages
-from lanyan.web.render import render
+from lanyan.web.render import TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -143,6 +144,55 @@ add_messages(
         "or_employee_training": ("社会单位员工培训", "Social units' employee training"),
     }
 )
+
+
+# The outreach rules in Chinese (the central catalogue translates the common ones).
+RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^'(.*)' is not an option \((.+)\)$", r"“\1”不是选项（\2）"),
+        (r"^required: the question was not answered$", "必填：该题未作答"),
+        (r"^duplicate of row (\d+)$", r"与第 \1 行重复"),
+        (r"^must be a time YYYY/MM/DD HH:MM:SS$", "应为时间 YYYY/MM/DD HH:MM:SS"),
+        (r"^must fall in the survey year (\d+)$", r"应在调查年度 \1 年内"),
+        (r"^column missing from the header$", "表头缺少该列"),
+        (r"^no column for question (\d+) \((.+)\)$", r"缺少第 \1 题（\2）的列"),
+        (r"^has no respondent rows$", "没有答卷"),
+        (r"^has no data rows$", "没有数据行"),
+        (r"^no (jurisdiction|station|unit|person) (.+) in your jurisdiction$", r"本辖区内没有 \2"),
+        (r"^jurisdiction (.+) is outside your jurisdiction$", r"行政区划 \1 不在本辖区内"),
+        (r"^no jurisdiction (.+)$", r"没有行政区划 \1"),
+        (r"^already recorded for this station$", "该站当天已登记为开放日"),
+        (r"^already recorded at this event$", "已登记参加本次活动"),
+        (r"^(.+) is not rescue personnel$", r"\1 不是消防救援人员"),
+        (r"^(.+) was not in post on (.+)$", r"\1 在 \2 不在岗"),
+        (r"^(.+) was not registered on (.+)$", r"\1 在 \2 尚未注册或已注销"),
+        (r"^(.+) is not a registered volunteer$", r"\1 不是注册消防志愿者"),
+        (r"^required: choose a file$", "必填：请选择文件"),
+        (r"^required: choose an event$", "必填：请选择活动"),
+        (r"^must be a \.csv or \.xlsx file$", "应为 .csv 或 .xlsx 文件"),
+        (r"^must be UTF-8 or GB18030 \(GBK\) text$", "应为 UTF-8 或 GB18030（GBK）编码的文本"),
+        (r"^not a column of (\S+): use (.+)$", r"不是可导入的列，可用：\2"),
+        (r"^left_on must not be before joined_on$", "离职日期不能早于入职日期"),
+        (r"^valid_until must not be before issued_on$", "有效期不能早于发证日期"),
+        (r"^an employee training needs unit_code$", "员工培训须填写单位"),
+        (r"^an employee training needs attendees ≥ 1$", "员工培训参训人数至少 1 人"),
+        (r"^a specialised training needs person_code$", "专项训练须填写人员编号"),
+        (r"^a specialised training needs speciality$", "专项训练须选择科目"),
+    )
+)
+
+
+def outreach_rule(ui: Any, rule: str) -> str:
+    """A problem's rule in the page's language."""
+    if ui.lang == "zh":
+        for pattern, zh in RULES_ZH:
+            if pattern.match(rule):
+                return pattern.sub(zh, rule)
+    return ui.rule(rule)
+
+
+TEMPLATES.env.globals["outreach_rule"] = outreach_rule
 
 
 def _need(slug: str, write: bool) -> Callable[[CurrentUser], CurrentUser]:

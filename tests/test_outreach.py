@@ -392,3 +392,36 @@ def test_trainings_feed_the_employee_training_rate(
     with sessions() as s:
         t = s.execute(select(TrainingRecord)).scalar_one()
         assert (t.year, t.attendees) == (2025, 40)
+
+
+def test_cli_imports_a_survey_and_prints_the_open_day_check(
+    db_url: str, world: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from lanyan.cli.main import app as cli
+
+    monkeypatch.setenv("LANYAN_DATABASE_URL", db_url)
+    monkeypatch.setenv("LANYAN_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    rows = good_rows()
+    rows[1][14] = "也许"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(survey_csv(rows))
+    out = runner.invoke(cli, ["outreach", "survey", str(bad), "--jurisdiction", DAFENG])
+    assert out.exit_code == 1 and "line 3" in out.output and HEADER[14] in out.output
+    good = tmp_path / "good.csv"
+    good.write_bytes(survey_csv(good_rows()))
+    out = runner.invoke(
+        cli, ["outreach", "survey", str(good), "--jurisdiction", DAFENG, "--as", "df_cmd"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "80.0 %" in out.output
+    out = runner.invoke(
+        cli, ["outreach", "survey", str(good), "--jurisdiction", DAFENG, "--as", "th_cmd"]
+    )
+    assert out.exit_code == 1 and "jurisdiction" in out.output
+    out = runner.invoke(
+        cli, ["outreach", "open-days", "--year", "2025", "--as", "df_cmd"], env={"COLUMNS": "200"}
+    )
+    assert out.exit_code == 0 and "测试消防站1" in out.output and "✘" in out.output

@@ -17,6 +17,7 @@ from lanyan.cli import (
     hydrants_cmd,
     io_cmd,
     mqtt_cmd,
+    outreach_cmd,
     plan_cmd,
     planning_cmd,
     recommend_cmd,
@@ -139,6 +140,7 @@ hydrants_cmd.register(app)
 equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)
+outreach_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -333,7 +333,7 @@ def person_file(session: Session, scope: Scope, code: str) -> PersonFile:
 
 @dataclass(frozen=True)
 class RosterRates:
-    """Today's roster figures for one category: in post, certified (持证率) and trained in the
+    """Roster figures for one category on a day: in post, certified (持证率) and trained in the
     year (专项培训率), in people and %."""
 
     kind: PersonKind
@@ -389,6 +389,17 @@ def roster_rates(session: Session, scope: Scope, on: date | None = None) -> list
     ).all()
     found = {k: (int(n), int(c or 0), int(t or 0)) for k, n, c, t in rows}
     return [RosterRates(k, *found.get(k.value, (0, 0, 0))) for k in PersonKind]
+
+
+def latest_training_year(session: Session, scope: Scope) -> int | None:
+    """The latest year with a specialised-training record in scope (the roster page's default)."""
+    return session.execute(
+        select(func.max(TrainingRecord.year)).where(
+            in_scope(TrainingRecord, scope),
+            TrainingRecord.kind == TrainingKind.SPECIALISED.value,
+            TrainingRecord.year <= today().year,
+        )
+    ).scalar_one_or_none()
 
 
 def list_trainings(

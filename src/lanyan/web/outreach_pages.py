@@ -109,6 +109,7 @@ add_messages(
         "or_participations": ("参与次数", "Participations"),
         "or_person_code": ("人员编号", "Person code"),
         "or_year": ("年度", "Year"),
+        "or_as_of": ("统计时点", "As of"),
         "or_total_days": ("全年开放 (天)", "Days open in the year"),
         "or_check": ("达标 (≥30天/年, ≥2天/月)", "Met (≥30 days/yr, ≥2 days/month)"),
         "or_met": ("达标", "Met"),
@@ -300,6 +301,12 @@ def _people_page(
     chosen = PersonKind(kind) if kind in {k.value for k in PersonKind} else None
     page = max(1, int(q.get("page", "1") or 1))
     rows, total = service.list_people(session, user.scope, chosen, q.get("q", ""), page, PAGE_SIZE)
+    today = service.today()
+    try:
+        year = int(q.get("year") or service.latest_training_year(session, user.scope) or today.year)
+    except ValueError:
+        year = today.year
+    on = min(today, date(year, 12, 31))
     return render(
         request,
         "outreach/people.html",
@@ -311,7 +318,9 @@ def _people_page(
         pages=max(1, -(-total // PAGE_SIZE)),
         kind=kind,
         text=q.get("q", ""),
-        rates=service.roster_rates(session, user.scope),
+        rates=service.roster_rates(session, user.scope, on),
+        year=year,
+        on=on,
         PersonKind=PersonKind,
         can_write=roles.can_write(user.role, service.PEOPLE),
         jurisdictions=_jurisdictions(session, user),

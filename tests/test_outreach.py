@@ -280,10 +280,13 @@ def test_survey_import_commits_nothing_on_a_bad_row_then_imports(
 
 
 def test_open_days_check_thirty_a_year_and_two_a_month(
-    client: TestClient, world: dict[str, Any], sessions: Any
+    client: TestClient, world: dict[str, Any], sessions: Any, uow: Any
 ) -> None:
     df = world["df"]
     station = f"S-{DAFENG}-1"
+    with uow() as s:  # a micro station is not one the open rate counts: not listed
+        micro = {**sample("stations", DAFENG, 2), "force_type": "micro", "station_class": "small"}
+        registry.create(s, get_type("stations"), SYSTEM, EVERYWHERE, micro)
     days = [date(2025, m, d) for m in range(1, 13) for d in (3, 17)]  # 24 days, 2 every month
     days += [date(2025, 5, d) for d in (4, 5, 6, 7, 8)]  # 29
     for d in days:

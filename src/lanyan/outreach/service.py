@@ -14,7 +14,7 @@ from datetime import UTC, date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Integer, cast, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, LanyanError, NotFound, ValidationFailed
@@ -43,6 +43,7 @@ from lanyan.outreach.schemas import (
     TrainingCreate,
 )
 from lanyan.outreach.tabular import read_table
+from lanyan.registry.choices import ForceType, StationStatus
 from lanyan.registry.models import Jurisdiction, Station, Unit
 from lanyan.registry.scope import Scope
 from lanyan.store import audit
@@ -699,8 +700,15 @@ class OpenDayCheck:
 def open_day_checks(
     session: Session, scope: Scope, year: int, station_code: str | None = None
 ) -> list[OpenDayCheck]:
-    """Every station in scope (or one), with its open days of ``year`` and the 30/2 check."""
-    where = [in_scope(Station, scope)]
+    """The stations in scope that the open rate counts — fire rescue stations on duty
+    (existing national and government full-time stations) — and any other station with open
+    days recorded in ``year``, each with its open days and the 30/2 check."""
+    recorded = select(OpenDay.station_id).where(OpenDay.year == year)
+    on_duty = and_(
+        Station.status == StationStatus.EXISTING.value,
+        Station.force_type.in_((ForceType.NATIONAL.value, ForceType.GOVERNMENT_FULLTIME.value)),
+    )
+    where = [in_scope(Station, scope), or_(on_duty, Station.id.in_(recorded))]
     if station_code:
         where.append(Station.code == station_code)
     stations = session.execute(

@@ -41,6 +41,20 @@ def test_scoring_accepts_letters_numbers_and_option_text() -> None:
     assert survey.surveyed_on(scored) == date(2025, 5, 9)
 
 
+def test_scoring_reads_the_same_export_as_xlsx_and_gbk_csv() -> None:
+    key = survey.answer_key("public-awareness")
+    wb = Workbook()
+    wb.active.append(HEADER)
+    for row in good_rows():
+        wb.active.append([int(row[0]), *row[1:]])  # 问卷星 writes the number as a number
+    buf = io.BytesIO()
+    wb.save(buf)
+    gbk = survey_csv(good_rows()).decode("utf-8-sig").encode("gb18030")
+    for data, name in ((buf.getvalue(), "export.xlsx"), (gbk, "export.csv")):
+        scored, problems = survey.score(key, read_table(data, name), 2025)
+        assert problems == [] and sum(s.passed for s in scored) == 8, name
+
+
 def test_scoring_names_every_bad_row_field_and_rule() -> None:
     rows = good_rows()
     rows[2][6] = "E"  # question 3 has options A–D

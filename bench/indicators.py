@@ -419,6 +419,8 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
 
     put("prevention_patrols", checks())
 
+    certificates: list[dict[str, Any]] = []
+
     def people() -> Iterator[dict[str, Any]]:
         pid = 0
         for kind, n in (
@@ -432,7 +434,7 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                 joined = _day(rng, rng.randrange(2010, 2026))
                 if kind == "rescuer":
                     region.rescuers.append(pid)
-                yield {
+                row = {
                     "id": pid,
                     "code": f"P{pid:07d}",
                     "kind": kind,
@@ -441,12 +443,21 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                     "left_on": joined + timedelta(days=rng.randrange(300, 4000))
                     if rng.random() < 0.2
                     else None,
-                    "certificate_valid_until": _day(rng, rng.randrange(2018, 2030))
-                    if rng.random() < 0.7
-                    else None,
                 }
+                if rng.random() < 0.7:
+                    until = _day(rng, rng.randrange(2018, 2030))
+                    certificates.append(
+                        {
+                            "person_id": pid,
+                            "name": "职业技能证书",
+                            "issued_on": until - timedelta(days=3 * 365),
+                            "valid_until": until,
+                        }
+                    )
+                yield row
 
-    put("plans_people", people())
+    put("outreach_people", people())
+    put("outreach_certifications", iter(certificates))
 
     def trainings() -> Iterator[dict[str, Any]]:
         for t in range(1, many(60_000) + 1):
@@ -473,9 +484,9 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                     "attendees": 1,
                 }
 
-    put("plans_training_records", trainings())
+    put("outreach_training_records", trainings())
     put(
-        "plans_surveys",
+        "outreach_surveys",
         (
             {
                 "id": i,
@@ -506,9 +517,9 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                             "month": month,
                         }
 
-    put("plans_open_days", open_days())
+    put("outreach_open_days", open_days())
     put(
-        "plans_outreach_activities",
+        "outreach_events",
         (
             {
                 "id": i,

@@ -28,7 +28,7 @@ REFS = {
     "unit_code": ("unit_id", "units"),
     "water_source_code": ("water_source_id", "water_sources"),
     "grid_code": ("grid_id", "grids"),
-    "person_code": ("person_id", "plans_people"),
+    "person_code": ("person_id", "outreach_people"),
     "hazard_code": ("hazard_id", "prevention_hazards"),
 }
 DATES = {
@@ -38,7 +38,8 @@ DATES = {
     "occurred_on",
     "joined_on",
     "left_on",
-    "certificate_valid_until",
+    "issued_on",
+    "valid_until",
     "held_on",
     "surveyed_on",
     "found_on",
@@ -63,10 +64,10 @@ FILL = {
 }
 YEAR_OF = {
     "plans_fire_records": "occurred_on",
-    "plans_training_records": "held_on",
-    "plans_surveys": "surveyed_on",
+    "outreach_training_records": "held_on",
+    "outreach_surveys": "surveyed_on",
     "prevention_patrols": "checked_on",
-    "plans_outreach_activities": "held_on",
+    "outreach_events": "held_on",
 }
 
 
@@ -76,7 +77,7 @@ def _ids(session: Any, table: str) -> dict[str, int]:
 
 
 def _expand(table: str, row: dict[str, Any]) -> list[dict[str, Any]]:
-    if table == "plans_open_days":
+    if table == "outreach_open_days":
         out = []
         for month, days in enumerate(row.pop("days_per_month"), start=1):
             for day in range(1, days + 1):

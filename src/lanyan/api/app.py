@@ -21,6 +21,7 @@ from lanyan.logistics.supplies_routes import router as supplies_router
 from lanyan.monitoring.live import AlarmHub
 from lanyan.monitoring.routes import router as monitoring_router
 from lanyan.monitoring.routes import run_housekeeping
+from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.planning.routes import router as planning_router
 from lanyan.prevention.patrol_routes import router as patrol_router
 from lanyan.prevention.record_routes import routers as prevention_record_routers
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(risk_router)
     app.include_router(monitoring_router)
     app.include_router(planning_router)
+    app.include_router(people_router)
+    app.include_router(outreach_router)
     for router in prevention_routers:
         app.include_router(router)
     for router in prevention_record_routers:

@@ -38,6 +38,8 @@ WRITE: dict[Role, frozenset[str]] = {
             "alarms",
             "quarantine",
             "planning",
+            "people",
+            "outreach",
         }
     ),
     # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
@@ -67,6 +69,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "commitment-checks",
             "quarantine",
             "planning",
+            "outreach",
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.

@@ -14,9 +14,17 @@ from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
+from lanyan.demo import outreach as demo_outreach
 from lanyan.demo import preplans as demo_preplans
 from lanyan.demo import supervision
-from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
+from lanyan.demo.build import (
+    DEMO_ACTOR,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    create_users,
+    has_jurisdictions,
+    load,
+)
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.demo.monitoring import build_monitoring
 from lanyan.registry.types import get_type
@@ -137,6 +145,11 @@ def register(app: typer.Typer) -> None:
                 local = to_local(utcnow())
                 assert local is not None
                 supervised = supervision.build(session, seed, local.date(), tick)
+                people = bar.add_task("人员与宣教 People & outreach", total=None)
+                outreach = demo_outreach.build(
+                    session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
+                )
+                bar.update(people, total=sum(outreach.values()))
             with Progress(*columns, console=console) as bar:
                 task = bar.add_task("监控历史 monitoring history", total=counts["devices"])
                 history = build_monitoring(factory, seed, utcnow(), lambda n: bar.advance(task, n))
@@ -152,6 +165,8 @@ def register(app: typer.Typer) -> None:
         summary.add_row(
             "报警记录 alarms (GB/T 26875.3 frames)", f"{history.alarms} ({history.frames})"
         )
+        for what, n in outreach.items():
+            summary.add_row(demo_outreach.LABELS[what], str(n))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

@@ -19,6 +19,7 @@ from lanyan.cli import (
     io_cmd,
     monitor_cmd,
     mqtt_cmd,
+    outreach_cmd,
     plan_cmd,
     planning_cmd,
     recommend_cmd,
@@ -145,6 +146,7 @@ equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)
 risk_cmd.register(app)
+outreach_cmd.register(app)
 
 
 if __name__ == "__main__":

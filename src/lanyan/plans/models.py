@@ -6,11 +6,10 @@ Two kinds live here:
   hand-entered indicator values with their evidence (``plans_manual_entries``) and project progress
   (``plans_project_progress``);
 * minimal records the indicator engine needs but that no domain keeps yet — fire statistics records,
-  station open days, training records, awareness surveys, unit self-inspections, a
-  personnel roster and outreach activities. Each is **to be taken over by its domain later** (fire
-  statistics, unit management, training, people); the engine reads only the columns declared here, so a
-  domain that takes a table over keeps these columns or gives the engine a view with them. Major
-  hazards are already read from the supervision domain (``lanyan.prevention.indicators``).
+  fire statistics records. It is **to be taken over by its domain later** (fire statistics); the
+  engine reads only the columns declared here. Major hazards are read from the supervision domain
+  (``lanyan.prevention.indicators``), unit self-inspections from its patrols, and the roster,
+  trainings, open days, surveys and outreach activities from ``lanyan.outreach``.
 
 Rows that belong to a place carry ``jurisdiction_id`` and are scoped like the registry. Columns that
 aggregations group on (``year``) are stored rather than extracted from a date, so the GROUP BY is
@@ -114,92 +113,3 @@ class FireRecord(Timestamped, Base):
     __table_args__ = (
         Index("ix_plans_fire_records_year_figures", "year", "jurisdiction_id", "deaths", "grade"),
     )
-
-
-class OpenDay(Base):
-    """A day a station was open to the public (消防站开放日). To be taken over by the outreach
-    domain."""
-
-    __tablename__ = "plans_open_days"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
-    month: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        Index("uq_plans_open_days_station_day", "station_id", "day", unique=True),
-        Index("ix_plans_open_days_year", "year", "station_id"),
-    )
-
-
-class Person(Timestamped, Base):
-    """A person on a roster the plans count (人员名册): rescue personnel, fire-industry
-    practitioners, government full-time firefighters by joining date, registered volunteers.
-    To be taken over by the people/training domain."""
-
-    __tablename__ = "plans_people"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[str] = mapped_column(String(24))
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    joined_on: Mapped[date] = mapped_column(Date)
-    left_on: Mapped[date | None] = mapped_column(Date)
-    certificate_valid_until: Mapped[date | None] = mapped_column(Date)
-
-    __table_args__ = (Index("ix_plans_people_kind_jurisdiction", "kind", "jurisdiction_id"),)
-
-
-class TrainingRecord(Timestamped, Base):
-    """A training held (培训记录): a social unit training its employees, or a specialised training
-    of one rescuer. To be taken over by the training domain."""
-
-    __tablename__ = "plans_training_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(24))
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("plans_people.id"))
-    held_on: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
-    attendees: Mapped[int] = mapped_column(Integer, default=0)
-
-    __table_args__ = (
-        Index("ix_plans_training_records_kind_year", "kind", "year", "jurisdiction_id", "unit_id"),
-    )
-
-
-class Survey(Timestamped, Base):
-    """One batch of a fire-safety awareness survey (知晓率调查): how many people were asked, how many
-    passed the knowledge questions, how many said their street or community educated them. To be
-    taken over by the outreach domain."""
-
-    __tablename__ = "plans_surveys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    surveyed_on: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    respondents: Mapped[int] = mapped_column(Integer)
-    passed: Mapped[int] = mapped_column(Integer)
-    educated: Mapped[int] = mapped_column(Integer)
-    method: Mapped[str] = mapped_column(String(100), default="")
-
-
-class OutreachActivity(Timestamped, Base):
-    """A fire-publicity activity with the volunteer participations it counted (志愿者参与人次).
-    To be taken over by the outreach domain."""
-
-    __tablename__ = "plans_outreach_activities"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    held_on: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    volunteer_person_times: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200), default="")

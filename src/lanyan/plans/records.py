@@ -51,18 +51,6 @@ def fire_grade(
     return FireGrade.GENERAL
 
 
-class PersonKind(Choice):
-    RESCUER = ("rescuer", "救援人员", "Rescue personnel")
-    PRACTITIONER = ("practitioner", "消防从业人员", "Fire-industry practitioner")
-    GOVERNMENT_FULLTIME = ("government_fulltime", "政府专职消防队员", "Government full-time")
-    VOLUNTEER = ("volunteer", "注册消防志愿者", "Registered fire volunteer")
-
-
-class TrainingKind(Choice):
-    EMPLOYEE = ("employee", "单位员工消防培训", "Employee fire-safety training")
-    SPECIALISED = ("specialised", "救援人员专业训练", "Rescuer specialised training")
-
-
 def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
     row = session.execute(
         select(Jurisdiction).where(Jurisdiction.code == code)

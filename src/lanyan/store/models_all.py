@@ -3,6 +3,7 @@
 from lanyan import accounts  # noqa: F401
 from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401
+from lanyan.outreach import models as outreach_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention import models as prevention_models  # noqa: F401
 from lanyan.prevention import patrol_models  # noqa: F401

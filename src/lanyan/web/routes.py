@@ -17,6 +17,7 @@ from lanyan.web import (
     map_layers,
     map_page,
     monitoring_pages,
+    outreach_pages,
     patrol_pages,
     planning_pages,
     plans_pages,
@@ -43,6 +44,7 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(supplies_pages.router)
+    app.include_router(outreach_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(patrol_pages.router)
     app.include_router(preplan_pages.router)

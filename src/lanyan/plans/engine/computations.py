@@ -21,6 +21,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
+from lanyan.outreach.choices import PersonKind, TrainingKind
+from lanyan.outreach.models import (
+    Certification,
+    Event,
+    OpenDay,
+    Person,
+    Survey,
+    TrainingRecord,
+)
 from lanyan.plans.choices import Computation
 from lanyan.plans.engine.core import (
     NO_DATA,
@@ -32,16 +41,8 @@ from lanyan.plans.engine.core import (
     unit_scale,
     year_end,
 )
-from lanyan.plans.models import (
-    FireRecord,
-    OpenDay,
-    OutreachActivity,
-    Person,
-    ProjectProgress,
-    Survey,
-    TrainingRecord,
-)
-from lanyan.plans.records import LARGER_OR_ABOVE, PersonKind, TrainingKind
+from lanyan.plans.models import FireRecord, ProjectProgress
+from lanyan.plans.records import LARGER_OR_ABOVE
 from lanyan.plans.schema import Indicator
 from lanyan.prevention import indicators as prevention_indicators
 from lanyan.prevention.patrol_models import PatrolRound
@@ -339,7 +340,7 @@ def _roster(
         den = _get(row, f"d{y}")
         q = select(Person.id).where(*base, _in_post(y))
         src = Source(
-            "plans_people",
+            "outreach_people",
             den,
             f"kind = {kind.value}, in post at {year_end(y)}, {ctx.subtree}",
             ctx.ids_of(q, den),
@@ -352,7 +353,16 @@ def _roster(
 
 
 def _certified(y: int) -> ColumnElement[bool]:
-    return Person.certificate_valid_until >= year_end(y)
+    """The person holds a certificate valid at the year end (issued by then, not yet expired)."""
+    return (
+        select(Certification.id)
+        .where(
+            Certification.person_id == Person.id,
+            Certification.valid_until >= year_end(y),
+            or_(Certification.issued_on.is_(None), Certification.issued_on <= year_end(y)),
+        )
+        .exists()
+    )
 
 
 @computation(Computation.RESCUER_CERTIFICATION_RATE)
@@ -393,7 +403,7 @@ def fulltime_recruited(ctx: Context, ind: Indicator, years: Years) -> dict[int, 
         n = _get(row, f"y{y}")
         q = select(Person.id).where(*base, joined(y))
         src = Source(
-            "plans_people",
+            "outreach_people",
             n,
             f"kind = government_fulltime, joined in {y}, {ctx.subtree}",
             ctx.ids_of(q, n),
@@ -437,7 +447,7 @@ def rescuer_training(ctx: Context, ind: Indicator, years: Years) -> dict[int, Fi
             out[y] = Figure(None, note=f"no rescuers or no specialised-training records for {y}")
             continue
         records = Source(
-            "plans_training_records",
+            "outreach_training_records",
             _get(row, f"r{y}"),
             f"kind = specialised, year = {y}, distinct rescuers of {ctx.subtree}",
         )
@@ -940,7 +950,9 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
             out[y] = Figure(None, 0, den, (stations,), f"no open-day records for {y}")
             continue
         src = Source(
-            "plans_open_days", days, f"year = {y}; open ≥30 days and ≥2 days in each of 12 months"
+            "outreach_open_days",
+            days,
+            f"year = {y}; open ≥30 days and ≥2 days in each of 12 months",
         )
         out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (stations, src))
     return out
@@ -990,7 +1002,7 @@ def _surveys(ctx: Context, years: Years, column: Any, what: str) -> dict[int, Fi
         r = rows[y]
         q = select(Survey.id).where(ctx.inside(Survey.jurisdiction_id), Survey.year == y)
         src = Source(
-            "plans_surveys",
+            "outreach_surveys",
             r.batches,
             f"year = {y}, {ctx.subtree}; {what} over respondents",
             ctx.ids_of(q, r.batches),
@@ -1015,25 +1027,23 @@ def volunteer_person_times(ctx: Context, ind: Indicator, years: Years) -> dict[i
         r.year: r
         for r in ctx.session.execute(
             select(
-                OutreachActivity.year,
+                Event.year,
                 func.count().label("activities"),
-                func.sum(OutreachActivity.volunteer_person_times).label("times"),
+                func.sum(Event.volunteer_person_times).label("times"),
             )
-            .where(ctx.inside(OutreachActivity.jurisdiction_id), OutreachActivity.year.in_(years))
-            .group_by(OutreachActivity.year)
+            .where(ctx.inside(Event.jurisdiction_id), Event.year.in_(years))
+            .group_by(Event.year)
         ).all()
     }
     out: dict[int, Figure] = {}
     for y in years:
         if y not in rows:
-            out[y] = Figure(None, note=f"no outreach activity records for {y}")
+            out[y] = Figure(None, note=f"no outreach event records for {y}")
             continue
         r = rows[y]
-        q = select(OutreachActivity.id).where(
-            ctx.inside(OutreachActivity.jurisdiction_id), OutreachActivity.year == y
-        )
+        q = select(Event.id).where(ctx.inside(Event.jurisdiction_id), Event.year == y)
         src = Source(
-            "plans_outreach_activities",
+            "outreach_events",
             r.activities,
             f"year = {y}, {ctx.subtree}",
             ctx.ids_of(q, r.activities),

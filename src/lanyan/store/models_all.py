@@ -7,6 +7,7 @@ from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention import models as prevention_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
+from lanyan.stats import models as stats_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401
 from lanyan.store.base import Base
 

@@ -33,7 +33,6 @@ from lanyan.plans.engine.core import (
     year_end,
 )
 from lanyan.plans.models import (
-    FireRecord,
     Hazard,
     OpenDay,
     OutreachActivity,
@@ -43,7 +42,7 @@ from lanyan.plans.models import (
     TrainingRecord,
     UnitCheck,
 )
-from lanyan.plans.records import LARGER_OR_ABOVE, PersonKind, TrainingKind
+from lanyan.plans.records import PersonKind, TrainingKind
 from lanyan.plans.schema import Indicator
 from lanyan.registry.choices import (
     DeviceKind,
@@ -58,6 +57,8 @@ from lanyan.registry.choices import (
     WaterSourceKind,
     WaterSourceStatus,
 )
+from lanyan.stats.choices import LARGER_OR_ABOVE
+from lanyan.stats.models import FireRecord
 from lanyan.registry.models import (
     Building,
     Device,
@@ -208,7 +209,7 @@ def _fires(ctx: Context, years: Years) -> dict[int, Any]:
 
 def _fire_source(ctx: Context, y: int, n: int) -> Source:
     q = select(FireRecord.id).where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year == y)
-    return Source("plans_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
+    return Source("stats_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
 
 
 @computation(Computation.DEATHS_PER_100K)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from lanyan import __version__
-from lanyan.api import auth_routes, plans_routes, problems
+from lanyan.api import auth_routes, plans_routes, problems, stats_routes
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
+    app.include_router(stats_routes.router)
     app.include_router(response_router)
     app.include_router(logistics_router)
     for router in prevention_routers:

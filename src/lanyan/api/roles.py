@@ -32,9 +32,12 @@ WRITE: dict[Role, frozenset[str]] = {
             "incidents",
             "equipment",
             "plans",
+            "fire-records",
+            "investigations",
         }
     ),
-    Role.DISPATCHER: frozenset({"vehicles", "incidents"}),
+    # Dispatchers close incidents and make the fire record or 简易登记 that goes with it.
+    Role.DISPATCHER: frozenset({"vehicles", "incidents", "fire-records"}),
     Role.PREVENTION_OFFICER: frozenset(
         {
             "units",
@@ -47,6 +50,8 @@ WRITE: dict[Role, frozenset[str]] = {
             "hazards",
             "draws",
             "plans",
+            "fire-records",
+            "investigations",  # 火灾调查 sits with fire prevention (防火监督)
         }
     ),
     Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes"}),

@@ -15,8 +15,8 @@ from lanyan.plans.models import ManualEntry, PlanAdoption, ProjectProgress
 from lanyan.registry.choices import Choice
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
-from lanyan.store import audit
 from lanyan.stats.choices import LARGER_OR_ABOVE, FireGrade, fire_grade
+from lanyan.store import audit
 from lanyan.store.audit import Actor
 
 __all__ = ["LARGER_OR_ABOVE", "FireGrade", "fire_grade"]  # kept importable from here

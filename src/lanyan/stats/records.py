@@ -359,24 +359,18 @@ def _insert(
     values = dict(checked.values)
     if not values["code"]:
         values["code"] = _next_code(session, values["occurred_on"])
-    clash = session.execute(
-        select(FireRecord.code).where(
-            (FireRecord.code == values["code"])
-            | (
-                (FireRecord.incident_id == values["incident_id"])
-                if values["incident_id"] is not None
-                else FireRecord.id.is_(None)
+    if values["incident_id"] is not None:
+        taken = session.execute(
+            select(FireRecord.code).where(FireRecord.incident_id == values["incident_id"])
+        ).scalar_one_or_none()
+        if taken is not None:
+            rule = f"the incident already has record {taken}"
+            raise ValidationFailed(
+                f"fire record refused: {rule}", [FieldProblem("incident", rule, row)]
             )
-        )
-    ).first()
-    if clash is not None:
-        field = "code" if clash[0] == values["code"] else "incident"
-        rule = (
-            f"record {values['code']} already exists"
-            if field == "code"
-            else f"the incident already has record {clash[0]}"
-        )
-        raise ValidationFailed(f"fire record refused: {rule}", [FieldProblem(field, rule, row)])
+    if session.execute(select(FireRecord.id).where(FireRecord.code == values["code"])).first():
+        rule = f"record {values['code']} already exists"
+        raise ValidationFailed(f"fire record refused: {rule}", [FieldProblem("code", rule, row)])
     record = FireRecord(**values, recorded_by=actor.username)
     session.add(record)
     session.flush()

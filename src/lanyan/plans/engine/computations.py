@@ -57,8 +57,6 @@ from lanyan.registry.choices import (
     WaterSourceKind,
     WaterSourceStatus,
 )
-from lanyan.stats.choices import LARGER_OR_ABOVE
-from lanyan.stats.models import FireRecord
 from lanyan.registry.models import (
     Building,
     Device,
@@ -72,6 +70,8 @@ from lanyan.registry.models import (
     Vehicle,
     WaterSource,
 )
+from lanyan.stats.choices import LARGER_OR_ABOVE
+from lanyan.stats.models import FireRecord
 
 Years = Sequence[int]
 EPOCH = date(1900, 1, 1)  # stands for "installed or opened at an unknown date, long ago"

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from stats_support import T0, TOWN, closed_fire, fire
 
 from lanyan.stats.choices import FireGrade, fire_grade
 from lanyan.store.audit import verify
 
 from support import DAFENG, TINGHU, add_user, login, seed_region
-
-TOWN = "320904100"  # 新丰镇, inside Dafeng
 
 
 @pytest.fixture
@@ -32,24 +30,6 @@ def users(uow: Any, client: TestClient) -> dict[str, dict[str, str]]:
     return {
         name: login(client, name)
         for name in ("df_cmd", "df_dispatch", "th_cmd", "viewer", "unit_mgr")
-    }
-
-
-def fire(**over: Any) -> dict[str, Any]:
-    return {
-        "jurisdiction": TOWN,
-        "occurred_at": "2024-03-02 19:30",
-        "address": "新丰镇人民路8号",
-        "lon": 120.47,
-        "lat": 33.2,
-        "place": "residential",
-        "cause": "electrical",
-        "deaths": 0,
-        "injuries": 1,
-        "serious_injuries": 0,
-        "direct_loss_yuan": 12000,
-        "burned_area_m2": 35,
-        **over,
     }
 
 
@@ -121,31 +101,6 @@ def test_roles_and_scope(client: TestClient, users: dict[str, dict[str, str]]) -
     assert client.get("/api/stats/records", headers=users["th_cmd"]).json() == []
     a = client.get("/api/stats/analysis?year=2024", headers=users["th_cmd"]).json()
     assert a["totals"]["fires"] == 0
-
-
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
-
-
-def closed_fire(client: TestClient, headers: dict[str, str], **over: Any) -> dict[str, Any]:
-    call = {
-        "incident_type": "fire",
-        "received_at": T0.isoformat(),
-        "caller_name": "李四",
-        "caller_phone": "13900000000",
-        "address": "新丰镇幸福路3号",
-        "lon": 120.48,
-        "lat": 33.21,
-        "jurisdiction_code": DAFENG,
-        **over,
-    }
-    inc = client.post("/api/incidents", json=call, headers=headers)
-    assert inc.status_code == 201, inc.text
-    url = f"/api/incidents/{inc.json()['id']}/timeline"
-    for step, minutes in (("dispatched", 1), ("returned", 60)):
-        at = (T0 + timedelta(minutes=minutes)).isoformat()
-        r = client.post(url, json={"step": step, "at": at}, headers=headers)
-        assert r.status_code == 200, r.text
-    return r.json()
 
 
 def test_closed_fire_incident_is_missing_until_recorded(

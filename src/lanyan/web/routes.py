@@ -18,6 +18,7 @@ from lanyan.web import (
     map_page,
     plans_pages,
     registry_pages,
+    stats_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
     app.include_router(map_page.router)
     app.include_router(registry_pages.router)
     app.include_router(plans_pages.router)
+    app.include_router(stats_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(incident_pages.router)

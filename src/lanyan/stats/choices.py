@@ -49,10 +49,10 @@ class FirePlace(Choice):
 class FireGrade(Choice):
     """火灾等级 (公安部 2007; loss thresholds of the 2025 rules from 2025-05-01)."""
 
-    GENERAL = ("general", "一般火灾", "Ordinary fire", "#2ca02c")
-    LARGER = ("larger", "较大火灾", "Relatively large fire", "#ff7f0e")
-    MAJOR = ("major", "重大火灾", "Serious fire", "#d62728")
-    EXTRAORDINARY = ("extraordinary", "特别重大火灾", "Extraordinarily serious fire", "#7b1fa2")
+    GENERAL = ("general", "一般火灾", "Ordinary fire", "#fd8d3c")
+    LARGER = ("larger", "较大火灾", "Relatively large fire", "#e31a1c")
+    MAJOR = ("major", "重大火灾", "Serious fire", "#a50f15")
+    EXTRAORDINARY = ("extraordinary", "特别重大火灾", "Extraordinarily serious fire", "#4a0010")
 
 
 LARGER_OR_ABOVE = (FireGrade.LARGER.value, FireGrade.MAJOR.value, FireGrade.EXTRAORDINARY.value)

@@ -36,7 +36,7 @@ from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.i18n import add_messages, rule_text
 from lanyan.web.map_page import home_of
-from lanyan.web.render import render, ui_for
+from lanyan.web.render import TEMPLATES, render, ui_for
 
 router = APIRouter(prefix="/stats", include_in_schema=False)
 
@@ -132,8 +132,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "stats_criminal": ("刑事案件", "Criminal case"),
     "stats_record": ("火灾记录", "Fire record"),
     "stats_legal_actions": ("可执行操作", "Next steps"),
+    "stats_item_kind": ("类别", "Kind"),
+    "stats_map_points": ("火灾点位", "Fires (points)"),
+    "stats_map_areas": ("区域火灾起数", "Fires per area"),
 }
 add_messages(WORDS)
+# The 一张图 page draws the fire layers with these grade colours.
+TEMPLATES.env.globals["fire_grades"] = FireGrade.describe()
 
 
 def _reader(user: UserDep) -> CurrentUser:

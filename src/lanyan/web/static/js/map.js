@@ -9,6 +9,7 @@
   var POINT_RADIUS = { stations: 9, units: 6, "water-sources": 5 };
 
   var map = L.map("map", { minZoom: 3, maxZoom: 19, zoomSnap: 0.5 });
+  window.lanyanMap = map; // overlays from other domains (fire statistics) draw on it too
   map.attributionControl.setPrefix("Leaflet");
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   if (config.tileUrl) {

@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import delete, select
 from stats_support import T0, TOWN, closed_fire, fire
 
 from lanyan.stats.choices import FireGrade, fire_grade
-from lanyan.store.audit import verify
+from lanyan.stats.demo import seed_fire_records
+from lanyan.stats.models import FireRecord
+from lanyan.store.audit import Actor, verify
 
-from support import DAFENG, TINGHU, add_user, login, seed_region
+from support import DAFENG, TINGHU, add_user, create_sample, login, seed_region
 
 
 @pytest.fixture
@@ -268,3 +271,36 @@ def test_grade_rule_moved_unchanged(
     from datetime import date
 
     assert fire_grade(date.fromisoformat(day), deaths, serious, loss) is grade
+
+
+def test_demo_fire_records_are_seeded_and_audited(uow: Any, sessions: Any) -> None:
+    seed_region(uow)
+    for n in range(1, 4):
+        create_sample(uow, "units", DAFENG, n)
+
+    def build(seed: int) -> list[tuple[Any, ...]]:
+        with uow() as s:
+            assert seed_fire_records(s, Actor("system:demo"), DAFENG, seed) > 500
+        with sessions() as s:
+            rows = s.execute(
+                select(
+                    FireRecord.code,
+                    FireRecord.cause,
+                    FireRecord.hour,
+                    FireRecord.deaths,
+                    FireRecord.simplified,
+                    FireRecord.direct_loss_yuan,
+                    FireRecord.grade,
+                ).order_by(FireRecord.code)
+            ).all()
+            assert verify(s).ok
+        with uow() as s:
+            s.execute(delete(FireRecord))
+        return [tuple(r) for r in rows]
+
+    first, again, other = build(7), build(7), build(8)
+    assert first == again and first != other
+    minor = [r for r in first if r[4]]
+    assert minor and all(r[3] == 0 and r[5] < 1000 for r in minor)  # 简易登记 only minor fires
+    causes = [r[1] for r in first]
+    assert causes.count("electrical") > causes.count("smoking") > causes.count("arson")

@@ -13,9 +13,18 @@ from sqlalchemy import select
 from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
-from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, has_jurisdictions, load
+from lanyan.demo.build import (
+    DEMO_ACTOR,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    create_users,
+    has_jurisdictions,
+    load,
+)
 from lanyan.demo.generate import DEFAULT_SEED, generate
+from lanyan.demo.region import COUNTY_CODE
 from lanyan.registry.types import get_type
+from lanyan.stats.demo import seed_fire_records
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
 
@@ -101,12 +110,22 @@ def register(app: typer.Typer) -> None:
                     session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
                 )
                 create_users(session, password, settings.audit_hash)
+                fires = bar.add_task("火灾统计记录 fire records", total=None)
+                counts["fire-records"] = seed_fire_records(
+                    session,
+                    DEMO_ACTOR,
+                    COUNTY_CODE,
+                    seed,
+                    settings.audit_hash,
+                    lambda n: bar.update(fires, total=n, completed=n),
+                )
         elapsed = time.perf_counter() - started
         summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():
-            summary.add_row(f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+            name = "火灾统计记录 Fire records" if slug == "fire-records" else None
+            summary.add_row(name or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -268,8 +269,6 @@ def test_analysis_against_hand_computed_figures(
 def test_grade_rule_moved_unchanged(
     day: str, deaths: int, serious: int, loss: float, grade: FireGrade
 ) -> None:
-    from datetime import date
-
     assert fire_grade(date.fromisoformat(day), deaths, serious, loss) is grade
 
 

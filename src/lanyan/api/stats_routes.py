@@ -194,9 +194,11 @@ def map_layer(
     cause: str | None = None,
     place: str | None = None,
     grade: str | None = None,
+    simplified: bool | None = None,
+    first_year: FirstQ = None,  # accepted (the page passes its filters) and not used
 ) -> dict[str, Any]:
     """GeoJSON for the 一张图: the year's fires as points and fire counts per jurisdiction."""
-    f = _filters(year, None, jurisdiction, cause, place, grade, None)
+    f = _filters(year, first_year, jurisdiction, cause, place, grade, simplified)
     return analysis.map_features(session, user.scope, f, user.jurisdiction_id)
 
 

@@ -9,6 +9,7 @@ pages obey the same rules, scoping and audit as the API; refusals are shown in t
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -214,7 +215,22 @@ def stats_page(
     )
     result = analysis.analyse(session, user.scope, f, user.jurisdiction_id)
     root = analysis.root_of(session, user.scope, f.jurisdiction, user.jurisdiction_id)
-    query = request.url.query
+    # The API's own parameter names, so the export and the map show what the page shows.
+    query = urlencode(
+        {
+            k: v
+            for k, v in {
+                "year": f.year,
+                "first_year": f.first_year,
+                "jurisdiction": f.jurisdiction,
+                "cause": f.cause,
+                "place": f.place,
+                "grade": f.grade,
+                "simplified": None if f.simplified is None else str(f.simplified).lower(),
+            }.items()
+            if v is not None
+        }
+    )
     settings = request.app.state.settings
     return render(
         request,
@@ -235,7 +251,7 @@ def stats_page(
             "home": home_of(root),
             "tileUrl": settings.tile_url,
             "tileAttribution": settings.tile_attribution,
-            "mapUrl": "/api/stats/map?" + query if query else f"/api/stats/map?year={y}",
+            "mapUrl": "/api/stats/map?" + query,
             "grades": FireGrade.describe(),
         },
     )

@@ -243,7 +243,7 @@ def case_public(session: Any, case: Any) -> dict[str, Any]:
     d = cases.case_detail(session, case)
     iso = lambda v: v.isoformat() if isinstance(v, datetime) else v  # noqa: E731
     return {
-        **{k: iso(v) for k, v in cases._snapshot(case).items()},
+        **{k: iso(v) for k, v in cases.snapshot(case).items()},
         "record": d["record"].code if d["record"] else None,
         "legal_actions": [a.value for a in d["actions"]],
         "evidence": [

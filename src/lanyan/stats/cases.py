@@ -43,7 +43,7 @@ def _path(session: Session, case: InvestigationCase) -> str:
     ).scalar_one()
 
 
-def _snapshot(case: InvestigationCase) -> dict[str, Any]:
+def snapshot(case: InvestigationCase) -> dict[str, Any]:
     return {
         c.name: getattr(case, c.key)
         for c in InvestigationCase.__table__.columns
@@ -111,7 +111,7 @@ def open_case(
         SLUG,
         case.id,
         None,
-        _snapshot(case),
+        snapshot(case),
         algorithm,
         scope_path=_path(session, case),
     )
@@ -132,7 +132,7 @@ def act(
     close takes an optional ``note``."""
     audit.begin_write(session)
     case = get_case(session, scope, code, lock=True)
-    before = _snapshot(case)
+    before = snapshot(case)
     state = CaseState(case.state)
     facts = case_rules.CaseFacts(
         case.extended_required, case.extended_done, case.transferred_at is not None
@@ -197,7 +197,7 @@ def act(
         SLUG,
         case.id,
         before,
-        _snapshot(case),
+        snapshot(case),
         algorithm,
         scope_path=_path(session, case),
     )

@@ -33,6 +33,7 @@ from lanyan.stats.choices import (
     FirePlace,
     ResponsibilityKind,
 )
+from lanyan.stats.models import FireRecord, InvestigationCase
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.i18n import add_messages, rule_text
@@ -271,12 +272,9 @@ def _records_page(
     case_of = {}
     if codes:
         for rc, cc in session.execute(
-            select(records.FireRecord.code, cases.InvestigationCase.code)
-            .join(
-                cases.InvestigationCase,
-                cases.InvestigationCase.fire_record_id == records.FireRecord.id,
-            )
-            .where(records.FireRecord.code.in_(codes[-500:]))
+            select(FireRecord.code, InvestigationCase.code)
+            .join(InvestigationCase, InvestigationCase.fire_record_id == FireRecord.id)
+            .where(FireRecord.code.in_(codes[-500:]))
         ):
             case_of[rc] = cc
     return render(

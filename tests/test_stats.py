@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +16,15 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 from stats_support import T0, TOWN, closed_fire, fire
+from typer.testing import CliRunner
 
+from lanyan.cli.main import app as cli_app
 from lanyan.stats.choices import FireGrade, fire_grade
 from lanyan.stats.demo import seed_fire_records
 from lanyan.stats.models import FireRecord
 from lanyan.store.audit import Actor, verify
+from lanyan.store.db import make_engine, make_session_factory, unit_of_work
+from lanyan.store.migrate import upgrade
 
 from support import DAFENG, TINGHU, add_user, create_sample, login, seed_region
 
@@ -303,3 +309,33 @@ def test_demo_fire_records_are_seeded_and_audited(uow: Any, sessions: Any) -> No
     assert minor and all(r[3] == 0 and r[5] < 1000 for r in minor)  # 简易登记 only minor fires
     causes = [r[1] for r in first]
     assert causes.count("electrical") > causes.count("smoking") > causes.count("arson")
+
+
+def test_cli_import_export_missing_and_analyse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    monkeypatch.setenv("LANYAN_DATABASE_URL", url)
+    monkeypatch.setenv("LANYAN_DATA_DIR", str(tmp_path))
+    upgrade(url)
+    seed_region(lambda: unit_of_work(make_session_factory(make_engine(url))))
+    run = CliRunner().invoke
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + f"C1,{TOWN},2024-02-30 10:00,电气,居住场所,0,0,10\n", encoding="utf-8")
+    result = run(cli_app, ["stats", "import", str(bad)])
+    assert result.exit_code == 1 and "line 2" in result.output and "occurred_at" in result.output
+    good = tmp_path / "good.csv"
+    good.write_text(
+        HEADER
+        + f"C1,{TOWN},2024-02-03 10:00,电气,居住场所,1,0,10000\n"
+        + f"C2,{TOWN},2023-02-03 10:00,吸烟,厂房,0,0,500\n",
+        encoding="utf-8",
+    )
+    assert run(cli_app, ["stats", "import", str(good)]).exit_code == 0
+    out = tmp_path / "out.xlsx"
+    assert run(cli_app, ["stats", "export", str(out)]).exit_code == 0
+    assert load_workbook(out).active.max_row == 3
+    result = run(cli_app, ["stats", "analyse", "--year", "2024", "--jurisdiction", DAFENG])
+    body = json.loads(result.output)
+    assert body["totals"]["fires"] == 1 and body["by_year"][-1]["change"]["fires"] == 0.0
+    assert "without a record: 0" in run(cli_app, ["stats", "missing"]).output

@@ -22,6 +22,7 @@ from lanyan.cli import (
     recommend_cmd,
     route_cmd,
     simulate_cmd,
+    stats_cmd,
 )
 from lanyan.cli.common import (
     actor_for,
@@ -139,6 +140,7 @@ hydrants_cmd.register(app)
 equipment_cmd.register(app)
 draw_cmd.register(app)
 plan_cmd.register(app)
+stats_cmd.register(app)
 
 
 if __name__ == "__main__":

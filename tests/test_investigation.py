@@ -214,3 +214,30 @@ def test_larger_fire_and_major_social_impact_require_extended(
     for code, reason in (("F-L", "较大火灾"), ("F-S", "重大社会影响")):
         case = client.post("/api/stats/investigations", json={"record": code}, headers=h).json()
         assert case["extended_required"] is True and reason in case["extended_reasons"]
+
+
+def test_major_social_impact_flagged_after_opening(
+    client: TestClient, investigator: dict[str, str], sessions: Any
+) -> None:
+    h = investigator
+    _record(client, h, "F-LATE")
+    code = client.post("/api/stats/investigations", json={"record": "F-LATE"}, headers=h).json()[
+        "code"
+    ]
+    url = f"/api/stats/investigations/{code}"
+    client.post(f"{url}/actions", json={"action": "start"}, headers=h)
+    r = client.post(f"{url}/social-impact", json={"reason": ""}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = client.post(f"{url}/social-impact", json={"reason": "网络舆情广泛关注"}, headers=h)
+    assert r.status_code == 200 and r.json()["extended_required"] is True
+    assert "网络舆情广泛关注" in r.json()["extended_reasons"]
+    again = client.post(f"{url}/social-impact", json={"reason": "x"}, headers=h)
+    assert again.status_code == 422
+    body = {"action": "determine_cause", "cause": "electrical", "statement": "线路老化"}
+    client.post(f"{url}/actions", json=body, headers=h)
+    r = client.post(f"{url}/actions", json={"action": "close"}, headers=h)
+    assert r.status_code == 422 and "延伸调查" in r.json()["detail"]
+    rec = client.get("/api/stats/records", headers=h).json()[0]
+    assert rec["major_social_impact"] == "是"
+    with sessions() as s:
+        assert verify(s).ok

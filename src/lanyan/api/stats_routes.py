@@ -294,6 +294,21 @@ def case_action(
     return case_public(session, case)
 
 
+class ImpactIn(BaseModel):
+    reason: str
+
+
+@router.post("/investigations/{code}/social-impact")
+def social_impact(
+    code: str, body: ImpactIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
+) -> dict[str, Any]:
+    """Flag the fire as having major social impact: a 延伸调查 becomes required."""
+    case = cases.flag_social_impact(
+        session, user.actor, user.scope, code, body.reason, settings.audit_hash
+    )
+    return case_public(session, case)
+
+
 @router.post("/investigations/{code}/evidence", status_code=201)
 def add_evidence(
     code: str, body: EvidenceIn, session: SessionDep, settings: SettingsDep, user: CaseWriter

@@ -204,6 +204,46 @@ def act(
     return case
 
 
+def flag_social_impact(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    code: str,
+    reason: str,
+    algorithm: audit.HashName = "sha256",
+) -> InvestigationCase:
+    """Mark the fire as having major social impact (重大社会影响) after the case was opened (wide
+    public attention, a sensitive place …): the statistics record carries the flag and the case
+    now requires a 延伸调查 (Dafeng plan L79)."""
+    audit.begin_write(session)
+    case = get_case(session, scope, code, lock=True)
+    _open_for_writes(case)
+    reason = _required(reason, "reason", "why the fire has major social impact")[:200]
+    record = session.get(FireRecord, case.fire_record_id)
+    if record is None or record.major_social_impact:
+        raise ValidationFailed(
+            "the fire is already flagged as having major social impact",
+            [FieldProblem("reason", "already flagged")],
+        )
+    before = snapshot(case)
+    record.major_social_impact = True
+    reasons = case_rules.extended_reasons(record.deaths, record.grade, True)
+    case.extended_required = True
+    case.extended_reasons = ("; ".join(reasons) + f" — {reason}")[:255]
+    session.flush()
+    path = _path(session, case)
+    audit.record(
+        session, actor, "update", "fire-records", record.id, {"major_social_impact": False},
+        {"major_social_impact": True, "reason": reason, "by_case": case.code}, algorithm,
+        scope_path=path,
+    )  # fmt: skip
+    audit.record(
+        session, actor, "flag-impact", SLUG, case.id, before, snapshot(case), algorithm,
+        scope_path=path,
+    )  # fmt: skip
+    return case
+
+
 def _open_for_writes(case: InvestigationCase) -> None:
     if case.state == CaseState.CLOSED.value:
         raise ValidationFailed(

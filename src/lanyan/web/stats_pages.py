@@ -135,6 +135,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "stats_record": ("火灾记录", "Fire record"),
     "stats_legal_actions": ("可执行操作", "Next steps"),
     "stats_item_kind": ("类别", "Kind"),
+    "stats_flag_impact": ("认定为重大社会影响火灾", "Flag major social impact"),
     "stats_map_points": ("火灾点位", "Fires (points)"),
     "stats_map_areas": ("区域火灾起数", "Fires per area"),
 }
@@ -502,6 +503,10 @@ async def case_submit(
                     text.get("to_holder", ""),
                     text.get("reason", ""),
                     algorithm,
+                )
+            elif what == "impact":
+                cases.flag_social_impact(
+                    s, user.actor, user.scope, code, text.get("reason", ""), algorithm
                 )
             elif what == "responsibility":
                 cases.add_responsibility(s, user.actor, user.scope, code, text, algorithm)

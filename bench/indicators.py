@@ -28,8 +28,9 @@ from sqlalchemy import Engine, select, text
 
 from lanyan.plans.catalog import list_plans
 from lanyan.plans.engine import Evaluator, Status
-from lanyan.plans.records import fire_grade
 from lanyan.registry.models import Jurisdiction
+from lanyan.stats.choices import FireCause, FirePlace, fire_grade
+from lanyan.stats.records import time_fields
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.store.migrate import upgrade
 from lanyan.store.models_all import metadata
@@ -332,6 +333,9 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
         ),
     )
 
+    PLACES = [p.value for p in FirePlace]
+    CAUSES = [c.value for c in FireCause]
+
     def fires() -> Iterator[dict[str, Any]]:
         for f in range(1, many(200_000) + 1):
             y = rng.choice(YEARS)
@@ -342,8 +346,10 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                 "id": f,
                 "code": f"F{f:09d}",
                 "jurisdiction_id": rng.choice(region.places),
-                "occurred_on": day,
-                "year": y,
+                **time_fields(day, None),
+                "hour": f % 24,  # not drawn from rng: the rest of the region stays as before
+                "place": PLACES[f % len(PLACES)],
+                "cause": CAUSES[f % len(CAUSES)],
                 "deaths": deaths,
                 "injuries": 0,
                 "serious_injuries": 0,
@@ -351,7 +357,7 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                 "grade": fire_grade(day, deaths, 0, loss).value,
             }
 
-    put("plans_fire_records", fires())
+    put("stats_fire_records", fires())
 
     # Supervision's hazards (prevention_hazards) with the 复查通过 step of their history that the
     # major-hazard rectification rate reads.

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lanyan.plans.records import fire_grade
 from lanyan.registry import service
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
+from lanyan.stats.choices import fire_grade
+from lanyan.stats.records import time_fields
 from lanyan.store.audit import SYSTEM
 from lanyan.store.models_all import metadata
 
@@ -63,7 +64,6 @@ FILL = {
     },
 }
 YEAR_OF = {
-    "plans_fire_records": "occurred_on",
     "outreach_training_records": "held_on",
     "outreach_surveys": "surveyed_on",
     "prevention_patrols": "checked_on",
@@ -89,7 +89,8 @@ def _expand(table: str, row: dict[str, Any]) -> list[dict[str, Any]]:
         row[key] = datetime.fromisoformat(row[key])
     if table in YEAR_OF:
         row["year"] = row[YEAR_OF[table]].year
-    if table == "plans_fire_records":
+    if table == "stats_fire_records":
+        row.update(time_fields(row["occurred_on"], None))
         row["grade"] = fire_grade(
             row["occurred_on"], row["deaths"], row["serious_injuries"], row["direct_loss_yuan"]
         ).value

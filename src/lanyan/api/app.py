@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from lanyan import __version__
-from lanyan.api import auth_routes, plans_routes, problems
+from lanyan.api import auth_routes, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.io_routes import io_routers
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
+    app.include_router(stats_routes.router)
     app.include_router(response_router)
     app.include_router(preplan_router)
     app.include_router(logistics_router)

@@ -11,12 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from lanyan.api.deps import SessionDep, require
+from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.users import CurrentUser
+from lanyan.logistics.labels import find_font
 from lanyan.plans import records
 from lanyan.plans.catalog import list_plans, load_plan
 from lanyan.plans.models import PlanAdoption
 from lanyan.plans.report import Report, to_html, to_xlsx
+from lanyan.plans.report_pdf import to_pdf
 from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
 from lanyan.registry.models import Jurisdiction
 
@@ -101,6 +103,25 @@ def report_xlsx(
     return Response(
         to_xlsx(report),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{plan_id}/report.pdf", response_class=Response)
+def report_pdf(
+    plan_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Reader,
+    year: YearQ = None,
+    jurisdiction: CodeQ = None,
+) -> Response:
+    """The 中期/终期评估 report as PDF (A4 landscape, CJK font embedded)."""
+    report = _report(session, user, plan_id, year, jurisdiction)
+    name = f"{plan_id}-{report.evaluation.year}-{report.evaluation.jurisdiction_code}.pdf"
+    return Response(
+        to_pdf(report, find_font(settings.label_font)),
+        media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -40,12 +40,15 @@ WRITE: dict[Role, frozenset[str]] = {
             "planning",
             "people",
             "outreach",
+            "fire-records",
+            "investigations",
         }
     ),
+    # Dispatchers close incidents and make the fire record or 简易登记 that goes with it.
     # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
     # senders; prevention officers bind senders to the devices they register.
     Role.DISPATCHER: frozenset(
-        {"vehicles", "incidents", "supply-dispatch", "alarms", "quarantine"}
+        {"vehicles", "incidents", "supply-dispatch", "alarms", "quarantine", "fire-records"}
     ),
     Role.PREVENTION_OFFICER: frozenset(
         {
@@ -70,6 +73,8 @@ WRITE: dict[Role, frozenset[str]] = {
             "quarantine",
             "planning",
             "outreach",
+            "fire-records",
+            "investigations",  # 火灾调查 sits with fire prevention (防火监督)
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.

@@ -27,7 +27,9 @@ from lanyan.demo.build import (
 )
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.demo.monitoring import build_monitoring
+from lanyan.demo.region import COUNTY_CODE
 from lanyan.registry.types import get_type
+from lanyan.stats.demo import seed_fire_records
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
 
@@ -150,6 +152,15 @@ def register(app: typer.Typer) -> None:
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
                 )
                 bar.update(people, total=sum(outreach.values()))
+                fires = bar.add_task("火灾统计记录 fire records", total=None)
+                counts["fire-records"] = seed_fire_records(
+                    session,
+                    DEMO_ACTOR,
+                    COUNTY_CODE,
+                    seed,
+                    settings.audit_hash,
+                    lambda n: bar.update(fires, total=n, completed=n),
+                )
             with Progress(*columns, console=console) as bar:
                 task = bar.add_task("监控历史 monitoring history", total=counts["devices"])
                 history = build_monitoring(factory, seed, utcnow(), lambda n: bar.advance(task, n))
@@ -158,8 +169,12 @@ def register(app: typer.Typer) -> None:
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():
-            label = "数字化预案 Pre-plans" if slug == "preplans" else None
-            summary.add_row(label or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
+            label = {
+                "preplans": "数字化预案 Pre-plans",
+                "fire-records": "火灾统计记录 Fire records",
+            }
+            name = label.get(slug)
+            summary.add_row(name or f"{get_type(slug).zh} {get_type(slug).en}", str(n))
         for key, label in SUPERVISION_ROWS.items():
             summary.add_row(label, str(supervised.get(key, 0)))
         summary.add_row(

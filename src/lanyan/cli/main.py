@@ -26,6 +26,7 @@ from lanyan.cli import (
     risk_cmd,
     route_cmd,
     simulate_cmd,
+    stats_cmd,
 )
 from lanyan.cli.common import (
     actor_for,
@@ -147,6 +148,7 @@ draw_cmd.register(app)
 plan_cmd.register(app)
 risk_cmd.register(app)
 outreach_cmd.register(app)
+stats_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ import typer
 from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
+from lanyan.logistics.labels import find_font
 from lanyan.plans import records
 from lanyan.plans.catalog import list_plans, load_plan
 from lanyan.plans.report import to_html, to_xlsx
+from lanyan.plans.report_pdf import to_pdf
 from lanyan.plans.service import build_report, target_jurisdiction
 from lanyan.store.db import unit_of_work
 
@@ -24,6 +26,7 @@ class Format(StrEnum):
     JSON = "json"
     XLSX = "xlsx"
     HTML = "html"
+    PDF = "pdf"
 
 
 JurisdictionOpt = Annotated[
@@ -153,7 +156,7 @@ def register(app: typer.Typer) -> None:
         year: Annotated[int, typer.Option(help="year evaluated, e.g. 2023 (mid-term)")],
         jurisdiction: JurisdictionOpt = None,
         format_: Annotated[
-            Format, typer.Option("--format", help="json, xlsx or html")
+            Format, typer.Option("--format", help="json, xlsx, html or pdf")
         ] = Format.JSON,
         output: Annotated[
             Path | None, typer.Option(help="file to write; default: stdout (json, html)")
@@ -162,15 +165,25 @@ def register(app: typer.Typer) -> None:
         """Evaluate every indicator (and the projects) of a plan for a year.
 
         JSON is one object per indicator (id, name, value, target, comparison, status, unit,
-        lineage …); XLSX and HTML are the 中期/终期评估 report."""
+        lineage …); XLSX, HTML and PDF are the 中期/终期评估 report (the PDF is written in a CJK
+        font found as for label sheets: LANYAN_LABEL_FONT or a common system font)."""
         settings = load_settings()
         with friendly_errors(), sessions(settings)() as session:
             plan = load_plan(plan_id)
             place = target_jurisdiction(session, plan, jurisdiction)
             report = build_report(session, plan, place, year)
-        if format_ == Format.XLSX:
-            path = output or Path(f"{plan.id}-{year}-{report.evaluation.jurisdiction_code}.xlsx")
-            path.write_bytes(to_xlsx(report))
+        if format_ in (Format.XLSX, Format.PDF):
+            suffix = format_.value
+            path = output or Path(
+                f"{plan.id}-{year}-{report.evaluation.jurisdiction_code}.{suffix}"
+            )
+            with friendly_errors():
+                data = (
+                    to_xlsx(report)
+                    if format_ == Format.XLSX
+                    else to_pdf(report, find_font(settings.label_font))
+                )
+            path.write_bytes(data)
             console.print(f"[green]wrote[/green] {path}")
             return
         text = (

@@ -5,11 +5,9 @@ Two kinds live here:
 * the plans domain's own records: which jurisdiction adopted which plan (``plans_adoptions``),
   hand-entered indicator values with their evidence (``plans_manual_entries``) and project progress
   (``plans_project_progress``);
-* minimal records the indicator engine needs but that no domain keeps yet — fire statistics records,
-  fire statistics records. It is **to be taken over by its domain later** (fire statistics); the
-  engine reads only the columns declared here. Major hazards are read from the supervision domain
-  (``lanyan.prevention.indicators``), unit self-inspections from its patrols, and the roster,
-  trainings, open days, surveys and outreach activities from ``lanyan.outreach``.
+* nothing else: the records its indicators read are kept by their domains — fire statistics
+  (``lanyan.stats``), hazards and patrols (``lanyan.prevention``), the roster, trainings, open
+  days, surveys and outreach activities (``lanyan.outreach``).
 
 Rows that belong to a place carry ``jurisdiction_id`` and are scoped like the registry. Columns that
 aggregations group on (``year``) are stored rather than extracted from a date, so the GROUP BY is
@@ -85,31 +83,3 @@ class ProjectProgress(Timestamped, Base):
     entered_by: Mapped[str] = mapped_column(String(80), default="")
 
     __table_args__ = (Index("ix_plans_project_progress_project", "plan_id", "project_id"),)
-
-
-# --- records no domain keeps yet (to be taken over by their domain later) ---------------------
-
-
-class FireRecord(Timestamped, Base):
-    """A fire in the statistics (火灾统计记录): the four figures 起数/死亡/受伤/直接财产损失 and the
-    grade. To be taken over by the fire statistics domain."""
-
-    __tablename__ = "plans_fire_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
-    occurred_on: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
-    deaths: Mapped[int] = mapped_column(Integer, default=0)
-    injuries: Mapped[int] = mapped_column(Integer, default=0)
-    serious_injuries: Mapped[int] = mapped_column(Integer, default=0)
-    direct_loss_yuan: Mapped[float] = mapped_column(Float, default=0.0)
-    grade: Mapped[str] = mapped_column(String(16))
-    cause: Mapped[str] = mapped_column(String(32), default="")
-    place: Mapped[str] = mapped_column(String(32), default="")
-
-    # Covering the yearly figures: the engine's GROUP BY year reads only this index.
-    __table_args__ = (
-        Index("ix_plans_fire_records_year_figures", "year", "jurisdiction_id", "deaths", "grade"),
-    )

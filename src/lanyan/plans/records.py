@@ -1,5 +1,5 @@
-"""Writing the plans domain's records: adoptions, manual entries, project progress, and the fire
-grade of a statistics record. Every write is audited inside the caller's transaction."""
+"""Writing the plans domain's records: adoptions, manual entries and project progress. Every write
+is audited inside the caller's transaction. (The fire grade rule moved to ``lanyan.stats``.)"""
 
 from __future__ import annotations
 
@@ -12,43 +12,13 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.models import ManualEntry, PlanAdoption, ProjectProgress
-from lanyan.registry.choices import Choice
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
+from lanyan.stats.choices import LARGER_OR_ABOVE, FireGrade, fire_grade
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
-
-class FireGrade(Choice):
-    """火灾等级 (公安部 2007; loss thresholds of the 2025 rules from 2025-05-01)."""
-
-    GENERAL = ("general", "一般火灾", "Ordinary fire")
-    LARGER = ("larger", "较大火灾", "Relatively large fire")
-    MAJOR = ("major", "重大火灾", "Serious fire")
-    EXTRAORDINARY = ("extraordinary", "特别重大火灾", "Extraordinarily serious fire")
-
-
-LARGER_OR_ABOVE = (FireGrade.LARGER.value, FireGrade.MAJOR.value, FireGrade.EXTRAORDINARY.value)
-RULES_2025_FROM = date(2025, 5, 1)
-
-
-def fire_grade(
-    occurred_on: date, deaths: int, serious_injuries: int, loss_yuan: float
-) -> FireGrade:
-    """The grade a fire takes: the highest any one of its three criteria reaches ("或者"), with
-    "以上" including the threshold. Loss thresholds rose on 2025-05-01 (消防〔2025〕17号); the
-    death and injury thresholds are unchanged."""
-    if occurred_on >= RULES_2025_FROM:
-        larger, major, extraordinary = 30_000_000, 100_000_000, 300_000_000
-    else:
-        larger, major, extraordinary = 10_000_000, 50_000_000, 100_000_000
-    if deaths >= 30 or serious_injuries >= 100 or loss_yuan >= extraordinary:
-        return FireGrade.EXTRAORDINARY
-    if deaths >= 10 or serious_injuries >= 50 or loss_yuan >= major:
-        return FireGrade.MAJOR
-    if deaths >= 3 or serious_injuries >= 10 or loss_yuan >= larger:
-        return FireGrade.LARGER
-    return FireGrade.GENERAL
+__all__ = ["LARGER_OR_ABOVE", "FireGrade", "fire_grade"]  # kept importable from here
 
 
 def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:

@@ -10,6 +10,7 @@ from lanyan.prevention import patrol_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.risk import models as risk_models  # noqa: F401
+from lanyan.stats import models as stats_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401
 from lanyan.store.base import Base
 

@@ -25,6 +25,7 @@ from lanyan.web import (
     public_draw_pages,
     registry_pages,
     risk_map,
+    stats_pages,
     supervision_pages,
     supervision_record_pages,
     supplies_pages,
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
     app.include_router(registry_pages.router)
     app.include_router(plans_pages.router)
     app.include_router(planning_pages.router)
+    app.include_router(stats_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(equipment_pages.router)
     app.include_router(supplies_pages.router)

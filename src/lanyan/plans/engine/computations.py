@@ -41,8 +41,7 @@ from lanyan.plans.engine.core import (
     unit_scale,
     year_end,
 )
-from lanyan.plans.models import FireRecord, ProjectProgress
-from lanyan.plans.records import LARGER_OR_ABOVE
+from lanyan.plans.models import ProjectProgress
 from lanyan.plans.schema import Indicator
 from lanyan.prevention import indicators as prevention_indicators
 from lanyan.prevention.patrol_models import PatrolRound
@@ -72,6 +71,8 @@ from lanyan.registry.models import (
     Vehicle,
     WaterSource,
 )
+from lanyan.stats.choices import LARGER_OR_ABOVE
+from lanyan.stats.models import FireRecord
 
 Years = Sequence[int]
 EPOCH = date(1900, 1, 1)  # stands for "installed or opened at an unknown date, long ago"
@@ -209,7 +210,7 @@ def _fires(ctx: Context, years: Years) -> dict[int, Any]:
 
 def _fire_source(ctx: Context, y: int, n: int) -> Source:
     q = select(FireRecord.id).where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year == y)
-    return Source("plans_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
+    return Source("stats_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
 
 
 @computation(Computation.DEATHS_PER_100K)

@@ -200,6 +200,10 @@
     $("dispatched").innerHTML = inc.dispatches.map((d) =>
       `<li data-code="${esc(d.vehicle_code)}">${esc(d.vehicle_code)} (${esc(d.station_code)}) · ${T("状态", "status")}: <span class="vehicle-status">${esc(statusLabel(status[d.vehicle_code]))}</span>${d.is_reinforcement ? ` <span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</li>`).join("");
     $("dispatch-btn").disabled = !cfg.canWrite || inc.dispatches.length > 0;
+    // A closed 火灾 incident leads to its fire statistics record (lanyan.stats).
+    const closedFire = inc.incident_type === "fire" && inc.status === "closed";
+    $("fire-record-link").hidden = !closedFire;
+    $("fire-record-link").href = `/stats/records/new?incident=${encodeURIComponent(inc.code)}`;
   }
 
   const statusLabel = (s) => cfg.vehicleStatus[s] || s || "—";

@@ -10,7 +10,7 @@
   var OUTLINE = { stations: ["#3a0d0d", 2], alarms: ["#5a0010", 2.5] };
 
   var map = L.map("map", { minZoom: 3, maxZoom: 19, zoomSnap: 0.5 });
-  window.lanyanMap = map; // for overlays drawn by other scripts (risk_map.js, planning_layers.js)
+  window.lanyanMap = map; // overlays drawn by other scripts (risk, planning, fire statistics)
   map.attributionControl.setPrefix("Leaflet");
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   if (config.tileUrl) {

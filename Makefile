@@ -27,9 +27,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-bench: $(STAMP)
-	$(BIN)/python bench/import_hydrants.py
-	$(BIN)/python bench/indicators.py
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+## Every benchmark, each against its anchor in the same run (figures and ratios printed)
+bench: $(VENV)/.bench
+	for b in import_hydrants recommend indicators planning risk_eval ingest fuzz_gb26875; do \
+	  echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) var

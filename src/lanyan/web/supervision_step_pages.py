@@ -375,7 +375,7 @@ def _complaint_page(
                         Field("due_on", "date"),
                     ],
                     f"{base}/assign",
-                    {"due_on": str(row.due_on)},
+                    {"due_on": str(row.due_on), "assignee": p["assignee"] or ""},
                 )
             )
         if state is ComplaintState.ASSIGNED:

@@ -213,6 +213,22 @@ def test_enforcement_lift_needs_its_inspection(uow: Any, client: TestClient) -> 
     assert "已解除" in page and 'id="step-lift"' not in page and recheck in page
     assert _trail(uow, "enforcement", str(aid)) == ["create", "lift"]
 
+    # Evidence (证据材料): content that is not a photo, PDF or video is refused by field.
+    url = f"/supervision/enforcement/{aid}/evidence"
+    r = client.post(url, files={"file": ("decision.pdf", b"plain text", "application/pdf")})
+    assert r.status_code == 422 and "(file)" in r.text
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = client.post(
+        url,
+        files={"file": ("decision.pdf", pdf, "application/pdf")},
+        data={"description": "解除决定书"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "decision.pdf" in page and "解除决定书" in page
+    assert _trail(uow, "enforcement", str(aid)) == ["create", "lift", "attach"]
+
 
 def test_false_commitment_costs_credit_then_blacklist_and_repair(
     uow: Any, client: TestClient

@@ -19,14 +19,14 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import User
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser
-from lanyan.core.errors import FieldProblem, Forbidden, LanyanError
-from lanyan.prevention import commitments, complaints, credit, enforcement, lookup
+from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, NotFound
+from lanyan.prevention import attachments, commitments, complaints, credit, enforcement, lookup
 from lanyan.prevention.choices import (
     CommitmentState,
     ComplaintChannel,
@@ -84,6 +84,9 @@ i18n.add_messages(
         "st_repair": ("信用修复", "Repair (信用修复)"),
         "st_unblacklist": ("移出黑名单", "Take off the blacklist"),
         "st_lookup": ("查询单位信用", "Look up a unit"),
+        "st_evidence": ("证据材料", "Evidence"),
+        "st_attach": ("上传证据材料", "Attach evidence"),
+        "sr_f_description": ("说明", "Description"),
         "sr_f_assignee": ("承办人", "Officer"),
         "sr_f_result": ("核查结果", "Result"),
         "sr_f_note": ("说明", "Note"),
@@ -249,6 +252,7 @@ def _detail(
     tables: list[Table] | None = None,
     links: list[tuple[str, str]] | None = None,
     badge: Any = None,
+    evidence: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     for s in steps:
         if refusal is not None and refusal.step == s.name:
@@ -270,8 +274,22 @@ def _detail(
         links=links or [],
         badge=badge,
         step_names=STEP_NAMES,
+        evidence=evidence,
+        evidence_error=refusal if refusal is not None and refusal.step == "evidence" else None,
         flash=request.query_params.get("flash"),
     )
+
+
+def _evidence(
+    session: Session, user: CurrentUser, object_type: str, object_id: int, back: str
+) -> dict[str, Any]:
+    """The record's evidence (证据材料) and whether the user may add to it."""
+    return {
+        "files": attachments.list_for(session, user.scope, object_type, object_id),
+        "upload": f"/supervision/{object_type}/{object_id}/evidence",
+        "writable": roles.can_write(user.role, attachments.owner(object_type).slug),
+        "back": back,
+    }
 
 
 def _inspections_of(
@@ -422,6 +440,7 @@ def _complaint_page(
         refusal=refusal,
         links=links,
         badge=state,
+        evidence=_evidence(session, user, "complaints", row.id, base),
     )
 
 
@@ -471,6 +490,51 @@ def complaint_step(
     if refusal is not None:
         return _complaint_page(request, session, user, complaint_id, refusal)
     return RedirectResponse(f"/supervision/complaints/{complaint_id}?flash={step}", status_code=303)
+
+
+@router.post("/{object_type}/{object_id}/evidence", response_class=HTMLResponse)
+def add_evidence(
+    request: Request,
+    object_type: str,
+    object_id: int,
+    session: SessionDep,
+    user: UserDep,
+    form: FormDep,
+) -> Response:
+    """Attach a photo, PDF or video to a complaint or an enforcement action (证据材料)."""
+    if object_type not in ("complaints", "enforcement"):
+        raise NotFound(f"{object_type} takes no evidence here")
+    _need(user, attachments.owner(object_type).slug, write=True)
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    upload = form.get("file")
+    data = upload.file.read(limit + 1) if isinstance(upload, UploadFile) else b""
+    name = upload.filename or "" if isinstance(upload, UploadFile) else ""
+    description = str(form.get("description") or "").strip()
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            attachments.attach(
+                s,
+                user.actor,
+                user.scope,
+                object_type,
+                object_id,
+                name,
+                data,
+                settings.data_dir,
+                limit,
+                description,
+                settings.audit_hash,
+            )
+    except LanyanError as exc:
+        if isinstance(exc, Forbidden | NotFound):
+            raise
+        refusal = Refusal("evidence", {"description": description}, exc.message, exc.problems)
+        page = _complaint_page if object_type == "complaints" else _enforcement_page
+        return page(request, session, user, object_id, refusal)
+    return RedirectResponse(
+        f"/supervision/{object_type}/{object_id}?flash=evidence", status_code=303
+    )
 
 
 # ---- enforcement ----------------------------------------------------------------------------
@@ -540,6 +604,9 @@ def _enforcement_page(
         trail=_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
         refusal=refusal,
         badge=EnforcementState(row.state),
+        evidence=_evidence(
+            session, user, "enforcement", row.id, f"/supervision/enforcement/{row.id}"
+        ),
     )
 
 

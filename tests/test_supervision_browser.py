@@ -371,6 +371,19 @@ def test_complaint_taken_in_assigned_verified_and_fed_back(
             page.screenshot(
                 path=str(ARTIFACTS / "supervision-complaint-closed.png"), full_page=True
             )
+
+            # The unit's credit file: blacklisted with its joint punishment (联合惩戒).
+            page.goto(base + f"/supervision/credit?unit_code={UNIT}")
+            page.locator("#summary a").click()
+            blacklist = page.locator("#step-blacklist")
+            blacklist.locator("textarea[name=reason]").fill("安全出口上锁，拒不改正")
+            blacklist.locator('input[name=measures][value="bidding"]').check()
+            blacklist.locator('input[name=measures][value="publication"]').check()
+            blacklist.locator("button[type=submit]").click()
+            expect(page.locator('[data-fact="sr_blacklisted"]')).to_have_text("是")
+            expect(page.locator('[data-fact="sr_c_measures"]')).to_contain_text("限制参与招标投标")
+            expect(page.locator("#step-unblacklist")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "supervision-credit-file.png"), full_page=True)
         finally:
             browser.close()
     assert errors == [], errors

@@ -134,3 +134,61 @@ def test_csv_export() -> None:
     assert len(lines) == 1 + len(record["result"])
     first = record["result"][0]
     assert lines[1] == ",".join(["D1", first["unit"], *first["inspectors"]])
+
+
+def test_risk_grade_raises_the_rate_and_stays_verifiable() -> None:
+    """Grade I units drawn at 50 %, grade II at 20 %, the rest at 5 %: each group's drawn share
+    follows its rate, and the record (grades and grade rates in its input) verifies."""
+    grades = ["I", "II", "III", "IV", None]
+    units = [d.PoolUnit(f"U{i:05d}", grade=grades[i % 5]) for i in range(5000)]
+    rates = d.Rates(
+        base=0.05, high_risk=0.05, credit_listed=0.05, grade_rates={"I": 0.5, "II": 0.2}
+    )
+    seed = "cd" * 32
+    record = d.perform(d.announce(d.draw_input(units, INSPECTORS, rates, []), seed), seed)
+    assert record["input"]["rates"]["grade_rates"] == {"I": 0.5, "II": 0.2}
+    assert {u["grade"] for u in record["input"]["pool"]} == {"I", "II", "III", "IV", None}
+    drawn = {a["unit"] for a in record["result"]}
+    by_grade = {g: sum(u.code in drawn for u in units if u.grade == g) / 1000 for g in grades}
+    assert by_grade["I"] == pytest.approx(0.5, abs=0.06)
+    assert by_grade["II"] == pytest.approx(0.2, abs=0.05)
+    for g in ("III", "IV", None):
+        assert by_grade[g] == pytest.approx(0.05, abs=0.03)
+    assert d.verify(record) == []
+    # Lowering a grade's rate after the announcement is caught by the input hash.
+    tampered = copy.deepcopy(record)
+    tampered["input"]["rates"]["grade_rates"]["I"] = 0.05
+    assert any("input_sha256" in p for p in d.verify(tampered))
+    # Regrading a drawn unit (input and hash both rewritten) no longer reproduces the result.
+    regraded = copy.deepcopy(record)
+    for u in regraded["input"]["pool"]:
+        if u["grade"] == "I":
+            u["grade"] = "IV"
+    regraded["input_sha256"] = d.sha256_hex(d.canonical(regraded["input"]))
+    assert any("different result" in p for p in d.verify(regraded))
+
+
+def test_record_without_grades_still_verifies() -> None:
+    """A draw published before risk grades existed (no grade, no grade_rates) still verifies."""
+    seed = "ef" * 32
+    input_ = d.draw_input(pool(), INSPECTORS, d.Rates(), [])
+    for u in input_["pool"]:
+        del u["grade"]
+    del input_["rates"]["grade_rates"]
+    record = d.perform(d.announce(input_, seed), seed)
+    assert d.verify(record) == []
+
+
+def test_grade_rates_are_checked() -> None:
+    with pytest.raises(ValidationFailed) as err:
+        d.Rates(grade_rates={"V": 0.5})
+    assert err.value.problems[0].field == "grade_rates.V"
+    with pytest.raises(ValidationFailed) as err:
+        d.Rates(grade_rates={"I": 2.0})
+    assert err.value.problems[0].field == "grade_rates.I"
+    assert d.parse_grade_rates(["I=0.6", "ii=0.3"]) == {"I": 0.6, "II": 0.3}
+    assert d.parse_grade_rates(None) == d.DEFAULT_GRADE_RATES
+    assert d.parse_grade_rates(["none"]) == {}
+    with pytest.raises(ValidationFailed) as err:
+        d.parse_grade_rates(["I:0.5"])
+    assert err.value.problems[0].field == "grade_rate"

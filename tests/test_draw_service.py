@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,16 @@ from typer.testing import CliRunner
 
 from lanyan.cli.main import app
 from lanyan.core.errors import ValidationFailed
+from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import draw, draw_service, inspections
 from lanyan.prevention.schemas import CertificateCreate, RecusalCreate
 from lanyan.registry import service
+from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.registry.types import get_type
+from lanyan.risk import service as risk_service
+from lanyan.risk.config import load
+from lanyan.risk.models import UnitRiskScore
 from lanyan.store.audit import SYSTEM, AuditEntry, verify
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 
@@ -102,6 +107,41 @@ def test_announce_then_draw_then_verify(uow: Any) -> None:
         assert any("different result" in p for p in problems)
 
 
+def test_draw_input_carries_risk_grades(uow: Any) -> None:
+    """The pool carries each unit's grade from the latest risk snapshot up to the draw day; the
+    grade rates draw them; a snapshot dated after the draw day does not steer it."""
+    _world(uow)
+    today = to_local(utcnow())
+    assert today is not None
+    with uow() as s:  # a snapshot from the future only: no grades
+        risk_service.compute(s, SYSTEM, EVERYWHERE, today.date() + timedelta(days=30), load())
+        row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, "s1", draw.Rates(base=0.0))
+        assert {u["grade"] for u in row.record["input"]["pool"]} == {None}
+    with uow() as s:
+        risk_service.compute(s, SYSTEM, EVERYWHERE, today.date(), load())
+        scored = dict(
+            s.execute(
+                select(Unit.code, UnitRiskScore.grade)
+                .join(UnitRiskScore, UnitRiskScore.unit_id == Unit.id)
+                .where(UnitRiskScore.as_of == today.date())
+            ).all()
+        )
+    # Only one grade is drawn, at 100 %; nothing else (base, high-risk and credit rates 0).
+    grade = min(scored.values())
+    rates = draw.Rates(0.0, 0.0, 0.0, {grade: 1.0})
+    with uow() as s:
+        row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, "s2", rates)
+        code = row.code
+        pool = {u["code"]: u["grade"] for u in row.record["input"]["pool"]}
+        assert pool == {c: g for c, g in scored.items() if c in pool} and len(pool) == 12
+        assert row.record["input"]["rates"]["grade_rates"] == {grade: 1.0}
+    with uow() as s:
+        result = draw_service.perform(s, SYSTEM, EVERYWHERE, code, "s2").record["result"]
+        wanted = sorted(c for c, g in pool.items() if g == grade)
+        assert wanted and sorted(a["unit"] for a in result) == wanted
+        assert draw_service.verify_stored(s, code) == []
+
+
 def test_draw_is_scoped(uow: Any) -> None:
     _world(uow, units=2)
     with uow() as s, pytest.raises(ValidationFailed) as err:
@@ -150,6 +190,10 @@ def test_cli_run_verify_export_and_tamper(cli_db: Path, tmp_path: Path) -> None:
 
 
 def test_cli_bad_input_without_traceback(cli_db: Path) -> None:
+    r = _run("draw", "run", "--jurisdiction", DAFENG, "--grade-rate", "I:0.5")
+    assert r.exit_code == 1 and "grade_rate" in r.output and "Traceback" not in r.output
+    r = _run("draw", "run", "--jurisdiction", DAFENG, "--grade-rate", "VI=0.5")
+    assert r.exit_code == 1 and "grade_rates.VI" in r.output
     r = _run("draw", "run", "--jurisdiction", DAFENG, "--base-rate", "2")
     assert r.exit_code == 1 and "base" in r.output and "Traceback" not in r.output
     r = _run("draw", "run", "--jurisdiction", "999999")

@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from lanyan.demo import supervision
 from lanyan.prevention import draw_service
-from lanyan.prevention.models import Draw, Hazard
+from lanyan.prevention.models import (
+    BlacklistEntry,
+    Commitment,
+    Complaint,
+    CreditRecord,
+    Draw,
+    EnforcementAction,
+    Hazard,
+)
 from lanyan.registry.models import Unit
 from lanyan.risk.models import UnitRiskScore
 from lanyan.store.audit import verify
@@ -58,6 +66,22 @@ def _build(folder: Path) -> dict[str, Any]:
                 )
             ]
             code = s.execute(select(Draw.code)).scalar_one()
+            records = {
+                "complaints": sorted(
+                    (c.code, c.state, c.reward) for c in s.execute(select(Complaint)).scalars()
+                ),
+                "enforcement": sorted(
+                    (e.code, e.state) for e in s.execute(select(EnforcementAction)).scalars()
+                ),
+                "commitments": sorted(c.state for c in s.execute(select(Commitment)).scalars()),
+                "repaired": sum(
+                    r.repaired_on is not None for r in s.execute(select(CreditRecord)).scalars()
+                ),
+                "blacklisted": len(list(s.execute(select(BlacklistEntry)).scalars())),
+                "pool_grades": {
+                    u["grade"] for u in s.execute(select(Draw)).scalar_one().record["input"]["pool"]
+                },
+            }
             problems = draw_service.verify_stored(s, code)
             chain = verify(s)
         return {
@@ -65,6 +89,7 @@ def _build(folder: Path) -> dict[str, Any]:
             "hazards": hazards,
             "scores": scores,
             "draw": problems,
+            "records": records,
             "chain": chain.ok,
         }
     finally:
@@ -82,3 +107,13 @@ def test_supervision_demo_is_deterministic_and_complete(tmp_path: Path) -> None:
     assert "closed" in states and len(states) >= 3, states
     assert a["draw"] == [] and a["chain"]
     assert max(s[1] for s in a["scores"]) > min(s[1] for s in a["scores"])
+    # Complaints, enforcement, commitments and credit in every state their pages show.
+    records = a["records"]
+    assert records == b["records"]
+    assert {c[1] for c in records["complaints"]} == {"received", "assigned", "verified", "closed"}
+    assert any(c[2] for c in records["complaints"])  # a rewarded report
+    assert {e[1] for e in records["enforcement"]} == {"in_force", "lifted"}
+    assert set(records["commitments"]) == {"submitted", "confirmed", "false"}
+    assert records["repaired"] == 1 and records["blacklisted"] == 1
+    # The draw's pool carries the risk grades of the snapshot built just before it.
+    assert None not in records["pool_grades"] and len(records["pool_grades"]) >= 2

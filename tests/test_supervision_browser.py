@@ -7,6 +7,7 @@ log-in. Screenshots go to ``artifacts/``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -102,9 +103,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         yield base, seeded
 
 
-def _photo() -> bytes:
+def _photo(rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, format="PNG")
+    Image.new("RGB", (64, 48), rgb).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -127,14 +128,22 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             task = page.locator('#tasks li[data-task="draw"]', has_text=UNIT)
             expect(task).to_contain_text(seeded["draw"])
             expect(task).to_contain_text("insp_b")
-            task.locator("button.pick").click()
+            task.locator("a.pick").click()
             expect(page.locator("#unit_code")).to_have_value(UNIT)
             expect(page.locator("#partners")).to_have_value("insp_b")
-            page.locator('#checklist input[value="疏散通道、安全出口畅通"]').check()
+            # The unit's category checklist (重点单位: its own items after the general ones).
+            expect(page.locator("#checklist")).to_have_attribute("data-checklist", "key")
+            expect(page.locator('#checklist .item[data-item="K01"]')).to_be_visible()
+            for item in ("G01", "K01"):
+                page.locator(f'#checklist input[name="item_{item}"][value="pass"]').check()
+            photo, lane = _photo(), _photo((40, 90, 200))
             page.set_input_files(
-                "#photos", files=[{"name": "exit.png", "mimeType": "image/png", "buffer": _photo()}]
+                "#photos", files=[{"name": "exit.png", "mimeType": "image/png", "buffer": photo}]
             )
             expect(page.locator("#photo-preview img")).to_have_count(1)
+            page.set_input_files(
+                "#photo_0", files=[{"name": "lane.png", "mimeType": "image/png", "buffer": lane}]
+            )
             page.fill("#finding_0", "疏散通道堆放杂物")
             page.fill("#deadline_0", (today + timedelta(days=20)).isoformat())
             page.screenshot(path=str(ARTIFACTS / "supervision-inspect-phone.png"), full_page=True)
@@ -148,10 +157,16 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             page.screenshot(path=str(ARTIFACTS / "supervision-inspect-done.png"), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"] + 1, f"the inspector page scrolls sideways ({width}px)"
-            # The photo's fingerprint is on the inspection record.
+            # The photos are evidence: the site photo on the inspection, the finding's on its
+            # hazard, each stored by its SHA-256; the checklist results are on the record.
+            expect(done.locator(".evidence img")).to_have_count(2)
             listed = page.request.get(base + "/api/inspections").json()["items"][0]
-            assert "exit.png" in listed["notes"] and "SHA-256" in listed["notes"]
-            assert "疏散通道、安全出口畅通" in listed["notes"]
+            assert {r["item_code"] for r in listed["checklist"]} == {"G01", "K01"}
+            kept = page.request.get(base + f"/api/inspections/{listed['id']}/attachments").json()
+            assert [(a["filename"], a["sha256"]) for a in kept] == [
+                ("exit.png", hashlib.sha256(photo).hexdigest())
+            ]
+            assert page.request.get(base + kept[0]["url"]).body() == photo
 
             done.locator("a.hazard-link").first.click()
             page.set_viewport_size(DESKTOP)
@@ -195,9 +210,13 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             history = page.locator("#history li")
             expect(history).to_have_count(len(steps))
             assert [history.nth(i).get_attribute("data-event") for i in range(len(steps))] == steps
+            # The audit trail also has the finding's photo, attached as evidence (证据材料).
+            audited = [*steps[:2], "attach", *steps[2:]]
             trail = page.locator("#audit-trail tbody td[data-action]")
-            expect(trail).to_have_count(len(steps))
-            assert [trail.nth(i).get_attribute("data-action") for i in range(len(steps))] == steps
+            expect(trail).to_have_count(len(audited))
+            assert [
+                trail.nth(i).get_attribute("data-action") for i in range(len(audited))
+            ] == audited
             expect(page.locator("#audit-trail tbody tr").last).to_contain_text("insp_a")
             expect(page.locator("#history")).to_contain_text("仍有杂物")
             page.screenshot(path=str(ARTIFACTS / "supervision-hazard-closed.png"), full_page=True)
@@ -266,3 +285,105 @@ def test_public_draw_page_verifies_without_log_in(served: tuple[str, dict[str, A
             assert draw.verify(record)  # a tampered record does not verify
         finally:
             browser.close()
+
+
+def test_complaint_taken_in_assigned_verified_and_fed_back(
+    served: tuple[str, dict[str, Any]],
+) -> None:
+    """A 96119 report through the pages: taken in, assigned to the second inspector, verified
+    with the 举报核查 inspection recorded on the phone page, fed back with a reward; a refused
+    step names its field; the audit trail has every step."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = served
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/login?next=/supervision/complaints")
+            page.fill("input[name=username]", "insp_a")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/supervision/complaints")
+            expect(page.locator('.sidenav a[href="/supervision/credit"]')).to_be_visible()
+            form = page.locator("#record-form")
+            form.locator("select[name=channel]").select_option("96119")
+            form.locator("input[name=unit_code]").fill(UNIT)
+            form.locator("textarea[name=content]").fill("商场安全出口夜间上锁")
+            form.locator("input[name=reporter_name]").fill("王先生")
+            form.locator("input[name=reporter_phone]").fill("13900001111")
+            form.locator("button[type=submit]").click()
+            expect(page.locator("#flash")).to_contain_text("JB")
+            page.screenshot(path=str(ARTIFACTS / "supervision-complaints.png"), full_page=True)
+            page.locator("#rows a.record-link").first.click()
+            expect(page.locator("#record-state")).to_have_attribute("data-state", "received")
+
+            assign = page.locator("#step-assign")
+            assign.locator("select[name=assignee]").select_option("insp_b")
+            assign.locator("button[type=submit]").click()
+            expect(page.locator("#record-state")).to_have_attribute("data-state", "assigned")
+            complaint_url = page.url.split("?")[0]
+
+            # The 举报核查 inspection, started from the complaint, recorded on the phone page.
+            page.get_by_role("link", name="开始举报核查检查").click()
+            expect(page.locator("#kind")).to_have_value("complaint")
+            expect(page.locator("#unit_code")).to_have_value(UNIT)
+            page.select_option("#partners", "insp_b")
+            page.fill("#notes", "夜间核查：安全出口确被上锁")
+            page.click("#submit-inspection")
+            expect(page.locator("#flash")).to_contain_text("JC")
+            inspection = page.locator("#flash").inner_text().split()[-1]
+
+            page.goto(complaint_url)
+            verify = page.locator("#step-verify")
+            verify.locator("select[name=result]").select_option("substantiated")
+            verify.locator("select[name=inspection_code]").select_option(inspection)
+            verify.locator("button[type=submit]").click()  # no note: refused by field
+            refused = page.locator("#step-verify .form-error")
+            expect(refused).to_contain_text("(note)")
+            expect(page.locator("#record-state")).to_have_attribute("data-state", "assigned")
+            page.screenshot(
+                path=str(ARTIFACTS / "supervision-complaint-refused.png"), full_page=True
+            )
+            verify = page.locator("#step-verify")
+            verify.locator("textarea[name=note]").fill("安全出口被锁，已当场责令开启")
+            verify.locator("button[type=submit]").click()
+            expect(page.locator("#record-state")).to_have_attribute("data-state", "verified")
+            expect(page.locator('[data-fact="sr_c_inspection"]')).to_have_text(inspection)
+
+            feedback = page.locator("#step-feedback")
+            feedback.locator("textarea[name=feedback]").fill("举报属实，已依法处理，感谢监督")
+            feedback.locator("input[name=reward]").check()
+            feedback.locator("button[type=submit]").click()
+            expect(page.locator("#record-state")).to_have_attribute("data-state", "closed")
+            expect(page.locator('[data-fact="sr_c_reward"]')).to_have_text("是")
+            expect(page.locator("#steps form")).to_have_count(0)
+            trail = page.locator("#audit-trail tbody td[data-action]")
+            expect(trail).to_have_count(4)
+            assert [trail.nth(i).get_attribute("data-action") for i in range(4)] == [
+                "create",
+                "assign",
+                "verify",
+                "feedback",
+            ]
+            page.screenshot(
+                path=str(ARTIFACTS / "supervision-complaint-closed.png"), full_page=True
+            )
+
+            # The unit's credit file: blacklisted with its joint punishment (联合惩戒).
+            page.goto(base + f"/supervision/credit?unit_code={UNIT}")
+            page.locator("#summary a").click()
+            blacklist = page.locator("#step-blacklist")
+            blacklist.locator("textarea[name=reason]").fill("安全出口上锁，拒不改正")
+            blacklist.locator('input[name=measures][value="bidding"]').check()
+            blacklist.locator('input[name=measures][value="publication"]').check()
+            blacklist.locator("button[type=submit]").click()
+            expect(page.locator('[data-fact="sr_blacklisted"]')).to_have_text("是")
+            expect(page.locator('[data-fact="sr_c_measures"]')).to_contain_text("限制参与招标投标")
+            expect(page.locator("#step-unblacklist")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "supervision-credit-file.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], errors

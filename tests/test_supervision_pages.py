@@ -73,6 +73,8 @@ def test_public_draw_page_needs_no_log_in_and_catches_tampering(
     assert r.status_code == 200 and world["draw"] in r.text
     r = client.get(f"/public/draws/{world['draw']}?verify=true")
     assert 'data-ok="true"' in r.text and draw.sha256_hex(SEED) in r.text and SEED in r.text
+    # The published rates include the rate per risk grade (风险分级抽查).
+    assert '<span class="grade-rate" data-grade="I">风险等级I级 50%</span>' in r.text
     record = client.get(f"/public/draws/{world['draw']}.json").json()
     assert draw.verify(record) == []
     with uow() as s:  # someone edits the stored result after publication
@@ -147,3 +149,95 @@ def test_refused_step_shows_in_the_page_and_writes_nothing(
     assert r.status_code == 303
     with uow() as s:
         assert s.execute(select(func.count()).select_from(Hazard)).scalar_one() == 2
+
+
+def _png(rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 6), rgb).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_inspector_page_uses_the_unit_checklist_and_keeps_photos_as_evidence(
+    client: TestClient, world: dict[str, Any], uow: Any, settings: Any
+) -> None:
+    import hashlib
+
+    from lanyan.prevention.models import Attachment, Inspection, InspectionResult
+
+    _page_login(client, "officer")
+    unit = uscc(DAFENG, 1)
+    # The task links open the form with the unit's category checklist (key: 重点单位).
+    html = client.get("/inspect").text
+    assert f"unit_code={unit}" in html and 'id="checklist-hint"' in html
+    html = client.get(f"/inspect?unit_code={unit}&kind=special&partners=partner").text
+    assert 'data-checklist="key"' in html and 'name="item_K01"' in html and "G02" in html
+    assert 'value="partner" selected' in html
+    r = client.get("/inspect?unit_code=not-a-unit")
+    assert 'id="page-error"' in r.text and "unit_code" in r.text
+
+    form = {
+        "unit_code": unit,
+        "kind": "special",
+        "partners": "partner",
+        "item_K01": "pass",
+        "item_G02": "fail",
+        "note_G02": "疏散指示标志损坏",
+        "rectify_by": (datetime.now(UTC).date() + timedelta(days=15)).isoformat(),
+        "finding_0": "消防车通道被占用",
+    }
+    site, finding = _png(), _png((20, 90, 200))
+    # A photo that is not a photo is refused with its field; nothing at all is written.
+    r = client.post(
+        "/inspect",
+        data=form,
+        files=[
+            ("photos", ("site.png", site, "image/png")),
+            ("photo_0", ("x.png", b"text", "image/png")),
+        ],
+    )
+    assert r.status_code == 422 and "file" in r.text
+    with uow() as s:
+        assert s.execute(select(func.count()).select_from(Inspection)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(Attachment)).scalar_one() == 0
+    # An unknown checklist item is refused by field and rule.
+    r = client.post("/inspect", data=form | {"item_Z99": "pass"})
+    assert r.status_code == 422 and "checklist" in r.text and "Z99" in r.text
+
+    r = client.post(
+        "/inspect",
+        data=form,
+        files=[
+            ("photos", ("site.png", site, "image/png")),
+            ("photo_0", ("lane.png", finding, "image/png")),
+        ],
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    with uow() as s:
+        insp = s.execute(select(Inspection)).scalar_one()
+        results = {r.item_code: r for r in s.execute(select(InspectionResult)).scalars()}
+        assert set(results) == {"K01", "G02"} and results["G02"].hazard_id is not None
+        hazards = list(
+            s.execute(
+                select(Hazard).where(Hazard.inspection_id == insp.id).order_by(Hazard.id)
+            ).scalars()
+        )
+        assert len(hazards) == 2 and hazards[0].description == "消防车通道被占用"
+        assert "疏散指示标志损坏" in hazards[1].description
+        files = {(a.object_type, a.object_id): a for a in s.execute(select(Attachment)).scalars()}
+        assert set(files) == {("inspections", insp.id), ("hazards", hazards[0].id)}
+        kept = files[("hazards", hazards[0].id)]
+        assert kept.sha256 == hashlib.sha256(finding).hexdigest()
+        blob = settings.data_dir / "attachments" / kept.sha256[:2] / kept.sha256
+        assert blob.read_bytes() == finding
+        site_id = files[("inspections", insp.id)].id
+    page = client.get("/inspect").text
+    assert f"/api/attachments/{site_id}/content" in page
+    r = client.get(f"/api/attachments/{site_id}/content")
+    assert r.status_code == 200 and r.content == site
+    r = client.get(f"/api/hazards/{hazards[0].id}/attachments")
+    assert r.status_code == 200 and r.json()[0]["filename"] == "lane.png"

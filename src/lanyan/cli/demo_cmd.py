@@ -45,13 +45,22 @@ def _login_table(password: str, caption: str = "", only: set[str] | None = None)
     return table
 
 
-SUPERVISION_STAGES = {"inspections": "监督检查 Inspections", "risk": "风险评估 Risk snapshot"}
+SUPERVISION_STAGES = {
+    "inspections": "监督检查 Inspections",
+    "records": "举报、执法、承诺、信用 Records",
+    "risk": "风险评估 Risk snapshot",
+}
 SUPERVISION_ROWS = {
     "inspections": "监督检查 Inspections",
     "hazards": "隐患 Hazards",
     "closed": "已销案 Hazards closed",
     "listed": "挂牌督办 Hazards listed",
     "fires": "火灾警情（已结案）Past fires",
+    "complaints": "举报投诉 Complaints",
+    "enforcement": "行政强制与处罚 Enforcement actions",
+    "commitments": "告知承诺 Commitments",
+    "credit": "信用记录 Credit records",
+    "blacklist": "失信黑名单 Blacklisted units",
     "draws": "双随机抽查 Draws",
     "risk_units": "风险评估单位 Units scored",
     "risk_warnings": "风险预警 Risk warnings",

@@ -32,6 +32,13 @@ def register(app: typer.Typer) -> None:
         base_rate: Annotated[float, typer.Option(help="share of ordinary units drawn, 0–1")] = 0.05,
         high_risk_rate: Annotated[float, typer.Option(help="share of high-risk units")] = 0.20,
         credit_rate: Annotated[float, typer.Option(help="share of credit-listed units")] = 0.30,
+        grade_rate: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="share of units of a risk grade, GRADE=RATE (e.g. I=0.5); repeatable; "
+                "default I=0.5 II=0.2; 'none' draws grades at the other rates only"
+            ),
+        ] = None,
         credit_listed: Annotated[
             Path | None, typer.Option(help="file of credit-listed units' codes, one a line")
         ] = None,
@@ -52,7 +59,9 @@ def register(app: typer.Typer) -> None:
             else []
         )
         with friendly_errors():
-            rates = draw.Rates(base_rate, high_risk_rate, credit_rate)
+            rates = draw.Rates(
+                base_rate, high_risk_rate, credit_rate, draw.parse_grade_rates(grade_rate)
+            )
             with unit_of_work(factory) as s:
                 actor, scope = actor_for(s, user, "draw")
                 row = draw_service.announce(s, actor, scope, jurisdiction, secret, rates, listed)

@@ -1,6 +1,7 @@
 """Supervision and risk records of the demo county: certified inspectors, two years of
-inspections with their findings taken through the hazard loop, 挂牌督办 of major hazards, a
-published 双随机 draw and a risk snapshot.
+inspections with their findings taken through the hazard loop, 挂牌督办 of major hazards,
+complaints, enforcement, 告知承诺 and credit records (:mod:`lanyan.demo.supervision_records`), a
+risk snapshot and a published 双随机 draw weighted by it.
 
 Deterministic for a seed and a day: every draw comes from ``random.Random`` seeded with the seed
 and the stage name, and every time is counted back from ``today`` (the build day, Asia/Shanghai),
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanyan.core.timeutil import CHINA_TZ
+from lanyan.demo import supervision_records
 from lanyan.demo.region import COUNTY_CODE
 from lanyan.prevention import draw, draw_service, hazard_service, inspections
 from lanyan.prevention.choices import HazardAction, InspectionKind
@@ -136,20 +138,33 @@ def build(
         if progress:
             progress("inspections", n + 1, n_inspections)
     counts["fires"] = _fires(session, rng, units, weights, today, n_fires)
-    # A published 双随机 draw of this month, its seed derived from the demo seed and the day.
-    secret = hashlib.sha256(f"lanyan-demo-draw:{seed}:{today}".encode()).hexdigest()
-    announced = draw_service.announce(
-        session, ACTOR, EVERYWHERE, COUNTY_CODE, secret, draw.Rates(0.01, 0.05, 0.1)
-    )
-    draw_service.perform(session, ACTOR, EVERYWHERE, announced.code, secret)
-    counts["draws"] = 1
     if progress:
+        progress("records", 0, 1)
+    records = supervision_records.build(
+        session, ACTOR, random.Random(f"{seed}:records"), units, list(INSPECTORS), today
+    )
+    counts.update(records)
+    if progress:
+        progress("records", 1, 1)
         progress("risk", 0, 1)
     result = risk_service.compute(session, ACTOR, EVERYWHERE, today, config.load())
     counts["risk_units"] = result.units
     counts["risk_warnings"] = len(result.warnings)
     if progress:
         progress("risk", 1, 1)
+    # A published 双随机 draw of this month, its seed derived from the demo seed and the day;
+    # credit-listed units and those of risk grades I and II (the snapshot above) weigh more.
+    secret = hashlib.sha256(f"lanyan-demo-draw:{seed}:{today}".encode()).hexdigest()
+    announced = draw_service.announce(
+        session,
+        ACTOR,
+        EVERYWHERE,
+        COUNTY_CODE,
+        secret,
+        draw.Rates(0.01, 0.05, 0.1, {"I": 0.3, "II": 0.1}),
+    )
+    draw_service.perform(session, ACTOR, EVERYWHERE, announced.code, secret)
+    counts["draws"] = 1
     return counts
 
 

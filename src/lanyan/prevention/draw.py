@@ -9,7 +9,9 @@ Reproducible and verifiable by anyone, in any language, from the published recor
 2. **Draw.** Every random number is ``u(parts) = int(SHA-256(seed "|" parts…)[:13 hex], 16) / 16**13``,
    uniform on [0, 1) with 52 bits. A unit is drawn when ``u("unit", code) < rate``, where
    ``rate`` is the highest rate that applies to it (base, high-risk, credit-listed): a
-   Bernoulli sample whose expected share of each group is its rate. Drawn units are taken in
+   Bernoulli sample whose expected share of each group is its rate; a unit's risk grade (I–IV,
+   from the latest risk snapshot) raises its rate to ``grade_rates[grade]`` when that is higher
+   (风险分级抽查). Drawn units are taken in
    code order; each gets the ``team_size`` eligible inspectors (not recused from it) with the
    fewest assignments so far, ties broken by ``u("pair", unit, inspector)``, which spreads the
    work evenly and pairs inspectors at random.
@@ -25,12 +27,16 @@ import io
 import json
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
 
 TEAM_SIZE = 2
+GRADES = ("I", "II", "III", "IV")
+# Default sampling rates by risk grade (风险等级): grade I (red) units are drawn one time in two,
+# grade II one in five; grades III and IV are drawn at the base rate.
+DEFAULT_GRADE_RATES: dict[str, float] = {"I": 0.5, "II": 0.2}
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Rates:
     base: float = 0.05
     high_risk: float = 0.20
     credit_listed: float = 0.30
+    grade_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GRADE_RATES))
 
     def __post_init__(self) -> None:
         for name in ("base", "high_risk", "credit_listed"):
@@ -49,6 +56,17 @@ class Rates:
                     f"sampling rate {name} = {value} is not a fraction",
                     [FieldProblem(name, "must be between 0 and 1")],
                 )
+        for grade, value in self.grade_rates.items():
+            if grade not in GRADES:
+                raise ValidationFailed(
+                    f"risk grade {grade} does not exist",
+                    [FieldProblem(f"grade_rates.{grade}", f"must be one of {', '.join(GRADES)}")],
+                )
+            if not 0.0 <= value <= 1.0:
+                raise ValidationFailed(
+                    f"sampling rate of grade {grade} = {value} is not a fraction",
+                    [FieldProblem(f"grade_rates.{grade}", "must be between 0 and 1")],
+                )
 
     def rate_for(self, unit: PoolUnit) -> float:
         rate = self.base
@@ -56,7 +74,30 @@ class Rates:
             rate = max(rate, self.high_risk)
         if unit.credit_listed:
             rate = max(rate, self.credit_listed)
+        if unit.grade is not None and unit.grade in self.grade_rates:
+            rate = max(rate, self.grade_rates[unit.grade])
         return rate
+
+
+def parse_grade_rates(texts: Sequence[str] | None) -> dict[str, float]:
+    """Grade rates from ``GRADE=RATE`` texts (``I=0.5``); None: the defaults; ``none``: none."""
+    if not texts:
+        return dict(DEFAULT_GRADE_RATES)
+    out: dict[str, float] = {}
+    for text in texts:
+        if text.strip().lower() == "none":
+            continue
+        grade, sep, value = text.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[grade.strip().upper()] = float(value)
+        except ValueError:
+            raise ValidationFailed(
+                f"grade rate {text!r} is not GRADE=RATE",
+                [FieldProblem("grade_rate", "must look like I=0.5")],
+            ) from None
+    return out
 
 
 @dataclass(frozen=True)
@@ -66,6 +107,7 @@ class PoolUnit:
     code: str
     high_risk: bool = False
     credit_listed: bool = False  # 失信/信用监管名单
+    grade: str | None = None  # 风险等级 I–IV of the latest risk snapshot; None: never scored
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import User
@@ -22,6 +22,9 @@ from lanyan.prevention.models import Draw, Recusal
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
+from lanyan.risk import service as risk_service
+from lanyan.risk.choices import RiskGrade
+from lanyan.risk.models import UnitRiskScore
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
@@ -52,14 +55,20 @@ def build_input(
     """The draw input: every unit and every inspector certified on ``on`` inside ``place``.
 
     A unit is credit-listed when :func:`credit.credit_summary` says so (blacklisted or a low
-    score) or its code is in ``credit_listed`` (a list from outside, e.g. the city's platform)."""
+    score) or its code is in ``credit_listed`` (a list from outside, e.g. the city's platform).
+    Each unit carries its risk grade (I–IV) from the latest risk snapshot on or before ``on``,
+    which ``rates.grade_rates`` turns into a higher sampling rate."""
     inside = select(Jurisdiction.id).where(Jurisdiction.path.startswith(place.path))
     units = session.execute(
         select(Unit.id, Unit.code, Unit.category).where(Unit.jurisdiction_id.in_(inside))
     ).all()
     listed = set(credit_listed) | credit.listed_unit_codes(session, [uid for uid, _, _ in units])
     risky = set(high_risk_categories)
-    pool = [draw.PoolUnit(code, cat in risky, code in listed) for _, code, cat in units]
+    grades = risk_grades(session, place, on)
+    pool = [
+        draw.PoolUnit(code, cat in risky, code in listed, grades.get(code))
+        for _, code, cat in units
+    ]
     users = session.execute(
         select(User).where(User.jurisdiction_id.in_(inside), User.is_active.is_(True))
     ).scalars()
@@ -71,6 +80,23 @@ def build_input(
         if uid in inspectors and unit_id in unit_codes
     ]
     return draw.draw_input(pool, list(inspectors.values()), rates, recusals)
+
+
+def risk_grades(session: Session, place: Jurisdiction, on: date) -> dict[str, str]:
+    """Unit code → risk grade (I–IV) of the latest snapshot on or before ``on`` in ``place``."""
+    scope = Scope(place.path)
+    day = session.execute(
+        select(func.max(UnitRiskScore.as_of)).where(
+            scope.within(UnitRiskScore.jurisdiction_id), UnitRiskScore.as_of <= on
+        )
+    ).scalar_one_or_none()
+    if day is None:
+        return {}
+    return {
+        code: grade.value
+        for grade in RiskGrade
+        for code in risk_service.unit_codes_by_grade(session, scope, frozenset({grade}), day)
+    }
 
 
 def announce(

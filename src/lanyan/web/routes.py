@@ -28,6 +28,7 @@ from lanyan.web import (
     stats_pages,
     supervision_pages,
     supervision_record_pages,
+    supervision_step_pages,
     supplies_pages,
 )
 
@@ -54,6 +55,7 @@ def install(app: FastAPI) -> None:
     app.include_router(public_draw_pages.router)
     app.include_router(risk_map.router)
     app.include_router(supervision_record_pages.router)
+    app.include_router(supervision_step_pages.router)
     app.include_router(monitoring_pages.router)
     app.include_router(docs_page.router)
     errors.install(app)

@@ -8,7 +8,6 @@ shows its message (naming the state and the action) in the page.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -16,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -25,20 +24,31 @@ from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser, User
 from lanyan.core.errors import Conflict, Forbidden, LanyanError, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, utcnow
-from lanyan.prevention import hazard_service, hazards, inspections
-from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind
-from lanyan.prevention.models import Draw, Hazard, Inspection, InspectionInspector
-from lanyan.prevention.schemas import FindingCreate, HazardMove, InspectionCreate
+from lanyan.prevention import attachments, checklists, hazard_service, hazards, inspections, lookup
+from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind, ItemResult
+from lanyan.prevention.models import (
+    Attachment,
+    Draw,
+    Hazard,
+    Inspection,
+    InspectionInspector,
+)
+from lanyan.prevention.schemas import (
+    ChecklistResultCreate,
+    HazardMove,
+    InspectionCreate,
+)
 from lanyan.registry.choices import BuildingUse, UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope
+from lanyan.registry.service import pydantic_problems
 from lanyan.risk import config
 from lanyan.risk import service as risk_service
 from lanyan.risk.choices import AreaKind, RiskGrade
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
-from lanyan.web.render import TEMPLATES, render
+from lanyan.web.render import TEMPLATES, Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES.env.globals["role_may_write"] = roles.can_write
@@ -173,6 +183,20 @@ def _draw_tasks(session: Session, user: CurrentUser) -> list[dict[str, Any]]:
     return tasks
 
 
+def _unit_checklist(
+    request: Request, session: Session, user: CurrentUser, unit_code: str
+) -> tuple[Unit | None, checklists.Checklist | None, LanyanError | None]:
+    """The unit being inspected and its category's checklist (检查表), or why not."""
+    if not unit_code:
+        return None, None, None
+    try:
+        unit = lookup.unit(session, user.scope, unit_code)
+        folder = request.app.state.settings.data_dir / "checklists"
+        return unit, checklists.for_category(unit.category, folder), None
+    except LanyanError as exc:
+        return None, None, exc
+
+
 def _inspect_page(
     request: Request,
     session: Session,
@@ -182,6 +206,13 @@ def _inspect_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     today = today_local()
+    form = dict(form or {})
+    if not form:  # opened from a task or a link: ?unit_code=…&kind=…&draw_code=…&partners=…
+        form = {k: v for k, v in request.query_params.items() if k in PREFILL}
+    unit, checklist, problem = _unit_checklist(
+        request, session, user, str(form.get("unit_code") or "").strip()
+    )
+    error = error or problem
     start = datetime.combine(today, time(), tzinfo=CHINA_TZ)
     mine_today = session.execute(
         select(Inspection)
@@ -198,11 +229,17 @@ def _inspect_page(
         session, user.scope, HazardState.RECHECK_REQUESTED, size=20
     )
     overdue, _ = hazard_service.list_hazards(session, user.scope, overdue=True, size=20)
+    attached = _attachments_of(session, user.scope, [i["id"] for i in done])
     return render(
         request,
         "supervision/inspect.html",
         user,
         status_code=status_code,
+        unit=unit,
+        category_label=_category_label(ui_for(request, user), unit),
+        checklist=checklist,
+        ItemResult=ItemResult,
+        attached=attached,
         today=today,
         draw_tasks=_draw_tasks(session, user),
         rechecks=hazard_rows(session, rechecks, today),
@@ -213,7 +250,7 @@ def _inspect_page(
         kinds=list(InspectionKind),
         finding_rows=FINDING_ROWS,
         error=error,
-        form=form or {},
+        form=form,
         flash=request.query_params.get("flash"),
         default_deadline=today + timedelta(days=30),
     )
@@ -224,30 +261,90 @@ def inspect_page(request: Request, session: SessionDep, user: Inspector) -> HTML
     return _inspect_page(request, session, user)
 
 
-def _photo_note(files: list[Any]) -> str:
-    """Name, size and SHA-256 of each photo taken, for the inspection's notes.
+def _category_label(ui: Ui, unit: Unit | None) -> str:
+    if unit is None:
+        return ""
+    known = {c.value: c for c in UnitCategory}
+    return ui.choice(known[unit.category]) if unit.category in known else unit.category
 
-    Main has no attachment store yet, so the bytes are not kept: the record holds each photo's
-    fingerprint, so that the file kept on the phone or a later upload can be matched to it."""
-    lines = []
+
+PREFILL = frozenset({"unit_code", "kind", "draw_code", "partners"})
+
+
+def _attachments_of(
+    session: Session, scope: Scope, inspection_ids: list[int]
+) -> dict[int, list[Attachment]]:
+    """Evidence photos of today's inspections and of their hazards, by inspection id."""
+    if not inspection_ids:
+        return {}
+    hazards_of = dict(
+        session.execute(
+            select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
+        ).all()
+    )
+    rows = session.execute(
+        select(Attachment)
+        .where(
+            scope.within(Attachment.jurisdiction_id),
+            or_(
+                and_(
+                    Attachment.object_type == "inspections",
+                    Attachment.object_id.in_(inspection_ids),
+                ),
+                and_(
+                    Attachment.object_type == "hazards",
+                    Attachment.object_id.in_(list(hazards_of) or [0]),
+                ),
+            ),
+        )
+        .order_by(Attachment.id)
+    ).scalars()
+    out: dict[int, list[Attachment]] = {}
+    for a in rows:
+        owner = a.object_id if a.object_type == "inspections" else hazards_of[a.object_id]
+        out.setdefault(owner, []).append(a)
+    return out
+
+
+def _photos(files: list[Any], limit: int) -> list[tuple[str, bytes]]:
+    """The photos chosen in a file input (name and bytes; one byte past the limit is read so
+    that an oversize photo is refused by the attachment store)."""
+    out = []
     for f in files:
         if not isinstance(f, UploadFile) or not f.filename:
             continue
-        data = f.file.read()
-        if not data:
+        data = f.file.read(limit + 1)
+        if data:
+            out.append((f.filename, data))
+    return out
+
+
+def _checklist_results(form: FormData) -> list[ChecklistResultCreate]:
+    """``item_<code>`` = pass / fail / na, with the note in ``note_<code>``; unanswered items are
+    left out (the checklist records what was checked)."""
+    out = []
+    for key, value in form.multi_items():
+        if not key.startswith("item_") or not str(value).strip():
             continue
-        lines.append(
-            f"照片 photo {f.filename} ({len(data)} B, SHA-256 {hashlib.sha256(data).hexdigest()})"
-        )
-    return "\n".join(lines)
+        code = key.removeprefix("item_")
+        note = str(form.get(f"note_{code}") or "").strip()
+        item = {"item_code": code, "result": str(value), "note": note}
+        out.append(ChecklistResultCreate.model_validate(item))
+    return out
 
 
 @router.post("/inspect", response_class=HTMLResponse)
 def inspect_submit(
     request: Request, session: SessionDep, user: Inspector, form: FormDep
 ) -> Response:
+    """Record the inspection, its checklist results and findings (hazards), and store the
+    photos as evidence (证据材料) of the inspection and of each finding's hazard; all in one
+    unit of work, so a refused photo or finding writes nothing."""
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     findings = []
+    finding_photos: list[list[tuple[str, bytes]]] = []
     for i in range(FINDING_ROWS):
         text = str(form.get(f"finding_{i}") or "").strip()
         if not text:
@@ -260,32 +357,64 @@ def inspect_submit(
                 "deadline": deadline or None,
             }
         )
+        finding_photos.append(_photos(form.getlist(f"photo_{i}"), limit))
     notes = str(form.get("notes") or "").strip()
-    photos = _photo_note(form.getlist("photos"))
-    checklist = [str(x) for x in form.getlist("checked")]
-    if checklist:
-        notes = (notes + "\n" if notes else "") + "已查项目 checked: " + "、".join(checklist)
-    if photos:
-        notes = (notes + "\n" if notes else "") + photos
+    photos = _photos(form.getlist("photos"), limit)
     team = [user.username, *[str(x) for x in form.getlist("partners") if str(x).strip()]]
     draw_code = str(form.get("draw_code") or "") or None
+    rectify_by = str(form.get("rectify_by") or "").strip() or None
     try:
-        payload = InspectionCreate(
-            kind=InspectionKind(str(form.get("kind") or "random")),
-            unit_code=str(form.get("unit_code") or "").strip(),
-            inspectors=team,
-            notes=notes[:4000],
-            findings=[FindingCreate(**f) for f in findings],
+        payload = InspectionCreate.model_validate(
+            {
+                "kind": str(form.get("kind") or "random"),
+                "unit_code": str(form.get("unit_code") or "").strip(),
+                "inspectors": team,
+                "notes": notes[:4000],
+                "findings": findings,
+                "checklist": _checklist_results(form),
+                "rectify_by": rectify_by,
+            }
         )
         with unit_of_work(request.app.state.sessions) as s:
             row = inspections.create_inspection(
-                s, user.actor, user.scope, payload, draw_code=draw_code
+                s,
+                user.actor,
+                user.scope,
+                payload,
+                settings.audit_hash,
+                draw_code=draw_code,
+                checklist_dir=settings.data_dir / "checklists",
             )
+            evidence: list[tuple[str, int, str, bytes, str]] = [
+                ("inspections", row.id, name, data, "现场照片 site photo") for name, data in photos
+            ]
+            if any(finding_photos):
+                hazard_ids = list(
+                    s.execute(
+                        select(Hazard.id).where(Hazard.inspection_id == row.id).order_by(Hazard.id)
+                    ).scalars()
+                )  # the findings' hazards come first, in the order of the findings
+                for i, chosen in enumerate(finding_photos):
+                    for name, data in chosen:
+                        label = f"问题 {i + 1} finding: {findings[i]['description'][:200]}"
+                        evidence.append(("hazards", hazard_ids[i], name, data, label))
+            for object_type, object_id, name, data, label in evidence:
+                attachments.attach(
+                    s,
+                    user.actor,
+                    user.scope,
+                    object_type,
+                    object_id,
+                    name,
+                    data,
+                    settings.data_dir,
+                    limit,
+                    label,
+                    settings.audit_hash,
+                )
             code = row.code
     except ValidationError as exc:
-        err = ValidationFailed(
-            "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        )
+        err = ValidationFailed("the form does not match the rules", pydantic_problems(exc))
         return _inspect_page(request, session, user, err, values, 422)
     except (ValidationFailed, Conflict) as exc:
         return _inspect_page(request, session, user, exc, values, 422)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
@@ -127,6 +128,7 @@ class Field:
 class Row:
     cells: tuple[Any, ...]
     overdue: bool = False
+    href: str | None = None  # the record's detail page, linked from the first cell
 
 
 def _choices(ui: Ui, enum: Any) -> tuple[tuple[str, str], ...]:
@@ -170,6 +172,7 @@ def _page(
     problems: list[FieldProblem] | None = None,
     summary: list[tuple[str, Any]] | None = None,
     status_code: int = 200,
+    lookup: bool = False,
 ) -> HTMLResponse:
     return render(
         request,
@@ -187,6 +190,7 @@ def _page(
         problems=problems or [],
         summary=summary,
         links=[],
+        lookup=lookup,
         flash=request.query_params.get("flash"),
     )
 
@@ -260,6 +264,7 @@ def _complaints_page(
                     p["assignee"] or "—",
                 ),
                 p["overdue"],
+                f"/supervision/complaints/{p['id']}",
             )
         )
     writable = roles.can_write(user.role, complaints.SLUG)
@@ -370,7 +375,8 @@ def _enforcement_page(
                     f"{p['starts_on']} – {p['ends_on'] or ''}",
                     p["amount_yuan"] if p["amount_yuan"] is not None else "—",
                     ui.choice(EnforcementState(p["state"])),
-                )
+                ),
+                href=f"/supervision/enforcement/{p['id']}",
             )
         )
     writable = roles.can_write(user.role, enforcement.SLUG)
@@ -471,7 +477,8 @@ def _commitments_page(
                     p["opens_on"],
                     ui.choice(CommitmentState(p["state"])),
                     p["inspection_code"] or "—",
-                )
+                ),
+                href=f"/supervision/commitments/{p['id']}",
             )
         )
     writable = roles.can_write(user.role, commitments.SLUG)
@@ -558,7 +565,8 @@ def _credit_page(
                 e.listed_on,
                 e.reason,
                 "、".join(ui.choice(m) for m in credit.blacklist_public(e, code)["measures"]),
-            )
+            ),
+            href=f"/supervision/credit/units/{code}",
         )
         for e, code in entries
     ]
@@ -572,7 +580,10 @@ def _credit_page(
         else:
             yes, no = ui.t("yes"), ui.t("no")
             summary = [
-                ("sr_c_unit", unit_code),
+                (
+                    "sr_c_unit",
+                    Markup('<a href="/supervision/credit/units/{0}">{0}</a>').format(unit_code),
+                ),
                 ("sr_score", standing["score"]),
                 ("sr_blacklisted", yes if standing["blacklisted"] else no),
                 ("sr_listed", yes if standing["listed"] else no),
@@ -592,6 +603,7 @@ def _credit_page(
         problems,
         summary,
         status_code=422 if error and values else 200,
+        lookup=True,
     )
 
 

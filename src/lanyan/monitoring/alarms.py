@@ -5,10 +5,10 @@ fire alarm also puts ``FireAlarmRaised`` in the outbox in that transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
+from sqlalchemy import inspect, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -98,41 +98,48 @@ class OpenAlarms:
 _OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
 
 
+_HEALTH_UPSERT = {
+    # The later of the stored and the new time: a batch from a slower writer may come late.
+    "sqlite": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    "VALUES (?, ?, 1) ON CONFLICT (device_id) DO UPDATE SET "
+    "last_seen = max(excluded.last_seen, monitoring_device_health.last_seen), online = 1",
+    "postgresql": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    "VALUES (%s, %s, true) ON CONFLICT (device_id) DO UPDATE SET "
+    "last_seen = GREATEST(excluded.last_seen, monitoring_device_health.last_seen), online = true",
+}
+
+
 def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
-    """Refresh the health of the devices in ``seen`` (device id → latest receive time) with
-    one query and one batched statement each for updates and inserts; a device heard again
-    after being offline clears its offline alarm."""
+    """Refresh the health of the devices in ``seen`` (device id → latest receive time): one
+    query for those that were offline, then one upsert statement for all (driver SQL, no
+    per-row SQLAlchemy work); a device heard again after being offline clears its offline
+    alarm."""
     if not seen:
         return
-    health = DeviceHealth.__table__
-    known = {
-        device_id: (last_seen, online)
-        for device_id, last_seen, online in session.execute(
-            select(health.c.device_id, health.c.last_seen, health.c.online).where(
-                health.c.device_id.in_(seen)
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    ids = list(seen)
+    offline: list[int] = []
+    for at in range(0, len(ids), 500):
+        chunk = ids[at : at + 500]
+        offline += [
+            row[0]
+            for row in conn.exec_driver_sql(
+                "SELECT device_id FROM monitoring_device_health "
+                f"WHERE device_id IN ({','.join([mark] * len(chunk))}) AND online = {mark}",
+                (*chunk, False),
             )
-        ).all()
-    }
-    fresh = [
-        {"device_id": d, "last_seen": at, "online": True}
-        for d, at in seen.items()
-        if d not in known
-    ]
-    changed = [
-        {"b_id": d, "b_seen": max(at, known[d][0])}
-        for d, at in seen.items()
-        if d in known and (at > known[d][0] or not known[d][1])
-    ]
-    if fresh:
-        session.execute(insert(health), fresh)
-    if changed:
-        session.execute(
-            update(health)
-            .where(health.c.device_id == bindparam("b_id"))
-            .values(last_seen=bindparam("b_seen"), online=True),
-            changed,
-        )
-    for device_id in sorted(d for d in seen if d in known and not known[d][1]):
+        ]
+    if sqlite:
+        rows = [
+            (d, at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
+            for d, at in seen.items()
+        ]
+    else:
+        rows = list(seen.items())
+    conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
+    for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
 
 

@@ -15,7 +15,13 @@ from lanyan.monitoring.gb26875 import FrameError, decode, encode, encode_appdata
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.hotpath import Replies, read_frame
 from lanyan.monitoring.ingest import Pending, incoming_frame, store_events
-from lanyan.monitoring.models import DeviceHealth, MonitoringEvent, QuarantinedSender
+from lanyan.monitoring.models import (
+    DeviceHealth,
+    MonitoringAlarm,
+    MonitoringEvent,
+    OutboxEvent,
+    QuarantinedSender,
+)
 from lanyan.monitoring.simulator import build_payload
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
@@ -185,3 +191,41 @@ def test_batches_store_each_frame_once_and_health_once_per_device(
     assert event.received_at == WHEN + timedelta(seconds=3)
     assert event.decoded["data"]["type"] == 21 and event.device_id == device.id
     assert event.device_time == WHEN
+
+
+def test_one_frame_raising_clearing_and_raising_a_point_keeps_both_alarms(
+    sessions: Any, device: Any
+) -> None:
+    system = {"system_type": 1, "system_address": 1, "time": WHEN}
+    raw = encode(
+        serial=1,
+        command=2,
+        source=UITD,
+        destination=0,
+        payload=encode_appdata(
+            1,
+            [
+                system | {"state": 0b11 | 1 << 13},  # fire, then reset in the same object
+                system | {"state": 0b11},  # fire again at the same point
+            ],
+        ),
+        timestamp=WHEN,
+    )
+    other = encode(
+        serial=2,
+        command=2,
+        source=UITD,
+        destination=0,
+        payload=encode_appdata(1, [system | {"system_address": 2, "state": 0b11}]),
+        timestamp=WHEN,
+    )
+    store_events(sessions, [Pending(read_frame(raw)[1], WHEN, "p")])
+    store_events(sessions, [Pending(read_frame(other)[1], WHEN, "p")])
+    with sessions() as s:
+        rows = s.execute(
+            select(MonitoringAlarm.status, MonitoringAlarm.event_id).order_by(MonitoringAlarm.id)
+        ).all()
+        outbox = list(s.scalars(select(OutboxEvent).order_by(OutboxEvent.id)))
+        alarm_ids = list(s.scalars(select(MonitoringAlarm.id).order_by(MonitoringAlarm.id)))
+    assert [r.status for r in rows] == ["cleared", "active", "active"]
+    assert [e.payload["alarm_id"] for e in outbox] == alarm_ids

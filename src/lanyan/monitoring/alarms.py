@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import inspect, select, tuple_, update
+from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,20 +69,15 @@ class OpenAlarms:
     ) -> None:
         """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
         wanted = [k.value for k in kinds]
-        mine = (
-            MonitoringAlarm.device_id == device_id
-            if device_id is not None
-            else MonitoringAlarm.source == source
-        )
         # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
-        # in memory below, so one flush at the end inserts them all at once.
-        with self.session.no_autoflush:
-            self.session.execute(
-                update(MonitoringAlarm)
-                .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
-                .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
-                .execution_options(synchronize_session=False)
-            )
+        # in memory below, so one flush at the end inserts them all at once. A prebuilt Core
+        # statement on the session's connection: building the expression costs more than
+        # running it, and a batch may hold many resets.
+        by_device = device_id is not None
+        self.session.connection().execute(
+            _clear_statement(by_device, tuple(wanted)),
+            {"who": device_id if by_device else source, "at": at},
+        )
         for key, alarm in list(self.open.items()):
             hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
             if hit and alarm.kind in wanted:
@@ -96,6 +92,18 @@ class OpenAlarms:
 
 
 _OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+
+
+@lru_cache(maxsize=16)
+def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
+    """Clear the open alarms of ``kinds`` of a device (``by_device``) or of a bare source."""
+    table = MonitoringAlarm.__table__
+    mine = table.c.device_id if by_device else table.c.source
+    return (
+        update(table)
+        .where(mine == bindparam("who"), table.c.kind.in_(kinds), table.c.status.in_(_OPEN))
+        .values(status=AlarmStatus.CLEARED.value, cleared_at=bindparam("at"))
+    )
 
 
 _HEALTH_UPSERT = {
@@ -172,8 +180,9 @@ def apply_signals(
     place: dict[str, int | None] | None = None,
 ) -> list[MonitoringAlarm]:
     """Record what ``signals`` mean for alarms (heartbeats are the caller's, see
-    ``heartbeats``); returns the alarms opened now. ``at`` is the receive time: device clocks
-    cannot be trusted (reference D4). The caller flushes and then calls ``announce``."""
+    ``heartbeats``); returns the alarms opened now, not yet in the session: the caller writes
+    them all with ``insert_opened`` and then calls ``announce``. ``at`` is the receive time:
+    device clocks cannot be trusted (reference D4)."""
     opened = []
     for signal in signals:
         if signal.kind is SignalKind.HEARTBEAT:
@@ -202,16 +211,58 @@ def apply_signals(
             repeats=1,
             **(place if place is not None else place_of(session, device)),
         )
-        session.add(alarm)
         book.add(alarm)
         opened.append(alarm)
     return opened
 
 
+_ALARM_COLUMNS = (
+    "kind",
+    "status",
+    "event_id",
+    "source",
+    "point",
+    "location",
+    "detail",
+    "test_mode",
+    "unverified",
+    "raised_at",
+    "last_seen",
+    "repeats",
+    "cleared_at",
+    "device_id",
+    "unit_id",
+    "building_id",
+    "jurisdiction_id",
+)
+
+
+def insert_opened(session: Session, opened: list[MonitoringAlarm]) -> None:
+    """Write the alarms ``apply_signals`` opened (in their final state: a later signal of the
+    batch may have repeated or cleared them) with one Core statement per few hundred, and
+    give each its id. The ORM would insert them one by one to learn their ids."""
+    if not opened:
+        return
+    keys = [(a.event_id, a.kind, a.point) for a in opened]
+    if len(set(keys)) < len(keys):
+        # The same point opened twice by one frame (raised, reset, raised): let the ORM do it.
+        session.add_all(opened)
+        session.flush()
+        return
+    table = MonitoringAlarm.__table__
+    rows = [{name: getattr(alarm, name) for name in _ALARM_COLUMNS} for alarm in opened]
+    result = session.connection().execute(
+        insert(table).returning(table.c.id, table.c.event_id, table.c.kind, table.c.point), rows
+    )
+    ids = {(event_id, kind, point): id_ for id_, event_id, kind, point in result}
+    for alarm, key in zip(opened, keys, strict=True):
+        alarm.id = ids[key]
+
+
 def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
-    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (flushed,
-    so they have ids), in the same transaction; returns how many."""
-    count = 0
+    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (written,
+    so they have ids), in the same transaction, with one statement; returns how many."""
+    rows = []
     for alarm in opened:
         if alarm.kind != SignalKind.FIRE.value:
             continue
@@ -228,11 +279,12 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             unverified=alarm.unverified,
             raised_at=alarm.raised_at,
         )
-        session.add(
-            OutboxEvent(topic=raised.topic, payload=raised.payload(), created_at=alarm.raised_at)
+        rows.append(
+            {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
         )
-        count += 1
-    return count
+    if rows:
+        session.connection().execute(insert(OutboxEvent.__table__), rows)
+    return len(rows)
 
 
 def sweep_offline(

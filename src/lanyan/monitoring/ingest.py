@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import LanyanError
-from lanyan.monitoring.alarms import OpenAlarms, announce, apply_signals, heartbeats, place_of
+from lanyan.monitoring.alarms import (
+    OpenAlarms,
+    announce,
+    apply_signals,
+    heartbeats,
+    insert_opened,
+    place_of,
+)
 from lanyan.monitoring.choices import QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import Frame, frame_to_json
 from lanyan.monitoring.models import (
@@ -240,7 +247,15 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """A datetime as SQLAlchemy stores it in SQLite (naive UTC, microseconds always shown)."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Lanyan stores timezone-aware times")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+# Device clocks repeat from frame to frame (the same few seconds), receive times do not.
+_sqlite_device_time = lru_cache(maxsize=4096)(_sqlite_time)
 
 
 def _json_text(decoded: dict[str, Any] | str) -> str:
@@ -260,7 +275,9 @@ def _insert_events(
     answer was already stored)."""
     conn = session.connection()
     dialect = conn.dialect.name
-    stamp = _sqlite_time if dialect == "sqlite" else _identity
+    sqlite = dialect == "sqlite"
+    stamp = _sqlite_time if sqlite else _identity
+    device_stamp = _sqlite_device_time if sqlite else _identity
     params: list[Any] = []
     for p in fresh.values():
         item = p.item
@@ -273,7 +290,7 @@ def _insert_events(
             item.command,
             item.type_flag,
             stamp(p.received_at),
-            stamp(item.device_time),
+            device_stamp(item.device_time),
             item.device_time_raw,
             p.peer,
             item.raw,
@@ -399,7 +416,8 @@ def _signals(
             book=book,
             place=place,
         )
-    session.flush()
+    session.flush()  # repeats and clears of alarms stored before this batch
+    insert_opened(session, opened)
     announce(session, opened)
 
 

@@ -45,7 +45,7 @@ from lanyan.store.audit import Actor
 GB26875 = "gb26875"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """Outcome of storing one frame: the event row, and whether it was already there."""
 

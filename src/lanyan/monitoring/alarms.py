@@ -5,7 +5,7 @@ fire alarm also puts ``FireAlarmRaised`` in the outbox in that transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.models import Building, Device
 
@@ -139,13 +139,7 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
                 (*chunk, False),
             )
         ]
-    if sqlite:
-        rows = [
-            (d, at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
-            for d, at in seen.items()
-        ]
-    else:
-        rows = list(seen.items())
+    rows = [(d, sqlite_time(at)) for d, at in seen.items()] if sqlite else list(seen.items())
     conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))

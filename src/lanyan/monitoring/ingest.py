@@ -11,9 +11,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,7 @@ from lanyan.monitoring.models import (
     MonitoringAlarm,
     MonitoringEvent,
     QuarantinedSender,
+    sqlite_time,
 )
 from lanyan.monitoring.signals import Signal, signals_from
 from lanyan.registry.models import Device
@@ -54,9 +55,9 @@ class Stored:
     quarantined: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceRef:
-    """What the intake needs of a registry device: ids to tie events and alarms to."""
+class DeviceRef(NamedTuple):
+    """What the intake needs of a registry device: ids to tie events and alarms to (a named
+    tuple: hundreds are made per batch, straight from result rows)."""
 
     id: int
     code: str
@@ -243,19 +244,8 @@ def _insert_sql(dialect: str, rows: int) -> str:
     )
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
-    """A datetime as SQLAlchemy stores it in SQLite (naive UTC, microseconds always shown)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; Lanyan stores timezone-aware times")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
 # Device clocks repeat from frame to frame (the same few seconds), receive times do not.
-_sqlite_device_time = lru_cache(maxsize=4096)(_sqlite_time)
+_sqlite_device_time = lru_cache(maxsize=4096)(sqlite_time)
 
 
 def _json_text(decoded: dict[str, Any] | str) -> str:
@@ -276,7 +266,7 @@ def _insert_events(
     conn = session.connection()
     dialect = conn.dialect.name
     sqlite = dialect == "sqlite"
-    stamp = _sqlite_time if sqlite else _identity
+    stamp = sqlite_time if sqlite else _identity
     device_stamp = _sqlite_device_time if sqlite else _identity
     params: list[Any] = []
     for p in fresh.values():

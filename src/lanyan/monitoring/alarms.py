@@ -139,7 +139,9 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
                 (*chunk, False),
             )
         ]
-    rows = [(d, sqlite_time(at)) for d, at in seen.items()] if sqlite else list(seen.items())
+    # In device order, so two writers upserting overlapping devices lock rows in one order.
+    ordered = sorted(seen.items())
+    rows = [(d, sqlite_time(at)) for d, at in ordered] if sqlite else ordered
     conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))

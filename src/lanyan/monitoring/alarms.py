@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
@@ -15,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.models import Building, Device
 
@@ -68,20 +69,15 @@ class OpenAlarms:
     ) -> None:
         """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
         wanted = [k.value for k in kinds]
-        mine = (
-            MonitoringAlarm.device_id == device_id
-            if device_id is not None
-            else MonitoringAlarm.source == source
-        )
         # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
-        # in memory below, so one flush at the end inserts them all at once.
-        with self.session.no_autoflush:
-            self.session.execute(
-                update(MonitoringAlarm)
-                .where(mine, MonitoringAlarm.kind.in_(wanted), MonitoringAlarm.status.in_(_OPEN))
-                .values(status=AlarmStatus.CLEARED.value, cleared_at=at)
-                .execution_options(synchronize_session=False)
-            )
+        # in memory below, so one flush at the end inserts them all at once. A prebuilt Core
+        # statement on the session's connection: building the expression costs more than
+        # running it, and a batch may hold many resets.
+        by_device = device_id is not None
+        self.session.connection().execute(
+            _clear_statement(by_device, tuple(wanted)),
+            {"who": device_id if by_device else source, "at": at},
+        )
         for key, alarm in list(self.open.items()):
             hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
             if hit and alarm.kind in wanted:
@@ -98,41 +94,56 @@ class OpenAlarms:
 _OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
 
 
+@lru_cache(maxsize=16)
+def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
+    """Clear the open alarms of ``kinds`` of a device (``by_device``) or of a bare source."""
+    table = MonitoringAlarm.__table__
+    mine = table.c.device_id if by_device else table.c.source
+    return (
+        update(table)
+        .where(mine == bindparam("who"), table.c.kind.in_(kinds), table.c.status.in_(_OPEN))
+        .values(status=AlarmStatus.CLEARED.value, cleared_at=bindparam("at"))
+    )
+
+
+_HEALTH_UPSERT = {
+    # The later of the stored and the new time: a batch from a slower writer may come late.
+    "sqlite": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    "VALUES (?, ?, 1) ON CONFLICT (device_id) DO UPDATE SET "
+    "last_seen = max(excluded.last_seen, monitoring_device_health.last_seen), online = 1",
+    "postgresql": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    "VALUES (%s, %s, true) ON CONFLICT (device_id) DO UPDATE SET "
+    "last_seen = GREATEST(excluded.last_seen, monitoring_device_health.last_seen), online = true",
+}
+
+
 def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
-    """Refresh the health of the devices in ``seen`` (device id → latest receive time) with
-    one query and one batched statement each for updates and inserts; a device heard again
-    after being offline clears its offline alarm."""
+    """Refresh the health of the devices in ``seen`` (device id → latest receive time): one
+    query for those that were offline, then one upsert statement for all (driver SQL, no
+    per-row SQLAlchemy work); a device heard again after being offline clears its offline
+    alarm."""
     if not seen:
         return
-    health = DeviceHealth.__table__
-    known = {
-        device_id: (last_seen, online)
-        for device_id, last_seen, online in session.execute(
-            select(health.c.device_id, health.c.last_seen, health.c.online).where(
-                health.c.device_id.in_(seen)
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    ids = list(seen)
+    offline: list[int] = []
+    for at in range(0, len(ids), 500):
+        chunk = ids[at : at + 500]
+        offline += [
+            row[0]
+            for row in conn.exec_driver_sql(
+                "SELECT device_id FROM monitoring_device_health "
+                f"WHERE device_id IN ({','.join([mark] * len(chunk))}) AND online = {mark}",
+                (*chunk, False),
             )
-        ).all()
-    }
-    fresh = [
-        {"device_id": d, "last_seen": at, "online": True}
-        for d, at in seen.items()
-        if d not in known
-    ]
-    changed = [
-        {"b_id": d, "b_seen": max(at, known[d][0])}
-        for d, at in seen.items()
-        if d in known and (at > known[d][0] or not known[d][1])
-    ]
-    if fresh:
-        session.execute(insert(health), fresh)
-    if changed:
-        session.execute(
-            update(health)
-            .where(health.c.device_id == bindparam("b_id"))
-            .values(last_seen=bindparam("b_seen"), online=True),
-            changed,
-        )
-    for device_id in sorted(d for d in seen if d in known and not known[d][1]):
+        ]
+    # In device order, so two writers upserting overlapping devices lock rows in one order.
+    ordered = sorted(seen.items())
+    rows = [(d, sqlite_time(at)) for d, at in ordered] if sqlite else ordered
+    conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
+    for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
 
 
@@ -165,8 +176,9 @@ def apply_signals(
     place: dict[str, int | None] | None = None,
 ) -> list[MonitoringAlarm]:
     """Record what ``signals`` mean for alarms (heartbeats are the caller's, see
-    ``heartbeats``); returns the alarms opened now. ``at`` is the receive time: device clocks
-    cannot be trusted (reference D4). The caller flushes and then calls ``announce``."""
+    ``heartbeats``); returns the alarms opened now, not yet in the session: the caller writes
+    them all with ``insert_opened`` and then calls ``announce``. ``at`` is the receive time:
+    device clocks cannot be trusted (reference D4)."""
     opened = []
     for signal in signals:
         if signal.kind is SignalKind.HEARTBEAT:
@@ -195,16 +207,58 @@ def apply_signals(
             repeats=1,
             **(place if place is not None else place_of(session, device)),
         )
-        session.add(alarm)
         book.add(alarm)
         opened.append(alarm)
     return opened
 
 
+_ALARM_COLUMNS = (
+    "kind",
+    "status",
+    "event_id",
+    "source",
+    "point",
+    "location",
+    "detail",
+    "test_mode",
+    "unverified",
+    "raised_at",
+    "last_seen",
+    "repeats",
+    "cleared_at",
+    "device_id",
+    "unit_id",
+    "building_id",
+    "jurisdiction_id",
+)
+
+
+def insert_opened(session: Session, opened: list[MonitoringAlarm]) -> None:
+    """Write the alarms ``apply_signals`` opened (in their final state: a later signal of the
+    batch may have repeated or cleared them) with one Core statement per few hundred, and
+    give each its id. The ORM would insert them one by one to learn their ids."""
+    if not opened:
+        return
+    keys = [(a.event_id, a.kind, a.point) for a in opened]
+    if len(set(keys)) < len(keys):
+        # The same point opened twice by one frame (raised, reset, raised): let the ORM do it.
+        session.add_all(opened)
+        session.flush()
+        return
+    table = MonitoringAlarm.__table__
+    rows = [{name: getattr(alarm, name) for name in _ALARM_COLUMNS} for alarm in opened]
+    result = session.connection().execute(
+        insert(table).returning(table.c.id, table.c.event_id, table.c.kind, table.c.point), rows
+    )
+    ids = {(event_id, kind, point): id_ for id_, event_id, kind, point in result}
+    for alarm, key in zip(opened, keys, strict=True):
+        alarm.id = ids[key]
+
+
 def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
-    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (flushed,
-    so they have ids), in the same transaction; returns how many."""
-    count = 0
+    """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (written,
+    so they have ids), in the same transaction, with one statement; returns how many."""
+    rows = []
     for alarm in opened:
         if alarm.kind != SignalKind.FIRE.value:
             continue
@@ -221,11 +275,12 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             unverified=alarm.unverified,
             raised_at=alarm.raised_at,
         )
-        session.add(
-            OutboxEvent(topic=raised.topic, payload=raised.payload(), created_at=alarm.raised_at)
+        rows.append(
+            {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
         )
-        count += 1
-    return count
+    if rows:
+        session.connection().execute(insert(OutboxEvent.__table__), rows)
+    return len(rows)
 
 
 def sweep_offline(

@@ -49,7 +49,7 @@ class BatchWriter:
         self.stored = 0
         self.largest = 0
         self._queue: list[tuple[Pending, asyncio.Future[Stored]]] = []
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())  # not reentrant: cheaper
         self._closing = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

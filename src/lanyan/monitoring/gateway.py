@@ -18,17 +18,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.batching import BatchWriter, StoreBatch
-from lanyan.monitoring.gb26875 import FrameError, decode, encode
+from lanyan.monitoring.gb26875 import FrameError, encode
 from lanyan.monitoring.gb26875 import tables as t
-from lanyan.monitoring.gb26875.frame import Frame, header_fields
+from lanyan.monitoring.gb26875.frame import header_fields
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
-from lanyan.monitoring.ingest import Pending, incoming_frame, store_events
+from lanyan.monitoring.hotpath import Head, Replies, read_frame
+from lanyan.monitoring.ingest import Pending, store_events
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class Gateway:
         self.idle_timeout = idle_timeout
         self.clock = clock
         self.stats = GatewayStats()
+        self._replies = Replies()
         self._server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -150,16 +153,9 @@ class Gateway:
     def _count(self, reason: str) -> None:
         self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
 
-    def _reply(self, frame: Frame, command: int) -> bytes:
-        return encode(
-            # Echo the serial exactly; the device matches its exchange on it (reference D6).
-            serial=frame.serial,
-            command=command,
-            source=frame.destination,
-            destination=frame.source,
-            timestamp=self.clock(),
-            version=frame.version,
-        )
+    def _reply(self, head: Head, command: int) -> bytes:
+        # Echo the serial exactly; the device matches its exchange on it (reference D6).
+        return self._replies.reply(head, command, self.clock())
 
     def _deny_raw(self, raw: bytes, reason: str) -> bytes:
         head = header_fields(raw)
@@ -178,25 +174,25 @@ class Gateway:
         self.stats.frames += 1
         received_at = self.clock()
         try:
-            frame = decode(raw)
+            head, item = read_frame(raw)
         except FrameError as exc:
             log.info("gb26875 %s denied: %s", connection.peer, exc.reason)
             connection.write(self._deny_raw(raw, exc.code))
             return
-        if frame.command in (t.CONFIRM, t.DENY):
+        command = head.command
+        if command == t.CONFIRM or command == t.DENY:
             return
-        if frame.command not in (t.SEND, t.RESPONSE):
+        if command != t.SEND and command != t.RESPONSE:
             # Control and request travel centre → device; anything else is unknown (§6.5.3).
             self.stats.denied += 1
             self._count("unexpected_command")
-            connection.write(self._reply(frame, t.DENY))
+            connection.write(self._reply(head, t.DENY))
             return
-        pending = Pending(incoming_frame(frame, raw), received_at, connection.peer)
-        future = self.sink.enqueue(pending)
+        future = self.sink.enqueue(Pending(item, received_at, connection.peer))
         connection.hold()
-        future.add_done_callback(lambda done: self._stored(done, frame, connection))
+        future.add_done_callback(partial(self._stored, head=head, connection=connection))
 
-    def _stored(self, done: asyncio.Future[Any], frame: Frame, connection: _Connection) -> None:
+    def _stored(self, done: asyncio.Future[Any], head: Head, connection: _Connection) -> None:
         connection.release()
         if done.cancelled():
             return
@@ -205,7 +201,7 @@ class Gateway:
             # No confirm: the device keeps the event and retransmits (§6.5).
             self.stats.store_failures += 1
             log.error(
-                "gb26875 %s: storing serial %s failed: %r", connection.peer, frame.serial, error
+                "gb26875 %s: storing serial %s failed: %r", connection.peer, head.serial, error
             )
             return
         stored = done.result()
@@ -213,9 +209,9 @@ class Gateway:
             self.stats.duplicates += 1
         else:
             self.stats.stored += 1
-        if frame.command == t.SEND:
+        if head.command == t.SEND:
             self.stats.confirmed += 1
-            connection.write(self._reply(frame, t.CONFIRM))
+            connection.write(self._reply(head, t.CONFIRM))
 
 
 class _Connection(asyncio.Protocol):

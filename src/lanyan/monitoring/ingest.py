@@ -8,17 +8,26 @@ transaction with a handful of statements for all of it; ``store_event`` is a bat
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import LanyanError
-from lanyan.monitoring.alarms import OpenAlarms, announce, apply_signals, heartbeats, place_of
+from lanyan.monitoring.alarms import (
+    OpenAlarms,
+    announce,
+    apply_signals,
+    heartbeats,
+    insert_opened,
+    place_of,
+)
 from lanyan.monitoring.choices import QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import Frame, frame_to_json
 from lanyan.monitoring.models import (
@@ -26,6 +35,7 @@ from lanyan.monitoring.models import (
     MonitoringAlarm,
     MonitoringEvent,
     QuarantinedSender,
+    sqlite_time,
 )
 from lanyan.monitoring.signals import Signal, signals_from
 from lanyan.registry.models import Device
@@ -36,7 +46,7 @@ from lanyan.store.audit import Actor
 GB26875 = "gb26875"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """Outcome of storing one frame: the event row, and whether it was already there."""
 
@@ -45,9 +55,9 @@ class Stored:
     quarantined: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceRef:
-    """What the intake needs of a registry device: ids to tie events and alarms to."""
+class DeviceRef(NamedTuple):
+    """What the intake needs of a registry device: ids to tie events and alarms to (a named
+    tuple: hundreds are made per batch, straight from result rows)."""
 
     id: int
     code: str
@@ -59,6 +69,21 @@ class DeviceRef:
 _REF = (Device.id, Device.code, Device.unit_id, Device.building_id, Device.jurisdiction_id)
 
 
+_REF_SQL = "d.id, d.code, d.unit_id, d.building_id, d.jurisdiction_id"
+
+
+def _in_chunks(conn: Connection, sql: str, head: tuple[Any, ...], values: list[str]) -> list[Any]:
+    """Run ``sql`` (with ``{marks}`` for an IN list) over ``values`` in chunks, as driver SQL:
+    SQLAlchemy's expanding IN costs more per value than the lookup itself."""
+    mark = _mark(conn)
+    rows: list[Any] = []
+    for at in range(0, len(values), 500):
+        chunk = values[at : at + 500]
+        marks = ",".join([mark] * len(chunk))
+        rows += conn.exec_driver_sql(sql.format(mark=mark, marks=marks), (*head, *chunk)).all()
+    return rows
+
+
 def resolve_devices(
     session: Session, protocol: str, addresses: Iterable[str]
 ) -> dict[str, DeviceRef]:
@@ -67,24 +92,29 @@ def resolve_devices(
     wanted = set(addresses)
     if not wanted:
         return {}
+    conn = session.connection()
     found: dict[str, DeviceRef] = {
         row[0]: DeviceRef(*row[1:])
-        for row in session.execute(
-            select(DeviceAddress.address, *_REF)
-            .join(Device, DeviceAddress.device_id == Device.id)
-            .where(DeviceAddress.protocol == protocol, DeviceAddress.address.in_(wanted))
-        ).all()
+        for row in _in_chunks(
+            conn,
+            f"SELECT a.address, {_REF_SQL} FROM monitoring_device_addresses a "
+            "JOIN devices d ON a.device_id = d.id "
+            "WHERE a.protocol = {mark} AND a.address IN ({marks})",
+            (protocol,),
+            sorted(wanted),
+        )
     }
     rest = wanted - found.keys()
     if rest:
         # Codes as sent or upper-case use the code index; other spellings need lower().
-        for row in session.execute(
-            select(*_REF).where(
-                Device.protocol == protocol, Device.code.in_(rest | {a.upper() for a in rest})
-            )
-        ).all():
-            if row.code.lower() in rest:
-                found.setdefault(row.code.lower(), DeviceRef(*row))
+        for row in _in_chunks(
+            conn,
+            f"SELECT {_REF_SQL} FROM devices d WHERE d.protocol = {{mark}} AND d.code IN ({{marks}})",
+            (protocol,),
+            sorted(rest | {a.upper() for a in rest}),
+        ):
+            if row[1].lower() in rest:
+                found.setdefault(row[1].lower(), DeviceRef(*row))
         rest -= found.keys()
     if rest:
         for row in session.execute(
@@ -147,7 +177,8 @@ class Incoming:
     device_time: datetime | None
     device_time_raw: str
     raw: str  # the message as received: a frame in hex, or a JSON payload
-    decoded: dict[str, Any]
+    # What it says, as a dict or as its JSON text (the gateway's hot path writes the text).
+    decoded: dict[str, Any] | str
     signals: list[Signal]
 
 
@@ -164,12 +195,16 @@ class Pending:
         return (self.item.protocol, self.item.source, self.item.serial, self.item.digest)
 
 
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _stored_keys(session: Session, keys: list[tuple[str, str, int, str]]) -> list[Any]:
     """Events already stored under any of ``keys``, written as driver SQL because SQLAlchemy
-    renders hundreds of expanding tuple parameters slowly (a quarter of the gateway's time).
-    Standard SQL for SQLite and PostgreSQL."""
+    renders hundreds of expanding tuple parameters slowly. Standard SQL for SQLite and
+    PostgreSQL."""
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     rows: list[Any] = []
     for at in range(0, len(keys), 200):
         chunk = keys[at : at + 200]
@@ -186,70 +221,136 @@ def _stored_keys(session: Session, keys: list[tuple[str, str, int, str]]) -> lis
     return rows
 
 
+_EVENT_COLUMNS = (
+    "protocol, source, serial, digest, command, type_flag, received_at, device_time, "
+    "device_time_raw, peer, frame, decoded, device_id, jurisdiction_id, quarantined"
+)
+# Rows per INSERT statement: 15 parameters each stays far below both databases' limits.
+_INSERT_ROWS = 400
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(dialect: str, rows: int) -> str:
+    """A multi-row INSERT that skips keys already stored (a retransmission, or a concurrent
+    writer's copy) and returns the key of every row it did insert with its new id."""
+    if dialect == "sqlite":
+        one = "(" + ",".join("?" * 15) + ")"
+    else:
+        one = "(" + ",".join(["%s"] * 11 + ["CAST(%s AS JSON)"] + ["%s"] * 3) + ")"
+    return (
+        f"INSERT INTO monitoring_events ({_EVENT_COLUMNS}) VALUES {','.join([one] * rows)} "
+        "ON CONFLICT (protocol, source, serial, digest) DO NOTHING "
+        "RETURNING id, protocol, source, serial, digest"
+    )
+
+
+# Device clocks repeat from frame to frame (the same few seconds), receive times do not.
+_sqlite_device_time = lru_cache(maxsize=4096)(sqlite_time)
+
+
+def _json_text(decoded: dict[str, Any] | str) -> str:
+    if isinstance(decoded, str):
+        return decoded
+    return json.dumps(decoded, ensure_ascii=False, separators=(",", ":"))
+
+
+def _insert_events(
+    session: Session,
+    fresh: dict[tuple[str, str, int, str], Pending],
+    devices: dict[tuple[str, str], DeviceRef],
+    quarantined: set[tuple[str, str]],
+) -> dict[tuple[str, str, int, str], int]:
+    """Insert the new messages with one statement per few hundred, no ORM and no SQLAlchemy
+    parameter processing; returns the ids of those inserted by key (a key missing from the
+    answer was already stored)."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    sqlite = dialect == "sqlite"
+    stamp = sqlite_time if sqlite else _identity
+    device_stamp = _sqlite_device_time if sqlite else _identity
+    params: list[Any] = []
+    for p in fresh.values():
+        item = p.item
+        device = devices.get((item.protocol, item.source))
+        params += (
+            item.protocol,
+            item.source,
+            item.serial,
+            item.digest,
+            item.command,
+            item.type_flag,
+            stamp(p.received_at),
+            device_stamp(item.device_time),
+            item.device_time_raw,
+            p.peer,
+            item.raw,
+            _json_text(item.decoded),
+            device.id if device else None,
+            device.jurisdiction_id if device else None,
+            (item.protocol, item.source) in quarantined,
+        )
+    ids: dict[tuple[str, str, int, str], int] = {}
+    step = _INSERT_ROWS * 15
+    for at in range(0, len(params), step):
+        chunk = params[at : at + step]
+        sql = _insert_sql(dialect, len(chunk) // 15)
+        for event_id, protocol, source, serial, digest in conn.exec_driver_sql(sql, tuple(chunk)):
+            ids[(protocol, source, serial, digest)] = event_id
+    return ids
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
 def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
-    keys = list(dict.fromkeys(p.key for p in batch))
-    # Retransmissions already stored (by an earlier batch or another process) are not stored
-    # again; they are confirmed like the first copy.
-    done: dict[tuple[str, str, int, str], Stored] = {
-        (protocol, source, serial, digest): Stored(event_id, True, bool(quarantined))
-        for event_id, protocol, source, serial, digest, quarantined in _stored_keys(session, keys)
-    }
+    # A later copy of a message in the same batch is a duplicate of the first.
     fresh: dict[tuple[str, str, int, str], Pending] = {}
     for p in batch:
-        if p.key not in done:
-            fresh.setdefault(p.key, p)
-    if not fresh:
-        return [done[p.key] for p in batch]
+        fresh.setdefault(p.key, p)
     by_protocol: dict[str, set[str]] = {}
     for p in fresh.values():
         by_protocol.setdefault(p.item.protocol, set()).add(p.item.source)
     devices: dict[tuple[str, str], DeviceRef] = {}
     quarantined: set[tuple[str, str]] = set()
+    done: dict[tuple[str, str, int, str], Stored] = {}
     for protocol, sources in by_protocol.items():
         found = resolve_devices(session, protocol, sources)
         devices.update({(protocol, a): d for a, d in found.items()})
+        strangers = [
+            p for p in fresh.values() if p.item.protocol == protocol and p.item.source not in found
+        ]
+        if not strangers:
+            continue
+        # Count only what is new from an unknown sender: a retransmission was counted.
+        for event_id, protocol_, source, serial, digest, held in _stored_keys(
+            session, [p.key for p in strangers]
+        ):
+            done[(protocol_, source, serial, digest)] = Stored(event_id, True, bool(held))
         heard: dict[str, list[tuple[datetime, str]]] = {}
-        for p in fresh.values():
-            if p.item.protocol == protocol and p.item.source not in found:
+        for p in strangers:
+            if p.key not in done:
                 heard.setdefault(p.item.source, []).append((p.received_at, p.peer))
         quarantined |= {(protocol, a) for a in _note_unknown_senders(session, protocol, heard)}
-    rows = []
-    for p in fresh.values():
-        item = p.item
-        device = devices.get((item.protocol, item.source))
-        rows.append(
-            {
-                "protocol": item.protocol,
-                "source": item.source,
-                "serial": item.serial,
-                "digest": item.digest,
-                "command": item.command,
-                "type_flag": item.type_flag,
-                "received_at": p.received_at,
-                "device_time": item.device_time,
-                "device_time_raw": item.device_time_raw,
-                "peer": p.peer,
-                "frame": item.raw,
-                "decoded": item.decoded,
-                "device_id": device.id if device else None,
-                "jurisdiction_id": device.jurisdiction_id if device else None,
-                "quarantined": (item.protocol, item.source) in quarantined,
-            }
-        )
-    # One executemany, then the new ids by key: an INSERT … RETURNING in parameter order runs
-    # row by row on SQLite (no sentinel for an autoincrement key), ten times slower.
-    session.execute(insert(MonitoringEvent.__table__), rows)
-    for event_id, protocol, source, serial, digest, quarantined in _stored_keys(
-        session, list(fresh)
-    ):
-        done[(protocol, source, serial, digest)] = Stored(
-            event_id, duplicate=False, quarantined=bool(quarantined)
-        )
+    for key in done:
+        del fresh[key]
+    inserted = _insert_events(session, fresh, devices, quarantined) if fresh else {}
+    for key, p in fresh.items():
+        if key in inserted:
+            held = (p.item.protocol, p.item.source) in quarantined
+            done[key] = Stored(inserted[key], duplicate=False, quarantined=held)
+    missing = [key for key in fresh if key not in inserted]
+    if missing:
+        # Retransmissions of messages stored by an earlier batch or another process.
+        for event_id, protocol, source, serial, digest, held in _stored_keys(session, missing):
+            done[(protocol, source, serial, digest)] = Stored(event_id, True, bool(held))
+            del fresh[(protocol, source, serial, digest)]
     _signals(session, fresh, done, devices)
-    # A later copy of a message in the same batch is a duplicate of the first.
-    first = {p.key: id(p) for p in fresh.values()}
+    first = {key: id(p) for key, p in fresh.items()}
     return [
-        done[p.key] if first.get(p.key) == id(p) else replace(done[p.key], duplicate=True)
+        done[p.key]
+        if first.get(p.key) == id(p) or done[p.key].duplicate
+        else replace(done[p.key], duplicate=True)
         for p in batch
     ]
 
@@ -261,26 +362,33 @@ def _signals(
     devices: dict[tuple[str, str], DeviceRef],
 ) -> None:
     """Health and alarms for the newly stored messages, in arrival order, with a handful of
-    queries for the whole batch."""
+    queries for the whole batch. Health is one row per device: its latest heartbeat in the
+    batch, written with one upsert statement."""
     seen: dict[int, datetime] = {}
     alarming: list[Pending] = []
+    heartbeat = SignalKind.HEARTBEAT
     for p in fresh.values():
+        signals = p.item.signals
         device = devices.get((p.item.protocol, p.item.source))
-        kinds = {signal.kind for signal in p.item.signals}
-        if device is not None and SignalKind.HEARTBEAT in kinds:
-            seen[device.id] = max(seen.get(device.id, p.received_at), p.received_at)
-        if kinds - {SignalKind.HEARTBEAT}:
+        if device is not None and any(s.kind is heartbeat for s in signals):
+            last = seen.get(device.id)
+            if last is None or p.received_at > last:
+                seen[device.id] = p.received_at
+        if any(s.kind is not heartbeat for s in signals):
             alarming.append(p)
     if not alarming and not seen:
         return
     book = OpenAlarms(session)
-    book.include(
-        (p.item.source, signal.kind.value, signal.point[:200])
-        for p in alarming
-        for signal in p.item.signals
-        if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
-    )
+    if alarming:
+        book.include(
+            (p.item.source, signal.kind.value, signal.point[:200])
+            for p in alarming
+            for signal in p.item.signals
+            if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
+        )
     heartbeats(session, seen, book)
+    if not alarming:
+        return
     places: dict[int, dict[str, int | None]] = {}
     opened = []
     for p in alarming:
@@ -298,7 +406,8 @@ def _signals(
             book=book,
             place=place,
         )
-    session.flush()
+    session.flush()  # repeats and clears of alarms stored before this batch
+    insert_opened(session, opened)
     announce(session, opened)
 
 

@@ -80,7 +80,8 @@ def encode_pending(p: Pending) -> bytes:
         "device_time": item.device_time.isoformat() if item.device_time else None,
         "device_time_raw": item.device_time_raw,
         "raw": item.raw,
-        "decoded": item.decoded,
+        # The gateway's hot path keeps it as JSON text; the message carries the object.
+        "decoded": json.loads(item.decoded) if isinstance(item.decoded, str) else item.decoded,
         "signals": [asdict(s) | {"kind": s.kind.value} for s in item.signals],
         "received_at": p.received_at.isoformat(),
         "peer": p.peer,

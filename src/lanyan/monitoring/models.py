@@ -3,13 +3,25 @@ protocol addresses an operator has bound to registry devices."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+
+def sqlite_time(value: datetime | None) -> str | None:
+    """A ``UTCDateTime`` as SQLAlchemy stores it in SQLite (naive UTC, with microseconds), for
+    the intake's driver-level statements."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Lanyan stores timezone-aware times")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 class MonitoringEvent(Base):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lanyan.monitoring.choices import SignalKind
-from lanyan.monitoring.gb26875 import Frame
+from lanyan.monitoring.gb26875 import AppData, Frame
 from lanyan.monitoring.gb26875 import tables as t
 
 FAULT_FLAGS = frozenset(
@@ -91,8 +91,12 @@ def _from_operation(obj: dict[str, Any]) -> list[Signal]:
 
 def signals_from(frame: Frame) -> list[Signal]:
     """The signals in one frame sent by a device; always at least a heartbeat."""
+    return signals_from_data(frame.data)
+
+
+def signals_from_data(data: AppData | None) -> list[Signal]:
+    """The signals in a frame's application data (None: a frame without any)."""
     out = [Signal(SignalKind.HEARTBEAT)]
-    data = frame.data
     if data is None or not data.known:
         return out
     for obj in data.objects:

@@ -52,6 +52,12 @@ class FrameScanner:
 
     def feed(self, chunk: bytes) -> list[Candidate | Garbage]:
         buf = self._buf
+        if not buf and chunk[:2] == START and len(chunk) >= HEADER:
+            # The usual case: a device sent one frame and waits for its confirm, so the read
+            # holds exactly that frame. Hand it over without copying it through the buffer.
+            size = chunk[24] | chunk[25] << 8
+            if size <= MAX_DATA and len(chunk) == OVERHEAD + size and chunk[-2:] == END:
+                return [Candidate(bytes(chunk))]
         buf += chunk
         out: list[Candidate | Garbage] = []
         skipped = 0

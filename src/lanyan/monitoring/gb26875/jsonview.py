@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from lanyan.core.timeutil import CHINA_TZ
-from lanyan.monitoring.gb26875.appdata import AppDataError, encode_appdata
+from lanyan.monitoring.gb26875.appdata import AppData, AppDataError, encode_appdata
 from lanyan.monitoring.gb26875.frame import Frame, FrameError, encode
 from lanyan.monitoring.gb26875.timestamps import DeviceTime
 
@@ -50,21 +50,26 @@ def frame_to_json(frame: Frame) -> dict[str, Any]:
         "command_name_zh": name.zh,
         "checksum": frame.checksum,
         "checksum_ok": True,  # decode() refuses a frame whose checksum does not add up
-        "data": None,
     }
-    data = frame.data
-    if data is not None:
-        type_name = data.type_name
-        out["data"] = {
-            "type": data.type,
-            "type_name": type_name.en,
-            "type_name_zh": type_name.zh,
-            "count": data.count,
-            "known": data.known,
-            "objects": [_object_json(o) for o in data.objects],
-        }
-        if not data.known:
-            out["data"]["raw"] = data.raw.hex()
+    out["data"] = appdata_to_json(frame.data)
+    return out
+
+
+def appdata_to_json(data: AppData | None) -> dict[str, Any] | None:
+    """The ``data`` member of :func:`frame_to_json`: the application data unit, or None."""
+    if data is None:
+        return None
+    type_name = data.type_name
+    out: dict[str, Any] = {
+        "type": data.type,
+        "type_name": type_name.en,
+        "type_name_zh": type_name.zh,
+        "count": data.count,
+        "known": data.known,
+        "objects": [_object_json(o) for o in data.objects],
+    }
+    if not data.known:
+        out["raw"] = data.raw.hex()
     return out
 
 

@@ -16,6 +16,7 @@ from shapely.prepared import prep
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from lanyan.accounts import AccountUnit
 from lanyan.api.users import User
 from lanyan.cli.main import app
 from lanyan.core.geo import Crs, area_km2, from_wgs84, to_metric, to_wgs84
@@ -118,6 +119,27 @@ def test_cli_prints_the_log_ins(built: tuple[str, str, Any]) -> None:
     with _sessions(built[0])() as s:
         roles = dict(s.execute(select(User.username, User.role)).all())
     assert roles == {u.username: u.role.value for u in DEMO_USERS}
+
+
+def test_demo_unit_manager_manages_one_key_unit(built: tuple[str, str, Any]) -> None:
+    codes = []
+    for url in built[:2]:
+        with _sessions(url)() as s:
+            rows = s.execute(
+                select(m.Unit.code, m.Unit.category)
+                .join(AccountUnit, AccountUnit.unit_id == m.Unit.id)
+                .join(User, User.id == AccountUnit.user_id)
+                .where(User.username == "unit-manager")
+            ).all()
+            assert len(rows) == 1 and rows[0].category == "key"
+            devices = s.execute(
+                select(func.count(m.Device.id))
+                .join(m.Unit, m.Unit.id == m.Device.unit_id)
+                .where(m.Unit.code == rows[0].code)
+            ).scalar_one()
+            assert devices > 0  # the monitoring pages show the manager something
+            codes.append(rows[0].code)
+    assert codes[0] == codes[1]  # chosen deterministically
 
 
 def test_station_table_is_encoded(built: tuple[str, str, Any]) -> None:

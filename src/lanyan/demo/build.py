@@ -18,6 +18,7 @@ from lanyan.api.roles import Role
 from lanyan.api.users import bind_user_unit, create_user
 from lanyan.demo.generate import DemoData
 from lanyan.demo.region import COUNTY_CODE
+from lanyan.prevention.models import Hazard
 from lanyan.registry import service
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Device, Jurisdiction, Unit
@@ -106,19 +107,20 @@ def create_users(
             },
             algorithm,
         )
-    bind_demo_unit_manager(session, algorithm)
 
 
 def bind_demo_unit_manager(session: Session, algorithm: audit.HashName = "sha256") -> str | None:
-    """Bind ``unit-manager`` to the key unit (重点单位) with the most monitored devices (ties by
-    code), so the demo shows a unit safety manager's own unit; returns its code."""
-    devices = func.count(Device.id)
+    """Bind ``unit-manager`` to one key unit (重点单位) with monitored devices, so the demo shows a
+    unit safety manager's own unit: the one with the most hazards (once supervision records
+    exist), then the most devices, then by code. Returns its code."""
+    devices = func.count(func.distinct(Device.id))
+    hazards = select(func.count(Hazard.id)).where(Hazard.unit_id == Unit.id).scalar_subquery()
     code = session.execute(
         select(Unit.code)
         .join(Device, Device.unit_id == Unit.id)
         .where(Unit.category == UnitCategory.KEY.value)
         .group_by(Unit.id, Unit.code)
-        .order_by(devices.desc(), Unit.code)
+        .order_by(hazards.desc(), devices.desc(), Unit.code)
         .limit(1)
     ).scalar_one_or_none()
     if code is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from lanyan.api.users import create_user
+from lanyan.api.users import bind_user_unit, create_user
 from lanyan.core.codes import uscc_with_check_digit
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
@@ -40,6 +40,12 @@ def add_user(uow: Any, username: str, role: str, jurisdiction_code: str) -> None
                 "jurisdiction_code": jurisdiction_code,
             },
         )
+
+
+def bind_unit(uow: Any, username: str, unit_code: str) -> None:
+    """Bind a unit safety manager to a unit (their unit scope)."""
+    with uow() as s:
+        bind_user_unit(s, SYSTEM, EVERYWHERE, username, unit_code)
 
 
 def login(client: TestClient, username: str) -> dict[str, str]:

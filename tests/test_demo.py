@@ -16,13 +16,21 @@ from shapely.prepared import prep
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from lanyan.accounts import AccountUnit
 from lanyan.api.users import User
 from lanyan.cli.main import app
 from lanyan.core.geo import Crs, area_km2, from_wgs84, to_metric, to_wgs84
-from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS, create_users, load
+from lanyan.demo.build import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    bind_demo_unit_manager,
+    create_users,
+    load,
+)
 from lanyan.demo.generate import DEFAULT_SEED, DemoData, generate
 from lanyan.demo.plan import STATION_TABLE
 from lanyan.demo.region import county_boundary, county_boundary_gcj02
+from lanyan.prevention.models import Hazard
 from lanyan.registry import models as m
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
@@ -71,6 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, demo_data: DemoData) -> tupl
     with unit_of_work(_sessions(url_b)) as s:
         load(s, demo_data)
         create_users(s)
+        bind_demo_unit_manager(s)
     return url_a, url_b, result
 
 
@@ -118,6 +127,31 @@ def test_cli_prints_the_log_ins(built: tuple[str, str, Any]) -> None:
     with _sessions(built[0])() as s:
         roles = dict(s.execute(select(User.username, User.role)).all())
     assert roles == {u.username: u.role.value for u in DEMO_USERS}
+
+
+def test_demo_unit_manager_manages_one_key_unit(built: tuple[str, str, Any]) -> None:
+    for url in built[:2]:
+        with _sessions(url)() as s:
+            rows = s.execute(
+                select(m.Unit.code, m.Unit.category)
+                .join(AccountUnit, AccountUnit.unit_id == m.Unit.id)
+                .join(User, User.id == AccountUnit.user_id)
+                .where(User.username == "unit-manager")
+            ).all()
+            assert len(rows) == 1 and rows[0].category == "key"
+            devices = s.execute(
+                select(func.count(m.Device.id))
+                .join(m.Unit, m.Unit.id == m.Device.unit_id)
+                .where(m.Unit.code == rows[0].code)
+            ).scalar_one()
+            assert devices > 0  # the monitoring pages show the manager something
+            if url == built[0]:  # ``lanyan demo`` also writes supervision records
+                hazards = s.execute(
+                    select(func.count(Hazard.id))
+                    .join(m.Unit, m.Unit.id == Hazard.unit_id)
+                    .where(m.Unit.code == rows[0].code)
+                ).scalar_one()
+                assert hazards > 0  # and their hazard pages too
 
 
 def test_station_table_is_encoded(built: tuple[str, str, Any]) -> None:

@@ -21,7 +21,7 @@ from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM, AuditEntry
 
-from support import DAFENG, TINGHU, add_user, login, sample, seed_region
+from support import DAFENG, TINGHU, add_user, bind_unit, login, sample, seed_region
 
 UITD = bytes.fromhex("112233445566")
 STRANGER = bytes.fromhex("665544332211")
@@ -86,12 +86,14 @@ def world(uow: Any) -> dict[str, Any]:
             EVERYWHERE,
             sample("devices", DAFENG, 2) | {"unit_code": unit.code},
         )
-        return {
+        out = {
             "unit": unit.code,
             "building": building.code,
             "device": device.code,
             "spare": spare.code,
         }
+    bind_unit(uow, "manager", out["unit"])  # the unit's safety manager (单位绑定)
+    return out
 
 
 def alarm_ids(sessions: Any) -> list[int]:

@@ -17,7 +17,7 @@ from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.store.audit import SYSTEM
 
-from support import DAFENG, PASSWORD, add_user, create_sample, seed_region, uscc
+from support import DAFENG, PASSWORD, add_user, bind_unit, create_sample, seed_region, uscc
 
 SEED = "c" * 64
 
@@ -33,6 +33,7 @@ def world(uow: Any) -> dict[str, Any]:
         add_user(uow, name, "prevention_officer", DAFENG)
     add_user(uow, "viewer", "government_viewer", DAFENG)
     add_user(uow, "manager", "unit_manager", DAFENG)
+    bind_unit(uow, "manager", uscc(DAFENG, 1))  # the unit's safety manager
     with uow() as s:
         for i, name in enumerate(("officer", "partner")):
             inspections.add_certificate(

@@ -32,7 +32,17 @@ from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM, AuditEntry, verify
 
-from support import DAFENG, TINGHU, add_user, create_sample, login, sample, seed_region, uscc
+from support import (
+    DAFENG,
+    TINGHU,
+    add_user,
+    bind_unit,
+    create_sample,
+    login,
+    sample,
+    seed_region,
+    uscc,
+)
 
 T0 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)  # 10:00 Asia/Shanghai
 UNIT = uscc(DAFENG, 1)  # a key unit (重点单位)
@@ -54,6 +64,7 @@ def world(uow: Any, client: TestClient) -> dict[str, dict[str, str]]:
     add_user(uow, "th_officer", "prevention_officer", TINGHU)
     add_user(uow, "viewer", "government_viewer", DAFENG)
     add_user(uow, "manager", "unit_manager", DAFENG)
+    bind_unit(uow, "manager", CROWDED)  # the KTV's safety manager
     root = login(client, "root")
     for i, name in enumerate(("insp_a", "insp_b", "th_officer")):
         r = client.post(

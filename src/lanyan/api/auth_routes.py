@@ -9,7 +9,17 @@ from pydantic import BaseModel
 
 from lanyan.api import roles
 from lanyan.api.deps import COOKIE, SessionDep, SettingsDep, UserDep, bearer_token
-from lanyan.api.users import UserPublic, authenticate, create_user, list_users, logout
+from lanyan.api.users import (
+    UnitBinding,
+    UserPublic,
+    authenticate,
+    bind_user_unit,
+    create_user,
+    list_users,
+    logout,
+    unbind_user_unit,
+    user_units,
+)
 from lanyan.core.errors import Forbidden, LanyanError
 
 router = APIRouter(prefix="/api", tags=["Auth"])
@@ -81,6 +91,7 @@ def me(user: UserDep) -> dict[str, Any]:
         "jurisdiction_code": user.jurisdiction_code,
         "jurisdiction_name": user.jurisdiction_name,
         "language": user.language,
+        "unit_ids": sorted(user.unit_ids) if user.unit_ids is not None else None,
     }
 
 
@@ -110,3 +121,52 @@ def add_user(
         is_active=new.is_active,
         language=new.language,
     )
+
+
+class UnitBindingIn(BaseModel):
+    unit_code: str
+
+
+def _manager(user: Any) -> None:
+    if not roles.can_manage_users(user.role):
+        raise Forbidden(f"role {user.role} may not manage users")
+
+
+@router.get(
+    "/users/{username}/units",
+    response_model=list[UnitBinding],
+    summary="Units a unit safety manager is bound to (单位绑定)",
+)
+def units_of(username: str, session: SessionDep, user: UserDep) -> Any:
+    _manager(user)
+    return user_units(session, user.scope, username)
+
+
+@router.post(
+    "/users/{username}/units",
+    response_model=UnitBinding,
+    status_code=201,
+    summary="Bind a unit safety manager to a unit",
+)
+def bind_unit(
+    username: str,
+    body: Annotated[UnitBindingIn, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: UserDep,
+) -> Any:
+    _manager(user)
+    return bind_user_unit(
+        session, user.actor, user.scope, username, body.unit_code, settings.audit_hash
+    )
+
+
+@router.delete(
+    "/users/{username}/units/{unit_code}", status_code=204, summary="Unbind a unit from a user"
+)
+def unbind_unit(
+    username: str, unit_code: str, session: SessionDep, settings: SettingsDep, user: UserDep
+) -> Response:
+    _manager(user)
+    unbind_user_unit(session, user.actor, user.scope, username, unit_code, settings.audit_hash)
+    return Response(status_code=204)

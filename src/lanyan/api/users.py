@@ -15,12 +15,21 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import LoginSession, User
+from lanyan.accounts import (
+    UNIT_BOUND_ROLE,
+    AccountUnit,
+    LoginSession,
+    User,
+    bind_unit,
+    bound_unit_ids,
+    bound_units,
+    unbind_unit,
+)
 from lanyan.api.roles import Role
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, Unauthorized, ValidationFailed
 from lanyan.core.timeutil import utcnow
-from lanyan.registry.models import Jurisdiction
-from lanyan.registry.scope import Scope
+from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.scope import Scope, UnitScope
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
@@ -29,12 +38,15 @@ __all__ = [
     "LoginSession",
     "User",
     "authenticate",
+    "bind_user_unit",
     "create_user",
     "current_user_of",
     "hash_password",
     "list_users",
     "logout",
+    "unbind_user_unit",
     "user_for_token",
+    "user_units",
 ]
 
 _hasher = PasswordHasher()
@@ -77,10 +89,16 @@ class CurrentUser:
     jurisdiction_name: str
     jurisdiction_path: str
     language: str
+    # The units a unit safety manager is bound to (None for every other role).
+    unit_ids: frozenset[int] | None = None
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.jurisdiction_path)
+        return Scope(self.jurisdiction_path, UnitScope(self.unit_ids))
+
+    @property
+    def unit_bound(self) -> bool:
+        return self.unit_ids is not None
 
     @property
     def actor(self) -> Actor:
@@ -159,6 +177,7 @@ def current_user_of(session: Session, user: User) -> CurrentUser:
         jur.name,
         jur.path,
         user.language,
+        bound_unit_ids(session, user.id) if user.role == UNIT_BOUND_ROLE else None,
     )
 
 
@@ -284,3 +303,89 @@ def list_users(session: Session, scope: Scope) -> list[UserPublic]:
         )
         for u, code in rows
     ]
+
+
+class UnitBinding(BaseModel):
+    """A user ↔ unit binding (单位绑定) as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    unit_code: str
+    unit_name: str
+
+
+def _binding_target(
+    session: Session, scope: Scope, username: str, unit_code: str
+) -> tuple[User, Unit]:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not scope.contains(session, user.jurisdiction_id):
+        raise ValidationFailed(
+            f"user {username} does not exist or is outside your jurisdiction",
+            [FieldProblem("username", f"no user {username} inside your jurisdiction")],
+        )
+    if user.role != UNIT_BOUND_ROLE:
+        raise ValidationFailed(
+            f"{username} is a {user.role}: only unit safety managers are bound to units",
+            [FieldProblem("username", "must be a unit manager (单位管理人)")],
+        )
+    unit = session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+    if unit is None or not scope.contains(session, unit.jurisdiction_id):
+        raise ValidationFailed(
+            f"unit {unit_code} does not exist or is outside your jurisdiction",
+            [FieldProblem("unit_code", f"no unit {unit_code} inside your jurisdiction")],
+        )
+    return user, unit
+
+
+def bind_user_unit(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    username: str,
+    unit_code: str,
+    algorithm: audit.HashName = "sha256",
+) -> UnitBinding:
+    """Bind a unit safety manager to a unit, both inside the binder's scope."""
+    user, unit = _binding_target(session, scope, username, unit_code)
+    bind_unit(session, actor, user, unit, algorithm)
+    return UnitBinding(username=user.username, unit_code=unit.code, unit_name=unit.name)
+
+
+def unbind_user_unit(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    username: str,
+    unit_code: str,
+    algorithm: audit.HashName = "sha256",
+) -> None:
+    """Remove a unit safety manager's binding to a unit."""
+    user, unit = _binding_target(session, scope, username, unit_code)
+    unbind_unit(session, actor, user, unit, algorithm)
+
+
+def user_units(session: Session, scope: Scope, username: str) -> list[UnitBinding]:
+    """The units a user inside ``scope`` is bound to."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not scope.contains(session, user.jurisdiction_id):
+        raise NotFound(f"user {username} does not exist or is outside your jurisdiction")
+    return [
+        UnitBinding(username=user.username, unit_code=u.code, unit_name=u.name)
+        for u in bound_units(session, user.id)
+    ]
+
+
+def bindings_in(session: Session, scope: Scope) -> dict[int, list[Unit]]:
+    """Every binding of users inside ``scope``: user id → bound units, by code."""
+    out: dict[int, list[Unit]] = {}
+    for user_id, unit in session.execute(
+        select(AccountUnit.user_id, Unit)
+        .join(Unit, Unit.id == AccountUnit.unit_id)
+        .join(User, User.id == AccountUnit.user_id)
+        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
+        .where(scope.jurisdictions())
+        .order_by(Unit.code)
+    ).all():
+        out.setdefault(user_id, []).append(unit)
+    return out

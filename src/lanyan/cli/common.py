@@ -11,11 +11,12 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.accounts import UNIT_BOUND_ROLE, bound_unit_ids
 from lanyan.api.users import User
 from lanyan.core.config import Settings
 from lanyan.core.errors import LanyanError
 from lanyan.registry.models import Jurisdiction
-from lanyan.registry.scope import EVERYWHERE, Scope
+from lanyan.registry.scope import EVERYWHERE, Scope, UnitScope
 from lanyan.store.audit import Actor
 from lanyan.store.db import make_engine, make_session_factory
 
@@ -47,7 +48,8 @@ def actor_for(session: Session, username: str | None, system_name: str) -> tuple
     if row is None:
         raise LanyanError(f"no user named {username}", status=404, title="Not found")
     user, path = row
-    return Actor(user.username, user.id, user.role, path), Scope(path)
+    units = UnitScope(bound_unit_ids(session, user.id) if user.role == UNIT_BOUND_ROLE else None)
+    return Actor(user.username, user.id, user.role, path), Scope(path, units)
 
 
 def print_problems(exc: LanyanError, limit: int = 50) -> None:

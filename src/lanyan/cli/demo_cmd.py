@@ -21,6 +21,7 @@ from lanyan.demo.build import (
     DEMO_ACTOR,
     DEMO_PASSWORD,
     DEMO_USERS,
+    bind_demo_unit_manager,
     create_users,
     has_jurisdictions,
     load,
@@ -156,6 +157,7 @@ def register(app: typer.Typer) -> None:
                 local = to_local(utcnow())
                 assert local is not None
                 supervised = supervision.build(session, seed, local.date(), tick)
+                bind_demo_unit_manager(session, settings.audit_hash)  # a unit with hazards
                 people = bar.add_task("人员与宣教 People & outreach", total=None)
                 outreach = demo_outreach.build(
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)

@@ -9,6 +9,7 @@ import typer
 from lanyan.api.roles import Role
 from lanyan.api.users import create_user
 from lanyan.cli import (
+    account_units_cmd,
     demo_cmd,
     draw_cmd,
     equipment_cmd,
@@ -47,6 +48,7 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Inspect the audit log.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+account_units_cmd.register(user_app)
 
 
 @app.command()

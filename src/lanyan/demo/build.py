@@ -15,11 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.api.roles import Role
-from lanyan.api.users import create_user
+from lanyan.api.users import bind_user_unit, create_user
 from lanyan.demo.generate import DemoData
 from lanyan.demo.region import COUNTY_CODE
+from lanyan.prevention.models import Hazard
 from lanyan.registry import service
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry.choices import UnitCategory
+from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store import audit
@@ -47,7 +49,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("dispatcher", Role.DISPATCHER, "119调度员"),
     DemoUser("prevention", Role.PREVENTION_OFFICER, "防火监督员"),
     DemoUser("inspector", Role.PREVENTION_OFFICER, "防火监督员（二）"),  # 双人执法 needs two
-    DemoUser("unit-manager", Role.UNIT_MANAGER, "单位消防安全管理人"),
+    DemoUser("unit-manager", Role.UNIT_MANAGER, "单位消防安全管理人"),  # of one key unit
     DemoUser("grid-worker", Role.GRID_WORKER, "消防网格员"),
     DemoUser("government", Role.GOVERNMENT_VIEWER, "区政府（查看）"),
 )
@@ -105,3 +107,22 @@ def create_users(
             },
             algorithm,
         )
+
+
+def bind_demo_unit_manager(session: Session, algorithm: audit.HashName = "sha256") -> str | None:
+    """Bind ``unit-manager`` to one key unit (重点单位) with monitored devices, so the demo shows a
+    unit safety manager's own unit: the one with the most hazards (once supervision records
+    exist), then the most devices, then by code. Returns its code."""
+    devices = func.count(func.distinct(Device.id))
+    hazards = select(func.count(Hazard.id)).where(Hazard.unit_id == Unit.id).scalar_subquery()
+    code = session.execute(
+        select(Unit.code)
+        .join(Device, Device.unit_id == Unit.id)
+        .where(Unit.category == UnitCategory.KEY.value)
+        .group_by(Unit.id, Unit.code)
+        .order_by(hazards.desc(), devices.desc(), Unit.code)
+        .limit(1)
+    ).scalar_one_or_none()
+    if code is not None:
+        bind_user_unit(session, DEMO_ACTOR, EVERYWHERE, "unit-manager", code, algorithm)
+    return code

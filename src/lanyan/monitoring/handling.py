@@ -242,7 +242,9 @@ class UnitFigures:
 
 
 def unit_figures(session: Session, scope: Scope) -> list[UnitFigures]:
-    in_scope = Unit.jurisdiction_id.in_(select(Jurisdiction.id).where(scope.jurisdictions()))
+    in_scope = Unit.jurisdiction_id.in_(
+        select(Jurisdiction.id).where(scope.jurisdictions())
+    ) & scope.units.within(Unit.id)
     devices = dict(
         session.execute(
             select(Device.unit_id, func.count())

@@ -92,7 +92,10 @@ def _alarm_query(scope: Scope) -> Select[Any]:
         .outerjoin(Building, Building.id == MonitoringAlarm.building_id)
         .outerjoin(Device, Device.id == MonitoringAlarm.device_id)
         .outerjoin(Jurisdiction, Jurisdiction.id == MonitoringAlarm.jurisdiction_id)
-        .where(scope.within(MonitoringAlarm.jurisdiction_id))
+        .where(
+            scope.within(MonitoringAlarm.jurisdiction_id),
+            scope.units.within(MonitoringAlarm.unit_id),
+        )
     )
 
 
@@ -241,6 +244,8 @@ def _unit_in_scope(session: Session, scope: Scope, unit_code: str) -> Unit:
     )
     if unit is None:
         raise NotFound(f"no unit {unit_code} in your jurisdiction")
+    if not scope.units.contains(unit.id):
+        raise NotFound(f"unit {unit_code} is not one of the units you manage")
     return unit
 
 
@@ -339,7 +344,12 @@ def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 
 def jurisdiction_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """联网接入率 of key units for the user's jurisdiction and each one directly below it."""
+    """联网接入率 of key units for the user's jurisdiction and each one directly below it.
+
+    A unit safety manager gets none: the area figures count other units (their own units'
+    figures are in ``unit_stats``)."""
+    if not scope.units.unrestricted:
+        return []
     home = (
         session.scalar(select(Jurisdiction).where(Jurisdiction.path == scope.path))
         if not scope.unrestricted
@@ -433,7 +443,11 @@ def quarantine_row(session: Session, quarantine_id: int) -> QuarantinedSender:
 
 def device_in_scope(session: Session, scope: Scope, device_code: str) -> Device:
     device = session.scalar(
-        select(Device).where(Device.code == device_code, scope.within(Device.jurisdiction_id))
+        select(Device).where(
+            Device.code == device_code,
+            scope.within(Device.jurisdiction_id),
+            scope.units.within(Device.unit_id),
+        )
     )
     if device is None:
         raise ValidationFailed(

@@ -64,6 +64,8 @@ def _object(session: Session, scope: Scope, object_type: str, object_id: int) ->
     row = session.execute(
         select(model).where(model.id == object_id, scope.within(model.jurisdiction_id))  # type: ignore[attr-defined]
     ).scalar_one_or_none()
+    if row is not None and not scope.units.contains(getattr(row, "unit_id", None)):
+        row = None  # a unit safety manager's scope: their own units' records only
     if row is None:
         raise NotFound(f"{object_type} {object_id} does not exist or is outside your jurisdiction")
     return row
@@ -187,6 +189,8 @@ def get_attachment(session: Session, scope: Scope, attachment_id: int) -> Attach
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"attachment {attachment_id} does not exist or is outside your jurisdiction")
+    if not scope.units.unrestricted:
+        _object(session, scope, row.object_type, row.object_id)  # of one of their units
     return row
 
 

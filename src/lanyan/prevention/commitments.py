@@ -25,7 +25,7 @@ CHECK_SLUG = "commitment-checks"
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
-    return scope.within(Commitment.jurisdiction_id)
+    return scope.within(Commitment.jurisdiction_id) & scope.units.within(Commitment.unit_id)
 
 
 def submit(

@@ -164,7 +164,9 @@ def create_record(
 
 def get_record(session: Session, scope: Scope, record_id: int, lock: bool = False) -> CreditRecord:
     stmt = select(CreditRecord).where(
-        CreditRecord.id == record_id, scope.within(CreditRecord.jurisdiction_id)
+        CreditRecord.id == record_id,
+        scope.within(CreditRecord.jurisdiction_id),
+        scope.units.within(CreditRecord.unit_id),
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -384,7 +386,9 @@ def list_blacklist(
     stmt = (
         select(BlacklistEntry, Unit.code)
         .join(Unit, Unit.id == BlacklistEntry.unit_id)
-        .where(scope.within(BlacklistEntry.jurisdiction_id))
+        .where(
+            scope.within(BlacklistEntry.jurisdiction_id), scope.units.within(BlacklistEntry.unit_id)
+        )
         .order_by(BlacklistEntry.listed_on.desc(), BlacklistEntry.id.desc())
     )
     if current:

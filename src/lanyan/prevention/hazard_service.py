@@ -29,8 +29,8 @@ SLUG = "hazards"
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
-    """WHERE clause keeping hazards inside ``scope``."""
-    return scope.within(Hazard.jurisdiction_id)
+    """WHERE clause keeping hazards inside ``scope`` (and a unit manager's own units)."""
+    return scope.within(Hazard.jurisdiction_id) & scope.units.within(Hazard.unit_id)
 
 
 def snapshot(row: Hazard) -> dict[str, Any]:

@@ -39,6 +39,7 @@ def unit(session: Session, scope: Scope, code: str, field: str = "unit_code") ->
             f"unit {code} does not exist or is outside your jurisdiction",
             [FieldProblem(field, f"no unit {code} inside your jurisdiction")],
         )
+    scope.units.check(row.id, code, field)  # a unit safety manager: their own units only
     return row
 
 

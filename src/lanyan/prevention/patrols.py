@@ -4,8 +4,9 @@
 Rules the service keeps:
 
 * A patrol covers one unit (防火巡查, 防火检查) or one grid (网格巡查). Unit safety managers patrol
-  the units they are on duty for, grid workers their grids (``PatrolDuty``); prevention officers
-  and administrators may patrol anything inside their jurisdiction.
+  the units bound to their account (``accounts.AccountUnit``, the one record of which units a
+  manager manages), grid workers their grids (``PatrolDuty``); prevention officers and
+  administrators may patrol anything inside their jurisdiction.
 * A scan must be of an active checkpoint of the patrol's unit or grid, once per patrol, while
   the patrol is open. A problem found at a checkpoint is reported as a hazard (发现) of the
   checkpoint's unit (or, for a grid checkpoint with no unit, the unit the patroller names).
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import User
+from lanyan.accounts import UNIT_BOUND_ROLE, AccountUnit, User, bind_unit, bound_unit_ids
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import hazard_service
@@ -65,7 +66,11 @@ UNIT_KINDS = (PatrolKind.DAILY_PATROL, PatrolKind.MONTHLY_CHECK)
 
 
 def in_scope(model: Any, scope: Scope) -> ColumnElement[bool]:
-    return scope.within(model.jurisdiction_id)
+    clause = scope.within(model.jurisdiction_id)
+    if not scope.units.unrestricted and (model is Unit or hasattr(model, "unit_id")):
+        # a unit manager's own units
+        clause = clause & scope.units.within(Unit.id if model is Unit else model.unit_id)
+    return clause
 
 
 def _snapshot(row: Any) -> dict[str, Any]:
@@ -176,8 +181,9 @@ def assign_duty(
     username: str,
     unit_code: str | None = None,
     grid_code: str | None = None,
-) -> PatrolDuty:
-    """Put a unit safety manager on duty for a unit, or a grid worker for a grid."""
+) -> PatrolDuty | AccountUnit:
+    """Put a grid worker on duty for a grid, or bind a unit safety manager to a unit: for a unit
+    manager the account's unit binding is the patrol duty (one record of who manages a unit)."""
     audit.begin_write(session)
     user = _user(session, username, "username")
     if (unit_code is None) == (grid_code is None):
@@ -194,6 +200,8 @@ def assign_duty(
             f"{username} is a {user.role}", [FieldProblem("username", "must be a grid worker")]
         )
     unit = by_code(session, scope, Unit, unit_code, "unit_code", "unit") if unit_code else None
+    if unit is not None:
+        return bind_unit(session, actor, user, unit)
     grid = by_code(session, scope, Grid, grid_code, "grid_code", "grid") if grid_code else None
     owner = unit or grid
     assert owner is not None
@@ -226,6 +234,10 @@ def may_patrol(
         raise Forbidden("this unit or grid is outside your jurisdiction")
     if role not in DUTY_BOUND:
         return
+    if unit is not None and role == UNIT_BOUND_ROLE:
+        if unit.id not in bound_unit_ids(session, user_id):
+            raise Forbidden(f"unit {unit.code} is not one of the units you manage")
+        return
     clause = PatrolDuty.unit_id == owner.id if unit else PatrolDuty.grid_id == owner.id
     if not session.execute(
         select(PatrolDuty.id).where(PatrolDuty.user_id == user_id, clause)
@@ -233,7 +245,19 @@ def may_patrol(
         raise Forbidden("you are not on patrol duty for this unit or grid")
 
 
-def duties_of(session: Session, user_id: int) -> list[tuple[PatrolDuty, Unit | None, Grid | None]]:
+def duties_of(
+    session: Session, user_id: int
+) -> list[tuple[PatrolDuty | AccountUnit, Unit | None, Grid | None]]:
+    """What a user patrols: the units bound to their account, then their grids."""
+    units: list[tuple[PatrolDuty | AccountUnit, Unit | None, Grid | None]] = [
+        (b, u, None)
+        for b, u in session.execute(
+            select(AccountUnit, Unit)
+            .join(Unit, Unit.id == AccountUnit.unit_id)
+            .where(AccountUnit.user_id == user_id)
+            .order_by(Unit.code)
+        ).all()
+    ]
     rows = session.execute(
         select(PatrolDuty, Unit, Grid)
         .outerjoin(Unit, Unit.id == PatrolDuty.unit_id)
@@ -241,7 +265,7 @@ def duties_of(session: Session, user_id: int) -> list[tuple[PatrolDuty, Unit | N
         .where(PatrolDuty.user_id == user_id)
         .order_by(PatrolDuty.id)
     ).all()
-    return [(d, u, g) for d, u, g in rows]
+    return units + [(d, u, g) for d, u, g in rows]
 
 
 # --- grid tasks -------------------------------------------------------------------------------

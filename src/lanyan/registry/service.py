@@ -192,6 +192,11 @@ def to_columns(
                 else (ot.jurisdiction_from or "jurisdiction_code")
             )
             problems.append(FieldProblem(field, "is outside your jurisdiction", row))
+        elif resolver.scope.unit_owned(ot) and not resolver.scope.units.contains(
+            values.get("unit_id")
+        ):
+            # A unit safety manager registers buildings and devices of their own units only.
+            problems.append(FieldProblem("unit_code", "is not one of the units you manage", row))
     if problems:
         raise ValidationFailed(f"{ot.en}: invalid input", problems)
     return values

@@ -1,4 +1,5 @@
-"""Administrator pages: the users of the jurisdiction and the audit log (newest first)."""
+"""Administrator pages: the users of the jurisdiction (with the units each unit safety manager is
+bound to, bound and unbound here) and the audit log (newest first)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,23 @@ import json
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
+from lanyan.accounts import UNIT_BOUND_ROLE
 from lanyan.api import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.api.users import CurrentUser, list_users
-from lanyan.core.errors import Forbidden
+from lanyan.api.deps import SessionDep, SettingsDep, UserDep
+from lanyan.api.users import (
+    CurrentUser,
+    bind_user_unit,
+    bindings_in,
+    list_users,
+    unbind_user_unit,
+)
+from lanyan.core.errors import Forbidden, LanyanError
 from lanyan.store.audit import AuditEntry
+from lanyan.store.db import unit_of_work
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -30,9 +39,86 @@ def admin(user: UserDep) -> CurrentUser:
 AdminDep = Annotated[CurrentUser, Depends(admin)]
 
 
+def _users_page(
+    request: Request,
+    session: Any,
+    user: CurrentUser,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    response = render(
+        request,
+        "admin/users.html",
+        user,
+        users=list_users(session, user.scope),
+        bindings=bindings_in(session, user.scope),
+        unit_bound_role=UNIT_BOUND_ROLE,
+        error=error,
+        flash=request.query_params.get("flash"),
+    )
+    response.status_code = status
+    return response
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep, user: AdminDep) -> HTMLResponse:
-    return render(request, "admin/users.html", user, users=list_users(session, user.scope))
+    return _users_page(request, session, user)
+
+
+def _binding_write(
+    request: Request, session: Any, user: CurrentUser, username: str, action: Any, flash: str
+) -> Response:
+    """One binding change in its own unit of work; a refusal re-renders the page with the reason."""
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            action(s)
+    except LanyanError as exc:
+        detail = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems) or exc.message
+        return _users_page(request, session, user, (username, detail), exc.status)
+    return RedirectResponse(f"/admin/users?flash={flash}#user-{username}", status_code=303)
+
+
+@router.post("/users/{username}/units", response_class=HTMLResponse)
+def bind_submit(
+    request: Request,
+    username: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminDep,
+    unit_code: Annotated[str, Form()] = "",
+) -> Response:
+    """Bind a unit safety manager to a unit (单位绑定)."""
+    code = unit_code.strip()
+    return _binding_write(
+        request,
+        session,
+        user,
+        username,
+        lambda s: bind_user_unit(s, user.actor, user.scope, username, code, settings.audit_hash),
+        "bound",
+    )
+
+
+@router.post("/users/{username}/units/{unit_code}/unbind", response_class=HTMLResponse)
+def unbind_submit(
+    request: Request,
+    username: str,
+    unit_code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminDep,
+) -> Response:
+    """Remove a unit safety manager's binding to a unit."""
+    return _binding_write(
+        request,
+        session,
+        user,
+        username,
+        lambda s: unbind_user_unit(
+            s, user.actor, user.scope, username, unit_code, settings.audit_hash
+        ),
+        "unbound",
+    )
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -164,6 +164,8 @@ def checkpoint_page(
     point = patrols.checkpoint_by_token(session, token)
     if not user.scope.contains(session, point.jurisdiction_id):
         raise Forbidden("this checkpoint is outside your jurisdiction")
+    if point.grid_id is None and not user.scope.units.contains(point.unit_id):
+        raise Forbidden("this checkpoint belongs to a unit you do not manage")
     unit = session.get(Unit, point.unit_id) if point.unit_id else None
     grid = session.get(Grid, point.grid_id) if point.grid_id else None
     patrol = next(

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from stats_support import closed_fire, fire
 
 from lanyan.api.roles import Role
 from lanyan.registry.types import OBJECT_TYPES
 
 from response_world import preplan_body
-from stats_support import closed_fire, fire
 from support import DAFENG, PASSWORD, add_user, create_sample, login, seed_region, uscc
 
 NAV = re.compile(r'<nav class="sidenav".*?</nav>', re.S)

@@ -145,3 +145,19 @@ def test_every_role_sees_its_pages_in_both_languages(county: TestClient) -> None
     # Each role reaches more than its navigation: lists lead to detail pages.
     assert all(n > 10 for n in visited.values()), visited
     assert visited["admin/zh"] > visited["grid_worker/zh"], visited
+
+
+def test_audit_log_names_the_domains_actions_and_types(county: TestClient) -> None:
+    """The audit log names each domain's records and actions in words, not stored slugs."""
+    county.cookies.clear()
+    r = county.post("/login", data={"username": "admin", "password": PASSWORD, "next": "/"})
+    assert r.status_code == 200
+    html = county.get("/admin/audit").text
+    rows = re.findall(r'<tr><td class="num">.*?</tr>', html, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row)[3:5] for row in rows]
+    assert {c[1] for c in cells} >= {"警情", "火灾统计记录", "人员", "数字化预案", "用户"}, cells
+    untranslated = [c for c in cells if not all(re.search(r"[\u4e00-\u9fff]", x) for x in c)]
+    assert not untranslated, untranslated
+    county.cookies.set("lanyan_lang", "en")
+    html = county.get("/admin/audit").text
+    assert "Fire records" in html and "timeline step" in html

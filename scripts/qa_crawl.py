@@ -1,6 +1,6 @@
 """Crawl a built demo database as each demo user, in zh and in English (QA aid, not a test).
 
-    LANYAN_DATA_DIR=/tmp/demo .venv/bin/python scripts/qa_crawl.py [--depth 1]
+    LANYAN_DATA_DIR=/tmp/demo .venv/bin/python scripts/qa_crawl.py [--depth 1] [--zh] [USER …]
 
 Signs in through the web form, GETs every side-navigation link of ``/`` and, one level down, a
 few links of each kind found on those pages; prints every answer that is not 200/403 and every
@@ -36,8 +36,12 @@ def main() -> int:
     depth = int(sys.argv[sys.argv.index("--depth") + 1]) if "--depth" in sys.argv else 1
     app = create_app(Settings())
     bad: list[str] = []
+    only = {a for a in sys.argv[1:] if not a.startswith("--") and not a.isdigit()}
+    langs = ("zh",) if "--zh" in sys.argv else ("zh", "en")
     for user in DEMO_USERS:
-        for lang in ("zh", "en"):
+        if only and user.username not in only:
+            continue
+        for lang in langs:
             client = TestClient(app, raise_server_exceptions=False)
             client.cookies.set("lanyan_lang", lang)
             r = client.post(

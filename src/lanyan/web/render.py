@@ -24,7 +24,7 @@ from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import to_local
 from lanyan.registry.choices import Choice
 from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
-from lanyan.web import i18n
+from lanyan.web import audit_names, i18n
 from lanyan.web.forms import choice_of
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -51,16 +51,21 @@ class Ui:
         return ot.label(self.lang)
 
     def slug_name(self, slug: str) -> str:
-        """An object type's name by slug; other audited things (``users``) as they are."""
+        """An object type's name by slug: a registry type's, else a domain's audited thing's,
+        else the slug as it is."""
         ot = BY_SLUG.get(slug)
-        return ot.label(self.lang) if ot else slug
+        return ot.label(self.lang) if ot else audit_names.object_type(slug, self.lang) or slug
 
     def role_name(self, role: str) -> str:
         return Role(role).label(self.lang)
 
-    def action_name(self, action: str) -> str:
+    def action_name(self, action: str, slug: str = "") -> str:
+        """An audited action in the page's language (``slug``: what it was done to)."""
+        named = audit_names.action(action, slug, self.lang)
+        if named is not None and slug in audit_names.ACTIONS_BY_TYPE:
+            return named
         pair = i18n.ACTIONS.get(action)
-        return i18n.pick(pair, self.lang) if pair else action
+        return i18n.pick(pair, self.lang) if pair else named or action
 
     def rule(self, rule: str) -> str:
         return i18n.rule_text(rule, self.lang)

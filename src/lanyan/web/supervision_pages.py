@@ -44,7 +44,7 @@ from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
 from lanyan.risk import config
 from lanyan.risk import service as risk_service
-from lanyan.risk.choices import AreaKind, RiskGrade
+from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
@@ -636,6 +636,8 @@ def risk_page(
         RiskGrade=RiskGrade,
         areas=areas[:30],
         warnings=warnings,
+        # the stored message is bilingual; the page words it in its own language
+        warning_kinds={k.value: k for k in WarningKind},
         can_compute=roles.can_write(user.role, risk_service.SLUG),
         flash=request.query_params.get("flash"),
     )

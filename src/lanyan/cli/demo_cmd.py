@@ -14,6 +14,7 @@ from lanyan.api.users import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
+from lanyan.demo import duty as demo_duty
 from lanyan.demo import outreach as demo_outreach
 from lanyan.demo import preplans as demo_preplans
 from lanyan.demo import supervision
@@ -33,6 +34,14 @@ from lanyan.registry.types import get_type
 from lanyan.stats.demo import seed_fire_records
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
+
+DUTY_LABELS = {
+    "equipment items": "装备 equipment items",
+    "supply lots": "物资批次 supply lots",
+    "support modules": "战勤保障模块 support modules",
+    "checkpoints": "巡查点 patrol checkpoints",
+    "patrols": "巡查 patrols",
+}
 
 
 def _login_table(password: str, caption: str = "", only: set[str] | None = None) -> Table:
@@ -163,6 +172,11 @@ def register(app: typer.Typer) -> None:
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
                 )
                 bar.update(people, total=sum(outreach.values()))
+                duty_task = bar.add_task("装备、物资与巡查 Equipment, supplies, patrols", total=8)
+                tick_duty = lambda _what, n: bar.advance(duty_task, n)  # noqa: E731
+                duty = demo_duty.build_equipment(session, seed, tick_duty)
+                duty |= demo_duty.build_patrols(session, seed, tick_duty)
+                bar.update(duty_task, completed=8)
                 fires = bar.add_task("火灾统计记录 fire records", total=None)
                 counts["fire-records"] = seed_fire_records(
                     session,
@@ -193,6 +207,8 @@ def register(app: typer.Typer) -> None:
         )
         for what, n in outreach.items():
             summary.add_row(demo_outreach.LABELS[what], str(n))
+        for what, n in duty.items():
+            summary.add_row(DUTY_LABELS[what], str(n))
         console.print(summary)
         console.print(
             "[dim]town, subdistrict and zone codes (3209041xx, 3209040xx, 3209044xx) and their "

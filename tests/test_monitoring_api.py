@@ -329,7 +329,15 @@ def test_hub_fans_out_by_scope_and_drops_a_slow_subscriber(sessions: Any, world:
         await hub.poll_once()  # start the cursor before the alarms arrive
         for serial, address in enumerate((1, 2, 3), start=1):
             ingest(sessions, frame(serial, FIRE, utcnow(), address=address))
-            assert await hub.poll_once() == 1
+            # The write is committed on another connection; on a loaded machine its visibility
+            # to the feed's next read can lag a moment, so read until it shows (bounded).
+            changes = 0
+            for _ in range(40):
+                changes = await hub.poll_once()
+                if changes:
+                    break
+                await asyncio.sleep(0.05)
+            assert changes == 1
             got = fast.queue.get_nowait()  # the fast one drains as it goes
             assert got["kind"] == "fire" and got["repeats"] == 1
         assert slow.dropped and slow not in hub.subscribers  # full after two, then dropped

@@ -23,6 +23,8 @@ import segno
 from lanyan.core.errors import FieldProblem, ValidationFailed
 
 COLUMNS, ROWS = 3, 7
+# The media type of each format :func:`render` writes (for the HTTP response).
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 # Fonts tried for PNG sheets when LANYAN_LABEL_FONT is not set (Debian/Ubuntu/RHEL paths).
 SYSTEM_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -141,9 +141,6 @@ def backup_rate(
     }
 
 
-MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-
-
 @router.get("/labels.{fmt}", summary="Printable QR label sheet (PNG, SVG or PDF)")
 def labels_file(
     fmt: Literal["png", "svg", "pdf"],
@@ -156,6 +153,6 @@ def labels_file(
     body = labels.render(sheet, fmt, settings.label_font)
     return Response(
         body,
-        media_type=MEDIA[fmt],
+        media_type=labels.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'inline; filename="equipment-labels.{fmt}"'},
     )

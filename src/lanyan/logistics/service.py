@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.logistics import lifecycle
 from lanyan.logistics.choices import (
@@ -37,6 +37,7 @@ from lanyan.registry.models import Jurisdiction, Station, Vehicle
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "equipment"  # the role table's slug for everything in this domain
 ITEMS, KINDS, DEPOTS, REQUIREMENTS = (
@@ -257,12 +258,9 @@ def create_item(
 
 def get_item(session: Session, scope: Scope, code: str, lock: bool = False) -> Item:
     stmt = select(Item).where(Item.code == code, in_scope(Item, scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"item {code} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session, stmt, f"item {code} does not exist or is outside your jurisdiction", lock
+    )
 
 
 def _place(

@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.logistics.choices import ItemState, ModuleKind, ModuleState, StockReason
 from lanyan.logistics.models import (
@@ -54,10 +54,11 @@ from lanyan.logistics.supplies_schemas import (
 )
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope, row_path
+from lanyan.response import public as response
 from lanyan.response.choices import BuildingClass, IncidentType
-from lanyan.response.models import Incident
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SUPPLIES = "supplies"  # role slug: stock and modules
 SUPPLY_DISPATCH = "supply-dispatch"  # role slug: one-click dispatch to an incident
@@ -91,8 +92,10 @@ def _depot_in_scope(session: Session, scope: Scope, code: str) -> Depot:
     return depot
 
 
-def _incident_in_scope(session: Session, scope: Scope, code: str, field: str) -> Incident:
-    row = session.execute(select(Incident).where(Incident.code == code)).scalar_one_or_none()
+def _incident_in_scope(
+    session: Session, scope: Scope, code: str, field: str
+) -> response.IncidentFacts:
+    row = response.get_by_code(session, code)
     if row is None or not scope.contains(session, row.jurisdiction_id):
         raise ValidationFailed(
             f"incident {code} does not exist in your jurisdiction",
@@ -470,12 +473,7 @@ def readiness(session: Session, module: SupportModule, on: date | None = None) -
 
 def get_module(session: Session, scope: Scope, code: str, lock: bool = False) -> SupportModule:
     stmt = select(SupportModule).where(SupportModule.code == code, in_scope(SupportModule, scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no module {code} in your jurisdiction")
-    return row
+    return one_or_not_found(session, stmt, f"no module {code} in your jurisdiction", lock)
 
 
 def list_modules(session: Session, scope: Scope) -> list[SupportModule]:
@@ -642,7 +640,7 @@ def dispatch_modules(
     """One-click dispatch (一键式调度) of support modules to an incident."""
     audit.begin_write(session)
     incident = _incident_in_scope(session, scope, payload.incident_code, "incident_code")
-    if incident.status == "closed":
+    if incident.closed:
         raise Conflict(
             f"incident {incident.code} is 已结案 (closed)",
             [FieldProblem("incident_code", "must be an active incident")],

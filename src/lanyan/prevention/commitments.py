@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import credit, lookup
 from lanyan.prevention.choices import CommitmentState, CreditKind, InspectionKind
@@ -19,6 +19,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "commitments"
 CHECK_SLUG = "commitment-checks"
@@ -56,17 +57,7 @@ def submit(
     session.flush()
     row.code = lookup.dated_code("CN", now, row.id)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "create",
-        SLUG,
-        row.id,
-        None,
-        lookup.snapshot(row) | {"unit_code": unit.code},
-        algorithm,
-        scope_path=row_path(session, row),
-    )
+    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
     return row
 
 
@@ -74,12 +65,12 @@ def get_commitment(
     session: Session, scope: Scope, commitment_id: int, lock: bool = False
 ) -> Commitment:
     stmt = select(Commitment).where(Commitment.id == commitment_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"commitment {commitment_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session,
+        stmt,
+        f"commitment {commitment_id} does not exist or is outside your jurisdiction",
+        lock,
+    )
 
 
 def check(

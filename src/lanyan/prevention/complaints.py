@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import User
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import (
@@ -35,6 +35,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "complaints"
 VERIFY_DAYS = 3  # default 核查期限: three days from receipt
@@ -152,12 +153,12 @@ def get_complaint(
     session: Session, scope: Scope, complaint_id: int, lock: bool = False
 ) -> Complaint:
     stmt = select(Complaint).where(Complaint.id == complaint_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"complaint {complaint_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session,
+        stmt,
+        f"complaint {complaint_id} does not exist or is outside your jurisdiction",
+        lock,
+    )
 
 
 def assign(

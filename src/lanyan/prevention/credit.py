@@ -31,6 +31,7 @@ from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "credit"
 BASE_SCORE = 90
@@ -126,17 +127,7 @@ def add_record(
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "create",
-        SLUG,
-        row.id,
-        None,
-        lookup.snapshot(row) | {"unit_code": unit.code},
-        algorithm,
-        scope_path=row_path(session, row),
-    )
+    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
     return row
 
 
@@ -168,12 +159,12 @@ def get_record(session: Session, scope: Scope, record_id: int, lock: bool = Fals
         scope.within(CreditRecord.jurisdiction_id),
         scope.units.within(CreditRecord.unit_id),
     )
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"credit record {record_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session,
+        stmt,
+        f"credit record {record_id} does not exist or is outside your jurisdiction",
+        lock,
+    )
 
 
 def repair(

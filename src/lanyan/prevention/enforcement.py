@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import EnforcementKind, EnforcementState, HazardState
 from lanyan.prevention.models import EnforcementAction, Hazard, Inspection
@@ -32,6 +32,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "enforcement"
 STOPS = frozenset(
@@ -184,17 +185,7 @@ def decide(
         ) from None
     row.code = f"ZF{payload.decided_on:%Y%m%d}{row.id:06d}"
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "create",
-        SLUG,
-        row.id,
-        None,
-        lookup.snapshot(row) | {"unit_code": unit.code},
-        algorithm,
-        scope_path=row_path(session, row),
-    )
+    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
     return row
 
 
@@ -202,14 +193,12 @@ def get_action(
     session: Session, scope: Scope, action_id: int, lock: bool = False
 ) -> EnforcementAction:
     stmt = select(EnforcementAction).where(EnforcementAction.id == action_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(
-            f"enforcement action {action_id} does not exist or is outside your jurisdiction"
-        )
-    return row
+    return one_or_not_found(
+        session,
+        stmt,
+        f"enforcement action {action_id} does not exist or is outside your jurisdiction",
+        lock,
+    )
 
 
 def lift(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import hazards
 from lanyan.prevention.choices import HazardAction, HazardState
@@ -24,6 +24,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "hazards"
 
@@ -148,12 +149,9 @@ def new_hazard(
 
 def get_hazard(session: Session, scope: Scope, hazard_id: int, lock: bool = False) -> Hazard:
     stmt = select(Hazard).where(Hazard.id == hazard_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"hazard {hazard_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session, stmt, f"hazard {hazard_id} does not exist or is outside your jurisdiction", lock
+    )
 
 
 def _need(value: Any, field: str, action: HazardAction) -> Any:

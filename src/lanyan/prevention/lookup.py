@@ -16,7 +16,9 @@ from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention.models import Hazard, Inspection
 from lanyan.registry.models import Jurisdiction, Unit
-from lanyan.registry.scope import Scope
+from lanyan.registry.scope import Scope, row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
 
 
 def today() -> date:
@@ -114,6 +116,29 @@ def snapshot(row: Any) -> dict[str, Any]:
         value = getattr(row, c.key)
         out[c.name] = str(value) if isinstance(value, Decimal) else value
     return out
+
+
+def record_created(
+    session: Session,
+    actor: Actor,
+    slug: str,
+    row: Any,
+    unit: Unit,
+    algorithm: audit.HashName,
+) -> None:
+    """Audit the creation of a supervision record about ``unit``: the row's snapshot and the
+    unit's code, scoped to the row's jurisdiction."""
+    audit.record(
+        session,
+        actor,
+        "create",
+        slug,
+        row.id,
+        None,
+        snapshot(row) | {"unit_code": unit.code},
+        algorithm,
+        scope_path=row_path(session, row),
+    )
 
 
 def temporary_code() -> str:

@@ -158,9 +158,6 @@ def list_checkpoints(
     return [checkpoint_public(session, r, settings.public_base_url) for r in rows]
 
 
-MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-
-
 @router.get("/checkpoints/labels.{fmt}", summary="Printable QR sheet of checkpoints")
 def checkpoint_labels(
     fmt: Literal["png", "svg", "pdf"],
@@ -181,7 +178,7 @@ def checkpoint_labels(
     body = labels.render(sheet, fmt, settings.label_font)
     return Response(
         body,
-        media_type=MEDIA[fmt],
+        media_type=labels.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'inline; filename="checkpoints.{fmt}"'},
     )
 

@@ -42,6 +42,7 @@ from lanyan.registry.models import Grid, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "patrols"
 CHECKPOINTS, DUTIES, TASKS, PATROLS = (
@@ -410,12 +411,7 @@ def start(
 
 def get_patrol(session: Session, scope: Scope, patrol_id: int, lock: bool = False) -> PatrolRound:
     stmt = select(PatrolRound).where(PatrolRound.id == patrol_id, in_scope(PatrolRound, scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no patrol {patrol_id} in your jurisdiction")
-    return row
+    return one_or_not_found(session, stmt, f"no patrol {patrol_id} in your jurisdiction", lock)
 
 
 def _own_open_patrol(session: Session, actor: Actor, scope: Scope, patrol_id: int) -> PatrolRound:

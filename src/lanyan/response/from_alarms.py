@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
-from lanyan.monitoring.models import MonitoringAlarm, OutboxEvent
+from lanyan.monitoring import public as monitoring
 from lanyan.registry.models import Building, Jurisdiction, Unit
 from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.response.choices import IncidentSource, IncidentType
@@ -96,7 +96,7 @@ def open_from_alarm(
         if not scope.contains(session, existing.jurisdiction_id):
             raise NotFound(f"alarm {alarm_id} does not exist or is outside your jurisdiction")
         return existing, False
-    alarm = session.get(MonitoringAlarm, alarm_id)
+    alarm = monitoring.alarm_facts(session, alarm_id)
     if alarm is None or not scope.contains(session, alarm.jurisdiction_id):
         raise NotFound(f"alarm {alarm_id} does not exist or is outside your jurisdiction")
     if alarm.kind != "fire":
@@ -151,29 +151,22 @@ def open_from_alarm(
 
 def next_event_id(session: Session) -> int | None:
     """The oldest undelivered ``fire_confirmed`` event."""
-    return session.execute(
-        select(OutboxEvent.id)
-        .where(OutboxEvent.topic == TOPIC, OutboxEvent.delivered_at.is_(None))
-        .order_by(OutboxEvent.id)
-        .limit(1)
-    ).scalar()
+    return monitoring.next_event(session, TOPIC)
 
 
 def deliver(session: Session, event_id: int, actor: Actor = CONSUMER) -> Delivery | None:
     """Open the incident of one event and mark it delivered, in the caller's transaction;
     ``None`` when another consumer delivered it first."""
     audit.begin_write(session)
-    event = session.execute(
-        select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
-    ).scalar_one_or_none()
-    if event is None or event.delivered_at is not None:
+    event = monitoring.claim_event(session, event_id)
+    if event is None:
         return None
     alarm_id = int(event.payload["alarm_id"])
     confirmed_at = _parse_time(event.payload.get("confirmed_at"))
     incident, opened = open_from_alarm(
         session, actor, EVERYWHERE, alarm_id, confirmed_at, confirmed=True
     )
-    event.delivered_at = utcnow()
+    monitoring.mark_delivered(session, event.id)
     session.flush()
     return Delivery(event.id, alarm_id, incident.code, opened)
 
@@ -182,10 +175,10 @@ def park(session: Session, event_id: int, reason: str, actor: Actor = CONSUMER) 
     """Mark an event that can never open an incident (its alarm is gone) delivered, with the
     reason in the audit log, so it does not hold up the fires behind it."""
     audit.begin_write(session)
-    event = session.get(OutboxEvent, event_id, with_for_update=True)
-    if event is None or event.delivered_at is not None:
+    event = monitoring.claim_event(session, event_id)
+    if event is None:
         return
-    event.delivered_at = utcnow()
+    monitoring.mark_delivered(session, event.id)
     audit.record(
         session,
         actor,
@@ -230,15 +223,7 @@ def run_once(sessions: sessionmaker[Session], limit: int = 1000) -> list[Deliver
 
 def pending(session: Session) -> int:
     """Undelivered ``fire_confirmed`` events."""
-    from sqlalchemy import func
-
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(OutboxEvent)
-            .where(OutboxEvent.topic == TOPIC, OutboxEvent.delivered_at.is_(None))
-        ).scalar_one()
-    )
+    return monitoring.pending_events(session, TOPIC)
 
 
 async def consume_forever(sessions: sessionmaker[Session], interval_s: float) -> None:

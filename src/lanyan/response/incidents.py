@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Building, Jurisdiction, Station, Unit, Vehicle
 from lanyan.registry.scope import Scope, row_path
@@ -27,6 +27,7 @@ from lanyan.response.schemas import IncidentCreate, StepCreate
 from lanyan.response.timeline import check_step
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "incidents"
 
@@ -182,12 +183,12 @@ def incidents_for_alarms(session: Session, alarm_ids: list[int]) -> dict[int, tu
 
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:
     stmt = select(Incident).where(Incident.id == incident_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"incident {incident_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session,
+        stmt,
+        f"incident {incident_id} does not exist or is outside your jurisdiction",
+        lock,
+    )
 
 
 def list_incidents(

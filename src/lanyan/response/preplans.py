@@ -27,6 +27,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.response.models import PrePlan, PrePlanAttachment
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "preplans"
 PHONE = r"^[0-9+\-() ]{3,20}$"
@@ -125,12 +126,9 @@ def snapshot(row: PrePlan) -> dict[str, Any]:
 
 def get_preplan(session: Session, scope: Scope, preplan_id: int, lock: bool = False) -> PrePlan:
     stmt = select(PrePlan).where(PrePlan.id == preplan_id, in_scope(scope))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"pre-plan {preplan_id} does not exist or is outside your jurisdiction")
-    return row
+    return one_or_not_found(
+        session, stmt, f"pre-plan {preplan_id} does not exist or is outside your jurisdiction", lock
+    )
 
 
 def list_preplans(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm
+from lanyan.monitoring import public as monitoring
 from lanyan.registry.models import (
     Building,
     Device,
@@ -159,45 +159,8 @@ def building_facts(session: Session, building: Building | None, unit: Unit | Non
 
 
 def monitored_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, Any]:
-    """The unit's devices as the monitoring domain sees them: online (在线) from the last
-    heartbeat, and the kinds of alarms still open on each. Empty lists when nothing is
-    monitored; ``online`` is None for a device that never reported."""
-    rows = session.execute(
-        select(Device.id, Device.code, Device.kind, Device.status, DeviceHealth.online,
-               DeviceHealth.last_seen)
-        .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
-        .where(Device.unit_id == unit_id)
-        .order_by(Device.code)
-        .limit(limit)
-    ).all()  # fmt: skip
-    open_alarms: dict[int, list[str]] = {}
-    for device_id, kind in session.execute(
-        select(MonitoringAlarm.device_id, MonitoringAlarm.kind).where(
-            MonitoringAlarm.unit_id == unit_id,
-            MonitoringAlarm.status.in_(("active", "confirmed")),
-        )
-    ):
-        if device_id is not None:
-            open_alarms.setdefault(device_id, []).append(kind)
-    devices = [
-        {
-            "code": code,
-            "kind": kind,
-            "status": status,
-            "online": online,
-            "last_seen": last_seen,
-            "open_alarms": sorted(set(open_alarms.get(did, []))),
-        }
-        for did, code, kind, status, online, last_seen in rows
-    ]
-    return {
-        "devices": devices,
-        "online": sum(1 for d in devices if d["online"]),
-        "offline": sum(1 for d in devices if d["online"] is False),
-        "never_reported": sum(1 for d in devices if d["online"] is None),
-        "fire_alarms_open": sum(1 for d in devices if "fire" in d["open_alarms"]),
-        "faults_open": sum(1 for d in devices if "fault" in d["open_alarms"]),
-    }
+    """The unit's devices as the monitoring domain sees them (its public ``unit_devices``)."""
+    return monitoring.unit_devices(session, unit_id, limit)
 
 
 def unit_risk_grade(session: Session, unit_id: int) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from lanyan.stats.models import (
 from lanyan.stats.records import get_record
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.fetch import one_or_not_found
 
 SLUG = "investigations"
 CRIMINAL_CAUSES = {FireCause.ARSON.value}
@@ -62,12 +63,7 @@ def get_case(session: Session, scope: Scope, code: str, lock: bool = False) -> I
     query = select(InvestigationCase).where(
         InvestigationCase.code == code, scope.within(InvestigationCase.jurisdiction_id)
     )
-    if lock:
-        query = query.with_for_update()
-    row = session.execute(query).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no investigation case {code} in your area")
-    return row
+    return one_or_not_found(session, query, f"no investigation case {code} in your area", lock)
 
 
 def case_for_record(session: Session, record_id: int) -> InvestigationCase | None:

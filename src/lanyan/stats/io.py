@@ -18,7 +18,7 @@ from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local
 from lanyan.registry.models import Building, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
-from lanyan.response.models import Incident
+from lanyan.response import public as response
 from lanyan.stats.choices import FireCause, FireGrade, FirePlace
 from lanyan.stats.models import FireRecord
 from lanyan.stats.records import COLUMNS, HEADER_ALIASES, in_scope
@@ -96,9 +96,14 @@ def read_rows(data: bytes, file_name: str) -> Rows:
 def record_rows(session: Session, scope: Scope, year: int | None = None) -> list[dict[str, Any]]:
     """The records inside ``scope`` (one year or all) as export rows keyed like ``COLUMNS``."""
     query = (
-        select(FireRecord, Jurisdiction.code, Incident.code, Unit.code, Building.code)
+        select(
+            FireRecord,
+            Jurisdiction.code,
+            response.code_of(FireRecord.incident_id),
+            Unit.code,
+            Building.code,
+        )
         .join(Jurisdiction, Jurisdiction.id == FireRecord.jurisdiction_id)
-        .outerjoin(Incident, Incident.id == FireRecord.incident_id)
         .outerjoin(Unit, Unit.id == FireRecord.unit_id)
         .outerjoin(Building, Building.id == FireRecord.building_id)
         .where(in_scope(scope))

@@ -12,22 +12,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, to_local, utcnow
 from lanyan.registry.models import Building, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
-from lanyan.response.models import Incident
+from lanyan.response import public as response
+from lanyan.response.choices import IncidentStatus, IncidentType
 from lanyan.stats.choices import MINOR_LOSS_BELOW_YUAN, FireCause, FirePlace, fire_grade
 from lanyan.stats.models import FireRecord
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
 SLUG = "fire-records"
-FIRE = "fire"  # response.choices.IncidentType.FIRE
-CLOSED = "closed"  # response.choices.IncidentStatus.CLOSED
+FIRE = IncidentType.FIRE.value
+CLOSED = IncidentStatus.CLOSED.value
 
 # Columns of an import file and of the export, in this order (zh-CN headers accepted too).
 COLUMNS: dict[str, str] = {
@@ -189,11 +190,7 @@ def check_record(
     incident = None
     incident_code = _text(payload, "incident")
     if incident_code:
-        incident = session.execute(
-            select(Incident).where(
-                Incident.code == incident_code, scope.within(Incident.jurisdiction_id)
-            )
-        ).scalar_one_or_none()
+        incident = response.get_by_code(session, incident_code, scope)
         if incident is None:
             problems.append(
                 FieldProblem("incident", f"no incident {incident_code} in your area", row)
@@ -300,7 +297,7 @@ def check_record(
     return Checked(values, jurisdiction)
 
 
-def _from_incident(session: Session, incident: Incident) -> dict[str, Any]:
+def _from_incident(session: Session, incident: response.IncidentFacts) -> dict[str, Any]:
     """What a closed incident already knows about its fire: the prefill of the record form."""
     codes = {}
     for key, model, rid in (
@@ -327,11 +324,7 @@ def _from_incident(session: Session, incident: Incident) -> dict[str, Any]:
 
 def prefill(session: Session, scope: Scope, incident_code: str) -> dict[str, Any]:
     """The record form's values for a closed fire incident inside ``scope``."""
-    incident = session.execute(
-        select(Incident).where(
-            Incident.code == incident_code, scope.within(Incident.jurisdiction_id)
-        )
-    ).scalar_one_or_none()
+    incident = response.get_by_code(session, incident_code, scope)
     if incident is None:
         raise NotFound(f"no incident {incident_code} in your area")
     return _from_incident(session, incident)
@@ -444,28 +437,20 @@ def import_rows(
 
 def missing_records(session: Session, scope: Scope, limit: int = 500) -> list[dict[str, Any]]:
     """Closed 火灾 incidents inside ``scope`` that have neither a fire record nor a 简易登记."""
-    closed = session.execute(
-        select(
-            Incident.id, Incident.code, Incident.received_at, Incident.address, Jurisdiction.name
-        )
-        .join(Jurisdiction, Jurisdiction.id == Incident.jurisdiction_id)
-        .outerjoin(FireRecord, FireRecord.incident_id == Incident.id)
-        .where(
-            Incident.incident_type == FIRE,
-            Incident.status == CLOSED,
-            FireRecord.id.is_(None),
-            scope.within(Incident.jurisdiction_id),
-        )
-        .order_by(Incident.received_at.desc())
-        .limit(limit)
-    ).all()
+    closed = response.closed_without(
+        session,
+        scope,
+        FIRE,
+        lambda incident_id: exists().where(FireRecord.incident_id == incident_id),
+        limit,
+    )
     return [
         {
             "incident_id": r.id,
             "incident": r.code,
             "received_at": to_local(r.received_at),
             "address": r.address,
-            "jurisdiction": r.name,
+            "jurisdiction": r.jurisdiction,
         }
         for r in closed
     ]

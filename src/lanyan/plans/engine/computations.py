@@ -71,8 +71,7 @@ from lanyan.registry.models import (
     Vehicle,
     WaterSource,
 )
-from lanyan.stats.choices import LARGER_OR_ABOVE
-from lanyan.stats.models import FireRecord
+from lanyan.stats import indicators as stats_indicators
 
 Years = Sequence[int]
 EPOCH = date(1900, 1, 1)  # stands for "installed or opened at an unknown date, long ago"
@@ -194,23 +193,13 @@ def _fires(ctx: Context, years: Years) -> dict[int, Any]:
     key = ("fires", tuple(years))
     if key in ctx.memo:
         return ctx.memo[key]  # type: ignore[no-any-return]
-    rows = ctx.session.execute(
-        select(
-            FireRecord.year,
-            func.count().label("fires"),
-            func.sum(FireRecord.deaths).label("deaths"),
-            func.sum(case((FireRecord.grade.in_(LARGER_OR_ABOVE), 1), else_=0)).label("larger"),
-        )
-        .where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year.in_(years))
-        .group_by(FireRecord.year)
-    ).all()
-    ctx.memo[key] = {r.year: r for r in rows}
+    ctx.memo[key] = stats_indicators.yearly_figures(ctx.session, ctx.inside, years)
     return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 def _fire_source(ctx: Context, y: int, n: int) -> Source:
-    q = select(FireRecord.id).where(ctx.inside(FireRecord.jurisdiction_id), FireRecord.year == y)
-    return Source("stats_fire_records", n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
+    q = stats_indicators.record_ids(ctx.inside, y)
+    return Source(stats_indicators.TABLE, n, f"year = {y}, {ctx.subtree}", ctx.ids_of(q, n))
 
 
 @computation(Computation.DEATHS_PER_100K)

@@ -1,0 +1,153 @@
+"""What the monitoring domain (监测预警) tells other domains: its public read and outbox functions.
+
+* :func:`alarm_facts`: one alarm as plain values (the 119 side opens an incident from it);
+* :func:`unit_devices`: a unit's devices, online state and open alarms (the dispatch card);
+* the transactional outbox (``monitoring_outbox``) seen by a consumer: :func:`next_event`,
+  :func:`claim_event`, :func:`mark_delivered` and :func:`pending_events`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.choices import AlarmStatus
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.registry.models import Device
+
+OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+
+
+@dataclass(frozen=True)
+class AlarmFacts:
+    """An alarm record (报警记录) as another domain needs it; times are aware UTC."""
+
+    id: int
+    kind: str  # monitoring.choices.SignalKind value
+    status: str  # monitoring.choices.AlarmStatus value
+    source: str  # the sender's address as sent
+    unit_id: int | None
+    building_id: int | None
+    jurisdiction_id: int | None
+    point: str
+    location: str
+    unverified: bool
+    handled_at: datetime | None
+
+
+def alarm_facts(session: Session, alarm_id: int) -> AlarmFacts | None:
+    """The alarm ``alarm_id`` (None when there is none); no scope check: the caller's."""
+    row = session.get(MonitoringAlarm, alarm_id)
+    if row is None:
+        return None
+    return AlarmFacts(
+        row.id,
+        row.kind,
+        row.status,
+        row.source,
+        row.unit_id,
+        row.building_id,
+        row.jurisdiction_id,
+        row.point,
+        row.location,
+        row.unverified,
+        row.handled_at,
+    )
+
+
+def unit_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, Any]:
+    """The unit's devices as monitoring sees them: online (在线) from the last heartbeat, and
+    the kinds of alarms still open on each. Empty lists when nothing is monitored; ``online``
+    is None for a device that never reported."""
+    rows = session.execute(
+        select(Device.id, Device.code, Device.kind, Device.status, DeviceHealth.online,
+               DeviceHealth.last_seen)
+        .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
+        .where(Device.unit_id == unit_id)
+        .order_by(Device.code)
+        .limit(limit)
+    ).all()  # fmt: skip
+    open_alarms: dict[int, list[str]] = {}
+    for device_id, kind in session.execute(
+        select(MonitoringAlarm.device_id, MonitoringAlarm.kind).where(
+            MonitoringAlarm.unit_id == unit_id,
+            MonitoringAlarm.status.in_(OPEN),
+        )
+    ):
+        if device_id is not None:
+            open_alarms.setdefault(device_id, []).append(kind)
+    devices = [
+        {
+            "code": code,
+            "kind": kind,
+            "status": status,
+            "online": online,
+            "last_seen": last_seen,
+            "open_alarms": sorted(set(open_alarms.get(did, []))),
+        }
+        for did, code, kind, status, online, last_seen in rows
+    ]
+    return {
+        "devices": devices,
+        "online": sum(1 for d in devices if d["online"]),
+        "offline": sum(1 for d in devices if d["online"] is False),
+        "never_reported": sum(1 for d in devices if d["online"] is None),
+        "fire_alarms_open": sum(1 for d in devices if "fire" in d["open_alarms"]),
+        "faults_open": sum(1 for d in devices if "fault" in d["open_alarms"]),
+    }
+
+
+# ---- the outbox, for its consumers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An undelivered domain event of the outbox, locked for its consumer."""
+
+    id: int
+    topic: str
+    payload: dict[str, Any]
+
+
+def next_event(session: Session, topic: str) -> int | None:
+    """The id of the oldest undelivered event of ``topic`` (None: nothing pending)."""
+    return session.execute(
+        select(OutboxEvent.id)
+        .where(OutboxEvent.topic == topic, OutboxEvent.delivered_at.is_(None))
+        .order_by(OutboxEvent.id)
+        .limit(1)
+    ).scalar()
+
+
+def claim_event(session: Session, event_id: int) -> OutboxMessage | None:
+    """Row-lock the event (SELECT ... FOR UPDATE) and return it while it is undelivered; None
+    when it does not exist or another consumer delivered it first."""
+    event = session.execute(
+        select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
+    ).scalar_one_or_none()
+    if event is None or event.delivered_at is not None:
+        return None
+    return OutboxMessage(event.id, event.topic, event.payload)
+
+
+def mark_delivered(session: Session, event_id: int) -> None:
+    """Mark a claimed event delivered now, in the caller's transaction."""
+    event = session.get(OutboxEvent, event_id)
+    if event is not None:
+        event.delivered_at = utcnow()
+
+
+def pending_events(session: Session, topic: str) -> int:
+    """How many events of ``topic`` are undelivered."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.topic == topic, OutboxEvent.delivered_at.is_(None))
+        ).scalar_one()
+    )

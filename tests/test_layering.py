@@ -1,0 +1,239 @@
+"""The layering rule of DESIGN.md, read from the source with ``ast`` (no import is executed).
+
+"A domain package owns its tables, services and routes; it may import core, store and registry,
+and another domain only through that domain's public service functions."
+
+What a domain module may import:
+
+* ``lanyan.core``, ``lanyan.store``, ``lanyan.registry``, ``lanyan.accounts`` and its own package;
+* from another domain, only that domain's **public surface**:
+
+  - ``<domain>.public``: read functions other domains call (facts of one row, small lists);
+  - ``<domain>.indicators``: what the domain tells the plans indicator engine (yearly counts
+    and the ids behind them, given the caller's ``inside`` clause);
+  - ``<domain>.choices``: the domain's vocabulary (enumerations and their labels; no tables,
+    no queries), which a caller needs to speak to the public functions;
+  - the modules in :data:`PUBLISHED`, each with the reason it is public;
+
+* the **read models** in :data:`READ_MODELS`: the few aggregators that by nature count over
+  many domains' tables (the plans indicator engine, the risk index features) may read the
+  tables those domains publish for reporting. Rewriting their single grouped queries as calls
+  through public functions would split one query per factor into one per domain and per unit
+  chunk, so they stay direct reads, listed here module by module;
+* ``lanyan.api`` only from an HTTP edge module (``routes.py`` or ``*_routes.py``): the routes
+  are the domain's adapter to FastAPI. No domain module imports ``lanyan.web``, ``lanyan.cli``
+  or ``lanyan.demo`` (they sit above the domains).
+
+Imports inside functions and under ``TYPE_CHECKING`` count, and so does a string naming another
+domain's module (``importlib.import_module("lanyan.x.y")``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import lanyan
+
+SRC = Path(lanyan.__file__).parent
+
+DOMAINS = (
+    "response",
+    "monitoring",
+    "prevention",
+    "risk",
+    "stats",
+    "plans",
+    "planning",
+    "logistics",
+    "outreach",
+)
+FOUNDATION = ("core", "store", "registry", "accounts")
+ABOVE = ("api", "web", "cli", "demo")
+PUBLIC_NAMES = ("public", "indicators", "choices")
+MODULE_NAME = re.compile(r"lanyan(\.[a-z_][a-z0-9_]*)+")  # a module named in a string
+
+# Modules of a domain that other domains may import besides PUBLIC_NAMES, and why.
+PUBLISHED: dict[str, str] = {
+    "lanyan.response.routing": "the road graph and travel-time router: a library over plain "
+    "values with no tables, which station planning (planning) reuses for coverage and siting",
+    "lanyan.response.roads": "builds the routing graph from the registry's roads table (the "
+    "one database side of routing), shared by dispatch and planning",
+    "lanyan.logistics.labels": "printable QR label sheets (二维码标签), a renderer with no "
+    "tables; supervision prints its patrol checkpoints' labels with it",
+    "lanyan.prevention.credit": "credit_summary (信用) is the supervision domain's public "
+    "function the risk index reads as a pluggable factor (loaded by name in risk.credit)",
+    "lanyan.risk.service": "unit_risk_grade, the latest risk grade of a unit, shown on the "
+    "dispatch recommendation (response)",
+}
+
+# Importer module -> {another domain's module it reads directly: why}.
+READ_MODELS: dict[str, dict[str, str]] = {
+    "lanyan.plans.engine.computations": {
+        "lanyan.outreach.models": "training, surveys, open days, events and certifications "
+        "are counted per year in one grouped query each (training rate, awareness rate, ...)",
+        "lanyan.prevention.patrol_models": "patrol rounds (防火巡查) are counted per unit and "
+        "year by the generic _activity_rate query shared with outreach's training records",
+    },
+    "lanyan.risk.features": {
+        "lanyan.prevention.models": "hazards and inspections counted per unit in one grouped "
+        "query per factor over all units in scope",
+        "lanyan.prevention.hazards": "AWAITING_UNIT, the hazard states in which the unit owes "
+        "the rectification (the overdue-hazards factor)",
+        "lanyan.monitoring.models": "device health and alarms counted per unit in one grouped "
+        "query per factor",
+        "lanyan.response.models": "fire incidents of the last five years counted per unit",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: str
+    line: int
+    target: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.target} ({self.rule})"
+
+
+def _is_module(root: Path, dotted: str) -> bool:
+    parts = dotted.split(".")[1:]  # drop the leading "lanyan"
+    base = root.joinpath(*parts)
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _module_name(root: Path, path: Path) -> str:
+    rel = path.relative_to(root).with_suffix("")
+    parts = [p for p in rel.parts if p != "__init__"]
+    return ".".join(["lanyan", *parts])
+
+
+def _targets(root: Path, path: Path, tree: ast.AST) -> list[tuple[int, str]]:
+    """Every lanyan module ``path`` imports (or names in a string), with its line."""
+    here = _module_name(root, path)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                out.append((node.lineno, candidate if _is_module(root, candidate) else base))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out += [(node.lineno, node.value)] if MODULE_NAME.fullmatch(node.value) else []
+    return sorted({(line, t) for line, t in out if t == "lanyan" or t.startswith("lanyan.")})
+
+
+def _allowed(importer: str, domain: str, target: str, is_edge: bool) -> str | None:
+    """None when ``importer`` (in ``domain``) may import ``target``, else the broken rule."""
+    parts = target.split(".")
+    if len(parts) < 2:
+        return None
+    layer = parts[1]
+    if layer in FOUNDATION or layer == domain:
+        return None
+    if layer == "api":
+        return None if is_edge else "only a routes module may import the API layer"
+    if layer in ABOVE:
+        return f"a domain never imports lanyan.{layer}"
+    if layer not in DOMAINS:
+        return None
+    if len(parts) >= 3 and parts[2] in PUBLIC_NAMES:
+        return None
+    for n in range(len(parts), 2, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in PUBLISHED or prefix in READ_MODELS.get(importer, {}):
+            return None
+    return f"{layer} is another domain: use its public surface"
+
+
+def violations(root: Path = SRC) -> list[Violation]:
+    """Every import in the domain packages under ``root`` that breaks the layering rule."""
+    found: list[Violation] = []
+    for domain in DOMAINS:
+        for path in sorted((root / domain).rglob("*.py")):
+            importer = _module_name(root, path)
+            is_edge = path.name == "routes.py" or path.name.endswith("_routes.py")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line, target in _targets(root, path, tree):
+                rule = _allowed(importer, domain, target, is_edge)
+                if rule is not None:
+                    rel = path.relative_to(root).as_posix()
+                    found.append(Violation(rel, line, target, rule))
+    return found
+
+
+def test_domains_import_other_domains_only_through_their_public_surface() -> None:
+    assert [str(v) for v in violations()] == []
+
+
+def test_every_allowance_names_a_module_that_exists_and_is_still_needed() -> None:
+    """A stale entry would silently widen the surface: each must exist and be used."""
+    for module in [*PUBLISHED, *READ_MODELS]:
+        assert _is_module(SRC, module), module
+    used: set[tuple[str, str]] = set()
+    for domain in DOMAINS:
+        for path in sorted((SRC / domain).rglob("*.py")):
+            importer = _module_name(SRC, path)
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for _, target in _targets(SRC, path, tree):
+                for module in [*PUBLISHED, *READ_MODELS.get(importer, {})]:
+                    if target == module or target.startswith(module + "."):
+                        used.add((importer, module))
+    for module in PUBLISHED:
+        assert any(m == module for _, m in used), f"PUBLISHED[{module}] is not used"
+    for importer, reads in READ_MODELS.items():
+        for module in reads:
+            assert _is_module(SRC, module), module
+            assert (importer, module) in used, f"READ_MODELS[{importer}][{module}] is not used"
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_the_rule_catches_each_kind_of_breach(tmp_path: Path) -> None:
+    root = tmp_path / "lanyan"
+    for domain in DOMAINS:
+        _write(root, f"{domain}/__init__.py", "")
+    _write(root, "response/models.py", "")
+    _write(root, "response/public.py", "")
+    _write(root, "stats/choices.py", "")
+    _write(root, "api/__init__.py", "")
+    _write(root, "api/deps.py", "")
+    _write(
+        root,
+        "logistics/service.py",
+        "from lanyan.response.models import Incident\n"  # another domain's table
+        "from lanyan.response import public\n"  # allowed
+        "from lanyan.stats.choices import FireGrade\n"  # allowed
+        "from lanyan.core.errors import NotFound\n"  # allowed
+        "def f():\n"
+        "    from lanyan.api.deps import SessionDep\n"  # API outside a routes module
+        "    import lanyan.web.pages\n"  # web, never
+        "MODULE = 'lanyan.monitoring.models'\n",  # by name
+    )
+    _write(root, "logistics/routes.py", "from lanyan.api.deps import SessionDep\n")
+    _write(root, "logistics/extra_routes.py", "from lanyan.web import i18n\n")
+    _write(root, "stats/records.py", "from ..response.models import Incident\n")
+    found = {(v.path, v.target) for v in violations(root)}
+    assert found == {
+        ("logistics/service.py", "lanyan.response.models"),
+        ("logistics/service.py", "lanyan.api.deps"),
+        ("logistics/service.py", "lanyan.web.pages"),
+        ("logistics/service.py", "lanyan.monitoring.models"),
+        ("logistics/extra_routes.py", "lanyan.web"),
+        ("stats/records.py", "lanyan.response.models"),
+    }

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import User
@@ -22,9 +22,7 @@ from lanyan.prevention.models import Draw, Recusal
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
-from lanyan.risk import service as risk_service
-from lanyan.risk.choices import RiskGrade
-from lanyan.risk.models import UnitRiskScore
+from lanyan.risk import public as risk_public
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
@@ -84,19 +82,7 @@ def build_input(
 
 def risk_grades(session: Session, place: Jurisdiction, on: date) -> dict[str, str]:
     """Unit code → risk grade (I–IV) of the latest snapshot on or before ``on`` in ``place``."""
-    scope = Scope(place.path)
-    day = session.execute(
-        select(func.max(UnitRiskScore.as_of)).where(
-            scope.within(UnitRiskScore.jurisdiction_id), UnitRiskScore.as_of <= on
-        )
-    ).scalar_one_or_none()
-    if day is None:
-        return {}
-    return {
-        code: grade.value
-        for grade in RiskGrade
-        for code in risk_service.unit_codes_by_grade(session, scope, frozenset({grade}), day)
-    }
+    return risk_public.unit_grades_on(session, Scope(place.path), on)
 
 
 def announce(

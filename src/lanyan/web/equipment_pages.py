@@ -26,6 +26,7 @@ from lanyan.logistics.schemas import MoveCreate
 from lanyan.registry.models import Jurisdiction, Station, Vehicle
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import form_data
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/equipment", include_in_schema=False)
@@ -120,10 +121,6 @@ def _item_page(
 @router.get("/items/{code}", response_class=HTMLResponse)
 def item_page(request: Request, code: str, session: SessionDep, user: ReaderDep) -> HTMLResponse:
     return _item_page(request, session, user, code)
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
 
 
 @router.post("/items/{code}/move", response_class=HTMLResponse)

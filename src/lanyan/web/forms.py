@@ -13,9 +13,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
+from fastapi import Depends, Request
+from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from starlette.datastructures import FormData
 
+from lanyan.core.errors import LanyanError
 from lanyan.registry.choices import Choice
 from lanyan.registry.types import ObjectType, get_type
 
@@ -135,3 +139,23 @@ def form_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return getattr(value, "value", value)
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form, as a dependency every page module shares."""
+    return await request.form()
+
+
+FormDep = typing.Annotated[FormData, Depends(form_data)]
+
+
+def error_text(exc: Exception) -> str:
+    """One line for a refused form: the message and each field with its rule."""
+    if isinstance(exc, LanyanError):
+        details = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)
+        return f"{exc.message} ({details})" if details else exc.message
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)

@@ -47,6 +47,7 @@ from lanyan.outreach.schemas import (
 )
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages
 from lanyan.web.render import TEMPLATES, render
 
@@ -210,13 +211,6 @@ PeopleReader = Annotated[CurrentUser, Depends(_need(service.PEOPLE, False))]
 PeopleWriter = Annotated[CurrentUser, Depends(_need(service.PEOPLE, True))]
 OutreachReader = Annotated[CurrentUser, Depends(_need(service.OUTREACH, False))]
 OutreachWriter = Annotated[CurrentUser, Depends(_need(service.OUTREACH, True))]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _payload(schema: type[M], form: FormData, **extra: Any) -> M:

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
@@ -21,6 +20,7 @@ from lanyan.prevention.patrol_models import PatrolRound
 from lanyan.prevention.patrols import PatrolKind
 from lanyan.registry.models import Grid, Unit
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import FormDep, error_text
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/patrol", include_in_schema=False)
@@ -33,18 +33,6 @@ def _reader(user: UserDep) -> CurrentUser:
 
 
 ReaderDep = Annotated[CurrentUser, Depends(_reader)]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
-
-
-def _reason(exc: LanyanError) -> str:
-    details = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)
-    return f"{exc.message} ({details})" if details else exc.message
 
 
 def _open_patrols(session: Session, user: CurrentUser) -> list[PatrolRound]:
@@ -106,7 +94,7 @@ def start_submit(request: Request, user: ReaderDep, form: FormDep) -> Response:
     try:
         pid = _write(request, act)
     except (LanyanError, ValueError) as exc:
-        text = _reason(exc) if isinstance(exc, LanyanError) else str(exc)
+        text = error_text(exc) if isinstance(exc, LanyanError) else str(exc)
         return RedirectResponse(f"/patrol?error={text}", status_code=303)
     if back.startswith("/patrol/cp/"):
         return RedirectResponse(back, status_code=303)
@@ -151,7 +139,7 @@ def finish_submit(
         _write(request, lambda s: patrols.finish(s, user.actor, user.scope, patrol_id))
     except LanyanError as exc:
         patrol = patrols.get_patrol(session, user.scope, patrol_id)
-        return _route_page(request, session, user, patrol, _reason(exc), exc.status)
+        return _route_page(request, session, user, patrol, error_text(exc), exc.status)
     return RedirectResponse(f"/patrol/{patrol_id}?flash=finished", status_code=303)
 
 
@@ -209,7 +197,7 @@ def checkpoint_submit(request: Request, token: str, user: ReaderDep, form: FormD
     try:
         _write(request, act)
     except LanyanError as exc:
-        return RedirectResponse(f"/patrol/cp/{token}?error={_reason(exc)}", status_code=303)
+        return RedirectResponse(f"/patrol/cp/{token}?error={error_text(exc)}", status_code=303)
     return RedirectResponse(f"/patrol/{pid}?flash=scanned", status_code=303)
 
 

@@ -22,6 +22,7 @@ from lanyan.plans.engine import Status
 from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import form_data
 from lanyan.web.i18n import add_messages
 from lanyan.web.render import TEMPLATES, render
 
@@ -109,10 +110,6 @@ def dashboard(
     jurisdiction: str | None = None,
 ) -> HTMLResponse:
     return _dashboard(request, session, user, plan_id, year, jurisdiction)
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
 
 
 def _problem_text(exc: ValidationFailed) -> str:

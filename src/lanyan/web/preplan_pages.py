@@ -34,6 +34,7 @@ from lanyan.registry.service import pydantic_problems
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages, rule_text
 from lanyan.web.render import render
 
@@ -124,12 +125,6 @@ def _writer(user: UserDep) -> CurrentUser:
 ReaderDep = Annotated[CurrentUser, Depends(_reader)]
 WriterDep = Annotated[CurrentUser, Depends(_writer)]
 
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 LISTS = {
     "key_parts": ("name", "location", "note"),

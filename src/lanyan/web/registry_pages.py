@@ -24,7 +24,14 @@ from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, Vali
 from lanyan.registry import service
 from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
 from lanyan.store.db import unit_of_work
-from lanyan.web.forms import FieldSpec, filter_fields, form_fields, form_value, parse_form
+from lanyan.web.forms import (
+    FieldSpec,
+    FormDep,
+    filter_fields,
+    form_fields,
+    form_value,
+    parse_form,
+)
 from lanyan.web.map_layers import geometry_of
 from lanyan.web.render import render
 
@@ -61,13 +68,6 @@ def writer(slug: str, user: UserDep) -> Access:
 
 ReadDep = Annotated[Access, Depends(reader)]
 WriteDep = Annotated[Access, Depends(writer)]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def problems_by_field(

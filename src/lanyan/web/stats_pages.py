@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
@@ -36,6 +36,7 @@ from lanyan.stats.choices import (
 from lanyan.stats.models import FireRecord, InvestigationCase
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages, rule_text
 from lanyan.web.map_page import home_of
 from lanyan.web.render import TEMPLATES, render, ui_for
@@ -172,13 +173,6 @@ Reader = Annotated[CurrentUser, Depends(_reader)]
 Writer = Annotated[CurrentUser, Depends(_writer)]
 CaseReader = Annotated[CurrentUser, Depends(_case_reader)]
 CaseWriter = Annotated[CurrentUser, Depends(_case_writer)]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _places(session: Session, user: CurrentUser) -> list[tuple[str, str]]:

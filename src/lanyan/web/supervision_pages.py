@@ -48,6 +48,7 @@ from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
+from lanyan.web.forms import FormDep
 from lanyan.web.render import TEMPLATES, Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
@@ -96,13 +97,6 @@ def _risk_reader(user: UserDep) -> CurrentUser:
 HazardReader = Annotated[CurrentUser, Depends(_hazard_reader)]
 Inspector = Annotated[CurrentUser, Depends(_inspector)]
 RiskReader = Annotated[CurrentUser, Depends(_risk_reader)]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def today_local() -> date:

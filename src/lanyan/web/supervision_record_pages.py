@@ -38,6 +38,7 @@ from lanyan.prevention.record_schemas import (
 from lanyan.registry.service import pydantic_problems
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
+from lanyan.web.forms import form_data
 from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(prefix="/supervision", include_in_schema=False)
@@ -142,10 +143,6 @@ def _guard(slug: str) -> Callable[[CurrentUser], CurrentUser]:
         return user
 
     return check
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
 
 
 def _values(form: FormData) -> dict[str, Any]:

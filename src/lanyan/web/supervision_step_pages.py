@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -55,6 +55,7 @@ from lanyan.registry.service import pydantic_problems
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
+from lanyan.web.forms import FormDep
 from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(prefix="/supervision", include_in_schema=False)
@@ -178,13 +179,6 @@ def _need(user: CurrentUser, slug: str, write: bool = False) -> None:
     allowed = roles.can_write if write else roles.can_read
     if not allowed(user.role, slug):
         raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _values(form: FormData, multi: tuple[str, ...] = ()) -> dict[str, Any]:

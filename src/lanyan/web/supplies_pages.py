@@ -24,6 +24,7 @@ from lanyan.logistics.supplies_routes import module_public
 from lanyan.logistics.supplies_schemas import LotReceive, StockIssue, SupplyDispatchRequest
 from lanyan.response.models import Incident
 from lanyan.store.db import unit_of_work
+from lanyan.web.forms import FormDep, error_text
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/supplies", include_in_schema=False)
@@ -36,24 +37,6 @@ def _reader(user: UserDep) -> CurrentUser:
 
 
 ReaderDep = Annotated[CurrentUser, Depends(_reader)]
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
-
-
-def _problem_text(exc: Exception) -> str:
-    if isinstance(exc, LanyanError):
-        details = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)
-        return f"{exc.message} ({details})" if details else exc.message
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(x) for x in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()
-        )
-    return str(exc)
 
 
 def _page(
@@ -121,7 +104,7 @@ def _write(
             result = action(s)
     except (LanyanError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, LanyanError) else 422
-        return _page(request, session, user, error=_problem_text(exc), status_code=status)
+        return _page(request, session, user, error=error_text(exc), status_code=status)
     if isinstance(result, dict):
         return _page(request, session, user, result=result)
     return RedirectResponse(f"/supplies?flash={flash}", status_code=303)

@@ -53,6 +53,7 @@ from typing import Any
 import psutil
 from sqlalchemy import delete, func, insert, select
 
+from lanyan.core.runtime import settle_heap
 from lanyan.monitoring.gateway import event_loop_factory
 from lanyan.monitoring.models import (
     DeviceHealth,
@@ -176,9 +177,10 @@ def stop_gateway(proc: Any) -> None:
         proc.wait()
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process, all threads."""
     times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
+    return times.user, times.system
 
 
 # --- load generator processes ---------------------------------------------------------------
@@ -190,6 +192,7 @@ def _client(
     async def main() -> None:
         fleet = Fleet("127.0.0.1", port, count=count, rate=rate, first_address=first, seed=first)
         await fleet.connect()
+        settle_heap()  # the measuring side gets the gateway's collector settings too
         conn.send("connected")
         conn.recv()  # go
         started = time.process_time()
@@ -220,6 +223,7 @@ class Phase:
     seconds: float
     confirmed: int
     gateway_cpu: float
+    gateway_sys: float
     client_cpu: float
     latencies: list[float]
     fire_latencies: list[float]
@@ -268,9 +272,9 @@ def drive(
     if on_go is not None:
         on_go()
     time.sleep(args.warmup)
-    cpu0, load0 = cpu_seconds(gateway.pid), os.getloadavg()[0]
+    cpu0, load0 = cpu_times(gateway.pid), os.getloadavg()[0]
     time.sleep(args.seconds)
-    cpu1 = cpu_seconds(gateway.pid)
+    cpu1 = cpu_times(gateway.pid)
     results = [pipe.recv() for pipe in pipes]
     for p in procs:
         p.join()
@@ -278,7 +282,8 @@ def drive(
         label=label,
         seconds=args.seconds,
         confirmed=sum(r["confirmed"] for r in results),
-        gateway_cpu=cpu1 - cpu0,
+        gateway_cpu=sum(cpu1) - sum(cpu0),
+        gateway_sys=cpu1[1] - cpu0[1],
         client_cpu=sum(r["cpu"] for r in results),
         latencies=[x for r in results for x in r["latencies"]],
         fire_latencies=[x for r in results for x in r["fire_latencies"]],
@@ -299,7 +304,8 @@ def report(phase: Phase) -> None:
     print(
         f"  {phase.label}: {phase.connected} connected, {phase.confirmed} frames confirmed in "
         f"{phase.seconds:.0f} s wall = {phase.wall_rate:,.0f} frames/s; gateway CPU "
-        f"{phase.gateway_cpu:.2f} s = {phase.per_core:,.0f} frames/s per core; load generator "
+        f"{phase.gateway_cpu:.2f} s (system {phase.gateway_sys:.2f} s) = "
+        f"{phase.per_core:,.0f} frames/s per core; load generator "
         f"CPU {phase.client_cpu:.2f} s; denied {phase.denied}; 1-min load average "
         f"{phase.load:.1f} on {os.cpu_count()} cores"
     )

@@ -14,7 +14,7 @@ from lanyan.core.timeutil import CHINA_TZ
 from lanyan.monitoring.gateway import Gateway
 from lanyan.monitoring.gb26875 import Frame, decode, encode, encode_appdata
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
-from lanyan.monitoring.ingest import GB26875, accept_sender, store_events
+from lanyan.monitoring.ingest import GB26875, accept_sender, decoded_view, store_events
 from lanyan.monitoring.models import MonitoringAlarm, MonitoringEvent, QuarantinedSender
 from lanyan.monitoring.simulator import simulate
 from lanyan.registry import service
@@ -118,7 +118,7 @@ def test_good_frame_is_confirmed_after_it_is_stored(sessions: Any, known_device:
     assert seen_at_confirm == [1]
     (event,) = events(sessions)
     assert event.device_id == known_device and not event.quarantined
-    assert event.decoded["data"]["objects"][0]["fire_alarm"] is True
+    assert decoded_view(event)["data"]["objects"][0]["fire_alarm"] is True
 
 
 def test_no_confirm_when_storing_fails(sessions: Any, known_device: int) -> None:

@@ -3,7 +3,6 @@ driver-level statements keep the intake rules (stored once, health per device, q
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,10 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from lanyan.monitoring.gb26875 import FrameError, decode, encode, encode_appdata, reply
+from lanyan.monitoring.gb26875 import (
+    FrameError,
+    decode,
+    encode,
+    encode_appdata,
+    frame_to_json,
+    reply,
+)
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.hotpath import Replies, read_frame
-from lanyan.monitoring.ingest import Pending, incoming_frame, store_events
+from lanyan.monitoring.ingest import Pending, decoded_view, incoming_frame, store_events
 from lanyan.monitoring.models import (
     DeviceHealth,
     MonitoringAlarm,
@@ -80,8 +86,8 @@ def test_read_frame_matches_the_plain_decoder(raw: bytes) -> None:
     head, item = read_frame(raw)
     frame = decode(raw)
     plain = incoming_frame(frame, raw)
-    assert isinstance(item.decoded, str)
-    assert json.loads(item.decoded) == plain.decoded
+    # Neither path keeps a decoded view: the stored frame's bytes are the record.
+    assert item.decoded is None and plain.decoded is None
     assert item.signals == plain.signals
     for name in ("protocol", "source", "serial", "digest", "command", "type_flag"):
         assert getattr(item, name) == getattr(plain, name), name
@@ -189,7 +195,10 @@ def test_batches_store_each_frame_once_and_health_once_per_device(
         assert s.scalar(select(QuarantinedSender.frames)) == 1
         event = s.scalar(select(MonitoringEvent).where(MonitoringEvent.serial == 3))
     assert event.received_at == WHEN + timedelta(seconds=3)
-    assert event.decoded["data"]["type"] == 21 and event.device_id == device.id
+    # Stored as bytes only; the view is rebuilt from them exactly as the CLI decodes.
+    assert event.decoded is None
+    assert decoded_view(event) == frame_to_json(decode(bytes.fromhex(event.frame)))
+    assert decoded_view(event)["data"]["type"] == 21 and event.device_id == device.id
     assert event.device_time == WHEN
 
 

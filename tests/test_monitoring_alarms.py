@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lanyan.core.errors import LanyanError
 from lanyan.core.timeutil import CHINA_TZ
-from lanyan.monitoring.alarms import sweep_offline
+from lanyan.monitoring.alarms import HEALTH_REFRESH, sweep_offline
 from lanyan.monitoring.choices import SignalKind
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
 from lanyan.monitoring.handling import (
@@ -159,6 +159,33 @@ def test_offline_after_missed_heartbeats_and_back_online(sessions: Any, device: 
         assert s.get(DeviceHealth, device.id).online is True
     (alarm,) = alarms(sessions)
     assert (alarm.kind, alarm.status) == ("offline", "cleared")
+
+
+def test_health_of_a_device_in_a_burst_is_written_once_per_refresh(
+    sessions: Any, device: Any
+) -> None:
+    def last_seen() -> datetime:
+        with sessions() as s:
+            return s.get(DeviceHealth, device.id).last_seen
+
+    ingest(sessions, frame(1, 21, [{"state": 1}]), T0)
+    assert last_seen() == T0
+    # Heard again within HEALTH_REFRESH: the row is left as written (every frame is stored).
+    ingest(sessions, frame(2, 21, [{"state": 1}]), T0 + HEALTH_REFRESH / 2)
+    assert last_seen() == T0
+    ingest(sessions, frame(3, 21, [{"state": 1}]), T0 + HEALTH_REFRESH + timedelta(seconds=1))
+    assert last_seen() == T0 + HEALTH_REFRESH + timedelta(seconds=1)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(MonitoringEvent)) == 3
+    # Marked offline (by hand here, as the sweep would): the next heartbeat, however soon
+    # after the last written one, brings it back online.
+    with sessions.begin() as s:
+        s.get(DeviceHealth, device.id).online = False
+    ingest(sessions, frame(4, 21, [{"state": 1}]), T0 + HEALTH_REFRESH + timedelta(seconds=2))
+    with sessions() as s:
+        health = s.get(DeviceHealth, device.id)
+        assert health.online is True
+        assert health.last_seen == T0 + HEALTH_REFRESH + timedelta(seconds=2)
 
 
 def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(

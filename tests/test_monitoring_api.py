@@ -192,6 +192,10 @@ def test_confirmed_fire_goes_to_the_outbox(client: Any, sessions: Any, world: An
         f"/api/monitoring/alarms/{fire}/confirm", json={"note": "视频复核有烟"}, headers=h
     )
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
+    # The frame that raised it, as stored and as the codec reads it.
+    raised_by = r.json()["event"]
+    assert raised_by["frame"] and raised_by["decoded"]["command_name"] == "send data"
+    assert raised_by["decoded"]["data"]["objects"][0]["fire_alarm"] is True
     with sessions() as s:
         (event,) = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "fire_confirmed"))
         assert event.topic == "fire_confirmed" and event.payload["alarm_id"] == fire

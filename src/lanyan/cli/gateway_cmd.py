@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.cli.monitor_cmd import Mode, names_from
+from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.gateway import Gateway, event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
@@ -65,6 +66,8 @@ def serve(
             factory, idle_timeout=idle_timeout, max_batch=max_batch, max_delay=max_delay_ms / 1000
         )
     chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
+
+    settle_heap()
 
     async def run() -> None:
         if isinstance(gateway.sink, JetStreamSink):

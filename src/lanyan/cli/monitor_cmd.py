@@ -15,6 +15,7 @@ import typer
 
 from lanyan.cli.common import console, err_console, load_settings, sessions
 from lanyan.core.config import Settings
+from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.gateway import event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
@@ -72,6 +73,8 @@ def process(
     names = names_from(settings)
     processor = AlarmProcessor(factory, names, batch=batch)
     chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
+
+    settle_heap()
 
     async def run() -> None:
         try:

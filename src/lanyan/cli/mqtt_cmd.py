@@ -9,6 +9,7 @@ import typer
 
 from lanyan.cli.common import console, err_console, load_settings, sessions
 from lanyan.cli.monitor_cmd import Mode, names_from
+from lanyan.core.runtime import settle_heap
 from lanyan.monitoring.jetstream import BlockingPublisher
 from lanyan.monitoring.mqtt import DEFAULT_PREFIX, MqttIngest, Thresholds
 from lanyan.store.migrate import upgrade
@@ -74,6 +75,7 @@ def ingest(
         err_console.print(f"[red]error:[/red] cannot reach the MQTT broker at {host}:{port}: {exc}")
         raise typer.Exit(1) from None
     console.print(f"MQTT ingest: [bold]{host}:{port}[/bold] topics {prefix}/+/+")
+    settle_heap()
     try:
         subscriber.serve_forever()
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, tuple_, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,16 +39,32 @@ class OpenAlarms:
         self.open: dict[AlarmKey, MonitoringAlarm] = {}
 
     def include(self, keys: Iterable[AlarmKey]) -> None:
-        """Load the open alarms with these keys (those not loaded yet)."""
+        """Load the open alarms with these keys (those not loaded yet): the keys are joined as
+        a VALUES table, so each is one lookup in the (source, kind, point) index (a row-value
+        IN list makes SQLite scan the whole index), and only the hits become ORM objects."""
         new = set(keys) - self.loaded
         if not new:
             return
         self.loaded |= new
-        query = select(MonitoringAlarm).where(
-            tuple_(MonitoringAlarm.source, MonitoringAlarm.kind, MonitoringAlarm.point).in_(new),
-            MonitoringAlarm.status.in_(_OPEN),
-        )
-        for alarm in self.session.scalars(query):
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        ordered = sorted(new)
+        ids: list[int] = []
+        for at in range(0, len(ordered), 300):
+            chunk = ordered[at : at + 300]
+            values = ",".join([f"({mark},{mark},{mark})"] * len(chunk))
+            sql = (
+                f"WITH k(s, n, p) AS (VALUES {values}) SELECT a.id FROM k JOIN monitoring_alarms a "
+                f"ON a.source = k.s AND a.kind = k.n AND a.point = k.p "
+                f"WHERE a.status IN ({mark},{mark})"
+            )
+            params = (*(v for key in chunk for v in key), *_OPEN)
+            ids += [row[0] for row in conn.exec_driver_sql(sql, params)]
+        if not ids:
+            return
+        for alarm in self.session.scalars(
+            select(MonitoringAlarm).where(MonitoringAlarm.id.in_(ids)).order_by(MonitoringAlarm.id)
+        ):
             self.open.setdefault((alarm.source, alarm.kind, alarm.point), alarm)
 
     def find(self, source: str, kind: SignalKind, point: str) -> MonitoringAlarm | None:
@@ -106,22 +122,31 @@ def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
     )
 
 
+# Device health is derived state: a device written online less than this before its new
+# heartbeat is left as it is, so a device reporting in a burst dirties its row once, not once
+# per frame. Far below any offline threshold (minutes): a device the housekeeping marked
+# offline is always written online again when heard.
+HEALTH_REFRESH = timedelta(seconds=5)
+
 _HEALTH_UPSERT = {
-    # The later of the stored and the new time: a batch from a slower writer may come late.
-    "sqlite": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    # The later of the stored and the new time (a batch from a slower writer may come late);
+    # the third parameter is the new time less HEALTH_REFRESH.
+    "sqlite": "INSERT INTO monitoring_device_health AS h (device_id, last_seen, online) "
     "VALUES (?, ?, 1) ON CONFLICT (device_id) DO UPDATE SET "
-    "last_seen = max(excluded.last_seen, monitoring_device_health.last_seen), online = 1",
-    "postgresql": "INSERT INTO monitoring_device_health (device_id, last_seen, online) "
+    "last_seen = max(excluded.last_seen, h.last_seen), online = 1 "
+    "WHERE h.online = 0 OR h.last_seen < ?",
+    "postgresql": "INSERT INTO monitoring_device_health AS h (device_id, last_seen, online) "
     "VALUES (%s, %s, true) ON CONFLICT (device_id) DO UPDATE SET "
-    "last_seen = GREATEST(excluded.last_seen, monitoring_device_health.last_seen), online = true",
+    "last_seen = GREATEST(excluded.last_seen, h.last_seen), online = true "
+    "WHERE NOT h.online OR h.last_seen < %s",
 }
 
 
 def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
     """Refresh the health of the devices in ``seen`` (device id → latest receive time): one
     query for those that were offline, then one upsert statement for all (driver SQL, no
-    per-row SQLAlchemy work); a device heard again after being offline clears its offline
-    alarm."""
+    per-row SQLAlchemy work), which leaves a row written online within ``HEALTH_REFRESH``
+    alone; a device heard again after being offline clears its offline alarm."""
     if not seen:
         return
     conn = session.connection()
@@ -141,7 +166,10 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         ]
     # In device order, so two writers upserting overlapping devices lock rows in one order.
     ordered = sorted(seen.items())
-    rows = [(d, sqlite_time(at)) for d, at in ordered] if sqlite else ordered
+    if sqlite:
+        rows = [(d, sqlite_time(at), sqlite_time(at - HEALTH_REFRESH)) for d, at in ordered]
+    else:
+        rows = [(d, at, at - HEALTH_REFRESH) for d, at in ordered]
     conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))

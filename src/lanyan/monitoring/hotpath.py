@@ -7,11 +7,11 @@ avoids repeating work:
 - the control unit is read with one precompiled ``struct`` and the checksum is ``sum()`` over
   a memoryview; a frame with any defect goes through ``decode`` so it is refused with exactly
   the same reason;
-- what a frame's application data means (its JSON view, its signals, its digest) depends only
-  on those bytes, and most frames are heartbeats whose bytes repeat from device to device
-  within the same second: it is computed once per distinct payload (a bounded LRU cache);
-- the decoded JSON is written as text around those cached pieces instead of a dict that the
-  store would serialise again.
+- what a frame's application data means (its signals, its digest) depends only on those
+  bytes, and most frames are heartbeats whose bytes repeat from device to device within the
+  same second: it is computed once per distinct payload (a bounded LRU cache);
+- no decoded view is built: the store keeps the frame's bytes, from which
+  ``ingest.decoded_view`` rebuilds the view when someone looks.
 
 ``tests/test_gb26875_hotpath.py`` checks every piece against the plain decoder.
 """
@@ -19,17 +19,14 @@ avoids repeating work:
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.gb26875.appdata import AppDataError, decode_appdata
 from lanyan.monitoring.gb26875.frame import END, OVERHEAD, START, FrameError, decode
-from lanyan.monitoring.gb26875.jsonview import appdata_to_json
 from lanyan.monitoring.gb26875.timestamps import DeviceTime
 from lanyan.monitoring.ingest import GB26875, Incoming
 from lanyan.monitoring.signals import Signal, signals_from_data
@@ -55,13 +52,8 @@ class Head(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class _PayloadView:
     type_flag: int | None
-    data_json: str
     signals: tuple[Signal, ...]
     digest: str
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @lru_cache(maxsize=8192)
@@ -70,28 +62,15 @@ def _payload_view(payload: bytes) -> _PayloadView:
     data = decode_appdata(payload)
     return _PayloadView(
         type_flag=data.type if data else None,
-        data_json=_dumps(appdata_to_json(data)),
         signals=tuple(signals_from_data(data)),
         digest=hashlib.blake2b(payload, digest_size=16).hexdigest(),
     )
 
 
 @lru_cache(maxsize=4096)
-def _time_view(raw: bytes) -> tuple[datetime | None, str]:
-    """A time label's value and its ``"timestamp": …`` JSON members."""
-    stamp = DeviceTime(raw)
-    members = f'"timestamp":{_dumps(stamp.iso())}'
-    if stamp.value is None:
-        members += f',"timestamp_raw":"{raw.hex()}"'
-    return stamp.value, members
-
-
-@lru_cache(maxsize=256)
-def _command_json(command: int) -> str:
-    name = t.name_of(t.COMMANDS, command)
-    return (
-        f'"command":{command},"command_name":{_dumps(name.en)},"command_name_zh":{_dumps(name.zh)}'
-    )
+def _device_time(raw: bytes) -> datetime | None:
+    """A time label's value (None for an impossible date; the raw bytes are kept)."""
+    return DeviceTime(raw).value
 
 
 def read_frame(raw: bytes) -> tuple[Head, Incoming]:
@@ -112,29 +91,18 @@ def read_frame(raw: bytes) -> tuple[Head, Incoming]:
         view = _payload_view(payload)
     except AppDataError as exc:
         raise FrameError("bad_data", str(exc)) from None
-    device_time, stamp_json = _time_view(stamp)
-    source_hex = source.hex()
-    destination_hex = destination.hex()
-    decoded = (
-        f'{{"serial":{serial},"version":[{major},{minor}],{stamp_json},'
-        f'"source":"{source_hex}","source_int":{int.from_bytes(source, "little")},'
-        f'"destination":"{destination_hex}",'
-        f'"destination_int":{int.from_bytes(destination, "little")},'
-        f'{_command_json(command)},"checksum":{raw[-3]},"checksum_ok":true,'
-        f'"data":{view.data_json}}}'
-    )
     head = Head(serial, (major, minor), stamp, source, destination, command, payload)
     item = Incoming(
         protocol=GB26875,
-        source=source_hex,
+        source=source.hex(),
         serial=serial,
         digest=view.digest,
         command=command,
         type_flag=view.type_flag,
-        device_time=device_time,
+        device_time=_device_time(stamp),
         device_time_raw=stamp.hex(),
         raw=raw.hex(),
-        decoded=decoded,
+        decoded=None,
         signals=list(view.signals),
     )
     return head, item

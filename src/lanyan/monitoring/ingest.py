@@ -29,7 +29,7 @@ from lanyan.monitoring.alarms import (
     place_of,
 )
 from lanyan.monitoring.choices import QuarantineStatus, SignalKind
-from lanyan.monitoring.gb26875 import Frame, frame_to_json
+from lanyan.monitoring.gb26875 import Frame, FrameError, decode, frame_to_json
 from lanyan.monitoring.models import (
     DeviceAddress,
     MonitoringAlarm,
@@ -177,8 +177,9 @@ class Incoming:
     device_time: datetime | None
     device_time_raw: str
     raw: str  # the message as received: a frame in hex, or a JSON payload
-    # What it says, as a dict or as its JSON text (the gateway's hot path writes the text).
-    decoded: dict[str, Any] | str
+    # What it says, as a dict or its JSON text; None where ``raw`` is a GB/T 26875.3 frame,
+    # whose view ``decoded_view`` rebuilds from the bytes when someone reads it.
+    decoded: dict[str, Any] | str | None
     signals: list[Signal]
 
 
@@ -248,8 +249,8 @@ def _insert_sql(dialect: str, rows: int) -> str:
 _sqlite_device_time = lru_cache(maxsize=4096)(sqlite_time)
 
 
-def _json_text(decoded: dict[str, Any] | str) -> str:
-    if isinstance(decoded, str):
+def _json_text(decoded: dict[str, Any] | str | None) -> str | None:
+    if decoded is None or isinstance(decoded, str):
         return decoded
     return json.dumps(decoded, ensure_ascii=False, separators=(",", ":"))
 
@@ -363,18 +364,24 @@ def _signals(
 ) -> None:
     """Health and alarms for the newly stored messages, in arrival order, with a handful of
     queries for the whole batch. Health is one row per device: its latest heartbeat in the
-    batch, written with one upsert statement."""
+    batch, written with one upsert statement (see ``alarms.heartbeats``)."""
     seen: dict[int, datetime] = {}
     alarming: list[Pending] = []
     heartbeat = SignalKind.HEARTBEAT
     for p in fresh.values():
         signals = p.item.signals
-        device = devices.get((p.item.protocol, p.item.source))
-        if device is not None and any(s.kind is heartbeat for s in signals):
-            last = seen.get(device.id)
-            if last is None or p.received_at > last:
-                seen[device.id] = p.received_at
-        if any(s.kind is not heartbeat for s in signals):
+        if len(signals) == 1 and signals[0].kind is heartbeat:
+            beats, alarms = True, False
+        else:
+            beats = any(s.kind is heartbeat for s in signals)
+            alarms = any(s.kind is not heartbeat for s in signals)
+        if beats:
+            device = devices.get((p.item.protocol, p.item.source))
+            if device is not None:
+                last = seen.get(device.id)
+                if last is None or p.received_at > last:
+                    seen[device.id] = p.received_at
+        if alarms:
             alarming.append(p)
     if not alarming and not seen:
         return
@@ -439,8 +446,23 @@ def store_event(
     return store_events(factory, [Pending(item, received_at, peer)])[0]
 
 
+def decoded_view(event: MonitoringEvent) -> dict[str, Any] | None:
+    """What a stored message says: its stored view, or for a GB/T 26875.3 frame (stored as
+    bytes only) the codec's JSON view of those bytes, as ``lanyan gb26875 decode`` prints it.
+    None if the stored bytes no longer decode (a frame is only stored once they did)."""
+    if event.decoded is not None:
+        return event.decoded
+    if event.protocol != GB26875:
+        return None
+    try:
+        return frame_to_json(decode(bytes.fromhex(event.frame)))
+    except (ValueError, FrameError):
+        return None
+
+
 def incoming_frame(frame: Frame, raw: bytes) -> Incoming:
-    """A decoded GB/T 26875.3 frame in the storable form every protocol shares."""
+    """A decoded GB/T 26875.3 frame in the storable form every protocol shares; like the
+    gateway's hot path it stores the frame's bytes, not its decoded view."""
     return Incoming(
         protocol=GB26875,
         source=frame.source.hex(),
@@ -451,7 +473,7 @@ def incoming_frame(frame: Frame, raw: bytes) -> Incoming:
         device_time=frame.timestamp.value,
         device_time_raw=frame.timestamp.raw.hex(),
         raw=raw.hex(),
-        decoded=frame_to_json(frame),
+        decoded=None,
         signals=signals_from(frame),
     )
 
@@ -565,6 +587,7 @@ __all__ = [
     "Pending",
     "Stored",
     "accept_sender",
+    "decoded_view",
     "incoming_frame",
     "pending_senders",
     "reject_sender",

@@ -80,7 +80,8 @@ def encode_pending(p: Pending) -> bytes:
         "device_time": item.device_time.isoformat() if item.device_time else None,
         "device_time_raw": item.device_time_raw,
         "raw": item.raw,
-        # The gateway's hot path keeps it as JSON text; the message carries the object.
+        # None for a GB/T 26875.3 frame (its view is rebuilt from ``raw`` when read); JSON
+        # text travels as the object.
         "decoded": json.loads(item.decoded) if isinstance(item.decoded, str) else item.decoded,
         "signals": [asdict(s) | {"kind": s.kind.value} for s in item.signals],
         "received_at": p.received_at.isoformat(),
@@ -102,7 +103,7 @@ def decode_pending(data: bytes) -> Pending:
         device_time=datetime.fromisoformat(doc["device_time"]) if doc["device_time"] else None,
         device_time_raw=str(doc["device_time_raw"]),
         raw=str(doc["raw"]),
-        decoded=dict(doc["decoded"]),
+        decoded=None if doc["decoded"] is None else dict(doc["decoded"]),
         signals=[Signal(**(s | {"kind": SignalKind(s["kind"])})) for s in doc["signals"]],
     )
     return Pending(item, datetime.fromisoformat(doc["received_at"]), str(doc["peer"]))

@@ -37,7 +37,8 @@ class MonitoringEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(32), index=True)  # address as sent, hex
+    # Address as sent, hex. Queried by (protocol, source): the unique key's prefix.
+    source: Mapped[str] = mapped_column(String(32))
     serial: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(32))  # BLAKE2b-128 of the application data
     command: Mapped[int] = mapped_column(Integer)
@@ -47,11 +48,16 @@ class MonitoringEvent(Base):
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     device_time_raw: Mapped[str] = mapped_column(String(12))
     peer: Mapped[str] = mapped_column(String(64), default="")
-    frame: Mapped[str] = mapped_column(Text)  # the whole frame, hex
-    decoded: Mapped[dict[str, Any]] = mapped_column(JSON)
-    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    quarantined: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    frame: Mapped[str] = mapped_column(Text)  # the whole frame, hex; or an MQTT payload
+    # The decoded view. NULL for a GB/T 26875.3 frame: its view is a pure function of
+    # ``frame``, decoded on demand (``monitoring.ingest.decoded_view``), so a heartbeat row
+    # costs a third of the bytes. MQTT messages keep their normalised payload here.
+    decoded: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # No secondary indexes beyond the unique key and the receive time: each one costs a dirty
+    # page per stored frame, and nothing reads events by these (alarms carry their own).
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class QuarantinedSender(Timestamped, Base):

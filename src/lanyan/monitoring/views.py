@@ -14,6 +14,7 @@ from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFaile
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
 from lanyan.monitoring.handling import key_unit_connection_rate, unit_figures
+from lanyan.monitoring.ingest import decoded_view
 from lanyan.monitoring.models import (
     DeviceHealth,
     MonitoringAlarm,
@@ -204,6 +205,7 @@ def alarm_detail(session: Session, scope: Scope, alarm_id: int) -> dict[str, Any
             "device_time": event.device_time.isoformat() if event.device_time else None,
             "peer": event.peer,
             "frame": event.frame,
+            "decoded": decoded_view(event),
         }
         if event
         else None

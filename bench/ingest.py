@@ -12,7 +12,8 @@ Phases, in one run:
 1. **anchor** — the gateway with per-frame commits (``--max-batch 1 --max-delay-ms 0``, what
    the gateway did before group commit), closed loop: every device sends again as soon as it
    is confirmed, so the gateway is saturated.
-2. **group commit** — the default gateway (``--max-batch 500 --max-delay-ms 2``), closed loop.
+2. **group commit** — the default gateway (``--max-batch 2000 --max-delay-ms 2``; ``--max-batch``
+   here changes it), closed loop.
 3. **latency** — the default gateway at a paced rate (``--rate``, default a quarter of phase
    2's throughput): alarm-to-event latency is the time from a fire-alarm frame's send to its
    confirm. The gateway confirms only after the transaction that stored the frame, its alarm
@@ -54,6 +55,7 @@ import psutil
 from sqlalchemy import delete, func, insert, select
 
 from lanyan.core.runtime import settle_heap
+from lanyan.monitoring.batching import MAX_BATCH
 from lanyan.monitoring.gateway import event_loop_factory
 from lanyan.monitoring.models import (
     DeviceHealth,
@@ -392,6 +394,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="latency phase, frames/s")
     parser.add_argument("--url", default="", help="database URL (default: temporary SQLite)")
     parser.add_argument("--skip-anchor", action="store_true")
+    parser.add_argument("--max-batch", type=int, default=MAX_BATCH, help="group commit cap")
     parser.add_argument("--profile", action="store_true", help="py-spy the group-commit phase")
     args = parser.parse_args()
 
@@ -414,9 +417,11 @@ def main() -> None:
         anchor = None
         if not args.skip_anchor:
             anchor = run_phase("anchor, per-frame commit", url, tmp, 1, 0.0, 0.0, args)
-        grouped = run_phase("group commit", url, tmp, 500, 2.0, 0.0, args)
+        grouped = run_phase("group commit", url, tmp, args.max_batch, 2.0, 0.0, args)
         rate = args.rate or max(100.0, round(grouped.wall_rate / 4, -2))
-        paced = run_phase(f"latency at {rate:,.0f} frames/s", url, tmp, 500, 2.0, rate, args)
+        paced = run_phase(
+            f"latency at {rate:,.0f} frames/s", url, tmp, args.max_batch, 2.0, rate, args
+        )
         stored = counts(url)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -23,6 +23,7 @@ from lanyan.monitoring.handling import (
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import (
     GB26875,
+    DeviceCache,
     Pending,
     accept_sender,
     incoming_frame,
@@ -186,6 +187,47 @@ def test_health_of_a_device_in_a_burst_is_written_once_per_refresh(
         health = s.get(DeviceHealth, device.id)
         assert health.online is True
         assert health.last_seen == T0 + HEALTH_REFRESH + timedelta(seconds=2)
+
+
+def test_device_cache_sees_registry_edits_after_its_ttl_and_never_hides_new_senders(
+    sessions: Any, uow: Any, device: Any
+) -> None:
+    now = [0.0]
+    cache = DeviceCache(ttl=5.0, clock=lambda: now[0])
+
+    def store(serial: int, source: bytes = UITD) -> None:
+        raw = frame(serial, 2, [component(0b11, address=serial)], source=source)
+        item = incoming_frame(decode(raw), raw)
+        store_events(sessions, [Pending(item, T0, "test")], devices=cache)
+
+    def building_of_alarm(serial: int) -> int | None:
+        with sessions() as s:
+            return s.scalar(
+                select(MonitoringAlarm.building_id).where(
+                    MonitoringAlarm.point.endswith(f"@{serial}")
+                )
+            )
+
+    store(1)
+    assert building_of_alarm(1) == device.building_id
+    with uow() as s:
+        other = service.create(
+            s, get_type("buildings"), SYSTEM, EVERYWHERE, sample("buildings", COUNTY, 2)
+        )
+        s.get(type(device), device.id).building_id = other.id
+    store(2)  # within the TTL: the cached place
+    assert building_of_alarm(2) == device.building_id
+    now[0] = 5.0
+    store(3)  # looked up again
+    assert building_of_alarm(3) == other.id
+    # An unknown sender is not cached as unknown: accepted, it is recognised at once.
+    store(4, source=STRANGER)
+    with uow() as s:
+        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code)
+    store(5, source=STRANGER)
+    with sessions() as s:
+        alarm = s.scalar(select(MonitoringAlarm).where(MonitoringAlarm.point.endswith("@5")))
+    assert not alarm.unverified and alarm.device_id == device.id
 
 
 def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(

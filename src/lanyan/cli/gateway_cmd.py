@@ -14,6 +14,7 @@ from lanyan.cli.common import actor_for, console, friendly_errors, load_settings
 from lanyan.cli.monitor_cmd import Mode, names_from
 from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import to_local
+from lanyan.monitoring.batching import MAX_BATCH
 from lanyan.monitoring.gateway import Gateway, event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
@@ -38,7 +39,7 @@ def serve(
     ] = 180.0,
     max_batch: Annotated[
         int, typer.Option(min=1, help="group commit: most frames stored in one transaction")
-    ] = 500,
+    ] = MAX_BATCH,
     max_delay_ms: Annotated[
         float, typer.Option(min=0, help="group commit: longest a frame waits for company, ms")
     ] = 2.0,

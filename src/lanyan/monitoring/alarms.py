@@ -166,10 +166,14 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         ]
     # In device order, so two writers upserting overlapping devices lock rows in one order.
     ordered = sorted(seen.items())
+    # One threshold for the batch, from its earliest heartbeat: a row is then rewritten at
+    # most HEALTH_REFRESH plus the batch's span (milliseconds) behind.
+    stale: Any = min(seen.values()) - HEALTH_REFRESH
     if sqlite:
-        rows = [(d, sqlite_time(at), sqlite_time(at - HEALTH_REFRESH)) for d, at in ordered]
+        stale = sqlite_time(stale)
+        rows = [(d, sqlite_time(at), stale) for d, at in ordered]
     else:
-        rows = [(d, at, at - HEALTH_REFRESH) for d, at in ordered]
+        rows = [(d, at, stale) for d, at in ordered]
     conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))

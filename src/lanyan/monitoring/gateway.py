@@ -24,13 +24,13 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.timeutil import utcnow
-from lanyan.monitoring.batching import BatchWriter, StoreBatch
+from lanyan.monitoring.batching import MAX_BATCH, BatchWriter, Done, StoreBatch
 from lanyan.monitoring.gb26875 import FrameError, encode
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.gb26875.frame import header_fields
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
 from lanyan.monitoring.hotpath import Head, Replies, read_frame
-from lanyan.monitoring.ingest import Pending, store_events
+from lanyan.monitoring.ingest import Pending
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,12 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 class Sink(Protocol):
-    """Where decoded messages go. ``enqueue`` returns a future that resolves once the message
-    is durable: to the stored event, or to None when the sink cannot tell whether it was a
-    duplicate."""
+    """Where decoded messages go. ``enqueue`` calls ``done(result, None)`` on the event loop
+    once the message is durable (``result``: the stored event, or None when the sink cannot
+    tell whether it was a duplicate), or ``done(None, error)`` when it could not be stored. A
+    plain callback rather than a future: a future per frame costs a scheduled callback more."""
 
-    def enqueue(self, pending: Pending) -> asyncio.Future[Any]: ...
+    def enqueue(self, pending: Pending, done: Done) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -94,8 +95,8 @@ class Gateway:
         idle_timeout: float = 300.0,
         clock: Callable[[], datetime] = utcnow,
         sink: Sink | None = None,
-        store: StoreBatch = store_events,
-        max_batch: int = 500,
+        store: StoreBatch | None = None,
+        max_batch: int = MAX_BATCH,
         max_delay: float = 0.002,
     ) -> None:
         if sink is None:
@@ -188,15 +189,15 @@ class Gateway:
             self._count("unexpected_command")
             connection.write(self._reply(head, t.DENY))
             return
-        future = self.sink.enqueue(Pending(item, received_at, connection.peer))
         connection.hold()
-        future.add_done_callback(partial(self._stored, head=head, connection=connection))
+        self.sink.enqueue(
+            Pending(item, received_at, connection.peer), partial(self._stored, head, connection)
+        )
 
-    def _stored(self, done: asyncio.Future[Any], head: Head, connection: _Connection) -> None:
+    def _stored(
+        self, head: Head, connection: _Connection, stored: Any, error: BaseException | None
+    ) -> None:
         connection.release()
-        if done.cancelled():
-            return
-        error = done.exception()
         if error is not None:
             # No confirm: the device keeps the event and retransmits (§6.5).
             self.stats.store_failures += 1
@@ -204,7 +205,6 @@ class Gateway:
                 "gb26875 %s: storing serial %s failed: %r", connection.peer, head.serial, error
             )
             return
-        stored = done.result()
         if stored is not None and stored.duplicate:
             self.stats.duplicates += 1
         else:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -46,9 +47,9 @@ from lanyan.store.audit import Actor
 GB26875 = "gb26875"
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """Outcome of storing one frame: the event row, and whether it was already there."""
+class Stored(NamedTuple):
+    """Outcome of storing one frame: the event row, and whether it was already there (a named
+    tuple: one is made per frame)."""
 
     event_id: int
     duplicate: bool
@@ -124,6 +125,50 @@ def resolve_devices(
     return found
 
 
+class DeviceCache:
+    """Registry devices a long-running writer (the gateway's batch writer, an alarm processor)
+    resolved recently, by protocol address. A UITD reporting a fire sends a burst (every
+    detector that goes off is a frame), and each batch would otherwise look its device up
+    again.
+
+    - An entry is used for ``ttl`` seconds, then looked up again: a registry edit (a device
+      moved to another unit or building) reaches new alarms within ``ttl``.
+    - Only hits are kept: an unknown sender is looked up on every message, so an address an
+      operator has just accepted is recognised at once.
+    - ``store_events`` clears it when a batch fails on a constraint (a device deleted
+      meanwhile), so a stale entry cannot wedge the writer.
+    """
+
+    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._refs: dict[tuple[str, str], tuple[float, DeviceRef]] = {}
+
+    def resolve(self, session: Session, protocol: str, addresses: set[str]) -> dict[str, DeviceRef]:
+        """``resolve_devices``, answering from the cache where it can."""
+        now = self.clock()
+        found: dict[str, DeviceRef] = {}
+        missing: set[str] = set()
+        refs = self._refs
+        for address in addresses:
+            entry = refs.get((protocol, address))
+            if entry is not None and now - entry[0] < self.ttl:
+                found[address] = entry[1]
+            else:
+                missing.add(address)
+        if missing:
+            fetched = resolve_devices(session, protocol, missing)
+            found.update(fetched)
+            for address, ref in fetched.items():
+                refs[(protocol, address)] = (now, ref)
+            if len(refs) > 4 * max(len(addresses), 10_000):
+                self._refs = {k: v for k, v in refs.items() if now - v[0] < self.ttl}
+        return found
+
+    def clear(self) -> None:
+        self._refs.clear()
+
+
 def resolve_device(session: Session, protocol: str, address: str) -> DeviceRef | None:
     """The registry device behind one protocol address (see ``resolve_devices``)."""
     return resolve_devices(session, protocol, [address]).get(address)
@@ -163,10 +208,12 @@ def _note_unknown_senders(
     return {a for a, row in rows.items() if row.status != QuarantineStatus.ACCEPTED.value}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     """One device message of any protocol, ready to store. ``(protocol, source, serial,
-    digest)`` identifies it: a retransmission repeats all four and is stored once."""
+    digest)`` identifies it: a retransmission repeats all four and is stored once. Treat it
+    as read-only (not frozen only because a frozen dataclass costs more to make, and the
+    gateway makes one per frame)."""
 
     protocol: str
     source: str
@@ -183,9 +230,10 @@ class Incoming:
     signals: list[Signal]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Pending:
-    """A message waiting to be stored: what came, when, and from which peer."""
+    """A message waiting to be stored: what came, when, and from which peer (read-only, see
+    ``Incoming``)."""
 
     item: Incoming
     received_at: datetime
@@ -304,7 +352,9 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
+def _store_batch(
+    session: Session, batch: Sequence[Pending], cache: DeviceCache | None
+) -> list[Stored]:
     # A later copy of a message in the same batch is a duplicate of the first.
     fresh: dict[tuple[str, str, int, str], Pending] = {}
     for p in batch:
@@ -316,7 +366,10 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
     quarantined: set[tuple[str, str]] = set()
     done: dict[tuple[str, str, int, str], Stored] = {}
     for protocol, sources in by_protocol.items():
-        found = resolve_devices(session, protocol, sources)
+        if cache is None:
+            found = resolve_devices(session, protocol, sources)
+        else:
+            found = cache.resolve(session, protocol, sources)
         devices.update({(protocol, a): d for a, d in found.items()})
         strangers = [
             p for p in fresh.values() if p.item.protocol == protocol and p.item.source not in found
@@ -351,7 +404,7 @@ def _store_batch(session: Session, batch: Sequence[Pending]) -> list[Stored]:
     return [
         done[p.key]
         if first.get(p.key) == id(p) or done[p.key].duplicate
-        else replace(done[p.key], duplicate=True)
+        else done[p.key]._replace(duplicate=True)
         for p in batch
     ]
 
@@ -418,7 +471,12 @@ def _signals(
     announce(session, opened)
 
 
-def store_events(factory: sessionmaker[Session], batch: Sequence[Pending]) -> list[Stored]:
+def store_events(
+    factory: sessionmaker[Session],
+    batch: Sequence[Pending],
+    *,
+    devices: DeviceCache | None = None,
+) -> list[Stored]:
     """Store a batch of device messages with their alarms in one transaction and commit;
     returns (in order) only once all are durable. One result per message; a retransmission,
     already stored or earlier in the batch, comes back as a duplicate of the stored event.
@@ -426,14 +484,18 @@ def store_events(factory: sessionmaker[Session], batch: Sequence[Pending]) -> li
     Concurrent writers may race on the unique keys (the same retransmission through two
     processes, or the first messages of a new sender); the loser rolls back and tries again,
     then reads what the winner wrote.
+
+    ``devices``: a long-running writer's ``DeviceCache``.
     """
     for _attempt in range(3):
         with factory() as session:
             try:
-                out = _store_batch(session, batch)
+                out = _store_batch(session, batch, devices)
                 session.commit()
             except IntegrityError:
                 session.rollback()
+                if devices is not None:
+                    devices.clear()
                 continue
             return out
     raise LanyanError(f"could not store a batch of {len(batch)} device message(s)")
@@ -582,6 +644,7 @@ def reject_sender(
 
 __all__ = [
     "GB26875",
+    "DeviceCache",
     "DeviceRef",
     "Incoming",
     "Pending",

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import nats
@@ -41,9 +42,9 @@ import nats.js.errors
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from sqlalchemy.orm import Session, sessionmaker
 
-from lanyan.monitoring.batching import StoreBatch
+from lanyan.monitoring.batching import Done, StoreBatch
 from lanyan.monitoring.choices import SignalKind
-from lanyan.monitoring.ingest import Incoming, Pending, Stored, store_events
+from lanyan.monitoring.ingest import DeviceCache, Incoming, Pending, Stored, store_events
 from lanyan.monitoring.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -170,13 +171,24 @@ class JetStreamSink:
         self.duplicates += bool(ack.duplicate)
         return None
 
-    def enqueue(self, pending: Pending) -> asyncio.Future[Stored | None]:
-        return asyncio.ensure_future(self.submit(pending))
+    def enqueue(self, pending: Pending, done: Done) -> None:
+        """Publish in a task; ``done`` hears how it went (see ``gateway.Sink``)."""
+        task = asyncio.ensure_future(self.submit(pending))
+        task.add_done_callback(partial(_tell, done))
 
     async def close(self) -> None:
         if self._nc is not None:
             await self._nc.drain()
             self._nc = self._js = None
+
+
+def _tell(done: Done, task: asyncio.Future[Stored | None]) -> None:
+    if task.cancelled():
+        done(None, asyncio.CancelledError())
+    elif (error := task.exception()) is not None:
+        done(None, error)
+    else:
+        done(task.result(), None)
 
 
 class BlockingPublisher:
@@ -233,13 +245,14 @@ class AlarmProcessor:
         names: Names,
         *,
         batch: int = 500,
-        store: StoreBatch = store_events,
+        store: StoreBatch | None = None,
         ack_wait: float = 30.0,
     ) -> None:
         self.factory = factory
         self.names = names
         self.batch = batch
-        self.store = store
+        # By default ``store_events`` with a device cache of this processor's own.
+        self.store = store or partial(store_events, devices=DeviceCache())
         self.ack_wait = ack_wait
         self.stats = ProcessorStats()
         self._nc: Any = None

@@ -238,3 +238,21 @@ def test_one_frame_raising_clearing_and_raising_a_point_keeps_both_alarms(
         alarm_ids = list(s.scalars(select(MonitoringAlarm.id).order_by(MonitoringAlarm.id)))
     assert [r.status for r in rows] == ["cleared", "active", "active"]
     assert [e.payload["alarm_id"] for e in outbox] == alarm_ids
+
+
+def test_sqlite_time_writes_what_the_orm_writes() -> None:
+    from lanyan.core.timeutil import CHINA_TZ
+    from lanyan.monitoring.models import sqlite_time
+
+    moments = [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 24, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 3, 9, 8, 0, 0, 7, tzinfo=CHINA_TZ),  # another zone: converted
+        WHEN,
+    ]
+    for moment in moments:
+        expected = moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+        assert sqlite_time(moment) == expected
+    assert sqlite_time(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_time(datetime(2026, 1, 1))

@@ -18,7 +18,7 @@ import gc
 
 # Allocations between young collections (CPython's default is 700); then every 50th young
 # collection looks at the middle generation, every 100th of those at everything.
-YOUNG = 50_000
+YOUNG = 200_000
 
 
 def settle_heap(young: int = YOUNG) -> None:

@@ -340,11 +340,17 @@ def _insert_events(
         )
     ids: dict[tuple[str, str, int, str], int] = {}
     step = _INSERT_ROWS * 15
-    for at in range(0, len(params), step):
-        chunk = params[at : at + step]
-        sql = _insert_sql(dialect, len(chunk) // 15)
-        for event_id, protocol, source, serial, digest in conn.exec_driver_sql(sql, tuple(chunk)):
-            ids[(protocol, source, serial, digest)] = event_id
+    # The DBAPI cursor of the session's connection (same transaction): SQLAlchemy's result
+    # rows cost more to make than the insert of a heartbeat row costs to run.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for at in range(0, len(params), step):
+            chunk = params[at : at + step]
+            cursor.execute(_insert_sql(dialect, len(chunk) // 15), tuple(chunk))
+            for event_id, protocol, source, serial, digest in cursor.fetchall():
+                ids[(protocol, source, serial, digest)] = event_id
+    finally:
+        cursor.close()
     return ids
 
 

@@ -4,6 +4,7 @@ protocol addresses an operator has bound to registry devices."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -21,7 +22,17 @@ def sqlite_time(value: datetime | None) -> str | None:
         if value.tzinfo is None:
             raise ValueError("naive datetime given; Lanyan stores timezone-aware times")
         value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
+    # What isoformat(" ", "microseconds") writes, with the part up to the second made once
+    # per second: the gateway converts a receive time per frame.
+    second = _second_text(
+        value.year, value.month, value.day, value.hour, value.minute, value.second
+    )
+    return f"{second}{value.microsecond:06d}"
+
+
+@lru_cache(maxsize=64)
+def _second_text(year: int, month: int, day: int, hour: int, minute: int, second: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}."
 
 
 class MonitoringEvent(Base):

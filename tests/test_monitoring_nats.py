@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -322,6 +323,99 @@ def test_service_mode_from_the_command_line(
     (stats,) = result
     assert (stats.confirmed, stats.failed) == (20, 0)
     assert count(sessions, MonitoringEvent) == 20, (tmp_path / "processor.log").read_text()
+
+
+def test_kill_9_in_service_mode_loses_no_confirmed_frame(
+    db_url: str, sessions: Any, names: Names, tmp_path: Any
+) -> None:
+    """Kill -9 a NATS-mode gateway and then an alarm processor mid-run, restart both: every
+    frame a device had confirmed (JetStream held it) is stored, exactly once (the stream keeps
+    what no processor acknowledged; the event key stores a redelivery once)."""
+    port = _free_port()
+    env = os.environ | {
+        "LANYAN_DATABASE_URL": db_url,
+        "LANYAN_DATA_DIR": str(tmp_path),
+        "LANYAN_MONITORING_MODE": "nats",
+        "LANYAN_NATS_URL": names.url,
+        "LANYAN_NATS_STREAM": names.stream,
+        "LANYAN_NATS_SUBJECT": names.subject,
+        "LANYAN_NATS_DURABLE": names.durable,
+    }
+    cli = [sys.executable, "-m", "lanyan.cli.main"]
+    commands = {
+        "gateway": [*cli, "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        # A short ack wait: what the killed processor held comes back within seconds.
+        "processor": [*cli, "monitor", "process", "--no-housekeeping", "--ack-wait", "2"],
+    }
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    spawned: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str) -> None:
+        with open(tmp_path / f"{name}-{len(spawned)}.log", "wb") as log:
+            procs[name] = subprocess.Popen(
+                commands[name], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        spawned.append(procs[name])
+
+    def kill(name: str) -> None:
+        procs[name].send_signal(signal.SIGKILL)
+        procs[name].wait()
+
+    result: list[Any] = []
+
+    async def until_stored(n: int, run: asyncio.Task[Any]) -> None:
+        while count(sessions, MonitoringEvent) < n:
+            assert not run.done(), "the run ended before the kill: make it longer"
+            await asyncio.sleep(0.05)
+
+    async def main() -> None:
+        for _ in range(600):
+            try:
+                _r, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        run = asyncio.create_task(
+            simulate("127.0.0.1", port, count=8, rate=200, frames=60, seed=11)
+        )
+        await until_stored(80, run)
+        kill("gateway")  # devices mid-exchange: unconfirmed frames are sent again
+        start("gateway")
+        await until_stored(200, run)
+        kill("processor")  # fetched, maybe stored, not acknowledged: redelivered
+        start("processor")
+        result.append(await run)
+
+    start("gateway")
+    start("processor")
+    try:
+        asyncio.run(main())
+        deadline = time.monotonic() + 60
+        while count(sessions, MonitoringEvent) < 8 * 60 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.5)  # past the ack wait: a redelivery, if any, would have landed
+    finally:
+        for p in spawned:
+            p.kill()
+            p.wait(30)
+    (stats,) = result
+    assert stats.failed == 0 and stats.confirmed == 8 * 60
+    with sessions() as s:
+        rows = s.execute(
+            select(MonitoringEvent.source, MonitoringEvent.serial, func.count()).group_by(
+                MonitoringEvent.source, MonitoringEvent.serial
+            )
+        ).all()
+    stored = {(source, serial): n for source, serial, n in rows}
+    confirmed = {
+        (address.to_bytes(6, "little").hex(), serial)
+        for address, serials in stats.confirmed_serials.items()
+        for serial in serials
+    }
+    assert len(confirmed) == 8 * 60
+    assert confirmed <= stored.keys(), sorted(confirmed - stored.keys())[:5]
+    assert all(n == 1 for n in stored.values())
 
 
 def _free_port() -> int:

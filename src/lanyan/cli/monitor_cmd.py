@@ -46,6 +46,12 @@ def names_from(settings: Settings) -> Names:
 @monitor_app.command("process")
 def process(
     batch: Annotated[int, typer.Option(min=1, help="messages fetched and stored per commit")] = 500,
+    ack_wait: Annotated[
+        float,
+        typer.Option(
+            min=0.5, help="seconds before JetStream redelivers what a processor did not acknowledge"
+        ),
+    ] = 30.0,
     housekeeping: Annotated[
         bool, typer.Option(help="also mark devices offline and escalate unhandled fires")
     ] = True,
@@ -71,7 +77,7 @@ def process(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     factory = sessions(settings)
     names = names_from(settings)
-    processor = AlarmProcessor(factory, names, batch=batch)
+    processor = AlarmProcessor(factory, names, batch=batch, ack_wait=ack_wait)
     chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
 
     settle_heap()

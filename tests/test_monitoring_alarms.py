@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lanyan.core.errors import LanyanError
-from lanyan.core.timeutil import CHINA_TZ
+from lanyan.core.timeutil import CHINA_TZ, to_local
 from lanyan.monitoring.alarms import HEALTH_REFRESH, sweep_offline
 from lanyan.monitoring.choices import SignalKind
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
@@ -32,11 +32,13 @@ from lanyan.monitoring.ingest import (
 )
 from lanyan.monitoring.models import (
     DeviceHealth,
+    HeartbeatDay,
     MonitoringAlarm,
     MonitoringEvent,
     OutboxEvent,
     QuarantinedSender,
 )
+from lanyan.monitoring.retention import prune_running_state
 from lanyan.monitoring.signals import signals_from
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE, Scope
@@ -228,6 +230,46 @@ def test_device_cache_sees_registry_edits_after_its_ttl_and_never_hides_new_send
     with sessions() as s:
         alarm = s.scalar(select(MonitoringAlarm).where(MonitoringAlarm.point.endswith("@5")))
     assert not alarm.unverified and alarm.device_id == device.id
+
+
+def test_running_state_frames_past_retention_are_folded_into_days(
+    sessions: Any, device: Any
+) -> None:
+    old = T0 - timedelta(days=40)
+    ingest(sessions, frame(1, 21, [{"state": 1}]), old)
+    ingest(sessions, frame(2, 21, [{"state": 1}]), old + timedelta(hours=1))
+    ingest(sessions, frame(3, 21, [{"state": 1}]), old + timedelta(days=1))
+    ingest(sessions, frame(4, 21, [{"state": 0b101}]), old + timedelta(hours=2))  # UITD fault
+    ingest(sessions, frame(5, 2, [component(0b11)]), old + timedelta(hours=3))  # a fire
+    ingest(sessions, frame(6, 21, [{"state": 1}]), T0 - timedelta(days=1))  # recent
+    chores = Housekeeping(keep_heartbeats=timedelta(days=30))
+    folded: list[int] = []
+    assert (
+        prune_running_state(sessions, T0, timedelta(days=30), chunk=2, progress=folded.append) == 3
+    )
+    assert folded == [2, 3]  # in chunks, each its own transaction
+    with sessions() as s:
+        left = sorted(s.scalars(select(MonitoringEvent.serial)))
+        days = sorted(
+            (d.day, d.frames, d.first_seen, d.last_seen, d.device_id)
+            for d in s.scalars(select(HeartbeatDay))
+        )
+    # The fault and the fire opened alarms (and the fire is another type): kept; so is
+    # the recent heartbeat.
+    assert left == [4, 5, 6]
+    day = to_local(old).date()
+    assert days == [
+        (day, 2, old, old + timedelta(hours=1), device.id),
+        (day + timedelta(days=1), 1, old + timedelta(days=1), old + timedelta(days=1), device.id),
+    ]
+    # Later frames of an already folded day add to its row; a second pass finds nothing.
+    ingest(sessions, frame(7, 21, [{"state": 1}]), old + timedelta(hours=5))
+    assert chores.prune(sessions, T0) == 1
+    assert chores.prune(sessions, T0) == 0
+    with sessions() as s:
+        (first,) = s.scalars(select(HeartbeatDay).where(HeartbeatDay.day == day))
+        assert (first.frames, first.last_seen) == (3, old + timedelta(hours=5))
+    assert Housekeeping().prune(sessions, T0 + timedelta(days=400)) == 0  # None: keep all
 
 
 def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(

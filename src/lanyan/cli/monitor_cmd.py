@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -78,7 +79,12 @@ def process(
     factory = sessions(settings)
     names = names_from(settings)
     processor = AlarmProcessor(factory, names, batch=batch, ack_wait=ack_wait)
-    chores = Housekeeping(timedelta(seconds=heartbeat), missed, timedelta(seconds=escalate_after))
+    chores = replace(
+        Housekeeping.from_settings(settings),
+        heartbeat=timedelta(seconds=heartbeat),
+        missed=missed,
+        escalate_after=timedelta(seconds=escalate_after),
+    )
 
     settle_heap()
 
@@ -123,15 +129,13 @@ def housekeeping_cmd(
     LANYAN_MONITOR_ESCALATE_AFTER_S."""
     settings = load_settings()
     factory = sessions(settings)
-    chores = Housekeeping(
-        timedelta(seconds=settings.monitor_heartbeat_s),
-        settings.monitor_missed_heartbeats,
-        timedelta(seconds=settings.monitor_escalate_after_s),
-    )
+    chores = Housekeeping.from_settings(settings)
     if once:
         offline, escalated = chores.round(factory, utcnow())
+        folded = chores.prune(factory, utcnow(), most=None)
         console.print(
-            f"{offline} device(s) went offline 离线, {escalated} fire alarm(s) escalated 升级"
+            f"{offline} device(s) went offline 离线, {escalated} fire alarm(s) escalated 升级, "
+            f"{folded} running-state frame(s) past retention folded into days 运行状态归档"
         )
         return
     period = every or settings.monitor_housekeeping_every_s or 30.0

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     monitor_missed_heartbeats: int = Field(default=3, ge=1)
     monitor_escalate_after_s: float = Field(default=180.0, gt=0)
     monitor_housekeeping_every_s: float = Field(default=30.0, ge=0)
+    # Days a running-state frame (GB/T 26875.3 type 21, a heartbeat) is kept as received;
+    # older ones are folded into one row per sender and day (monitoring.retention). Frames
+    # that raised an alarm and all other types are kept. 0 keeps everything.
+    monitor_keep_heartbeats_days: int = Field(default=90, ge=0)
     # How often the live alarm feed reads the store for changes made by other processes.
     monitor_feed_poll_s: float = Field(default=1.0, gt=0)
     # Monitoring intake: "embedded" stores device messages in-process (one gateway, group

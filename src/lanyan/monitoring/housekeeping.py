@@ -1,5 +1,6 @@
 """Periodic work beside the gateway: devices offline after missed heartbeats, escalation of
-unhandled fire alarms. Each round is one transaction."""
+unhandled fire alarms (each round one transaction), and the retention of running-state frames
+(``monitoring.retention``, in short transactions of its own)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.alarms import sweep_offline
 from lanyan.monitoring.handling import escalate_unhandled
+from lanyan.monitoring.retention import prune_running_state
 from lanyan.store.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -22,11 +25,32 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Housekeeping:
     """``heartbeat``: the devices' reporting period; offline after ``missed`` of them.
-    ``escalate_after``: how long a fire alarm may stay unhandled."""
+    ``escalate_after``: how long a fire alarm may stay unhandled. ``keep_heartbeats``: how
+    long running-state frames are kept as received (None: for ever)."""
 
     heartbeat: timedelta = timedelta(minutes=1)
     missed: int = 3
     escalate_after: timedelta = timedelta(minutes=3)
+    keep_heartbeats: timedelta | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Housekeeping:
+        """The periods a deployment chose (``LANYAN_MONITOR_*``)."""
+        days = settings.monitor_keep_heartbeats_days
+        return cls(
+            timedelta(seconds=settings.monitor_heartbeat_s),
+            settings.monitor_missed_heartbeats,
+            timedelta(seconds=settings.monitor_escalate_after_s),
+            timedelta(days=days) if days else None,
+        )
+
+    def prune(
+        self, factory: sessionmaker[Session], now: datetime, most: int | None = 50_000
+    ) -> int:
+        """Fold expired running-state frames (at most ``most`` per call); returns how many."""
+        if self.keep_heartbeats is None:
+            return 0
+        return prune_running_state(factory, now, self.keep_heartbeats, most=most)
 
     def round(self, factory: sessionmaker[Session], now: datetime) -> tuple[int, int]:
         """One pass; returns (devices gone offline, fire alarms escalated)."""
@@ -60,5 +84,12 @@ class Housekeeping:
                     )
                     if on_change is not None:
                         on_change()
+            try:
+                folded = await asyncio.to_thread(self.prune, factory, clock())
+            except Exception:
+                log.exception("pruning running-state frames failed; retrying next round")
+            else:
+                if folded:
+                    log.info("%d running-state frame(s) past retention folded into days", folded)
             done += 1
             await sleep(every)

@@ -3,11 +3,21 @@ protocol addresses an operator has bound to registry devices."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lanyan.store.base import Base, Timestamped, UTCDateTime
@@ -164,3 +174,21 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class HeartbeatDay(Base):
+    """What is left of a sender's running-state reports (运行状态, GB/T 26875.3 type 21) of one
+    local day once their frames are older than the retention period: how many came, the first
+    and the last (see ``monitoring.retention``). The frames that raised an alarm are kept."""
+
+    __tablename__ = "monitoring_heartbeat_days"
+    __table_args__ = (UniqueConstraint("protocol", "source", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date, index=True)  # Asia/Shanghai calendar day
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    frames: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

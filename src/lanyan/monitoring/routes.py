@@ -248,16 +248,11 @@ def reject(
 
 async def run_housekeeping(app: Any) -> None:
     """The housekeeping loop of ``lanyan serve`` (see ``Settings.monitor_*``)."""
-    from datetime import timedelta
 
     from lanyan.monitoring.housekeeping import Housekeeping
 
     settings = app.state.settings
-    chores = Housekeeping(
-        timedelta(seconds=settings.monitor_heartbeat_s),
-        settings.monitor_missed_heartbeats,
-        timedelta(seconds=settings.monitor_escalate_after_s),
-    )
+    chores = Housekeeping.from_settings(settings)
     with contextlib.suppress(asyncio.CancelledError):
         await chores.run(
             app.state.sessions,

@@ -202,6 +202,32 @@ def test_batches_store_each_frame_once_and_health_once_per_device(
     assert event.device_time == WHEN
 
 
+def test_event_ids_of_a_batch_are_the_stored_rows_ids_with_or_without_retransmissions(
+    sessions: Any, device: Any
+) -> None:
+    def pending(serial: int) -> Pending:
+        return Pending(read_frame(heartbeat(serial, WHEN))[1], WHEN, "p")
+
+    def stored_ids() -> dict[int, int]:
+        with sessions() as s:
+            return dict(s.execute(select(MonitoringEvent.serial, MonitoringEvent.id)).all())
+
+    first = store_events(sessions, [pending(n) for n in (1, 2, 3)])  # all new
+    ids = stored_ids()
+    assert [(o.event_id, o.duplicate) for o in first] == [(ids[n], False) for n in (1, 2, 3)]
+    # New and old mixed: the new ones get their own rows' ids, the old their stored ids.
+    mixed = store_events(sessions, [pending(n) for n in (4, 2, 5, 1, 6)])
+    ids = stored_ids()
+    assert [(o.event_id, o.duplicate) for o in mixed] == [
+        (ids[4], False),
+        (ids[2], True),
+        (ids[5], False),
+        (ids[1], True),
+        (ids[6], False),
+    ]
+    assert len(ids) == 6
+
+
 def test_one_frame_raising_clearing_and_raising_a_point_keeps_both_alarms(
     sessions: Any, device: Any
 ) -> None:

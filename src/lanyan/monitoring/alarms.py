@@ -128,18 +128,22 @@ def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
 # offline is always written online again when heard.
 HEALTH_REFRESH = timedelta(seconds=5)
 
-_HEALTH_UPSERT = {
+_HEALTH_SET = (
     # The later of the stored and the new time (a batch from a slower writer may come late);
-    # the third parameter is the new time less HEALTH_REFRESH.
-    "sqlite": "INSERT INTO monitoring_device_health AS h (device_id, last_seen, online) "
-    "VALUES (?, ?, 1) ON CONFLICT (device_id) DO UPDATE SET "
-    "last_seen = max(excluded.last_seen, h.last_seen), online = 1 "
-    "WHERE h.online = 0 OR h.last_seen < ?",
-    "postgresql": "INSERT INTO monitoring_device_health AS h (device_id, last_seen, online) "
-    "VALUES (%s, %s, true) ON CONFLICT (device_id) DO UPDATE SET "
-    "last_seen = GREATEST(excluded.last_seen, h.last_seen), online = true "
-    "WHERE NOT h.online OR h.last_seen < %s",
+    # the last parameter is the batch's earliest time less HEALTH_REFRESH.
+    " ON CONFLICT (device_id) DO UPDATE SET last_seen = {later}(excluded.last_seen, h.last_seen),"
+    " online = {true} WHERE NOT h.online OR h.last_seen < {mark}"
+)
+_HEALTH_INTO = "INSERT INTO monitoring_device_health AS h (device_id, last_seen, online) VALUES "
+_HEALTH_UPSERT = {
+    # SQLite: many rows to one statement (one step: the sqlite3 module lets go of the GIL per
+    # step, and the gateway's event loop thread is waiting for it).
+    "sqlite": _HEALTH_SET.format(later="max", true="1", mark="?"),
+    "postgresql": _HEALTH_INTO
+    + "(%s, %s, true)"
+    + _HEALTH_SET.format(later="GREATEST", true="true", mark="%s"),
 }
+_HEALTH_ROWS = 400
 
 
 def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
@@ -171,10 +175,14 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
     stale: Any = min(seen.values()) - HEALTH_REFRESH
     if sqlite:
         stale = sqlite_time(stale)
-        rows = [(d, sqlite_time(at), stale) for d, at in ordered]
+        for at in range(0, len(ordered), _HEALTH_ROWS):
+            chunk = ordered[at : at + _HEALTH_ROWS]
+            values = ",".join(["(?,?,1)"] * len(chunk))
+            params = [v for d, seen_at in chunk for v in (d, sqlite_time(seen_at))]
+            conn.exec_driver_sql(_HEALTH_INTO + values + _HEALTH_UPSERT["sqlite"], (*params, stale))
     else:
         rows = [(d, at, stale) for d, at in ordered]
-    conn.exec_driver_sql(_HEALTH_UPSERT["sqlite" if sqlite else "postgresql"], rows)
+        conn.exec_driver_sql(_HEALTH_UPSERT["postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
 

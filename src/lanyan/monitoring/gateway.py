@@ -226,12 +226,14 @@ class _Connection(asyncio.Protocol):
         self.last_heard = 0.0
         self.in_flight = 0
         self.paused = False
+        # Kept: on Python 3.11 every asyncio.get_running_loop() is a getpid() system call.
+        self.loop = asyncio.get_running_loop()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         peer_info = transport.get_extra_info("peername")
         self.peer = f"{peer_info[0]}:{peer_info[1]}" if peer_info else "?"
-        self.last_heard = asyncio.get_running_loop().time()
+        self.last_heard = self.loop.time()
         self.gateway.stats.connections += 1
         self.gateway._connections.add(self)
 
@@ -241,7 +243,7 @@ class _Connection(asyncio.Protocol):
         self.gateway._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
-        self.last_heard = asyncio.get_running_loop().time()
+        self.last_heard = self.loop.time()
         gateway = self.gateway
         for item in self.scanner.feed(data):
             if isinstance(item, Candidate):

@@ -281,15 +281,16 @@ _INSERT_ROWS = 400
 @lru_cache(maxsize=64)
 def _insert_sql(dialect: str, rows: int) -> str:
     """A multi-row INSERT that skips keys already stored (a retransmission, or a concurrent
-    writer's copy) and returns the key of every row it did insert with its new id."""
+    writer's copy); on PostgreSQL it returns the key of every row it did insert with its new
+    id (on SQLite see ``_insert_events``)."""
+    sql = f"INSERT INTO monitoring_events ({_EVENT_COLUMNS}) VALUES "
     if dialect == "sqlite":
         one = "(" + ",".join("?" * 15) + ")"
-    else:
-        one = "(" + ",".join(["%s"] * 11 + ["CAST(%s AS JSON)"] + ["%s"] * 3) + ")"
+        return sql + ",".join([one] * rows) + " ON CONFLICT DO NOTHING"
+    one = "(" + ",".join(["%s"] * 11 + ["CAST(%s AS JSON)"] + ["%s"] * 3) + ")"
     return (
-        f"INSERT INTO monitoring_events ({_EVENT_COLUMNS}) VALUES {','.join([one] * rows)} "
-        "ON CONFLICT (protocol, source, serial, digest) DO NOTHING "
-        "RETURNING id, protocol, source, serial, digest"
+        sql + ",".join([one] * rows) + " ON CONFLICT (protocol, source, serial, digest) "
+        "DO NOTHING RETURNING id, protocol, source, serial, digest"
     )
 
 
@@ -339,6 +340,7 @@ def _insert_events(
             (item.protocol, item.source) in quarantined,
         )
     ids: dict[tuple[str, str, int, str], int] = {}
+    keys = list(fresh)
     step = _INSERT_ROWS * 15
     # The DBAPI cursor of the session's connection (same transaction): SQLAlchemy's result
     # rows cost more to make than the insert of a heartbeat row costs to run.
@@ -346,9 +348,47 @@ def _insert_events(
     try:
         for at in range(0, len(params), step):
             chunk = params[at : at + step]
-            cursor.execute(_insert_sql(dialect, len(chunk) // 15), tuple(chunk))
-            for event_id, protocol, source, serial, digest in cursor.fetchall():
-                ids[(protocol, source, serial, digest)] = event_id
+            rows = len(chunk) // 15
+            if not sqlite:
+                cursor.execute(_insert_sql(dialect, rows), tuple(chunk))
+                for event_id, protocol, source, serial, digest in cursor.fetchall():
+                    ids[(protocol, source, serial, digest)] = event_id
+                continue
+            # SQLite: no RETURNING. Each returned row is a step of its own, and the sqlite3
+            # module lets go of the GIL around every step: with the event loop thread waiting
+            # for it, hundreds of hand-overs per batch. One INSERT statement holds the write
+            # lock throughout, so the rows it inserts get consecutive rowids (one past the
+            # largest, https://sqlite.org/autoinc.html), ending at lastrowid.
+            cursor.execute(_insert_sql("sqlite", rows), tuple(chunk))
+            inserted, last = cursor.rowcount, cursor.lastrowid
+            chunk_keys = keys[at // 15 : at // 15 + rows]
+            if not inserted:
+                continue
+            # Not the ids SQLite documents: the batch fails, and the writer stores its
+            # messages one by one, where lastrowid alone answers.
+            unexpected = LanyanError("monitoring_events: rowids not as expected; retrying")
+            if inserted == rows:
+                new = dict(zip(chunk_keys, range(last - rows + 1, last + 1), strict=True))
+                # Checked, not assumed: ``rows`` increasing ids from the first one's to
+                # ``last`` can only be consecutive.
+                cursor.execute(
+                    "SELECT protocol, source, serial, digest FROM monitoring_events WHERE id = ?",
+                    (last - rows + 1,),
+                )
+                if cursor.fetchone() != chunk_keys[0]:
+                    raise unexpected
+            else:
+                # Some were stored before: those inserted now are the ones in the new range.
+                new = {
+                    (protocol, source, serial, digest): event_id
+                    for event_id, protocol, source, serial, digest, _q in _stored_keys(
+                        session, chunk_keys
+                    )
+                    if last - inserted < event_id <= last
+                }
+                if len(new) != inserted:
+                    raise unexpected
+            ids.update(new)
     finally:
         cursor.close()
     return ids

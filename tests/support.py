@@ -1,4 +1,5 @@
-"""Helpers shared by tests: seeding the test region, sample inputs per object type, log-in."""
+"""Helpers shared by tests: seeding the test region, sample inputs per object type, log-in,
+the kill -9 tests' check."""
 
 from __future__ import annotations
 
@@ -204,3 +205,28 @@ CHANGE = {
     "devices": ("status", "online"),
     "roads": ("speed_kmh", 40.0),
 }
+
+
+def assert_confirmed_frames_stored_once(sessions: Any, stats: Any, frames: int) -> None:
+    """After a simulator run (``stats``) of ``frames`` reports: every frame a device had
+    confirmed is in ``monitoring_events``, and nothing is stored twice."""
+    from sqlalchemy import func, select
+
+    from lanyan.monitoring.models import MonitoringEvent
+
+    assert stats.failed == 0 and stats.confirmed == frames
+    with sessions() as s:
+        rows = s.execute(
+            select(MonitoringEvent.source, MonitoringEvent.serial, func.count()).group_by(
+                MonitoringEvent.source, MonitoringEvent.serial
+            )
+        ).all()
+    stored = {(source, serial): n for source, serial, n in rows}
+    confirmed = {
+        (address.to_bytes(6, "little").hex(), serial)
+        for address, serials in stats.confirmed_serials.items()
+        for serial in serials
+    }
+    assert len(confirmed) == frames
+    assert confirmed <= stored.keys(), sorted(confirmed - stored.keys())[:5]
+    assert all(n == 1 for n in stored.values())

@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from lanyan.monitoring.models import MonitoringEvent
 from lanyan.monitoring.simulator import SimulationStats, simulate
 
+from support import assert_confirmed_frames_stored_once
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -84,18 +86,4 @@ def test_kill_9_loses_no_confirmed_frame(db_url: str, sessions: Any, tmp_path: A
             p.wait()
 
     (stats,) = result
-    assert stats.failed == 0 and stats.confirmed == 8 * 40
-    with sessions() as s:
-        rows = s.execute(
-            select(MonitoringEvent.source, MonitoringEvent.serial, func.count()).group_by(
-                MonitoringEvent.source, MonitoringEvent.serial
-            )
-        ).all()
-    stored = {(source, serial): n for source, serial, n in rows}
-    confirmed = {
-        (address.to_bytes(6, "little").hex(), serial)
-        for address, serials in stats.confirmed_serials.items()
-        for serial in serials
-    }
-    assert confirmed <= stored.keys()
-    assert all(n == 1 for n in stored.values())
+    assert_confirmed_frames_stored_once(sessions, stats, 8 * 40)

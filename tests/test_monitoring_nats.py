@@ -37,6 +37,8 @@ from lanyan.monitoring.models import MonitoringAlarm, MonitoringEvent, OutboxEve
 from lanyan.monitoring.mqtt import MqttIngest
 from lanyan.monitoring.simulator import simulate
 
+from support import assert_confirmed_frames_stored_once
+
 NATS_URL = os.environ.get("LANYAN_TEST_NATS_URL", "nats://127.0.0.1:4222")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WHEN = datetime(2026, 3, 9, 8, 30, 15, tzinfo=CHINA_TZ)
@@ -271,15 +273,7 @@ def test_service_mode_from_the_command_line(
 ) -> None:
     """``lanyan gateway serve --mode nats`` and ``lanyan monitor process``, as deployed."""
     port = _free_port()
-    env = os.environ | {
-        "LANYAN_DATABASE_URL": db_url,
-        "LANYAN_DATA_DIR": str(tmp_path),
-        "LANYAN_MONITORING_MODE": "nats",
-        "LANYAN_NATS_URL": names.url,
-        "LANYAN_NATS_STREAM": names.stream,
-        "LANYAN_NATS_SUBJECT": names.subject,
-        "LANYAN_NATS_DURABLE": names.durable,
-    }
+    env = _service_env(db_url, tmp_path, names)
     cli = [sys.executable, "-m", "lanyan.cli.main"]
     logs = [open(tmp_path / f"{n}.log", "wb") for n in ("gateway", "processor")]  # noqa: SIM115
     procs = [
@@ -299,13 +293,7 @@ def test_service_mode_from_the_command_line(
     result: list[Any] = []
 
     async def main() -> None:
-        for _ in range(600):
-            try:
-                _r, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
+        await _until_listening(port)
         result.append(await simulate("127.0.0.1", port, count=4, rate=100, frames=5, seed=3))
 
     try:
@@ -332,15 +320,7 @@ def test_kill_9_in_service_mode_loses_no_confirmed_frame(
     frame a device had confirmed (JetStream held it) is stored, exactly once (the stream keeps
     what no processor acknowledged; the event key stores a redelivery once)."""
     port = _free_port()
-    env = os.environ | {
-        "LANYAN_DATABASE_URL": db_url,
-        "LANYAN_DATA_DIR": str(tmp_path),
-        "LANYAN_MONITORING_MODE": "nats",
-        "LANYAN_NATS_URL": names.url,
-        "LANYAN_NATS_STREAM": names.stream,
-        "LANYAN_NATS_SUBJECT": names.subject,
-        "LANYAN_NATS_DURABLE": names.durable,
-    }
+    env = _service_env(db_url, tmp_path, names)
     cli = [sys.executable, "-m", "lanyan.cli.main"]
     commands = {
         "gateway": [*cli, "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -369,13 +349,7 @@ def test_kill_9_in_service_mode_loses_no_confirmed_frame(
             await asyncio.sleep(0.05)
 
     async def main() -> None:
-        for _ in range(600):
-            try:
-                _r, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
+        await _until_listening(port)
         run = asyncio.create_task(
             simulate("127.0.0.1", port, count=8, rate=200, frames=60, seed=11)
         )
@@ -400,22 +374,32 @@ def test_kill_9_in_service_mode_loses_no_confirmed_frame(
             p.kill()
             p.wait(30)
     (stats,) = result
-    assert stats.failed == 0 and stats.confirmed == 8 * 60
-    with sessions() as s:
-        rows = s.execute(
-            select(MonitoringEvent.source, MonitoringEvent.serial, func.count()).group_by(
-                MonitoringEvent.source, MonitoringEvent.serial
-            )
-        ).all()
-    stored = {(source, serial): n for source, serial, n in rows}
-    confirmed = {
-        (address.to_bytes(6, "little").hex(), serial)
-        for address, serials in stats.confirmed_serials.items()
-        for serial in serials
+    assert_confirmed_frames_stored_once(sessions, stats, 8 * 60)
+
+
+def _service_env(db_url: str, tmp_path: Any, names: Names) -> dict[str, str]:
+    """The environment of service-mode commands on this test's database and stream."""
+    return os.environ | {
+        "LANYAN_DATABASE_URL": db_url,
+        "LANYAN_DATA_DIR": str(tmp_path),
+        "LANYAN_MONITORING_MODE": "nats",
+        "LANYAN_NATS_URL": names.url,
+        "LANYAN_NATS_STREAM": names.stream,
+        "LANYAN_NATS_SUBJECT": names.subject,
+        "LANYAN_NATS_DURABLE": names.durable,
     }
-    assert len(confirmed) == 8 * 60
-    assert confirmed <= stored.keys(), sorted(confirmed - stored.keys())[:5]
-    assert all(n == 1 for n in stored.values())
+
+
+async def _until_listening(port: int) -> None:
+    for _ in range(600):
+        try:
+            _r, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise AssertionError(f"nothing listens on port {port}")
 
 
 def _free_port() -> int:

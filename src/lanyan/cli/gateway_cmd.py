@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -67,12 +65,7 @@ def serve(
         gateway = Gateway(
             factory, idle_timeout=idle_timeout, max_batch=max_batch, max_delay=max_delay_ms / 1000
         )
-    chores = replace(
-        Housekeeping.from_settings(settings),
-        heartbeat=timedelta(seconds=heartbeat),
-        missed=missed,
-        escalate_after=timedelta(seconds=escalate_after),
-    )
+    chores = Housekeeping.from_settings(settings, heartbeat, missed, escalate_after)
 
     settle_heap()
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
-from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -79,12 +77,7 @@ def process(
     factory = sessions(settings)
     names = names_from(settings)
     processor = AlarmProcessor(factory, names, batch=batch, ack_wait=ack_wait)
-    chores = replace(
-        Housekeeping.from_settings(settings),
-        heartbeat=timedelta(seconds=heartbeat),
-        missed=missed,
-        escalate_after=timedelta(seconds=escalate_after),
-    )
+    chores = Housekeeping.from_settings(settings, heartbeat, missed, escalate_after)
 
     settle_heap()
 

@@ -34,13 +34,20 @@ class Housekeeping:
     keep_heartbeats: timedelta | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Housekeeping:
-        """The periods a deployment chose (``LANYAN_MONITOR_*``)."""
+    def from_settings(
+        cls,
+        settings: Settings,
+        heartbeat_s: float | None = None,
+        missed: int | None = None,
+        escalate_after_s: float | None = None,
+    ) -> Housekeeping:
+        """The periods a deployment chose (``LANYAN_MONITOR_*``), any of the first three
+        overridden (a command's options)."""
         days = settings.monitor_keep_heartbeats_days
         return cls(
-            timedelta(seconds=settings.monitor_heartbeat_s),
-            settings.monitor_missed_heartbeats,
-            timedelta(seconds=settings.monitor_escalate_after_s),
+            timedelta(seconds=heartbeat_s or settings.monitor_heartbeat_s),
+            missed or settings.monitor_missed_heartbeats,
+            timedelta(seconds=escalate_after_s or settings.monitor_escalate_after_s),
             timedelta(days=days) if days else None,
         )
 

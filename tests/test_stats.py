@@ -19,6 +19,7 @@ from stats_support import T0, TOWN, closed_fire, fire
 from typer.testing import CliRunner
 
 from lanyan.cli.main import app as cli_app
+from lanyan.core.timeutil import to_local, utcnow
 from lanyan.stats.choices import FireGrade, fire_grade
 from lanyan.stats.demo import seed_fire_records
 from lanyan.stats.models import FireRecord
@@ -260,6 +261,24 @@ def test_analysis_against_hand_computed_figures(
     )
     assert book.sheetnames[:3] == ["四项指标", "起火原因", "起火场所"]
     assert book["起火原因"].cell(3, 1).value == "电气" and book["起火原因"].cell(3, 2).value == 2
+
+
+def test_analysis_opens_on_this_year_or_the_latest_year_with_records(
+    client: TestClient, users: dict[str, dict[str, str]]
+) -> None:
+    this_year = to_local(utcnow()).year
+    h = users["df_cmd"]
+    assert client.get("/api/stats/analysis", headers=h).json()["year"] == this_year  # none yet
+    for code, at in (("Y1", "2022-05-01 10:00"), ("Y2", "2023-05-01 10:00")):
+        payload = fire(code=code, occurred_at=at)
+        assert client.post("/api/stats/records", json=payload, headers=h).status_code == 201
+    a = client.get("/api/stats/analysis", headers=h).json()
+    assert (a["year"], a["totals"]["fires"]) == (2023, 1)
+    # Only the records in the user's area count: Tinghu has none, so it opens on this year.
+    assert client.get("/api/stats/analysis", headers=users["th_cmd"]).json()["year"] == this_year
+    assert client.get("/api/stats/analysis?year=2022", headers=h).json()["year"] == 2022
+    page = client.get("/stats", headers=h)
+    assert page.status_code == 200 and '<option value="2023" selected' in page.text
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, ValidationFailed
-from lanyan.core.timeutil import utcnow
 from lanyan.stats import analysis, cases, io, records
 from lanyan.stats.choices import CaseAction
 from lanyan.stats.models import FireRecord
@@ -57,7 +56,7 @@ def record_public(r: FireRecord) -> dict[str, Any]:
 
 
 def _filters(
-    year: int | None,
+    year: int,
     first_year: int | None,
     jurisdiction: str | None,
     cause: str | None,
@@ -65,10 +64,9 @@ def _filters(
     grade: str | None,
     simplified: bool | None,
 ) -> analysis.Filters:
-    y = year or utcnow().year
     return analysis.Filters(
-        year=y,
-        first_year=first_year or y - 4,
+        year=year,
+        first_year=first_year or year - 4,
         jurisdiction=jurisdiction or None,
         cause=cause or None,
         place=place or None,
@@ -77,7 +75,15 @@ def _filters(
     )
 
 
-YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="focus year; default this year")]
+YearQ = Annotated[
+    int | None,
+    Query(
+        ge=1990,
+        le=2100,
+        description="focus year (analyses: this year, or the latest earlier year with records;"
+        " lists: all years)",
+    ),
+]
 FirstQ = Annotated[int | None, Query(ge=1990, le=2100, description="trend start; default year−4")]
 
 
@@ -158,6 +164,7 @@ def analyse(
 ) -> dict[str, Any]:
     """The four figures by year with 同比, and by cause, place, grade, month, weekday, hour and
     jurisdiction for the focus year."""
+    year = year or analysis.default_year(session, user.scope)
     f = _filters(year, first_year, jurisdiction, cause, place, grade, simplified)
     return analysis.analyse(session, user.scope, f, user.jurisdiction_id)
 
@@ -175,6 +182,7 @@ def analyse_xlsx(
     simplified: bool | None = None,
 ) -> Response:
     """The analysis as a workbook, one sheet per breakdown."""
+    year = year or analysis.default_year(session, user.scope)
     f = _filters(year, first_year, jurisdiction, cause, place, grade, simplified)
     result = analysis.analyse(session, user.scope, f, user.jurisdiction_id)
     name = f"fire-statistics-{result['jurisdiction']['code']}-{f.year}.xlsx"
@@ -198,6 +206,7 @@ def map_layer(
     first_year: FirstQ = None,  # accepted (the page passes its filters) and not used
 ) -> dict[str, Any]:
     """GeoJSON for the 一张图: the year's fires as points and fire counts per jurisdiction."""
+    year = year or analysis.default_year(session, user.scope)
     f = _filters(year, first_year, jurisdiction, cause, place, grade, simplified)
     return analysis.map_features(session, user.scope, f, user.jurisdiction_id)
 

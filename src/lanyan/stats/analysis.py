@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
 from lanyan.stats.choices import FireCause, FireGrade, FirePlace
@@ -89,6 +90,19 @@ def root_of(session: Session, scope: Scope, code: str | None, home_id: int | Non
     if row is None:
         raise NotFound("no jurisdiction in your area")
     return row
+
+
+def default_year(session: Session, scope: Scope, this_year: int | None = None) -> int:
+    """The year an analysis opens on when none is asked for: this year (Asia/Shanghai) once it
+    has a fire record in the user's area; until then the latest earlier year that has one
+    (early January, or records kept up to an earlier year); this year if there are none."""
+    this_year = this_year or to_local(utcnow()).year
+    latest = session.scalar(
+        select(func.max(FireRecord.year)).where(
+            scope.within(FireRecord.jurisdiction_id), FireRecord.year <= this_year
+        )
+    )
+    return latest if latest is not None else this_year
 
 
 def _where(scope: Scope, root: Jurisdiction, f: Filters) -> ColumnElement[bool]:

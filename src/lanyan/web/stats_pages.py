@@ -199,7 +199,7 @@ def stats_page(
     grade: str = "",
     kind: str = "",
 ) -> HTMLResponse:
-    y = year or utcnow().year
+    y = year or analysis.default_year(session, user.scope)
     f = analysis.Filters(
         year=y,
         first_year=min(first_year or y - 4, y),

@@ -40,6 +40,7 @@ from lanyan.monitoring.models import (
 )
 from lanyan.monitoring.retention import prune_running_state
 from lanyan.monitoring.signals import signals_from
+from lanyan.monitoring.views import detail_text
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.registry.types import get_type
@@ -154,6 +155,11 @@ def test_offline_after_missed_heartbeats_and_back_online(sessions: Any, device: 
     with sessions.begin() as s:
         (offline,) = sweep_offline(s, T0 + 4 * period, period)
         assert offline.unit_id == device.unit_id
+        # One stored form, worded per language (the alarm desk shows one of them).
+        assert detail_text(offline.detail) == (
+            f"最后心跳 {T0:%Y-%m-%d %H:%M:%S}",
+            f"last heartbeat {T0:%Y-%m-%d %H:%M:%S}",
+        )
     with sessions.begin() as s:
         assert sweep_offline(s, T0 + 9 * period, period) == []  # one alarm, not one per sweep
         assert s.get(DeviceHealth, device.id).online is False

@@ -26,6 +26,9 @@ ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKin
 
 AlarmKey = tuple[str, str, str]  # (source, kind, point)
 
+# An offline alarm's detail: this prefix, then the last heartbeat's local time.
+LAST_HEARTBEAT = "last_heartbeat:"
+
 
 class OpenAlarms:
     """The open (active or confirmed) alarms a batch of frames may repeat, loaded with one
@@ -349,7 +352,8 @@ def sweep_offline(
             kind=SignalKind.OFFLINE.value,
             status=AlarmStatus.ACTIVE.value,
             source="",
-            detail=f"最后心跳 last heartbeat {to_local(health.last_seen):%Y-%m-%d %H:%M:%S}",
+            # Stored in one form; ``views.detail_text`` words it per language.
+            detail=f"{LAST_HEARTBEAT}{to_local(health.last_seen):%Y-%m-%d %H:%M:%S}",
             raised_at=now,
             last_seen=now,
             repeats=1,

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.monitoring.alarms import LAST_HEARTBEAT
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
 from lanyan.monitoring.handling import key_unit_connection_rate, unit_figures
@@ -43,7 +44,12 @@ FLAG_NAMES = _flag_names()
 
 
 def detail_text(detail: str) -> tuple[str, str]:
-    """An alarm's detail in zh and en: comma-separated bit slugs become their names."""
+    """An alarm's detail in zh and en: comma-separated bit slugs become their names; an
+    offline alarm's last heartbeat gets its words. Anything else (and the bilingual text
+    offline alarms had before) is shown as stored."""
+    if detail.startswith(LAST_HEARTBEAT):
+        at = detail.removeprefix(LAST_HEARTBEAT)
+        return f"最后心跳 {at}", f"last heartbeat {at}"
     parts = [p for p in detail.split(",") if p]
     if not parts or not all(p in FLAG_NAMES for p in parts):
         return detail, detail

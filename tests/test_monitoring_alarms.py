@@ -38,7 +38,7 @@ from lanyan.monitoring.models import (
     OutboxEvent,
     QuarantinedSender,
 )
-from lanyan.monitoring.retention import prune_running_state
+from lanyan.monitoring.retention import RunningStatePruner, prune_running_state
 from lanyan.monitoring.signals import signals_from
 from lanyan.monitoring.views import detail_text
 from lanyan.registry import service
@@ -276,6 +276,19 @@ def test_running_state_frames_past_retention_are_folded_into_days(
         (first,) = s.scalars(select(HeartbeatDay).where(HeartbeatDay.day == day))
         assert (first.frames, first.last_seen) == (3, old + timedelta(hours=5))
     assert Housekeeping().prune(sessions, T0 + timedelta(days=400)) == 0  # None: keep all
+    # A pruner goes on from where it stopped, not from the oldest (kept) frames again.
+    pruner = RunningStatePruner()
+    for n, days_ago in ((8, 29), (9, 29), (10, 20)):
+        ingest(sessions, frame(n, 21, [{"state": 1}]), T0 - timedelta(days=days_ago))
+    assert pruner.prune(sessions, T0, timedelta(days=30)) == 0
+    assert pruner.through == T0 - timedelta(days=30)
+    later = T0 + timedelta(days=2)
+    assert pruner.prune(sessions, later, timedelta(days=30), chunk=1, most=1) == 1
+    assert pruner.through == T0 - timedelta(days=29)  # stopped by ``most``: goes on from here
+    assert pruner.prune(sessions, later, timedelta(days=30)) == 1
+    assert pruner.through == later - timedelta(days=30)
+    with sessions() as s:
+        assert sorted(s.scalars(select(MonitoringEvent.serial))) == [4, 5, 6, 10]
 
 
 def test_fire_from_unknown_sender_is_shown_unverified_until_accepted(

@@ -85,7 +85,7 @@ class Gateway:
     ``BatchWriter`` (``store``, ``max_batch`` and ``max_delay`` are its settings).
 
     Connections are asyncio protocols rather than streams: a frame costs a callback, not a
-    task, and a confirm is written from the commit's future callback.
+    task, and a confirm is written from the commit's callback.
     """
 
     def __init__(

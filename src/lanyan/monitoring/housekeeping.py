@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +16,7 @@ from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.alarms import sweep_offline
 from lanyan.monitoring.handling import escalate_unhandled
-from lanyan.monitoring.retention import prune_running_state
+from lanyan.monitoring.retention import RunningStatePruner
 from lanyan.store.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ class Housekeeping:
     missed: int = 3
     escalate_after: timedelta = timedelta(minutes=3)
     keep_heartbeats: timedelta | None = None
+    _pruner: RunningStatePruner = field(
+        default_factory=RunningStatePruner, compare=False, repr=False
+    )
 
     @classmethod
     def from_settings(
@@ -57,7 +60,7 @@ class Housekeeping:
         """Fold expired running-state frames (at most ``most`` per call); returns how many."""
         if self.keep_heartbeats is None:
             return 0
-        return prune_running_state(factory, now, self.keep_heartbeats, most=most)
+        return self._pruner.prune(factory, now, self.keep_heartbeats, most=most)
 
     def round(self, factory: sessionmaker[Session], now: datetime) -> tuple[int, int]:
         """One pass; returns (devices gone offline, fire alarms escalated)."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.timeutil import to_local
@@ -30,7 +30,9 @@ RUNNING_STATE = 21
 CHUNK = 5000
 
 
-def _expired_chunk(session: Session, cutoff: datetime, limit: int) -> list[Any]:
+def _expired_chunk(
+    session: Session, start: datetime | None, cutoff: datetime, limit: int
+) -> list[Any]:
     referenced = select(MonitoringAlarm.event_id).where(MonitoringAlarm.event_id.is_not(None))
     return list(
         session.execute(
@@ -43,6 +45,7 @@ def _expired_chunk(session: Session, cutoff: datetime, limit: int) -> list[Any]:
             )
             .where(
                 MonitoringEvent.received_at < cutoff,
+                MonitoringEvent.received_at >= start if start is not None else true(),
                 MonitoringEvent.protocol == GB26875,
                 MonitoringEvent.type_flag == RUNNING_STATE,
                 MonitoringEvent.id.not_in(referenced),
@@ -98,6 +101,47 @@ def _fold(session: Session, rows: list[Any]) -> None:
         )
 
 
+class RunningStatePruner:
+    """Folds expired running-state frames and remembers how far it got (``through``: every
+    expired one received before it is folded), so that a round does not walk again over the
+    old frames that are kept (alarms, other types): the first call in a process starts from
+    the oldest frame, later ones where the last stopped."""
+
+    def __init__(self) -> None:
+        self.through: datetime | None = None
+
+    def prune(
+        self,
+        factory: sessionmaker[Session],
+        now: datetime,
+        keep: timedelta,
+        *,
+        chunk: int = CHUNK,
+        most: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Fold and delete running-state frames received before ``now - keep``, ``chunk`` at
+        a time (each chunk one transaction), at most ``most`` in this call (None: all);
+        returns how many were folded. ``progress`` hears the running total after each chunk."""
+        cutoff = now - keep
+        done = 0
+        while most is None or done < most:
+            limit = chunk if most is None else min(chunk, most - done)
+            with unit_of_work(factory) as session:
+                rows = _expired_chunk(session, self.through, cutoff, limit)
+                if rows:
+                    _fold(session, rows)
+            done += len(rows)
+            if progress is not None and rows:
+                progress(done)
+            if len(rows) < limit:
+                self.through = cutoff
+                break
+            # Rows come oldest first: any not yet folded were received at or after this one.
+            self.through = rows[-1].received_at
+        return done
+
+
 def prune_running_state(
     factory: sessionmaker[Session],
     now: datetime,
@@ -107,23 +151,8 @@ def prune_running_state(
     most: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Fold and delete running-state frames received before ``now - keep``, ``chunk`` at a
-    time (each chunk one transaction), at most ``most`` in this call (None: all); returns how
-    many were folded. ``progress`` hears the running total after each chunk."""
-    cutoff = now - keep
-    done = 0
-    while most is None or done < most:
-        limit = chunk if most is None else min(chunk, most - done)
-        with unit_of_work(factory) as session:
-            rows = _expired_chunk(session, cutoff, limit)
-            if rows:
-                _fold(session, rows)
-        done += len(rows)
-        if progress is not None and rows:
-            progress(done)
-        if len(rows) < limit:
-            break
-    return done
+    """One ``RunningStatePruner`` pass from the oldest frame (see its ``prune``)."""
+    return RunningStatePruner().prune(factory, now, keep, chunk=chunk, most=most, progress=progress)
 
 
-__all__ = ["CHUNK", "RUNNING_STATE", "prune_running_state"]
+__all__ = ["CHUNK", "RUNNING_STATE", "RunningStatePruner", "prune_running_state"]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from lanyan.core.timeutil import local_today
 from lanyan.outreach import survey
 from lanyan.outreach.models import Person, Survey, SurveyResponse, TrainingRecord
 from lanyan.outreach.tabular import read_table
@@ -130,7 +131,7 @@ def test_roster_certificates_trainings_and_health_checks(
     assert r.status_code == 422 and "left_on" in r.text
     cert = {"person_code": "R1", "name": "消防员职业资格", "valid_until": "2099-12-31"}
     assert client.post("/api/people/certifications", json=cert, headers=df).status_code == 201
-    year = date.today().year
+    year = local_today().year
     training = {
         "kind": "specialised",
         "speciality": "water",

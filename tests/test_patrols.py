@@ -3,13 +3,14 @@ patrols and tasks, findings becoming hazards, 九小 coverage, and the plan indi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from lanyan.core.timeutil import local_today
 from lanyan.prevention import patrols
 from lanyan.prevention.models import Hazard
 from lanyan.prevention.patrol_models import PatrolRound
@@ -163,7 +164,7 @@ def test_grid_patrol_task_coverage_and_findings(client: TestClient, world: dict[
         headers=h["officer"],
         json={"code": "GCP-LANE", "name": "背街小巷", "grid_code": grid},
     ).json()["url"]
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     r = client.post(
         "/api/patrols/tasks",
         headers=h["officer"],
@@ -231,7 +232,7 @@ def test_grid_patrol_task_coverage_and_findings(client: TestClient, world: dict[
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "token"
     client.post(f"/api/patrols/{pid}/finish", headers=h["gridder"])
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     cov = client.get(
         f"/api/patrols/reports/nine-small-coverage?start_on={today}&end_on={today}",
         headers=h["officer"],
@@ -244,7 +245,7 @@ def test_grid_patrol_task_coverage_and_findings(client: TestClient, world: dict[
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end_on"
     overdue = client.get(
-        f"/api/patrols/tasks/overdue?today={(date.today() + timedelta(days=5)).isoformat()}",
+        f"/api/patrols/tasks/overdue?today={(local_today() + timedelta(days=5)).isoformat()}",
         headers=h["officer"],
     ).json()
     assert overdue == []  # the patrol closed the task

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from lanyan.core.timeutil import local_today
 from lanyan.prevention import credit, inspections
 from lanyan.prevention.choices import InspectionKind
 from lanyan.prevention.models import (
@@ -176,7 +177,7 @@ def test_feedback_reward_refused_for_unsubstantiated(uow: Any, client: TestClien
 def test_enforcement_lift_needs_its_inspection(uow: Any, client: TestClient) -> None:
     _world(uow)
     _signed_in(client, "officer")
-    today = date.today()
+    today = local_today()
     r = client.post(
         "/supervision/enforcement",
         data={
@@ -241,7 +242,7 @@ def test_false_commitment_costs_credit_then_blacklist_and_repair(
             "unit_code": UNIT,
             "venue": "星光影院",
             "floor_area_m2": "1200",
-            "opens_on": str(date.today()),
+            "opens_on": str(local_today()),
             "statements": "消防设施完好有效",
         },
         follow_redirects=False,

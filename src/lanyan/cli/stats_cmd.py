@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ import typer
 from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
+from lanyan.core.timeutil import local_today
 from lanyan.stats import analysis, io, records
 from lanyan.store.db import unit_of_work
 
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
 
     @stats_app.command("analyse")
     def analyse(
-        year: Annotated[int, typer.Option(help="focus year")] = date.today().year,
+        year: Annotated[int, typer.Option(help="focus year")] = local_today().year,
         first_year: Annotated[int | None, typer.Option(help="trend from; default year−4")] = None,
         jurisdiction: Annotated[str | None, typer.Option(help="GB/T 2260 code")] = None,
         output: Annotated[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -10,6 +10,12 @@ CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in Asia/Shanghai, whatever the server's own time zone: a day-based rule (a patrol
+    due today, a lot expiring, a report's period) means the local calendar day."""
+    return datetime.now(CHINA_TZ).date()
 
 
 def to_local(value: datetime | None) -> datetime | None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
-from lanyan.core.timeutil import utcnow
+from lanyan.core.timeutil import local_today
 from lanyan.plans.engine import Evaluator
 from lanyan.plans.models import PlanAdoption
 from lanyan.plans.records import jurisdiction_by_code
@@ -56,14 +56,14 @@ def build_report(
     session: Session, plan: Plan, jurisdiction: Jurisdiction, year: int, today: date | None = None
 ) -> Report:
     check_year(year)
-    as_of = as_of_for(year, today or utcnow().date())
+    as_of = as_of_for(year, today or local_today())
     evaluation = Evaluator(session).plan(plan, jurisdiction, year)
     return Report(evaluation, track(session, plan, jurisdiction, as_of), as_of)
 
 
 def default_year(plan: Plan, today: date | None = None) -> int:
     """This year, kept inside the plan period."""
-    year = (today or utcnow().date()).year
+    year = (today or local_today()).year
     return max(plan.period_start, min(plan.period_end, year))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.users import CurrentUser
+from lanyan.core.timeutil import local_today
 from lanyan.logistics import labels
 from lanyan.prevention import patrols
 from lanyan.prevention.patrol_models import Checkpoint, PatrolRound
@@ -207,7 +208,7 @@ def create_task(
 def overdue_tasks(
     session: SessionDep, user: Annotated[CurrentUser, reader], today: date | None = None
 ) -> list[dict[str, Any]]:
-    rows = patrols.overdue_tasks(session, user.scope, today or date.today())
+    rows = patrols.overdue_tasks(session, user.scope, today or local_today())
     return [{"id": t.id, "title": t.title, "due_on": t.due_on, "grid_id": t.grid_id} for t in rows]
 
 

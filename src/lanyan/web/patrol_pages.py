@@ -15,6 +15,7 @@ from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.core.timeutil import local_today
 from lanyan.prevention import patrols
 from lanyan.prevention.patrol_models import PatrolRound
 from lanyan.prevention.patrols import PatrolKind
@@ -64,7 +65,7 @@ def home(request: Request, session: SessionDep, user: ReaderDep) -> HTMLResponse
         tasks=patrols.open_tasks(session, user.id),
         open_patrols=[(p, _target_name(session, p)) for p in open_rows],
         can_write=roles.can_write(user.role, patrols.SLUG),
-        today=date.today(),
+        today=local_today(),
         error=request.query_params.get("error"),
         PatrolKind=PatrolKind,
     )
@@ -209,7 +210,7 @@ def reports_page(
     year: int | None = None,
     month: int | None = None,
 ) -> HTMLResponse:
-    today = date.today()
+    today = local_today()
     year, month = year or today.year, month or today.month
     first = date(year, month, 1)
     return render(

@@ -3,7 +3,6 @@ targets, trends and the projects Gantt, drawn with the vendored ECharts."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,6 +15,7 @@ from lanyan.api.deps import SessionDep, require
 from lanyan.api.plans_routes import plans as plan_rows
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import NotFound, ValidationFailed
+from lanyan.core.timeutil import local_today
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.engine import Status
@@ -96,7 +96,7 @@ def _dashboard(
         form_error=error,
         form=form or {},
         flash=request.query_params.get("flash"),
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),
     )
 
 

@@ -21,7 +21,7 @@ from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
-from lanyan.core.timeutil import utcnow
+from lanyan.core.timeutil import local_today
 from lanyan.registry.models import Jurisdiction
 from lanyan.stats import analysis, cases, io, records
 from lanyan.stats.choices import (
@@ -237,7 +237,7 @@ def stats_page(
         kind=kind,
         query=query,
         places=_places(session, user),
-        years=list(range(y - 15, utcnow().year + 1)),
+        years=list(range(y - 15, local_today().year + 1)),
         FireCause=FireCause,
         FirePlace=FirePlace,
         FireGrade=FireGrade,

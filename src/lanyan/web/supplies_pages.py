@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +15,7 @@ from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.core.timeutil import local_today
 from lanyan.logistics import supplies
 from lanyan.logistics.choices import ModuleState, StockReason, SupplyCategory
 from lanyan.logistics.models import Depot, SupplyKind
@@ -76,7 +76,7 @@ def _page(
         error=error,
         result=result,
         flash=request.query_params.get("flash"),
-        today=date.today(),
+        today=local_today(),
     )
 
 

@@ -23,7 +23,9 @@ Phases, in one run:
 "Per core" is frames confirmed in the measured window divided by the CPU seconds (user +
 system, all threads) the gateway process used in that window — not wall time, since the load
 generator and other work share the machine's two cores. With PostgreSQL the database server's
-own CPU is not in that figure.
+own CPU is not in that figure. The header prints ``bench/hostref.py``'s host reference: the
+machines are shared, and the same code has run at half the speed on another day, so figures
+from different runs compare only together with it.
 
     python bench/ingest.py [--devices 10000] [--clients 2] [--seconds 10] [--url URL]
                            [--rate FRAMES_PER_S] [--profile]
@@ -52,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from hostref import host_line  # bench/hostref.py, beside this script
 from sqlalchemy import delete, func, insert, select
 
 from lanyan.core.runtime import settle_heap
@@ -406,6 +409,7 @@ def main() -> None:
         f"work (1-min load average {os.getloadavg()[0]:.1f} at start)",
         flush=True,
     )
+    print(host_line(), flush=True)
     upgrade(url)
     if args.url:
         engine = make_engine(url)

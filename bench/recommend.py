@@ -23,6 +23,7 @@ import time
 
 import networkx as nx
 import numpy as np
+from hostref import host_line  # bench/hostref.py, beside this script
 
 from lanyan.response.choices import BuildingClass, IncidentType
 from lanyan.response.recommend import (
@@ -131,6 +132,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
+    print(host_line(), flush=True)
 
     t0 = time.perf_counter()
     graph = network(rng)

@@ -4,18 +4,19 @@ the live feed's cursor and fan-out, and housekeeping rounds on an injected clock
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from lanyan.core.timeutil import utcnow
+from lanyan.core.timeutil import CHINA_TZ, local_today, utcnow
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import store_frame
 from lanyan.monitoring.live import AlarmCursor, AlarmHub
 from lanyan.monitoring.models import MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.retention import prune_running_state
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
@@ -241,6 +242,76 @@ def test_devices_by_unit_and_figures(client: Any, sessions: Any, world: Any) -> 
     other = login(client, "tinghu-dispatcher")
     r = client.get(f"/api/monitoring/units/{world['unit']}/devices", headers=other)
     assert r.status_code == 404
+
+
+def heartbeat(serial: int, at: datetime) -> bytes:
+    """A running-state report (运行状态, type 21): what retention folds into day rows."""
+    return encode(
+        serial=serial,
+        command=2,
+        source=UITD,
+        destination=0,
+        payload=encode_appdata(21, [{"state": 1, "time": at}]),
+        timestamp=at,
+    )
+
+
+def test_device_history_adds_stored_frames_and_folded_days(
+    client: Any, sessions: Any, world: Any
+) -> None:
+    midnight = datetime.combine(local_today(), time(0), CHINA_TZ)
+    day = midnight.date()
+    ten_ago = midnight - timedelta(days=10) + timedelta(hours=9)
+    ingest(sessions, heartbeat(1, ten_ago), ten_ago)
+    ingest(sessions, heartbeat(2, ten_ago), ten_ago + timedelta(hours=2))
+    ingest(sessions, frame(3, FAULT, ten_ago), ten_ago + timedelta(hours=1))
+    ingest(sessions, heartbeat(4, ten_ago), midnight - timedelta(days=3) + timedelta(hours=23))
+    ingest(sessions, heartbeat(5, ten_ago), midnight + timedelta(minutes=1))
+    ingest(sessions, heartbeat(6, ten_ago), midnight + timedelta(minutes=2))
+    # Older than five days: the two heartbeats become a day row, the fault frame is kept.
+    assert prune_running_state(sessions, utcnow(), timedelta(days=5)) == 2
+    h = login(client, "dispatcher")
+    r = client.get(f"/api/monitoring/devices/{world['device']}/history?days=14", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["device"]["code"] == world["device"] and body["device"]["status"] == "fault"
+    assert body["device"]["unit"]["code"] == world["unit"]
+    assert UITD.hex() in body["device"]["addresses"]
+    frames = {d["day"]: d["frames"] for d in body["days"]}
+    assert len(frames) == 14 and min(frames) == (day - timedelta(days=13)).isoformat()
+    heard = {k: v for k, v in frames.items() if v}
+    assert heard == {
+        (day - timedelta(days=10)).isoformat(): 3,
+        (day - timedelta(days=3)).isoformat(): 1,
+        day.isoformat(): 2,
+    }
+    ten = next(d for d in body["days"] if d["day"] == (day - timedelta(days=10)).isoformat())
+    assert datetime.fromisoformat(ten["first_seen"]) == ten_ago
+    assert datetime.fromisoformat(ten["last_seen"]) == ten_ago + timedelta(hours=2)
+    assert body["summary"] == {"days": 14, "days_heard": 3, "frames": 6}
+    assert [a["kind"] for a in body["alarms"]] == ["fault"]
+    assert "scope_path" not in body["alarms"][0]
+    # The window is the last ``days`` local days: the older ones drop out.
+    short = client.get(f"/api/monitoring/devices/{world['device']}/history?days=3", headers=h)
+    assert short.json()["summary"] == {"days": 3, "days_heard": 1, "frames": 2}
+
+
+def test_device_history_refuses_bad_days_and_other_scopes(
+    client: Any, sessions: Any, world: Any
+) -> None:
+    url = f"/api/monitoring/devices/{world['device']}/history"
+    h = login(client, "dispatcher")
+    for days in ("0", "367", "ten"):
+        r = client.get(f"{url}?days={days}", headers=h)
+        assert r.status_code == 422, (days, r.text)
+        assert "days" in r.text
+    assert client.get(url, headers=h).json()["summary"]["days"] == 30
+    assert client.get("/api/monitoring/devices/nope/history", headers=h).status_code == 404
+    other = login(client, "tinghu-dispatcher")
+    assert client.get(url, headers=other).status_code == 404
+    manager = login(client, "manager")  # bound to the device's unit
+    assert client.get(url, headers=manager).status_code == 200
+    assert client.get(url, headers=login(client, "grid")).status_code == 403
 
 
 def test_quarantine_accept_binds_in_scope_and_reject(

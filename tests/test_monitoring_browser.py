@@ -208,6 +208,32 @@ def test_fire_alarm_arrives_live_and_is_confirmed(world: World) -> None:
             )
             page.screenshot(path=str(ARTIFACTS / "monitoring-confirmed.png"), full_page=True)
 
+            # The device's page: today's two messages, the other days of the month silent,
+            # its two alarms; a shorter period; a bad period named.
+            page.locator(f'#unit-devices tr[data-code="{UITD.hex()}"] a').click()
+            expect(page).to_have_url(world.base_url + f"/monitoring/devices/{UITD.hex()}")
+            summary = page.locator("#dev-summary")
+            expect(summary).to_have_attribute("data-days", "30")
+            expect(summary).to_have_attribute("data-frames", "2")
+            heard = int(summary.get_attribute("data-heard") or 0)
+            assert heard in (1, 2)  # 2 only if local midnight fell between the two frames
+            expect(page.locator("#dev-status")).to_have_text("故障")
+            expect(page.locator("#dev-chart")).to_have_attribute("data-ready", "true")
+            expect(page.locator("#dev-chart svg")).to_have_count(1)
+            expect(page.locator("#dev-days tbody tr")).to_have_count(30)
+            expect(page.locator("#dev-days tr.dev-silent")).to_have_count(30 - heard)
+            expect(page.locator("#dev-alarms tbody tr")).to_have_count(2)
+            expect(page.locator("#dev-alarms tr.dev-alarm-fire")).to_contain_text("视频复核见明火")
+            page.screenshot(path=str(ARTIFACTS / "monitoring-device.png"), full_page=True)
+            page.locator(".dev-ranges a", has_text="近 7 天").click()
+            expect(summary).to_have_attribute("data-days", "7")
+            expect(page.locator("#dev-days tbody tr")).to_have_count(7)
+            page.goto(world.base_url + f"/monitoring/devices/{UITD.hex()}?days=400")
+            expect(page.locator("main")).to_contain_text("days")
+            page.goto(world.base_url + "/monitoring/devices/NO-SUCH-DEVICE")
+            expect(page.locator("main")).to_contain_text("NO-SUCH-DEVICE")
+            page.goto(world.base_url + "/monitoring")
+
             # Quarantine: an unknown sender's frame waits there; the dispatcher accepts it.
             feed(world.url, 1, 0b11, source=STRANGER)
             page.goto(world.base_url + "/monitoring/quarantine")

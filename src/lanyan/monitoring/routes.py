@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.users import CurrentUser
-from lanyan.core.timeutil import utcnow
-from lanyan.monitoring import handling, views
+from lanyan.core.timeutil import local_today, utcnow
+from lanyan.monitoring import handling, history, views
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
@@ -59,8 +59,7 @@ def hub_of(request: Request) -> AlarmHub:
     return request.app.state.alarm_hub
 
 
-def _public(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k != "scope_path"}
+_public = views.public_alarm
 
 
 # --- alarms --------------------------------------------------------------------------------
@@ -193,6 +192,21 @@ def stats_jurisdictions(
     session: SessionDep, user: Annotated[CurrentUser, stats_reader]
 ) -> list[dict[str, Any]]:
     return views.jurisdiction_stats(session, user.scope)
+
+
+@router.get(
+    "/devices/{device_code}/history",
+    summary="A device: status, messages received per day (设备在线记录), latest alarms",
+)
+def device_history(
+    device_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, stats_reader],
+    days: Annotated[int, Query(description="days back from today, 1 to 366")] = (
+        history.DEFAULT_DAYS
+    ),
+) -> dict[str, Any]:
+    return views.device_history(session, user.scope, device_code, days, local_today())
 
 
 # --- quarantine ----------------------------------------------------------------------------

@@ -4,13 +4,14 @@ unit, the quarantine list, and the per-unit and per-jurisdiction figures, all sc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.monitoring import history
 from lanyan.monitoring.alarms import LAST_HEARTBEAT
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
@@ -22,7 +23,7 @@ from lanyan.monitoring.models import (
     MonitoringEvent,
     QuarantinedSender,
 )
-from lanyan.registry.choices import UnitCategory
+from lanyan.registry.choices import DeviceKind, UnitCategory
 from lanyan.registry.models import Building, Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 
@@ -313,6 +314,86 @@ def unit_devices(session: Session, scope: Scope, unit_code: str) -> dict[str, An
             }
         )
     return {"unit": {"code": unit.code, "name": unit.name}, "devices": devices}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def device_history(
+    session: Session, scope: Scope, device_code: str, days: int, today: date
+) -> dict[str, Any]:
+    """A device's facts and status, what it sent per local day over the last ``days`` days
+    (``monitoring.history``) and its latest alarms: the device page (设备详情)."""
+    history.check_days(days)
+    row = session.execute(
+        select(
+            Device, Unit.code, Unit.name, Building.name, DeviceHealth.online, DeviceHealth.last_seen
+        )
+        .outerjoin(Unit, Unit.id == Device.unit_id)
+        .outerjoin(Building, Building.id == Device.building_id)
+        .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
+        .where(
+            Device.code == device_code,
+            scope.within(Device.jurisdiction_id),
+            scope.units.within(Device.unit_id),
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no device {device_code} in your jurisdiction")
+    device, unit_code, unit_name, building, online, last_seen = row
+    alarms = [
+        alarm_item(r)
+        for r in session.execute(
+            _alarm_query(scope)
+            .where(MonitoringAlarm.device_id == device.id)
+            .order_by(MonitoringAlarm.raised_at.desc(), MonitoringAlarm.id.desc())
+            .limit(20)
+        )
+    ]
+    open_faults = sum(
+        1 for a in alarms if a["kind"] == SignalKind.FAULT.value and a["status"] in OPEN_STATES
+    )
+    status = device_status(online, open_faults)
+    reports = history.day_reports(session, device, days, today)
+    kind = next((k for k in DeviceKind if k.value == device.kind), None)
+    return {
+        "device": {
+            "code": device.code,
+            "kind": device.kind,
+            "kind_zh": kind.zh if kind else device.kind,
+            "kind_en": kind.en if kind else device.kind,
+            "protocol": device.protocol,
+            "addresses": history.addresses(session, device),
+            "unit": {"code": unit_code, "name": unit_name} if unit_code else None,
+            "building": building,
+            "installed_on": device.installed_on.isoformat() if device.installed_on else None,
+            "status": status,
+            "status_zh": DEVICE_STATUS[status][0],
+            "status_en": DEVICE_STATUS[status][1],
+            "last_heartbeat": _iso(last_seen),
+        },
+        "days": [
+            {
+                "day": r.day.isoformat(),
+                "frames": r.frames,
+                "first_seen": _iso(r.first_seen),
+                "last_seen": _iso(r.last_seen),
+            }
+            for r in reports
+        ],
+        "summary": {
+            "days": days,
+            "days_heard": sum(1 for r in reports if r.frames),
+            "frames": sum(r.frames for r in reports),
+        },
+        "alarms": [public_alarm(a) for a in alarms],
+    }
+
+
+def public_alarm(item: dict[str, Any]) -> dict[str, Any]:
+    """An ``alarm_item`` without what only the live feed's scoping needs."""
+    return {k: v for k, v in item.items() if k != "scope_path"}
 
 
 def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:

@@ -1,21 +1,28 @@
-"""The monitoring centre pages (监控中心): the live alarm desk with device status by unit, and the
-quarantine of unknown senders (隔离区).
+"""The monitoring centre pages (监控中心): the live alarm desk with device status by unit, the
+quarantine of unknown senders (隔离区), and a device's page (设备详情: its messages per day and
+latest alarms).
 
-The pages are shells; every read and write goes through ``/api/monitoring/…`` from
-``static/js/monitoring.js`` (live updates arrive as server-sent events), so the pages obey the
-same validation, scoping and audit as the API.
+The desk and the quarantine are shells; every read and write goes through
+``/api/monitoring/…`` from ``static/js/monitoring.js`` (live updates arrive as server-sent
+events), so the pages obey the same validation, scoping and audit as the API. The device page
+is read-only and drawn on the server from the same view as its API
+(``/api/monitoring/devices/{code}/history``).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from lanyan.api import roles
-from lanyan.api.deps import UserDep
+from lanyan.api.deps import SessionDep, UserDep
 from lanyan.core.errors import Forbidden
+from lanyan.core.timeutil import local_today
+from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
-from lanyan.monitoring.views import DEVICE_STATUS
+from lanyan.monitoring.views import DEVICE_STATUS, device_history
 from lanyan.web.i18n import add_messages, pick
 from lanyan.web.render import render, ui_for
 
@@ -79,6 +86,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_q_accept": ("接纳", "Accept"),
     "mon_q_reject": ("拒绝", "Reject"),
     "mon_q_empty": ("隔离区为空。", "The quarantine is empty."),
+    "mon_dev_title": ("设备详情", "Device"),
+    "mon_dev_kind": ("设备类型", "Kind"),
+    "mon_dev_addresses": ("报文地址", "Addresses"),
+    "mon_dev_installed": ("安装日期", "Installed"),
+    "mon_dev_range": ("时段", "Period"),
+    "mon_dev_days": ("近 {n} 天", "Last {n} days"),
+    "mon_dev_heard": ("有报文天数", "Days heard from"),
+    "mon_dev_silent": ("无报文天数", "Silent days"),
+    "mon_dev_frames": ("报文总数", "Messages"),
+    "mon_dev_per_day": ("每日报文（设备在线记录）", "Messages per day"),
+    "mon_dev_day": ("日期", "Day"),
+    "mon_dev_first": ("首条", "First"),
+    "mon_dev_last": ("末条", "Last"),
+    "mon_dev_alarms": ("最近报警", "Latest alarms"),
+    "mon_dev_no_alarms": ("该设备没有报警记录。", "No alarms from this device."),
+    "mon_dev_note": (
+        "超过保留期的运行状态报文按日汇总保存（条数、首条与末条时间）；报警与故障报文始终保留。",
+        "Running-state reports older than the retention period are kept as daily totals "
+        "(count, first and last); alarm and fault messages are always kept.",
+    ),
+    "mon_dev_back": ("返回监控中心", "Back to the monitoring centre"),
     "layer_alarms": ("实时报警", "Live alarms"),
 }
 add_messages(MESSAGES)
@@ -131,3 +159,44 @@ def quarantine(request: Request, user: UserDep) -> HTMLResponse:
         "statuses": {s.value: {"label": ui.choice(s), "color": s.color} for s in QuarantineStatus},
     }
     return render(request, "monitoring/quarantine.html", user, config=config)
+
+
+RANGES = (7, 30, 90)
+
+
+@router.get("/monitoring/devices/{device_code}", response_class=HTMLResponse)
+def device_page(
+    request: Request,
+    device_code: str,
+    session: SessionDep,
+    user: UserDep,
+    days: int = Query(default=history.DEFAULT_DAYS),
+) -> HTMLResponse:
+    """One device: status, messages per day over a period (设备在线记录), latest alarms."""
+    _check(user, MONITORING)
+    ui = ui_for(request, user)
+    result = device_history(session, user.scope, device_code, days, local_today())
+
+    def local(iso: str | None) -> str:
+        return ui.time(datetime.fromisoformat(iso)) if iso else "—"
+
+    for day in result["days"]:
+        day["first_local"], day["last_local"] = local(day["first_seen"]), local(day["last_seen"])
+    for alarm in result["alarms"]:
+        alarm["raised_local"] = local(alarm["raised_at"])
+    chart = {
+        "lang": ui.lang,
+        "days": [d["day"] for d in result["days"]],
+        "frames": [d["frames"] for d in result["days"]],
+        "text": _text(ui.lang),
+    }
+    return render(
+        request,
+        "monitoring/device.html",
+        user,
+        result=result,
+        days=days,
+        ranges=RANGES if days in RANGES else (*RANGES, days),
+        chart=chart,
+        last_heartbeat=local(result["device"]["last_heartbeat"]),
+    )

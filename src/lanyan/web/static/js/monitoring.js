@@ -341,7 +341,9 @@
         var box = document.getElementById("unit-devices");
         var rows = body.devices.map(function (d) {
           return el("tr", { className: "device-" + d.status, "data-code": d.code }, [
-            el("td", { className: "mono", text: d.code }),
+            el("td", { className: "mono" }, [
+              el("a", { href: "/monitoring/devices/" + encodeURIComponent(d.code), text: d.code }),
+            ]),
             el("td", { text: d.building || "—" }),
             el("td", {}, [el("span", { className: "dev-status dev-" + d.status,
                                        text: config.deviceStatus[d.status] })]),

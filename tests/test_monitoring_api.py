@@ -275,6 +275,7 @@ def test_device_history_adds_stored_frames_and_folded_days(
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["device"]["code"] == world["device"] and body["device"]["status"] == "fault"
+    assert body["device"]["open_faults"] == 1
     assert body["device"]["unit"]["code"] == world["unit"]
     assert UITD.hex() in body["device"]["addresses"]
     frames = {d["day"]: d["frames"] for d in body["days"]}

@@ -351,10 +351,14 @@ def device_history(
             .limit(20)
         )
     ]
-    open_faults = sum(
-        1 for a in alarms if a["kind"] == SignalKind.FAULT.value and a["status"] in OPEN_STATES
+    open_faults = session.scalar(
+        select(func.count()).where(
+            MonitoringAlarm.device_id == device.id,
+            MonitoringAlarm.kind == SignalKind.FAULT.value,
+            MonitoringAlarm.status.in_(OPEN_STATES),
+        )
     )
-    status = device_status(online, open_faults)
+    status = device_status(online, open_faults or 0)
     reports = history.day_reports(session, device, days, today)
     kind = next((k for k in DeviceKind if k.value == device.kind), None)
     return {
@@ -372,6 +376,7 @@ def device_history(
             "status_zh": DEVICE_STATUS[status][0],
             "status_en": DEVICE_STATUS[status][1],
             "last_heartbeat": _iso(last_seen),
+            "open_faults": open_faults or 0,
         },
         "days": [
             {

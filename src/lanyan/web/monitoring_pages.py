@@ -87,7 +87,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_q_reject": ("拒绝", "Reject"),
     "mon_q_empty": ("隔离区为空。", "The quarantine is empty."),
     "mon_dev_title": ("设备详情", "Device"),
-    "mon_dev_kind": ("设备类型", "Kind"),
     "mon_dev_addresses": ("报文地址", "Addresses"),
     "mon_dev_installed": ("安装日期", "Installed"),
     "mon_dev_range": ("时段", "Period"),

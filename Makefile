@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test`: one per core (a file's tests stay on one worker).
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench clean
 
@@ -21,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-browser
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

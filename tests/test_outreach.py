@@ -417,6 +417,7 @@ def test_cli_imports_a_survey_and_prints_the_open_day_check(
 ) -> None:
     from typer.testing import CliRunner
 
+    from lanyan.cli import common
     from lanyan.cli.main import app as cli
 
     monkeypatch.setenv("LANYAN_DATABASE_URL", db_url)
@@ -439,7 +440,8 @@ def test_cli_imports_a_survey_and_prints_the_open_day_check(
         cli, ["outreach", "survey", str(good), "--jurisdiction", DAFENG, "--as", "th_cmd"]
     )
     assert out.exit_code == 1 and "jurisdiction" in out.output
-    out = runner.invoke(
-        cli, ["outreach", "open-days", "--year", "2025", "--as", "df_cmd"], env={"COLUMNS": "200"}
-    )
+    # Wide enough for the station names. The console is made at import: COLUMNS set now would
+    # come too late where it was set then (pytest-xdist workers have COLUMNS=80).
+    monkeypatch.setattr(common.console, "width", 200)
+    out = runner.invoke(cli, ["outreach", "open-days", "--year", "2025", "--as", "df_cmd"])
     assert out.exit_code == 0 and "测试消防站1" in out.output and "✘" in out.output

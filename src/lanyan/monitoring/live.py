@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -98,6 +99,9 @@ class AlarmHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._cursor: AlarmCursor | None = None
+        # Reads run in worker threads; two at once (the reader and a direct ``poll_once``)
+        # would both return a change the cursor has not yet marked as seen.
+        self._read_lock = threading.Lock()
 
     # -- subscribers -----------------------------------------------------------------------
 
@@ -149,10 +153,11 @@ class AlarmHub:
         return AlarmCursor(max(latest, now) if latest else now)
 
     def _read(self) -> list[dict[str, Any]]:
-        if self._cursor is None:
-            self._cursor = self._start_cursor()
-        with self.factory() as session:
-            return self._cursor.read(session)
+        with self._read_lock:
+            if self._cursor is None:
+                self._cursor = self._start_cursor()
+            with self.factory() as session:
+                return self._cursor.read(session)
 
     async def poll_once(self) -> int:
         """Read the store once and publish what changed; returns how many changes."""

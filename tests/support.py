@@ -4,12 +4,14 @@ the kill -9 tests' check."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from lanyan.api.users import bind_user_unit, create_user
 from lanyan.core.codes import uscc_with_check_digit
+from lanyan.monitoring.gb26875 import encode, encode_appdata
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
@@ -230,3 +232,16 @@ def assert_confirmed_frames_stored_once(sessions: Any, stats: Any, frames: int) 
     assert len(confirmed) == frames
     assert confirmed <= stored.keys(), sorted(confirmed - stored.keys())[:5]
     assert all(n == 1 for n in stored.values())
+
+
+def heartbeat_frame(serial: int, at: datetime, source: bytes) -> bytes:
+    """A GB/T 26875.3 running-state report (运行状态, type 21) from ``source``: the heartbeat
+    that group commit stores most and retention folds into day rows."""
+    return encode(
+        serial=serial,
+        command=2,
+        source=source,
+        destination=0,
+        payload=encode_appdata(21, [{"state": 1, "time": at}]),
+        timestamp=at,
+    )

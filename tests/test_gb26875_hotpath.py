@@ -35,7 +35,7 @@ from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM
 
 from gb26875_frames import component_state_adu, hand_frame
-from support import DAFENG, sample, seed_region
+from support import DAFENG, heartbeat_frame, sample, seed_region
 
 WHEN = datetime(2026, 3, 9, 0, 30, 15, tzinfo=UTC)
 UITD = bytes((1, 2, 3, 4, 5, 6))
@@ -155,27 +155,16 @@ def device(uow: Any) -> Any:
         return service.create(s, get_type("devices"), SYSTEM, EVERYWHERE, payload)
 
 
-def heartbeat(serial: int, at: datetime, source: bytes = UITD) -> bytes:
-    return encode(
-        serial=serial,
-        command=2,
-        source=source,
-        destination=0,
-        payload=encode_appdata(21, [{"state": 1, "time": at}]),
-        timestamp=at,
-    )
-
-
 def test_batches_store_each_frame_once_and_health_once_per_device(
     sessions: Any, device: Any
 ) -> None:
     stranger = bytes((9, 9, 9, 9, 9, 9))
     batch = [
-        Pending(read_frame(heartbeat(n, WHEN))[1], WHEN + timedelta(seconds=n), "p")
+        Pending(read_frame(heartbeat_frame(n, WHEN, UITD))[1], WHEN + timedelta(seconds=n), "p")
         for n in range(5)
     ]
     batch.append(Pending(batch[2].item, WHEN + timedelta(seconds=9), "p"))  # resent
-    batch.append(Pending(read_frame(heartbeat(1, WHEN, stranger))[1], WHEN, "q"))
+    batch.append(Pending(read_frame(heartbeat_frame(1, WHEN, stranger))[1], WHEN, "q"))
     out = store_events(sessions, batch)
     assert [o.duplicate for o in out] == [False] * 5 + [True, False]
     assert out[5].event_id == out[2].event_id and out[6].quarantined
@@ -187,7 +176,7 @@ def test_batches_store_each_frame_once_and_health_once_per_device(
         (out[6].event_id, True),
         (out[4].event_id, True),
     ]
-    late = Pending(read_frame(heartbeat(9, WHEN))[1], WHEN + timedelta(seconds=1), "p")
+    late = Pending(read_frame(heartbeat_frame(9, WHEN, UITD))[1], WHEN + timedelta(seconds=1), "p")
     store_events(sessions, [late])  # older than the stored last heartbeat
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(MonitoringEvent)) == 7
@@ -206,7 +195,7 @@ def test_event_ids_of_a_batch_are_the_stored_rows_ids_with_or_without_retransmis
     sessions: Any, device: Any
 ) -> None:
     def pending(serial: int) -> Pending:
-        return Pending(read_frame(heartbeat(serial, WHEN))[1], WHEN, "p")
+        return Pending(read_frame(heartbeat_frame(serial, WHEN, UITD))[1], WHEN, "p")
 
     def stored_ids() -> dict[int, int]:
         with sessions() as s:

@@ -22,7 +22,7 @@ from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store.audit import SYSTEM, AuditEntry
 
-from support import DAFENG, TINGHU, add_user, bind_unit, login, sample, seed_region
+from support import DAFENG, TINGHU, add_user, bind_unit, heartbeat_frame, login, sample, seed_region
 
 UITD = bytes.fromhex("112233445566")
 STRANGER = bytes.fromhex("665544332211")
@@ -244,30 +244,22 @@ def test_devices_by_unit_and_figures(client: Any, sessions: Any, world: Any) -> 
     assert r.status_code == 404
 
 
-def heartbeat(serial: int, at: datetime) -> bytes:
-    """A running-state report (运行状态, type 21): what retention folds into day rows."""
-    return encode(
-        serial=serial,
-        command=2,
-        source=UITD,
-        destination=0,
-        payload=encode_appdata(21, [{"state": 1, "time": at}]),
-        timestamp=at,
-    )
-
-
 def test_device_history_adds_stored_frames_and_folded_days(
     client: Any, sessions: Any, world: Any
 ) -> None:
     midnight = datetime.combine(local_today(), time(0), CHINA_TZ)
     day = midnight.date()
     ten_ago = midnight - timedelta(days=10) + timedelta(hours=9)
-    ingest(sessions, heartbeat(1, ten_ago), ten_ago)
-    ingest(sessions, heartbeat(2, ten_ago), ten_ago + timedelta(hours=2))
+    ingest(sessions, heartbeat_frame(1, ten_ago, UITD), ten_ago)
+    ingest(sessions, heartbeat_frame(2, ten_ago, UITD), ten_ago + timedelta(hours=2))
     ingest(sessions, frame(3, FAULT, ten_ago), ten_ago + timedelta(hours=1))
-    ingest(sessions, heartbeat(4, ten_ago), midnight - timedelta(days=3) + timedelta(hours=23))
-    ingest(sessions, heartbeat(5, ten_ago), midnight + timedelta(minutes=1))
-    ingest(sessions, heartbeat(6, ten_ago), midnight + timedelta(minutes=2))
+    ingest(
+        sessions,
+        heartbeat_frame(4, ten_ago, UITD),
+        midnight - timedelta(days=3) + timedelta(hours=23),
+    )
+    ingest(sessions, heartbeat_frame(5, ten_ago, UITD), midnight + timedelta(minutes=1))
+    ingest(sessions, heartbeat_frame(6, ten_ago, UITD), midnight + timedelta(minutes=2))
     # Older than five days: the two heartbeats become a day row, the fault frame is kept.
     assert prune_running_state(sessions, utcnow(), timedelta(days=5)) == 2
     h = login(client, "dispatcher")

@@ -72,13 +72,15 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def day_reports(session: Session, device: Device, days: int, today: date) -> list[DayReport]:
-    """One ``DayReport`` per day from ``today - days + 1`` to ``today``, oldest first; days
-    with nothing received have ``frames == 0``."""
+def day_reports(
+    session: Session, device: Device, sources: list[str], days: int, today: date
+) -> list[DayReport]:
+    """One ``DayReport`` per day from ``today - days + 1`` to ``today``, oldest first, of the
+    messages from ``sources`` (the device's ``addresses``); days with nothing received have
+    ``frames == 0``."""
     check_days(days)
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, time(0), CHINA_TZ).astimezone(UTC)
-    sources = addresses(session, device)
     ours = or_(MonitoringEvent.device_id == device.id, MonitoringEvent.device_id.is_(None))
     day = _local_day(session, MonitoringEvent.received_at).label("day")
     totals: dict[date, list[Any]] = {}

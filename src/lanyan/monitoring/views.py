@@ -359,7 +359,8 @@ def device_history(
         )
     )
     status = device_status(online, open_faults or 0)
-    reports = history.day_reports(session, device, days, today)
+    sources = history.addresses(session, device)
+    reports = history.day_reports(session, device, sources, days, today)
     kind = next((k for k in DeviceKind if k.value == device.kind), None)
     return {
         "device": {
@@ -368,7 +369,7 @@ def device_history(
             "kind_zh": kind.zh if kind else device.kind,
             "kind_en": kind.en if kind else device.kind,
             "protocol": device.protocol,
-            "addresses": history.addresses(session, device),
+            "addresses": sources,
             "unit": {"code": unit_code, "name": unit_name} if unit_code else None,
             "building": building,
             "installed_on": device.installed_on.isoformat() if device.installed_on else None,

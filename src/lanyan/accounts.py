@@ -53,6 +53,22 @@ class LoginSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LoginThrottle(Base):
+    """Failed log-ins counted per key (see ``lanyan.api.login_limits``): ``kind`` is ``pair``
+    (typed username + client address), ``address`` or ``account`` (typed username, whether or
+    not such a user exists). Kept in the database so every worker and a restart see them."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_login_throttles_kind_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(300))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AccountUnit(Base):
     """A unit a unit safety manager (单位消防安全管理人) manages: they read and write that unit's
     devices, hazards, commitments, credit and patrols, and no other unit's (自知、自查、自改).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
@@ -9,6 +10,8 @@ from pydantic import BaseModel
 
 from lanyan.api import roles
 from lanyan.api.deps import COOKIE, SessionDep, SettingsDep, UserDep, bearer_token
+from lanyan.api.login_limits import LoginLimits, TooManyAttempts, client_address
+from lanyan.api.problems import problem
 from lanyan.api.users import (
     UnitBinding,
     UserPublic,
@@ -21,6 +24,7 @@ from lanyan.api.users import (
     user_units,
 )
 from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.core.timeutil import utcnow
 
 router = APIRouter(prefix="/api", tags=["Auth"])
 
@@ -46,15 +50,15 @@ def sign_in(request: Request, username: str, password: str) -> tuple[str, Any]:
             session,
             username,
             password,
-            max_failures=settings.login_max_failures,
-            lockout_minutes=settings.login_lockout_minutes,
+            address=client_address(request, settings.trusted_proxy_header),
+            limits=LoginLimits.of(settings),
             session_hours=settings.session_hours,
             algorithm=settings.audit_hash,
         )
         session.commit()
         return result
     except LanyanError:
-        session.commit()  # keep the failure count and any lock
+        session.commit()  # keep the failure counts and any block
         raise
     finally:
         session.close()
@@ -62,7 +66,13 @@ def sign_in(request: Request, username: str, password: str) -> tuple[str, Any]:
 
 @router.post("/auth/login", response_model=LoginOut, summary="Sign in and get a bearer token")
 def login(request: Request, response: Response, body: Annotated[LoginIn, Body()]) -> Any:
-    token, user = sign_in(request, body.username, body.password)
+    try:
+        token, user = sign_in(request, body.username, body.password)
+    except TooManyAttempts as exc:
+        wait = max(1, math.ceil((exc.until - utcnow()).total_seconds()))
+        refused = problem(429, exc.title, exc.message)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax")
     return LoginOut(
         token=token,

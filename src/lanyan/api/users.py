@@ -25,6 +25,7 @@ from lanyan.accounts import (
     bound_units,
     unbind_unit,
 )
+from lanyan.api.login_limits import LoginLimits, TooManyAttempts
 from lanyan.api.roles import Role
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, Unauthorized, ValidationFailed
 from lanyan.core.timeutil import utcnow
@@ -186,49 +187,34 @@ def authenticate(
     username: str,
     password: str,
     *,
-    max_failures: int,
-    lockout_minutes: int,
+    address: str,
+    limits: LoginLimits,
     session_hours: int,
     algorithm: audit.HashName = "sha256",
 ) -> tuple[str, CurrentUser]:
-    """Check a password; return a new bearer token. Locks the account after repeated failures.
+    """Check a password from ``address``; return a new bearer token.
 
-    The failure counter and the lock are committed by the caller even when this raises, so the
-    caller must commit the session in both cases.
+    Raises ``Unauthorized`` with one text for an unknown user, an inactive one and a wrong
+    password, and ``TooManyAttempts`` while a rate limit (``api.login_limits``) refuses this
+    username or address — for any username, existing or not. Every path costs one Argon2 hash.
+    The failure counts are written in ``session``: the caller commits it even when this raises.
     """
     audit.begin_write(session)
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = utcnow()
-    denied = Unauthorized("username or password is wrong")
-    if user is None or not user.is_active:
-        _hasher.hash("timing-equaliser")  # same cost whether or not the user exists
-        raise denied
-    if user.locked_until and user.locked_until > now:
-        raise Unauthorized(
-            f"account locked after {max_failures} failed log-ins; try again after "
-            f"{user.locked_until.astimezone().strftime('%H:%M')}"
-        )
+    until = limits.refused_until(session, username, address, now)
+    if until is not None:
+        _hasher.hash("timing-equaliser")  # same cost as a checked password
+        raise TooManyAttempts(until)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     try:
+        if user is None or not user.is_active:
+            _hasher.hash("timing-equaliser")  # same cost whether or not the user exists
+            raise VerifyMismatchError
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            audit.record(
-                session,
-                Actor(username, user.id, user.role),
-                "lock",
-                "users",
-                user.id,
-                None,
-                {"locked_until": user.locked_until},
-                algorithm,
-                scope_path=_path_of(session, user),
-            )
-        raise denied from None
-    user.failed_logins = 0
-    user.locked_until = None
+        limits.failed(session, username, address, now)
+        raise Unauthorized("username or password is wrong") from None
+    limits.succeeded(session, username, address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)

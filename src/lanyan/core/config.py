@@ -25,8 +25,19 @@ class Settings(BaseSettings):
     # Empty: the map draws the region's own roads and boundaries and nothing from outside.
     tile_url: str = ""
     tile_attribution: str = ""
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # Log-in rate limits (see lanyan.api.login_limits): failures of one username from one
+    # address before that pair is refused for login_lockout_minutes; failures from one address
+    # across usernames before the address is; failures of one username from anywhere before each
+    # further attempt waits login_account_delay_s. Counted over login_failure_window_minutes.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_account_max_failures: int = Field(default=50, ge=1)
+    login_account_delay_s: float = Field(default=10.0, ge=0)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    # Behind a reverse proxy: the header it puts the client's address in (e.g. X-Forwarded-For).
+    # Empty: the connection's own peer address. Never set it without a proxy in front.
+    trusted_proxy_header: str = ""
     session_hours: int = 12
     default_language: Literal["zh", "en"] = "zh"
     # The address phones reach the platform at: equipment QR labels encode pages under it.

@@ -25,3 +25,15 @@ def to_local(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(CHINA_TZ)
+
+
+def local_text(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A time as people read it: in Asia/Shanghai whatever the server's zone; "—" for none.
+    Every page, message and export shown to a person formats times through this."""
+    local = to_local(value)
+    return local.strftime(fmt) if local else "—"
+
+
+def local_clock(value: datetime | None) -> str:
+    """Hours and minutes in Asia/Shanghai (e.g. a lock-out's end), "—" for none."""
+    return local_text(value, "%H:%M")

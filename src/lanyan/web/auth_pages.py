@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from lanyan.api.auth_routes import sign_in
 from lanyan.api.deps import COOKIE, bearer_token, optional_user
-from lanyan.api.users import CurrentUser, User, logout
+from lanyan.api.login_limits import TooManyAttempts
+from lanyan.api.users import CurrentUser, logout
 from lanyan.core.errors import Unauthorized
-from lanyan.core.timeutil import to_local, utcnow
+from lanyan.core.timeutil import local_clock
 from lanyan.web import i18n
 from lanyan.web.render import render, ui_for
 
@@ -25,21 +25,6 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _locked_until(request: Request, username: str) -> str | None:
-    """The local time the account is locked until, if it is locked now."""
-    session = request.app.state.sessions()
-    try:
-        until = session.execute(
-            select(User.locked_until).where(User.username == username)
-        ).scalar_one_or_none()
-    finally:
-        session.close()
-    if until is None or until <= utcnow():
-        return None
-    local = to_local(until)
-    return local.strftime("%H:%M") if local else None
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -65,15 +50,17 @@ def login_submit(
     username = username.strip()
     try:
         token, user = sign_in(request, username, password)
-    except Unauthorized:
+    except (Unauthorized, TooManyAttempts) as exc:
         ui = ui_for(request, None)
-        until = _locked_until(request, username)
-        error = ui.t("account_locked", until=until) if until else ui.t("wrong_password")
+        if isinstance(exc, TooManyAttempts):
+            error = ui.t("login_throttled", until=local_clock(exc.until))
+        else:
+            error = ui.t("wrong_password")
         return render(
             request,
             "login.html",
             None,
-            status_code=401,
+            status_code=exc.status,
             next=safe_next(next),
             error=error,
             username=username,

@@ -27,9 +27,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sign_in_title": ("用户登录", "Sign in"),
     "sign_in_hint": ("请使用本单位分配的账号登录。", "Use the account your service issued to you."),
     "wrong_password": ("用户名或密码错误。", "The username or password is wrong."),
-    "account_locked": (
-        "连续登录失败次数过多，账号已锁定，请于 {until} 后再试。",
-        "Too many failed log-ins: the account is locked until {until}.",
+    "login_throttled": (
+        "登录失败次数过多，请于 {until}（北京时间）后再试。",
+        "Too many failed log-ins: try again after {until} (Asia/Shanghai).",
     ),
     "signed_out": ("您已安全退出。", "You have signed out."),
     "nav_map": ("一张图", "One map"),

@@ -112,12 +112,3 @@ def test_admin_creates_users_only_inside_scope(client: Any, region: Any) -> None
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "password"
     names = [u["username"] for u in client.get("/api/users", headers=h).json()]
     assert "officer1" in names and "admin" not in names  # the province admin is outside
-
-
-def test_production_refuses_placeholder_secret() -> None:
-    with pytest.raises(ValueError, match="LANYAN_SECRET_KEY"):
-        Settings(environment="production")
-    assert (
-        Settings(environment="production", secret_key="a-real-secret-value").environment
-        == "production"
-    )

@@ -15,6 +15,7 @@ from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
+from lanyan.api.security_headers import SecurityHeaders
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
@@ -73,8 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # The default docs pages load Swagger UI/ReDoc from a CDN; lanyan.web serves /docs
         # from local assets instead (government intranets are offline).
+        # and /openapi.json itself, behind log-in in production (web.docs_page).
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)

@@ -23,6 +23,7 @@ from lanyan.api.users import (
     unbind_user_unit,
     user_units,
 )
+from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, LanyanError
 from lanyan.core.timeutil import utcnow
 
@@ -64,6 +65,18 @@ def sign_in(request: Request, username: str, password: str) -> tuple[str, Any]:
         session.close()
 
 
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The session cookie: never readable by scripts, kept off cross-site sub-requests, and in
+    production sent over HTTPS only."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+    )
+
+
 @router.post("/auth/login", response_model=LoginOut, summary="Sign in and get a bearer token")
 def login(request: Request, response: Response, body: Annotated[LoginIn, Body()]) -> Any:
     try:
@@ -73,7 +86,7 @@ def login(request: Request, response: Response, body: Annotated[LoginIn, Body()]
         refused = problem(429, exc.title, exc.message)
         refused.headers["Retry-After"] = str(wait)
         return refused
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax")
+    set_session_cookie(response, token, request.app.state.settings)
     return LoginOut(
         token=token,
         username=user.username,

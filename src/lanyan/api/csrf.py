@@ -7,6 +7,11 @@ host is refused. Requests with neither header come from non-browser clients (the
 tests) and are let through; a forged browser request always carries one. The session cookie is also
 ``SameSite=Lax``, which keeps it off cross-site sub-requests in the first place. Bearer-token
 clients are not affected: a forger cannot make a browser attach that header.
+
+The log-in endpoints (``LOGIN_PATHS``) are checked even without a session cookie: otherwise a
+hostile page could sign a visitor in to the forger's own account ("login CSRF") and collect what
+they then type. A browser's cross-site post there carries a foreign ``Origin`` (or ``Referer``,
+or ``Sec-Fetch-Site: cross-site``) and is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lanyan.api.problems import problem
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOGIN_PATHS = frozenset({"/login", "/api/auth/login"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -49,11 +55,12 @@ class OriginCheck:
         if (
             scope["type"] == "http"
             and scope["method"] in UNSAFE
-            and _has_session_cookie(scope, self.cookie)
+            and (scope["path"] in LOGIN_PATHS or _has_session_cookie(scope, self.cookie))
         ):
             origin = _header(scope, b"origin") or _header(scope, b"referer")
             host = _header(scope, b"host") or ""
-            if origin is not None and not same_origin(origin, host):
+            cross_site = _header(scope, b"sec-fetch-site") == "cross-site"
+            if cross_site or (origin is not None and not same_origin(origin, host)):
                 response = problem(
                     403,
                     "Forbidden",

@@ -9,6 +9,24 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 12
+SECRET_KEY_RULE = (
+    f"a production secret key must be at least {SECRET_KEY_MIN_LENGTH} characters long, "
+    f"use at least {SECRET_KEY_MIN_DISTINCT} different characters and not be the shipped "
+    "placeholder (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+)
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak for production, or None if it passes ``SECRET_KEY_RULE``."""
+    if PLACEHOLDER_SECRET in key or "change-me" in key.lower():
+        return "it is the shipped placeholder"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is {len(key)} characters long"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return f"it uses only {len(set(key))} different characters"
+    return None
 
 
 class Settings(BaseSettings):
@@ -74,11 +92,11 @@ class Settings(BaseSettings):
     nats_durable: str = "lanyan-alarm-processor"
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError(
-                "LANYAN_SECRET_KEY: a production deployment must set its own secret key"
-            )
+    def _refuse_weak_secret(self) -> Settings:
+        if self.environment == "production":
+            weakness = secret_key_weakness(self.secret_key)
+            if weakness:
+                raise ValueError(f"LANYAN_SECRET_KEY: {weakness}; {SECRET_KEY_RULE}")
         return self
 
     @property

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lanyan.api.auth_routes import sign_in
+from lanyan.api.auth_routes import set_session_cookie, sign_in
 from lanyan.api.deps import COOKIE, bearer_token, optional_user
 from lanyan.api.login_limits import TooManyAttempts
 from lanyan.api.users import CurrentUser, logout
@@ -66,9 +66,16 @@ def login_submit(
             username=username,
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax")
+    settings = request.app.state.settings
+    set_session_cookie(response, token, settings)
     # After log-in the user's own language is the default; the switch can change it again.
-    response.set_cookie(i18n.LANG_COOKIE, user.language, max_age=YEAR_SECONDS, samesite="lax")
+    response.set_cookie(
+        i18n.LANG_COOKIE,
+        user.language,
+        max_age=YEAR_SECONDS,
+        samesite="lax",
+        secure=settings.environment == "production",
+    )
     return response
 
 

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
-from lanyan.core.timeutil import local_today
+from lanyan.core.timeutil import local_text, local_today
 from lanyan.stats import analysis, io, records
 from lanyan.store.db import unit_of_work
 
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         for col in ("警情 incident", "接警 received", "地址 address", "区划 jurisdiction"):
             table.add_column(col)
         for r in rows:
-            when = r["received_at"].strftime("%Y-%m-%d %H:%M") if r["received_at"] else "—"
+            when = local_text(r["received_at"], "%Y-%m-%d %H:%M")
             table.add_row(r["incident"], when, r["address"], r["jurisdiction"])
         console.print(table)
 

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from lanyan.api import roles
 from lanyan.api.roles import Role
 from lanyan.api.users import CurrentUser
-from lanyan.core.timeutil import to_local
+from lanyan.core.timeutil import local_text
 from lanyan.registry.choices import Choice
 from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
 from lanyan.web import audit_names, i18n
@@ -88,9 +88,9 @@ class Ui:
     def is_admin(self) -> bool:
         return self.user is not None and roles.can_manage_users(self.user.role)
 
-    def time(self, value: datetime | None) -> str:
-        local = to_local(value)
-        return local.strftime("%Y-%m-%d %H:%M:%S") if local else "—"
+    def time(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        """A stored time as people read it, in Asia/Shanghai."""
+        return local_text(value, fmt)
 
     def text(self, ot: ObjectType, name: str, value: Any) -> str:
         """A stored value as plain text: choice labels, yes/no, trimmed numbers, local times."""

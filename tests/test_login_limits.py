@@ -120,3 +120,18 @@ def test_the_page_says_when_to_try_again_in_beijing_time(proxied: TestClient) ->
         )
     assert r.status_code == 429
     assert re.search(r"请于 \d\d:\d\d（北京时间）后再试", r.text)
+
+
+def test_stale_counts_are_forgotten(proxied: TestClient, sessions: Any) -> None:
+    from sqlalchemy import func, select, update
+
+    from lanyan.accounts import LoginThrottle
+
+    attempt(proxied, "ghost", WRONG, "203.0.113.50")
+    with sessions() as s, s.begin():
+        s.execute(update(LoginThrottle).values(window_started_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    attempt(proxied, "admin", WRONG, "203.0.113.51")
+    with sessions() as s:
+        keys = set(s.execute(select(LoginThrottle.key)).scalars())
+        assert s.execute(select(func.count()).select_from(LoginThrottle)).scalar_one() == 3
+    assert "ghost" not in keys and "admin" in keys

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -113,6 +113,13 @@ class LoginLimits:
     def failed(self, session: Session, username: str, address: str, now: datetime) -> None:
         """Count one failure under every key and block the keys that reached their limit."""
         keys = self._keys(username, address)
+        # Forget counts whose window and block are both over, so the table stays small.
+        session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.window_started_at < now - self.window - self.lockout,
+                or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now),
+            )
+        )
         self._ensure(session, keys, now)
         for row in self._rows(session, keys, lock=True):
             if row.window_started_at + self.window <= now:

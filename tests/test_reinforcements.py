@@ -277,3 +277,27 @@ def test_queue_is_paged_in_sql(client: TestClient, world: dict[str, dict[str, st
     assert r.json()["total"] == 0
     r = client.get("/api/reinforcements?status=nonsense", headers=th)
     assert r.status_code == 422
+
+
+def test_a_town_commander_needs_the_countys_approval_for_county_vehicles(
+    uow: Any, client: TestClient, world: dict[str, dict[str, str]]
+) -> None:
+    """The issue's case: a town-level commander committed any vehicle in the database."""
+    add_user(uow, "df_town", "commander", "320904100")
+    town = login(client, "df_town")
+    inc = _incident(
+        client, town, building_code=None, address="新丰镇", jurisdiction_code="320904100"
+    )
+    r = _dispatch(client, town, inc["id"], "V-DF1-1")
+    assert r.status_code == 403 and "V-DF1-1 is outside your jurisdiction" in r.text
+    (req,) = _request(client, town, inc["id"], "V-DF1-1").json()
+    assert req["target_jurisdiction_code"] == DAFENG
+    r = client.post(f"/api/reinforcements/{req['id']}/approve", json={}, headers=world["th_cmd"])
+    assert r.status_code == 404  # another county's commander does not even see it
+    r = client.post(f"/api/reinforcements/{req['id']}/approve", json={}, headers=world["df_cmd"])
+    assert r.status_code == 200, r.text
+    r = _dispatch(client, town, inc["id"], "V-DF1-1")
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["dispatches"][0]["is_reinforcement"] is False
+    )  # same county: not 跨区 on the card

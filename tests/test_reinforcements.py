@@ -3,13 +3,21 @@ jurisdiction goes only under a request approved by a user in whose jurisdiction 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from lanyan.registry.models import Vehicle
-from lanyan.response.models import Dispatch
+from lanyan.core.errors import Conflict
+from lanyan.registry.models import Jurisdiction, Vehicle
+from lanyan.registry.scope import Scope
+from lanyan.response import incidents, reinforcement_service
+from lanyan.response.choices import ReinforcementAction
+from lanyan.response.models import Dispatch, Reinforcement
+from lanyan.response.schemas import IncidentCreate, ReinforcementAnswer, ReinforcementCreate
+from lanyan.store.audit import Actor
 
 from response_world import build
 from support import DAFENG, TINGHU, add_user, login
@@ -301,3 +309,50 @@ def test_a_town_commander_needs_the_countys_approval_for_county_vehicles(
     assert (
         r.json()["dispatches"][0]["is_reinforcement"] is False
     )  # same county: not 跨区 on the card
+
+
+def test_approve_and_cancel_racing_leave_one_answer(uow: Any, sessions: Any) -> None:
+    """Concurrent transactions in threads (on PostgreSQL they really overlap): the request row is
+    locked, so exactly one of approve and cancel wins and the other sees the new state."""
+    build(uow)
+    with uow() as s:
+        paths = dict(s.execute(select(Jurisdiction.code, Jurisdiction.path)).all())
+        dafeng, tinghu = Scope(paths[DAFENG]), Scope(paths[TINGHU])
+        call = IncidentCreate(incident_type="fire", building_code="B-TOWER")
+        incident_id = incidents.create_incident(s, Actor("df"), dafeng, call).id
+        ask = ReinforcementCreate(vehicles=[{"vehicle_code": "V-TH1-1"}])
+        (row,) = reinforcement_service.request(s, Actor("df"), dafeng, incident_id, ask)
+        request_id = row.id
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def answer(who: str, scope: Scope, action: ReinforcementAction) -> None:
+        session = sessions()
+        try:
+            barrier.wait()
+            reinforcement_service.answer(
+                session, Actor(who), scope, request_id, action, ReinforcementAnswer()
+            )
+            session.commit()
+            results[who] = "done"
+        except Conflict:
+            session.rollback()
+            results[who] = "conflict"
+        finally:
+            session.close()
+
+    threads = [
+        threading.Thread(target=answer, args=("th", tinghu, ReinforcementAction.APPROVE)),
+        threading.Thread(target=answer, args=("df", dafeng, ReinforcementAction.CANCEL)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == ["conflict", "done"]
+    winner = next(w for w, r in results.items() if r == "done")
+    with sessions() as s:
+        state = s.execute(select(Reinforcement.state)).scalar_one()
+        steps = [e.step for e in incidents.history(s, incident_id)]
+    assert state == ("approved" if winner == "th" else "cancelled")
+    assert steps == ["received", "reinf_requested", f"reinf_{state}"]

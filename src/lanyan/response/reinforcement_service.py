@@ -356,7 +356,11 @@ def may_decide(session: Session, scope: Scope, row: Reinforcement) -> bool:
 
 
 def may_cancel(session: Session, scope: Scope, row: Reinforcement) -> bool:
-    return scope.contains(session, session.get(Incident, row.incident_id).jurisdiction_id)  # type: ignore[union-attr]
+    """Whether ``scope`` holds the requesting incident (so its holder may cancel)."""
+    jurisdiction_id = session.execute(
+        select(Incident.jurisdiction_id).where(Incident.id == row.incident_id)
+    ).scalar_one()
+    return scope.contains(session, jurisdiction_id)
 
 
 def _visible_or_404(session: Session, scope: Scope, row: Reinforcement) -> None:

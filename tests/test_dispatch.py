@@ -24,7 +24,7 @@ from lanyan.response.schemas import DispatchCommit, IncidentCreate
 from lanyan.store.audit import Actor
 
 from response_world import build, node
-from support import DAFENG, add_user, login
+from support import DAFENG, TINGHU, add_user, login
 
 runner = CliRunner()
 
@@ -180,10 +180,19 @@ def test_cli_recommend(
 
 
 def test_dispatch_commits_and_writes_the_timeline(
-    client: TestClient, world: dict[str, str], sessions: Any
+    client: TestClient, world: dict[str, str], sessions: Any, uow: Any
 ) -> None:
     first = _incident(client, world)
     second = _incident(client, world)
+    # V-TH1-R is Tinghu's: a Dafeng dispatcher commits it under an approved 跨区增援请求.
+    add_user(uow, "th_cmd", "commander", TINGHU)
+    th = login(client, "th_cmd")
+    ask = {"vehicles": [{"vehicle_code": "V-TH1-R"}]}
+    (req,) = client.post(
+        f"/api/incidents/{first['id']}/reinforcements", json=ask, headers=world
+    ).json()
+    r = client.post(f"/api/reinforcements/{req['id']}/approve", json={}, headers=th)
+    assert r.status_code == 200, r.text
     body = {
         "vehicles": [
             {"vehicle_code": "V-DF1-1", "capability": "pumper"},
@@ -193,7 +202,12 @@ def test_dispatch_commits_and_writes_the_timeline(
     r = client.post(f"/api/incidents/{first['id']}/dispatch", json=body, headers=world)
     assert r.status_code == 200, r.text
     out = r.json()
-    assert [s["step"] for s in out["timeline"]] == ["received", "dispatched"]
+    assert [s["step"] for s in out["timeline"]] == [
+        "received",
+        "reinf_requested",
+        "reinf_approved",
+        "dispatched",
+    ]
     assert {d["vehicle_code"]: d["is_reinforcement"] for d in out["dispatches"]} == {
         "V-DF1-1": False,
         "V-TH1-R": True,

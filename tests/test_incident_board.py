@@ -33,7 +33,7 @@ from browser_support import (
     live_server,
     require_chromium,
 )
-from support import DAFENG, PASSWORD, add_user
+from support import DAFENG, PASSWORD, TINGHU, add_user
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def _seed(uow: Uow) -> dict[str, Any]:
     plaza = response_world.add_plaza(uow)
     add_user(uow, "dispatcher", "dispatcher", DAFENG)
     add_user(uow, "commander", "commander", DAFENG)
+    add_user(uow, "th_commander", "commander", TINGHU)
     with uow() as s:
         s.add(DeviceHealth(device_id=plaza["devices"][0], last_seen=datetime.now(UTC), online=True))
         preplans.create_preplan(
@@ -268,6 +269,71 @@ def test_commander_edits_a_preplan_in_the_browser(server: dict[str, Any]) -> Non
             expect(page.locator(".pp-facts")).to_contain_text("120")
             expect(page.locator("#pp-history li").first).to_contain_text("update")
             page.screenshot(path=str(ARTIFACTS / "preplan-view.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
+def test_reinforcement_request_approve_dispatch(base_url: str) -> None:
+    """A Dafeng dispatcher asks for Tinghu's V-TH1-1 (跨区增援请求) from the card; Tinghu's
+    commander sees the incident's facts in the queue and approves; the dispatcher then sends it,
+    and the timeline says who asked, who approved and when it went."""
+    from playwright.sync_api import expect, sync_playwright
+
+    errors: list[str] = []
+
+    def sign_in(browser: Any, username: str) -> Any:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(base_url + "/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(base_url + "/incidents")
+        return page
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            df = sign_in(browser, "dispatcher")
+            df.fill("input[name=address]", "大丰大厦")
+            df.fill("input[name=building_code]", "B-TOWER")
+            df.fill("input[name=caller_phone]", "13800000001")
+            df.click("#new-incident button[type=submit]")
+            row = df.locator("#rec-card tr.rec-vehicle[data-code='V-TH1-1']")
+            expect(row.locator(".reinf-request")).to_have_text("请求增援")
+            expect(
+                df.locator("#rec-card tr.rec-vehicle[data-code='V-DF1-2'] .reinf-request")
+            ).to_have_count(0)
+            row.locator(".reinf-request").click()
+            expect(row.locator(".reinf-state")).to_have_text("待审批")
+            expect(df.locator("#reinf-list li[data-state='pending']")).to_contain_text("亭湖区")
+            expect(df.locator("#timeline li[data-step='reinf_requested']")).to_have_count(1)
+            code = df.locator("#incident-title").inner_text().split(" ")[0]
+
+            th = sign_in(browser, "th_commander")
+            item = th.locator("#reinf-queue li.reinf-item")
+            expect(item).to_have_count(1)
+            expect(item).to_contain_text(code)
+            expect(item).to_contain_text("大丰区")
+            expect(item.locator("li[data-code='V-TH1-1']")).to_have_count(1)
+            th.screenshot(path=str(ARTIFACTS / "reinforcement-queue.png"), full_page=True)
+            item.locator(".reinf-reason").fill("即刻出发")
+            item.locator(".reinf-approve").click()
+            expect(th.locator("#reinf-queue-block")).to_be_hidden()
+
+            df.click(f"#incident-list li:has-text('{code}')")
+            row = df.locator("#rec-card tr.rec-vehicle[data-code='V-TH1-1']")
+            expect(row.locator(".reinf-dispatch")).to_have_text("调派")
+            row.locator(".reinf-dispatch").click()
+            expect(df.locator("#dispatched li[data-code='V-TH1-1'] .tag-reinf")).to_have_count(1)
+            steps = df.locator("#timeline li")
+            expect(steps).to_have_count(4)
+            expect(df.locator("#timeline li[data-step='reinf_approved']")).to_contain_text(
+                "th_commander"
+            )
+            expect(df.locator("#reinf-list li[data-state='dispatched']")).to_have_count(1)
+            df.screenshot(path=str(ARTIFACTS / "reinforcement-dispatched.png"), full_page=True)
         finally:
             browser.close()
     assert errors == [], errors

@@ -30,6 +30,7 @@ from lanyan.prevention.routes import routers as prevention_routers
 from lanyan.registry.choices import Choice
 from lanyan.response.from_alarms import consume_forever
 from lanyan.response.preplan_routes import router as preplan_router
+from lanyan.response.reinforcement_routes import router as reinforcement_router
 from lanyan.response.routes import router as response_router
 from lanyan.risk.routes import router as risk_router
 from lanyan.store.db import make_engine, make_session_factory
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)
     app.include_router(response_router)
+    app.include_router(reinforcement_router)
     app.include_router(preplan_router)
     app.include_router(logistics_router)
     app.include_router(supplies_router)

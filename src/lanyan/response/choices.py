@@ -49,6 +49,31 @@ class TimelineStep(Choice):
     CONTROLLED = ("controlled", "控制", "Under control")
     EXTINGUISHED = ("extinguished", "熄灭", "Extinguished")
     RETURNED = ("returned", "归队", "Returned to station")
+    # Entries the reinforcement workflow (跨区增援) writes; they note facts and take no place in
+    # the order of the steps above (see ``timeline.NOTES``).
+    REINFORCEMENT_REQUESTED = ("reinf_requested", "增援请求", "Reinforcement requested")
+    REINFORCEMENT_APPROVED = ("reinf_approved", "增援批准", "Reinforcement approved")
+    REINFORCEMENT_REFUSED = ("reinf_refused", "增援拒绝", "Reinforcement refused")
+    REINFORCEMENT_CANCELLED = ("reinf_cancelled", "增援撤回", "Reinforcement cancelled")
 
 
 STEP_ORDER = {step: i for i, step in enumerate(TimelineStep)}
+
+
+class ReinforcementState(Choice):
+    """State of a cross-jurisdiction reinforcement request (跨区增援请求)."""
+
+    PENDING = ("pending", "待审批", "Awaiting approval", "#ff7f0e")
+    APPROVED = ("approved", "已批准", "Approved", "#2ca02c")
+    REFUSED = ("refused", "已拒绝", "Refused", "#d62728")
+    CANCELLED = ("cancelled", "已撤回", "Cancelled", "#7f7f7f")
+    DISPATCHED = ("dispatched", "已出动", "Dispatched", "#1f77b4")
+
+
+class ReinforcementAction(Choice):
+    """What may be done to a reinforcement request once it is sent."""
+
+    APPROVE = ("approve", "批准", "Approve")
+    REFUSE = ("refuse", "拒绝", "Refuse")
+    CANCEL = ("cancel", "撤回", "Cancel")
+    DISPATCH = ("dispatch", "调派", "Dispatch")

@@ -4,6 +4,11 @@ The claim on each vehicle is one conditional update, ``UPDATE vehicles SET statu
 WHERE id=? AND status='available'``; a row count of 0 means another dispatcher (or a status
 change) took it first, and the whole commit rolls back with a Conflict naming the vehicle. A
 partial unique index on unreleased dispatches backs the rule up inside the database.
+
+A vehicle outside the dispatcher's jurisdiction is committed only under an approved
+reinforcement request (跨区增援请求) of the same incident that names it (see
+:mod:`.reinforcement_service`); the request is locked with the incident and marked dispatched in
+the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from lanyan.core.timeutil import utcnow
 from lanyan.registry.choices import VehicleStatus
 from lanyan.registry.models import Jurisdiction, Station, Vehicle
 from lanyan.registry.scope import Scope, row_path
+from lanyan.response import reinforcement_service
 from lanyan.response.choices import IncidentStatus, TimelineStep
 from lanyan.response.incidents import append_step, get_incident
 from lanyan.response.models import Dispatch, Incident
@@ -68,19 +74,16 @@ def commit(
             "a vehicle is listed twice",
             [FieldProblem("vehicles", f"{c} must be listed once") for c in repeated],
         )
-    found = {
-        v.code: (v, path)
-        for v, path in session.execute(
-            select(Vehicle, Jurisdiction.path)
-            .join(Jurisdiction, Jurisdiction.id == Vehicle.jurisdiction_id)
-            .where(Vehicle.code.in_(codes))
-        ).all()
-    }
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise ValidationFailed(
-            "unknown vehicle",
-            [FieldProblem("vehicles", f"no vehicle has code {c}") for c in missing],
+    found = reinforcement_service.vehicles_by_code(session, codes)
+    outside = [
+        found[c][0] for c in codes if not (scope.unrestricted or found[c][1].startswith(scope.path))
+    ]
+    cover = reinforcement_service.approved_cover(session, incident.id, [v.id for v in outside])
+    uncovered = [v.code for v in outside if v.id not in cover]
+    if uncovered:
+        raise reinforcement_service.OutsideScope(
+            f"vehicle {', '.join(uncovered)} is outside your jurisdiction: request reinforcement",
+            [FieldProblem("vehicles", reinforcement_service.outside_rule(c)) for c in uncovered],
         )
     at = payload.at or utcnow()
     home = home_path(session, incident.jurisdiction_id)
@@ -96,6 +99,12 @@ def commit(
         at,
         " ".join(filter(None, [payload.note, "、".join(codes)])),
         algorithm,
+    )
+    sent: dict[int, list[Vehicle]] = {}
+    for vehicle in outside:
+        sent.setdefault(cover[vehicle.id].id, []).append(vehicle)
+    reinforcement_service.record_dispatch(
+        session, actor, incident, sent, {r.id: r for r in cover.values()}, at, algorithm
     )
     return out
 

@@ -24,7 +24,7 @@ from lanyan.response.choices import (
 )
 from lanyan.response.models import Dispatch, Incident, IncidentEvent
 from lanyan.response.schemas import IncidentCreate, StepCreate
-from lanyan.response.timeline import check_step
+from lanyan.response.timeline import NOTES, check_step
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
@@ -272,6 +272,11 @@ def record_step(
     algorithm: audit.HashName = "sha256",
 ) -> IncidentEvent:
     """Add a timeline step to an incident inside ``scope``."""
+    if payload.step in NOTES:
+        raise ValidationFailed(
+            f"{payload.step.zh} is written by the reinforcement request, not by hand",
+            [FieldProblem("step", "must be a step (到场, 出水 …), not a reinforcement entry")],
+        )
     audit.begin_write(session)
     incident = get_incident(session, scope, incident_id, lock=True)
     return append_step(

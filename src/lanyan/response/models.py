@@ -152,3 +152,69 @@ class PrePlanAttachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Reinforcement(Timestamped, Base):
+    """A cross-jurisdiction reinforcement request (跨区增援请求) for named vehicles.
+
+    ``target_jurisdiction_id`` is the county (县/区) the requested vehicles belong to; a request
+    names vehicles of one county only, so one commander there can answer it.
+    """
+
+    __tablename__ = "response_reinforcements"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('pending', 'approved', 'refused', 'cancelled', 'dispatched')",
+            name="state_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 增援请求编号
+    incident_id: Mapped[int] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    target_jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReinforcementVehicle(Base):
+    """One vehicle named by a reinforcement request; ``dispatched_at`` once it was committed."""
+
+    __tablename__ = "response_reinforcement_vehicles"
+    __table_args__ = (
+        UniqueConstraint(
+            "reinforcement_id", "vehicle_id", name="uq_response_reinforcement_vehicles_vehicle"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reinforcement_id: Mapped[int] = mapped_column(
+        ForeignKey("response_reinforcements.id"), index=True
+    )
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    capability: Mapped[str] = mapped_column(String(32), default="")
+    eta_s: Mapped[float | None] = mapped_column(Float)  # road ETA shown when requested (seconds)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReinforcementEventRow(Base):
+    """One step of a reinforcement request's history, written from a domain event."""
+
+    __tablename__ = "response_reinforcement_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reinforcement_id: Mapped[int] = mapped_column(
+        ForeignKey("response_reinforcements.id"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -11,13 +11,20 @@ from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
-from lanyan.response import dispatch, from_alarms, incidents
+from lanyan.response import dispatch, from_alarms, incidents, reinforcement_service
 from lanyan.response.choices import BuildingClass, IncidentStatus, IncidentType
 from lanyan.response.recommend_service import NetworkProvider, recommendation
 from lanyan.response.routing.networks import GraphCache
 from lanyan.response.routing.speeds import SpeedTable
 from lanyan.response.runcards import RunCards
-from lanyan.response.schemas import DispatchCommit, IncidentCreate, IncidentPublic, StepCreate
+from lanyan.response.schemas import (
+    DispatchCommit,
+    IncidentCreate,
+    IncidentPublic,
+    ReinforcementCreate,
+    ReinforcementPublic,
+    StepCreate,
+)
 
 SLUG = incidents.SLUG
 router = APIRouter(prefix="/api/incidents", tags=["Incidents 警情"])
@@ -142,7 +149,7 @@ def recommend_for_incident(
     provider, cards = _provider(request)
     building = session.get(Building, row.building_id) if row.building_id else None
     unit = session.get(Unit, row.unit_id) if row.unit_id else None
-    return recommendation(
+    card = recommendation(
         session,
         provider,
         cards,
@@ -155,6 +162,8 @@ def recommend_for_incident(
         building=building,
         unit=unit,
     )
+    reinforcement_service.mark_needs_request(session, user.scope, row.id, card)
+    return card
 
 
 @router.post(
@@ -171,3 +180,37 @@ def commit(
 ) -> Any:
     dispatch.commit(session, user.actor, user.scope, incident_id, payload, settings.audit_hash)
     return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
+
+
+@router.post(
+    "/{incident_id}/reinforcements",
+    response_model=list[ReinforcementPublic],
+    status_code=201,
+    summary="Request vehicles outside your jurisdiction (跨区增援请求, one per county)",
+)
+def request_reinforcement(
+    incident_id: int,
+    payload: Annotated[ReinforcementCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    rows = reinforcement_service.request(
+        session, user.actor, user.scope, incident_id, payload, settings.audit_hash
+    )
+    return [reinforcement_service.public(session, user.scope, r) for r in rows]
+
+
+@router.get(
+    "/{incident_id}/reinforcements",
+    response_model=list[ReinforcementPublic],
+    summary="Reinforcement requests of an incident, newest first",
+)
+def incident_reinforcements(
+    incident_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]
+) -> Any:
+    row = incidents.get_incident(session, user.scope, incident_id)
+    rows, _ = reinforcement_service.list_requests(
+        session, user.scope, incident_id=row.id, side="outgoing", size=500
+    )
+    return [reinforcement_service.public(session, user.scope, r) for r in rows]

@@ -13,6 +13,7 @@ from lanyan.response.choices import (
     IncidentSource,
     IncidentStatus,
     IncidentType,
+    ReinforcementState,
     TimelineStep,
 )
 
@@ -153,3 +154,88 @@ class DispatchChoice(BaseModel):
 
 
 DispatchCommit.model_rebuild()
+
+
+class ReinforcementCreate(BaseModel):
+    """A request for vehicles outside your jurisdiction (跨区增援请求); one request is made per
+    county the vehicles belong to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vehicles: list[DispatchChoice] = Field(min_length=1, max_length=50)
+    note: str = Field("", max_length=200, description="what the vehicles are needed for")
+
+
+class ReinforcementAnswer(BaseModel):
+    """An answer to a request: a note when approving, the reason when refusing or cancelling."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=200, description="required to refuse")
+
+
+class ReinforcementVehiclePublic(BaseModel):
+    vehicle_code: str
+    vehicle_type: str
+    station_code: str
+    station_name: str
+    jurisdiction_code: str
+    status: str
+    capability: str
+    eta_s: float | None
+    dispatched_at: datetime | None
+    busy: str | None = Field(None, description="why the vehicle cannot go now (a refusal reason)")
+
+
+class ReinforcementIncident(BaseModel):
+    """The facts of the requesting incident the approver decides on."""
+
+    id: int
+    code: str
+    incident_type: IncidentType
+    incident_type_zh: str
+    alarm_level: int
+    address: str
+    lon: float | None
+    lat: float | None
+    received_at: datetime
+    summary: str
+    status: IncidentStatus
+    jurisdiction_code: str
+    jurisdiction_name: str
+
+
+class ReinforcementHistoryEntry(BaseModel):
+    event: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    by: str
+    detail: dict[str, object]
+
+
+class ReinforcementPublic(BaseModel):
+    id: int
+    code: str
+    state: ReinforcementState
+    state_zh: str
+    incident: ReinforcementIncident
+    target_jurisdiction_code: str
+    target_jurisdiction_name: str
+    note: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+    vehicles: list[ReinforcementVehiclePublic]
+    can_decide: bool = Field(description="whether the caller may approve or refuse it")
+    can_cancel: bool = Field(description="whether the caller may cancel it")
+    history: list[ReinforcementHistoryEntry]
+
+
+class ReinforcementPage(BaseModel):
+    items: list[ReinforcementPublic]
+    total: int
+    page: int
+    size: int

@@ -8,6 +8,10 @@ Plain Python: the service loads the history and asks :func:`check_step` before i
   (到场 cannot follow 控制); steps that do not apply (出水 at a rescue) may be skipped;
 * a step's time is not earlier than the step before it;
 * nothing follows 归队 (returned), which closes the incident.
+
+The reinforcement entries (:data:`NOTES`: 增援请求, 批准, 拒绝, 撤回) are facts written by the
+reinforcement workflow, not steps: they need 接警 before them, take no place in the order, and are
+left out of the history the steps are checked against.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from lanyan.core.timeutil import to_local
 from lanyan.response.choices import STEP_ORDER, TimelineStep
 
 REPEATABLE = {TimelineStep.DISPATCHED}
+NOTES = frozenset(
+    {
+        TimelineStep.REINFORCEMENT_REQUESTED,
+        TimelineStep.REINFORCEMENT_APPROVED,
+        TimelineStep.REINFORCEMENT_REFUSED,
+        TimelineStep.REINFORCEMENT_CANCELLED,
+    }
+)
 
 
 def _when(at: datetime) -> str:
@@ -38,6 +50,11 @@ def check_step(
     (earlier steps in the order they were recorded)."""
     if at.tzinfo is None:
         raise _refuse("the step time has no time zone", "at", "must carry a time zone")
+    if step in NOTES:
+        if not history:
+            raise _refuse(f"{step.zh} needs 接警 first", "step", "must follow 接警 (received)")
+        return
+    history = [(s, t) for s, t in history if s not in NOTES]
     if step is TimelineStep.RECEIVED:
         if history:
             raise _refuse(

@@ -6,6 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const T = (z, e) => (zh ? z : e);
+  const W = (key) => cfg.words[key] || key; // words of the catalogue, in the page's language
+  const when = (t) => new Date(t).toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai" });
   let current = null; // the incident shown
   let rec = null; // its recommendation
 
@@ -99,7 +101,7 @@
       html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${T("缺", "short")} ${g.missing}</span>` : ""}</h4>`;
       html += `<table><tr><th>${T("车辆", "Vehicle")}</th><th>${T("消防站", "Station")}</th><th>${T("到场时间", "ETA")}</th><th>${T("距离", "Distance")}</th><th></th></tr>`;
       for (const v of g.vehicles) {
-        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</td></tr>`;
+        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""} ${reinfAction(v, g.capability)}</td></tr>`;
       }
       html += "</table>";
       for (const n of g.notes) html += `<p class="muted">${esc(n)}</p>`;
@@ -111,6 +113,76 @@
     html += "</ul>" + renderPlace(r.place);
     html += renderRoutes(r.routes || []);
     $("rec-card").innerHTML = html;
+    wireCard();
+  }
+
+  // A vehicle outside the user's jurisdiction: 请求增援, then (once approved) 调派.
+  function reinfAction(v, capability) {
+    if (!v.needs_request) return "";
+    const data = `data-code="${esc(v.code)}" data-capability="${esc(capability)}" data-eta="${v.eta_s == null ? "" : v.eta_s}"`;
+    if (v.request_state === "approved") return `<button type="button" class="btn btn-small reinf-dispatch" ${data}${cfg.canWrite ? "" : " disabled"}>${esc(W("reinf_dispatch_btn"))}</button>`;
+    if (v.request_state) return `<span class="reinf-state">${esc(cfg.reinforcementStates[v.request_state])}</span>`;
+    return `<button type="button" class="btn btn-small reinf-request" ${data}${cfg.canWrite ? "" : " disabled"}>${esc(W("reinf_request_btn"))}</button>`;
+  }
+
+  function wireCard() {
+    for (const b of $("rec-card").querySelectorAll(".reinf-request")) {
+      b.onclick = async () => {
+        clearError();
+        const body = { vehicles: [{ vehicle_code: b.dataset.code, capability: b.dataset.capability, eta_s: b.dataset.eta === "" ? null : +b.dataset.eta }] };
+        try { await call("POST", `/api/incidents/${current.id}/reinforcements`, body); await open(current.id); } catch (e) { showError(e.message); }
+      };
+    }
+    for (const b of $("rec-card").querySelectorAll(".reinf-dispatch")) {
+      b.onclick = async () => {
+        clearError();
+        const body = { vehicles: [{ vehicle_code: b.dataset.code, capability: b.dataset.capability, eta_s: b.dataset.eta === "" ? null : +b.dataset.eta }] };
+        try { await call("POST", `/api/incidents/${current.id}/dispatch`, body); await open(current.id); } catch (e) { showError(e.message); }
+      };
+    }
+  }
+
+  function renderRequests(items) {
+    if (!items.length) { $("reinf-list").innerHTML = `<li class="muted">${esc(W("reinf_none"))}</li>`; return; }
+    $("reinf-list").innerHTML = items.map((r) =>
+      `<li class="reinf-item" data-code="${esc(r.code)}" data-state="${esc(r.state)}"><b>${esc(r.code)}</b> · <span class="reinf-state">${esc(cfg.reinforcementStates[r.state])}</span> · ${esc(W("reinf_to"))}: ${esc(r.target_jurisdiction_name)} · ${r.vehicles.map((v) => esc(v.vehicle_code)).join("、")}${r.reason ? ` · ${esc(r.reason)}` : ""}${r.decided_by ? ` (${esc(r.decided_by)})` : ""}${r.can_cancel && cfg.canWrite ? ` <button type="button" class="btn btn-small reinf-cancel" data-id="${r.id}">${esc(W("reinf_cancel"))}</button>` : ""}</li>`).join("");
+    for (const b of $("reinf-list").querySelectorAll(".reinf-cancel")) {
+      b.onclick = async () => {
+        clearError();
+        try { await call("POST", `/api/reinforcements/${b.dataset.id}/cancel`, {}); await open(current.id); } catch (e) { showError(e.message); }
+      };
+    }
+  }
+
+  // The answering side: requests naming vehicles of my jurisdiction, with the incident's facts.
+  async function loadQueue() {
+    if (!cfg.canWrite) return;
+    const data = await call("GET", "/api/reinforcements?status=pending&side=incoming&size=50");
+    const items = data.items.filter((r) => r.can_decide);
+    $("reinf-queue-block").hidden = !items.length;
+    const box = $("reinf-queue");
+    // Keep what the approver is typing: redraw only when the set of requests changed.
+    const key = items.map((r) => r.id + ":" + r.vehicles.map((v) => v.busy || "").join("|")).join(",");
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.innerHTML = items.map((r) => {
+      const i = r.incident;
+      const vehicles = r.vehicles.map((v) => `<li data-code="${esc(v.vehicle_code)}">${esc(v.vehicle_code)} · ${esc(v.station_name)}${v.busy ? ` <span class="tag-short reinf-busy">${esc(W("reinf_busy"))}: ${esc(v.busy)}</span>` : ""}</li>`).join("");
+      return `<li class="reinf-item" data-id="${r.id}" data-code="${esc(r.code)}"><b>${esc(r.code)}</b> · ${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(W("reinf_level"))} ${i.alarm_level}<br>${esc(i.jurisdiction_name)} · ${esc(i.address)} · ${esc(W("reinf_received"))} ${esc(when(i.received_at))}${i.summary ? `<br>${esc(i.summary)}` : ""}<br>${esc(W("reinf_from"))}: ${esc(r.requested_by)}${r.note ? ` · ${esc(r.note)}` : ""}<ul>${vehicles}</ul><textarea class="reinf-reason" rows="2" maxlength="200" placeholder="${esc(W("reinf_reason"))}" aria-label="${esc(W("reinf_reason"))}"></textarea><button type="button" class="btn btn-small btn-primary reinf-approve">${esc(W("reinf_approve"))}</button> <button type="button" class="btn btn-small reinf-refuse">${esc(W("reinf_refuse"))}</button></li>`;
+    }).join("");
+    for (const li of box.querySelectorAll(".reinf-item")) {
+      for (const [cls, action] of [[".reinf-approve", "approve"], [".reinf-refuse", "refuse"]]) {
+        li.querySelector(cls).onclick = async () => {
+          clearError();
+          const reason = li.querySelector(".reinf-reason").value.trim();
+          try {
+            await call("POST", `/api/reinforcements/${li.dataset.id}/${action}`, { reason });
+            box.dataset.key = "";
+            await loadQueue();
+          } catch (e) { showError(e.message); }
+        };
+      }
+    }
   }
 
   function renderRoutes(routes) {
@@ -200,6 +272,7 @@
     $("dispatched").innerHTML = inc.dispatches.map((d) =>
       `<li data-code="${esc(d.vehicle_code)}">${esc(d.vehicle_code)} (${esc(d.station_code)}) · ${T("状态", "status")}: <span class="vehicle-status">${esc(statusLabel(status[d.vehicle_code]))}</span>${d.is_reinforcement ? ` <span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</li>`).join("");
     $("dispatch-btn").disabled = !cfg.canWrite || inc.dispatches.length > 0;
+    renderRequests(await call("GET", `/api/incidents/${inc.id}/reinforcements`));
     // A closed 火灾 incident leads to its fire statistics record (lanyan.stats).
     const closedFire = inc.incident_type === "fire" && inc.status === "closed";
     $("fire-record-link").hidden = !closedFire;
@@ -213,6 +286,7 @@
     const inc = await call("GET", `/api/incidents/${id}`);
     rec = null;
     $("rec-card").innerHTML = "";
+    $("reinf-note").hidden = true;
     await renderIncident(inc);
     try {
       rec = await call("GET", `/api/incidents/${id}/recommendation`);
@@ -240,7 +314,14 @@
     clearError();
     if (!rec) return showError(T("没有可调派的推荐", "No recommendation to dispatch"));
     const vehicles = [];
-    for (const g of rec.requirements) for (const v of g.vehicles) vehicles.push({ vehicle_code: v.code, capability: g.capability, eta_s: v.eta_s });
+    let skipped = 0;
+    // Vehicles outside the user's jurisdiction go only under an approved reinforcement request.
+    for (const g of rec.requirements) for (const v of g.vehicles) {
+      if (v.needs_request && v.request_state !== "approved") { skipped += 1; continue; }
+      vehicles.push({ vehicle_code: v.code, capability: g.capability, eta_s: v.eta_s });
+    }
+    $("reinf-note").hidden = !skipped;
+    $("reinf-note").textContent = skipped ? W("reinf_skipped") : "";
     if (!vehicles.length) return showError(T("推荐中没有车辆", "The recommendation holds no vehicle"));
     try { await renderIncident(await call("POST", `/api/incidents/${current.id}/dispatch`, { vehicles })); } catch (e) { showError(e.message); }
   });
@@ -254,7 +335,8 @@
   }
 
   loadList().catch((e) => showError(e.message));
+  loadQueue().catch((e) => showError(e.message));
   loadBase();
   // Incidents opened elsewhere (a confirmed IoT fire alarm, another dispatcher) appear by polling.
-  setInterval(() => loadList().catch(() => {}), cfg.pollMs || 5000);
+  setInterval(() => { loadList().catch(() => {}); loadQueue().catch(() => {}); }, cfg.pollMs || 5000);
 })();

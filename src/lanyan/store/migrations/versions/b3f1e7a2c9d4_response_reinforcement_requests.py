@@ -1,7 +1,7 @@
 """response reinforcement requests: 跨区增援请求, the vehicles each names, and its history
 
 Revision ID: b3f1e7a2c9d4
-Revises: 7c2d4f6a8e91
+Revises: b3e8d1f05a72
 Create Date: 2026-12-07 11:39:53.852354
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "b3f1e7a2c9d4"
-down_revision: str | None = "7c2d4f6a8e91"
+down_revision: str | None = "b3e8d1f05a72"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

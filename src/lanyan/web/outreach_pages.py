@@ -45,7 +45,7 @@ from lanyan.outreach.schemas import (
     PersonCreate,
     TrainingCreate,
 )
-from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.models import Jurisdiction
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages
@@ -252,18 +252,6 @@ def _attempt(
     return []
 
 
-def _codes(session: Session, user: CurrentUser, model: Any, label: Any) -> list[tuple[str, str]]:
-    return [
-        (c, n)
-        for c, n in session.execute(
-            select(model.code, label)
-            .where(service.in_scope(model, user.scope))
-            .order_by(model.code)
-            .limit(1000)
-        )
-    ]
-
-
 def _jurisdictions(session: Session, user: CurrentUser) -> list[tuple[str, str]]:
     return [
         (c, n)
@@ -373,7 +361,6 @@ def _trainings_page(
         status_code=422 if problems else 200,
         rows=service.list_trainings(session, user.scope),
         checks=service.list_health_checks(session, user.scope),
-        units=_codes(session, user, Unit, Unit.name),
         TrainingKind=TrainingKind,
         Speciality=Speciality,
         HealthResult=HealthResult,

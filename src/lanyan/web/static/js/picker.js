@@ -25,11 +25,25 @@
     var list = box.querySelector("ul.picker-list");
     var text = box.dataset;
     var labelField = text.labelField || "name";
+    var source = text.source;
     var hidden = el("input", { type: "hidden", name: input.name, value: input.value });
     input.removeAttribute("name");
     box.insertBefore(hidden, input);
 
     var state = { q: "", page: 0, total: 0, items: [], active: -1, seq: 0, timer: null };
+
+    // A kind chooser beside the picker (e.g. station or vehicle) switches the list searched.
+    var chooser = text.sourceFrom ? document.getElementById(text.sourceFrom) : null;
+    if (chooser) {
+      chooser.addEventListener("change", function () {
+        var opt = chooser.options[chooser.selectedIndex];
+        source = opt.dataset.source || source;
+        labelField = opt.dataset.labelField || labelField;
+        hidden.value = "";
+        input.value = "";
+        open(false);
+      });
+    }
 
     function display(item) {
       var label = item[labelField];
@@ -78,7 +92,7 @@
 
     function fetchPage(page, keepActive) {
       var seq = ++state.seq;
-      var url = text.source + "?size=" + PAGE_SIZE + "&page=" + page +
+      var url = source + "?size=" + PAGE_SIZE + "&page=" + page +
         (state.q ? "&q=" + encodeURIComponent(state.q) : "");
       return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
@@ -152,7 +166,7 @@
 
     // A value given by the server (a re-shown form, ?unit_code=…) is shown as "code · name".
     if (hidden.value) {
-      fetch(text.source + "?size=5&q=" + encodeURIComponent(hidden.value), { credentials: "same-origin" })
+      fetch(source + "?size=5&q=" + encodeURIComponent(hidden.value), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (body) {
           body.items.forEach(function (item) {

@@ -115,11 +115,13 @@ def test_a_code_outside_scope_or_unknown_is_refused_naming_the_field(
             "lat": "33.2",
             "height_m": "30",
             "floors_above": "8",
-            "use": "office",
+            "use": "commercial",
         },
         follow_redirects=False,
     )
-    assert r.status_code == 422 and 'data-field="unit_code"' in r.text
+    assert r.status_code == 422
+    assert re.search(r'class="field\s+has-error" data-field="unit_code"', r.text)
+    assert not re.search(r'has-error" data-field="(use|code|jurisdiction_code)"', r.text)
     with sessions() as s:
         assert s.execute(select(func.count(PrePlan.id))).scalar_one() == 1
         assert s.execute(select(func.count(Training.id))).scalar_one() == 0

@@ -158,7 +158,7 @@ def test_the_last_of_5000_units_is_picked_on_every_form(city: City) -> None:
             page.fill("#f-lat", "33.2")
             page.fill("#f-height_m", "30")
             page.fill("#f-floors_above", "8")
-            page.select_option("#f-use", "office")
+            page.select_option("#f-use", "commercial")
             page.click("form.form-grid button[type=submit]")
             page.wait_for_url(lambda u: "/new" not in u)
             assert _saved(city, Building, code="B-LAST") == city.last_code

@@ -66,12 +66,18 @@ def test_forms_place_a_picker_not_a_capped_list(client: TestClient, city: dict[s
         ("/preplans/new", "/api/buildings"),
         ("/trainings", "/api/units"),
         ("/registry/vehicles/new", "/api/stations"),
+        ("/people", "/api/jurisdictions"),
+        ("/outreach/events", "/api/jurisdictions"),
+        ("/outreach/surveys", "/api/jurisdictions"),
     ]:
         html = client.get(path).text
         assert f'data-source="{source}"' in html, (path, source)
         assert "输入名称或代码搜索…" in html
         # No registry rows are listed in the page: the picker asks the API.
-        assert not re.search(r"<option value=\"91" + DAFENG, html), path
+        assert not re.search(r"<option value=\"(91)?" + DAFENG, html), path
+    # A jurisdiction picker starts at the user's own county, as the list's first row did.
+    html = client.get("/outreach/events").text
+    assert re.search(r'id="f-jurisdiction_code" name="jurisdiction_code" value="' + DAFENG, html)
     _page_login(client, "df_prev")
     html = client.get("/registry/buildings/new").text
     assert 'data-source="/api/units"' in html and 'data-source="/api/jurisdictions"' in html
@@ -97,6 +103,9 @@ def test_a_code_outside_scope_or_unknown_is_refused_naming_the_field(
             follow_redirects=False,
         )
         assert r.status_code == 422 and "unit_code" in r.text
+    person = {"code": "P1", "name": "张三", "kind": "rescuer", "joined_on": "2020-01-01"}
+    r = client.post("/people/new", data=person | {"jurisdiction_code": TINGHU})
+    assert r.status_code == 422 and "jurisdiction_code" in r.text
     # The last of the county's units is accepted on both forms.
     last = city["mine"][-1]
     r = client.post(

@@ -18,7 +18,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -252,16 +251,10 @@ def _attempt(
     return []
 
 
-def _jurisdictions(session: Session, user: CurrentUser) -> list[tuple[str, str]]:
-    return [
-        (c, n)
-        for c, n in session.execute(
-            select(Jurisdiction.code, Jurisdiction.name)
-            .where(user.scope.jurisdictions())
-            .order_by(Jurisdiction.path)
-            .limit(1000)
-        )
-    ]
+def _home(session: Session, user: CurrentUser) -> str:
+    """The user's own jurisdiction code: the jurisdiction pickers start there."""
+    home = session.get(Jurisdiction, user.jurisdiction_id)
+    return home.code if home is not None else ""
 
 
 def _flash(request: Request) -> str | None:
@@ -305,7 +298,7 @@ def _people_page(
         on=on,
         PersonKind=PersonKind,
         can_write=roles.can_write(user.role, service.PEOPLE),
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         problems=problems or [],
         values=values or {},
         flash=_flash(request),
@@ -465,7 +458,7 @@ def _events_page(
         Channel=Channel,
         EventKind=EventKind,
         ParticipantGroup=ParticipantGroup,
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         can_write=roles.can_write(user.role, service.OUTREACH),
         problems=problems or [],
         flash=_flash(request),
@@ -643,7 +636,7 @@ def _surveys_page(
         status_code=422 if problems else 200,
         rows=service.list_surveys(session, user.scope),
         keys=list(survey.builtin_keys().values()),
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         can_write=roles.can_write(user.role, service.OUTREACH),
         problems=problems or [],
         values=values or {},

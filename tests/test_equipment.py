@@ -254,3 +254,30 @@ def test_backup_rate_and_overdue(client: TestClient, world: dict[str, dict[str, 
         ("E-2", "inspection", 38),
     ]
     assert client.get("/api/equipment/overdue?as_of=2025-01-31", headers=df).json() == []
+
+
+def test_item_page_picks_stations_and_vehicles_by_search_and_refuses_other_counties(
+    client: TestClient, world: dict[str, dict[str, str]]
+) -> None:
+    df = world["df"]
+    assert _buy(client, df, "E-0009").status_code == 201
+    r = _move(
+        client, df, "E-0009", action="stock", location_kind="depot", location_code=f"DEP-{DAFENG}"
+    )
+    assert r.status_code == 200, r.text
+    html = client.get("/equipment/items/E-0009", headers=df).text
+    # 配发 goes to a station or a vehicle: searched over the API, not listed in the page.
+    assert 'data-source="/api/stations"' in html and 'data-source="/api/vehicles"' in html
+    assert f'value="station:S-{DAFENG}-1"' not in html
+    move = {"action": "issue", "location_kind": "station"}
+    url = "/equipment/items/E-0009/move"
+    for code, said in ((f"S-{TINGHU}-1", "outside your jurisdiction"), ("S-NONE", "S-NONE")):
+        r = client.post(url, data=move | {"location_code": code}, headers=df)
+        assert r.status_code == 422 and 'id="move-error"' in r.text
+        assert "location_code" in r.text and said in r.text
+    r = client.post(
+        url, data=move | {"location_code": f"S-{DAFENG}-1"}, headers=df, follow_redirects=False
+    )
+    assert r.status_code == 303
+    item = client.get("/api/equipment/items/E-0009", headers=df).json()
+    assert (item["state"], item["location_code"]) == ("issued", f"S-{DAFENG}-1")

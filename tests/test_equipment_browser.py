@@ -109,8 +109,11 @@ def test_scan_label_and_walk_the_lifecycle(base_url: str) -> None:
             ]
             for action, state, place in walk:
                 form = page.locator(f'form.move-form[data-action="{action}"]')
-                if place:
-                    form.locator("select[name=location]").select_option(place)
+                if place:  # a station: chosen with the search-as-you-type picker
+                    kind, place_code = place.split(":")
+                    form.locator("select[name=location_kind]").select_option(kind)
+                    form.locator(".picker-input").fill(place_code)
+                    form.locator("[role=option]", has_text=place_code).click()
                 if action == "send_to_repair":
                     form.locator("input[name=note]").fill("阀门漏气")
                 form.locator("button[type=submit]").click()

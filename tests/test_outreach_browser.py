@@ -73,7 +73,8 @@ def test_survey_import_open_days_and_the_plan_figures(base_url: str) -> None:
             # 1. A survey export with a bad row: refused, the row and column named, nothing kept.
             page.click("nav >> text=知晓率调查")
             form = page.locator("#survey-import")
-            form.locator("select[name=jurisdiction_code]").select_option(DAFENG)
+            form.locator("#f-jurisdiction_code").fill("大丰")  # the search-as-you-type picker
+            form.locator("[role=option]", has_text="大丰区").click()
             form.locator("input[name=file]").set_input_files(
                 {"name": "问卷星导出.csv", "mimeType": "text/csv", "buffer": survey_csv(bad)}
             )
@@ -88,7 +89,8 @@ def test_survey_import_open_days_and_the_plan_figures(base_url: str) -> None:
 
             # 2. The corrected file goes in: 10 respondents, 8 passed → 80.0 %.
             form = page.locator("#survey-import")
-            form.locator("select[name=jurisdiction_code]").select_option(DAFENG)
+            form.locator("#f-jurisdiction_code").fill("大丰")  # the search-as-you-type picker
+            form.locator("[role=option]", has_text="大丰区").click()
             form.locator("input[name=title]").fill("2025年大丰区知晓率调查")
             form.locator("input[name=file]").set_input_files(
                 {

@@ -169,6 +169,10 @@ def to_columns(
                 FieldProblem(name, f"no {ref.model.__tablename__} row has code {value}", row)  # type: ignore[attr-defined]
             )
             continue
+        if found[1] is not None and not resolver.in_scope(found[1]):
+            # A row may only point at rows the user can see (a Dafeng building, a Tinghu unit: no).
+            problems.append(FieldProblem(name, "is outside your jurisdiction", row))
+            continue
         values[ref.column] = found[0]
         if name == ot.jurisdiction_from:
             values["jurisdiction_id"] = found[1]

@@ -23,7 +23,7 @@ from lanyan.logistics import lifecycle, service
 from lanyan.logistics.choices import ItemAction, ItemState, LocationKind
 from lanyan.logistics.models import Depot, Item
 from lanyan.logistics.schemas import MoveCreate
-from lanyan.registry.models import Jurisdiction, Station, Vehicle
+from lanyan.registry.models import Jurisdiction
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
@@ -49,22 +49,23 @@ ReaderDep = Annotated[CurrentUser, Depends(_reader)]
 WriterDep = Annotated[CurrentUser, Depends(_writer)]
 
 
+# Stations and vehicles can number thousands in a city: their move forms search the registry
+# API with a picker (static/js/picker.js); depots are few and stay a list.
+PICKED: dict[str, tuple[str, str]] = {
+    LocationKind.STATION.value: ("/api/stations", "name"),
+    LocationKind.VEHICLE.value: ("/api/vehicles", "plate"),
+}
+
+
 def places(session: Session, user: CurrentUser) -> dict[str, list[tuple[str, str]]]:
-    """(value, label) of the depots, stations and vehicles inside the user's jurisdiction."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for kind, model, label in (
-        (LocationKind.DEPOT, Depot, Depot.name),
-        (LocationKind.STATION, Station, Station.name),
-        (LocationKind.VEHICLE, Vehicle, Vehicle.code),
-    ):
-        rows = session.execute(
-            select(model.code, label)
-            .where(service.in_scope(model, user.scope))
-            .order_by(model.code)
-            .limit(500)
-        ).all()
-        out[kind.value] = [(f"{kind.value}:{code}", f"{name} ({code})") for code, name in rows]
-    return out
+    """(value, label) of the depots inside the user's jurisdiction."""
+    rows = session.execute(
+        select(Depot.code, Depot.name)
+        .where(service.in_scope(Depot, user.scope))
+        .order_by(Depot.code)
+    ).all()
+    kind = LocationKind.DEPOT.value
+    return {kind: [(f"{kind}:{code}", f"{name} ({code})") for code, name in rows]}
 
 
 def trail(session: Session, item: Item, user: CurrentUser) -> list[AuditEntry]:
@@ -108,6 +109,7 @@ def _item_page(
         state=ItemState(row.state),
         actions=actions,
         places=places(session, user),
+        picked=PICKED,
         can_write=roles.can_write(user.role, service.SLUG),
         trail=trail(session, row, user),
         ItemAction=ItemAction,
@@ -132,8 +134,10 @@ def move_submit(
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     settings = request.app.state.settings
-    place = str(form.get("location") or "")
-    kind, _, place_code = place.partition(":")
+    # A depot comes as one "depot:CODE" option; a station or vehicle as a kind and a picked code.
+    kind, _, place_code = str(form.get("location") or "").partition(":")
+    if form.get("location_kind"):
+        kind, place_code = str(form.get("location_kind")), str(form.get("location_code") or "")
     try:
         payload = MoveCreate(
             action=ItemAction(str(form.get("action"))),

@@ -18,7 +18,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -45,7 +44,7 @@ from lanyan.outreach.schemas import (
     PersonCreate,
     TrainingCreate,
 )
-from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.registry.models import Jurisdiction
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages
@@ -252,28 +251,10 @@ def _attempt(
     return []
 
 
-def _codes(session: Session, user: CurrentUser, model: Any, label: Any) -> list[tuple[str, str]]:
-    return [
-        (c, n)
-        for c, n in session.execute(
-            select(model.code, label)
-            .where(service.in_scope(model, user.scope))
-            .order_by(model.code)
-            .limit(1000)
-        )
-    ]
-
-
-def _jurisdictions(session: Session, user: CurrentUser) -> list[tuple[str, str]]:
-    return [
-        (c, n)
-        for c, n in session.execute(
-            select(Jurisdiction.code, Jurisdiction.name)
-            .where(user.scope.jurisdictions())
-            .order_by(Jurisdiction.path)
-            .limit(1000)
-        )
-    ]
+def _home(session: Session, user: CurrentUser) -> str:
+    """The user's own jurisdiction code: the jurisdiction pickers start there."""
+    home = session.get(Jurisdiction, user.jurisdiction_id)
+    return home.code if home is not None else ""
 
 
 def _flash(request: Request) -> str | None:
@@ -317,7 +298,7 @@ def _people_page(
         on=on,
         PersonKind=PersonKind,
         can_write=roles.can_write(user.role, service.PEOPLE),
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         problems=problems or [],
         values=values or {},
         flash=_flash(request),
@@ -373,7 +354,6 @@ def _trainings_page(
         status_code=422 if problems else 200,
         rows=service.list_trainings(session, user.scope),
         checks=service.list_health_checks(session, user.scope),
-        units=_codes(session, user, Unit, Unit.name),
         TrainingKind=TrainingKind,
         Speciality=Speciality,
         HealthResult=HealthResult,
@@ -478,7 +458,7 @@ def _events_page(
         Channel=Channel,
         EventKind=EventKind,
         ParticipantGroup=ParticipantGroup,
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         can_write=roles.can_write(user.role, service.OUTREACH),
         problems=problems or [],
         flash=_flash(request),
@@ -656,7 +636,7 @@ def _surveys_page(
         status_code=422 if problems else 200,
         rows=service.list_surveys(session, user.scope),
         keys=list(survey.builtin_keys().values()),
-        jurisdictions=_jurisdictions(session, user),
+        home=_home(session, user),
         can_write=roles.can_write(user.role, service.OUTREACH),
         problems=problems or [],
         values=values or {},

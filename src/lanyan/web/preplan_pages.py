@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -29,7 +28,6 @@ from lanyan.registry.choices import (
     WaterSourceKind,
     WaterSourceStatus,
 )
-from lanyan.registry.models import Unit
 from lanyan.registry.service import pydantic_problems
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
@@ -194,18 +192,6 @@ def _errors(problems: list[FieldProblem], lang: str) -> dict[str, str]:
     return out
 
 
-def _units(session: Session, user: CurrentUser) -> list[tuple[str, str]]:
-    return [
-        (code, name)
-        for code, name in session.execute(
-            select(Unit.code, Unit.name)
-            .where(user.scope.within(Unit.jurisdiction_id))
-            .order_by(Unit.name)
-            .limit(2000)
-        )
-    ]
-
-
 def _form(
     request: Request,
     session: Session,
@@ -225,7 +211,6 @@ def _form(
         preplan=preplan,
         errors=errors or {},
         general=general,
-        units=_units(session, user) if preplan is None else [],
     )
 
 

@@ -37,7 +37,6 @@ from lanyan.web.render import render
 
 router = APIRouter(prefix="/registry", include_in_schema=False)
 PAGE_SIZE = 50
-REF_CHOICES = 300  # codes offered in a reference field's suggestion list
 TYPE_OF_MODEL = {ot.model: ot for ot in OBJECT_TYPES}
 
 
@@ -86,15 +85,17 @@ def problems_by_field(
     return by_field, general
 
 
-def ref_options(session: Session, ot: ObjectType, user: CurrentUser) -> dict[str, list[Any]]:
-    """Suggested codes (with names) for each reference field, from rows in the user's scope."""
-    out: dict[str, list[Any]] = {}
+def ref_pickers(ot: ObjectType, user: CurrentUser) -> dict[str, tuple[str, str]]:
+    """For each reference field the user may search: the list API the picker queries and the
+    column shown beside the code (``name``, else the type's next search column)."""
+    out: dict[str, tuple[str, str]] = {}
     for ref in ot.refs:
         target = TYPE_OF_MODEL[ref.model]
         if not roles.can_read(user.role, target.slug):
             continue
-        page = service.list_rows(session, target, user.scope, size=REF_CHOICES)
-        out[ref.field] = [(r.code, getattr(r, "name", "") or "") for r in page.items]
+        shown = [c for c in target.search_columns if c != "code"]
+        label = "name" if hasattr(target.model, "name") else (shown[0] if shown else "code")
+        out[ref.field] = (f"/api/{target.slug}", label)
     return out
 
 
@@ -175,7 +176,7 @@ def _form_page(
         row_id=row_id,
         errors=errors or {},
         general=general or [],
-        ref_options=ref_options(session, access.ot, access.user),
+        ref_pickers=ref_pickers(access.ot, access.user),
     )
 
 

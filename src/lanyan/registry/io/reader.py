@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from lanyan.core.cells import from_csv_text
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import Crs
 from lanyan.registry.io.formats import CRS_COLUMN, Columns, Format, columns, parse_crs
@@ -148,7 +149,8 @@ def read_csv(ot: ObjectType, data: bytes, encoding: str = "utf-8") -> Parsed:
                 problems.append(
                     FieldProblem(FILE, f"has {len(cells)} cells but the header has {width}", start)
                 )
-            rec = header.record(start, cells)
+            # The exporter quoted text that starts like a formula (lanyan.core.cells): unquote.
+            rec = header.record(start, [from_csv_text(c) for c in cells])
             if rec is not None:
                 records.append(rec)
     except csv.Error as exc:

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from stats_support import fire
 
 from lanyan.core import cells
+from lanyan.core.errors import ValidationFailed
 from lanyan.prevention import draw
 from lanyan.registry.io.formats import Format
 from lanyan.registry.io.importer import import_file
@@ -147,3 +148,11 @@ def test_published_draw_csv_quotes_formulas() -> None:
     }
     rows = list(csv.reader(io.StringIO(draw.to_csv(record))))
     assert rows[1] == ["'=CMD()", "'@U", "'+x"]
+
+
+def test_a_fire_record_csv_with_a_huge_cell_is_refused_naming_the_line() -> None:
+    data = "jurisdiction,occurred_at,address\n320904100,2024-03-02," + "x" * 200_000 + "\n"
+    with pytest.raises(ValidationFailed) as info:
+        stats_io.read_rows(data.encode(), "big.csv")
+    [p] = info.value.problems
+    assert (p.field, p.row) == ("file", 2) and "field larger than field limit" in p.rule

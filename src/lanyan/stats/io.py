@@ -72,7 +72,14 @@ def read_rows(data: bytes, file_name: str) -> Rows:
                     "the CSV is neither UTF-8 nor GB18030",
                     [FieldProblem("file", "must be UTF-8 or GB18030 text")],
                 ) from None
-        lines = [[safe.from_csv_text(c) for c in line] for line in csv.reader(io.StringIO(text))]
+        reader = csv.reader(io.StringIO(text))
+        try:
+            lines = [[safe.from_csv_text(c) for c in line] for line in reader]
+        except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
+            raise ValidationFailed(
+                "the file is not valid CSV",
+                [FieldProblem("file", f"is not valid CSV: {exc}", reader.line_num)],
+            ) from None
     else:
         raise ValidationFailed(
             "unsupported file type", [FieldProblem("file", "must end in .csv or .xlsx")]

@@ -5,6 +5,7 @@ first chunk past the limit."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lanyan.api.limits import FORM_ALLOWANCE, MIB
+from lanyan.core.errors import ValidationFailed
+from lanyan.registry.io.reader import read_csv
+from lanyan.registry.types import get_type
 
 from support import DAFENG, add_user, login, seed_region
 
@@ -161,3 +165,28 @@ def test_an_upload_page_shows_the_limit_in_one_line(
     assert r.headers["content-type"].startswith("text/html")
     assert "上传内容超过大小上限" in r.text and "≤ 1 MB · LANYAN_MAX_IMPORT_MB" in r.text
     assert "Traceback" not in r.text
+
+
+class _ChunksOnly(io.BytesIO):
+    """A file that refuses to be read whole: what the importer may do with an upload."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and 0 < size <= 1 << 16, f"read({size}) of the whole file"
+        return super().read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+def test_a_csv_import_is_parsed_from_the_file_in_chunks() -> None:
+    rows = "".join(
+        f"H{i},municipal_hydrant,intact,120.5,33.2,{DAFENG},WGS84\n" for i in range(5000)
+    )
+    parsed = read_csv(get_type("water-sources"), _ChunksOnly(HEADER + rows.encode()))
+    assert len(parsed.records) == 5000 and not parsed.problems
+    # A byte that is not UTF-8 is still named by its line, wherever the chunk boundary falls.
+    bad = HEADER + rows.encode() + "H9,坏,intact\n".encode("gbk")
+    with pytest.raises(ValidationFailed) as info:
+        read_csv(get_type("water-sources"), _ChunksOnly(bad))
+    [p] = info.value.problems
+    assert p.row == 5002 and "UTF-8" in p.rule and "GBK" in p.rule

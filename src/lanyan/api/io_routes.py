@@ -52,7 +52,7 @@ def io_router(ot: ObjectType) -> APIRouter:
             ot,
             user.actor,
             user.scope,
-            file.file.read(),
+            file.file,  # parsed from the spooled upload, not copied into memory first
             fmt,
             crs=crs or None,
             encoding=encoding,

@@ -27,7 +27,8 @@ from support import DAFENG, add_user, login, sample, seed_region
 
 HOSTILE = '=HYPERLINK("http://evil.example/x","点击查看")'
 OTHERS = ["+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\tTAB", "'=already quoted"]
-BELL = "报警\x07阀\x00室"  # control characters XML forbids
+# Control characters XML forbids (not NUL: PostgreSQL text refuses it before any export).
+BELL = "报警\x07阀\x1b室"
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lanyan.api import roles
+from lanyan.api import limits, roles
 from lanyan.api.deps import SessionDep, UserDep
-from lanyan.api.limits import MIB, UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.registry.choices import (
@@ -385,7 +384,11 @@ def edit_submit(
     return RedirectResponse(f"/preplans/{preplan_id}?flash=saved", status_code=303)
 
 
-@router.post("/{preplan_id}/attachments", response_class=HTMLResponse, **upload(UploadKind.IMAGE))
+@router.post(
+    "/{preplan_id}/attachments",
+    response_class=HTMLResponse,
+    **limits.upload(limits.UploadKind.IMAGE),
+)
 def attach_submit(
     request: Request, preplan_id: int, session: SessionDep, user: WriterDep, form: FormDep
 ) -> Response:
@@ -393,7 +396,7 @@ def attach_submit(
     try:
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("no file", [FieldProblem("file", "choose an image to upload")])
-        max_bytes = request.app.state.settings.max_image_mb * MIB
+        max_bytes = request.app.state.settings.max_image_mb * limits.MIB
         data = upload.file.read(max_bytes + 1)
         with unit_of_work(request.app.state.sessions) as s:
             preplans.add_attachment(

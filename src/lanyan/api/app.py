@@ -14,6 +14,7 @@ from lanyan.api import auth_routes, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.io_routes import io_routers
+from lanyan.api.limits import BodyLimit
 from lanyan.api.registry_routes import registry_routers
 from lanyan.api.security_headers import SecurityHeaders
 from lanyan.core.config import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.geo import Crs
 from lanyan.registry.io import CRS_NAMES, Format, export_rows, format_for, import_file, parse_crs
@@ -34,6 +35,7 @@ def io_router(ot: ObjectType) -> APIRouter:
         "/import",
         response_model=ImportOut,
         summary=f"Import {ot.en.lower()} from CSV, XLSX or GeoJSON (all rows or none)",
+        **upload(UploadKind.IMPORT),
     )
     def import_(
         file: Annotated[UploadFile, File(description="CSV (UTF-8), XLSX or GeoJSON")],
@@ -50,7 +52,7 @@ def io_router(ot: ObjectType) -> APIRouter:
             ot,
             user.actor,
             user.scope,
-            file.file.read(),
+            file.file,  # parsed from the spooled upload, not copied into memory first
             fmt,
             crs=crs or None,
             encoding=encoding,

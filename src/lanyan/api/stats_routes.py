@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.stats import analysis, cases, io, records
@@ -125,7 +126,7 @@ def export_records(
     )
 
 
-@router.post("/records/import")
+@router.post("/records/import", **upload(UploadKind.IMPORT))
 async def import_records(
     session: SessionDep,
     settings: SettingsDep,

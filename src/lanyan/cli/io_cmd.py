@@ -17,6 +17,7 @@ from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, err_console, friendly_errors, load_settings
 from lanyan.cli.common import sessions as make_sessions
+from lanyan.core.cells import csv_row
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.registry.io import (
     CRS_NAMES,
@@ -117,7 +118,7 @@ def _report_bad_rows(
             writer = csv.writer(f)
             writer.writerow([label, "field", "rule"])
             writer.writerows(
-                ["" if p.row is None else p.row, p.field, p.rule] for p in exc.problems
+                csv_row(["" if p.row is None else p.row, p.field, p.rule]) for p in exc.problems
             )
         err_console.print(f"every problem is listed in {errors_csv}")
 

@@ -68,7 +68,13 @@ class Settings(BaseSettings):
     # The unit risk index's weights (AHP matrices, factors, grades); empty: the shipped file.
     risk_weights: Path | None = None
     # Evidence attachments (证据材料): the largest file accepted, in MiB; stored under data_dir.
-    attachment_max_mb: int = 20
+    attachment_max_mb: int = Field(default=20, gt=0)
+    # Request size limits in MiB (README "Limits"): a data import (CSV, XLSX, GeoJSON), an image
+    # (pre-plan drawings and photos), and any other request body (forms, JSON). A request over
+    # its limit is refused with 413 before it is read further.
+    max_import_mb: int = Field(default=20, gt=0)
+    max_image_mb: int = Field(default=5, gt=0)
+    max_body_mb: int = Field(default=10, gt=0)
     # Monitoring housekeeping inside ``lanyan serve`` (监控巡检): devices' heartbeat period and
     # how many may be missed before a device is offline; how long a fire alarm may stay
     # unconfirmed before it escalates; how often the round runs (0: not in this process).

@@ -56,3 +56,17 @@ class Forbidden(LanyanError):
 class Unauthorized(LanyanError):
     def __init__(self, message: str) -> None:
         super().__init__(message, [], 401, "Unauthorized")
+
+
+class PayloadTooLarge(LanyanError):
+    """A request body over its size limit; names the limit and the setting that changes it."""
+
+    def __init__(self, field: str, limit_mb: float, setting: str) -> None:
+        self.limit_mb = limit_mb
+        self.setting = setting
+        super().__init__(
+            f"the upload is larger than the limit of {limit_mb:g} MB (set by {setting})",
+            [FieldProblem(field, f"must be at most {limit_mb:g} MB ({setting})")],
+            413,
+            "Payload too large",
+        )

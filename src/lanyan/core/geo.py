@@ -17,6 +17,7 @@ import numpy as np
 import prcoords
 import shapely
 from pyproj import Transformer
+from shapely.errors import GEOSException
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -102,6 +103,9 @@ def check_lon_lat(lon: float, lat: float) -> None:
         raise ValueError("lat must be between -90 and 90 degrees")
 
 
+LINE_RULE = "a line needs at least 2 distinct points"
+
+
 def parse_geojson_geometry(value: str | dict[str, Any], allowed: tuple[str, ...]) -> BaseGeometry:
     """Parse a GeoJSON geometry (text or mapping), check its type and validity."""
     data = json.loads(value) if isinstance(value, str) else value
@@ -109,12 +113,25 @@ def parse_geojson_geometry(value: str | dict[str, Any], allowed: tuple[str, ...]
         raise ValueError("geometry must be a GeoJSON geometry object")
     if data["type"] not in allowed:
         raise ValueError(f"geometry type must be one of {', '.join(allowed)}")
+    lines = data["type"] in ("LineString", "MultiLineString")
     try:
-        geom = shape(data)
+        with np.errstate(invalid="ignore"):
+            geom = shape(data)
+    except GEOSException as exc:
+        # GEOS refuses a one-point line before shapely can say anything more useful.
+        if lines:
+            raise ValueError(LINE_RULE) from exc
+        raise ValueError(f"geometry is not valid GeoJSON: {exc}") from exc
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise ValueError(f"geometry is not valid GeoJSON: {exc}") from exc
     if geom.is_empty:
         raise ValueError("geometry must not be empty")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise ValueError("geometry coordinates must be finite numbers (no NaN or infinity)")
+    if lines and any(
+        len({tuple(c) for c in part.coords}) < 2 for part in getattr(geom, "geoms", [geom])
+    ):
+        raise ValueError(LINE_RULE)
     if not geom.is_valid:
         raise ValueError("geometry must be valid (no self-intersections)")
     minx, miny, maxx, maxy = geom.bounds

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 
 from lanyan.api.deps import SessionDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import PersonKind, TrainingKind
@@ -132,7 +133,11 @@ def add_health_check(
     return {"id": service.add_health_check(session, user.actor, user.scope, payload).id}
 
 
-@people_router.post("/import", summary="Import people, certificates, trainings or health checks")
+@people_router.post(
+    "/import",
+    summary="Import people, certificates, trainings or health checks",
+    **upload(UploadKind.IMPORT),
+)
 def import_file(
     what: Annotated[Literal["people", "certifications", "trainings", "health-checks"], Form()],
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK) or XLSX")],
@@ -294,7 +299,10 @@ def survey_keys(user: Annotated[CurrentUser, outreach_reader]) -> list[dict[str,
 
 
 @outreach_router.post(
-    "/surveys/import", status_code=201, summary="Import a questionnaire export (知晓率)"
+    "/surveys/import",
+    status_code=201,
+    summary="Import a questionnaire export (知晓率)",
+    **upload(UploadKind.IMPORT),
 )
 def import_survey(
     file: Annotated[UploadFile, File(description="问卷星-style export, CSV or XLSX")],

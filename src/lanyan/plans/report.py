@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lanyan.core import cells
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
 from lanyan.plans.tracker import ProjectStatus
 
@@ -93,15 +94,15 @@ def _fill(color: str) -> PatternFill:
 
 
 def _sheet(ws: Any, columns: list[tuple[str, int]], rows: list[list[Any]]) -> None:
-    ws.append([c for c, _ in columns])
+    cells.append(ws, [c for c, _ in columns])
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
         ws.cell(row=1, column=i).font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        cells.append(ws, row)
     ws.freeze_panes = "C2"
-    for cells in ws.iter_rows(min_row=2):
-        for cell in cells:
+    for row_cells in ws.iter_rows(min_row=2):
+        for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -111,17 +112,19 @@ def to_xlsx(report: Report) -> bytes:
     wb = Workbook()
     summary = wb.active
     summary.title = "摘要 Summary"
-    summary.append([report.title])
+    cells.append(summary, [report.title])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([f"{ev.plan.title_en} — {report.kind_en} {ev.year}, {ev.jurisdiction_code}"])
-    summary.append([f"评估基准日 As of: {report.as_of.isoformat()}"])
-    summary.append([])
-    summary.append(["状态 Status", "指标数 Indicators"])
+    cells.append(
+        summary, [f"{ev.plan.title_en} — {report.kind_en} {ev.year}, {ev.jurisdiction_code}"]
+    )
+    cells.append(summary, [f"评估基准日 As of: {report.as_of.isoformat()}"])
+    cells.append(summary, [])
+    cells.append(summary, ["状态 Status", "指标数 Indicators"])
     for status, n in ev.counts().items():
-        summary.append([f"{status.zh} {status.en}", n])
+        cells.append(summary, [f"{status.zh} {status.en}", n])
         summary.cell(row=summary.max_row, column=1).fill = _fill(status.color or "#ffffff")
     late = sum(1 for p in report.projects if p.late)
-    summary.append(["滞后项目 Late projects", late])
+    cells.append(summary, ["滞后项目 Late projects", late])
     summary.column_dimensions["A"].width = 30
     summary.column_dimensions["B"].width = 18
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lanyan.core.cells import csv_row
 from lanyan.core.errors import FieldProblem, ValidationFailed
 
 TEAM_SIZE = 2
@@ -267,5 +268,5 @@ def to_csv(record: dict[str, Any]) -> str:
     team = record["input"]["team_size"]
     writer.writerow(["draw", "unit_code", *[f"inspector_{i + 1}" for i in range(team)]])
     for row in record["result"] or []:
-        writer.writerow([record.get("code", ""), row["unit"], *row["inspectors"]])
+        writer.writerow(csv_row([record.get("code", ""), row["unit"], *row["inspectors"]]))
     return out.getvalue()

@@ -32,8 +32,8 @@ class CheckpointCreate(BaseModel):
 
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=100)
-    unit_code: str | None = None
-    grid_code: str | None = None
+    unit_code: str | None = Field(None, min_length=1)
+    grid_code: str | None = Field(None, min_length=1)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
 
@@ -42,8 +42,8 @@ class DutyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str
-    unit_code: str | None = None
-    grid_code: str | None = None
+    unit_code: str | None = Field(None, min_length=1)
+    grid_code: str | None = Field(None, min_length=1)
 
 
 class TaskCreate(BaseModel):
@@ -59,8 +59,8 @@ class PatrolStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: PatrolKind
-    unit_code: str | None = None
-    grid_code: str | None = None
+    unit_code: str | None = Field(None, min_length=1)
+    grid_code: str | None = Field(None, min_length=1)
     task_id: int | None = None
 
 

@@ -138,7 +138,7 @@ def create_checkpoint(
     """Add a QR checkpoint of a unit, of a grid, or of a unit inside a grid (a 九小 shop a grid
     worker visits). Its token is random; its QR code opens ``/patrol/cp/<token>``."""
     audit.begin_write(session)
-    if unit_code is None and grid_code is None:
+    if not unit_code and not grid_code:
         raise ValidationFailed(
             "a checkpoint belongs to a unit or a grid",
             [FieldProblem("unit_code", "give a unit_code or a grid_code")],
@@ -187,7 +187,7 @@ def assign_duty(
     manager the account's unit binding is the patrol duty (one record of who manages a unit)."""
     audit.begin_write(session)
     user = _user(session, username, "username")
-    if (unit_code is None) == (grid_code is None):
+    if bool(unit_code) == bool(grid_code):
         raise ValidationFailed(
             "a duty is for one unit or one grid",
             [FieldProblem("unit_code", "give exactly one of unit_code and grid_code")],

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, SettingsDep, UserDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Forbidden
 from lanyan.prevention import (
@@ -223,6 +224,7 @@ for _type, _owner in attachments.OWNERS.items():
         methods=["POST"],
         response_model=AttachmentPublic,
         status_code=201,
+        **upload(UploadKind.ATTACHMENT),
         summary=f"Attach evidence to {_type}",
     )
     attachment_router.add_api_route(

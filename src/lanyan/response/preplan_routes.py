@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.limits import MIB, UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
@@ -76,16 +77,22 @@ def update(
     return preplans.public(session, row)
 
 
-@router.post("/{preplan_id}/attachments", status_code=201, summary="Attach an image")
+@router.post(
+    "/{preplan_id}/attachments",
+    status_code=201,
+    summary="Attach an image",
+    **upload(UploadKind.IMAGE),
+)
 def attach(
     preplan_id: int,
-    file: Annotated[UploadFile, File(description="PNG, JPEG, GIF or WebP, at most 5 MB")],
+    file: Annotated[UploadFile, File(description="PNG, JPEG, GIF or WebP (LANYAN_MAX_IMAGE_MB)")],
     session: SessionDep,
     settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
     caption: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
-    data = file.file.read(preplans.MAX_ATTACHMENT_BYTES + 1)
+    max_bytes = settings.max_image_mb * MIB
+    data = file.file.read(max_bytes + 1)
     att = preplans.add_attachment(
         session,
         user.actor,
@@ -96,6 +103,7 @@ def attach(
         data,
         caption,
         settings.audit_hash,
+        max_bytes,
     )
     return {"id": att.id, "url": f"/api/preplans/{preplan_id}/attachments/{att.id}"}
 

@@ -436,8 +436,10 @@ def add_attachment(
     data: bytes,
     caption: str = "",
     algorithm: audit.HashName = "sha256",
+    max_bytes: int = MAX_ATTACHMENT_BYTES,
 ) -> PrePlanAttachment:
-    """Attach an image (floor plan, photo); the pre-plan's revision goes up."""
+    """Attach an image (floor plan, photo) of at most ``max_bytes`` (the deployment's
+    ``max_image_mb``); the pre-plan's revision goes up."""
     problems = []
     magic = IMAGE_TYPES.get(content_type)
     if magic is None:
@@ -446,8 +448,8 @@ def add_attachment(
         problems.append(FieldProblem("file", f"content is not a {content_type} image"))
     if not data:
         problems = [FieldProblem("file", "is empty")]
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        problems.append(FieldProblem("file", "must be at most 5 MB"))
+    if len(data) > max_bytes:
+        problems.append(FieldProblem("file", f"must be at most {max_bytes / 2**20:g} MB"))
     if len(caption) > 200:
         problems.append(FieldProblem("caption", "must be at most 200 characters"))
     if problems:

@@ -204,7 +204,7 @@ def by_jurisdiction(
         select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.path)
         .where(Jurisdiction.parent_id == root.id)
         .order_by(Jurisdiction.code)
-    ).all() or [(root.id, root.code, root.name, root.path)]
+    ).all() or [root]  # a leaf (a town with no villages) is rolled up to itself
     per_place = session.execute(
         select(Jurisdiction.path, *_figures())
         .join(Jurisdiction, Jurisdiction.id == FireRecord.jurisdiction_id)

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lanyan.core import cells as safe
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local
 from lanyan.registry.models import Building, Jurisdiction, Unit
@@ -71,7 +72,14 @@ def read_rows(data: bytes, file_name: str) -> Rows:
                     "the CSV is neither UTF-8 nor GB18030",
                     [FieldProblem("file", "must be UTF-8 or GB18030 text")],
                 ) from None
-        lines = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        try:
+            lines = [[safe.from_csv_text(c) for c in line] for line in reader]
+        except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
+            raise ValidationFailed(
+                "the file is not valid CSV",
+                [FieldProblem("file", f"is not valid CSV: {exc}", reader.line_num)],
+            ) from None
     else:
         raise ValidationFailed(
             "unsupported file type", [FieldProblem("file", "must end in .csv or .xlsx")]
@@ -150,7 +158,9 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow([*COLUMNS.values(), "火灾等级"])
     for r in rows:
-        writer.writerow([("" if r[k] is None else r[k]) for k in COLUMNS] + [r["grade"]])
+        writer.writerow(
+            safe.csv_row([("" if r[k] is None else r[k]) for k in COLUMNS] + [r["grade"]])
+        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -158,9 +168,9 @@ def records_xlsx(rows: list[dict[str, Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "火灾统计记录"  # type: ignore[union-attr]
-    ws.append([*COLUMNS.values(), "火灾等级"])  # type: ignore[union-attr]
+    safe.append(ws, [*COLUMNS.values(), "火灾等级"])
     for r in rows:
-        ws.append([r[k] for k in COLUMNS] + [r["grade"]])  # type: ignore[union-attr]
+        safe.append(ws, [r[k] for k in COLUMNS] + [r["grade"]])
     for cell in ws[1]:  # type: ignore[index]
         cell.font = Font(bold=True)
     buf = io.BytesIO()
@@ -174,10 +184,11 @@ def analysis_xlsx(result: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "四项指标"  # type: ignore[union-attr]
-    ws.append(
-        [f"{result['jurisdiction']['name']} 火灾统计 {result['first_year']}–{result['year']}"]
-    )  # type: ignore[union-attr]
-    ws.append(
+    safe.append(
+        ws, [f"{result['jurisdiction']['name']} 火灾统计 {result['first_year']}–{result['year']}"]
+    )
+    safe.append(
+        ws,
         [
             "年份",
             "起数(起)",
@@ -188,11 +199,12 @@ def analysis_xlsx(result: dict[str, Any]) -> bytes:
             "死亡同比(%)",
             "受伤同比(%)",
             "损失同比(%)",
-        ]
-    )  # type: ignore[union-attr]
+        ],
+    )
     for y in result["by_year"]:
         c = y["change"]
-        ws.append(
+        safe.append(
+            ws,
             [
                 y["year"],
                 y["fires"],
@@ -203,8 +215,8 @@ def analysis_xlsx(result: dict[str, Any]) -> bytes:
                 c["deaths"],
                 c["injuries"],
                 c["loss_yuan"],
-            ]
-        )  # type: ignore[union-attr]
+            ],
+        )
     head = ["起数(起)", "死亡(人)", "受伤(人)", "直接财产损失(元)"]
     sheets: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = [
         ("起火原因", "起火原因", [(r["zh"], r) for r in result["by_cause"]]),
@@ -221,10 +233,10 @@ def analysis_xlsx(result: dict[str, Any]) -> bytes:
     ]
     for title, first, rows in sheets:
         s = wb.create_sheet(title)
-        s.append([f"{result['year']}年", *([""] * 4)])
-        s.append([first, *head])
+        safe.append(s, [f"{result['year']}年", *([""] * 4)])
+        safe.append(s, [first, *head])
         for label, r in rows:
-            s.append([label, r["fires"], r["deaths"], r["injuries"], r["loss_yuan"]])
+            safe.append(s, [label, r["fires"], r["deaths"], r["injuries"], r["loss_yuan"]])
     for sheet in wb.worksheets:
         for cell in sheet[2]:
             cell.font = Font(bold=True)

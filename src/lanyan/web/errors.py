@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lanyan.api.deps import optional_user
-from lanyan.core.errors import LanyanError, Unauthorized
+from lanyan.core.errors import LanyanError, PayloadTooLarge, Unauthorized
 from lanyan.web.render import render
 
 log = logging.getLogger("lanyan.web")
@@ -49,8 +49,12 @@ def html_error(request: Request, exc: Exception) -> Response:
         user = optional_user(request)
     except Exception:  # the database itself may be what failed; show the page without a user
         user = None
-    key = {403: "error_403", 404: "error_404"}.get(status, "error_500" if status >= 500 else None)
+    key = {403: "error_403", 404: "error_404", 413: "error_413"}.get(
+        status, "error_500" if status >= 500 else None
+    )
     detail = str(exc) if status < 500 and isinstance(exc, LanyanError) else None
+    if isinstance(exc, PayloadTooLarge):  # the limit and its setting: the same in zh and en
+        detail = f"≤ {exc.limit_mb:g} MB · {exc.setting}"
     if isinstance(exc, RequestValidationError):
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()

@@ -125,6 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not found, or outside your jurisdiction.",
     ),
     "error_403": ("您的角色无权执行此操作。", "Your role may not do this."),
+    "error_413": (
+        "上传内容超过大小上限：请缩小文件或分批上传。",
+        "The upload is over its size limit: make the file smaller or send it in parts.",
+    ),
     "error_500": (
         "服务器未能完成请求，错误已记录。",
         "The server could not finish this request; it was logged.",

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, ValidationFailed
 from lanyan.outreach import service, survey
@@ -324,7 +325,7 @@ def people_new(
     return RedirectResponse(f"/people/{form.get('code')}?flash=saved", status_code=303)
 
 
-@router.post("/people/import", response_class=HTMLResponse)
+@router.post("/people/import", response_class=HTMLResponse, **upload(UploadKind.IMPORT))
 def people_import(
     request: Request, session: SessionDep, user: PeopleWriter, form: FormDep
 ) -> Response:
@@ -649,7 +650,7 @@ def surveys_page(request: Request, session: SessionDep, user: OutreachReader) ->
     return _surveys_page(request, session, user)
 
 
-@router.post("/outreach/surveys/import", response_class=HTMLResponse)
+@router.post("/outreach/surveys/import", response_class=HTMLResponse, **upload(UploadKind.IMPORT))
 def surveys_import(
     request: Request, session: SessionDep, user: OutreachWriter, form: FormDep
 ) -> Response:

@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from lanyan.api import roles
+from lanyan.api import limits, roles
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
@@ -369,7 +369,11 @@ def edit_submit(
     return RedirectResponse(f"/preplans/{preplan_id}?flash=saved", status_code=303)
 
 
-@router.post("/{preplan_id}/attachments", response_class=HTMLResponse)
+@router.post(
+    "/{preplan_id}/attachments",
+    response_class=HTMLResponse,
+    **limits.upload(limits.UploadKind.IMAGE),
+)
 def attach_submit(
     request: Request, preplan_id: int, session: SessionDep, user: WriterDep, form: FormDep
 ) -> Response:
@@ -377,12 +381,13 @@ def attach_submit(
     try:
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("no file", [FieldProblem("file", "choose an image to upload")])
-        data = upload.file.read(preplans.MAX_ATTACHMENT_BYTES + 1)
+        max_bytes = request.app.state.settings.max_image_mb * limits.MIB
+        data = upload.file.read(max_bytes + 1)
         with unit_of_work(request.app.state.sessions) as s:
             preplans.add_attachment(
                 s, user.actor, user.scope, preplan_id, upload.filename or "image",
                 upload.content_type or "", data, str(form.get("caption") or "").strip(),
-                request.app.state.settings.audit_hash,
+                request.app.state.settings.audit_hash, max_bytes,
             )  # fmt: skip
     except LanyanError as exc:
         problems = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)

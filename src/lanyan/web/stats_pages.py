@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
@@ -303,7 +304,7 @@ def records_page(
     return _records_page(request, session, user, year)
 
 
-@router.post("/records/import", response_class=HTMLResponse)
+@router.post("/records/import", response_class=HTMLResponse, **upload(UploadKind.IMPORT))
 async def import_submit(request: Request, session: SessionDep, user: Writer) -> Response:
     form = await request.form()
     upload = form.get("file")
@@ -463,7 +464,9 @@ def _problem_text(exc: ValidationFailed) -> str:
     return f"{exc.message} — {details}" if details and details not in exc.message else exc.message
 
 
-@router.post("/investigations/{code}/{what}", response_class=HTMLResponse)
+@router.post(
+    "/investigations/{code}/{what}", response_class=HTMLResponse, **upload(UploadKind.ATTACHMENT)
+)
 async def case_submit(
     request: Request, code: str, what: str, session: SessionDep, user: CaseWriter
 ) -> Response:

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser, User
 from lanyan.core.errors import Conflict, Forbidden, LanyanError, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, utcnow
@@ -327,7 +328,7 @@ def _checklist_results(form: FormData) -> list[ChecklistResultCreate]:
     return out
 
 
-@router.post("/inspect", response_class=HTMLResponse)
+@router.post("/inspect", response_class=HTMLResponse, **upload(UploadKind.ATTACHMENT))
 def inspect_submit(
     request: Request, session: SessionDep, user: Inspector, form: FormDep
 ) -> Response:

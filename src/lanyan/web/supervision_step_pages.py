@@ -24,6 +24,7 @@ from starlette.datastructures import FormData, UploadFile
 from lanyan.accounts import User
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, NotFound
 from lanyan.prevention import attachments, commitments, complaints, credit, enforcement, lookup
@@ -486,7 +487,11 @@ def complaint_step(
     return RedirectResponse(f"/supervision/complaints/{complaint_id}?flash={step}", status_code=303)
 
 
-@router.post("/{object_type}/{object_id}/evidence", response_class=HTMLResponse)
+@router.post(
+    "/{object_type}/{object_id}/evidence",
+    response_class=HTMLResponse,
+    **upload(UploadKind.ATTACHMENT),
+)
 def add_evidence(
     request: Request,
     object_type: str,

@@ -18,6 +18,7 @@ from typing import Any
 from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
+from lanyan.core.cells import csv_row, xlsx_row
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import Crs, from_wgs84, geometry_from_wgs84
 from lanyan.registry import service
@@ -115,7 +116,7 @@ def _csv(ot: ObjectType, items: Iterator[dict[str, Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(names)
     for item in items:
-        writer.writerow(["" if item[n] is None else _cell(item[n]) for n in names])
+        writer.writerow(csv_row("" if item[n] is None else _cell(item[n]) for n in names))
     return out.getvalue().encode("utf-8")
 
 
@@ -140,7 +141,7 @@ def _xlsx(ot: ObjectType, items: Iterator[dict[str, Any]]) -> bytes:
                         )
                     ],
                 )
-        sheet.append(cells)
+        sheet.append(xlsx_row(sheet, cells))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

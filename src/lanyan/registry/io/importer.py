@@ -30,7 +30,7 @@ from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import Crs, geometry_to_wgs84, to_wgs84
 from lanyan.registry import service
 from lanyan.registry.io.formats import CRS_COLUMN, CRS_NAMES, Format, columns, parse_crs
-from lanyan.registry.io.reader import Parsed, Record, read_file
+from lanyan.registry.io.reader import Parsed, Record, Source, read_file
 from lanyan.registry.scope import Scope
 from lanyan.registry.types import ObjectType
 from lanyan.store.audit import Actor, HashName
@@ -82,7 +82,7 @@ def import_file(
     ot: ObjectType,
     actor: Actor,
     scope: Scope,
-    data: bytes,
+    data: Source,
     fmt: Format,
     *,
     crs: Crs | str | None = None,
@@ -90,7 +90,8 @@ def import_file(
     algorithm: HashName = "sha256",
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import ``data`` (the file's bytes) as rows of ``ot`` in the caller's transaction."""
+    """Import ``data`` (the file's bytes, or a binary file read from its start, e.g. an upload's
+    spooled file) as rows of ``ot`` in the caller's transaction."""
     default_crs = parse_crs(crs, CRS_COLUMN) if isinstance(crs, str) else crs
     seconds: dict[str, float] = {}
     with _no_gc_pauses():

@@ -9,6 +9,7 @@ feature numbers for GeoJSON.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -16,8 +17,9 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import IO, Any
 
+from lanyan.core.cells import from_csv_text
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import Crs
 from lanyan.registry.io.formats import CRS_COLUMN, Columns, Format, columns, parse_crs
@@ -127,10 +129,71 @@ class _Header:
         return Record(row, values, crs)
 
 
-def read_csv(ot: ObjectType, data: bytes, encoding: str = "utf-8") -> Parsed:
-    """CSV in UTF-8 (a BOM is fine), or in ``encoding`` when the caller names another one."""
-    text = _decode(data, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
+Source = bytes | IO[bytes]  # the file's bytes, or a binary file (an upload's spooled file)
+
+
+def _binary(data: Source) -> IO[bytes]:
+    """A binary stream over ``data``, at its start (bytes are wrapped without a copy)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(data)
+    data.seek(0)
+    return data
+
+
+def _codec(encoding: str) -> str:
+    name = encoding.lower().replace("-", "").replace("_", "")
+    if name in ("utf8", "utf8sig"):
+        return "utf-8-sig"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ValidationFailed(
+            "unknown text encoding",
+            [FieldProblem("encoding", f"{encoding!r} is not a known text encoding")],
+        ) from None
+
+
+def _decode_problem(stream: IO[bytes], encoding: str) -> ValidationFailed:
+    """Where the file stops being ``encoding`` text: the byte and line, found by decoding the
+    stream again chunk by chunk (a text stream only knows the chunk it was reading)."""
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder(_codec(encoding))()
+    offset = lines = 0
+    while chunk := stream.read(1 << 16):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            byte = offset + max(exc.start, 0)
+            line = lines + chunk.count(b"\n", 0, max(exc.start, 0)) + 1
+            break
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+    else:
+        byte, line = offset, lines + 1
+    rule = f"must be {encoding} text; byte {byte + 1} (line {line}) is not"
+    if _codec(encoding) == "utf-8-sig":
+        rule += (
+            ". Excel's plain 'CSV' on Chinese Windows writes GBK: save as "
+            "'CSV UTF-8', or give the encoding (--encoding gb18030)"
+        )
+    return _unreadable(rule, line)
+
+
+def read_csv(ot: ObjectType, data: Source, encoding: str = "utf-8") -> Parsed:
+    """CSV in UTF-8 (a BOM is fine), or in ``encoding`` when the caller names another one.
+    Read as a stream: a spooled upload is parsed from its file, never held whole as text."""
+    stream = _binary(data)
+    text = io.TextIOWrapper(stream, encoding=_codec(encoding), newline="")
+    try:
+        return _parse_csv(ot, text)
+    except UnicodeDecodeError:
+        raise _decode_problem(stream, encoding) from None
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+def _parse_csv(ot: ObjectType, text: IO[str]) -> Parsed:
+    reader = csv.reader(text)
     try:
         header = _Header(ot, next(reader))
     except StopIteration:
@@ -148,7 +211,8 @@ def read_csv(ot: ObjectType, data: bytes, encoding: str = "utf-8") -> Parsed:
                 problems.append(
                     FieldProblem(FILE, f"has {len(cells)} cells but the header has {width}", start)
                 )
-            rec = header.record(start, cells)
+            # The exporter quoted text that starts like a formula (lanyan.core.cells): unquote.
+            rec = header.record(start, [from_csv_text(c) for c in cells])
             if rec is not None:
                 records.append(rec)
     except csv.Error as exc:
@@ -157,23 +221,10 @@ def read_csv(ot: ObjectType, data: bytes, encoding: str = "utf-8") -> Parsed:
 
 
 def _decode(data: bytes, encoding: str) -> str:
-    name = encoding.lower().replace("-", "").replace("_", "")
     try:
-        return data.decode("utf-8-sig" if name in ("utf8", "utf8sig") else encoding)
-    except LookupError:
-        raise ValidationFailed(
-            "unknown text encoding",
-            [FieldProblem("encoding", f"{encoding!r} is not a known text encoding")],
-        ) from None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        rule = f"must be {encoding} text; byte {exc.start + 1} (line {line}) is not"
-        if name in ("utf8", "utf8sig"):
-            rule += (
-                ". Excel's plain 'CSV' on Chinese Windows writes GBK: save as "
-                "'CSV UTF-8', or give the encoding (--encoding gb18030)"
-            )
-        raise _unreadable(rule, line) from None
+        return data.decode(_codec(encoding))
+    except UnicodeDecodeError:
+        raise _decode_problem(io.BytesIO(data), encoding) from None
 
 
 def _xlsx_text(value: Any) -> str:
@@ -193,12 +244,12 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
-def read_xlsx(ot: ObjectType, data: bytes) -> Parsed:
+def read_xlsx(ot: ObjectType, data: Source) -> Parsed:
     """The workbook's first sheet, header in row 1 (openpyxl read-only mode)."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(_binary(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise _unreadable(f"is not an XLSX workbook ({exc})") from None
     try:
@@ -236,10 +287,10 @@ def _geojson_crs(member: Any) -> Crs:
     )
 
 
-def read_geojson(ot: ObjectType, data: bytes) -> Parsed:
+def read_geojson(ot: ObjectType, data: Source) -> Parsed:
     """A FeatureCollection; the geometry gives lon/lat (point types) or the geometry field."""
     try:
-        doc = json.loads(_decode(data, "utf-8"))
+        doc = json.loads(_decode(_binary(data).read(), "utf-8"))
     except json.JSONDecodeError as exc:
         raise _unreadable(f"is not valid JSON: {exc.msg} (line {exc.lineno})") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
@@ -313,7 +364,7 @@ def _take_geometry(
         problems.append(FieldProblem("geometry", f"must be null: {ot.slug} have no geometry", n))
 
 
-def read_file(ot: ObjectType, data: bytes, fmt: Format, encoding: str = "utf-8") -> Parsed:
+def read_file(ot: ObjectType, data: Source, fmt: Format, encoding: str = "utf-8") -> Parsed:
     if fmt is Format.CSV:
         return read_csv(ot, data, encoding)
     if fmt is Format.XLSX:

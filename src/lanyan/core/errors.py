@@ -56,3 +56,10 @@ class Forbidden(LanyanError):
 class Unauthorized(LanyanError):
     def __init__(self, message: str) -> None:
         super().__init__(message, [], 401, "Unauthorized")
+
+
+class NotSaved(LanyanError):
+    """The database refused to commit a write: nothing of the request was saved."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [], 503, "Not saved")

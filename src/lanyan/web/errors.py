@@ -16,11 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lanyan.api.deps import optional_user
-from lanyan.core.errors import LanyanError, Unauthorized
+from lanyan.core.errors import LanyanError, NotSaved, Unauthorized
 from lanyan.web.render import render
 
 log = logging.getLogger("lanyan.web")
 NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json")
+# Errors whose page says more than their status does (a catalogue key each).
+PAGE_KEYS: dict[type[Exception], str] = {NotSaved: "error_not_saved"}
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
@@ -50,6 +52,7 @@ def html_error(request: Request, exc: Exception) -> Response:
     except Exception:  # the database itself may be what failed; show the page without a user
         user = None
     key = {403: "error_403", 404: "error_404"}.get(status, "error_500" if status >= 500 else None)
+    key = PAGE_KEYS.get(type(exc), key)
     detail = str(exc) if status < 500 and isinstance(exc, LanyanError) else None
     if isinstance(exc, RequestValidationError):
         detail = "; ".join(

@@ -125,6 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器未能完成请求，错误已记录。",
         "The server could not finish this request; it was logged.",
     ),
+    "error_not_saved": (
+        "数据库未能保存本次修改，没有任何内容被保存，请重试。",
+        "The database did not save this change; nothing was saved: try again.",
+    ),
     "back_home": ("返回首页", "Back to the map"),
     "timezone_note": ("时间为北京时间", "Times in Asia/Shanghai"),
     "nav_plans": ("规划评估", "Plans"),

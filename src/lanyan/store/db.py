@@ -65,7 +65,9 @@ def commit(session: Session) -> None:
     except IntegrityError as exc:
         session.rollback()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "a constraint"
-        raise Conflict(f"the change conflicts with saved data ({reason}); nothing was saved") from exc
+        raise Conflict(
+            f"the change conflicts with saved data ({reason}); nothing was saved"
+        ) from exc
     except Exception as exc:
         session.rollback()
         log.exception("commit failed")

@@ -13,7 +13,10 @@ from typer.testing import CliRunner
 
 from lanyan.api.app import create_app
 from lanyan.core.config import Settings
+from lanyan.registry.models import Jurisdiction
+from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade
+from lanyan.store.readiness import DatabaseEmpty
 
 from conftest import _pg_database
 
@@ -128,3 +131,11 @@ def test_pages_and_api_on_an_uninitialised_database(empty_app: Any) -> None:
         assert api.status_code == 503
         assert api.headers["content-type"] == "application/problem+json"
         assert "has no tables: run lanyan init" in api.json()["detail"]
+
+
+def test_a_write_into_an_empty_database_says_run_lanyan_init(tmp_path: Path) -> None:
+    sessions = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+    jurisdiction = Jurisdiction(code="320904", name="大丰区", level="county", path="/320904/")
+    expected = pytest.raises(DatabaseEmpty, match="has no tables: run lanyan init")
+    with expected, unit_of_work(sessions) as s:
+        s.add(jurisdiction)  # nothing reads first: the commit's flush meets the empty file

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import Conflict, NotSaved
+from lanyan.store.readiness import not_ready
 
 # Pages of write-ahead log after which a committing SQLite connection checkpoints (~16 MiB).
 SQLITE_AUTOCHECKPOINT = 4000
@@ -59,7 +60,8 @@ def make_session_factory(engine: Engine, audit_hash: str | None = None) -> sessi
 
 def commit(session: Session) -> None:
     """Commit, or roll back and raise an error that says nothing was saved: ``Conflict`` (409)
-    for a broken constraint, ``NotSaved`` (503, logged) for any other failure."""
+    for a broken constraint, ``DatabaseNotReady`` (503) for a database that is unreachable,
+    empty or outdated, ``NotSaved`` (503, logged) for any other failure."""
     try:
         session.commit()
     except IntegrityError as exc:
@@ -70,6 +72,8 @@ def commit(session: Session) -> None:
         ) from exc
     except Exception as exc:
         session.rollback()
+        if isinstance(exc, SQLAlchemyError) and (problem := not_ready(session.get_bind().engine)):
+            raise problem from exc
         log.exception("commit failed")
         raise NotSaved(
             "the database did not save this change; nothing was saved: try again"

@@ -94,11 +94,11 @@ def test_an_unexpected_error_is_one_line_with_the_log(
     from lanyan.cli import main
 
     def broken() -> None:
-        raise KeyError("surprise")
+        raise KeyError("[surprise]")
 
     monkeypatch.setattr(main, "load_settings", broken)
     line = _one_line(_lanyan(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, "init"))
-    assert "unexpected KeyError: 'surprise'" in line
+    assert "unexpected KeyError: '[surprise]'" in line
     log = tmp_path / "logs" / "lanyan-cli-errors.log"
     assert str(log) in line and "Traceback" in log.read_text(encoding="utf-8")
 

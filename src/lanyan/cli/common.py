@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -114,9 +115,9 @@ def report(exc: Exception) -> None:
     first = lines[0] if lines else ""
     log = _write_trace(exc)
     err_console.print(
-        f"[red]error:[/red] unexpected {type(exc).__name__}: {first} (full trace in {log})",
+        f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(first)} "
+        f"(full trace in {escape(str(log))})",
         soft_wrap=True,
-        markup=True,
         highlight=False,
     )
 

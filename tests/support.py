@@ -4,6 +4,7 @@ the kill -9 tests' check."""
 from __future__ import annotations
 
 import json
+import socket
 from datetime import datetime
 from typing import Any
 
@@ -245,3 +246,10 @@ def heartbeat_frame(serial: int, at: datetime, source: bytes) -> bytes:
         payload=encode_appdata(21, [{"state": 1, "time": at}]),
         timestamp=at,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for servers a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

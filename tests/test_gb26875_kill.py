@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -16,13 +15,7 @@ from sqlalchemy import func, select
 from lanyan.monitoring.models import MonitoringEvent
 from lanyan.monitoring.simulator import SimulationStats, simulate
 
-from support import assert_confirmed_frames_stored_once
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support import assert_confirmed_frames_stored_once, free_port
 
 
 def _start_gateway(db_url: str, port: int, tmp: str) -> subprocess.Popen[bytes]:
@@ -58,7 +51,7 @@ async def _until_listening(port: int) -> None:
 
 
 def test_kill_9_loses_no_confirmed_frame(db_url: str, sessions: Any, tmp_path: Any) -> None:
-    port = _free_port()
+    port = free_port()
     processes = [_start_gateway(db_url, port, str(tmp_path))]
     result: list[SimulationStats] = []
 

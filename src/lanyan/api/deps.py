@@ -22,7 +22,13 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request: committed when the handler returns, rolled back on any error."""
+    """A session per request: committed when the handler returns, rolled back on any error.
+
+    ``SessionDep`` gives it ``scope="function"``, so the commit runs after the handler and
+    before the response is sent: a reply means the write is durable, and a commit that fails
+    (``unit_of_work`` raises ``Conflict`` or ``NotSaved``) becomes an error reply instead of the
+    handler's success.
+    """
     with unit_of_work(request.app.state.sessions) as session:
         yield session
 
@@ -54,7 +60,9 @@ def current_user(user: Annotated[CurrentUser | None, Depends(optional_user)]) ->
     return user
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the reply. (FastAPI's default for a dependency with yield,
+# scope="request", runs the commit after the response has been sent.)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 

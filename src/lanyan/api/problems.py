@@ -7,9 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lanyan.core.errors import LanyanError
+from lanyan.store.readiness import not_ready
 
 log = logging.getLogger("lanyan.api")
 PROBLEM = "application/problem+json"
@@ -27,10 +29,25 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def explained(request: Request, exc: Exception) -> Exception:
+    """A database error as ``DatabaseNotReady`` (503, naming the fix) when the database is
+    unreachable, empty or at another schema revision; any other error unchanged."""
+    if isinstance(exc, SQLAlchemyError):
+        return not_ready(request.app.state.engine) or exc
+    return exc
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LanyanError)
     async def _lanyan(_: Request, exc: LanyanError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.message, [p.as_dict() for p in exc.problems])
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        reason = explained(request, exc)
+        if isinstance(reason, LanyanError):
+            return await _lanyan(request, reason)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

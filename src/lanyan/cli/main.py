@@ -30,6 +30,7 @@ from lanyan.cli import (
     stats_cmd,
 )
 from lanyan.cli.common import (
+    LanyanGroup,
     actor_for,
     console,
     err_console,
@@ -42,7 +43,10 @@ from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
 
 app = typer.Typer(
-    help="Lanyan 蓝焰 smart-fire platform.", no_args_is_help=True, add_completion=False
+    help="Lanyan 蓝焰 smart-fire platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=LanyanGroup,  # one line, never a stack trace, for any error a command lets through
 )
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Inspect the audit log.", no_args_is_help=True)

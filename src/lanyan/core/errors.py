@@ -70,3 +70,10 @@ class PayloadTooLarge(LanyanError):
             413,
             "Payload too large",
         )
+
+
+class NotSaved(LanyanError):
+    """The database refused to commit a write: nothing of the request was saved."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [], 503, "Not saved")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from lanyan.core.errors import Conflict, NotSaved
+from lanyan.store.readiness import not_ready
 
 # Pages of write-ahead log after which a committing SQLite connection checkpoints (~16 MiB).
 SQLITE_AUTOCHECKPOINT = 4000
+log = logging.getLogger("lanyan.store")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -52,15 +58,41 @@ def make_session_factory(engine: Engine, audit_hash: str | None = None) -> sessi
     return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
+def commit(session: Session) -> None:
+    """Commit, or roll back and raise an error that says nothing was saved: ``Conflict`` (409)
+    for a broken constraint, ``DatabaseNotReady`` (503) for a database that is unreachable,
+    empty or outdated, ``NotSaved`` (503, logged) for any other failure."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "a constraint"
+        raise Conflict(
+            f"the change conflicts with saved data ({reason}); nothing was saved"
+        ) from exc
+    except Exception as exc:
+        session.rollback()
+        if isinstance(exc, SQLAlchemyError) and (problem := not_ready(session.get_bind().engine)):
+            raise problem from exc
+        log.exception("commit failed")
+        raise NotSaved(
+            "the database did not save this change; nothing was saved: try again"
+        ) from exc
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits when the block ends cleanly and rolls back on any error."""
+    """A session that commits when the block ends cleanly and rolls back on any error.
+
+    A failed commit raises ``Conflict`` or ``NotSaved`` (see :func:`commit`).
+    """
     session = factory()
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        commit(session)
     finally:
         session.close()

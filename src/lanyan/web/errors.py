@@ -13,14 +13,24 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lanyan.api.deps import optional_user
-from lanyan.core.errors import LanyanError, PayloadTooLarge, Unauthorized
+from lanyan.api.problems import explained
+from lanyan.core.errors import LanyanError, NotSaved, PayloadTooLarge, Unauthorized
+from lanyan.store.readiness import DatabaseEmpty, DatabaseOutdated, DatabaseUnreachable
 from lanyan.web.render import render
 
 log = logging.getLogger("lanyan.web")
 NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json")
+# Errors whose page says more than their status does (a catalogue key each).
+PAGE_KEYS: dict[type[Exception], str] = {
+    NotSaved: "error_not_saved",
+    DatabaseEmpty: "error_db_empty",
+    DatabaseOutdated: "error_db_outdated",
+    DatabaseUnreachable: "error_db_unreachable",
+}
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
@@ -42,8 +52,9 @@ def html_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Unauthorized):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    exc = explained(request, exc)
     status = _status_of(exc)
-    if status >= 500:
+    if status >= 500 and exc.__class__ not in PAGE_KEYS:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     try:
         user = optional_user(request)
@@ -52,6 +63,7 @@ def html_error(request: Request, exc: Exception) -> Response:
     key = {403: "error_403", 404: "error_404", 413: "error_413"}.get(
         status, "error_500" if status >= 500 else None
     )
+    key = PAGE_KEYS.get(type(exc), key)
     detail = str(exc) if status < 500 and isinstance(exc, LanyanError) else None
     if isinstance(exc, PayloadTooLarge):  # the limit and its setting: the same in zh and en
         detail = f"≤ {exc.limit_mb:g} MB · {exc.setting}"
@@ -66,7 +78,13 @@ def html_error(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Wrap the JSON problem handlers so page requests get HTML instead."""
-    for exc_class in (LanyanError, RequestValidationError, StarletteHTTPException, Exception):
+    for exc_class in (
+        LanyanError,
+        RequestValidationError,
+        StarletteHTTPException,
+        SQLAlchemyError,
+        Exception,
+    ):
         fallback: Handler = app.exception_handlers[exc_class]
 
         def make(fallback: Handler) -> Handler:

@@ -133,6 +133,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器未能完成请求，错误已记录。",
         "The server could not finish this request; it was logged.",
     ),
+    "error_not_saved": (
+        "数据库未能保存本次修改，没有任何内容被保存，请重试。",
+        "The database did not save this change; nothing was saved: try again.",
+    ),
+    "error_db_empty": (
+        "数据库尚未初始化：请在服务器上运行 lanyan init。",
+        "The database has no tables: run lanyan init on the server.",
+    ),
+    "error_db_outdated": (
+        "数据库结构版本与本系统不一致：请在服务器上运行 lanyan init 升级。",
+        "The database schema is at another version: run lanyan init on the server to migrate.",
+    ),
+    "error_db_unreachable": (
+        "无法连接数据库：请检查 LANYAN_DATABASE_URL 及数据库服务是否运行。",
+        "Cannot reach the database: check LANYAN_DATABASE_URL and that the database runs.",
+    ),
     "back_home": ("返回首页", "Back to the map"),
     "timezone_note": ("时间为北京时间", "Times in Asia/Shanghai"),
     "nav_plans": ("规划评估", "Plans"),

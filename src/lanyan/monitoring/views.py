@@ -141,6 +141,7 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "last_seen": a.last_seen.isoformat(),
         "repeats": a.repeats,
         "cleared_at": a.cleared_at.isoformat() if a.cleared_at else None,
+        "reset_at": a.reset_at.isoformat() if a.reset_at else None,
         "handled_by": a.handled_by,
         "handled_at": a.handled_at.isoformat() if a.handled_at else None,
         "note": a.note,

@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_escalated": ("超时升级", "Escalated"),
     "mon_test_bit": ("测试位", "Test bit"),
     "mon_unverified": ("未核实设备", "Unverified sender"),
+    "mon_reset_at": ("已复位 {t}", "Panel reset at {t}"),
     "mon_repeats": ("重复 {n} 次", "{n} repeats"),
     "mon_raised": ("报警时间", "Raised"),
     "mon_handled": ("处置", "Handled"),
@@ -183,6 +184,7 @@ def device_page(
         day["first_local"], day["last_local"] = local(day["first_seen"]), local(day["last_seen"])
     for alarm in result["alarms"]:
         alarm["raised_local"] = local(alarm["raised_at"])
+        alarm["reset_local"] = local(alarm["reset_at"])
     chart = {
         "lang": ui.lang,
         "days": [d["day"] for d in result["days"]],

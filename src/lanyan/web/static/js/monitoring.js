@@ -34,6 +34,12 @@
     });
   }
 
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(config.lang === "zh" ? "zh-CN" : "en-GB", {
+      timeZone: "Asia/Shanghai", hour12: false, hour: "2-digit", minute: "2-digit",
+    });
+  }
+
   function pct(value) {
     return value === null || value === undefined ? "—" : (value * 100).toFixed(0) + "%";
   }
@@ -132,6 +138,8 @@
       a.escalated ? marker("mark-escalated", T.escalated) : null,
       a.test_mode ? marker("mark-test", T.test_bit) : null,
       a.unverified ? marker("mark-unverified", T.unverified) : null,
+      // The device's reset (复位) is shown, never taken as a decision: the fire stays open.
+      a.reset_at ? marker("mark-reset", T.reset_at.replace("{t}", clock(a.reset_at))) : null,
       a.repeats > 1 ? marker("mark-repeats", T.repeats.replace("{n}", a.repeats)) : null,
     ]);
     var handled = a.handled_by

@@ -129,6 +129,17 @@
     return box;
   }
 
+  // An unregistered sender's alarm (未登记设备): one step binds the sender to a registry
+  // device, and its quarantined frames and alarms become that device's.
+  function binder(a) {
+    if (!config.canBind || !a.unverified) return null;
+    return el("div", { className: "alarm-bind" }, [
+      el("input", { className: "bind-device", maxlength: "64", placeholder: T.bind_hint,
+                    "aria-label": T.bind_hint }),
+      el("button", { type: "button", className: "btn btn-small act-bind", text: T.bind }),
+    ]);
+  }
+
   function alarmItem(a) {
     var unit = a.unit ? a.unit.name : (a.source || "—");
     var where = [a.building ? a.building.name : null, a.location || a.point].filter(Boolean).join(" · ");
@@ -162,6 +173,7 @@
                              text: config.lang === "zh" ? a.detail_zh : a.detail_en }) : null,
       handled,
       actions(a),
+      binder(a),
     ]);
     return li;
   }
@@ -270,6 +282,15 @@
   var pending = null;
 
   list.addEventListener("click", function (event) {
+    var bindButton = event.target.closest("button.act-bind");
+    if (bindButton) {
+      var card = bindButton.closest(".alarm");
+      api("POST", "/api/monitoring/alarms/" + card.dataset.id + "/bind",
+          { device_code: card.querySelector(".bind-device").value })
+        .then(function (alarm) { showError(""); upsert(alarm); })
+        .catch(function (e) { showError(e.message); });
+      return;
+    }
     var button = event.target.closest("button[data-action]");
     if (!button) return;
     var id = Number(button.closest(".alarm").dataset.id);

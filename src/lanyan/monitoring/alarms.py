@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, inspect, select, update
+from sqlalchemy import bindparam, case, exists, false, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +18,7 @@ from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
 from lanyan.monitoring.signals import Signal
+from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
 
 # Signals that open an alarm record; a reset is recorded on them (and clears all but unhandled
@@ -218,16 +219,17 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
     mark = "?" if sqlite else "%s"
     ids = list(seen)
     offline: list[int] = []
+    known: set[int] = set()
     for at in range(0, len(ids), 500):
         chunk = ids[at : at + 500]
-        offline += [
-            row[0]
-            for row in conn.exec_driver_sql(
-                "SELECT device_id FROM monitoring_device_health "
-                f"WHERE device_id IN ({','.join([mark] * len(chunk))}) AND online = {mark}",
-                (*chunk, False),
-            )
-        ]
+        for device_id, online in conn.exec_driver_sql(
+            "SELECT device_id, online FROM monitoring_device_health "
+            f"WHERE device_id IN ({','.join([mark] * len(chunk))})",
+            tuple(chunk),
+        ):
+            known.add(device_id)
+            if not online:
+                offline.append(device_id)
     # In device order, so two writers upserting overlapping devices lock rows in one order.
     ordered = sorted(seen.items())
     # One threshold for the batch, from its earliest heartbeat: a row is then rewritten at
@@ -245,6 +247,49 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         conn.exec_driver_sql(_HEALTH_UPSERT["postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
+    # Heard for the first time, or again: the registry's status follows in this transaction.
+    refresh_status(session, [*offline, *(d for d in ids if d not in known)])
+
+
+def refresh_status(session: Session, device_ids: Iterable[int]) -> None:
+    """Write the registry's ``Device.status`` of these devices from what monitoring knows, in
+    the caller's transaction, so the registry, the device page and the desk show one status:
+    ``offline`` when its health says so, else ``fault`` with an open fault alarm, else
+    ``online`` (``registered`` while it has never reported). A decommissioned device keeps its
+    status. One statement, and only where the status changes: called on transitions (first
+    heard, offline, back, a fault opened or closed), never per heartbeat."""
+    ids = sorted(set(device_ids))
+    if not ids:
+        return
+    for at in range(0, len(ids), 500):
+        session.connection().execute(_status_statement(), {"ids": ids[at : at + 500]})
+
+
+@lru_cache(maxsize=1)
+def _status_statement() -> Any:
+    devices, health = Device.__table__, DeviceHealth.__table__
+    alarms = MonitoringAlarm.__table__
+    online = select(health.c.online).where(health.c.device_id == devices.c.id).scalar_subquery()
+    open_fault = exists().where(
+        alarms.c.device_id == devices.c.id,
+        alarms.c.kind == SignalKind.FAULT.value,
+        alarms.c.status.in_(_OPEN),
+    )
+    derived = case(
+        (online.is_(None), DeviceStatus.REGISTERED.value),
+        (online == false(), DeviceStatus.OFFLINE.value),
+        (open_fault, DeviceStatus.FAULT.value),
+        else_=DeviceStatus.ONLINE.value,
+    )
+    return (
+        update(devices)
+        .where(
+            devices.c.id.in_(bindparam("ids", expanding=True)),
+            devices.c.status != DeviceStatus.DECOMMISSIONED.value,
+            devices.c.status != derived,
+        )
+        .values(status=derived)
+    )
 
 
 def place_of(session: Session, device: Any) -> dict[str, int | None]:
@@ -420,4 +465,5 @@ def sweep_offline(
         session.add(alarm)
         opened.append(alarm)
     session.flush()
+    refresh_status(session, (a.device_id for a in opened if a.device_id is not None))
     return opened

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.alarms import refresh_status
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
@@ -91,6 +92,8 @@ def _handle(
     alarm.handled_by, alarm.handled_at = actor.username, at
     alarm.note = note
     session.flush()
+    if alarm.device_id is not None and alarm.kind == SignalKind.FAULT.value:
+        refresh_status(session, [alarm.device_id])  # a fault marked false is closed
     audit.record(
         session,
         actor,

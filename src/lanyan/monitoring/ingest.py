@@ -28,6 +28,7 @@ from lanyan.monitoring.alarms import (
     heartbeats,
     insert_opened,
     place_of,
+    refresh_status,
 )
 from lanyan.monitoring.choices import QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import Frame, FrameError, decode, frame_to_json
@@ -515,6 +516,17 @@ def _signals(
     session.flush()  # repeats and clears of alarms stored before this batch
     insert_opened(session, opened)
     announce(session, opened)
+    # A fault opened or a reset: the registry's status follows (rare next to heartbeats).
+    changed = {SignalKind.FAULT, SignalKind.RESET}
+    refresh_status(
+        session,
+        {
+            device.id
+            for p in alarming
+            if (device := devices.get((p.item.protocol, p.item.source))) is not None
+            and any(s.kind in changed for s in p.item.signals)
+        },
+    )
 
 
 def store_events(

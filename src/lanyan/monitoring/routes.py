@@ -86,13 +86,27 @@ def list_alarms(
     since: Annotated[datetime | None, Query(description="raised at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="raised before (ISO 8601)")] = None,
     open: Annotated[bool, Query(description="only active and confirmed")] = False,
+    group_offline: Annotated[
+        bool,
+        Query(description="leave offline alarms out (see /offline-units), unless kind=offline"),
+    ] = False,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open)
+    filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open, group_offline)
     unplaced = unplaced_for(request, session, user)
     items, total = views.list_alarms(session, user.scope, filters, page, size, unplaced)
     return {"items": [_public(i) for i in items], "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/offline-units",
+    summary="Open offline alarms (离线) per unit: the number of devices offline, most first",
+)
+def offline_units(
+    request: Request, session: SessionDep, user: Annotated[CurrentUser, alarm_reader]
+) -> list[dict[str, Any]]:
+    return views.offline_groups(session, user.scope, unplaced_for(request, session, user))
 
 
 @router.get(

@@ -68,6 +68,8 @@ class AlarmFilter:
     since: datetime | None = None
     until: datetime | None = None
     open_only: bool = False
+    # Leave offline alarms to ``offline_groups`` (the desk shows one card per unit).
+    group_offline: bool = False
 
     def check(self) -> None:
         if self.since and self.until and self.until < self.since:
@@ -194,6 +196,8 @@ def list_alarms(
         query = query.where(MonitoringAlarm.status == f.status.value)
     if f.open_only:
         query = query.where(MonitoringAlarm.status.in_(OPEN_STATES))
+    if f.group_offline and f.kind is not SignalKind.OFFLINE:
+        query = query.where(MonitoringAlarm.kind != SignalKind.OFFLINE.value)
     if f.unit_code:
         query = query.where(Unit.code == f.unit_code)
     if f.jurisdiction_code:
@@ -215,6 +219,41 @@ def list_alarms(
         .limit(size)
     ).all()
     return [alarm_item(r) for r in rows], total
+
+
+def offline_groups(session: Session, scope: Scope, unplaced: bool = False) -> list[dict[str, Any]]:
+    """Open offline alarms (离线) per unit, most devices first: one card each on the desk
+    instead of one per device. ``devices``: how many are offline; ``acknowledged``: how many
+    of those an operator has acknowledged; ``since``/``latest``: the first and the last to go."""
+    query = _alarm_query(scope, unplaced).where(
+        MonitoringAlarm.kind == SignalKind.OFFLINE.value,
+        MonitoringAlarm.status.in_(OPEN_STATES),
+    )
+    acknowledged = func.sum(
+        case((MonitoringAlarm.status == AlarmStatus.CONFIRMED.value, 1), else_=0)
+    )
+    rows = session.execute(
+        query.with_only_columns(
+            Unit.code,
+            Unit.name,
+            func.count(),
+            acknowledged,
+            func.min(MonitoringAlarm.raised_at),
+            func.max(MonitoringAlarm.raised_at),
+        )
+        .group_by(Unit.code, Unit.name)
+        .order_by(func.count().desc(), Unit.code)
+    ).all()
+    return [
+        {
+            "unit": {"code": code, "name": name} if code else None,
+            "devices": n,
+            "acknowledged": int(acked or 0),
+            "since": since.isoformat(),
+            "latest": latest.isoformat(),
+        }
+        for code, name, n, acked, since, latest in rows
+    ]
 
 
 def alarm_detail(

@@ -207,11 +207,18 @@ _HEALTH_UPSERT = {
 _HEALTH_ROWS = 400
 
 
-def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
+def heartbeats(
+    session: Session,
+    seen: dict[int, datetime],
+    book: OpenAlarms,
+    unsettled: Iterable[int] = (),
+) -> None:
     """Refresh the health of the devices in ``seen`` (device id → latest receive time): one
     query for those that were offline, then one upsert statement for all (driver SQL, no
     per-row SQLAlchemy work), which leaves a row written online within ``HEALTH_REFRESH``
-    alone; a device heard again after being offline clears its offline alarm."""
+    alone; a device heard again after being offline clears its offline alarm. The registry's
+    status of those and of ``unsettled`` (devices the caller saw not marked online, e.g. never
+    heard before) is refreshed in the same transaction (``refresh_status``)."""
     if not seen:
         return
     conn = session.connection()
@@ -219,17 +226,16 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
     mark = "?" if sqlite else "%s"
     ids = list(seen)
     offline: list[int] = []
-    known: set[int] = set()
     for at in range(0, len(ids), 500):
         chunk = ids[at : at + 500]
-        for device_id, online in conn.exec_driver_sql(
-            "SELECT device_id, online FROM monitoring_device_health "
-            f"WHERE device_id IN ({','.join([mark] * len(chunk))})",
-            tuple(chunk),
-        ):
-            known.add(device_id)
-            if not online:
-                offline.append(device_id)
+        offline += [
+            row[0]
+            for row in conn.exec_driver_sql(
+                "SELECT device_id FROM monitoring_device_health "
+                f"WHERE device_id IN ({','.join([mark] * len(chunk))}) AND online = {mark}",
+                (*chunk, False),
+            )
+        ]
     # In device order, so two writers upserting overlapping devices lock rows in one order.
     ordered = sorted(seen.items())
     # One threshold for the batch, from its earliest heartbeat: a row is then rewritten at
@@ -247,8 +253,9 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         conn.exec_driver_sql(_HEALTH_UPSERT["postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
-    # Heard for the first time, or again: the registry's status follows in this transaction.
-    refresh_status(session, [*offline, *(d for d in ids if d not in known)])
+    # Heard again, or while the registry said otherwise: its status follows, in this
+    # transaction. Not per heartbeat: only devices whose status changes.
+    refresh_status(session, [*offline, *unsettled])
 
 
 def refresh_status(session: Session, device_ids: Iterable[int]) -> None:

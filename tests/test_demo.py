@@ -52,14 +52,17 @@ def _sessions(url: str) -> Any:
 
 def dump(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every registry table as Create-shaped rows (references as codes), ordered by code;
-    ids and timestamps are left out, so two builds compare by content."""
+    ids and timestamps are left out, so two builds compare by content. A device's status is
+    left out too: monitoring writes it from what the device sent (issue #14), and only
+    ``lanyan demo`` (A) feeds the demo's monitoring history."""
     out = {}
     with _sessions(url)() as s:
         for ot in OBJECT_TYPES:
             rows = [r for batch in service.iter_all(s, ot, EVERYWHERE) for r in batch]
-            out[ot.slug] = sorted(
-                service.public_rows(s, ot, rows, input_only=True), key=lambda r: r["code"]
-            )
+            public = service.public_rows(s, ot, rows, input_only=True)
+            if ot.slug == "devices":
+                public = [{k: v for k, v in r.items() if k != "status"} for r in public]
+            out[ot.slug] = sorted(public, key=lambda r: r["code"])
     return out
 
 

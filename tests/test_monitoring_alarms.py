@@ -143,8 +143,10 @@ def test_fire_alarm_is_tied_to_unit_and_building_then_reset(sessions: Any, devic
     assert alarm.location == "二层东侧烟感" and alarm.test_mode and not alarm.unverified
     reset = frame(3, 1, [{"system_type": 1, "system_address": 1, "state": 1 | 1 << 13}])
     ingest(sessions, reset, T0 + timedelta(minutes=1))
+    # The reset is recorded; the unhandled fire stays open for an operator (issue #14).
     (alarm,) = alarms(sessions)
-    assert alarm.status == "cleared" and alarm.cleared_at == T0 + timedelta(minutes=1)
+    assert alarm.status == "active" and alarm.cleared_at is None
+    assert alarm.reset_at == T0 + timedelta(minutes=1)
 
 
 def test_offline_after_missed_heartbeats_and_back_online(sessions: Any, device: Any) -> None:
@@ -409,10 +411,10 @@ def test_a_batch_stores_in_order_once_each(sessions: Any, device: Any) -> None:
     assert [o.duplicate for o in out] == [False, True, False, False, False, False]
     assert out[0].event_id == out[1].event_id and out[2].quarantined and not out[0].quarantined
     assert [o.duplicate for o in store_events(sessions, batch[:1])] == [True]
-    # Arrival order holds inside the batch: raised, cleared by the reset, raised anew.
-    assert [(a.kind, a.status) for a in alarms(sessions)] == [
-        ("fire", "cleared"),
-        ("fire", "active"),
+    # Arrival order holds inside the batch: raised, reset recorded (an unhandled fire stays
+    # open), raised again: a repeat of the open alarm.
+    assert [(a.kind, a.status, a.repeats, a.reset_at) for a in alarms(sessions)] == [
+        ("fire", "active", 2, T0 + timedelta(seconds=1)),
     ]
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(MonitoringEvent)) == 5
@@ -420,7 +422,7 @@ def test_a_batch_stores_in_order_once_each(sessions: Any, device: Any) -> None:
         assert (row.frames, row.last_seen) == (2, T0 + timedelta(seconds=3))
         assert s.get(DeviceHealth, device.id).last_seen == T0 + timedelta(seconds=2)
         topics = list(s.scalars(select(OutboxEvent.topic)))
-    assert topics == ["fire_alarm_raised", "fire_alarm_raised"]
+    assert topics == ["fire_alarm_raised"]
 
 
 def test_operator_actions_use_the_configured_audit_hash(

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # older ones are folded into one row per sender and day (monitoring.retention). Frames
     # that raised an alarm and all other types are kept. 0 keeps everything.
     monitor_keep_heartbeats_days: int = Field(default=90, ge=0)
+    # Whose desk gets the alarms of senders not in the registry (未登记设备, quarantined):
+    # the GB/T 2260 code of the jurisdiction this deployment's gateways serve. Empty: the
+    # administrators and the users of a top jurisdiction (issue #14). Admins always see them.
+    monitor_unregistered_jurisdiction: str = Field(default="", pattern=r"^(\d{6}(\d{3})?)?$")
     # How often the live alarm feed reads the store for changes made by other processes.
     monitor_feed_poll_s: float = Field(default=1.0, gt=0)
     # Monitoring intake: "embedded" stores device messages in-process (one gateway, group

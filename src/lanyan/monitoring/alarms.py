@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, case, exists, false, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,9 +18,11 @@ from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
 from lanyan.monitoring.signals import Signal
+from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
 
-# Signals that open an alarm record; reset closes them, heartbeat only refreshes health.
+# Signals that open an alarm record; a reset is recorded on them (and clears all but unhandled
+# fire alarms, see ``OpenAlarms.reset``); a heartbeat only refreshes health.
 ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKind.FEEDBACK)
 
 
@@ -79,38 +81,71 @@ class OpenAlarms:
     def add(self, alarm: MonitoringAlarm) -> None:
         self.open[(alarm.source, alarm.kind, alarm.point)] = alarm
 
+    def reset(self, device_id: int | None, source: str | None, at: datetime) -> None:
+        """Record a device's reset (复位) on its open alarms, of a device or of a source
+        without a device. A reset is a fact, not a decision: it clears faults, supervisory
+        and feedback alarms (the device says they are over) and a fire alarm an operator has
+        confirmed, but an unhandled fire alarm stays active, marked with ``reset_at``: only a
+        person closes a fire alarm."""
+        by_device = device_id is not None
+        self.session.connection().execute(
+            _reset_statement(by_device), {"who": device_id if by_device else source, "at": at}
+        )
+        for key, alarm in list(self.open.items()):
+            if not self._mine(alarm, device_id, source) or alarm.kind not in _ALARMING_VALUES:
+                continue
+            keep = alarm.kind == SignalKind.FIRE.value and alarm.status == _ACTIVE
+            changes = {"reset_at": at}
+            if not keep:
+                changes |= {"status": AlarmStatus.CLEARED.value, "cleared_at": at}
+                del self.open[key]
+            self._set(alarm, changes)
+
     def clear(
         self,
         device_id: int | None,
         source: str | None,
         at: datetime,
-        kinds: tuple[SignalKind, ...] = ALARMING,
+        kinds: tuple[SignalKind, ...],
     ) -> None:
-        """Clear the open alarms of ``kinds`` of a device, or of a source without a device."""
+        """Clear the open alarms of ``kinds`` of a device, or of a source without a device
+        (a device heard again clears its offline alarm). Never fire alarms: only an operator
+        closes those (see ``reset``)."""
+        if SignalKind.FIRE in kinds:
+            raise ValueError("a fire alarm is closed by an operator, never automatically")
         wanted = [k.value for k in kinds]
         # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
         # in memory below, so one flush at the end inserts them all at once. A prebuilt Core
         # statement on the session's connection: building the expression costs more than
-        # running it, and a batch may hold many resets.
+        # running it.
         by_device = device_id is not None
         self.session.connection().execute(
             _clear_statement(by_device, tuple(wanted)),
             {"who": device_id if by_device else source, "at": at},
         )
         for key, alarm in list(self.open.items()):
-            hit = alarm.device_id == device_id if device_id is not None else alarm.source == source
-            if hit and alarm.kind in wanted:
-                if inspect(alarm).persistent:
-                    # Match the row the UPDATE wrote, without writing it again.
-                    set_committed_value(alarm, "status", AlarmStatus.CLEARED.value)
-                    set_committed_value(alarm, "cleared_at", at)
-                else:
-                    alarm.status = AlarmStatus.CLEARED.value
-                    alarm.cleared_at = at
+            if self._mine(alarm, device_id, source) and alarm.kind in wanted:
+                self._set(alarm, {"status": AlarmStatus.CLEARED.value, "cleared_at": at})
                 del self.open[key]
 
+    @staticmethod
+    def _mine(alarm: MonitoringAlarm, device_id: int | None, source: str | None) -> bool:
+        return alarm.device_id == device_id if device_id is not None else alarm.source == source
 
-_OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+    @staticmethod
+    def _set(alarm: MonitoringAlarm, changes: dict[str, Any]) -> None:
+        persistent = inspect(alarm).persistent
+        for name, value in changes.items():
+            if persistent:
+                # Match the row the UPDATE wrote, without writing it again.
+                set_committed_value(alarm, name, value)
+            else:
+                setattr(alarm, name, value)
+
+
+_ACTIVE = AlarmStatus.ACTIVE.value
+_OPEN = (_ACTIVE, AlarmStatus.CONFIRMED.value)
+_ALARMING_VALUES = tuple(k.value for k in ALARMING)
 
 
 @lru_cache(maxsize=16)
@@ -122,6 +157,29 @@ def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
         update(table)
         .where(mine == bindparam("who"), table.c.kind.in_(kinds), table.c.status.in_(_OPEN))
         .values(status=AlarmStatus.CLEARED.value, cleared_at=bindparam("at"))
+    )
+
+
+@lru_cache(maxsize=2)
+def _reset_statement(by_device: bool) -> Any:
+    """A device's (``by_device``) or a bare source's reset on its open alarms: every one gets
+    ``reset_at``; all but unhandled fire alarms are cleared (``OpenAlarms.reset``). The CASE
+    reads the row as it was, on SQLite and PostgreSQL alike."""
+    table = MonitoringAlarm.__table__
+    mine = table.c.device_id if by_device else table.c.source
+    unhandled_fire = (table.c.kind == SignalKind.FIRE.value) & (table.c.status == _ACTIVE)
+    return (
+        update(table)
+        .where(
+            mine == bindparam("who"),
+            table.c.kind.in_(_ALARMING_VALUES),
+            table.c.status.in_(_OPEN),
+        )
+        .values(
+            status=case((unhandled_fire, table.c.status), else_=AlarmStatus.CLEARED.value),
+            cleared_at=case((unhandled_fire, table.c.cleared_at), else_=bindparam("at")),
+            reset_at=bindparam("at"),
+        )
     )
 
 
@@ -149,11 +207,18 @@ _HEALTH_UPSERT = {
 _HEALTH_ROWS = 400
 
 
-def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) -> None:
+def heartbeats(
+    session: Session,
+    seen: dict[int, datetime],
+    book: OpenAlarms,
+    unsettled: Iterable[int] = (),
+) -> None:
     """Refresh the health of the devices in ``seen`` (device id → latest receive time): one
     query for those that were offline, then one upsert statement for all (driver SQL, no
     per-row SQLAlchemy work), which leaves a row written online within ``HEALTH_REFRESH``
-    alone; a device heard again after being offline clears its offline alarm."""
+    alone; a device heard again after being offline clears its offline alarm. The registry's
+    status of those and of ``unsettled`` (devices the caller saw not marked online, e.g. never
+    heard before) is refreshed in the same transaction (``refresh_status``)."""
     if not seen:
         return
     conn = session.connection()
@@ -188,6 +253,50 @@ def heartbeats(session: Session, seen: dict[int, datetime], book: OpenAlarms) ->
         conn.exec_driver_sql(_HEALTH_UPSERT["postgresql"], rows)
     for device_id in sorted(offline):
         book.clear(device_id, None, seen[device_id], kinds=(SignalKind.OFFLINE,))
+    # Heard again, or while the registry said otherwise: its status follows, in this
+    # transaction. Not per heartbeat: only devices whose status changes.
+    refresh_status(session, [*offline, *unsettled])
+
+
+def refresh_status(session: Session, device_ids: Iterable[int]) -> None:
+    """Write the registry's ``Device.status`` of these devices from what monitoring knows, in
+    the caller's transaction, so the registry, the device page and the desk show one status:
+    ``offline`` when its health says so, else ``fault`` with an open fault alarm, else
+    ``online`` (``registered`` while it has never reported). A decommissioned device keeps its
+    status. One statement, and only where the status changes: called on transitions (first
+    heard, offline, back, a fault opened or closed), never per heartbeat."""
+    ids = sorted(set(device_ids))
+    if not ids:
+        return
+    for at in range(0, len(ids), 500):
+        session.connection().execute(_status_statement(), {"ids": ids[at : at + 500]})
+
+
+@lru_cache(maxsize=1)
+def _status_statement() -> Any:
+    devices, health = Device.__table__, DeviceHealth.__table__
+    alarms = MonitoringAlarm.__table__
+    online = select(health.c.online).where(health.c.device_id == devices.c.id).scalar_subquery()
+    open_fault = exists().where(
+        alarms.c.device_id == devices.c.id,
+        alarms.c.kind == SignalKind.FAULT.value,
+        alarms.c.status.in_(_OPEN),
+    )
+    derived = case(
+        (online.is_(None), DeviceStatus.REGISTERED.value),
+        (online == false(), DeviceStatus.OFFLINE.value),
+        (open_fault, DeviceStatus.FAULT.value),
+        else_=DeviceStatus.ONLINE.value,
+    )
+    return (
+        update(devices)
+        .where(
+            devices.c.id.in_(bindparam("ids", expanding=True)),
+            devices.c.status != DeviceStatus.DECOMMISSIONED.value,
+            devices.c.status != derived,
+        )
+        .values(status=derived)
+    )
 
 
 def place_of(session: Session, device: Any) -> dict[str, int | None]:
@@ -227,7 +336,7 @@ def apply_signals(
         if signal.kind is SignalKind.HEARTBEAT:
             continue
         if signal.kind is SignalKind.RESET:
-            book.clear(device.id if device else None, source, at)
+            book.reset(device.id if device else None, source, at)
             continue
         alarm = book.find(source, signal.kind, signal.point[:200])
         if alarm is not None:
@@ -269,6 +378,7 @@ _ALARM_COLUMNS = (
     "last_seen",
     "repeats",
     "cleared_at",
+    "reset_at",
     "device_id",
     "unit_id",
     "building_id",
@@ -362,4 +472,5 @@ def sweep_offline(
         session.add(alarm)
         opened.append(alarm)
     session.flush()
+    refresh_status(session, (a.device_id for a in opened if a.device_id is not None))
     return opened

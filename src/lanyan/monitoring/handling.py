@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring.alarms import refresh_status
 from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
@@ -41,10 +42,17 @@ def _snapshot(alarm: MonitoringAlarm) -> dict[str, Any]:
 NOTE_MAX = 500
 
 
-def _open_alarm(session: Session, scope: Scope, alarm_id: int) -> MonitoringAlarm:
+def _open_alarm(
+    session: Session, scope: Scope, alarm_id: int, unplaced: bool = False
+) -> MonitoringAlarm:
     alarm = session.get(MonitoringAlarm, alarm_id)
-    if alarm is None or not scope.contains(session, alarm.jurisdiction_id):
-        # Unverified alarms (no jurisdiction yet) are handled by unrestricted operators only.
+    # An unregistered sender's alarm (no jurisdiction yet) is handled at the desks that see
+    # it (``unplaced``, see ``views.sees_unplaced``).
+    reachable = alarm is not None and (
+        (unplaced and alarm.jurisdiction_id is None)
+        or scope.contains(session, alarm.jurisdiction_id)
+    )
+    if alarm is None or not reachable:
         raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
     if alarm.status not in OPEN:
         state = AlarmStatus(alarm.status)
@@ -84,6 +92,8 @@ def _handle(
     alarm.handled_by, alarm.handled_at = actor.username, at
     alarm.note = note
     session.flush()
+    if alarm.device_id is not None and alarm.kind == SignalKind.FAULT.value:
+        refresh_status(session, [alarm.device_id])  # a fault marked false is closed
     audit.record(
         session,
         actor,
@@ -105,12 +115,13 @@ def confirm_alarm(
     at: datetime,
     note: str = "",
     algorithm: audit.HashName = "sha256",
+    unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
     Faults and other signals are acknowledged instead (``acknowledge_alarm``)."""
     audit.begin_write(session)
     note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id)
+    alarm = _open_alarm(session, scope, alarm_id, unplaced)
     if alarm.kind != SignalKind.FIRE.value:
         kind = SignalKind(alarm.kind)
         raise Conflict(
@@ -144,12 +155,13 @@ def acknowledge_alarm(
     at: datetime,
     note: str = "",
     algorithm: audit.HashName = "sha256",
+    unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
     It stays counted as an open fault until the device reports the reset."""
     audit.begin_write(session)
     note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id)
+    alarm = _open_alarm(session, scope, alarm_id, unplaced)
     if alarm.kind == SignalKind.FIRE.value:
         raise Conflict(
             f"alarm {alarm_id} is a fire alarm (火警): confirm it or mark it false",
@@ -167,11 +179,12 @@ def mark_false_alarm(
     at: datetime,
     note: str = "",
     algorithm: audit.HashName = "sha256",
+    unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
     audit.begin_write(session)
     note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id)
+    alarm = _open_alarm(session, scope, alarm_id, unplaced)
     _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at, algorithm)
     return alarm
 

@@ -28,6 +28,7 @@ from lanyan.monitoring.alarms import (
     heartbeats,
     insert_opened,
     place_of,
+    refresh_status,
 )
 from lanyan.monitoring.choices import QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import Frame, FrameError, decode, frame_to_json
@@ -39,6 +40,7 @@ from lanyan.monitoring.models import (
     sqlite_time,
 )
 from lanyan.monitoring.signals import Signal, signals_from
+from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Device
 from lanyan.registry.scope import row_path
 from lanyan.store import audit
@@ -65,12 +67,22 @@ class DeviceRef(NamedTuple):
     unit_id: int | None
     building_id: int | None
     jurisdiction_id: int | None
+    # The registry's status when resolved (at most ``DeviceCache.ttl`` old): a device heard
+    # while its status is not online or fault gets its status refreshed (``alarms.heartbeats``).
+    status: str = ""
 
 
-_REF = (Device.id, Device.code, Device.unit_id, Device.building_id, Device.jurisdiction_id)
+_REF = (
+    Device.id,
+    Device.code,
+    Device.unit_id,
+    Device.building_id,
+    Device.jurisdiction_id,
+    Device.status,
+)
 
 
-_REF_SQL = "d.id, d.code, d.unit_id, d.building_id, d.jurisdiction_id"
+_REF_SQL = "d.id, d.code, d.unit_id, d.building_id, d.jurisdiction_id, d.status"
 
 
 def _in_chunks(conn: Connection, sql: str, head: tuple[Any, ...], values: list[str]) -> list[Any]:
@@ -455,6 +467,9 @@ def _store_batch(
     ]
 
 
+_HEARD = frozenset({DeviceStatus.ONLINE.value, DeviceStatus.FAULT.value})
+
+
 def _signals(
     session: Session,
     fresh: dict[tuple[str, str, int, str], Pending],
@@ -465,6 +480,7 @@ def _signals(
     queries for the whole batch. Health is one row per device: its latest heartbeat in the
     batch, written with one upsert statement (see ``alarms.heartbeats``)."""
     seen: dict[int, datetime] = {}
+    unsettled: set[int] = set()  # heard, while the registry does not say online (or fault)
     alarming: list[Pending] = []
     heartbeat = SignalKind.HEARTBEAT
     for p in fresh.values():
@@ -477,6 +493,8 @@ def _signals(
         if beats:
             device = devices.get((p.item.protocol, p.item.source))
             if device is not None:
+                if device.status not in _HEARD:
+                    unsettled.add(device.id)
                 last = seen.get(device.id)
                 if last is None or p.received_at > last:
                     seen[device.id] = p.received_at
@@ -492,7 +510,7 @@ def _signals(
             for signal in p.item.signals
             if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
         )
-    heartbeats(session, seen, book)
+    heartbeats(session, seen, book, unsettled)
     if not alarming:
         return
     places: dict[int, dict[str, int | None]] = {}
@@ -515,6 +533,17 @@ def _signals(
     session.flush()  # repeats and clears of alarms stored before this batch
     insert_opened(session, opened)
     announce(session, opened)
+    # A fault opened or a reset: the registry's status follows (rare next to heartbeats).
+    changed = {SignalKind.FAULT, SignalKind.RESET}
+    refresh_status(
+        session,
+        {
+            device.id
+            for p in alarming
+            if (device := devices.get((p.item.protocol, p.item.source))) is not None
+            and any(s.kind in changed for s in p.item.signals)
+        },
+    )
 
 
 def store_events(

@@ -67,17 +67,21 @@ class AlarmCursor:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One stream: sees alarms inside ``scope_path`` (``/`` sees unverified ones too)."""
+    """One stream: sees alarms inside ``scope_path``, and those of unregistered senders (no
+    jurisdiction yet) when ``unplaced`` (``views.sees_unplaced``; ``/`` sees them too)."""
 
     scope_path: str
     queue: asyncio.Queue[dict[str, Any]]
     dropped: bool = False
     sent: int = field(default=0)
+    unplaced: bool = False
 
     def wants(self, item: dict[str, Any]) -> bool:
         if self.scope_path == "/":
             return True
-        return bool(item["scope_path"]) and item["scope_path"].startswith(self.scope_path)
+        if not item["scope_path"]:
+            return self.unplaced
+        return bool(item["scope_path"].startswith(self.scope_path))
 
 
 class AlarmHub:
@@ -105,10 +109,10 @@ class AlarmHub:
 
     # -- subscribers -----------------------------------------------------------------------
 
-    def subscribe(self, scope_path: str) -> Subscriber:
+    def subscribe(self, scope_path: str, unplaced: bool = False) -> Subscriber:
         """A new subscriber; starts the reader on the running loop if needed."""
         self._ensure_running()
-        sub = Subscriber(scope_path, asyncio.Queue(maxsize=self.queue_size))
+        sub = Subscriber(scope_path, asyncio.Queue(maxsize=self.queue_size), unplaced=unplaced)
         self.subscribers.add(sub)
         return sub
 

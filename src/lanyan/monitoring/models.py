@@ -145,6 +145,9 @@ class MonitoringAlarm(Timestamped, Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     repeats: Mapped[int] = mapped_column(Integer, default=1)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The device's last reset (复位) while this alarm was open. A fact, not a decision: a
+    # reset never closes a fire alarm no operator has handled (see ``alarms.OpenAlarms.reset``).
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Operator handling (人工确认 / 误报) and escalation of an unhandled fire alarm (超时升级).
     handled_by: Mapped[str | None] = mapped_column(String(64))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.users import CurrentUser
@@ -59,6 +60,12 @@ def hub_of(request: Request) -> AlarmHub:
     return request.app.state.alarm_hub
 
 
+def unplaced_for(request: Request, session: Session, user: CurrentUser) -> bool:
+    """Whether this user's desk gets unregistered senders' alarms (``views.sees_unplaced``)."""
+    gateway = request.app.state.settings.monitor_unregistered_jurisdiction
+    return views.sees_unplaced(session, user.role, user.scope, gateway)
+
+
 _public = views.public_alarm
 
 
@@ -67,6 +74,7 @@ _public = views.public_alarm
 
 @router.get("/alarms", response_model=AlarmPage, summary="List alarms, open fire alarms first")
 def list_alarms(
+    request: Request,
     session: SessionDep,
     user: Annotated[CurrentUser, alarm_reader],
     kind: SignalKind | None = None,
@@ -78,12 +86,27 @@ def list_alarms(
     since: Annotated[datetime | None, Query(description="raised at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="raised before (ISO 8601)")] = None,
     open: Annotated[bool, Query(description="only active and confirmed")] = False,
+    group_offline: Annotated[
+        bool,
+        Query(description="leave offline alarms out (see /offline-units), unless kind=offline"),
+    ] = False,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open)
-    items, total = views.list_alarms(session, user.scope, filters, page, size)
+    filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open, group_offline)
+    unplaced = unplaced_for(request, session, user)
+    items, total = views.list_alarms(session, user.scope, filters, page, size, unplaced)
     return {"items": [_public(i) for i in items], "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/offline-units",
+    summary="Open offline alarms (离线) per unit: the number of devices offline, most first",
+)
+def offline_units(
+    request: Request, session: SessionDep, user: Annotated[CurrentUser, alarm_reader]
+) -> list[dict[str, Any]]:
+    return views.offline_groups(session, user.scope, unplaced_for(request, session, user))
 
 
 @router.get(
@@ -93,7 +116,9 @@ def list_alarms(
 )
 async def stream(request: Request, user: Annotated[CurrentUser, alarm_reader]) -> Any:
     hub = hub_of(request)
-    sub = hub.subscribe(user.scope.path)
+    with request.app.state.sessions() as session:
+        unplaced = unplaced_for(request, session, user)
+    sub = hub.subscribe(user.scope.path, unplaced)
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -125,17 +150,22 @@ async def stream(request: Request, user: Annotated[CurrentUser, alarm_reader]) -
 
 @router.get("/alarms/{alarm_id}", summary="One alarm with the frame that raised it")
 def read_alarm(
-    alarm_id: int, session: SessionDep, user: Annotated[CurrentUser, alarm_reader]
+    alarm_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Annotated[CurrentUser, alarm_reader],
 ) -> dict[str, Any]:
-    return _public(views.alarm_detail(session, user.scope, alarm_id))
+    unplaced = unplaced_for(request, session, user)
+    return _public(views.alarm_detail(session, user.scope, alarm_id, unplaced))
 
 
 def _handle(request: Request, user: CurrentUser, alarm_id: int, action: Any, note: str) -> Any:
     with unit_of_work(request.app.state.sessions) as session:
-        action(session, user.actor, user.scope, alarm_id, utcnow(), note)
+        unplaced = unplaced_for(request, session, user)
+        action(session, user.actor, user.scope, alarm_id, utcnow(), note, unplaced=unplaced)
     hub_of(request).notify()
     with request.app.state.sessions() as session:
-        return _public(views.alarm_detail(session, user.scope, alarm_id))
+        return _public(views.alarm_detail(session, user.scope, alarm_id, unplaced=True))
 
 
 @router.post("/alarms/{alarm_id}/confirm", summary="Confirm a fire alarm as real (火警确认)")
@@ -168,6 +198,29 @@ def acknowledge(
     payload: Annotated[Handling, Body()] = Handling(),
 ) -> Any:
     return _handle(request, user, alarm_id, handling.acknowledge_alarm, payload.note)
+
+
+@router.post(
+    "/alarms/{alarm_id}/bind",
+    summary="Bind an unregistered sender's alarm (未登记设备) to a registry device, in one step",
+)
+def bind(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, q_writer],
+    payload: Annotated[Accept, Body()],
+) -> Any:
+    """The sender of the alarm joins the device: its quarantined frames and alarms become the
+    device's (as accepting it in the quarantine does)."""
+    with unit_of_work(request.app.state.sessions) as session:
+        unplaced = unplaced_for(request, session, user)
+        views.alarm_detail(session, user.scope, alarm_id, unplaced)  # 404 outside the desk
+        row = views.sender_of_alarm(session, alarm_id)
+        device = views.device_in_scope(session, user.scope, payload.device_code)
+        accept_sender(session, user.actor, row.protocol, row.address, device.code)
+    hub_of(request).notify()
+    with request.app.state.sessions() as session:
+        return _public(views.alarm_detail(session, user.scope, alarm_id, unplaced=True))
 
 
 # --- devices and figures -------------------------------------------------------------------

@@ -68,6 +68,8 @@ class AlarmFilter:
     since: datetime | None = None
     until: datetime | None = None
     open_only: bool = False
+    # Leave offline alarms to ``offline_groups`` (the desk shows one card per unit).
+    group_offline: bool = False
 
     def check(self) -> None:
         if self.since and self.until and self.until < self.since:
@@ -76,10 +78,33 @@ class AlarmFilter:
             )
 
 
-def _alarm_query(scope: Scope) -> Select[Any]:
+def sees_unplaced(session: Session, role: str, scope: Scope, gateway_jurisdiction: str) -> bool:
+    """Whether a user's desk gets the alarms no jurisdiction holds yet: those of senders not in
+    the registry (未登记设备). The jurisdiction the gateways serve (``gateway_jurisdiction``,
+    a GB/T 2260 code; ``Settings.monitor_unregistered_jurisdiction``) and those above it when
+    one is configured, else the users of a top jurisdiction; administrators always. A unit
+    safety manager never: they see their own units only."""
+    if not scope.units.unrestricted:
+        return False
+    if role == "admin" or scope.unrestricted:
+        return True
+    if gateway_jurisdiction:
+        path = session.scalar(
+            select(Jurisdiction.path).where(Jurisdiction.code == gateway_jurisdiction)
+        )
+        return path is not None and path.startswith(scope.path)
+    return scope.path.count("/") == 2  # "/<id>/": a top jurisdiction
+
+
+def _alarm_query(scope: Scope, unplaced: bool = False) -> Select[Any]:
     """Alarms joined with their unit, building, device and jurisdiction, inside ``scope``.
 
-    Alarms from unverified senders have no jurisdiction: only unrestricted users see them."""
+    Alarms from unregistered senders have no jurisdiction: ``unplaced`` adds them (see
+    ``sees_unplaced``)."""
+    placed = and_(
+        scope.within(MonitoringAlarm.jurisdiction_id),
+        scope.units.within(MonitoringAlarm.unit_id),
+    )
     return (
         select(
             MonitoringAlarm,
@@ -100,10 +125,7 @@ def _alarm_query(scope: Scope) -> Select[Any]:
         .outerjoin(Building, Building.id == MonitoringAlarm.building_id)
         .outerjoin(Device, Device.id == MonitoringAlarm.device_id)
         .outerjoin(Jurisdiction, Jurisdiction.id == MonitoringAlarm.jurisdiction_id)
-        .where(
-            scope.within(MonitoringAlarm.jurisdiction_id),
-            scope.units.within(MonitoringAlarm.unit_id),
-        )
+        .where(or_(placed, MonitoringAlarm.jurisdiction_id.is_(None)) if unplaced else placed)
     )
 
 
@@ -141,6 +163,7 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "last_seen": a.last_seen.isoformat(),
         "repeats": a.repeats,
         "cleared_at": a.cleared_at.isoformat() if a.cleared_at else None,
+        "reset_at": a.reset_at.isoformat() if a.reset_at else None,
         "handled_by": a.handled_by,
         "handled_at": a.handled_at.isoformat() if a.handled_at else None,
         "note": a.note,
@@ -162,17 +185,19 @@ def _priority() -> Any:
 
 
 def list_alarms(
-    session: Session, scope: Scope, f: AlarmFilter, page: int, size: int
+    session: Session, scope: Scope, f: AlarmFilter, page: int, size: int, unplaced: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of alarms: open fire alarms first, newest first within each group."""
     f.check()
-    query = _alarm_query(scope)
+    query = _alarm_query(scope, unplaced)
     if f.kind:
         query = query.where(MonitoringAlarm.kind == f.kind.value)
     if f.status:
         query = query.where(MonitoringAlarm.status == f.status.value)
     if f.open_only:
         query = query.where(MonitoringAlarm.status.in_(OPEN_STATES))
+    if f.group_offline and f.kind is not SignalKind.OFFLINE:
+        query = query.where(MonitoringAlarm.kind != SignalKind.OFFLINE.value)
     if f.unit_code:
         query = query.where(Unit.code == f.unit_code)
     if f.jurisdiction_code:
@@ -196,9 +221,48 @@ def list_alarms(
     return [alarm_item(r) for r in rows], total
 
 
-def alarm_detail(session: Session, scope: Scope, alarm_id: int) -> dict[str, Any]:
+def offline_groups(session: Session, scope: Scope, unplaced: bool = False) -> list[dict[str, Any]]:
+    """Open offline alarms (离线) per unit, most devices first: one card each on the desk
+    instead of one per device. ``devices``: how many are offline; ``acknowledged``: how many
+    of those an operator has acknowledged; ``since``/``latest``: the first and the last to go."""
+    query = _alarm_query(scope, unplaced).where(
+        MonitoringAlarm.kind == SignalKind.OFFLINE.value,
+        MonitoringAlarm.status.in_(OPEN_STATES),
+    )
+    acknowledged = func.sum(
+        case((MonitoringAlarm.status == AlarmStatus.CONFIRMED.value, 1), else_=0)
+    )
+    rows = session.execute(
+        query.with_only_columns(
+            Unit.code,
+            Unit.name,
+            func.count(),
+            acknowledged,
+            func.min(MonitoringAlarm.raised_at),
+            func.max(MonitoringAlarm.raised_at),
+        )
+        .group_by(Unit.code, Unit.name)
+        .order_by(func.count().desc(), Unit.code)
+    ).all()
+    return [
+        {
+            "unit": {"code": code, "name": name} if code else None,
+            "devices": n,
+            "acknowledged": int(acked or 0),
+            "since": since.isoformat(),
+            "latest": latest.isoformat(),
+        }
+        for code, name, n, acked, since, latest in rows
+    ]
+
+
+def alarm_detail(
+    session: Session, scope: Scope, alarm_id: int, unplaced: bool = False
+) -> dict[str, Any]:
     """One alarm with the frame that raised it."""
-    row = session.execute(_alarm_query(scope).where(MonitoringAlarm.id == alarm_id)).first()
+    row = session.execute(
+        _alarm_query(scope, unplaced).where(MonitoringAlarm.id == alarm_id)
+    ).first()
     if row is None:
         raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
     item = alarm_item(row)
@@ -495,14 +559,31 @@ def jurisdiction_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 def quarantine_list(session: Session, status: QuarantineStatus | None) -> list[dict[str, Any]]:
     """Unknown senders (隔离区), pending first, most recently heard first."""
-    query = select(QuarantinedSender, Device.code).outerjoin(
-        Device, Device.id == QuarantinedSender.device_id
+    is_open = MonitoringAlarm.status.in_(OPEN_STATES)
+    fires = (
+        select(
+            MonitoringAlarm.source.label("source"),
+            func.count().label("fires"),
+            func.sum(case((is_open, 1), else_=0)).label("open_fires"),
+        )
+        .where(MonitoringAlarm.kind == SignalKind.FIRE.value)
+        .group_by(MonitoringAlarm.source)
+        .subquery()
+    )
+    query = (
+        select(QuarantinedSender, Device.code, fires.c.fires, fires.c.open_fires)
+        .outerjoin(Device, Device.id == QuarantinedSender.device_id)
+        .outerjoin(fires, fires.c.source == QuarantinedSender.address)
     )
     if status is not None:
         query = query.where(QuarantinedSender.status == status.value)
-    pending_first = case((QuarantinedSender.status == QuarantineStatus.PENDING.value, 0), else_=1)
+    pending = QuarantinedSender.status == QuarantineStatus.PENDING.value
+    # A pending sender that raised a fire nobody has closed first: someone must act on it.
+    first = case(
+        (and_(pending, func.coalesce(fires.c.open_fires, 0) > 0), 0), (pending, 1), else_=2
+    )
     rows = session.execute(
-        query.order_by(pending_first, QuarantinedSender.last_seen.desc()).limit(1000)
+        query.order_by(first, QuarantinedSender.last_seen.desc()).limit(1000)
     ).all()
     return [
         {
@@ -518,8 +599,10 @@ def quarantine_list(session: Session, status: QuarantineStatus | None) -> list[d
             "last_peer": q.last_peer,
             "device_code": device_code,
             "decided_by": q.decided_by,
+            "fire_alarms": int(n_fires or 0),
+            "open_fires": int(n_open or 0),
         }
-        for q, device_code in rows
+        for q, device_code, n_fires, n_open in rows
     ]
 
 
@@ -534,6 +617,30 @@ def quarantine_row(session: Session, quarantine_id: int) -> QuarantinedSender:
             [FieldProblem("status", f"must be pending, is {state.value}")],
         )
     return row
+
+
+def sender_of_alarm(session: Session, alarm_id: int) -> QuarantinedSender:
+    """The pending quarantined sender that raised an alarm (409 when it is not one)."""
+    alarm = session.get(MonitoringAlarm, alarm_id)
+    if alarm is None:
+        raise NotFound(f"no alarm {alarm_id}")
+    event = session.get(MonitoringEvent, alarm.event_id) if alarm.event_id else None
+    row = (
+        session.scalar(
+            select(QuarantinedSender).where(
+                QuarantinedSender.protocol == event.protocol,
+                QuarantinedSender.address == alarm.source,
+            )
+        )
+        if event is not None and alarm.unverified
+        else None
+    )
+    if row is None:
+        raise Conflict(
+            f"alarm {alarm_id} is from a registered device; there is no sender to bind",
+            [FieldProblem("alarm_id", "must be an alarm of an unregistered sender (未登记设备)")],
+        )
+    return quarantine_row(session, row.id)
 
 
 def device_in_scope(session: Session, scope: Scope, device_code: str) -> Device:

@@ -52,7 +52,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_cancel": ("取消", "Cancel"),
     "mon_escalated": ("超时升级", "Escalated"),
     "mon_test_bit": ("测试位", "Test bit"),
-    "mon_unverified": ("未核实设备", "Unverified sender"),
+    "mon_unverified": ("未登记设备", "Unregistered sender"),
+    "mon_bind": ("绑定设备", "Bind to device"),
+    "mon_bind_hint": ("已登记设备编码", "Registered device code"),
+    "mon_q_fire": ("报过火警 {n} 起", "{n} fire alarm(s)"),
+    "mon_q_open_fire": ("未处理火警 {n} 起", "{n} open fire alarm(s)"),
+    "mon_reset_at": ("已复位 {t}", "Panel reset at {t}"),
+    "mon_offline_group": ("{n} 台设备离线", "{n} device(s) offline"),
+    "mon_offline_acked": ("已确认 {n}", "{n} acknowledged"),
+    "mon_offline_since": ("最早离线", "First offline"),
+    "mon_offline_expand": ("展开设备", "Show devices"),
+    "mon_offline_collapse": ("收起", "Hide"),
+    "mon_no_unit": ("未关联单位", "No unit"),
     "mon_repeats": ("重复 {n} 次", "{n} repeats"),
     "mon_raised": ("报警时间", "Raised"),
     "mon_handled": ("处置", "Handled"),
@@ -130,6 +141,7 @@ def centre(request: Request, user: UserDep) -> HTMLResponse:
         "lang": ui.lang,
         "canAlarms": roles.can_read(user.role, ALARMS),
         "canHandle": roles.can_write(user.role, ALARMS),
+        "canBind": roles.can_write(user.role, QUARANTINE),
         "canStats": roles.can_read(user.role, MONITORING),
         "text": _text(ui.lang),
         "kinds": {k.value: {"label": ui.choice(k), "color": k.color} for k in SignalKind},
@@ -183,6 +195,7 @@ def device_page(
         day["first_local"], day["last_local"] = local(day["first_seen"]), local(day["last_seen"])
     for alarm in result["alarms"]:
         alarm["raised_local"] = local(alarm["raised_at"])
+        alarm["reset_local"] = local(alarm["reset_at"])
     chart = {
         "lang": ui.lang,
         "days": [d["day"] for d in result["days"]],

@@ -34,6 +34,12 @@
     });
   }
 
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(config.lang === "zh" ? "zh-CN" : "en-GB", {
+      timeZone: "Asia/Shanghai", hour12: false, hour: "2-digit", minute: "2-digit",
+    });
+  }
+
   function pct(value) {
     return value === null || value === undefined ? "—" : (value * 100).toFixed(0) + "%";
   }
@@ -123,6 +129,17 @@
     return box;
   }
 
+  // An unregistered sender's alarm (未登记设备): one step binds the sender to a registry
+  // device, and its quarantined frames and alarms become that device's.
+  function binder(a) {
+    if (!config.canBind || !a.unverified) return null;
+    return el("div", { className: "alarm-bind" }, [
+      el("input", { className: "bind-device", maxlength: "64", placeholder: T.bind_hint,
+                    "aria-label": T.bind_hint }),
+      el("button", { type: "button", className: "btn btn-small act-bind", text: T.bind }),
+    ]);
+  }
+
   function alarmItem(a) {
     var unit = a.unit ? a.unit.name : (a.source || "—");
     var where = [a.building ? a.building.name : null, a.location || a.point].filter(Boolean).join(" · ");
@@ -132,6 +149,8 @@
       a.escalated ? marker("mark-escalated", T.escalated) : null,
       a.test_mode ? marker("mark-test", T.test_bit) : null,
       a.unverified ? marker("mark-unverified", T.unverified) : null,
+      // The device's reset (复位) is shown, never taken as a decision: the fire stays open.
+      a.reset_at ? marker("mark-reset", T.reset_at.replace("{t}", clock(a.reset_at))) : null,
       a.repeats > 1 ? marker("mark-repeats", T.repeats.replace("{n}", a.repeats)) : null,
     ]);
     var handled = a.handled_by
@@ -154,6 +173,7 @@
                              text: config.lang === "zh" ? a.detail_zh : a.detail_en }) : null,
       handled,
       actions(a),
+      binder(a),
     ]);
     return li;
   }
@@ -165,7 +185,7 @@
       var node = list.querySelector('[data-id="' + id + '"]');
       if (node) node.classList.add("alarm-flash");
     });
-    document.getElementById("alarm-empty").hidden = items.length > 0;
+    document.getElementById("alarm-empty").hidden = items.length > 0 || groupCount > 0;
     var fires = 0, faults = 0;
     alarms.forEach(function (a) {
       if (a.status !== "active") return;
@@ -184,9 +204,81 @@
 
   // --- reading -----------------------------------------------------------------------------
 
+  // Offline alarms (离线) come as one card per unit unless the kind filter asks for them.
+  function grouped() { return filters().kind !== "offline"; }
+
+  var groupList = document.getElementById("offline-groups");
+  var groupCount = 0;
+  var groupTimer = null;
+
+  function groupItem(g) {
+    var name = g.unit ? g.unit.name : T.no_unit;
+    var li = el("li", { className: "alarm alarm-offline offline-group",
+                        "data-unit": g.unit ? g.unit.code : "", "data-devices": String(g.devices) }, [
+      el("div", { className: "alarm-head" }, [
+        el("span", { className: "alarm-unit", text: name }),
+        el("span", { className: "alarm-time muted", text: T.offline_since + " " + localTime(g.since) }),
+      ]),
+      el("div", { className: "alarm-marks" }, [
+        badge(config.kinds, "offline", "alarm-kind"),
+        marker("mark-offline-count", T.offline_group.replace("{n}", g.devices)),
+        g.acknowledged ? marker("mark-repeats", T.offline_acked.replace("{n}", g.acknowledged)) : null,
+      ]),
+      g.unit ? el("button", { type: "button", className: "btn btn-small group-toggle",
+                              "aria-expanded": "false", text: T.offline_expand }) : null,
+      el("ul", { className: "group-devices", hidden: "" }),
+    ]);
+    return li;
+  }
+
+  function loadGroups() {
+    if (!grouped()) {
+      groupCount = 0;
+      groupList.replaceChildren();
+      return Promise.resolve();
+    }
+    return api("GET", "/api/monitoring/offline-units").then(function (groups) {
+      groupCount = groups.length;
+      groupList.replaceChildren.apply(groupList, groups.map(groupItem));
+      document.getElementById("alarm-empty").hidden = alarms.size > 0 || groupCount > 0;
+    }).catch(function (e) { showError(e.message); });
+  }
+
+  function scheduleGroups() {
+    if (groupTimer !== null) return;
+    groupTimer = setTimeout(function () { groupTimer = null; loadGroups(); }, 1000);
+  }
+
+  groupList.addEventListener("click", function (event) {
+    var button = event.target.closest("button.group-toggle");
+    if (!button) return;
+    var card = button.closest(".offline-group");
+    var box = card.querySelector(".group-devices");
+    if (!box.hidden) {
+      box.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      button.textContent = T.offline_expand;
+      return;
+    }
+    var params = new URLSearchParams({ kind: "offline", open: "true", unit: card.dataset.unit, size: "500" });
+    api("GET", "/api/monitoring/alarms?" + params.toString()).then(function (body) {
+      box.replaceChildren.apply(box, body.items.map(function (a) {
+        return el("li", { className: "group-device", "data-device": a.device_code || "" }, [
+          el("a", { href: "/monitoring/devices/" + encodeURIComponent(a.device_code || ""),
+                    className: "mono", text: a.device_code || a.source || "—" }),
+          el("span", { className: "muted", text: " " + (config.lang === "zh" ? a.detail_zh : a.detail_en) }),
+        ]);
+      }));
+      box.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      button.textContent = T.offline_collapse;
+    }).catch(function (e) { showError(e.message); });
+  });
+
   function query(p) {
     var f = filters();
     var params = new URLSearchParams({ page: String(p), size: String(PAGE_SIZE) });
+    if (grouped()) params.set("group_offline", "true");
     if (f.kind) params.set("kind", f.kind);
     if (f.status) params.set("status", f.status);
     if (f.open) params.set("open", "true");
@@ -195,6 +287,7 @@
 
   function load() {
     page = 1;
+    loadGroups();
     return api("GET", query(1)).then(function (body) {
       alarms.clear();
       body.items.forEach(function (a) { alarms.set(a.id, a); });
@@ -233,6 +326,10 @@
   }
 
   function upsert(a) {
+    if (a.kind === "offline" && grouped()) {
+      scheduleGroups();  // counted on its unit's card, never a card of its own
+      return;
+    }
     var before = alarms.get(a.id);
     if (before && before.updated_at > a.updated_at) return;  // an older change, late
     alarms.set(a.id, a);
@@ -262,6 +359,15 @@
   var pending = null;
 
   list.addEventListener("click", function (event) {
+    var bindButton = event.target.closest("button.act-bind");
+    if (bindButton) {
+      var card = bindButton.closest(".alarm");
+      api("POST", "/api/monitoring/alarms/" + card.dataset.id + "/bind",
+          { device_code: card.querySelector(".bind-device").value })
+        .then(function (alarm) { showError(""); upsert(alarm); })
+        .catch(function (e) { showError(e.message); });
+      return;
+    }
     var button = event.target.closest("button[data-action]");
     if (!button) return;
     var id = Number(button.closest(".alarm").dataset.id);

@@ -43,8 +43,15 @@
 
   function row(q) {
     var status = config.statuses[q.status];
-    var tr = el("tr", { "data-id": String(q.id), "data-status": q.status }, [
-      el("td", { className: "mono", text: q.address }),
+    // A sender that raised a fire (火警) says so: it must not wait unseen.
+    var fire = q.fire_alarms
+      ? el("span", { className: "mon-mark q-fire" + (q.open_fires ? " q-fire-open" : ""),
+                     text: (q.open_fires ? T.q_open_fire.replace("{n}", q.open_fires)
+                                         : T.q_fire.replace("{n}", q.fire_alarms)) })
+      : null;
+    var tr = el("tr", { "data-id": String(q.id), "data-status": q.status,
+                        "data-fires": String(q.fire_alarms || 0) }, [
+      el("td", { className: "mono" }, [document.createTextNode(q.address + " "), fire]),
       el("td", { text: q.protocol }),
       el("td", { className: "num", text: String(q.frames) }),
       el("td", { text: localTime(q.first_seen) }),

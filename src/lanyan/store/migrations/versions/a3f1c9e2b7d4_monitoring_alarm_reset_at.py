@@ -1,7 +1,7 @@
 """monitoring alarms: the device's reset (复位) recorded on an alarm it did not close
 
 Revision ID: a3f1c9e2b7d4
-Revises: 7c2d4f6a8e91
+Revises: b3f1e7a2c9d4
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "a3f1c9e2b7d4"
-down_revision: str | Sequence[str] | None = "7c2d4f6a8e91"
+down_revision: str | Sequence[str] | None = "b3f1e7a2c9d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

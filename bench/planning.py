@@ -28,10 +28,10 @@ import time
 import networkx as nx
 import numpy as np
 
-from lanyan.planning.network import Entries, FacilityNetwork
-from lanyan.planning.siting import MCLP, PMedian
-from lanyan.planning.synthetic import grid_graph, random_points
 from lanyan.response.routing.router import Router
+from lanyan.siting.network import Entries, FacilityNetwork
+from lanyan.siting.siting import MCLP, PMedian
+from lanyan.siting.synthetic import grid_graph, random_points
 
 
 def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]

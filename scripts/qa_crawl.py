@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
-from lanyan.api.app import create_app
+from lanyan.app import create_app
 from lanyan.core.config import Settings
 from lanyan.demo.build import DEMO_PASSWORD, DEMO_USERS
 

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session
 
-from lanyan.api.app import create_app
+from lanyan.app import create_app
 from lanyan.core.config import Settings
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade

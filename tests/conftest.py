@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from lanyan.api.app import create_app
+from lanyan.app import create_app
 from lanyan.core.config import Settings
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from lanyan.api.users import bind_user_unit, create_user
+from lanyan.accounts.service import bind_user_unit, create_user
 from lanyan.core.codes import uscc_with_check_digit
 from lanyan.monitoring.gb26875 import encode, encode_appdata
 from lanyan.registry import service

@@ -5,7 +5,7 @@ and another domain only through that domain's public service functions."
 
 What a domain module may import:
 
-* ``lanyan.core``, ``lanyan.store``, ``lanyan.registry``, ``lanyan.accounts`` and its own package;
+* ``lanyan.core``, ``lanyan.store``, ``lanyan.registry``, ``lanyan.accounts.models`` and its own package;
 * from another domain, only that domain's **public surface**:
 
   - ``<domain>.public``: read functions other domains call (facts of one row, small lists);
@@ -74,11 +74,11 @@ READ_MODELS: dict[str, dict[str, str]] = {
     "lanyan.plans.engine.computations": {
         "lanyan.outreach.models": "training, surveys, open days, events and certifications "
         "are counted per year in one grouped query each (training rate, awareness rate, ...)",
-        "lanyan.prevention.patrol_models": "patrol rounds (防火巡查) are counted per unit and "
+        "lanyan.prevention.models.patrols": "patrol rounds (防火巡查) are counted per unit and "
         "year by the generic _activity_rate query shared with outreach's training records",
     },
     "lanyan.risk.features": {
-        "lanyan.prevention.models": "hazards and inspections counted per unit in one grouped "
+        "lanyan.prevention.models.inspections": "hazards and inspections counted per unit in one grouped "
         "query per factor over all units in scope",
         "lanyan.prevention.hazards": "AWAITING_UNIT, the hazard states in which the unit owes "
         "the rectification (the overdue-hazards factor)",

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from lanyan.api import roles
-from lanyan.api.users import CurrentUser, user_for_token
+from lanyan.accounts import roles
+from lanyan.accounts.service import CurrentUser, user_for_token
 from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, Unauthorized
 from lanyan.store.db import unit_of_work

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lanyan.api.users import bind_user_unit, unbind_user_unit, user_units
+from lanyan.accounts.service import bind_user_unit, unbind_user_unit, user_units
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.store.db import unit_of_work
 

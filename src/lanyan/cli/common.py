@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
-from lanyan.accounts import UNIT_BOUND_ROLE, bound_unit_ids
-from lanyan.api.users import User
+from lanyan.accounts.models import UNIT_BOUND_ROLE, bound_unit_ids
+from lanyan.accounts.service import User
 from lanyan.core.config import Settings
 from lanyan.core.errors import LanyanError
 from lanyan.registry.models import Jurisdiction

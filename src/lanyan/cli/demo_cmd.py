@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from lanyan.api.users import User
+from lanyan.accounts.service import User
 from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow

@@ -12,10 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from lanyan.cli.common import friendly_errors, load_settings, sessions
 from lanyan.cli.planning_cmd import _db_error
 from lanyan.core.errors import FieldProblem, ValidationFailed
-from lanyan.planning import sources
-from lanyan.planning.hydrant_gaps import HydrantGaps, Weight
 from lanyan.registry.choices import RoadClass
 from lanyan.registry.scope import EVERYWHERE
+from lanyan.siting import sources
+from lanyan.siting.hydrant_gaps import HydrantGaps, Weight
 
 MODES = ("network", "straight")
 # GB 50974 §7.2 governs municipal roads: expressways and rural roads are left out by default.

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from lanyan.api.roles import Role
-from lanyan.api.users import create_user
+from lanyan.accounts.roles import Role
+from lanyan.accounts.service import create_user
 from lanyan.cli import (
     account_units_cmd,
     demo_cmd,
@@ -78,7 +78,7 @@ def serve(
     upgrade(settings.resolved_database_url)
     console.print(f"Lanyan 蓝焰 at [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
     uvicorn.run(
-        "lanyan.api.app:create_app",
+        "lanyan.app:create_app",
         factory=True,
         host=host,
         port=port,

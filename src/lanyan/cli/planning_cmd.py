@@ -13,17 +13,17 @@ from sqlalchemy.orm import Session
 from lanyan.cli.common import friendly_errors, load_settings, sessions
 from lanyan.cli.route_cmd import parse_point
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
-from lanyan.planning import sources
-from lanyan.planning.coverage import check_minutes, coverage_of
-from lanyan.planning.demand import grid_demand
-from lanyan.planning.report import Change, coverage_report, what_if
-from lanyan.planning.service import MODELS, load_study, site_run
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.response.roads import registry_graph
 from lanyan.response.routing.graph import RoadGraph
 from lanyan.response.routing.networks import GraphCache, file_graph
 from lanyan.response.routing.router import Router
 from lanyan.response.routing.speeds import SpeedTable
+from lanyan.siting import sources
+from lanyan.siting.coverage import check_minutes, coverage_of
+from lanyan.siting.demand import grid_demand
+from lanyan.siting.report import Change, coverage_report, what_if
+from lanyan.siting.service import MODELS, load_study, site_run
 
 STATUSES = ("existing", "under_construction", "planned")
 

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lanyan.api import roles
+from lanyan.accounts import roles
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Forbidden
 from lanyan.core.timeutil import to_local, utcnow

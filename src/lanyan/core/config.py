@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # Empty: the map draws the region's own roads and boundaries and nothing from outside.
     tile_url: str = ""
     tile_attribution: str = ""
-    # Log-in rate limits (see lanyan.api.login_limits): failures of one username from one
+    # Log-in rate limits (see lanyan.accounts.login_limits): failures of one username from one
     # address before that pair is refused for login_lockout_minutes; failures from one address
     # across usernames before the address is; failures of one username from anywhere before each
     # further attempt waits login_account_delay_s. Counted over login_failure_window_minutes.

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lanyan.api.roles import Role
-from lanyan.api.users import bind_user_unit, create_user
+from lanyan.accounts.roles import Role
+from lanyan.accounts.service import bind_user_unit, create_user
 from lanyan.demo.generate import DemoData
 from lanyan.demo.region import COUNTY_CODE
-from lanyan.prevention.models import Hazard
+from lanyan.prevention.models.inspections import Hazard
 from lanyan.registry import service
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Device, Jurisdiction, Unit

@@ -22,13 +22,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import AccountUnit, User
+from lanyan.accounts.models import AccountUnit, User
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.logistics import service as equipment
 from lanyan.logistics import supplies
 from lanyan.logistics.choices import ItemAction, LocationKind, ModuleKind
-from lanyan.logistics.schemas import DepotCreate, ItemCreate, KindCreate, MoveCreate, RequirementSet
-from lanyan.logistics.supplies_schemas import LotReceive, ModuleCreate, SupplyKindCreate
+from lanyan.logistics.schemas.equipment import (
+    DepotCreate,
+    ItemCreate,
+    KindCreate,
+    MoveCreate,
+    RequirementSet,
+)
+from lanyan.logistics.schemas.supplies import LotReceive, ModuleCreate, SupplyKindCreate
 from lanyan.prevention import patrols
 from lanyan.registry.choices import ForceType, UnitCategory
 from lanyan.registry.models import Grid, Jurisdiction, Station, Unit

@@ -24,8 +24,13 @@ from lanyan.demo import supervision_records
 from lanyan.demo.region import COUNTY_CODE
 from lanyan.prevention import draw, draw_service, hazard_service, inspections
 from lanyan.prevention.choices import HazardAction, InspectionKind
-from lanyan.prevention.models import Hazard
-from lanyan.prevention.schemas import CertificateCreate, FindingCreate, HazardMove, InspectionCreate
+from lanyan.prevention.models.inspections import Hazard
+from lanyan.prevention.schemas.inspections import (
+    CertificateCreate,
+    FindingCreate,
+    HazardMove,
+    InspectionCreate,
+)
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE

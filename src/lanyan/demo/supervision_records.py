@@ -28,8 +28,9 @@ from lanyan.prevention.choices import (
     InspectionKind,
     JointPunishment,
 )
-from lanyan.prevention.models import Hazard, Inspection
-from lanyan.prevention.record_schemas import (
+from lanyan.prevention.models.inspections import Hazard, Inspection
+from lanyan.prevention.schemas.inspections import FindingCreate, InspectionCreate
+from lanyan.prevention.schemas.records import (
     BlacklistCreate,
     CommitmentCheck,
     CommitmentCreate,
@@ -41,7 +42,6 @@ from lanyan.prevention.record_schemas import (
     EnforcementCreate,
     EnforcementLift,
 )
-from lanyan.prevention.schemas import FindingCreate, InspectionCreate
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE

@@ -26,7 +26,7 @@ from lanyan.logistics.choices import (
 )
 from lanyan.logistics.labels import Label
 from lanyan.logistics.models import Depot, EquipmentKind, Item, ItemEvent, Requirement
-from lanyan.logistics.schemas import (
+from lanyan.logistics.schemas.equipment import (
     DepotCreate,
     ItemCreate,
     KindCreate,

@@ -37,6 +37,13 @@ from lanyan.logistics.models import (
     SupplyMovement,
     SupportModule,
 )
+from lanyan.logistics.schemas.supplies import (
+    LotReceive,
+    ModuleCreate,
+    StockIssue,
+    SupplyDispatchRequest,
+    SupplyKindCreate,
+)
 from lanyan.logistics.service import (
     _by_code,
     _in_scope_or_refuse,
@@ -44,13 +51,6 @@ from lanyan.logistics.service import (
     _unique_code,
     in_scope,
     today,
-)
-from lanyan.logistics.supplies_schemas import (
-    LotReceive,
-    ModuleCreate,
-    StockIssue,
-    SupplyDispatchRequest,
-    SupplyKindCreate,
 )
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope, row_path

@@ -17,8 +17,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import handling, history, views
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind

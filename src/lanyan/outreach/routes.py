@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 
+from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.api.users import CurrentUser
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import PersonKind, TrainingKind
 from lanyan.outreach.schemas import (

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
-from lanyan.prevention.models import Attachment, Complaint, EnforcementAction, Hazard, Inspection
+from lanyan.prevention.models.inspections import (
+    Attachment,
+    Complaint,
+    EnforcementAction,
+    Hazard,
+    Inspection,
+)
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor

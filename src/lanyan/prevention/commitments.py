@@ -13,8 +13,8 @@ from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import credit, lookup
 from lanyan.prevention.choices import CommitmentState, CreditKind, InspectionKind
-from lanyan.prevention.models import Commitment, Inspection
-from lanyan.prevention.record_schemas import CommitmentCheck, CommitmentCreate
+from lanyan.prevention.models.inspections import Commitment, Inspection
+from lanyan.prevention.schemas.records import CommitmentCheck, CommitmentCreate
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, not_, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import User
+from lanyan.accounts.models import User
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
@@ -24,8 +24,8 @@ from lanyan.prevention.choices import (
     ComplaintState,
     InspectionKind,
 )
-from lanyan.prevention.models import Complaint, Inspection
-from lanyan.prevention.record_schemas import (
+from lanyan.prevention.models.inspections import Complaint, Inspection
+from lanyan.prevention.schemas.records import (
     ComplaintAssign,
     ComplaintCreate,
     ComplaintFeedback,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import CreditKind, HazardState, JointPunishment
-from lanyan.prevention.models import BlacklistEntry, CreditRecord, Hazard
-from lanyan.prevention.record_schemas import (
+from lanyan.prevention.models.inspections import BlacklistEntry, CreditRecord, Hazard
+from lanyan.prevention.schemas.records import (
     BlacklistCreate,
     BlacklistRemove,
     CreditRecordCreate,

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import User
+from lanyan.accounts.models import User
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import credit, draw
 from lanyan.prevention.inspections import valid_certificate
-from lanyan.prevention.models import Draw, Recusal
+from lanyan.prevention.models.inspections import Draw, Recusal
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import EnforcementKind, EnforcementState, HazardState
-from lanyan.prevention.models import EnforcementAction, Hazard, Inspection
-from lanyan.prevention.record_schemas import EnforcementCreate, EnforcementLift
+from lanyan.prevention.models.inspections import EnforcementAction, Hazard, Inspection
+from lanyan.prevention.schemas.records import EnforcementCreate, EnforcementLift
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit

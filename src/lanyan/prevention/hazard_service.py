@@ -18,8 +18,8 @@ from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import hazards
 from lanyan.prevention.choices import HazardAction, HazardState
-from lanyan.prevention.models import Hazard, HazardEventRow, Inspection
-from lanyan.prevention.schemas import HazardMove
+from lanyan.prevention.models.inspections import Hazard, HazardEventRow, Inspection
+from lanyan.prevention.schemas.inspections import HazardMove
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.timeutil import CHINA_TZ
 from lanyan.prevention.choices import HazardAction
-from lanyan.prevention.models import Hazard, HazardEventRow
+from lanyan.prevention.models.inspections import Hazard, HazardEventRow
 
 TABLE = Hazard.__tablename__
 

@@ -16,23 +16,23 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import User
+from lanyan.accounts.models import User
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import checklists, hazard_service
 from lanyan.prevention.choices import InspectionKind, ItemResult, MajorIndicator
 from lanyan.prevention.hazards import local_date
-from lanyan.prevention.models import (
+from lanyan.prevention.models.inspections import (
     Hazard,
     InspectionInspector,
     InspectionResult,
     InspectorCertificate,
     Recusal,
 )
-from lanyan.prevention.models import (
+from lanyan.prevention.models.inspections import (
     Inspection as InspectionRow,
 )
-from lanyan.prevention.schemas import CertificateCreate, InspectionCreate, RecusalCreate
+from lanyan.prevention.schemas.inspections import CertificateCreate, InspectionCreate, RecusalCreate
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import User
+from lanyan.accounts.models import User
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention.models import Hazard, Inspection
+from lanyan.prevention.models.inspections import Hazard, Inspection
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit

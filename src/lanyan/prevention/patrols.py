@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import UNIT_BOUND_ROLE, AccountUnit, User, bind_unit, bound_unit_ids
+from lanyan.accounts.models import UNIT_BOUND_ROLE, AccountUnit, User, bind_unit, bound_unit_ids
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.prevention import hazard_service
-from lanyan.prevention.patrol_models import (
+from lanyan.prevention.models.patrols import (
     Checkpoint,
     GridTask,
     PatrolDuty,

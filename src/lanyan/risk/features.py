@@ -20,7 +20,7 @@ from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm
 from lanyan.prevention.choices import HazardState
 from lanyan.prevention.hazards import AWAITING_UNIT
-from lanyan.prevention.models import Hazard, Inspection
+from lanyan.prevention.models.inspections import Hazard, Inspection
 from lanyan.registry.models import Building, Device, Unit
 from lanyan.response.choices import IncidentType
 from lanyan.response.models import Incident

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
 from lanyan.risk import config, service

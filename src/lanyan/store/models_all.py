@@ -1,12 +1,12 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
-from lanyan import accounts  # noqa: F401
+from lanyan.accounts import models as accounts  # noqa: F401
 from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401
 from lanyan.outreach import models as outreach_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
-from lanyan.prevention import models as prevention_models  # noqa: F401
-from lanyan.prevention import patrol_models  # noqa: F401
+from lanyan.prevention.models import inspections as prevention_models  # noqa: F401
+from lanyan.prevention.models import patrols as patrol_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.risk import models as risk_models  # noqa: F401

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import optional_user
-from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Unauthorized
 
 router = APIRouter(include_in_schema=False)

@@ -18,13 +18,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from lanyan.api import roles
-from lanyan.api.roles import Role
-from lanyan.api.users import CurrentUser
+from lanyan.accounts import roles
+from lanyan.accounts.roles import Role
+from lanyan.accounts.service import CurrentUser
 from lanyan.core.timeutil import local_text
 from lanyan.registry.choices import Choice
 from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
-from lanyan.web import audit_names, i18n
+from lanyan.web import i18n
+from lanyan.web.accounts import audit_names
 from lanyan.web.forms import choice_of
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")

@@ -7,55 +7,49 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from lanyan.web import (
-    admin_pages,
-    auth_pages,
-    docs_page,
-    equipment_pages,
-    errors,
-    incident_pages,
-    map_layers,
-    map_page,
-    monitoring_pages,
-    outreach_pages,
-    patrol_pages,
-    planning_pages,
-    plans_pages,
-    preplan_pages,
-    public_draw_pages,
-    registry_pages,
-    risk_map,
-    stats_pages,
-    supervision_pages,
-    supervision_record_pages,
-    supervision_step_pages,
-    supplies_pages,
-)
+from lanyan.web import docs_page, errors
+from lanyan.web.accounts import admin, sign_in
+from lanyan.web.logistics import equipment, supplies
+from lanyan.web.map import layers as map_layers
+from lanyan.web.map import page as map_page
+from lanyan.web.monitoring import pages as monitoring
+from lanyan.web.outreach import pages as outreach
+from lanyan.web.plans import pages as plans
+from lanyan.web.prevention import inspections, patrols, public_draws, record_steps, records
+from lanyan.web.registry import pages as registry
+from lanyan.web.response import incidents, preplans
+from lanyan.web.risk import map_layers as risk_map_layers
+from lanyan.web.siting import pages as siting
+from lanyan.web.stats import pages as stats
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(map_layers.router)
-    app.include_router(auth_pages.router)
-    app.include_router(map_page.router)
-    app.include_router(registry_pages.router)
-    app.include_router(plans_pages.router)
-    app.include_router(planning_pages.router)
-    app.include_router(stats_pages.router)
-    app.include_router(admin_pages.router)
-    app.include_router(equipment_pages.router)
-    app.include_router(supplies_pages.router)
-    app.include_router(outreach_pages.router)
-    app.include_router(incident_pages.router)
-    app.include_router(patrol_pages.router)
-    app.include_router(preplan_pages.router)
-    app.include_router(supervision_pages.router)
-    app.include_router(public_draw_pages.router)
-    app.include_router(risk_map.router)
-    app.include_router(supervision_record_pages.router)
-    app.include_router(supervision_step_pages.router)
-    app.include_router(monitoring_pages.router)
-    app.include_router(docs_page.router)
+    # Pages by domain (web/<domain>/), in the order their paths must be matched.
+    for module in (
+        map_layers,
+        sign_in,
+        map_page,
+        registry,
+        plans,
+        siting,
+        stats,
+        admin,
+        equipment,
+        supplies,
+        outreach,
+        incidents,
+        patrols,
+        preplans,
+        inspections,
+        public_draws,
+        risk_map_layers,
+        records,
+        record_steps,
+        monitoring,
+        docs_page,
+    ):
+        app.include_router(module.router)
     errors.install(app)

@@ -44,7 +44,7 @@ from lanyan.plans.engine.core import (
 from lanyan.plans.models import ProjectProgress
 from lanyan.plans.schema import Indicator
 from lanyan.prevention import indicators as prevention_indicators
-from lanyan.prevention.patrol_models import PatrolRound
+from lanyan.prevention.models.patrols import PatrolRound
 from lanyan.registry.choices import (
     DeviceKind,
     DeviceStatus,

@@ -1,0 +1,139 @@
+"""The app factory: builds the engine, sessions and routers from one ``Settings``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from lanyan import __version__
+from lanyan.accounts import routes as auth_routes
+from lanyan.api import problems
+from lanyan.api.csrf import OriginCheck
+from lanyan.api.deps import COOKIE
+from lanyan.api.limits import BodyLimit
+from lanyan.api.security_headers import SecurityHeaders
+from lanyan.core.config import Settings
+from lanyan.logistics.routes.equipment import router as logistics_router
+from lanyan.logistics.routes.supplies import router as supplies_router
+from lanyan.monitoring.live import AlarmHub
+from lanyan.monitoring.routes import router as monitoring_router
+from lanyan.monitoring.routes import run_housekeeping
+from lanyan.outreach.routes import outreach_router, people_router
+from lanyan.plans import routes as plans_routes
+from lanyan.prevention.routes.inspections import routers as prevention_routers
+from lanyan.prevention.routes.patrols import router as patrol_router
+from lanyan.prevention.routes.records import routers as prevention_record_routers
+from lanyan.registry.choices import Choice
+from lanyan.registry.io.routes import io_routers
+from lanyan.registry.routes import registry_routers
+from lanyan.response.from_alarms import consume_forever
+from lanyan.response.routes.incidents import router as response_router
+from lanyan.response.routes.preplans import router as preplan_router
+from lanyan.response.routes.reinforcements import router as reinforcement_router
+from lanyan.risk.routes import router as risk_router
+from lanyan.siting.routes import router as planning_router
+from lanyan.stats import routes as stats_routes
+from lanyan.store.db import make_engine, make_session_factory
+from lanyan.web.routes import install as install_web
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Background consumers of domain events (transactional outboxes).
+        tasks = []
+        interval = settings.incidents_from_alarms_interval_s
+        if interval is None:
+            interval = 0.0 if settings.environment == "test" else 2.0
+        if interval > 0:
+            tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
+        chores = (
+            asyncio.create_task(run_housekeeping(app))
+            if settings.monitor_housekeeping_every_s > 0
+            else None
+        )
+        yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if chores is not None:
+            chores.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chores
+        await app.state.alarm_hub.stop()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Lanyan 蓝焰 smart-fire platform",
+        version=__version__,
+        description="Registry, domains and indicators of the 智慧消防 platform.",
+        lifespan=lifespan,
+        # The default docs pages load Swagger UI/ReDoc from a CDN; lanyan.web serves /docs
+        # from local assets instead (government intranets are offline).
+        # and /openapi.json itself, behind log-in in production (web.docs_page).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine, settings.audit_hash)
+    app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
+    problems.install(app)
+    app.add_middleware(OriginCheck, cookie=COOKIE)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
+    app.include_router(auth_routes.router)
+    app.include_router(plans_routes.router)
+    app.include_router(stats_routes.router)
+    app.include_router(response_router)
+    app.include_router(reinforcement_router)
+    app.include_router(preplan_router)
+    app.include_router(logistics_router)
+    app.include_router(supplies_router)
+    app.include_router(patrol_router)
+    app.include_router(risk_router)
+    app.include_router(monitoring_router)
+    app.include_router(planning_router)
+    app.include_router(people_router)
+    app.include_router(outreach_router)
+    for router in prevention_routers:
+        app.include_router(router)
+    for router in prevention_record_routers:
+        app.include_router(router)
+    for router in io_routers():  # before the CRUD routers: "export" is not a row id
+        app.include_router(router)
+    for router in registry_routers():
+        app.include_router(router)
+
+    @app.get(
+        "/api/choices", tags=["Meta"], summary="Every enumeration with zh/en labels and colours"
+    )
+    def choices() -> dict[str, list[dict]]:
+        from lanyan.accounts.roles import Role
+        from lanyan.registry import choices as c
+
+        enums = [
+            v
+            for v in vars(c).values()
+            if isinstance(v, type) and issubclass(v, Choice) and v is not Choice
+        ]
+        out = {e.__name__: e.describe() for e in enums}
+        out["Role"] = Role.describe()
+        return out
+
+    @app.get("/api/health", tags=["Meta"], summary="Liveness check")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    install_web(app)
+    return app

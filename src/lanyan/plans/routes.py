@@ -1,0 +1,160 @@
+"""``/api/plans``: the seed plans, their adoption, manual entries, project progress, and the
+evaluation of a plan for a year (JSON, or the report as XLSX / printable HTML)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.logistics.labels import find_font
+from lanyan.plans import records
+from lanyan.plans.catalog import list_plans, load_plan
+from lanyan.plans.models import PlanAdoption
+from lanyan.plans.report import Report, to_html, to_xlsx
+from lanyan.plans.report_pdf import to_pdf
+from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.registry.models import Jurisdiction
+
+router = APIRouter(prefix="/api/plans", tags=["plans 规划"])
+Reader = Annotated[CurrentUser, require("plans", "read")]
+Writer = Annotated[CurrentUser, require("plans", "write")]
+YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")]
+CodeQ = Annotated[str | None, Query(description="GB/T 2260 code; default: an adopter")]
+
+
+class AdoptionIn(BaseModel):
+    jurisdiction: str = Field(description="GB/T 2260 code of the adopting jurisdiction")
+
+
+class ManualEntryIn(BaseModel):
+    indicator: str
+    jurisdiction: str
+    year: int
+    value: float
+    evidence: str
+    evidence_file: str = ""
+
+
+class ProgressIn(BaseModel):
+    project: str
+    jurisdiction: str
+    reported_on: date
+    milestone: str | None = None
+    quantity: float | None = None
+    completed: bool = False
+    note: str = ""
+
+
+@router.get("")
+def plans(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
+    """Every seed plan with the jurisdictions inside your area that adopted it."""
+    rows = session.execute(
+        select(PlanAdoption.plan_id, Jurisdiction.code, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.id == PlanAdoption.jurisdiction_id)
+        .where(user.scope.jurisdictions())
+        .order_by(Jurisdiction.code)
+    ).all()
+    return [
+        {
+            "id": p.id,
+            "title": p.title_zh,
+            "title_en": p.title_en,
+            "region": p.region,
+            "period": [p.period_start, p.period_end],
+            "indicators": len(p.indicators),
+            "manual_indicators": sum(1 for i in p.indicators if i.manual),
+            "projects": len(p.projects),
+            "adopted_by": [{"code": c, "name": n} for pid, c, n in rows if pid == p.id],
+        }
+        for p in list_plans()
+    ]
+
+
+def _report(
+    session: Any, user: CurrentUser, plan_id: str, year: int | None, code: str | None
+) -> Report:
+    plan = load_plan(plan_id)
+    place = scoped_jurisdiction(session, plan, user.scope, user.jurisdiction_id, code)
+    return build_report(session, plan, place, year or default_year(plan))
+
+
+@router.get("/{plan_id}/evaluation")
+def evaluation(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None, jurisdiction: CodeQ = None
+) -> dict[str, Any]:
+    """Every indicator (value, target, status, lineage) and project of the plan for a year."""
+    return report_dict(_report(session, user, plan_id, year, jurisdiction))
+
+
+@router.get("/{plan_id}/report.xlsx", response_class=Response)
+def report_xlsx(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None, jurisdiction: CodeQ = None
+) -> Response:
+    """The 中期/终期评估 report as a workbook."""
+    report = _report(session, user, plan_id, year, jurisdiction)
+    name = f"{plan_id}-{report.evaluation.year}-{report.evaluation.jurisdiction_code}.xlsx"
+    return Response(
+        to_xlsx(report),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{plan_id}/report.pdf", response_class=Response)
+def report_pdf(
+    plan_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Reader,
+    year: YearQ = None,
+    jurisdiction: CodeQ = None,
+) -> Response:
+    """The 中期/终期评估 report as PDF (A4 landscape, CJK font embedded)."""
+    report = _report(session, user, plan_id, year, jurisdiction)
+    name = f"{plan_id}-{report.evaluation.year}-{report.evaluation.jurisdiction_code}.pdf"
+    return Response(
+        to_pdf(report, find_font(settings.label_font)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{plan_id}/report.html", response_class=HTMLResponse)
+def report_html(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None, jurisdiction: CodeQ = None
+) -> HTMLResponse:
+    """The 中期/终期评估 report as a printable page."""
+    return HTMLResponse(to_html(_report(session, user, plan_id, year, jurisdiction)))
+
+
+@router.post("/{plan_id}/adoptions", status_code=201)
+def adopt(plan_id: str, body: AdoptionIn, session: SessionDep, user: Writer) -> dict[str, Any]:
+    """Adopt the plan for a jurisdiction inside your area."""
+    row = records.adopt(session, user.actor, user.scope, plan_id, body.jurisdiction)
+    return {"id": row.id, "plan": plan_id, "jurisdiction": body.jurisdiction}
+
+
+@router.post("/{plan_id}/manual-entries", status_code=201)
+def manual_entry(
+    plan_id: str, body: ManualEntryIn, session: SessionDep, user: Writer
+) -> dict[str, Any]:
+    """Enter the value of a manual indicator with its evidence."""
+    row = records.add_manual_entry(
+        session, user.actor, user.scope, {"plan": plan_id, **body.model_dump()}
+    )
+    return {"id": row.id}
+
+
+@router.post("/{plan_id}/progress", status_code=201)
+def progress(plan_id: str, body: ProgressIn, session: SessionDep, user: Writer) -> dict[str, Any]:
+    """Record progress of a plan project."""
+    payload = {"plan": plan_id, **body.model_dump(), "reported_on": body.reported_on.isoformat()}
+    row = records.add_progress(session, user.actor, user.scope, payload)
+    return {"id": row.id}

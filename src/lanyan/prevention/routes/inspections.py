@@ -1,0 +1,161 @@
+"""HTTP routes of supervision: inspectors, inspections with findings, hazards and their actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
+
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.prevention import hazard_service, inspections
+from lanyan.prevention.choices import HazardState, InspectionKind
+from lanyan.prevention.schemas.inspections import (
+    CertificateCreate,
+    CertificatePublic,
+    HazardMove,
+    HazardPublic,
+    InspectionCreate,
+    InspectionPublic,
+    RecusalCreate,
+)
+
+inspector_router = APIRouter(prefix="/api/inspectors", tags=["Inspectors 执法人员"])
+inspection_router = APIRouter(prefix="/api/inspections", tags=["Inspections 监督检查"])
+hazard_router = APIRouter(prefix="/api/hazards", tags=["Hazards 隐患"])
+
+
+class InspectionPage(BaseModel):
+    items: list[InspectionPublic]
+    total: int
+    page: int
+    size: int
+
+
+class HazardPage(BaseModel):
+    items: list[HazardPublic]
+    total: int
+    page: int
+    size: int
+
+
+@inspector_router.post(
+    "/certificates",
+    response_model=CertificatePublic,
+    status_code=201,
+    summary="Record an inspector's certificate (执法资格证)",
+)
+def add_certificate(
+    payload: Annotated[CertificateCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(inspections.INSPECTORS_SLUG, "write")],
+) -> Any:
+    row = inspections.add_certificate(session, user.actor, payload, settings.audit_hash)
+    return {**payload.model_dump(), "revoked": row.revoked}
+
+
+@inspector_router.post("/recusals", status_code=201, summary="Record a recusal (回避)")
+def add_recusal(
+    payload: Annotated[RecusalCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(inspections.INSPECTORS_SLUG, "write")],
+) -> dict[str, Any]:
+    row = inspections.add_recusal(session, user.actor, user.scope, payload, settings.audit_hash)
+    return {"id": row.id, **payload.model_dump()}
+
+
+@inspection_router.post(
+    "", response_model=InspectionPublic, status_code=201, summary="Record an inspection"
+)
+def create_inspection(
+    payload: Annotated[InspectionCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(inspections.SLUG, "write")],
+) -> Any:
+    row = inspections.create_inspection(
+        session,
+        user.actor,
+        user.scope,
+        payload,
+        settings.audit_hash,
+        checklist_dir=settings.data_dir / "checklists",
+    )
+    return inspections.public(session, row)
+
+
+@inspection_router.get("", response_model=InspectionPage, summary="List inspections")
+def list_inspections(
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(inspections.SLUG, "read")],
+    kind: InspectionKind | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    rows, total = inspections.list_inspections(session, user.scope, kind, page, size)
+    items = [inspections.public(session, r) for r in rows]
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@inspection_router.get(
+    "/{inspection_id}", response_model=InspectionPublic, summary="Read one inspection"
+)
+def read_inspection(
+    inspection_id: int,
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(inspections.SLUG, "read")],
+) -> Any:
+    return inspections.public(
+        session, inspections.get_inspection(session, user.scope, inspection_id)
+    )
+
+
+@hazard_router.get("", response_model=HazardPage, summary="List hazards")
+def list_hazards(
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(hazard_service.SLUG, "read")],
+    state: HazardState | None = None,
+    overdue: bool | None = None,
+    listed: bool | None = None,
+    unit_code: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    rows, total = hazard_service.list_hazards(
+        session, user.scope, state, overdue, listed, unit_code, page=page, size=size
+    )
+    items = [hazard_service.public(session, r) for r in rows]
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@hazard_router.get("/{hazard_id}", response_model=HazardPublic, summary="Read one hazard")
+def read_hazard(
+    hazard_id: int,
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(hazard_service.SLUG, "read")],
+) -> Any:
+    return hazard_service.public(session, hazard_service.get_hazard(session, user.scope, hazard_id))
+
+
+@hazard_router.post(
+    "/{hazard_id}/actions",
+    response_model=HazardPublic,
+    summary="Act on a hazard (责令整改, 复查, 销案, 挂牌督办 …)",
+)
+def act(
+    hazard_id: int,
+    payload: Annotated[HazardMove, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, require(hazard_service.SLUG, "write")],
+) -> Any:
+    row = hazard_service.move(
+        session, user.actor, user.scope, hazard_id, payload, settings.audit_hash
+    )
+    return hazard_service.public(session, row)
+
+
+routers = (inspector_router, inspection_router, hazard_router)

@@ -1,0 +1,216 @@
+"""HTTP routes of command and rescue: incidents, timeline, recommendation, dispatch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel
+
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.registry.models import Building, Unit
+from lanyan.response import dispatch, from_alarms, incidents, reinforcement_service
+from lanyan.response.choices import BuildingClass, IncidentStatus, IncidentType
+from lanyan.response.recommend_service import NetworkProvider, recommendation
+from lanyan.response.routing.networks import GraphCache
+from lanyan.response.routing.speeds import SpeedTable
+from lanyan.response.runcards import RunCards
+from lanyan.response.schemas import (
+    DispatchCommit,
+    IncidentCreate,
+    IncidentPublic,
+    ReinforcementCreate,
+    ReinforcementPublic,
+    StepCreate,
+)
+
+SLUG = incidents.SLUG
+router = APIRouter(prefix="/api/incidents", tags=["Incidents 警情"])
+reader = require(SLUG, "read")
+writer = require(SLUG, "write")
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentPublic]
+    total: int
+    page: int
+    size: int
+
+
+def _provider(request: Request) -> tuple[NetworkProvider, RunCards]:
+    """The app's network provider and run cards, built on first use and kept."""
+    state = request.app.state
+    if getattr(state, "response_provider", None) is None:
+        settings = state.settings
+        state.response_provider = NetworkProvider(
+            SpeedTable.load(), GraphCache(settings.data_dir / "networks")
+        )
+        state.response_runcards = RunCards.load()
+    return state.response_provider, state.response_runcards
+
+
+@router.post("", response_model=IncidentPublic, status_code=201, summary="Record a 119 call")
+def create(
+    payload: Annotated[IncidentCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = incidents.create_incident(session, user.actor, user.scope, payload, settings.audit_hash)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/from-alarm/{alarm_id}",
+    response_model=IncidentPublic,
+    status_code=201,
+    summary="Open the incident of a confirmed IoT fire alarm (200 when it is already open)",
+)
+def open_from_alarm(
+    alarm_id: int,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row, opened = from_alarms.open_from_alarm(
+        session, user.actor, user.scope, alarm_id, algorithm=settings.audit_hash
+    )
+    if not opened:
+        response.status_code = 200
+    return incidents.public(session, row)
+
+
+@router.get(
+    "/by-alarm/{alarm_id}",
+    response_model=IncidentPublic,
+    summary="The incident an IoT fire alarm opened (404 when none)",
+)
+def by_alarm(alarm_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]) -> Any:
+    row = incidents.incident_for_alarm(session, alarm_id)
+    if row is None or not user.scope.contains(session, row.jurisdiction_id):
+        raise NotFound(f"no incident was opened from alarm {alarm_id} in your jurisdiction")
+    return incidents.public(session, row)
+
+
+@router.get("", response_model=IncidentPage, summary="List incidents, newest first")
+def list_(
+    session: SessionDep,
+    user: Annotated[CurrentUser, reader],
+    status: IncidentStatus | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    rows, total = incidents.list_incidents(session, user.scope, status, page, size)
+    return {
+        "items": [incidents.public(session, r) for r in rows],
+        "total": total,
+        "page": page,
+        "size": size,
+    }
+
+
+@router.get("/{incident_id}", response_model=IncidentPublic, summary="Read one incident")
+def read(incident_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]) -> Any:
+    return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
+
+
+@router.post(
+    "/{incident_id}/timeline", response_model=IncidentPublic, summary="Record a timeline step"
+)
+def step(
+    incident_id: int,
+    payload: Annotated[StepCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    incidents.record_step(
+        session, user.actor, user.scope, incident_id, payload, settings.audit_hash
+    )
+    return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
+
+
+@router.get("/{incident_id}/recommendation", summary="Vehicles, water and facts for an incident")
+def recommend_for_incident(
+    incident_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Annotated[CurrentUser, reader],
+) -> dict[str, Any]:
+    row = incidents.get_incident(session, user.scope, incident_id)
+    if row.lon is None or row.lat is None:
+        raise ValidationFailed(
+            f"incident {row.code} has no map point",
+            [FieldProblem("lon", "must be set (pick the place on the map) to recommend")],
+        )
+    provider, cards = _provider(request)
+    building = session.get(Building, row.building_id) if row.building_id else None
+    unit = session.get(Unit, row.unit_id) if row.unit_id else None
+    card = recommendation(
+        session,
+        provider,
+        cards,
+        row.lon,
+        row.lat,
+        IncidentType(row.incident_type),
+        BuildingClass(row.building_class) if row.building_class else None,
+        row.alarm_level,
+        jurisdiction_id=row.jurisdiction_id,
+        building=building,
+        unit=unit,
+    )
+    reinforcement_service.mark_needs_request(session, user.scope, row.id, card)
+    return card
+
+
+@router.post(
+    "/{incident_id}/dispatch",
+    response_model=IncidentPublic,
+    summary="Commit vehicles to an incident (writes 出动)",
+)
+def commit(
+    incident_id: int,
+    payload: Annotated[DispatchCommit, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    dispatch.commit(session, user.actor, user.scope, incident_id, payload, settings.audit_hash)
+    return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
+
+
+@router.post(
+    "/{incident_id}/reinforcements",
+    response_model=list[ReinforcementPublic],
+    status_code=201,
+    summary="Request vehicles outside your jurisdiction (跨区增援请求, one per county)",
+)
+def request_reinforcement(
+    incident_id: int,
+    payload: Annotated[ReinforcementCreate, Body()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    rows = reinforcement_service.request(
+        session, user.actor, user.scope, incident_id, payload, settings.audit_hash
+    )
+    return [reinforcement_service.public(session, user.scope, r) for r in rows]
+
+
+@router.get(
+    "/{incident_id}/reinforcements",
+    response_model=list[ReinforcementPublic],
+    summary="Reinforcement requests of an incident, newest first",
+)
+def incident_reinforcements(
+    incident_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]
+) -> Any:
+    row = incidents.get_incident(session, user.scope, incident_id)
+    rows, _ = reinforcement_service.list_requests(
+        session, user.scope, incident_id=row.id, side="outgoing", size=500
+    )
+    return [reinforcement_service.public(session, user.scope, r) for r in rows]

@@ -1,0 +1,162 @@
+"""Administrator pages: the users of the jurisdiction (with the units each unit safety manager is
+bound to, bound and unbound here) and the audit log (newest first)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from lanyan.accounts import roles
+from lanyan.accounts.models import UNIT_BOUND_ROLE
+from lanyan.accounts.service import (
+    CurrentUser,
+    bind_user_unit,
+    bindings_in,
+    list_users,
+    unbind_user_unit,
+)
+from lanyan.api.deps import SessionDep, SettingsDep, UserDep
+from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.store.audit import AuditEntry
+from lanyan.store.db import unit_of_work
+from lanyan.web.render import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+AUDIT_PAGE = 50
+
+
+def admin(user: UserDep) -> CurrentUser:
+    if not roles.can_manage_users(user.role):
+        raise Forbidden(f"role {user.role} may not administer users or read the audit log")
+    return user
+
+
+AdminDep = Annotated[CurrentUser, Depends(admin)]
+
+
+def _users_page(
+    request: Request,
+    session: Any,
+    user: CurrentUser,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    response = render(
+        request,
+        "accounts/users.html",
+        user,
+        users=list_users(session, user.scope),
+        bindings=bindings_in(session, user.scope),
+        unit_bound_role=UNIT_BOUND_ROLE,
+        error=error,
+        flash=request.query_params.get("flash"),
+    )
+    response.status_code = status
+    return response
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, user: AdminDep) -> HTMLResponse:
+    return _users_page(request, session, user)
+
+
+def _binding_write(
+    request: Request, session: Any, user: CurrentUser, username: str, action: Any, flash: str
+) -> Response:
+    """One binding change in its own unit of work; a refusal re-renders the page with the reason."""
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            action(s)
+    except LanyanError as exc:
+        detail = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems) or exc.message
+        return _users_page(request, session, user, (username, detail), exc.status)
+    return RedirectResponse(f"/admin/users?flash={flash}#user-{username}", status_code=303)
+
+
+@router.post("/users/{username}/units", response_class=HTMLResponse)
+def bind_submit(
+    request: Request,
+    username: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminDep,
+    unit_code: Annotated[str, Form()] = "",
+) -> Response:
+    """Bind a unit safety manager to a unit (单位绑定)."""
+    code = unit_code.strip()
+    return _binding_write(
+        request,
+        session,
+        user,
+        username,
+        lambda s: bind_user_unit(s, user.actor, user.scope, username, code, settings.audit_hash),
+        "bound",
+    )
+
+
+@router.post("/users/{username}/units/{unit_code}/unbind", response_class=HTMLResponse)
+def unbind_submit(
+    request: Request,
+    username: str,
+    unit_code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminDep,
+) -> Response:
+    """Remove a unit safety manager's binding to a unit."""
+    return _binding_write(
+        request,
+        session,
+        user,
+        username,
+        lambda s: unbind_user_unit(
+            s, user.actor, user.scope, username, unit_code, settings.audit_hash
+        ),
+        "unbound",
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request, session: SessionDep, user: AdminDep, page: int = 1
+) -> HTMLResponse:
+    # An admin reads the entries of their own jurisdiction's subtree (a root admin reads all).
+    inside = AuditEntry.scope_path.startswith(user.scope.path, autoescape=True)
+    total = session.execute(select(func.count()).select_from(AuditEntry).where(inside)).scalar_one()
+    pages = max(1, math.ceil(total / AUDIT_PAGE))
+    page = min(max(1, page), pages)
+    entries = (
+        session.execute(
+            select(AuditEntry)
+            .where(inside)
+            .order_by(AuditEntry.seq.desc())
+            .offset((page - 1) * AUDIT_PAGE)
+            .limit(AUDIT_PAGE)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "accounts/audit.html",
+        user,
+        entries=[(e, *summarise(e)) for e in entries],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def summarise(entry: AuditEntry) -> tuple[str, list[str]]:
+    """What an auditor reads first: the record's code or name, and the fields an update changed."""
+    before: dict[str, Any] = json.loads(entry.before) if entry.before else {}
+    after: dict[str, Any] = json.loads(entry.after) if entry.after else {}
+    state = after or before
+    label = str(state.get("code") or state.get("username") or state.get("name") or "")
+    changed = sorted(k for k in after if before and before.get(k) != after.get(k))
+    return label, changed

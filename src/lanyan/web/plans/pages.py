@@ -1,0 +1,174 @@
+"""Plan pages: the list of plans and a plan's dashboard (规划评估看板) — indicators against their
+targets, trends and the projects Gantt, drawn with the vendored ECharts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from lanyan.accounts import roles
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, require
+from lanyan.core.errors import NotFound, ValidationFailed
+from lanyan.core.timeutil import local_today
+from lanyan.plans import records
+from lanyan.plans.catalog import load_plan
+from lanyan.plans.engine import Status
+from lanyan.plans.routes import plans as plan_rows
+from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.plans.tracker import ProjectState
+from lanyan.store.db import unit_of_work
+from lanyan.web.forms import form_data
+from lanyan.web.i18n import add_messages
+from lanyan.web.render import TEMPLATES, render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[CurrentUser, require("plans", "read")]
+Writer = Annotated[CurrentUser, require("plans", "write")]
+
+add_messages(
+    {
+        "plan_report_pdf": ("PDF 评估报告", "PDF report"),
+        "plan_forms": ("填报", "Enter data"),
+        "plan_manual_entry": ("指标人工填报", "Manual indicator value"),
+        "plan_progress_entry": ("项目进展填报", "Project progress"),
+        "plan_indicator": ("指标", "Indicator"),
+        "plan_value": ("数值", "Value"),
+        "plan_evidence": ("佐证材料说明", "Evidence"),
+        "plan_evidence_file": ("佐证文件编号/名称（可选）", "Evidence file (optional)"),
+        "plan_project": ("项目", "Project"),
+        "plan_reported_on": ("填报日期", "Reported on"),
+        "plan_milestone": ("里程碑", "Milestone"),
+        "plan_quantity": ("已完成数量", "Quantity delivered"),
+        "plan_completed": ("项目已完成", "Project completed"),
+        "plan_note": ("备注", "Note"),
+        "plan_submit": ("提交", "Submit"),
+        "plan_saved": ("已保存", "Saved"),
+        "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
+    }
+)
+
+# The navigation shows 规划评估 only to roles that may read plans.
+TEMPLATES.env.globals["can_read"] = roles.can_read
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
+    return render(request, "plans/index.html", user, plans=plan_rows(session, user))
+
+
+def _dashboard(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    plan_id: str,
+    year: int | None,
+    jurisdiction: str | None,
+    error: str | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    plan = load_plan(plan_id)
+    place = scoped_jurisdiction(session, plan, user.scope, user.jurisdiction_id, jurisdiction)
+    report = build_report(session, plan, place, year or default_year(plan))
+    data = report_dict(report)
+    data["statuses"] = [
+        {"value": s.value, "zh": s.zh, "en": s.en, "color": s.color} for s in Status
+    ]
+    data["states"] = [
+        {"value": s.value, "zh": s.zh, "en": s.en, "color": s.color} for s in ProjectState
+    ]
+    return render(
+        request,
+        "plans/dashboard.html",
+        user,
+        status_code=status_code,
+        plan=plan,
+        report=report,
+        data=data,
+        years=list(range(plan.period_start, plan.period_end + 1)),
+        can_write=roles.can_write(user.role, "plans"),
+        manual_indicators=[i for i in plan.indicators if i.manual],
+        form_error=error,
+        form=form or {},
+        flash=request.query_params.get("flash"),
+        today=local_today().isoformat(),
+    )
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    plan_id: str,
+    session: SessionDep,
+    user: Reader,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    jurisdiction: str | None = None,
+) -> HTMLResponse:
+    return _dashboard(request, session, user, plan_id, year, jurisdiction)
+
+
+def _problem_text(exc: ValidationFailed) -> str:
+    details = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)
+    return f"{exc.message} — {details}" if details else exc.message
+
+
+@router.post("/plans/{plan_id}/{what}", response_class=HTMLResponse)
+def dashboard_submit(
+    request: Request,
+    plan_id: str,
+    what: str,
+    session: SessionDep,
+    user: Writer,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Response:
+    """The dashboard's two forms: a manual indicator value with its evidence (人工填报), and a
+    project's progress (项目进展). Same rules and audit as the API and the CLI."""
+    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    year = int(values["view_year"]) if values.get("view_year", "").isdigit() else None
+    code = values.get("jurisdiction") or None
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            if what == "manual":
+                records.add_manual_entry(
+                    s,
+                    user.actor,
+                    user.scope,
+                    {
+                        "plan": plan_id,
+                        "indicator": values.get("indicator", ""),
+                        "jurisdiction": values.get("jurisdiction", ""),
+                        "year": values.get("year", ""),
+                        "value": values.get("value", ""),
+                        "evidence": values.get("evidence", ""),
+                        "evidence_file": values.get("evidence_file", ""),
+                    },
+                )
+            elif what == "progress":
+                records.add_progress(
+                    s,
+                    user.actor,
+                    user.scope,
+                    {
+                        "plan": plan_id,
+                        "project": values.get("project", ""),
+                        "jurisdiction": values.get("jurisdiction", ""),
+                        "reported_on": values.get("reported_on", ""),
+                        "milestone": values.get("milestone") or None,
+                        "quantity": values.get("quantity") or None,
+                        "completed": values.get("completed") == "on",
+                        "note": values.get("note", ""),
+                    },
+                )
+            else:
+                raise NotFound(f"no page /plans/{plan_id}/{what}")
+    except ValidationFailed as exc:
+        return _dashboard(
+            request, session, user, plan_id, year, code, _problem_text(exc), {what: values}, 422
+        )
+    query = f"year={year or ''}&jurisdiction={code or ''}&flash={what}"
+    return RedirectResponse(f"/plans/{plan_id}?{query}#plan-forms", status_code=303)

@@ -1,0 +1,667 @@
+"""Supervision pages (监督管理): the inspector's phone page, the hazard board with its closed
+loop, the 挂牌督办 list and the unit risk page.
+
+Every write goes through the prevention services in one unit of work with the signed-in user's
+actor and scope, so the pages obey the same rules, scoping and audit as the API; a refused step
+shows its message (naming the state and the action) in the page.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from lanyan.accounts import roles
+from lanyan.accounts.service import CurrentUser, User
+from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.limits import UploadKind, upload
+from lanyan.core.errors import Conflict, Forbidden, LanyanError, ValidationFailed
+from lanyan.core.timeutil import CHINA_TZ, utcnow
+from lanyan.prevention import attachments, checklists, hazard_service, hazards, inspections, lookup
+from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind, ItemResult
+from lanyan.prevention.models.inspections import (
+    Attachment,
+    Draw,
+    Hazard,
+    Inspection,
+    InspectionInspector,
+)
+from lanyan.prevention.schemas.inspections import (
+    ChecklistResultCreate,
+    HazardMove,
+    InspectionCreate,
+)
+from lanyan.registry.choices import BuildingUse, UnitCategory
+from lanyan.registry.models import Unit
+from lanyan.registry.scope import Scope
+from lanyan.registry.service import pydantic_problems
+from lanyan.risk import config
+from lanyan.risk import service as risk_service
+from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
+from lanyan.store.audit import AuditEntry
+from lanyan.store.db import unit_of_work
+from lanyan.web import i18n
+from lanyan.web.forms import FormDep
+from lanyan.web.render import TEMPLATES, Ui, render, ui_for
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES.env.globals["role_may_write"] = roles.can_write
+PAGE_SIZE = 50
+FINDING_ROWS = 3  # finding rows on the inspector's form
+
+i18n.add_messages(
+    {
+        "nav_supervision": ("监督管理", "Supervision"),
+        "nav_inspect": ("现场检查", "Field inspection"),
+        "nav_hazards": ("隐患整改", "Hazards"),
+        "nav_listed": ("挂牌督办", "Listed hazards"),
+        "nav_risk": ("风险评估", "Risk"),
+        "nav_public_draws": ("双随机公示", "Random draws (public)"),
+        "risk_score": ("风险指数", "Risk score"),
+        "risk_grade": ("风险等级", "Risk grade"),
+        "risk_units": ("单位数", "Units"),
+        "risk_mean": ("平均指数", "Mean score"),
+        "risk_max": ("最高指数", "Highest score"),
+        "layer_risk_units": ("单位风险等级", "Unit risk grade"),
+        "layer_risk_h3": ("区域风险（H3）", "Area risk (H3 cells)"),
+    }
+)
+
+
+def _need(user: CurrentUser, slug: str, write: bool = False) -> CurrentUser:
+    allowed = roles.can_write if write else roles.can_read
+    if not allowed(user.role, slug):
+        raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
+    return user
+
+
+def _hazard_reader(user: UserDep) -> CurrentUser:
+    return _need(user, hazard_service.SLUG)
+
+
+def _inspector(user: UserDep) -> CurrentUser:
+    return _need(user, inspections.SLUG, write=True)
+
+
+def _risk_reader(user: UserDep) -> CurrentUser:
+    return _need(user, risk_service.SLUG)
+
+
+HazardReader = Annotated[CurrentUser, Depends(_hazard_reader)]
+Inspector = Annotated[CurrentUser, Depends(_inspector)]
+RiskReader = Annotated[CurrentUser, Depends(_risk_reader)]
+
+
+def today_local() -> date:
+    return hazards.local_date(utcnow())
+
+
+def _units_by_id(session: Session, ids: set[int]) -> dict[int, Unit]:
+    if not ids:
+        return {}
+    return {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
+
+
+def hazard_rows(session: Session, rows: list[Hazard], today: date) -> list[dict[str, Any]]:
+    units = _units_by_id(session, {r.unit_id for r in rows})
+    out = []
+    for r in rows:
+        d = hazard_service.to_domain(r)
+        u = units[r.unit_id]
+        out.append(
+            {
+                "row": r,
+                "state": HazardState(r.state),
+                "unit": u,
+                "overdue": d.is_overdue(today),
+                "overdue_days": (today - r.deadline).days if d.is_overdue(today) else 0,
+                "listed": d.is_listed,
+                "listing_overdue": d.listing_overdue(today),
+            }
+        )
+    return out
+
+
+# ---- the inspector's phone page -------------------------------------------------------------
+
+
+def _certified_partners(session: Session, user: CurrentUser, on: date) -> list[User]:
+    """Active users in the scope holding a certificate valid on ``on`` (excluding ``user``)."""
+    users = session.execute(
+        select(User)
+        .where(user.scope.within(User.jurisdiction_id), User.is_active.is_(True))
+        .order_by(User.username)
+    ).scalars()
+    return [
+        u
+        for u in users
+        if u.id != user.id and inspections.valid_certificate(session, u.id, on) is not None
+    ]
+
+
+def _draw_tasks(session: Session, user: CurrentUser) -> list[dict[str, Any]]:
+    """Units drawn (双随机) for this user that have no inspection from that draw yet."""
+    tasks = []
+    draws = session.execute(
+        select(Draw)
+        .where(Draw.drawn_at.is_not(None), user.scope.within(Draw.jurisdiction_id))
+        .order_by(Draw.drawn_at.desc())
+        .limit(20)
+    ).scalars()
+    for d in draws:
+        mine = [a for a in d.record.get("result") or [] if user.username in a["inspectors"]]
+        if not mine:
+            continue
+        done = set(
+            session.execute(
+                select(Unit.code)
+                .join(Inspection, Inspection.unit_id == Unit.id)
+                .where(Inspection.draw_code == d.code)
+            ).scalars()
+        )
+        codes = [a["unit"] for a in mine if a["unit"] not in done]
+        units = {
+            u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()
+        }
+        for a in mine:
+            if a["unit"] in units:
+                partners = [i for i in a["inspectors"] if i != user.username]
+                tasks.append({"draw": d.code, "unit": units[a["unit"]], "partners": partners})
+    return tasks
+
+
+def _unit_checklist(
+    request: Request, session: Session, user: CurrentUser, unit_code: str
+) -> tuple[Unit | None, checklists.Checklist | None, LanyanError | None]:
+    """The unit being inspected and its category's checklist (检查表), or why not."""
+    if not unit_code:
+        return None, None, None
+    try:
+        unit = lookup.unit(session, user.scope, unit_code)
+        folder = request.app.state.settings.data_dir / "checklists"
+        return unit, checklists.for_category(unit.category, folder), None
+    except LanyanError as exc:
+        return None, None, exc
+
+
+def _inspect_page(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    error: LanyanError | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    today = today_local()
+    form = dict(form or {})
+    if not form:  # opened from a task or a link: ?unit_code=…&kind=…&draw_code=…&partners=…
+        form = {k: v for k, v in request.query_params.items() if k in PREFILL}
+    unit, checklist, problem = _unit_checklist(
+        request, session, user, str(form.get("unit_code") or "").strip()
+    )
+    error = error or problem
+    start = datetime.combine(today, time(), tzinfo=CHINA_TZ)
+    mine_today = session.execute(
+        select(Inspection)
+        .join(InspectionInspector, InspectionInspector.inspection_id == Inspection.id)
+        .where(InspectionInspector.user_id == user.id, Inspection.inspected_at >= start)
+        .order_by(Inspection.inspected_at.desc())
+    ).scalars()
+    done = [inspections.public(session, r) for r in mine_today]
+    codes = [c for i in done for c in i["hazard_codes"]]
+    hazard_ids = dict(
+        session.execute(select(Hazard.code, Hazard.id).where(Hazard.code.in_(codes))).all()
+    )
+    rechecks, _ = hazard_service.list_hazards(
+        session, user.scope, HazardState.RECHECK_REQUESTED, size=20
+    )
+    overdue, _ = hazard_service.list_hazards(session, user.scope, overdue=True, size=20)
+    attached = _attachments_of(session, user.scope, [i["id"] for i in done])
+    return render(
+        request,
+        "prevention/inspect.html",
+        user,
+        status_code=status_code,
+        unit=unit,
+        category_label=_category_label(ui_for(request, user), unit),
+        checklist=checklist,
+        ItemResult=ItemResult,
+        attached=attached,
+        today=today,
+        draw_tasks=_draw_tasks(session, user),
+        rechecks=hazard_rows(session, rechecks, today),
+        overdue=hazard_rows(session, overdue, today),
+        done=done,
+        hazard_ids=hazard_ids,
+        partners=_certified_partners(session, user, today),
+        kinds=list(InspectionKind),
+        finding_rows=FINDING_ROWS,
+        error=error,
+        form=form,
+        flash=request.query_params.get("flash"),
+        default_deadline=today + timedelta(days=30),
+    )
+
+
+@router.get("/inspect", response_class=HTMLResponse)
+def inspect_page(request: Request, session: SessionDep, user: Inspector) -> HTMLResponse:
+    return _inspect_page(request, session, user)
+
+
+def _category_label(ui: Ui, unit: Unit | None) -> str:
+    if unit is None:
+        return ""
+    known = {c.value: c for c in UnitCategory}
+    return ui.choice(known[unit.category]) if unit.category in known else unit.category
+
+
+PREFILL = frozenset({"unit_code", "kind", "draw_code", "partners"})
+
+
+def _attachments_of(
+    session: Session, scope: Scope, inspection_ids: list[int]
+) -> dict[int, list[Attachment]]:
+    """Evidence photos of today's inspections and of their hazards, by inspection id."""
+    if not inspection_ids:
+        return {}
+    hazards_of = dict(
+        session.execute(
+            select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
+        ).all()
+    )
+    rows = session.execute(
+        select(Attachment)
+        .where(
+            scope.within(Attachment.jurisdiction_id),
+            or_(
+                and_(
+                    Attachment.object_type == "inspections",
+                    Attachment.object_id.in_(inspection_ids),
+                ),
+                and_(
+                    Attachment.object_type == "hazards",
+                    Attachment.object_id.in_(list(hazards_of) or [0]),
+                ),
+            ),
+        )
+        .order_by(Attachment.id)
+    ).scalars()
+    out: dict[int, list[Attachment]] = {}
+    for a in rows:
+        owner = a.object_id if a.object_type == "inspections" else hazards_of[a.object_id]
+        out.setdefault(owner, []).append(a)
+    return out
+
+
+def _photos(files: list[Any], limit: int) -> list[tuple[str, bytes]]:
+    """The photos chosen in a file input (name and bytes; one byte past the limit is read so
+    that an oversize photo is refused by the attachment store)."""
+    out = []
+    for f in files:
+        if not isinstance(f, UploadFile) or not f.filename:
+            continue
+        data = f.file.read(limit + 1)
+        if data:
+            out.append((f.filename, data))
+    return out
+
+
+def _checklist_results(form: FormData) -> list[ChecklistResultCreate]:
+    """``item_<code>`` = pass / fail / na, with the note in ``note_<code>``; unanswered items are
+    left out (the checklist records what was checked)."""
+    out = []
+    for key, value in form.multi_items():
+        if not key.startswith("item_") or not str(value).strip():
+            continue
+        code = key.removeprefix("item_")
+        note = str(form.get(f"note_{code}") or "").strip()
+        item = {"item_code": code, "result": str(value), "note": note}
+        out.append(ChecklistResultCreate.model_validate(item))
+    return out
+
+
+@router.post("/inspect", response_class=HTMLResponse, **upload(UploadKind.ATTACHMENT))
+def inspect_submit(
+    request: Request, session: SessionDep, user: Inspector, form: FormDep
+) -> Response:
+    """Record the inspection, its checklist results and findings (hazards), and store the
+    photos as evidence (证据材料) of the inspection and of each finding's hazard; all in one
+    unit of work, so a refused photo or finding writes nothing."""
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    findings = []
+    finding_photos: list[list[tuple[str, bytes]]] = []
+    for i in range(FINDING_ROWS):
+        text = str(form.get(f"finding_{i}") or "").strip()
+        if not text:
+            continue
+        deadline = str(form.get(f"deadline_{i}") or "").strip()
+        findings.append(
+            {
+                "description": text,
+                "is_major": form.get(f"major_{i}") == "on",
+                "deadline": deadline or None,
+            }
+        )
+        finding_photos.append(_photos(form.getlist(f"photo_{i}"), limit))
+    notes = str(form.get("notes") or "").strip()
+    photos = _photos(form.getlist("photos"), limit)
+    team = [user.username, *[str(x) for x in form.getlist("partners") if str(x).strip()]]
+    draw_code = str(form.get("draw_code") or "") or None
+    rectify_by = str(form.get("rectify_by") or "").strip() or None
+    try:
+        payload = InspectionCreate.model_validate(
+            {
+                "kind": str(form.get("kind") or "random"),
+                "unit_code": str(form.get("unit_code") or "").strip(),
+                "inspectors": team,
+                "notes": notes[:4000],
+                "findings": findings,
+                "checklist": _checklist_results(form),
+                "rectify_by": rectify_by,
+            }
+        )
+        with unit_of_work(request.app.state.sessions) as s:
+            row = inspections.create_inspection(
+                s,
+                user.actor,
+                user.scope,
+                payload,
+                settings.audit_hash,
+                draw_code=draw_code,
+                checklist_dir=settings.data_dir / "checklists",
+            )
+            evidence: list[tuple[str, int, str, bytes, str]] = [
+                ("inspections", row.id, name, data, "现场照片 site photo") for name, data in photos
+            ]
+            if any(finding_photos):
+                hazard_ids = list(
+                    s.execute(
+                        select(Hazard.id).where(Hazard.inspection_id == row.id).order_by(Hazard.id)
+                    ).scalars()
+                )  # the findings' hazards come first, in the order of the findings
+                for i, chosen in enumerate(finding_photos):
+                    for name, data in chosen:
+                        label = f"问题 {i + 1} finding: {findings[i]['description'][:200]}"
+                        evidence.append(("hazards", hazard_ids[i], name, data, label))
+            for object_type, object_id, name, data, label in evidence:
+                attachments.attach(
+                    s,
+                    user.actor,
+                    user.scope,
+                    object_type,
+                    object_id,
+                    name,
+                    data,
+                    settings.data_dir,
+                    limit,
+                    label,
+                    settings.audit_hash,
+                )
+            code = row.code
+    except ValidationError as exc:
+        err = ValidationFailed("the form does not match the rules", pydantic_problems(exc))
+        return _inspect_page(request, session, user, err, values, 422)
+    except (ValidationFailed, Conflict) as exc:
+        return _inspect_page(request, session, user, exc, values, 422)
+    return RedirectResponse(f"/inspect?flash={code}", status_code=303)
+
+
+# ---- hazard board ----------------------------------------------------------------------------
+
+
+@router.get("/hazards", response_class=HTMLResponse)
+def hazard_board(
+    request: Request,
+    session: SessionDep,
+    user: HazardReader,
+    state: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    today = today_local()
+    chosen = HazardState(state) if state in {s.value for s in HazardState} else None
+    rows, total = hazard_service.list_hazards(
+        session, user.scope, chosen, page=max(1, page), size=PAGE_SIZE
+    )
+    overdue, n_overdue = hazard_service.list_hazards(session, user.scope, overdue=True, size=100)
+    return render(
+        request,
+        "prevention/hazards.html",
+        user,
+        rows=hazard_rows(session, rows, today),
+        total=total,
+        page=max(1, page),
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        overdue=hazard_rows(session, overdue, today),
+        n_overdue=n_overdue,
+        state=state,
+        HazardState=HazardState,
+        today=today,
+        can_inspect=roles.can_write(user.role, inspections.SLUG),
+        may_act=roles.can_write(user.role, hazard_service.SLUG),
+        swept=request.query_params.get("swept"),
+    )
+
+
+@router.post("/hazards/sweep", response_class=HTMLResponse)
+def hazard_sweep(request: Request, user: UserDep) -> Response:
+    """Record 逾期 on every hazard whose deadline lapsed (once per deadline), audited."""
+    _need(user, hazard_service.SLUG, write=True)
+    with unit_of_work(request.app.state.sessions) as s:
+        noticed = hazard_service.sweep_overdue(s, user.actor, user.scope)
+    return RedirectResponse(f"/hazards?swept={len(noticed)}", status_code=303)
+
+
+@router.get("/hazards/listed", response_class=HTMLResponse)
+def listed_page(request: Request, session: SessionDep, user: HazardReader) -> HTMLResponse:
+    today = today_local()
+    current, _ = hazard_service.list_hazards(session, user.scope, listed=True, size=500)
+    off = session.execute(
+        select(Hazard)
+        .where(
+            hazard_service.in_scope(user.scope),
+            Hazard.listed_at.is_not(None),
+            Hazard.delisted_at.is_not(None),
+        )
+        .order_by(Hazard.delisted_at.desc())
+        .limit(100)
+    ).scalars()
+    return render(
+        request,
+        "prevention/listed.html",
+        user,
+        current=hazard_rows(session, current, today),
+        delisted=hazard_rows(session, list(off), today),
+        today=today,
+    )
+
+
+def legal_actions(d: hazards.Hazard) -> list[HazardAction]:
+    """The actions the hazard's state allows now, in the order of the loop."""
+    out = [a for a, (sources, _) in hazards.MOVES.items() if d.state in sources]
+    if HazardAction.CLOSE in out and d.is_listed:
+        out.remove(HazardAction.CLOSE)
+    if (
+        d.is_major
+        and d.listing is None
+        and d.state not in (HazardState.RECHECK_PASSED, HazardState.CLOSED)
+    ):
+        out.append(HazardAction.LIST)
+    if d.is_listed and d.state is HazardState.RECHECK_PASSED:
+        out.append(HazardAction.DELIST)
+    return out
+
+
+def audit_trail(session: Session, hazard_id: int, scope: Scope) -> list[AuditEntry]:
+    return list(
+        session.execute(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == hazard_service.SLUG,
+                AuditEntry.object_id == str(hazard_id),
+                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
+            )
+            .order_by(AuditEntry.seq)
+        ).scalars()
+    )
+
+
+def _hazard_page(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    hazard_id: int,
+    error: LanyanError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    row = hazard_service.get_hazard(session, user.scope, hazard_id)
+    today = today_local()
+    d = hazard_service.to_domain(row)
+    can_write = roles.can_write(user.role, hazard_service.SLUG)
+    return render(
+        request,
+        "prevention/hazard.html",
+        user,
+        status_code=status_code,
+        h=hazard_service.public(session, row, today),
+        info=hazard_rows(session, [row], today)[0],
+        actions=legal_actions(d) if can_write else [],
+        trail=audit_trail(session, row.id, user.scope),
+        HazardState=HazardState,
+        HazardAction=HazardAction,
+        error=error,
+        flash=request.query_params.get("flash"),
+        default_deadline=max(today, hazards.local_date(row.found_at)) + timedelta(days=30),
+    )
+
+
+@router.get("/hazards/{hazard_id}", response_class=HTMLResponse)
+def hazard_page(
+    request: Request, hazard_id: int, session: SessionDep, user: HazardReader
+) -> HTMLResponse:
+    return _hazard_page(request, session, user, hazard_id)
+
+
+@router.post("/hazards/{hazard_id}/act", response_class=HTMLResponse)
+def hazard_act(
+    request: Request, hazard_id: int, session: SessionDep, user: UserDep, form: FormDep
+) -> Response:
+    _need(user, hazard_service.SLUG, write=True)
+    try:
+        payload = HazardMove(
+            action=HazardAction(str(form.get("action"))),
+            deadline=str(form.get("deadline") or "") or None,
+            note=str(form.get("note") or "")[:2000],
+            department=str(form.get("department") or "")[:100],
+            published=form.get("published") == "on",
+        )
+        with unit_of_work(request.app.state.sessions) as s:
+            hazard_service.move(s, user.actor, user.scope, hazard_id, payload)
+    except ValidationError as exc:
+        err = ValidationFailed(
+            "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        )
+        return _hazard_page(request, session, user, hazard_id, err, 422)
+    except (ValidationFailed, Conflict) as exc:
+        return _hazard_page(request, session, user, hazard_id, exc, 409)
+    except ValueError as exc:  # an action the form never offers
+        err = ValidationFailed(str(exc).splitlines()[0])
+        return _hazard_page(request, session, user, hazard_id, err, 422)
+    return RedirectResponse(f"/hazards/{hazard_id}?flash={payload.action.value}", status_code=303)
+
+
+def raw_text(contribution: dict[str, Any], lang: str) -> str:
+    """A factor's raw value as a reader expects it: category and use by their labels."""
+    raw = contribution.get("raw")
+    if raw is None:
+        return "无数据" if lang == "zh" else "no data"
+    enum = {"category": UnitCategory, "use": BuildingUse}.get(contribution["factor"])
+    if enum is not None and raw in enum._value2member_map_:
+        return enum(raw).label(lang)
+    if isinstance(raw, bool):
+        return ("是" if raw else "否") if lang == "zh" else ("yes" if raw else "no")
+    if isinstance(raw, float):
+        return f"{raw:.2f}".rstrip("0").rstrip(".")
+    return str(raw)
+
+
+TEMPLATES.env.globals["risk_raw"] = raw_text
+
+
+# ---- risk ------------------------------------------------------------------------------------
+
+
+@router.get("/risk", response_class=HTMLResponse)
+def risk_page(
+    request: Request,
+    session: SessionDep,
+    user: RiskReader,
+    grade: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    chosen = RiskGrade(grade) if grade in {g.value for g in RiskGrade} else None
+    day = risk_service.latest_date(session, user.scope)
+    rows: list[Any] = []
+    total, areas, warnings = 0, [], []
+    if day is not None:
+        _, rows, total = risk_service.list_units(
+            session, user.scope, day, chosen, max(1, page), PAGE_SIZE
+        )
+        _, areas = risk_service.list_areas(session, user.scope, AreaKind.GRID, day)
+        warnings = risk_service.list_warnings(session, user.scope, limit=50)
+    return render(
+        request,
+        "risk/risk.html",
+        user,
+        day=day,
+        rows=rows,
+        total=total,
+        page=max(1, page),
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        grade=grade,
+        RiskGrade=RiskGrade,
+        areas=areas[:30],
+        warnings=warnings,
+        # the stored message is bilingual; the page words it in its own language
+        warning_kinds={k.value: k for k in WarningKind},
+        can_compute=roles.can_write(user.role, risk_service.SLUG),
+        flash=request.query_params.get("flash"),
+    )
+
+
+@router.post("/risk/compute", response_class=HTMLResponse)
+def risk_compute(request: Request, user: UserDep) -> Response:
+    _need(user, risk_service.SLUG, write=True)
+    settings = request.app.state.settings
+    model = config.load(settings.risk_weights)
+    with unit_of_work(request.app.state.sessions) as s:
+        result = risk_service.compute(s, user.actor, user.scope, today_local(), model)
+    return RedirectResponse(f"/risk?flash={result.units}", status_code=303)
+
+
+@router.get("/risk/units/{unit_code}", response_class=HTMLResponse)
+def risk_unit_page(
+    request: Request, unit_code: str, session: SessionDep, user: RiskReader
+) -> HTMLResponse:
+    """One unit's score explained factor by factor, and its scores by date."""
+    unit, scores = risk_service.unit_history(session, user.scope, unit_code)
+    model = config.load(request.app.state.settings.risk_weights)
+    return render(
+        request,
+        "risk/unit.html",
+        user,
+        unit=unit,
+        scores=scores,
+        latest=scores[0] if scores else None,
+        criteria=model.criteria,
+        RiskGrade=RiskGrade,
+    )

@@ -1,0 +1,103 @@
+"""The incident board (警情调度): open incidents, the new-incident form with a map pick, the
+recommendation card, dispatch and timeline buttons.
+
+The page is a shell; every read and write goes through ``/api/incidents…`` from
+``static/js/incidents.js``, so the board obeys the same validation, scoping and audit as the API.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from lanyan.accounts import roles
+from lanyan.api.deps import SessionDep, UserDep
+from lanyan.core.errors import Forbidden
+from lanyan.registry.choices import VehicleStatus
+from lanyan.registry.models import Jurisdiction, Station
+from lanyan.response import incidents
+from lanyan.response.choices import IncidentType, ReinforcementState, TimelineStep
+from lanyan.web.i18n import add_messages
+from lanyan.web.map.layers import home_of
+from lanyan.web.render import render, ui_for
+
+router = APIRouter(include_in_schema=False)
+
+# Words of the reinforcement requests (跨区增援请求) on the board; the script reads them from the
+# page's config in the user's language.
+WORDS: dict[str, tuple[str, str]] = {
+    "reinf_queue": ("待审批增援请求", "Reinforcement requests to answer"),
+    "reinf_requests": ("跨区增援请求", "Reinforcement requests"),
+    "reinf_none": ("暂无增援请求", "No reinforcement requests"),
+    "reinf_request_btn": ("请求增援", "Request reinforcement"),
+    "reinf_dispatch_btn": ("调派", "Dispatch"),
+    "reinf_approve": ("批准", "Approve"),
+    "reinf_refuse": ("拒绝", "Refuse"),
+    "reinf_cancel": ("撤回", "Cancel"),
+    "reinf_reason": ("理由（拒绝时必填）", "Reason (required to refuse)"),
+    "reinf_from": ("请求方", "Requested by"),
+    "reinf_to": ("增援辖区", "Asked of"),
+    "reinf_busy": ("不可出动", "Cannot go"),
+    "reinf_level": ("火警等级", "Alarm level"),
+    "reinf_received": ("接警时间", "Call received"),
+    "reinf_outside": ("辖区外车辆", "Outside your jurisdiction"),
+    "reinf_skipped": (
+        "辖区外车辆未调派：请先请求增援，经对方批准后调派。",
+        "Vehicles outside your jurisdiction were not dispatched: request reinforcement and "
+        "dispatch them once approved.",
+    ),
+    "reinf_sent": ("增援请求已发送", "Reinforcement request sent"),
+}
+add_messages(WORDS)
+
+# Steps a button records on the board; 接警 and 出动 are written by creating and dispatching.
+BUTTON_STEPS = [
+    TimelineStep.ARRIVED,
+    TimelineStep.WATER_ON,
+    TimelineStep.CONTROLLED,
+    TimelineStep.EXTINGUISHED,
+    TimelineStep.RETURNED,
+]
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def board(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
+    if not roles.can_read(user.role, incidents.SLUG):
+        raise Forbidden(f"role {user.role} may not read incidents")
+    ui = ui_for(request, user)
+    zh = ui.lang == "zh"
+    settings = request.app.state.settings
+    home = session.get(Jurisdiction, user.jurisdiction_id)
+    config = {
+        "lang": ui.lang,
+        "canWrite": roles.can_write(user.role, incidents.SLUG),
+        "home": home_of(home),
+        # New incidents belong to the dispatcher's own jurisdiction unless a building says else.
+        "jurisdictionCode": home.code if home is not None else None,
+        "tileUrl": settings.tile_url,
+        "tileAttribution": settings.tile_attribution,
+        "types": {t.value: (t.zh if zh else t.en) for t in IncidentType},
+        "vehicleStatus": {v.value: (v.zh if zh else v.en) for v in VehicleStatus},
+        "steps": {s.value: (s.zh if zh else s.en) for s in TimelineStep},
+        "reinforcementStates": {s.value: (s.zh if zh else s.en) for s in ReinforcementState},
+        "words": {key: ui.t(key) for key in WORDS},
+        # Stations of every county: the recommendation may send 跨区增援 from outside the scope.
+        "stations": [
+            {"code": c, "name": n, "lon": x, "lat": y}
+            for c, n, x, y in session.execute(
+                select(Station.code, Station.name, Station.lon, Station.lat)
+                .where(Station.lon.is_not(None))
+                .order_by(Station.code)
+                .limit(2000)
+            )
+        ],
+    }
+    return render(
+        request,
+        "response/board.html",
+        user,
+        config=config,
+        types=list(IncidentType),
+        steps=BUTTON_STEPS,
+    )

@@ -1,0 +1,107 @@
+"""The risk layers of the 一张图 map: units coloured by grade, and H3 cells by mean score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from lanyan.accounts import roles
+from lanyan.api.deps import SessionDep, UserDep
+from lanyan.core.errors import Forbidden
+from lanyan.registry.models import Unit
+from lanyan.risk import service
+from lanyan.risk.choices import AreaKind, RiskGrade
+from lanyan.risk.models import UnitRiskScore
+from lanyan.web.prevention.inspections import raw_text
+from lanyan.web.render import ui_for
+
+router = APIRouter(prefix="/api/map/risk", tags=["Map"])
+
+
+def _reader(role: str) -> None:
+    if not roles.can_read(role, service.SLUG):
+        raise Forbidden(f"role {role} may not read risk")
+
+
+def legend(lang: str) -> list[dict[str, str]]:
+    return [{"grade": g.value, "label": g.label(lang), "color": g.color or ""} for g in RiskGrade]
+
+
+@router.get("/units", summary="Units of the latest risk snapshot as GeoJSON, coloured by grade")
+def unit_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    _reader(user.role)
+    ui = ui_for(request, user)
+    day = service.latest_date(session, user.scope)
+    features = []
+    if day is not None:
+        rows = session.execute(
+            select(UnitRiskScore, Unit)
+            .join(Unit, Unit.id == UnitRiskScore.unit_id)
+            .where(UnitRiskScore.as_of == day, user.scope.within(UnitRiskScore.jurisdiction_id))
+            .order_by(UnitRiskScore.score)  # the riskiest drawn last, on top
+        ).all()
+        for s, u in rows:
+            grade = RiskGrade(s.grade)
+            top = [
+                [
+                    c["zh"] if ui.lang == "zh" else c["en"],
+                    f"{raw_text(c, ui.lang)} (+{c['points']:.1f})",
+                ]
+                for c in s.contributions[:3]
+                if c["points"] > 0
+            ]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [u.lon, u.lat]},
+                    "properties": {
+                        "code": u.code,
+                        "title": u.name,
+                        "grade": grade.value,
+                        "color": grade.color,
+                        "url": f"/risk/units/{u.code}",
+                        "fields": [
+                            [ui.t("risk_score"), f"{s.score:.1f}"],
+                            [ui.t("risk_grade"), grade.label(ui.lang)],
+                            *top,
+                        ],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "as_of": day, "count": len(features), "features": features}
+
+
+@router.get("/h3", summary="H3 cells of the latest risk snapshot as GeoJSON polygons")
+def h3_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    _reader(user.role)
+    ui = ui_for(request, user)
+    features = []
+    day = service.latest_date(session, user.scope)
+    if day is not None:
+        _, areas = service.list_areas(session, user.scope, AreaKind.H3, day)
+        for a in areas:
+            grade = RiskGrade(a.grade)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [service.h3_boundary(a.area_key)],
+                    },
+                    "properties": {
+                        "code": a.area_key,
+                        "title": f"H3 {a.area_key}",
+                        "grade": grade.value,
+                        "color": grade.color,
+                        "fields": [
+                            [ui.t("risk_units"), str(a.units)],
+                            [ui.t("risk_mean"), f"{a.mean_score:.1f}"],
+                            [ui.t("risk_max"), f"{a.max_score:.1f}"],
+                            [ui.t("risk_grade"), grade.label(ui.lang)],
+                        ],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "as_of": day, "count": len(features), "features": features}

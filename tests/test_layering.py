@@ -20,7 +20,7 @@ What a domain module may import:
   tables those domains publish for reporting. Rewriting their single grouped queries as calls
   through public functions would split one query per factor into one per domain and per unit
   chunk, so they stay direct reads, listed here module by module;
-* ``lanyan.api`` only from an HTTP edge module (``routes.py`` or ``*_routes.py``): the routes
+* ``lanyan.api`` only from an HTTP edge module (``routes.py`` or a module of ``routes/``): the routes
   are the domain's adapter to FastAPI. No domain module imports ``lanyan.web``, ``lanyan.cli``
   or ``lanyan.demo`` (they sit above the domains).
 
@@ -46,7 +46,7 @@ DOMAINS = (
     "risk",
     "stats",
     "plans",
-    "planning",
+    "siting",
     "logistics",
     "outreach",
 )
@@ -163,7 +163,7 @@ def violations(root: Path = SRC) -> list[Violation]:
     for domain in DOMAINS:
         for path in sorted((root / domain).rglob("*.py")):
             importer = _module_name(root, path)
-            is_edge = path.name == "routes.py" or path.name.endswith("_routes.py")
+            is_edge = path.name == "routes.py" or path.parent.name == "routes"
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for line, target in _targets(root, path, tree):
                 rule = _allowed(importer, domain, target, is_edge)
@@ -226,7 +226,7 @@ def test_the_rule_catches_each_kind_of_breach(tmp_path: Path) -> None:
         "MODULE = 'lanyan.monitoring.models'\n",  # by name
     )
     _write(root, "logistics/routes.py", "from lanyan.api.deps import SessionDep\n")
-    _write(root, "logistics/extra_routes.py", "from lanyan.web import i18n\n")
+    _write(root, "logistics/routes/extra.py", "from lanyan.web import i18n\n")
     _write(root, "stats/records.py", "from ..response.models import Incident\n")
     found = {(v.path, v.target) for v in violations(root)}
     assert found == {
@@ -234,6 +234,235 @@ def test_the_rule_catches_each_kind_of_breach(tmp_path: Path) -> None:
         ("logistics/service.py", "lanyan.api.deps"),
         ("logistics/service.py", "lanyan.web.pages"),
         ("logistics/service.py", "lanyan.monitoring.models"),
-        ("logistics/extra_routes.py", "lanyan.web"),
+        ("logistics/routes/extra.py", "lanyan.web"),
         ("stats/records.py", "lanyan.response.models"),
     }
+
+
+# ---- the layout rule (README, "Where code lives") -------------------------------------------
+#
+# app.py is the composition root; api/ is the HTTP kernel; accounts/ holds users, sessions,
+# roles and unit bindings; each domain owns models, choices, schemas, services, pure rule modules
+# and routes (a file, or a folder of one module per feature); pages live in web/<package>/ with
+# their templates in web/templates/<package>/.
+
+API_MAY_IMPORT = ("lanyan.api", "lanyan.core", "lanyan.store", "lanyan.accounts")
+WEB_KERNEL = {"__init__", "render", "i18n", "errors", "forms", "routes", "docs_page"}
+PAGE_PACKAGES = {*DOMAINS, "registry", "accounts", "map"}  # map: the one map (一张图)
+TEMPLATE_ROOT_FILES = {"base.html", "_macros.html", "error.html"}
+ROOMS = ("models", "schemas", "routes")  # each a module, or a package of feature modules
+NO_SUFFIXES = ("_routes", "_schemas", "_models", "_pages")
+
+
+def _graph(root: Path = SRC) -> dict[str, set[str]]:
+    """Module -> the modules of this tree it imports (anywhere in the file)."""
+    modules = {_module_name(root, p): p for p in root.rglob("*.py") if "migrations" not in p.parts}
+
+    def resolve(target: str) -> str | None:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = {resolve(t) for _, t in _targets(root, path, tree)}
+        graph[name] = {t for t in found if t and t != name and t != "lanyan"}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    counter = 0
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in graph:
+                    continue
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    out.append(sorted(component))
+    return out
+
+
+def test_no_import_circle_between_modules() -> None:
+    assert _circles(_graph()) == []
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_the_api_package_is_the_http_kernel_and_imports_no_domain() -> None:
+    graph = _graph()
+    wrong = {
+        (module, target)
+        for module, targets in graph.items()
+        if module.startswith("lanyan.api")
+        for target in targets
+        if not target.startswith(API_MAY_IMPORT)
+    }
+    assert wrong == set()
+
+
+def test_no_module_is_named_after_its_layer_with_a_suffix() -> None:
+    """One pattern per layer: ``routes``, ``schemas``, ``models`` and ``web/<package>/``."""
+    odd = [
+        p.relative_to(SRC).as_posix()
+        for p in SRC.rglob("*.py")
+        if p.stem.endswith(NO_SUFFIXES) and "migrations" not in p.parts
+    ]
+    assert odd == []
+
+
+def test_pages_and_templates_live_under_their_package() -> None:
+    web = SRC / "web"
+    stray = [
+        p.relative_to(web).as_posix()
+        for p in web.rglob("*.py")
+        if not (
+            (p.parent == web and p.stem in WEB_KERNEL)
+            or (p.parent.parent == web and p.parent.name in PAGE_PACKAGES)
+        )
+    ]
+    assert stray == []
+    templates = web / "templates"
+    folders = {p.name for p in templates.iterdir() if p.is_dir()}
+    files = {p.name for p in templates.iterdir() if p.is_file()}
+    page_folders = {p.name for p in web.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders <= page_folders, folders - page_folders
+    assert files <= TEMPLATE_ROOT_FILES, files - TEMPLATE_ROOT_FILES
+
+
+def _home_of(module: str) -> str | None:
+    """Where the rule puts a route's handler: the package, or None when it breaks the rule."""
+    parts = module.split(".")
+    if parts[:2] == ["lanyan", "web"]:
+        return parts[2] if len(parts) == 4 and parts[2] in PAGE_PACKAGES else None
+    if "routes" in parts[2:]:
+        return parts[1]
+    return None
+
+
+def _app_routes() -> list[tuple[str, set[str], str]]:
+    """(path, methods, handler module) of every HTTP route of the app, included routers opened."""
+    from fastapi.routing import APIRoute
+
+    from lanyan.app import create_app
+
+    def walk(routes: list, prefix: str) -> list[tuple[str, set[str], str]]:
+        out = []
+        for r in routes:
+            if isinstance(r, APIRoute):
+                out.append((prefix + r.path, set(r.methods), r.endpoint.__module__))
+            elif hasattr(r, "original_router"):  # FastAPI keeps included routers as they are
+                out += walk(r.original_router.routes, prefix + r.include_context.prefix)
+        return out
+
+    return walk(create_app().routes, "")
+
+
+def test_every_route_is_where_the_rule_says() -> None:
+    """API routes in ``<package>/routes``; pages in ``web/<package>/``; none anywhere else."""
+    routes = _app_routes()
+    assert len(routes) > 300  # the walk reached the included routers
+    misplaced = [
+        f"{path} -> {module}"
+        for path, _, module in routes
+        # /api/health and /api/choices belong to the app; /docs and /openapi.json to the kernel
+        if module not in ("lanyan.app", "lanyan.web.docs_page") and _home_of(module) is None
+    ]
+    assert misplaced == []
+
+
+# The three features a newcomer was asked to find (issue #15): for each, where the rule says each
+# layer lives, and a route or definition that must be there.
+FEATURES = {
+    "hydrants (a registry type, 水源)": {
+        ("GET", "/api/water-sources"): "lanyan.registry.routes",
+        ("GET", "/registry/{slug}"): "lanyan.web.registry.pages",
+        "model": ("WaterSource", "lanyan.registry.models"),
+        "schema": ("WaterSourceCreate", "lanyan.registry.schemas"),
+        "template": "registry/list.html",
+    },
+    "hazards (隐患)": {
+        ("GET", "/api/hazards"): "lanyan.prevention.routes",
+        ("GET", "/hazards/{hazard_id}"): "lanyan.web.prevention",
+        "model": ("Hazard", "lanyan.prevention.models"),
+        "schema": ("HazardPublic", "lanyan.prevention.schemas"),
+        "template": "prevention/hazard.html",
+    },
+    "equipment items (装备)": {
+        ("GET", "/api/equipment/items"): "lanyan.logistics.routes",
+        ("GET", "/equipment/items/{code}"): "lanyan.web.logistics",
+        "model": ("Item", "lanyan.logistics.models"),
+        "schema": ("ItemPublic", "lanyan.logistics.schemas"),
+        "template": "logistics/item.html",
+    },
+}
+
+
+def test_three_features_are_found_by_the_rule() -> None:
+    import importlib
+    import pkgutil
+
+    routes = {
+        (method, path): module for path, methods, module in _app_routes() for method in methods
+    }
+    misses = []
+    for feature, where in FEATURES.items():
+        for key, expected in where.items():
+            if isinstance(key, tuple):
+                module = routes.get(key, "")
+                if not (module == expected or module.startswith(expected + ".")):
+                    misses.append(f"{feature}: {key} in {module or 'nowhere'}, not {expected}")
+            elif key in ("model", "schema"):
+                name, package = expected
+                top = importlib.import_module(package)
+                candidates = [top]
+                if hasattr(top, "__path__"):
+                    candidates += [
+                        importlib.import_module(f"{package}.{m.name}")
+                        for m in pkgutil.iter_modules(top.__path__)
+                    ]
+                if not any(
+                    name in vars(m) and vars(m)[name].__module__ == m.__name__ for m in candidates
+                ):
+                    misses.append(f"{feature}: {name} not defined in {package}")
+            elif not (SRC / "web" / "templates" / expected).is_file():
+                misses.append(f"{feature}: no template {expected}")
+    assert misses == []

@@ -19,6 +19,7 @@ from lanyan.web.prevention import inspections, patrols, public_draws, record_ste
 from lanyan.web.registry import pages as registry
 from lanyan.web.response import incidents, preplans
 from lanyan.web.risk import map_layers as risk_map_layers
+from lanyan.web.risk import pages as risk
 from lanyan.web.siting import pages as siting
 from lanyan.web.stats import pages as stats
 
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         inspections,
         public_draws,
         risk_map_layers,
+        risk,
         records,
         record_steps,
         monitoring,

@@ -1,5 +1,5 @@
 """Supervision pages (监督管理): the inspector's phone page, the hazard board with its closed
-loop, the 挂牌督办 list and the unit risk page.
+loop and the 挂牌督办 list.
 
 Every write goes through the prevention services in one unit of work with the signed-in user's
 actor and scope, so the pages obey the same rules, scoping and audit as the API; a refused step
@@ -39,13 +39,10 @@ from lanyan.prevention.schemas.inspections import (
     HazardMove,
     InspectionCreate,
 )
-from lanyan.registry.choices import BuildingUse, UnitCategory
+from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
-from lanyan.risk import config
-from lanyan.risk import service as risk_service
-from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
@@ -91,13 +88,8 @@ def _inspector(user: UserDep) -> CurrentUser:
     return _need(user, inspections.SLUG, write=True)
 
 
-def _risk_reader(user: UserDep) -> CurrentUser:
-    return _need(user, risk_service.SLUG)
-
-
 HazardReader = Annotated[CurrentUser, Depends(_hazard_reader)]
 Inspector = Annotated[CurrentUser, Depends(_inspector)]
-RiskReader = Annotated[CurrentUser, Depends(_risk_reader)]
 
 
 def today_local() -> date:
@@ -577,91 +569,3 @@ def hazard_act(
         err = ValidationFailed(str(exc).splitlines()[0])
         return _hazard_page(request, session, user, hazard_id, err, 422)
     return RedirectResponse(f"/hazards/{hazard_id}?flash={payload.action.value}", status_code=303)
-
-
-def raw_text(contribution: dict[str, Any], lang: str) -> str:
-    """A factor's raw value as a reader expects it: category and use by their labels."""
-    raw = contribution.get("raw")
-    if raw is None:
-        return "无数据" if lang == "zh" else "no data"
-    enum = {"category": UnitCategory, "use": BuildingUse}.get(contribution["factor"])
-    if enum is not None and raw in enum._value2member_map_:
-        return enum(raw).label(lang)
-    if isinstance(raw, bool):
-        return ("是" if raw else "否") if lang == "zh" else ("yes" if raw else "no")
-    if isinstance(raw, float):
-        return f"{raw:.2f}".rstrip("0").rstrip(".")
-    return str(raw)
-
-
-TEMPLATES.env.globals["risk_raw"] = raw_text
-
-
-# ---- risk ------------------------------------------------------------------------------------
-
-
-@router.get("/risk", response_class=HTMLResponse)
-def risk_page(
-    request: Request,
-    session: SessionDep,
-    user: RiskReader,
-    grade: str = "",
-    page: int = 1,
-) -> HTMLResponse:
-    chosen = RiskGrade(grade) if grade in {g.value for g in RiskGrade} else None
-    day = risk_service.latest_date(session, user.scope)
-    rows: list[Any] = []
-    total, areas, warnings = 0, [], []
-    if day is not None:
-        _, rows, total = risk_service.list_units(
-            session, user.scope, day, chosen, max(1, page), PAGE_SIZE
-        )
-        _, areas = risk_service.list_areas(session, user.scope, AreaKind.GRID, day)
-        warnings = risk_service.list_warnings(session, user.scope, limit=50)
-    return render(
-        request,
-        "risk/risk.html",
-        user,
-        day=day,
-        rows=rows,
-        total=total,
-        page=max(1, page),
-        pages=max(1, math.ceil(total / PAGE_SIZE)),
-        grade=grade,
-        RiskGrade=RiskGrade,
-        areas=areas[:30],
-        warnings=warnings,
-        # the stored message is bilingual; the page words it in its own language
-        warning_kinds={k.value: k for k in WarningKind},
-        can_compute=roles.can_write(user.role, risk_service.SLUG),
-        flash=request.query_params.get("flash"),
-    )
-
-
-@router.post("/risk/compute", response_class=HTMLResponse)
-def risk_compute(request: Request, user: UserDep) -> Response:
-    _need(user, risk_service.SLUG, write=True)
-    settings = request.app.state.settings
-    model = config.load(settings.risk_weights)
-    with unit_of_work(request.app.state.sessions) as s:
-        result = risk_service.compute(s, user.actor, user.scope, today_local(), model)
-    return RedirectResponse(f"/risk?flash={result.units}", status_code=303)
-
-
-@router.get("/risk/units/{unit_code}", response_class=HTMLResponse)
-def risk_unit_page(
-    request: Request, unit_code: str, session: SessionDep, user: RiskReader
-) -> HTMLResponse:
-    """One unit's score explained factor by factor, and its scores by date."""
-    unit, scores = risk_service.unit_history(session, user.scope, unit_code)
-    model = config.load(request.app.state.settings.risk_weights)
-    return render(
-        request,
-        "risk/unit.html",
-        user,
-        unit=unit,
-        scores=scores,
-        latest=scores[0] if scores else None,
-        criteria=model.criteria,
-        RiskGrade=RiskGrade,
-    )

@@ -14,8 +14,8 @@ from lanyan.registry.models import Unit
 from lanyan.risk import service
 from lanyan.risk.choices import AreaKind, RiskGrade
 from lanyan.risk.models import UnitRiskScore
-from lanyan.web.prevention.inspections import raw_text
 from lanyan.web.render import ui_for
+from lanyan.web.risk.pages import raw_text
 
 router = APIRouter(prefix="/api/map/risk", tags=["Map"])
 

@@ -7,12 +7,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lanyan import __version__
-from lanyan.api import auth_routes, plans_routes, problems, stats_routes
+from lanyan.api import auth_routes, openapi, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
+from lanyan.api.integers import within_64_bits
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
@@ -75,12 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from local assets instead (government intranets are offline).
         docs_url=None,
         redoc_url=None,
+        # Integers beyond 64 bits are a 422 naming the field, on every route.
+        dependencies=[Depends(within_64_bits)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine, settings.audit_hash)
     app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)

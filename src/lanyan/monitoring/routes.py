@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.api.deps import SessionDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import handling, history, views
@@ -78,7 +79,7 @@ def list_alarms(
     since: Annotated[datetime | None, Query(description="raised at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="raised before (ISO 8601)")] = None,
     open: Annotated[bool, Query(description="only active and confirmed")] = False,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open)

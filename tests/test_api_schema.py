@@ -9,12 +9,13 @@ reported together, so one run lists every broken operation rather than the first
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -26,9 +27,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from lanyan.api.app import create_app
+from lanyan.api.integers import RULE
+from lanyan.api.paging import MAX_PAGE
+from lanyan.api.problems import PROBLEM
 from lanyan.core.config import Settings
 
-from support import DAFENG, add_user, create_sample, login, seed_region
+from support import DAFENG, add_user, create_sample, login, sample, seed_region
 
 EXAMPLES = 6  # generated cases per operation (and as many again with seeded path values)
 CHECKS = [
@@ -52,8 +56,6 @@ REGISTRY = [
     "devices",
     "roads",
 ]
-# Operations whose known faults another branch fixes (issue #14, item 5); everything else must pass.
-KNOWN_ELSEWHERE: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -66,10 +68,6 @@ def fuzz_app(settings: Settings, uow: Any) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
     asgi.shutdown_lifespans()
-
-
-def _seeded_path_values(token_for: Callable[[], dict[str, str]]) -> dict[str, Any]:
-    return {"row_id": 1, "code": "P-320904-1"}
 
 
 def _fuzz(
@@ -107,8 +105,6 @@ def _fuzz(
 
 
 def test_every_operation_behaves_as_documented(fuzz_app: FastAPI) -> None:
-    from fastapi.testclient import TestClient
-
     with TestClient(fuzz_app) as c:
         headers = login(c, "admin")
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
@@ -139,3 +135,94 @@ def test_every_operation_behaves_as_documented(fuzz_app: FastAPI) -> None:
     print(f"{len(tested)} operations in {elapsed:.0f} s; {len(faults)} faults")
     assert tested == spec_ops
     assert not faults, report
+
+
+# ---- one class of fault each: integers beyond 64 bits (issue #14, item 5) ----------------------
+
+HUGE = 2**64
+
+
+@pytest.fixture
+def admin(client: TestClient, uow: Any) -> dict[str, str]:
+    seed_region(uow)
+    add_user(uow, "admin", "admin", "320000")
+    return login(client, "admin")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/units/{n}",
+        "/api/jurisdictions/{n}",
+        "/api/incidents/{n}",
+        "/api/hazards/{n}",
+        "/api/monitoring/alarms/{n}",
+        "/api/preplans/{n}",
+        "/api/attachments/{n}/content",
+    ],
+)
+def test_a_huge_id_in_the_path_is_a_422_naming_it(
+    client: TestClient, admin: dict[str, str], path: str
+) -> None:
+    r = client.get(path.format(n=HUGE), headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    [error] = r.json()["errors"]
+    assert error["rule"] == RULE and error["field"].endswith("_id")
+
+
+@pytest.mark.parametrize("query", [f"page={HUGE}", f"size={HUGE}", f"page={MAX_PAGE + 1}"])
+def test_a_huge_page_or_size_is_a_422_naming_it(
+    client: TestClient, admin: dict[str, str], query: str
+) -> None:
+    for path in ("/api/units", "/api/incidents", "/api/monitoring/alarms"):
+        r = client.get(f"{path}?{query}", headers=admin)
+        assert r.status_code == 422, (path, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == [query.split("=")[0]]
+
+
+def test_the_last_page_is_still_a_page(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.get(f"/api/units?page={MAX_PAGE}&size=500", headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == []
+
+
+def test_a_huge_integer_in_a_body_is_a_422_naming_its_field(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    body = {**sample("populations", DAFENG), "population": HUGE}
+    r = client.post("/api/populations", json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "population", "rule": RULE}]
+    r = client.patch(f"/api/units/{HUGE}", json={"floors": [1, -HUGE]}, headers=admin)
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert r.status_code == 422 and fields == {"row_id", "floors.1"}
+
+
+def test_the_largest_integer_is_accepted_where_the_column_takes_it(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    r = client.get(f"/api/units/{2**63 - 1}", headers=admin)
+    assert r.status_code == 404, r.text
+
+
+# ---- the spec documents the errors -------------------------------------------------------------
+
+
+def test_every_operation_documents_its_problem_responses(app: FastAPI) -> None:
+    spec = app.openapi()
+    problem = spec["components"]["schemas"]["ProblemDetails"]
+    assert set(problem["properties"]) == {"type", "title", "status", "detail", "instance", "errors"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            for status in ("400", "404", "409", "422", "500"):
+                content = responses[status]["content"]
+                assert list(content) == [PROBLEM], (method, path, status)
+            if path not in ("/api/health", "/api/choices", "/api/auth/login", "/api/auth/logout"):
+                assert {"401", "403"} <= responses.keys(), (method, path)
+    uploads = spec["paths"]["/api/units/import"]["post"]["responses"]
+    assert "413" in uploads
+    page = spec["paths"]["/api/units"]["get"]["parameters"]
+    assert next(p for p in page if p["name"] == "page")["schema"]["maximum"] == MAX_PAGE

@@ -58,6 +58,8 @@ SIGNED_IN = {
     "401": "Unauthorized: sign in first (Bearer token or session cookie)",
     "403": "Forbidden: the user's role or jurisdiction does not allow this",
 }
+# Signing in answers 401 for a wrong name or password, without a user to check.
+SIGN_IN_PATH = "/api/auth/login"
 UPLOAD = {"413": "Content too large: the upload is over this endpoint's limit"}
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -74,7 +76,7 @@ def _needs_user(dependant: Dependant) -> bool:
 
 def _errors_for(route: APIRoute | RouteContext, operation: dict[str, Any]) -> dict[str, str]:
     statuses = dict(ALWAYS)
-    if _needs_user(route.dependant):
+    if route.path_format == SIGN_IN_PATH or _needs_user(route.dependant):
         statuses |= SIGNED_IN
     if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
         statuses |= UPLOAD

@@ -13,7 +13,7 @@ from lanyan import __version__
 from lanyan.api import auth_routes, openapi, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
-from lanyan.api.integers import within_64_bits
+from lanyan.api.integers import within_column_range
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
 from lanyan.core.config import Settings
@@ -76,8 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from local assets instead (government intranets are offline).
         docs_url=None,
         redoc_url=None,
-        # Integers beyond 64 bits are a 422 naming the field, on every route.
-        dependencies=[Depends(within_64_bits)],
+        # An integer no column can hold is a 422 naming the field, on every route.
+        dependencies=[Depends(within_column_range)],
     )
     app.state.settings = settings
     app.state.engine = engine

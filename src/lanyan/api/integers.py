@@ -1,10 +1,12 @@
-"""Integers the database can hold: a value beyond 64 bits is bad input (422), never a 500.
+"""Integers the database can hold: a value out of range is bad input (422), never a 500.
 
-SQLite and PostgreSQL store integers in at most 64 bits, and Python's drivers fail on a larger
-one (``OverflowError``, ``NumericValueOutOfRange``). Pydantic accepts integers of any size, so
-one check here, run before every route, refuses them: each integer path or query parameter the
-route declares, and every integer in a JSON body. The 422 names the field and the rule like any
-other validation error. :func:`bound_spec` writes the same bounds into the OpenAPI schema.
+Lanyan's integer columns (ids, counts, years) are SQL ``INTEGER``: 32 bits on PostgreSQL, and
+SQLite's driver fails beyond 64. Pydantic accepts integers of any size, so a larger id in a path
+or count in a body reached the database and came back as a 500 (``NumericValueOutOfRange``,
+``OverflowError``). One check here, run before every route, refuses them: each integer path or
+query parameter the route declares, and every integer in a JSON body. The 422 names the field
+and the rule like any other validation error. :func:`bound_spec` writes the same bounds into the
+OpenAPI document, on what clients send.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-RULE = f"must be an integer from {INT64_MIN} to {INT64_MAX} (64 bits)"
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+RULE = f"must be an integer from {INT_MIN} to {INT_MAX}"
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
@@ -50,15 +52,15 @@ def _int_params(route: APIRoute) -> Iterator[tuple[str, str]]:
 
 
 def _too_big(value: str) -> bool:
-    return bool(_INTEGER.fullmatch(value)) and not INT64_MIN <= int(value) <= INT64_MAX
+    return bool(_INTEGER.fullmatch(value)) and not INT_MIN <= int(value) <= INT_MAX
 
 
 def _body_problems(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """Where in a parsed JSON body an integer lies beyond 64 bits."""
+    """Where in a parsed JSON body an integer lies out of range."""
     if isinstance(value, bool):
         return
     if isinstance(value, int):
-        if not INT64_MIN <= value <= INT64_MAX:
+        if not INT_MIN <= value <= INT_MAX:
             yield loc
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -69,10 +71,10 @@ def _body_problems(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str
 
 
 def _error(loc: tuple[str | int, ...], value: object) -> dict[str, object]:
-    return {"type": "int64", "loc": loc, "msg": RULE, "input": str(value)[:40]}
+    return {"type": "int_range", "loc": loc, "msg": RULE, "input": str(value)[:40]}
 
 
-async def within_64_bits(request: Request) -> None:
+async def within_column_range(request: Request) -> None:
     """An app-wide dependency: 422 for any integer the database could not store."""
     errors: list[dict[str, object]] = []
     route = request.scope.get("route")
@@ -93,16 +95,30 @@ async def within_64_bits(request: Request) -> None:
         raise RequestValidationError(errors)
 
 
-def bound_spec(node: Any) -> None:
-    """Give every ``integer`` schema in an OpenAPI document 64-bit bounds, where it has none."""
+def _bound(node: Any, components: dict[str, Any], seen: set[str]) -> None:
     if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            _bound(components.get(ref.rsplit("/", 1)[-1]), components, seen)
         if node.get("type") == "integer":
-            if "maximum" not in node and "exclusiveMaximum" not in node:
-                node["maximum"] = INT64_MAX
-            if "minimum" not in node and "exclusiveMinimum" not in node:
-                node["minimum"] = INT64_MIN
+            node.setdefault("maximum", INT_MAX)
+            node.setdefault("minimum", INT_MIN)
         for item in node.values():
-            bound_spec(item)
+            _bound(item, components, seen)
     elif isinstance(node, list):
         for item in node:
-            bound_spec(item)
+            _bound(item, components, seen)
+
+
+def bound_spec(spec: dict[str, Any]) -> None:
+    """Bound every integer a client sends (parameters and request bodies) in an OpenAPI document.
+
+    Responses keep their schemas: a stored size in bytes may pass 32 bits.
+    """
+    components = spec.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            _bound(operation.get("parameters", []), components, seen)
+            _bound(operation.get("requestBody", {}), components, seen)

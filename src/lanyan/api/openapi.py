@@ -3,7 +3,7 @@
 FastAPI documents only the success response and its own 422 shape. Lanyan answers every error
 with an RFC 9457 problem (:mod:`lanyan.api.problems`), so the document built here adds, to each
 operation, the statuses it can answer with and the ``ProblemDetails`` schema, in one place rather
-than on each route. Integer schemas get their 64-bit bounds (:mod:`lanyan.api.integers`).
+than on each route. Integers clients send get the columns' bounds (:mod:`lanyan.api.integers`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ reported together, so one run lists every broken operation rather than the first
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,8 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.python import asgi
@@ -34,13 +38,16 @@ from lanyan.core.config import Settings
 
 from support import DAFENG, add_user, create_sample, login, sample, seed_region
 
-EXAMPLES = 6  # generated cases per operation (and as many again with seeded path values)
+# Generated cases per operation and mode (and as many again with seeded path values); raise it
+# for a deeper local run, e.g. LANYAN_FUZZ_EXAMPLES=50.
+EXAMPLES = int(os.environ.get("LANYAN_FUZZ_EXAMPLES", "6"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
 ]
+NEGATIVE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 REGISTRY = [
     "jurisdictions",
     "populations",
@@ -63,15 +70,36 @@ def fuzz_app(settings: Settings, uow: Any) -> Iterator[FastAPI]:
     """A fresh app (its own lifespan, so schemathesis can run it) on a seeded database."""
     seed_region(uow)
     add_user(uow, "admin", "admin", "320000")
-    for n, slug in enumerate(REGISTRY, start=1):
-        create_sample(uow, slug, DAFENG, n)
     app = create_app(settings)
+    app.state.seeded = {
+        f"/api/{slug}/": create_sample(uow, slug, DAFENG, n)
+        for n, slug in enumerate(REGISTRY, start=1)
+    }
     yield app
     asgi.shutdown_lifespans()
 
 
+def _seeded_path(path: str, names: list[str], row_ids: dict[str, int]) -> dict[str, Any] | None:
+    """Path values naming rows the fixture made (schemathesis generates the others), or None."""
+    n = {slug: REGISTRY.index(slug) + 1 for slug in REGISTRY}
+    known: dict[str, Any] = {
+        "row_id": next((i for prefix, i in row_ids.items() if path.startswith(prefix)), None),
+        "unit_code": sample("units", DAFENG, n["units"])["code"],
+        "device_code": sample("devices", DAFENG, n["devices"])["code"],
+        "station_code": sample("stations", DAFENG, n["stations"])["code"],
+        "username": "admin",
+        "layer": "units",
+    }
+    values = {name: known[name] for name in names if known.get(name) is not None}
+    return values or None
+
+
 def _fuzz(
-    strategy: Any, label: str, headers: dict[str, str], faults: dict[tuple[str, str], str]
+    strategy: Any,
+    label: str,
+    headers: dict[str, str],
+    faults: dict[tuple[str, str], str],
+    checks: list[Any] = CHECKS,
 ) -> None:
     """Run ``EXAMPLES`` cases of ``strategy``; record each distinct failed check in ``faults``."""
 
@@ -93,7 +121,7 @@ def _fuzz(
             )
             return
         try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
+            case.validate_response(response, checks=checks, headers=headers)
         except FailureGroup as group:
             for failure in group.exceptions:
                 faults.setdefault(
@@ -101,7 +129,9 @@ def _fuzz(
                     f"{response.status_code} {case.as_curl_command()}\n  {response.text[:300]}",
                 )
 
-    run()
+    # An operation with no input has no invalid input: negative mode finds nothing to send.
+    with contextlib.suppress(Unsatisfiable):
+        run()
 
 
 def test_every_operation_behaves_as_documented(fuzz_app: FastAPI) -> None:
@@ -128,6 +158,13 @@ def test_every_operation_behaves_as_documented(fuzz_app: FastAPI) -> None:
             call_headers = headers
 
         _fuzz(op.as_strategy(), label, call_headers, faults)
+        # Invalid input (out-of-range integers, wrong types, missing fields): a 4xx, never a 500.
+        negative = op.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+        _fuzz(negative, label, call_headers, faults, NEGATIVE_CHECKS)
+        names = [p.name for p in op.path_parameters]
+        seeded = _seeded_path(op.path, names, fuzz_app.state.seeded)
+        if seeded is not None:
+            _fuzz(op.as_strategy(path_parameters=seeded), label, call_headers, faults)
     elapsed = time.monotonic() - started
     report = "\n".join(
         f"{op}: {title}\n  {detail}" for (op, title), detail in sorted(faults.items())
@@ -208,6 +245,15 @@ def test_the_column_range_is_the_bound(client: TestClient, admin: dict[str, str]
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "year"
 
 
+def test_an_integer_of_a_query_model_is_bounded_too(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    # The registry lists take their filters as one pydantic model of query parameters.
+    r = client.get(f"/api/populations?year={-HUGE}", headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "year", "rule": RULE}]
+
+
 # ---- the spec documents the errors -------------------------------------------------------------
 
 
@@ -226,5 +272,7 @@ def test_every_operation_documents_its_problem_responses(app: FastAPI) -> None:
                 assert {"401", "403"} <= responses.keys(), (method, path)
     uploads = spec["paths"]["/api/units/import"]["post"]["responses"]
     assert "413" in uploads
+    layer = spec["paths"]["/api/map/layers/{layer}"]["get"]["responses"]["200"]
+    assert list(layer["content"]) == ["application/geo+json"]
     page = spec["paths"]["/api/units"]["get"]["parameters"]
     assert next(p for p in page if p["name"] == "page")["schema"]["maximum"] == MAX_PAGE

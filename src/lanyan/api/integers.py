@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
@@ -47,11 +48,17 @@ def _int_params(route: APIRoute) -> Iterator[tuple[str, str]]:
             ("query", dependant.query_params),
         ):
             for f in fields:
-                if _declares_int(f.field_info.annotation):
+                annotation = f.field_info.annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                    # A query model (``Annotated[Filter, Query()]``): one parameter per field.
+                    for name, info in annotation.model_fields.items():
+                        if _declares_int(info.annotation):
+                            yield location, info.alias or name
+                elif _declares_int(annotation):
                     yield location, f.alias
 
 
-def _too_big(value: str) -> bool:
+def _out_of_range(value: str) -> bool:
     return bool(_INTEGER.fullmatch(value)) and not INT_MIN <= int(value) <= INT_MAX
 
 
@@ -84,7 +91,7 @@ async def within_column_range(request: Request) -> None:
                 values = [request.path_params[name]] if name in request.path_params else []
             else:
                 values = request.query_params.getlist(name)
-            errors += [_error((location, name), v) for v in values if _too_big(str(v))]
+            errors += [_error((location, name), v) for v in values if _out_of_range(str(v))]
     if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
         try:
             body = json.loads(await request.body() or b"null")

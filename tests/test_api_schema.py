@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from lanyan.api.app import create_app
-from lanyan.api.integers import RULE
 from lanyan.api.paging import MAX_PAGE
 from lanyan.api.problems import PROBLEM
+from lanyan.api.storable import NUL_RULE, RULE
 from lanyan.core.config import Settings
 
 from support import DAFENG, add_user, create_sample, login, sample, seed_region
@@ -252,6 +252,24 @@ def test_an_integer_of_a_query_model_is_bounded_too(
     r = client.get(f"/api/populations?year={-HUGE}", headers=admin)
     assert r.status_code == 422, r.text
     assert r.json()["errors"] == [{"field": "year", "rule": RULE}]
+
+
+# ---- one class of fault: text PostgreSQL cannot store (a NUL character) ------------------------
+
+
+def test_a_nul_character_is_a_422_naming_the_field(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    r = client.get("/api/vehicles?station_code=S%00", headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "station_code", "rule": NUL_RULE}]
+    r = client.get("/api/equipment/labels.svg?codes=A&codes=B%00", headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "codes"
+    r = client.post("/api/auth/login", json={"username": "ad\u0000min", "password": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "username"
+    body = {**sample("units", DAFENG), "name": "单位\u0000"}
+    r = client.post("/api/units", json=body, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"] == [{"field": "name", "rule": NUL_RULE}]
 
 
 # ---- the spec documents the errors -------------------------------------------------------------

@@ -13,9 +13,9 @@ from lanyan import __version__
 from lanyan.api import auth_routes, openapi, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
-from lanyan.api.integers import within_column_range
 from lanyan.api.io_routes import io_routers
 from lanyan.api.registry_routes import registry_routers
+from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
@@ -76,8 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from local assets instead (government intranets are offline).
         docs_url=None,
         redoc_url=None,
-        # An integer no column can hold is a 422 naming the field, on every route.
-        dependencies=[Depends(within_column_range)],
+        # A value no column can hold (a huge integer, a NUL) is a 422 naming the field.
+        dependencies=[Depends(storable_input)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -3,7 +3,7 @@
 FastAPI documents only the success response and its own 422 shape. Lanyan answers every error
 with an RFC 9457 problem (:mod:`lanyan.api.problems`), so the document built here adds, to each
 operation, the statuses it can answer with and the ``ProblemDetails`` schema, in one place rather
-than on each route. Integers clients send get the columns' bounds (:mod:`lanyan.api.integers`).
+than on each route. Integers clients send get the columns' bounds (:mod:`lanyan.api.storable`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from lanyan.api.deps import current_user
-from lanyan.api.integers import bound_spec
 from lanyan.api.problems import PROBLEM
+from lanyan.api.storable import bound_spec
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "ProblemDetails",

@@ -1,12 +1,18 @@
-"""Integers the database can hold: a value out of range is bad input (422), never a 500.
+"""Values the database can store: anything else is bad input (422), never a 500.
 
-Lanyan's integer columns (ids, counts, years) are SQL ``INTEGER``: 32 bits on PostgreSQL, and
+Two kinds of value reached the database and came back as a 500:
+
+* Integers. Lanyan's integer columns (ids, counts, years) are SQL ``INTEGER``: 32 bits on PostgreSQL, and
 SQLite's driver fails beyond 64. Pydantic accepts integers of any size, so a larger id in a path
 or count in a body reached the database and came back as a 500 (``NumericValueOutOfRange``,
-``OverflowError``). One check here, run before every route, refuses them: each integer path or
-query parameter the route declares, and every integer in a JSON body. The 422 names the field
-and the rule like any other validation error. :func:`bound_spec` writes the same bounds into the
-OpenAPI document, on what clients send.
+``OverflowError``). Checked: each integer path or query parameter the route declares, and
+every integer in a JSON body. :func:`bound_spec` writes the bounds into the OpenAPI document.
+* Text with a NUL character (U+0000), which PostgreSQL's text and JSON types cannot hold (a
+search term or a code with one was a 500 there, and SQLite would store what PostgreSQL refuses).
+Checked: every path and query value, and every string and key in a JSON body.
+
+One dependency, run before every route (:func:`storable_input`), refuses both with a 422 that
+names the field and the rule like any other validation error.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pydantic import BaseModel
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
 RULE = f"must be an integer from {INT_MIN} to {INT_MAX}"
+NUL_RULE = "must not contain the NUL character (U+0000)"
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
@@ -62,28 +69,40 @@ def _out_of_range(value: str) -> bool:
     return bool(_INTEGER.fullmatch(value)) and not INT_MIN <= int(value) <= INT_MAX
 
 
-def _body_problems(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """Where in a parsed JSON body an integer lies out of range."""
+Loc = tuple[str | int, ...]
+
+
+def _body_problems(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """(where, rule) for each value of a parsed JSON body the database could not store."""
     if isinstance(value, bool):
         return
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            yield loc
+            yield loc, RULE
+    elif isinstance(value, str):
+        if "\x00" in value:
+            yield loc, NUL_RULE
     elif isinstance(value, dict):
         for key, item in value.items():
+            if "\x00" in key:
+                yield (*loc, key), NUL_RULE
             yield from _body_problems(item, (*loc, key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _body_problems(item, (*loc, i))
 
 
-def _error(loc: tuple[str | int, ...], value: object) -> dict[str, object]:
-    return {"type": "int_range", "loc": loc, "msg": RULE, "input": str(value)[:40]}
+def _error(loc: Loc, rule: str) -> dict[str, object]:
+    return {"type": "not_storable", "loc": loc, "msg": rule, "input": None}
 
 
-async def within_column_range(request: Request) -> None:
-    """An app-wide dependency: 422 for any integer the database could not store."""
+async def storable_input(request: Request) -> None:
+    """An app-wide dependency: 422 for any value the database could not store."""
     errors: list[dict[str, object]] = []
+    for location, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items() if location == "path" else params.multi_items():
+            if "\x00" in str(value):
+                errors.append(_error((location, name), NUL_RULE))
     route = request.scope.get("route")
     if isinstance(route, APIRoute):
         for location, name in _int_params(route):
@@ -91,13 +110,13 @@ async def within_column_range(request: Request) -> None:
                 values = [request.path_params[name]] if name in request.path_params else []
             else:
                 values = request.query_params.getlist(name)
-            errors += [_error((location, name), v) for v in values if _out_of_range(str(v))]
+            errors += [_error((location, name), RULE) for v in values if _out_of_range(str(v))]
     if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:
             body = None  # FastAPI reports the malformed body itself
-        errors += [_error(("body", *loc), "(too large)") for loc in _body_problems(body, ())]
+        errors += [_error(("body", *loc), rule) for loc, rule in _body_problems(body, ())]
     if errors:
         raise RequestValidationError(errors)
 

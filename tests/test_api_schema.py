@@ -137,7 +137,8 @@ def _fuzz(
 def test_every_operation_behaves_as_documented(fuzz_app: FastAPI) -> None:
     with TestClient(fuzz_app) as c:
         headers = login(c, "admin")
-    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
+    # Signed in: outside development the document is behind log-in (issue #14, item 11).
+    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app, headers=headers)
     spec_ops = {
         f"{m.upper()} {p}"
         for p, item in fuzz_app.openapi()["paths"].items()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
 from lanyan.risk import config, service
@@ -105,7 +106,7 @@ def units(
     user: Reader,
     as_of: date | None = None,
     grade: RiskGrade | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     day, rows, total = service.list_units(session, user.scope, as_of, grade, page, size)

@@ -13,6 +13,7 @@ from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, UserDep, require
 from lanyan.api.limits import UploadKind, upload
+from lanyan.api.paging import PageNo
 from lanyan.core.errors import Forbidden
 from lanyan.prevention import (
     attachments,
@@ -80,7 +81,6 @@ class ComplaintPage(Page):
     items: list[ComplaintPublic]
 
 
-PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
 from lanyan.response import dispatch, from_alarms, incidents, reinforcement_service
@@ -100,7 +101,7 @@ def list_(
     session: SessionDep,
     user: Annotated[CurrentUser, reader],
     status: IncidentStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     rows, total = incidents.list_incidents(session, user.scope, status, page, size)

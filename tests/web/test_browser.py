@@ -248,7 +248,10 @@ def test_map_draws_toggles_and_inspects(seeded: Seeded) -> None:
             page.screenshot(path=str(ARTIFACTS / "water-sources-en.png"))
 
             page.goto(seeded.base_url + "/docs")  # Swagger UI from local assets, offline
-            expect(page.locator(".swagger-ui .title").first).to_contain_text("Lanyan")
+            # the first request builds the OpenAPI document (about 2 s, cached after)
+            expect(page.locator(".swagger-ui .title").first).to_contain_text(
+                "Lanyan", timeout=30_000
+            )
         finally:
             browser.close()
     assert errors == [], errors

@@ -120,6 +120,8 @@
     function choose(li) {
       if (!li) return;
       if (li.dataset.more) {
+        clearTimeout(state.timer);
+        if (input.value.trim() !== state.q) { search(); return; } // the typing is newer
         var next = state.items.length;
         fetchPage(state.page + 1, next);
         return;

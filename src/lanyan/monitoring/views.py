@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from lanyan.monitoring import history
+from lanyan.monitoring import alarm_machine, history
 from lanyan.monitoring.alarms import LAST_HEARTBEAT
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
@@ -27,7 +27,8 @@ from lanyan.registry.choices import DeviceKind, UnitCategory
 from lanyan.registry.models import Building, Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 
-OPEN_STATES = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+# Open alarms (未处理, 已确认): the machine's rule, as stored strings.
+OPEN_STATES = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
 
 
 def _flag_names() -> dict[str, tuple[str, str]]:

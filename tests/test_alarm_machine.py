@@ -242,3 +242,22 @@ def test_events_are_frozen() -> None:
     fire.confirm(at(1), "desk")
     with pytest.raises(AttributeError):
         fire.events[0].note = "changed"  # type: ignore[misc]
+
+
+def test_the_machine_is_plain_python() -> None:
+    """No database, web or framework import: the rules are tested (and read) alone."""
+    import ast
+    from pathlib import Path
+
+    import lanyan.monitoring.alarm_machine as machine
+
+    allowed = ("__future__", "dataclasses", "datetime", "typing", "lanyan.core.errors")
+    allowed += ("lanyan.monitoring.choices",)
+    tree = ast.parse(Path(machine.__file__).read_text(encoding="utf-8"))
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert imported and all(name in allowed for name in imported), imported

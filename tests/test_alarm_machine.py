@@ -24,6 +24,7 @@ from lanyan.monitoring.alarm_machine import (
     AlarmHandled,
     AlarmMarkedFalse,
     PanelResetRecorded,
+    decisions,
     kinds_for,
     states_for,
 )
@@ -181,6 +182,12 @@ def test_operator_handling_records_who_when_and_the_note() -> None:
     false = alarm_in(SignalKind.FIRE, ACTIVE)
     false.mark_false(at(1), "desk", "油烟")
     assert isinstance(false.events[0], AlarmMarkedFalse) and false.events[0].name == "false_alarm"
+    assert decisions(SignalKind.FIRE, ACTIVE) == [AlarmAction.CONFIRM, AlarmAction.MARK_FALSE]
+    assert decisions(SignalKind.OFFLINE, ACTIVE) == [
+        AlarmAction.ACKNOWLEDGE,
+        AlarmAction.MARK_FALSE,
+    ]
+    assert decisions(SignalKind.FIRE, CONFIRMED) == [] == decisions(SignalKind.RESET, ACTIVE)
     assert {a for a in OPERATOR_ACTIONS} == {
         AlarmAction.CONFIRM,
         AlarmAction.ACKNOWLEDGE,

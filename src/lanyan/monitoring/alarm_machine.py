@@ -102,6 +102,12 @@ def states_for(action: AlarmAction) -> frozenset[AlarmStatus]:
     return frozenset(s for table in MOVES.values() for s, moves in table.items() if action in moves)
 
 
+def decisions(kind: SignalKind, status: AlarmStatus) -> list[AlarmAction]:
+    """What a person may decide on an alarm of ``kind`` in ``status`` (the desk's buttons), in
+    the table's order; nothing for a kind that opens no alarm."""
+    return [a for a in MOVES.get(kind, {}).get(status, {}) if a in OPERATOR_ACTIONS]
+
+
 def check_note(note: str) -> str:
     """The operator's note, trimmed; ValidationFailed when longer than ``NOTE_MAX``."""
     note = note.strip()

@@ -146,6 +146,8 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "status": a.status,
         "status_zh": status.zh,
         "status_en": status.en,
+        # What a person may do now (the machine's table; the desk draws its buttons from it).
+        "actions": [action.value for action in alarm_machine.decisions(kind, status)],
         "unit": {"code": u_code, "name": u_name} if u_code else None,
         "building": {"code": b_code, "name": b_name} if b_code else None,
         "device_code": d_code,

@@ -34,8 +34,8 @@ from lanyan.store import audit
 from lanyan.store.audit import Actor
 
 SLUG = "monitoring_alarms"
-# Statuses that wait for a person (未处理).
-OPEN = tuple(s.value for s in AlarmStatus if s in alarm_machine.AWAITING_OPERATOR)
+# Statuses that wait for a person (未处理); the figures count a fault as open only in these.
+UNHANDLED = tuple(s.value for s in AlarmStatus if s in alarm_machine.AWAITING_OPERATOR)
 
 
 def publish(session: Session, event: DomainEvent, at: datetime) -> None:
@@ -327,7 +327,7 @@ def unit_figures(session: Session, scope: Scope) -> list[UnitFigures]:
                         (
                             and_(
                                 MonitoringAlarm.kind == SignalKind.FAULT.value,
-                                MonitoringAlarm.status.in_(OPEN),
+                                MonitoringAlarm.status.in_(UNHANDLED),
                             ),
                             1,
                         ),

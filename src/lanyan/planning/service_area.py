@@ -42,9 +42,11 @@ def service_polygon(lines: list[LineString], buffer_m: float = 100.0) -> BaseGeo
         return shapely.Polygon()
     c = shapely.MultiLineString(lines).centroid
     fwd, inv = utm_transformer(round(c.x), round(c.y))
-    metric = shapely.transform(np.array(lines), fwd.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    metric = shapely.transform(np.array(lines), fwd.transform, interleaved=False)  # type: ignore[arg-type]
     shape = shapely.union_all(shapely.buffer(metric, buffer_m, quad_segs=4))
-    return shapely.transform(shape, inv.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    return shapely.transform(shape, inv.transform, interleaved=False)  # type: ignore[arg-type]
 
 
 def as_geojson(geom: BaseGeometry, digits: int = 6) -> dict:

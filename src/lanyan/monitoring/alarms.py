@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, exists, false, insert, inspect, select, update
+from sqlalchemy import CursorResult, bindparam, case, exists, false, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +20,7 @@ from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent,
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
+from lanyan.store.base import table_of
 
 # Signals that open an alarm record; a reset is recorded on them (and clears all but unhandled
 # fire alarms, see ``OpenAlarms.reset``); a heartbeat only refreshes health.
@@ -95,7 +96,7 @@ class OpenAlarms:
             if not self._mine(alarm, device_id, source) or alarm.kind not in _ALARMING_VALUES:
                 continue
             keep = alarm.kind == SignalKind.FIRE.value and alarm.status == _ACTIVE
-            changes = {"reset_at": at}
+            changes: dict[str, Any] = {"reset_at": at}
             if not keep:
                 changes |= {"status": AlarmStatus.CLEARED.value, "cleared_at": at}
                 del self.open[key]
@@ -151,7 +152,7 @@ _ALARMING_VALUES = tuple(k.value for k in ALARMING)
 @lru_cache(maxsize=16)
 def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
     """Clear the open alarms of ``kinds`` of a device (``by_device``) or of a bare source."""
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
     return (
         update(table)
@@ -165,7 +166,7 @@ def _reset_statement(by_device: bool) -> Any:
     """A device's (``by_device``) or a bare source's reset on its open alarms: every one gets
     ``reset_at``; all but unhandled fire alarms are cleared (``OpenAlarms.reset``). The CASE
     reads the row as it was, on SQLite and PostgreSQL alike."""
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
     unhandled_fire = (table.c.kind == SignalKind.FIRE.value) & (table.c.status == _ACTIVE)
     return (
@@ -244,9 +245,9 @@ def heartbeats(
     if sqlite:
         stale = sqlite_time(stale)
         for at in range(0, len(ordered), _HEALTH_ROWS):
-            chunk = ordered[at : at + _HEALTH_ROWS]
-            values = ",".join(["(?,?,1)"] * len(chunk))
-            params = [v for d, seen_at in chunk for v in (d, sqlite_time(seen_at))]
+            beats = ordered[at : at + _HEALTH_ROWS]
+            values = ",".join(["(?,?,1)"] * len(beats))
+            params = [v for d, seen_at in beats for v in (d, sqlite_time(seen_at))]
             conn.exec_driver_sql(_HEALTH_INTO + values + _HEALTH_UPSERT["sqlite"], (*params, stale))
     else:
         rows = [(d, at, stale) for d, at in ordered]
@@ -274,8 +275,8 @@ def refresh_status(session: Session, device_ids: Iterable[int]) -> None:
 
 @lru_cache(maxsize=1)
 def _status_statement() -> Any:
-    devices, health = Device.__table__, DeviceHealth.__table__
-    alarms = MonitoringAlarm.__table__
+    devices, health = table_of(Device), table_of(DeviceHealth)
+    alarms = table_of(MonitoringAlarm)
     online = select(health.c.online).where(health.c.device_id == devices.c.id).scalar_subquery()
     open_fault = exists().where(
         alarms.c.device_id == devices.c.id,
@@ -398,7 +399,7 @@ def insert_opened(session: Session, opened: list[MonitoringAlarm]) -> None:
         session.add_all(opened)
         session.flush()
         return
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     rows = [{name: getattr(alarm, name) for name in _ALARM_COLUMNS} for alarm in opened]
     result = session.connection().execute(
         insert(table).returning(table.c.id, table.c.event_id, table.c.kind, table.c.point), rows
@@ -432,7 +433,7 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
         )
     if rows:
-        session.connection().execute(insert(OutboxEvent.__table__), rows)
+        session.connection().execute(insert(table_of(OutboxEvent)), rows)
     return len(rows)
 
 
@@ -449,11 +450,15 @@ def sweep_offline(
     for health in list(stale):
         # A conditional UPDATE claims the device: when several server workers sweep at once,
         # only one of them raises its offline alarm.
-        claimed = session.execute(
-            update(DeviceHealth)
-            .where(DeviceHealth.device_id == health.device_id, DeviceHealth.online.is_(True))
-            .values(online=False)
-            .execution_options(synchronize_session="fetch")
+        # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
+        claimed = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(DeviceHealth)
+                .where(DeviceHealth.device_id == health.device_id, DeviceHealth.online.is_(True))
+                .values(online=False)
+                .execution_options(synchronize_session="fetch")
+            ),
         )
         if claimed.rowcount != 1:
             continue

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, case, exists, false, insert, inspect, select, update
+from sqlalchemy import bindparam, case, exists, false, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,6 +21,7 @@ from lanyan.monitoring.signals import Signal
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
 from lanyan.store.base import table_of
+from lanyan.store.db import rowcount
 
 # Signals that open an alarm record; a reset is recorded on them (and clears all but unhandled
 # fire alarms, see ``OpenAlarms.reset``); a heartbeat only refreshes health.
@@ -450,17 +451,13 @@ def sweep_offline(
     for health in list(stale):
         # A conditional UPDATE claims the device: when several server workers sweep at once,
         # only one of them raises its offline alarm.
-        # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed Result.
-        claimed = cast(
-            "CursorResult[Any]",
-            session.execute(
-                update(DeviceHealth)
-                .where(DeviceHealth.device_id == health.device_id, DeviceHealth.online.is_(True))
-                .values(online=False)
-                .execution_options(synchronize_session="fetch")
-            ),
+        claimed = session.execute(
+            update(DeviceHealth)
+            .where(DeviceHealth.device_id == health.device_id, DeviceHealth.online.is_(True))
+            .values(online=False)
+            .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         device = session.get(Device, health.device_id)
         alarm = MonitoringAlarm(

@@ -22,6 +22,7 @@ from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.db import rowcount
 
 OPEN = (AlarmStatus.ACTIVE.value,)
 
@@ -211,7 +212,7 @@ def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> lis
             .values(escalated_at=now, updated_at=utcnow())
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         escalated.append(alarm)
         publish(

@@ -31,7 +31,9 @@ def reached_pieces(
     for e, f in zip(live, frac, strict=True):
         geom = g.edge_geometry(int(e))
         line = LineString(geom)
-        lines.append(line if f >= 1.0 else substring(line, 0.0, float(f), normalized=True))
+        piece = line if f >= 1.0 else substring(line, 0.0, float(f), normalized=True)
+        assert isinstance(piece, LineString)  # f > 0 (spare > 0): a piece with a length
+        lines.append(piece)
         km += float(f * g.meters[e]) / 1000.0
     return lines, km
 

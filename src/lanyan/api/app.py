@@ -7,16 +7,17 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lanyan import __version__
-from lanyan.api import auth_routes, plans_routes, problems, stats_routes
+from lanyan.api import auth_routes, openapi, plans_routes, problems, stats_routes
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.io_routes import io_routers
 from lanyan.api.limits import BodyLimit
 from lanyan.api.registry_routes import registry_routers
 from lanyan.api.security_headers import SecurityHeaders
+from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
 from lanyan.logistics.routes import router as logistics_router
 from lanyan.logistics.supplies_routes import router as supplies_router
@@ -80,12 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # A value no column can hold (a huge integer, a NUL) is a 422 naming the field.
+        dependencies=[Depends(storable_input)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine, settings.audit_hash)
     app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)

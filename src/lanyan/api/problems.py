@@ -17,13 +17,22 @@ log = logging.getLogger("lanyan.api")
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, errors: list[dict] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem; the OpenAPI document describes it as ``ProblemDetails``."""
     body: dict[str, object] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
     }
+    if instance is not None:
+        body["instance"] = instance
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -39,8 +48,9 @@ def explained(request: Request, exc: Exception) -> Exception:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LanyanError)
-    async def _lanyan(_: Request, exc: LanyanError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.message, [p.as_dict() for p in exc.problems])
+    async def _lanyan(request: Request, exc: LanyanError) -> JSONResponse:
+        errors = [p.as_dict() for p in exc.problems]
+        return problem(exc.status, exc.title, exc.message, errors, request.url.path)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -50,7 +60,7 @@ def install(app: FastAPI) -> None:
         return await _unexpected(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path")]
@@ -60,15 +70,16 @@ def install(app: FastAPI) -> None:
                     "rule": err["msg"].removeprefix("Value error, "),
                 }
             )
-        return problem(422, "Validation failed", "the request does not match the schema", errors)
+        detail = "the request does not match the schema"
+        return problem(422, "Validation failed", detail, errors, request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        return problem(exc.status_code, detail, detail, instance=request.url.path)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem(
-            500, "Internal error", "the server could not finish this request; it was logged"
-        )
+        detail = "the server could not finish this request; it was logged"
+        return problem(500, "Internal error", detail, instance=request.url.path)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.registry import service
@@ -53,7 +54,7 @@ def object_router(ot: ObjectType) -> APIRouter:
         q: str | None = None,
         jurisdiction_code: str | None = None,
         bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: PageNo = 1,
         size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
     ) -> Any:
         result = service.list_rows(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.logistics import labels, service
 from lanyan.logistics.choices import EquipmentCategory, ItemState
@@ -85,7 +86,7 @@ def list_items(
     user: Annotated[CurrentUser, reader],
     state: ItemState | None = None,
     kind: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     rows, total = service.list_items(session, user.scope, state, kind, page, size)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from lanyan.api.deps import SessionDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import handling, history, views
@@ -90,7 +91,7 @@ def list_alarms(
         bool,
         Query(description="leave offline alarms out (see /offline-units), unless kind=offline"),
     ] = False,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open, group_offline)

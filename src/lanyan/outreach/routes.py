@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import PersonKind, TrainingKind
@@ -57,7 +58,7 @@ def list_people(
     user: Annotated[CurrentUser, people_reader],
     kind: PersonKind | None = None,
     q: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     rows, total = service.list_people(session, user.scope, kind, q, page, size)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from lanyan.api import roles
 from lanyan.api.deps import SessionDep, SettingsDep, UserDep, require
 from lanyan.api.limits import UploadKind, upload
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import Forbidden
 from lanyan.prevention import (
@@ -80,7 +81,6 @@ class ComplaintPage(Page):
     items: list[ComplaintPublic]
 
 
-PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 
 

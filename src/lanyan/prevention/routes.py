@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.prevention import hazard_service, inspections
 from lanyan.prevention.choices import HazardState, InspectionKind
@@ -92,7 +93,7 @@ def list_inspections(
     session: SessionDep,
     user: Annotated[CurrentUser, require(inspections.SLUG, "read")],
     kind: InspectionKind | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     rows, total = inspections.list_inspections(session, user.scope, kind, page, size)
@@ -121,7 +122,7 @@ def list_hazards(
     overdue: bool | None = None,
     listed: bool | None = None,
     unit_code: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     rows, total = hazard_service.list_hazards(

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.limits import MIB, UploadKind, upload
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
@@ -24,7 +25,7 @@ def list_(
     session: SessionDep,
     user: Annotated[CurrentUser, reader],
     q: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     rows, total = preplans.list_preplans(session, user.scope, q, page, size)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
@@ -100,7 +101,7 @@ def list_(
     session: SessionDep,
     user: Annotated[CurrentUser, reader],
     status: IncidentStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     rows, total = incidents.list_incidents(session, user.scope, status, page, size)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import PageNo
 from lanyan.api.users import CurrentUser
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
@@ -105,7 +106,7 @@ def units(
     user: Reader,
     as_of: date | None = None,
     grade: RiskGrade | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     day, rows, total = service.list_units(session, user.scope, as_of, grade, page, size)

@@ -104,7 +104,17 @@ def layer_list(request: Request, user: UserDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/layers/{layer}", summary="One map layer as GeoJSON, inside your jurisdiction")
+@router.get(
+    "/layers/{layer}",
+    summary="One map layer as GeoJSON, inside your jurisdiction",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "a GeoJSON FeatureCollection",
+            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def layer_features(
     layer: str,
     request: Request,

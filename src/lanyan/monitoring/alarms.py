@@ -21,6 +21,8 @@ from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent,
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
+from lanyan.store.base import table_of
+from lanyan.store.db import rowcount
 
 # The alarm kinds a device's reset reaches (it clears all but unhandled fire alarms, see
 # ``OpenAlarms.reset``), in the order of ``SignalKind``: the rule is ``alarm_machine.MOVES``.
@@ -155,7 +157,7 @@ _BACK_CLEARS = alarm_machine.kinds_for(AlarmAction.DEVICE_BACK)
 @lru_cache(maxsize=16)
 def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
     """Clear the open alarms of ``kinds`` of a device (``by_device``) or of a bare source."""
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
     return (
         update(table)
@@ -169,7 +171,7 @@ def _reset_statement(by_device: bool) -> Any:
     """A device's (``by_device``) or a bare source's reset on its open alarms: every one gets
     ``reset_at``; all but those the machine keeps open (unhandled fire alarms) are cleared
     (``OpenAlarms.reset``). The CASE reads the row as it was, on SQLite and PostgreSQL alike."""
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
     kept = or_(
         *(
@@ -256,9 +258,9 @@ def heartbeats(
     if sqlite:
         stale = sqlite_time(stale)
         for at in range(0, len(ordered), _HEALTH_ROWS):
-            chunk = ordered[at : at + _HEALTH_ROWS]
-            values = ",".join(["(?,?,1)"] * len(chunk))
-            params = [v for d, seen_at in chunk for v in (d, sqlite_time(seen_at))]
+            beats = ordered[at : at + _HEALTH_ROWS]
+            values = ",".join(["(?,?,1)"] * len(beats))
+            params = [v for d, seen_at in beats for v in (d, sqlite_time(seen_at))]
             conn.exec_driver_sql(_HEALTH_INTO + values + _HEALTH_UPSERT["sqlite"], (*params, stale))
     else:
         rows = [(d, at, stale) for d, at in ordered]
@@ -286,8 +288,8 @@ def refresh_status(session: Session, device_ids: Iterable[int]) -> None:
 
 @lru_cache(maxsize=1)
 def _status_statement() -> Any:
-    devices, health = Device.__table__, DeviceHealth.__table__
-    alarms = MonitoringAlarm.__table__
+    devices, health = table_of(Device), table_of(DeviceHealth)
+    alarms = table_of(MonitoringAlarm)
     online = select(health.c.online).where(health.c.device_id == devices.c.id).scalar_subquery()
     open_fault = exists().where(
         alarms.c.device_id == devices.c.id,
@@ -410,7 +412,7 @@ def insert_opened(session: Session, opened: list[MonitoringAlarm]) -> None:
         session.add_all(opened)
         session.flush()
         return
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     rows = [{name: getattr(alarm, name) for name in _ALARM_COLUMNS} for alarm in opened]
     result = session.connection().execute(
         insert(table).returning(table.c.id, table.c.event_id, table.c.kind, table.c.point), rows
@@ -444,7 +446,7 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
         )
     if rows:
-        session.connection().execute(insert(OutboxEvent.__table__), rows)
+        session.connection().execute(insert(table_of(OutboxEvent)), rows)
     return len(rows)
 
 
@@ -467,7 +469,7 @@ def sweep_offline(
             .values(online=False)
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         device = session.get(Device, health.device_id)
         alarm = MonitoringAlarm(

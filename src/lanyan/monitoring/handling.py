@@ -32,6 +32,7 @@ from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.db import rowcount
 
 SLUG = "monitoring_alarms"
 # Statuses that wait for a person (未处理); the figures count a fault as open only in these.
@@ -263,7 +264,7 @@ def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> lis
             .values(escalated_at=alarm.escalated_at, updated_at=utcnow())
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         escalated.append(row)
         for event in alarm.events:

@@ -83,7 +83,7 @@ def unit_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, A
     ):
         if device_id is not None:
             open_alarms.setdefault(device_id, []).append(kind)
-    devices = [
+    devices: list[dict[str, Any]] = [
         {
             "code": code,
             "kind": kind,

@@ -97,7 +97,7 @@ def sees_unplaced(session: Session, role: str, scope: Scope, gateway_jurisdictio
     return scope.path.count("/") == 2  # "/<id>/": a top jurisdiction
 
 
-def _alarm_query(scope: Scope, unplaced: bool = False) -> Select[Any]:
+def _alarm_query(scope: Scope, unplaced: bool = False) -> Select[*tuple[Any, ...]]:
     """Alarms joined with their unit, building, device and jurisdiction, inside ``scope``.
 
     Alarms from unregistered senders have no jurisdiction: ``unplaced`` adds them (see
@@ -480,7 +480,7 @@ def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
             )
         )
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for f in figures:
         code, name, category = names[f.unit_id]
         out.append(

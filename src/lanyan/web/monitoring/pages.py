@@ -23,7 +23,7 @@ from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.views import DEVICE_STATUS, device_history
-from lanyan.web.i18n import add_messages, pick
+from lanyan.web.i18n import pick
 from lanyan.web.render import render, ui_for
 
 router = APIRouter(include_in_schema=False)
@@ -119,7 +119,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_dev_back": ("返回监控中心", "Back to the monitoring centre"),
     "layer_alarms": ("实时报警", "Live alarms"),
 }
-add_messages(MESSAGES)
 
 
 def _check(user: UserDep, slug: str) -> None:

@@ -18,7 +18,6 @@ from lanyan.registry.choices import VehicleStatus
 from lanyan.registry.models import Jurisdiction, Station
 from lanyan.response import incidents
 from lanyan.response.choices import IncidentType, ReinforcementState, TimelineStep
-from lanyan.web.i18n import add_messages
 from lanyan.web.map.layers import home_of
 from lanyan.web.render import render, ui_for
 
@@ -49,7 +48,6 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "reinf_sent": ("增援请求已发送", "Reinforcement request sent"),
 }
-add_messages(WORDS)
 
 # Steps a button records on the board; 接警 and 出动 are written by creating and dispatching.
 BUTTON_STEPS = [

@@ -34,7 +34,7 @@ from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
-from lanyan.web.i18n import add_messages, rule_text
+from lanyan.web.i18n import rule_text
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/preplans", include_in_schema=False)
@@ -104,7 +104,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "pp_printed": ("打印时间", "Printed"),
     "pp_no_building": ("（单位总体预案）", "(unit-wide pre-plan)"),
 }
-add_messages(WORDS)
 
 
 def _reader(user: UserDep) -> CurrentUser:

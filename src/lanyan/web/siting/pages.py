@@ -15,7 +15,6 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep
 from lanyan.registry.models import Jurisdiction
 from lanyan.siting.routes import SLUG, reader
-from lanyan.web.i18n import add_messages
 from lanyan.web.map.layers import home_of
 from lanyan.web.render import Ui, render, ui_for
 
@@ -74,7 +73,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "planning_km2": ("平方公里", "km²"),
     "planning_people": ("人", "people"),
 }
-add_messages(MESSAGES)
 
 
 def page_text(ui: Ui) -> dict[str, str]:

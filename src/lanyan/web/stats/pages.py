@@ -38,9 +38,9 @@ from lanyan.stats.models import FireRecord, InvestigationCase
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
-from lanyan.web.i18n import add_messages, rule_text
+from lanyan.web.i18n import rule_text
 from lanyan.web.map.layers import home_of
-from lanyan.web.render import TEMPLATES, render, ui_for
+from lanyan.web.render import render, ui_for
 
 router = APIRouter(prefix="/stats", include_in_schema=False)
 
@@ -141,9 +141,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "stats_map_points": ("火灾点位", "Fires (points)"),
     "stats_map_areas": ("区域火灾起数", "Fires per area"),
 }
-add_messages(WORDS)
-# The 一张图 page draws the fire layers with these grade colours.
-TEMPLATES.env.globals["fire_grades"] = FireGrade.describe()
 
 
 def _reader(user: UserDep) -> CurrentUser:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.siting.routes import SLUG, reader
 from lanyan.web.map.layers import home_of
 from lanyan.web.render import Ui, render, ui_for
@@ -87,7 +87,7 @@ def planning_page(
     ui = ui_for(request, user)
     settings = request.app.state.settings
     config: dict[str, Any] = {
-        "home": home_of(session.get(Jurisdiction, user.jurisdiction_id)),
+        "home": home_of(registry_service.jurisdiction(session, user.jurisdiction_id)),
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
         "minutes": 5,

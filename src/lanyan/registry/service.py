@@ -312,15 +312,17 @@ def jurisdiction_name_at(session: Session, path: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def jurisdiction_choices(session: Session, scope: Scope, levels: tuple[str, ...]) -> list[Any]:
-    """(code, name) of the jurisdictions of ``levels`` inside ``scope``, by code."""
-    return list(
-        session.execute(
-            select(Jurisdiction.code, Jurisdiction.name)
-            .where(scope.jurisdictions(), Jurisdiction.level.in_(levels))
-            .order_by(Jurisdiction.code)
-        ).all()
-    )
+def jurisdiction_choices(
+    session: Session, scope: Scope, levels: tuple[str, ...], limit: int
+) -> list[tuple[str, str]]:
+    """(code, name) of the first ``limit`` jurisdictions of ``levels`` inside ``scope``, by code."""
+    rows = session.execute(
+        select(Jurisdiction.code, Jurisdiction.name)
+        .where(scope.jurisdictions(), Jurisdiction.level.in_(levels))
+        .order_by(Jurisdiction.code)
+        .limit(limit)
+    ).all()
+    return [(c, n) for c, n in rows]
 
 
 def stations_with_position(session: Session, limit: int) -> list[Any]:

@@ -337,6 +337,13 @@ def stations_with_position(session: Session, limit: int) -> list[Any]:
     )
 
 
+def id_of_code(session: Session, ot: ObjectType, scope: Scope, code: str) -> int | None:
+    """The id of the ``ot`` row with ``code`` inside ``scope``, or None."""
+    return session.execute(
+        select(ot.model.id).where(ot.model.code == code, scope.clause(ot))  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+
+
 def get(session: Session, ot: ObjectType, scope: Scope, row_id: int) -> Any:
     row = session.execute(
         select(ot.model).where(ot.model.id == row_id, scope.clause(ot))  # type: ignore[attr-defined]

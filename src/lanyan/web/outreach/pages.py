@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -23,9 +23,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, ValidationFailed
+from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import (
     Channel,
@@ -45,7 +45,7 @@ from lanyan.outreach.schemas import (
     PersonCreate,
     TrainingCreate,
 )
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
 from lanyan.web.render import render
@@ -192,20 +192,10 @@ def outreach_rule(ui: Any, rule: str) -> str:
     return ui.rule(rule)
 
 
-def _need(slug: str, write: bool) -> Callable[[CurrentUser], CurrentUser]:
-    def check(user: UserDep) -> CurrentUser:
-        allowed = roles.can_write if write else roles.can_read
-        if not allowed(user.role, slug):
-            raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
-        return user
-
-    return check
-
-
-PeopleReader = Annotated[CurrentUser, Depends(_need(service.PEOPLE, False))]
-PeopleWriter = Annotated[CurrentUser, Depends(_need(service.PEOPLE, True))]
-OutreachReader = Annotated[CurrentUser, Depends(_need(service.OUTREACH, False))]
-OutreachWriter = Annotated[CurrentUser, Depends(_need(service.OUTREACH, True))]
+PeopleReader = Annotated[CurrentUser, require(service.PEOPLE, "read")]
+PeopleWriter = Annotated[CurrentUser, require(service.PEOPLE, "write")]
+OutreachReader = Annotated[CurrentUser, require(service.OUTREACH, "read")]
+OutreachWriter = Annotated[CurrentUser, require(service.OUTREACH, "write")]
 
 
 def _payload(schema: type[M], form: FormData, **extra: Any) -> M:
@@ -249,7 +239,7 @@ def _attempt(
 
 def _home(session: Session, user: CurrentUser) -> str:
     """The user's own jurisdiction code: the jurisdiction pickers start there."""
-    home = session.get(Jurisdiction, user.jurisdiction_id)
+    home = registry_service.jurisdiction(session, user.jurisdiction_id)
     return home.code if home is not None else ""
 
 

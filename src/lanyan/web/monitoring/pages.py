@@ -12,13 +12,14 @@ is read-only and drawn on the server from the same view as its API
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from lanyan.accounts import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, UserDep, permit, require
 from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
@@ -119,11 +120,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_dev_back": ("返回监控中心", "Back to the monitoring centre"),
     "layer_alarms": ("实时报警", "Live alarms"),
 }
-
-
-def _check(user: UserDep, slug: str) -> None:
-    if not roles.can_read(user.role, slug):
-        raise Forbidden(f"role {user.role} may not read {slug}")
+QuarantineReader = Annotated[CurrentUser, require(QUARANTINE, "read")]
+MonitoringReader = Annotated[CurrentUser, require(MONITORING, "read")]
 
 
 def _text(lang: str) -> dict[str, str]:
@@ -134,7 +132,7 @@ def _text(lang: str) -> dict[str, str]:
 def centre(request: Request, user: UserDep) -> HTMLResponse:
     # Unit managers read devices' status and figures only, not the alarm desk.
     if not roles.can_read(user.role, ALARMS):
-        _check(user, MONITORING)
+        permit(user, MONITORING, "read")
     ui = ui_for(request, user)
     config = {
         "lang": ui.lang,
@@ -159,8 +157,7 @@ def centre(request: Request, user: UserDep) -> HTMLResponse:
 
 
 @router.get("/monitoring/quarantine", response_class=HTMLResponse)
-def quarantine(request: Request, user: UserDep) -> HTMLResponse:
-    _check(user, QUARANTINE)
+def quarantine(request: Request, user: QuarantineReader) -> HTMLResponse:
     ui = ui_for(request, user)
     config = {
         "lang": ui.lang,
@@ -179,11 +176,10 @@ def device_page(
     request: Request,
     device_code: str,
     session: SessionDep,
-    user: UserDep,
+    user: MonitoringReader,
     days: int = Query(default=history.DEFAULT_DAYS),
 ) -> HTMLResponse:
     """One device: status, messages per day over a period (设备在线记录), latest alarms."""
-    _check(user, MONITORING)
     ui = ui_for(request, user)
     result = device_history(session, user.scope, device_code, days, local_today())
 

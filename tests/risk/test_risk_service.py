@@ -132,7 +132,6 @@ def test_compute_explains_scores_and_stores_areas(
         assert entry.action == "compute" and entry.actor == "officer"
 
 
-
 def test_map_layer_draws_the_riskiest_last_for_readers_only(
     client: TestClient, world: dict[str, dict[str, str]], uow: Any
 ) -> None:

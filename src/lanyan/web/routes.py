@@ -30,12 +30,12 @@ STATIC = Path(__file__).parent / "static"
 
 # Each page package's own words, added to the one catalogue (web/i18n.py MESSAGES) here.
 PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
-    monitoring.MESSAGES,
+    monitoring.WORDS,
     outreach.WORDS,
     plans.WORDS,
     incidents.WORDS,
     preplans.WORDS,
-    siting.MESSAGES,
+    siting.WORDS,
     stats.WORDS,
 )
 

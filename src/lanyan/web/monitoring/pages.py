@@ -24,14 +24,14 @@ from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.views import DEVICE_STATUS, device_history
-from lanyan.web.i18n import pick
+from lanyan.web.i18n import message, pick
 from lanyan.web.render import render, ui_for
 
 router = APIRouter(include_in_schema=False)
 
 ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
 
-MESSAGES: dict[str, tuple[str, str]] = {
+WORDS: dict[str, tuple[str, str]] = {
     "mon_nav": ("监控中心", "Monitoring"),
     "mon_nav_desk": ("报警监控", "Alarm desk"),
     "mon_nav_quarantine": ("设备隔离区", "Quarantine"),
@@ -125,7 +125,7 @@ MonitoringReader = Annotated[CurrentUser, require(MONITORING, "read")]
 
 
 def _text(lang: str) -> dict[str, str]:
-    return {key.removeprefix("mon_"): pick(pair, lang) for key, pair in MESSAGES.items()}
+    return {key.removeprefix("mon_"): message(key, lang) for key in WORDS}
 
 
 @router.get("/monitoring", response_class=HTMLResponse)

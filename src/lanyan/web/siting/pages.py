@@ -20,7 +20,7 @@ from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
 
-MESSAGES: dict[str, tuple[str, str]] = {
+WORDS: dict[str, tuple[str, str]] = {
     "nav_planning": ("选址推演", "Siting what-if"),
     "planning_title": ("消防站选址推演", "Fire station siting what-if"),
     "planning_intro": (
@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 def page_text(ui: Ui) -> dict[str, str]:
     """The page words the script needs, in the user's language."""
-    return {key.removeprefix("planning_"): ui.t(key) for key in MESSAGES}
+    return {key.removeprefix("planning_"): ui.t(key) for key in WORDS}
 
 
 @router.get("/planning", response_class=HTMLResponse)

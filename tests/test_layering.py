@@ -46,6 +46,7 @@ DOMAINS = (
     "risk",
     "stats",
     "plans",
+    "registry",
     "siting",
     "logistics",
     "outreach",
@@ -476,3 +477,122 @@ def test_tests_are_grouped_like_the_packages() -> None:
     packages = {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
     folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
     assert folders <= packages, folders - packages
+
+
+# ---- pages go through the domains' services (issue #15, item 2) ------------------------------
+#
+# A page module reads and changes data through its domain's services (and another package's
+# public or service functions): it imports no SQLAlchemy construct but ``Session`` (for hints),
+# no ``*.models`` module of any package, and builds no ``select(``.
+
+CLEAN_PAGE_PACKAGES: tuple[str, ...] = (
+    "accounts",
+    "logistics",
+    "map",
+    "monitoring",
+    "outreach",
+    "plans",
+    "registry",
+    "response",
+    "risk",
+    "siting",
+    "stats",
+)
+# Web packages still registering words or template globals at import time, and why.
+IMPORT_TIME_PENDING: dict[str, str] = {
+    "prevention": "its pages are being reworked on their own branch (pagesprev)",
+}
+
+
+def _page_leaks(root: Path, packages: tuple[str, ...]) -> list[str]:
+    leaks = []
+    for package in packages:
+        for path in sorted((root / "web" / package).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "sqlalchemy"
+                ):
+                    leaks += [
+                        f"{rel}:{node.lineno}: {node.module}.{a.name}"
+                        for a in node.names
+                        if a.name != "Session"
+                    ]
+                elif isinstance(node, ast.Import):
+                    leaks += [
+                        f"{rel}:{node.lineno}: {a.name}"
+                        for a in node.names
+                        if a.name.startswith("sqlalchemy")
+                    ]
+            for line, target in _targets(root, path, tree):
+                if ".models" in target.removeprefix("lanyan") + ".":
+                    parts = target.split(".")
+                    if "models" in parts:
+                        leaks.append(f"{rel}:{line}: {target}")
+            leaks += [f"{rel}: select(" for _ in range(text.count("select("))]
+    return leaks
+
+
+def _import_time_changes(root: Path, skip: tuple[str, ...]) -> list[str]:
+    """Module-level statements of web modules that add words or change the templates."""
+    found = []
+    for path in sorted((root / "web").rglob("*.py")):
+        rel = path.relative_to(root / "web")
+        if rel.parts[0] in skip:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for node in ast.walk(stmt):
+                text = ast.unparse(node) if isinstance(node, (ast.Call, ast.Assign)) else ""
+                if (
+                    isinstance(node, ast.Call)
+                    and (
+                        text.startswith(("add_messages(", "i18n.add_messages("))
+                        or ".env." in ast.unparse(node.func)
+                    )
+                ) or (
+                    isinstance(node, ast.Assign)
+                    and any(".env." in ast.unparse(t) for t in node.targets)
+                ):
+                    found.append(f"{rel.as_posix()}:{node.lineno}: {text[:60]}")
+    return found
+
+
+def test_clean_page_packages_go_through_services() -> None:
+    assert _page_leaks(SRC, CLEAN_PAGE_PACKAGES) == []
+
+
+def test_no_web_module_changes_the_catalogue_or_templates_at_import() -> None:
+    assert _import_time_changes(SRC, tuple(IMPORT_TIME_PENDING)) == []
+
+
+def test_the_page_rules_catch_each_kind_of_breach(tmp_path: Path) -> None:
+    root = tmp_path / "lanyan"
+    _write(root, "stats/models.py", "")
+    _write(
+        root,
+        "web/stats/pages.py",
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.orm import Session\n"  # allowed, for hints
+        "from lanyan.stats.models import FireRecord\n"
+        "from lanyan.web.render import TEMPLATES\n"
+        "from lanyan.web.i18n import add_messages\n"
+        "add_messages({})\n"
+        "TEMPLATES.env.globals['x'] = 1\n"
+        "def f(session: Session):\n"
+        "    add_messages({})\n"  # inside a function: not at import
+        "    return session.execute(select(FireRecord))\n",
+    )
+    assert _page_leaks(root, ("stats",)) == [
+        "web/stats/pages.py:1: sqlalchemy.select",
+        "web/stats/pages.py:3: lanyan.stats.models",
+        "web/stats/pages.py: select(",
+    ]
+    assert _import_time_changes(root, ()) == [
+        "stats/pages.py:6: add_messages({})",
+        "stats/pages.py:7: TEMPLATES.env.globals['x'] = 1",
+    ]

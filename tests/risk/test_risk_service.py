@@ -132,6 +132,21 @@ def test_compute_explains_scores_and_stores_areas(
         assert entry.action == "compute" and entry.actor == "officer"
 
 
+def test_map_layer_draws_the_riskiest_last_for_readers_only(
+    client: TestClient, world: dict[str, dict[str, str]], uow: Any
+) -> None:
+    r = client.post("/api/risk/compute", json={"as_of": DAY.isoformat()}, headers=world["officer"])
+    assert r.status_code == 201, r.text
+    r = client.get("/api/map/risk/units", headers=world["officer"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["as_of"] == DAY.isoformat()
+    assert [f["properties"]["code"] for f in body["features"]] == [CALM, RISKY]
+    add_user(uow, "manager", "unit_manager", DAFENG)
+    r = client.get("/api/map/risk/units", headers=login(client, "manager"))
+    assert r.status_code == 403 and "may not read risk" in r.json()["detail"]
+
+
 def test_warnings_recorded_once_per_crossing(
     client: TestClient, world: dict[str, dict[str, str]], uow: Any
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.login_limits import LoginLimits, TooManyAttempts
@@ -268,6 +269,31 @@ def get_user(session: Session, scope: Scope, user_id: int) -> User:
     if user is None or not scope.contains(session, user.jurisdiction_id):
         raise NotFound(f"user {user_id} does not exist or is outside your jurisdiction")
     return user
+
+
+def audit_entries(
+    session: Session, scope: Scope, page: int, size: int
+) -> tuple[list[audit.AuditEntry], int, int]:
+    """An admin's page of the audit log, newest first: the entries of ``scope``'s subtree (a
+    root admin reads all), the total, and the page shown (``page`` kept within 1..last)."""
+    inside = audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True)
+    total = session.execute(
+        select(func.count()).select_from(audit.AuditEntry).where(inside)
+    ).scalar_one()
+    pages = max(1, math.ceil(total / size))
+    page = min(max(1, page), pages)
+    entries = (
+        session.execute(
+            select(audit.AuditEntry)
+            .where(inside)
+            .order_by(audit.AuditEntry.seq.desc())
+            .offset((page - 1) * size)
+            .limit(size)
+        )
+        .scalars()
+        .all()
+    )
+    return list(entries), int(total), page
 
 
 def list_users(session: Session, scope: Scope) -> list[UserPublic]:

@@ -67,14 +67,26 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 UserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
+def permit(user: CurrentUser, slug: str, action: str) -> CurrentUser:
+    """``user`` if their role may do ``action`` ("read", "write", or "manage" for slug "users":
+    administer users and read the audit log) on ``slug``, else Forbidden. ``require`` is this
+    as a dependency; call it directly only where the slug is known at request time (a map
+    layer named in the path)."""
+    if action == "manage":
+        if not roles.can_manage_users(user.role):
+            raise Forbidden(f"role {user.role} may not administer users or read the audit log")
+        return user
+    allowed = roles.can_write if action == "write" else roles.can_read
+    if not allowed(user.role, slug):
+        verb = "change" if action == "write" else "read"
+        raise Forbidden(f"role {user.role} may not {verb} {slug}")
+    return user
+
+
 def require(slug: str, action: str) -> object:
     """A dependency that lets the request through only if the user's role may do ``action``."""
 
     def check(user: UserDep) -> CurrentUser:
-        allowed = roles.can_write if action == "write" else roles.can_read
-        if not allowed(user.role, slug):
-            verb = "change" if action == "write" else "read"
-            raise Forbidden(f"role {user.role} may not {verb} {slug}")
-        return user
+        return permit(user, slug, action)
 
     return Depends(check)

@@ -61,6 +61,32 @@ def in_scope(model: Any, scope: Scope) -> ColumnElement[bool]:
     return scope.within(model.jurisdiction_id)
 
 
+def depot_choices(session: Session, scope: Scope) -> list[Any]:
+    """(code, name) of the depots inside ``scope``, by code."""
+    return list(
+        session.execute(
+            select(Depot.code, Depot.name).where(in_scope(Depot, scope)).order_by(Depot.code)
+        ).all()
+    )
+
+
+def item_trail(session: Session, item: Item, scope: Scope) -> list[audit.AuditEntry]:
+    """The item's audit entries a reader in ``scope`` may read, oldest first."""
+    return list(
+        session.execute(
+            select(audit.AuditEntry)
+            .where(
+                audit.AuditEntry.object_type == ITEMS,
+                audit.AuditEntry.object_id == str(item.id),
+                audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True),
+            )
+            .order_by(audit.AuditEntry.seq)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def _snapshot(row: Any) -> dict[str, Any]:
     return {
         c.name: getattr(row, c.key)

@@ -74,6 +74,11 @@ EPSILON = 1e-9  # quantities are floats (吨, 升); below this a remainder is no
 # --- catalogue and stock --------------------------------------------------------------------
 
 
+def supply_kinds(session: Session) -> list[SupplyKind]:
+    """Every supply kind, by code."""
+    return list(session.execute(select(SupplyKind).order_by(SupplyKind.code)).scalars().all())
+
+
 def create_supply_kind(session: Session, actor: Actor, payload: SupplyKindCreate) -> SupplyKind:
     """Add a consumable to the catalogue (shared by every jurisdiction, audited at "/")."""
     audit.begin_write(session)

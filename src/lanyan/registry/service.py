@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry.models import Jurisdiction, Station
 from lanyan.registry.scope import Scope, row_path
 from lanyan.registry.types import ObjectType, Ref
 from lanyan.store import audit, bulk
@@ -297,6 +297,50 @@ def create(
         scope_path=row_path(session, row),
     )
     return row
+
+
+def jurisdiction(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:
+    """A jurisdiction by id (a user's home, where their maps open), or None."""
+    return session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id is not None else None
+
+
+def jurisdiction_name_at(session: Session, path: str) -> str | None:
+    """The name of the jurisdiction whose path is ``path`` (a scope's root), or None."""
+    return session.execute(
+        select(Jurisdiction.name).where(Jurisdiction.path == path)
+    ).scalar_one_or_none()
+
+
+def jurisdiction_choices(
+    session: Session, scope: Scope, levels: tuple[str, ...], limit: int
+) -> list[tuple[str, str]]:
+    """(code, name) of the first ``limit`` jurisdictions of ``levels`` inside ``scope``, by code."""
+    rows = session.execute(
+        select(Jurisdiction.code, Jurisdiction.name)
+        .where(scope.jurisdictions(), Jurisdiction.level.in_(levels))
+        .order_by(Jurisdiction.code)
+        .limit(limit)
+    ).all()
+    return [(c, n) for c, n in rows]
+
+
+def stations_with_position(session: Session, limit: int) -> list[Any]:
+    """(code, name, lon, lat) of stations of every jurisdiction that have a position, by code."""
+    return list(
+        session.execute(
+            select(Station.code, Station.name, Station.lon, Station.lat)
+            .where(Station.lon.is_not(None))
+            .order_by(Station.code)
+            .limit(limit)
+        ).all()
+    )
+
+
+def id_of_code(session: Session, ot: ObjectType, scope: Scope, code: str) -> int | None:
+    """The id of the ``ot`` row with ``code`` inside ``scope``, or None."""
+    return session.execute(
+        select(ot.model.id).where(ot.model.code == code, scope.clause(ot))
+    ).scalar_one_or_none()
 
 
 def get(session: Session, ot: ObjectType, scope: Scope, row_id: int) -> Any:

@@ -3,6 +3,7 @@
 * :func:`get_by_code`: one incident (警情) as plain :class:`IncidentFacts`;
 * :func:`closed_without`: closed incidents of a type that lack something another domain keeps
   (the fire statistics' missing-records list);
+* :func:`active_incidents`: the newest active incidents in a scope (a dispatch form's choices);
 * :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export.
 """
 
@@ -105,6 +106,18 @@ def closed_without(
         .limit(limit)
     ).all()
     return [ClosedIncident(*r) for r in rows]
+
+
+def active_incidents(session: Session, scope: Scope, limit: int) -> list[Any]:
+    """(code, address, incident_type) of the ``limit`` newest active incidents in ``scope``."""
+    return list(
+        session.execute(
+            select(Incident.code, Incident.address, Incident.incident_type)
+            .where(scope.within(Incident.jurisdiction_id), Incident.status == "active")
+            .order_by(Incident.received_at.desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def code_of(incident_id: Any) -> ScalarSelect[str]:

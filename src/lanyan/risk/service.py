@@ -370,6 +370,18 @@ def list_units(
     return day, [(s, u) for s, u in rows], int(total)
 
 
+def map_units(session: Session, scope: Scope, day: date) -> list[tuple[UnitRiskScore, Unit]]:
+    """All unit scores of ``day`` inside ``scope`` with their units, lowest score first (so a
+    map draws the riskiest last, on top)."""
+    rows = session.execute(
+        select(UnitRiskScore, Unit)
+        .join(Unit, Unit.id == UnitRiskScore.unit_id)
+        .where(UnitRiskScore.as_of == day, scope.within(UnitRiskScore.jurisdiction_id))
+        .order_by(UnitRiskScore.score)
+    ).all()
+    return [(s, u) for s, u in rows]
+
+
 def unit_history(
     session: Session, scope: Scope, unit_code: str
 ) -> tuple[Unit, list[UnitRiskScore]]:

@@ -72,6 +72,35 @@ def case_for_record(session: Session, record_id: int) -> InvestigationCase | Non
     ).scalar_one_or_none()
 
 
+def cases_of_records(session: Session, record_codes: list[str]) -> dict[str, str]:
+    """Fire record code -> the code of its investigation case, for those records that have one."""
+    if not record_codes:
+        return {}
+    rows = session.execute(
+        select(FireRecord.code, InvestigationCase.code)
+        .join(InvestigationCase, InvestigationCase.fire_record_id == FireRecord.id)
+        .where(FireRecord.code.in_(record_codes))
+    )
+    return {rc: cc for rc, cc in rows}
+
+
+def case_trail(session: Session, case: InvestigationCase, scope: Scope) -> list[audit.AuditEntry]:
+    """The case's audit entries a reader in ``scope`` may read, oldest first."""
+    return list(
+        session.execute(
+            select(audit.AuditEntry)
+            .where(
+                audit.AuditEntry.object_type == SLUG,
+                audit.AuditEntry.object_id == str(case.id),
+                audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True),
+            )
+            .order_by(audit.AuditEntry.seq)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def open_case(
     session: Session,
     actor: Actor,

@@ -286,8 +286,9 @@ RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 def add_messages(extra: dict[str, tuple[str, str]]) -> None:
-    """Add a page module's own messages to the catalogue (each domain's pages keep their words
-    beside them). A key already taken with other words is a programming error."""
+    """Add a page package's own messages to the catalogue (each domain's pages keep their words
+    beside them; ``lanyan.web.routes.install`` adds them, never a module at import time). A key
+    already taken with other words is a programming error."""
     for key, pair in extra.items():
         if MESSAGES.get(key, pair) != pair:
             raise ValueError(f"message key {key!r} is already defined with other words")

@@ -28,8 +28,6 @@ from lanyan.web import i18n
 from lanyan.web.accounts import audit_names
 from lanyan.web.forms import choice_of
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
-
 
 @dataclass(frozen=True)
 class Ui:
@@ -160,4 +158,12 @@ def to_json(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-TEMPLATES.env.filters["tojson_script"] = to_json
+def _templates() -> Jinja2Templates:
+    """The Jinja2 environment, built once; page packages' template globals are added by
+    ``lanyan.web.routes.install`` (never by a page module at import time)."""
+    templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+    templates.env.filters["tojson_script"] = to_json
+    return templates
+
+
+TEMPLATES = _templates()

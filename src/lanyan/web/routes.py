@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from lanyan.web import docs_page, errors
+from lanyan.accounts import roles
+from lanyan.stats.choices import FireGrade
+from lanyan.web import docs_page, errors, i18n
 from lanyan.web.accounts import admin, sign_in
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
@@ -17,6 +19,7 @@ from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import inspections, patrols, public_draws, record_steps, records
 from lanyan.web.registry import pages as registry
+from lanyan.web.render import TEMPLATES
 from lanyan.web.response import incidents, preplans
 from lanyan.web.risk import map_layers as risk_map_layers
 from lanyan.web.risk import pages as risk
@@ -25,8 +28,33 @@ from lanyan.web.stats import pages as stats
 
 STATIC = Path(__file__).parent / "static"
 
+# Each page package's own words, added to the one catalogue (web/i18n.py MESSAGES) here.
+PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
+    monitoring.WORDS,
+    outreach.WORDS,
+    plans.WORDS,
+    incidents.WORDS,
+    preplans.WORDS,
+    siting.WORDS,
+    stats.WORDS,
+)
+
+
+def install_words_and_globals() -> None:
+    """Add the page packages' words to the catalogue and their helpers to the templates: the one
+    place either is changed (idempotent, so building several apps is harmless)."""
+    for words in PAGE_WORDS:
+        i18n.add_messages(words)
+    TEMPLATES.env.globals.update(
+        can_read=roles.can_read,  # the navigation shows 规划评估 only to roles that may read plans
+        fire_grades=FireGrade.describe(),  # the 一张图 page draws fire layers in grade colours
+        outreach_rule=outreach.outreach_rule,
+        risk_raw=risk.raw_text,
+    )
+
 
 def install(app: FastAPI) -> None:
+    install_words_and_globals()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Pages by domain (web/<domain>/), in the order their paths must be matched.
     for module in (

@@ -7,21 +7,20 @@ import json
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
-from lanyan.accounts import roles
-from lanyan.accounts.models import UNIT_BOUND_ROLE
+from lanyan.accounts.roles import Role
 from lanyan.accounts.service import (
     CurrentUser,
+    audit_entries,
     bind_user_unit,
     bindings_in,
     list_users,
     unbind_user_unit,
 )
-from lanyan.api.deps import SessionDep, SettingsDep, UserDep
-from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.core.errors import LanyanError
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.render import render
@@ -30,13 +29,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 AUDIT_PAGE = 50
 
 
-def admin(user: UserDep) -> CurrentUser:
-    if not roles.can_manage_users(user.role):
-        raise Forbidden(f"role {user.role} may not administer users or read the audit log")
-    return user
-
-
-AdminDep = Annotated[CurrentUser, Depends(admin)]
+AdminDep = Annotated[CurrentUser, require("users", "manage")]
 
 
 def _users_page(
@@ -52,7 +45,7 @@ def _users_page(
         user,
         users=list_users(session, user.scope),
         bindings=bindings_in(session, user.scope),
-        unit_bound_role=UNIT_BOUND_ROLE,
+        unit_bound_role=Role.UNIT_MANAGER.value,
         error=error,
         flash=request.query_params.get("flash"),
     )
@@ -125,22 +118,8 @@ def unbind_submit(
 def audit_page(
     request: Request, session: SessionDep, user: AdminDep, page: int = 1
 ) -> HTMLResponse:
-    # An admin reads the entries of their own jurisdiction's subtree (a root admin reads all).
-    inside = AuditEntry.scope_path.startswith(user.scope.path, autoescape=True)
-    total = session.execute(select(func.count()).select_from(AuditEntry).where(inside)).scalar_one()
+    entries, total, page = audit_entries(session, user.scope, page, AUDIT_PAGE)
     pages = max(1, math.ceil(total / AUDIT_PAGE))
-    page = min(max(1, page), pages)
-    entries = (
-        session.execute(
-            select(AuditEntry)
-            .where(inside)
-            .order_by(AuditEntry.seq.desc())
-            .offset((page - 1) * AUDIT_PAGE)
-            .limit(AUDIT_PAGE)
-        )
-        .scalars()
-        .all()
-    )
     return render(
         request,
         "accounts/audit.html",

@@ -11,42 +11,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden, ValidationFailed
+from lanyan.api.deps import SessionDep, require
+from lanyan.core.errors import ValidationFailed
 from lanyan.logistics import lifecycle, service
 from lanyan.logistics.choices import ItemAction, ItemState, LocationKind
-from lanyan.logistics.models import Depot, Item
 from lanyan.logistics.schemas.equipment import MoveCreate
-from lanyan.registry.models import Jurisdiction
-from lanyan.store.audit import AuditEntry
+from lanyan.registry import service as registry_service
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/equipment", include_in_schema=False)
 PAGE_SIZE = 50
-
-
-def _reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, service.SLUG):
-        raise Forbidden(f"role {user.role} may not read equipment")
-    return user
-
-
-def _writer(user: UserDep) -> CurrentUser:
-    if not roles.can_write(user.role, service.SLUG):
-        raise Forbidden(f"role {user.role} may not change equipment")
-    return user
-
-
-ReaderDep = Annotated[CurrentUser, Depends(_reader)]
-WriterDep = Annotated[CurrentUser, Depends(_writer)]
+ReaderDep = Annotated[CurrentUser, require(service.SLUG, "read")]
+WriterDep = Annotated[CurrentUser, require(service.SLUG, "write")]
 
 
 # Stations and vehicles can number thousands in a city: their move forms search the registry
@@ -59,30 +42,9 @@ PICKED: dict[str, tuple[str, str]] = {
 
 def places(session: Session, user: CurrentUser) -> dict[str, list[tuple[str, str]]]:
     """(value, label) of the depots inside the user's jurisdiction."""
-    rows = session.execute(
-        select(Depot.code, Depot.name)
-        .where(service.in_scope(Depot, user.scope))
-        .order_by(Depot.code)
-    ).all()
+    rows = service.depot_choices(session, user.scope)
     kind = LocationKind.DEPOT.value
     return {kind: [(f"{kind}:{code}", f"{name} ({code})") for code, name in rows]}
-
-
-def trail(session: Session, item: Item, user: CurrentUser) -> list[AuditEntry]:
-    """The item's audit entries the user may read, oldest first."""
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == service.ITEMS,
-                AuditEntry.object_id == str(item.id),
-                AuditEntry.scope_path.startswith(user.scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
 
 
 def _item_page(
@@ -111,7 +73,7 @@ def _item_page(
         places=places(session, user),
         picked=PICKED,
         can_write=roles.can_write(user.role, service.SLUG),
-        trail=trail(session, row, user),
+        trail=service.item_trail(session, row, user.scope),
         ItemAction=ItemAction,
         ItemState=ItemState,
         LocationKind=LocationKind,
@@ -165,9 +127,7 @@ def list_page(
     chosen = ItemState(state) if state in {s.value for s in ItemState} else None
     rows, total = service.list_items(session, user.scope, chosen, None, max(1, page), PAGE_SIZE)
     base = request.app.state.settings.public_base_url
-    jurisdiction = session.execute(
-        select(Jurisdiction.name).where(Jurisdiction.path == user.scope.path)
-    ).scalar_one_or_none()
+    jurisdiction = registry_service.jurisdiction_name_at(session, user.scope.path)
     return render(
         request,
         "logistics/items.html",

@@ -4,39 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden, LanyanError
+from lanyan.api.deps import SessionDep, require
+from lanyan.core.errors import LanyanError
 from lanyan.core.timeutil import local_today
 from lanyan.logistics import supplies
 from lanyan.logistics.choices import ModuleState, StockReason, SupplyCategory
-from lanyan.logistics.models import Depot, SupplyKind
 from lanyan.logistics.routes.supplies import module_public
 from lanyan.logistics.schemas.supplies import LotReceive, StockIssue, SupplyDispatchRequest
-from lanyan.logistics.service import in_scope
-from lanyan.response.models import Incident
+from lanyan.logistics.service import depot_choices
+from lanyan.response import public as response_public
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep, error_text
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/supplies", include_in_schema=False)
-
-
-def _reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, supplies.SUPPLIES):
-        raise Forbidden(f"role {user.role} may not read supplies")
-    return user
-
-
-ReaderDep = Annotated[CurrentUser, Depends(_reader)]
+ReaderDep = Annotated[CurrentUser, require(supplies.SUPPLIES, "read")]
+WriterDep = Annotated[CurrentUser, require(supplies.SUPPLIES, "write")]
+DispatcherDep = Annotated[CurrentUser, require(supplies.SUPPLY_DISPATCH, "write")]
 
 
 def _page(
@@ -48,15 +40,8 @@ def _page(
     result: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    depots = session.execute(
-        select(Depot.code, Depot.name).where(in_scope(Depot, user.scope)).order_by(Depot.code)
-    ).all()
-    incidents = session.execute(
-        select(Incident.code, Incident.address, Incident.incident_type)
-        .where(in_scope(Incident, user.scope), Incident.status == "active")
-        .order_by(Incident.received_at.desc())
-        .limit(50)
-    ).all()
+    depots = depot_choices(session, user.scope)
+    incidents = response_public.active_incidents(session, user.scope, 50)
     return render(
         request,
         "logistics/supplies.html",
@@ -65,7 +50,7 @@ def _page(
         stock=supplies.stock(session, user.scope),
         expiring=supplies.expiring(session, user.scope, 30),
         modules=[module_public(session, m) for m in supplies.list_modules(session, user.scope)],
-        kinds=session.execute(select(SupplyKind).order_by(SupplyKind.code)).scalars().all(),
+        kinds=supplies.supply_kinds(session),
         depots=depots,
         incidents=incidents,
         can_write=roles.can_write(user.role, supplies.SUPPLIES),
@@ -89,16 +74,12 @@ def _write(
     request: Request,
     session: Session,
     user: CurrentUser,
-    slug: str,
     action: Any,
     flash: str,
 ) -> Response:
     """Run one form action in its own unit of work: back to the page with a flash, or the page
-    again with the reason (HTTP 422/409) and nothing written."""
-    if not roles.can_write(user.role, slug):
-        return _page(
-            request, session, user, error=f"role {user.role} may not change {slug}", status_code=403
-        )
+    again with the reason (HTTP 422/409) and nothing written. The route's dependency has
+    already authorised the user (``require``)."""
     try:
         with unit_of_work(request.app.state.sessions) as s:
             result = action(s)
@@ -117,7 +98,7 @@ def _text(form: FormData, name: str) -> str | None:
 
 @router.post("/receive", response_class=HTMLResponse)
 def receive_submit(
-    request: Request, session: SessionDep, user: ReaderDep, form: FormDep
+    request: Request, session: SessionDep, user: WriterDep, form: FormDep
 ) -> Response:
     def act(s: Session) -> None:
         payload = LotReceive(
@@ -129,11 +110,11 @@ def receive_submit(
         )
         supplies.receive(s, user.actor, user.scope, payload)
 
-    return _write(request, session, user, supplies.SUPPLIES, act, "received")
+    return _write(request, session, user, act, "received")
 
 
 @router.post("/issue", response_class=HTMLResponse)
-def issue_submit(request: Request, session: SessionDep, user: ReaderDep, form: FormDep) -> Response:
+def issue_submit(request: Request, session: SessionDep, user: WriterDep, form: FormDep) -> Response:
     def act(s: Session) -> None:
         payload = StockIssue(
             kind_code=_text(form, "kind_code") or "",
@@ -144,16 +125,15 @@ def issue_submit(request: Request, session: SessionDep, user: ReaderDep, form: F
         )
         supplies.issue(s, user.actor, user.scope, payload)
 
-    return _write(request, session, user, supplies.SUPPLIES, act, "issued")
+    return _write(request, session, user, act, "issued")
 
 
 @router.post("/expired/dispose", response_class=HTMLResponse)
-def dispose_submit(request: Request, session: SessionDep, user: ReaderDep) -> Response:
+def dispose_submit(request: Request, session: SessionDep, user: WriterDep) -> Response:
     return _write(
         request,
         session,
         user,
-        supplies.SUPPLIES,
         lambda s: supplies.dispose_expired(s, user.actor, user.scope) and None,
         "disposed",
     )
@@ -161,7 +141,7 @@ def dispose_submit(request: Request, session: SessionDep, user: ReaderDep) -> Re
 
 @router.post("/modules/{code}/{action}", response_class=HTMLResponse)
 def module_submit(
-    request: Request, code: str, action: str, session: SessionDep, user: ReaderDep
+    request: Request, code: str, action: str, session: SessionDep, user: WriterDep
 ) -> Response:
     moves = {"ready": supplies.mark_ready, "return": supplies.return_module}
     if action not in moves:
@@ -170,7 +150,6 @@ def module_submit(
         request,
         session,
         user,
-        supplies.SUPPLIES,
         lambda s: moves[action](s, user.actor, user.scope, code) and None,
         action,
     )
@@ -178,10 +157,10 @@ def module_submit(
 
 @router.post("/dispatch", response_class=HTMLResponse)
 def dispatch_submit(
-    request: Request, session: SessionDep, user: ReaderDep, form: FormDep
+    request: Request, session: SessionDep, user: DispatcherDep, form: FormDep
 ) -> Response:
     def act(s: Session) -> dict[str, Any]:
         payload = SupplyDispatchRequest(incident_code=_text(form, "incident_code") or "")
         return supplies.dispatch_modules(s, user.actor, user.scope, payload).as_dict()
 
-    return _write(request, session, user, supplies.SUPPLY_DISPATCH, act, "dispatched")
+    return _write(request, session, user, act, "dispatched")

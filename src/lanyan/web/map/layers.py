@@ -7,19 +7,18 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lanyan.accounts import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden, NotFound
+from lanyan.api.deps import SessionDep, UserDep, permit
+from lanyan.core.errors import NotFound
 from lanyan.monitoring import views
 from lanyan.monitoring.choices import SignalKind
 from lanyan.registry import service
 from lanyan.registry.choices import Choice
-from lanyan.registry.models import Jurisdiction
 from lanyan.registry.routes import parse_bbox
 from lanyan.registry.types import ObjectType, get_type
 from lanyan.web.forms import choice_of
@@ -128,12 +127,10 @@ def layer_features(
     if spec is None:
         raise NotFound(f"no map layer {layer!r}; layers: {', '.join(BY_SLUG)}")
     if spec.slug == ALARM_LAYER:
-        if not roles.can_read(user.role, ALARM_LAYER):
-            raise Forbidden(f"role {user.role} may not read alarms")
+        permit(user, ALARM_LAYER, "read")
         return _respond(request, spec, _alarm_features(request, session, user, parse_bbox(bbox)))
     ot = spec.object_type
-    if not roles.can_read(user.role, ot.slug):
-        raise Forbidden(f"role {user.role} may not read {ot.slug}")
+    permit(user, ot.slug, "read")
     box = parse_bbox(bbox)
     ui = ui_for(request, user)
     palette = spec.palette()
@@ -226,7 +223,15 @@ def _respond(request: Request, spec: Layer, features: list[dict[str, Any]]) -> R
     return Response(body, media_type="application/geo+json", headers=headers)
 
 
-def home_of(jur: Jurisdiction | None) -> dict[str, Any]:
+class Place(Protocol):
+    """What a map needs of a jurisdiction to open on it."""
+
+    boundary: str | None
+    lon: float | None
+    lat: float | None
+
+
+def home_of(jur: Place | None) -> dict[str, Any]:
     """Where the map opens: the jurisdiction's outline bounds, else its centre point."""
     if jur is None:
         return {}

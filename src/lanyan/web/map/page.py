@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from lanyan.accounts import roles
 from lanyan.api.deps import SessionDep, UserDep
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.web.map.layers import home_of, readable_layers
 from lanyan.web.render import render, ui_for
 from lanyan.web.risk.map_layers import legend as risk_legend
@@ -42,7 +42,7 @@ def map_page(request: Request, session: SessionDep, user: UserDep) -> HTMLRespon
     settings = request.app.state.settings
     config = {
         "layers": layers,
-        "home": home_of(session.get(Jurisdiction, user.jurisdiction_id)),
+        "home": home_of(registry_service.jurisdiction(session, user.jurisdiction_id)),
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
         "roadWeight": ROAD_WEIGHT,

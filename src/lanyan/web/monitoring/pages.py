@@ -12,25 +12,26 @@ is read-only and drawn on the server from the same view as its API
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from lanyan.accounts import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, UserDep, permit, require
 from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.views import DEVICE_STATUS, device_history
-from lanyan.web.i18n import add_messages, pick
+from lanyan.web.i18n import message, pick
 from lanyan.web.render import render, ui_for
 
 router = APIRouter(include_in_schema=False)
 
 ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
 
-MESSAGES: dict[str, tuple[str, str]] = {
+WORDS: dict[str, tuple[str, str]] = {
     "mon_nav": ("监控中心", "Monitoring"),
     "mon_nav_desk": ("报警监控", "Alarm desk"),
     "mon_nav_quarantine": ("设备隔离区", "Quarantine"),
@@ -119,23 +120,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon_dev_back": ("返回监控中心", "Back to the monitoring centre"),
     "layer_alarms": ("实时报警", "Live alarms"),
 }
-add_messages(MESSAGES)
-
-
-def _check(user: UserDep, slug: str) -> None:
-    if not roles.can_read(user.role, slug):
-        raise Forbidden(f"role {user.role} may not read {slug}")
+QuarantineReader = Annotated[CurrentUser, require(QUARANTINE, "read")]
+MonitoringReader = Annotated[CurrentUser, require(MONITORING, "read")]
 
 
 def _text(lang: str) -> dict[str, str]:
-    return {key.removeprefix("mon_"): pick(pair, lang) for key, pair in MESSAGES.items()}
+    return {key.removeprefix("mon_"): message(key, lang) for key in WORDS}
 
 
 @router.get("/monitoring", response_class=HTMLResponse)
 def centre(request: Request, user: UserDep) -> HTMLResponse:
     # Unit managers read devices' status and figures only, not the alarm desk.
     if not roles.can_read(user.role, ALARMS):
-        _check(user, MONITORING)
+        permit(user, MONITORING, "read")
     ui = ui_for(request, user)
     config = {
         "lang": ui.lang,
@@ -160,8 +157,7 @@ def centre(request: Request, user: UserDep) -> HTMLResponse:
 
 
 @router.get("/monitoring/quarantine", response_class=HTMLResponse)
-def quarantine(request: Request, user: UserDep) -> HTMLResponse:
-    _check(user, QUARANTINE)
+def quarantine(request: Request, user: QuarantineReader) -> HTMLResponse:
     ui = ui_for(request, user)
     config = {
         "lang": ui.lang,
@@ -180,11 +176,10 @@ def device_page(
     request: Request,
     device_code: str,
     session: SessionDep,
-    user: UserDep,
+    user: MonitoringReader,
     days: int = Query(default=history.DEFAULT_DAYS),
 ) -> HTMLResponse:
     """One device: status, messages per day over a period (设备在线记录), latest alarms."""
-    _check(user, MONITORING)
     ui = ui_for(request, user)
     result = device_history(session, user.scope, device_code, days, local_today())
 

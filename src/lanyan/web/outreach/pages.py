@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -23,9 +23,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, ValidationFailed
+from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import (
     Channel,
@@ -45,107 +45,105 @@ from lanyan.outreach.schemas import (
     PersonCreate,
     TrainingCreate,
 )
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
-from lanyan.web.i18n import add_messages
-from lanyan.web.render import TEMPLATES, render
+from lanyan.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 M = TypeVar("M", bound=BaseModel)
 
-add_messages(
-    {
-        "or_nav": ("人员与宣教", "People & outreach"),
-        "or_people": ("人员名册", "Roster"),
-        "or_trainings": ("培训记录", "Trainings"),
-        "or_health": ("职业健康检查", "Health checks"),
-        "or_events": ("宣传教育活动", "Education events"),
-        "or_open_days": ("消防站开放日", "Station open days"),
-        "or_volunteers": ("消防志愿者", "Volunteers"),
-        "or_surveys": ("知晓率调查", "Awareness surveys"),
-        "or_saved": ("已保存", "Saved"),
-        "or_imported": ("已导入", "Imported"),
-        "or_refused": (
-            "未保存任何记录，请按下列问题修改后重试",
-            "Nothing was saved: fix the problems below and try again",
-        ),
-        "or_row": ("行", "Row"),
-        "or_field": ("字段", "Field"),
-        "or_rule": ("问题", "Rule"),
-        "or_add": ("新增", "Add"),
-        "or_import": ("导入", "Import"),
-        "or_file": ("文件 (CSV/XLSX)", "File (CSV/XLSX)"),
-        "or_code": ("编号", "Code"),
-        "or_name": ("姓名", "Name"),
-        "or_kind": ("类别", "Category"),
-        "or_jurisdiction": ("行政区划代码", "Jurisdiction code"),
-        "or_unit": ("单位代码", "Unit code"),
-        "or_station": ("消防站", "Station"),
-        "or_position": ("岗位", "Position"),
-        "or_joined": ("入职/注册日期", "Joined on"),
-        "or_left": ("离职日期", "Left on"),
-        "or_in_post": ("在岗人数", "In post"),
-        "or_cert_rate": ("持证率", "Certified"),
-        "or_training_rate": ("专项培训率", "Specialised training"),
-        "or_certs": ("证书", "Certificates"),
-        "or_cert_name": ("证书名称", "Certificate"),
-        "or_number": ("证书编号", "Number"),
-        "or_issued": ("发证日期", "Issued on"),
-        "or_valid_until": ("有效期至", "Valid until"),
-        "or_expired": ("已过期", "Expired"),
-        "or_speciality": ("专项科目", "Speciality"),
-        "or_title": ("名称", "Title"),
-        "or_held_on": ("日期", "Date"),
-        "or_hours": ("学时 (小时)", "Hours"),
-        "or_attendees": ("参训人数 (人)", "Attendees (people)"),
-        "or_result": ("结论", "Result"),
-        "or_institution": ("体检机构", "Institution"),
-        "or_checked_on": ("检查日期", "Checked on"),
-        "or_channel": ("五进", "Channel (五进)"),
-        "or_event_kind": ("活动形式", "Kind"),
-        "or_participants": ("参与人数 (人)", "Participants (people)"),
-        "or_volunteer_times": ("志愿者参与 (人次)", "Volunteers (person-times)"),
-        "or_participations": ("参与次数", "Participations"),
-        "or_person_code": ("人员编号", "Person code"),
-        "or_year": ("年度", "Year"),
-        "or_as_of": ("统计时点", "As of"),
-        "or_total_days": ("全年开放 (天)", "Days open in the year"),
-        "or_check": ("达标 (≥30天/年, ≥2天/月)", "Met (≥30 days/yr, ≥2 days/month)"),
-        "or_met": ("达标", "Met"),
-        "or_not_met": ("未达标", "Not met"),
-        "or_short_months": ("不足2天的月份", "Months under 2 days"),
-        "or_rule_source": (
-            "依据：大丰区“十四五”消防规划 L327 — 每年开放不少于30天，每月开放不少于2天",
-            "Rule: Dafeng 14th Five-Year fire plan L327 — open at least 30 days a year and 2 a month",
-        ),
-        "or_day": ("开放日期", "Day"),
-        "or_visitors": ("接待人数 (人)", "Visitors (people)"),
-        "or_remove": ("删除", "Remove"),
-        "or_calendar": ("开放日历", "Calendar"),
-        "or_key": ("评分标准", "Answer key"),
-        "or_surveyed_on": (
-            "调查日期 (空: 取最后提交日期)",
-            "Survey date (empty: latest submission)",
-        ),
-        "or_respondents": ("有效答卷 (份)", "Respondents"),
-        "or_passed": ("知晓 (人)", "Passed (people)"),
-        "or_educated": ("受过宣传教育 (人)", "Educated (people)"),
-        "or_awareness": ("知晓率", "Awareness rate"),
-        "or_survey_help": (
-            "上传问卷星等平台导出的答卷（每行一名受访者；列：序号、提交答卷时间、各题“1、…”）。"
-            "按评分标准计分，达到及格分视为知晓；任何一行有误则整份不导入。",
-            "Upload a questionnaire export (one row per respondent; columns 序号, 提交答卷时间 and "
-            "one per question '1、…'). Answers are scored against the key; a score at or above the "
-            "pass mark counts as aware. Any bad row and nothing is imported.",
-        ),
-        "or_what": ("导入内容", "Import as"),
-        "or_none": ("暂无记录", "No records yet"),
-        "or_volunteer_add": ("登记志愿者参与", "Record a volunteer"),
-        "or_employee_training": ("社会单位员工培训", "Social units' employee training"),
-    }
-)
+# The page words, registered in the catalogue by lanyan.web.routes.install.
+WORDS: dict[str, tuple[str, str]] = {
+    "or_nav": ("人员与宣教", "People & outreach"),
+    "or_people": ("人员名册", "Roster"),
+    "or_trainings": ("培训记录", "Trainings"),
+    "or_health": ("职业健康检查", "Health checks"),
+    "or_events": ("宣传教育活动", "Education events"),
+    "or_open_days": ("消防站开放日", "Station open days"),
+    "or_volunteers": ("消防志愿者", "Volunteers"),
+    "or_surveys": ("知晓率调查", "Awareness surveys"),
+    "or_saved": ("已保存", "Saved"),
+    "or_imported": ("已导入", "Imported"),
+    "or_refused": (
+        "未保存任何记录，请按下列问题修改后重试",
+        "Nothing was saved: fix the problems below and try again",
+    ),
+    "or_row": ("行", "Row"),
+    "or_field": ("字段", "Field"),
+    "or_rule": ("问题", "Rule"),
+    "or_add": ("新增", "Add"),
+    "or_import": ("导入", "Import"),
+    "or_file": ("文件 (CSV/XLSX)", "File (CSV/XLSX)"),
+    "or_code": ("编号", "Code"),
+    "or_name": ("姓名", "Name"),
+    "or_kind": ("类别", "Category"),
+    "or_jurisdiction": ("行政区划代码", "Jurisdiction code"),
+    "or_unit": ("单位代码", "Unit code"),
+    "or_station": ("消防站", "Station"),
+    "or_position": ("岗位", "Position"),
+    "or_joined": ("入职/注册日期", "Joined on"),
+    "or_left": ("离职日期", "Left on"),
+    "or_in_post": ("在岗人数", "In post"),
+    "or_cert_rate": ("持证率", "Certified"),
+    "or_training_rate": ("专项培训率", "Specialised training"),
+    "or_certs": ("证书", "Certificates"),
+    "or_cert_name": ("证书名称", "Certificate"),
+    "or_number": ("证书编号", "Number"),
+    "or_issued": ("发证日期", "Issued on"),
+    "or_valid_until": ("有效期至", "Valid until"),
+    "or_expired": ("已过期", "Expired"),
+    "or_speciality": ("专项科目", "Speciality"),
+    "or_title": ("名称", "Title"),
+    "or_held_on": ("日期", "Date"),
+    "or_hours": ("学时 (小时)", "Hours"),
+    "or_attendees": ("参训人数 (人)", "Attendees (people)"),
+    "or_result": ("结论", "Result"),
+    "or_institution": ("体检机构", "Institution"),
+    "or_checked_on": ("检查日期", "Checked on"),
+    "or_channel": ("五进", "Channel (五进)"),
+    "or_event_kind": ("活动形式", "Kind"),
+    "or_participants": ("参与人数 (人)", "Participants (people)"),
+    "or_volunteer_times": ("志愿者参与 (人次)", "Volunteers (person-times)"),
+    "or_participations": ("参与次数", "Participations"),
+    "or_person_code": ("人员编号", "Person code"),
+    "or_year": ("年度", "Year"),
+    "or_as_of": ("统计时点", "As of"),
+    "or_total_days": ("全年开放 (天)", "Days open in the year"),
+    "or_check": ("达标 (≥30天/年, ≥2天/月)", "Met (≥30 days/yr, ≥2 days/month)"),
+    "or_met": ("达标", "Met"),
+    "or_not_met": ("未达标", "Not met"),
+    "or_short_months": ("不足2天的月份", "Months under 2 days"),
+    "or_rule_source": (
+        "依据：大丰区“十四五”消防规划 L327 — 每年开放不少于30天，每月开放不少于2天",
+        "Rule: Dafeng 14th Five-Year fire plan L327 — open at least 30 days a year and 2 a month",
+    ),
+    "or_day": ("开放日期", "Day"),
+    "or_visitors": ("接待人数 (人)", "Visitors (people)"),
+    "or_remove": ("删除", "Remove"),
+    "or_calendar": ("开放日历", "Calendar"),
+    "or_key": ("评分标准", "Answer key"),
+    "or_surveyed_on": (
+        "调查日期 (空: 取最后提交日期)",
+        "Survey date (empty: latest submission)",
+    ),
+    "or_respondents": ("有效答卷 (份)", "Respondents"),
+    "or_passed": ("知晓 (人)", "Passed (people)"),
+    "or_educated": ("受过宣传教育 (人)", "Educated (people)"),
+    "or_awareness": ("知晓率", "Awareness rate"),
+    "or_survey_help": (
+        "上传问卷星等平台导出的答卷（每行一名受访者；列：序号、提交答卷时间、各题“1、…”）。"
+        "按评分标准计分，达到及格分视为知晓；任何一行有误则整份不导入。",
+        "Upload a questionnaire export (one row per respondent; columns 序号, 提交答卷时间 and "
+        "one per question '1、…'). Answers are scored against the key; a score at or above the "
+        "pass mark counts as aware. Any bad row and nothing is imported.",
+    ),
+    "or_what": ("导入内容", "Import as"),
+    "or_none": ("暂无记录", "No records yet"),
+    "or_volunteer_add": ("登记志愿者参与", "Record a volunteer"),
+    "or_employee_training": ("社会单位员工培训", "Social units' employee training"),
+}
 
 
 # The outreach rules in Chinese (the central catalogue translates the common ones).
@@ -194,23 +192,10 @@ def outreach_rule(ui: Any, rule: str) -> str:
     return ui.rule(rule)
 
 
-TEMPLATES.env.globals["outreach_rule"] = outreach_rule
-
-
-def _need(slug: str, write: bool) -> Callable[[CurrentUser], CurrentUser]:
-    def check(user: UserDep) -> CurrentUser:
-        allowed = roles.can_write if write else roles.can_read
-        if not allowed(user.role, slug):
-            raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
-        return user
-
-    return check
-
-
-PeopleReader = Annotated[CurrentUser, Depends(_need(service.PEOPLE, False))]
-PeopleWriter = Annotated[CurrentUser, Depends(_need(service.PEOPLE, True))]
-OutreachReader = Annotated[CurrentUser, Depends(_need(service.OUTREACH, False))]
-OutreachWriter = Annotated[CurrentUser, Depends(_need(service.OUTREACH, True))]
+PeopleReader = Annotated[CurrentUser, require(service.PEOPLE, "read")]
+PeopleWriter = Annotated[CurrentUser, require(service.PEOPLE, "write")]
+OutreachReader = Annotated[CurrentUser, require(service.OUTREACH, "read")]
+OutreachWriter = Annotated[CurrentUser, require(service.OUTREACH, "write")]
 
 
 def _payload(schema: type[M], form: FormData, **extra: Any) -> M:
@@ -254,7 +239,7 @@ def _attempt(
 
 def _home(session: Session, user: CurrentUser) -> str:
     """The user's own jurisdiction code: the jurisdiction pickers start there."""
-    home = session.get(Jurisdiction, user.jurisdiction_id)
+    home = registry_service.jurisdiction(session, user.jurisdiction_id)
     return home.code if home is not None else ""
 
 

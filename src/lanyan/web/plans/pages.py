@@ -23,37 +23,32 @@ from lanyan.plans.service import build_report, default_year, report_dict, scoped
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
-from lanyan.web.i18n import add_messages
-from lanyan.web.render import TEMPLATES, render
+from lanyan.web.render import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[CurrentUser, require("plans", "read")]
 Writer = Annotated[CurrentUser, require("plans", "write")]
 
-add_messages(
-    {
-        "plan_report_pdf": ("PDF 评估报告", "PDF report"),
-        "plan_forms": ("填报", "Enter data"),
-        "plan_manual_entry": ("指标人工填报", "Manual indicator value"),
-        "plan_progress_entry": ("项目进展填报", "Project progress"),
-        "plan_indicator": ("指标", "Indicator"),
-        "plan_value": ("数值", "Value"),
-        "plan_evidence": ("佐证材料说明", "Evidence"),
-        "plan_evidence_file": ("佐证文件编号/名称（可选）", "Evidence file (optional)"),
-        "plan_project": ("项目", "Project"),
-        "plan_reported_on": ("填报日期", "Reported on"),
-        "plan_milestone": ("里程碑", "Milestone"),
-        "plan_quantity": ("已完成数量", "Quantity delivered"),
-        "plan_completed": ("项目已完成", "Project completed"),
-        "plan_note": ("备注", "Note"),
-        "plan_submit": ("提交", "Submit"),
-        "plan_saved": ("已保存", "Saved"),
-        "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
-    }
-)
-
-# The navigation shows 规划评估 only to roles that may read plans.
-TEMPLATES.env.globals["can_read"] = roles.can_read
+# The page words, registered in the catalogue by lanyan.web.routes.install.
+WORDS: dict[str, tuple[str, str]] = {
+    "plan_report_pdf": ("PDF 评估报告", "PDF report"),
+    "plan_forms": ("填报", "Enter data"),
+    "plan_manual_entry": ("指标人工填报", "Manual indicator value"),
+    "plan_progress_entry": ("项目进展填报", "Project progress"),
+    "plan_indicator": ("指标", "Indicator"),
+    "plan_value": ("数值", "Value"),
+    "plan_evidence": ("佐证材料说明", "Evidence"),
+    "plan_evidence_file": ("佐证文件编号/名称（可选）", "Evidence file (optional)"),
+    "plan_project": ("项目", "Project"),
+    "plan_reported_on": ("填报日期", "Reported on"),
+    "plan_milestone": ("里程碑", "Milestone"),
+    "plan_quantity": ("已完成数量", "Quantity delivered"),
+    "plan_completed": ("项目已完成", "Project completed"),
+    "plan_note": ("备注", "Note"),
+    "plan_submit": ("提交", "Submit"),
+    "plan_saved": ("已保存", "Saved"),
+    "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
+}
 
 
 @router.get("/plans", response_class=HTMLResponse)

@@ -13,14 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from lanyan.api.deps import SessionDep, UserDep, permit
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.registry import service
 from lanyan.registry.types import BY_SLUG, OBJECT_TYPES, ObjectType
 from lanyan.store.db import unit_of_work
@@ -50,11 +49,7 @@ def _access(slug: str, user: CurrentUser, action: str) -> Access:
     ot = BY_SLUG.get(slug)
     if ot is None:
         raise NotFound(f"no object type {slug!r}")
-    allowed = roles.can_write if action == "write" else roles.can_read
-    if not allowed(user.role, slug):
-        verb = "change" if action == "write" else "read"
-        raise Forbidden(f"role {user.role} may not {verb} {slug}")
-    return Access(ot, user)
+    return Access(ot, permit(user, slug, action))
 
 
 def reader(slug: str, user: UserDep) -> Access:
@@ -107,9 +102,7 @@ def ref_links(session: Session, ot: ObjectType, item: dict[str, Any], user: Curr
         target = TYPE_OF_MODEL[ref.model]
         if not code or not roles.can_read(user.role, target.slug):
             continue
-        found = session.execute(
-            select(ref.model.id).where(ref.model.code == code, user.scope.clause(target))  # type: ignore[attr-defined]
-        ).scalar_one_or_none()
+        found = service.id_of_code(session, target, user.scope, code)
         if found is not None:
             links[ref.field] = f"/registry/{target.slug}/{found}"
     return links

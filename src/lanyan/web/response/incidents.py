@@ -7,22 +7,23 @@ The page is a shell; every read and write goes through ``/api/incidents…`` fro
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from lanyan.accounts import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, require
+from lanyan.registry import service as registry_service
 from lanyan.registry.choices import VehicleStatus
-from lanyan.registry.models import Jurisdiction, Station
 from lanyan.response import incidents
 from lanyan.response.choices import IncidentType, ReinforcementState, TimelineStep
-from lanyan.web.i18n import add_messages
 from lanyan.web.map.layers import home_of
 from lanyan.web.render import render, ui_for
 
 router = APIRouter(include_in_schema=False)
+Reader = Annotated[CurrentUser, require(incidents.SLUG, "read")]
 
 # Words of the reinforcement requests (跨区增援请求) on the board; the script reads them from the
 # page's config in the user's language.
@@ -49,7 +50,6 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "reinf_sent": ("增援请求已发送", "Reinforcement request sent"),
 }
-add_messages(WORDS)
 
 # Steps a button records on the board; 接警 and 出动 are written by creating and dispatching.
 BUTTON_STEPS = [
@@ -62,13 +62,11 @@ BUTTON_STEPS = [
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def board(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
-    if not roles.can_read(user.role, incidents.SLUG):
-        raise Forbidden(f"role {user.role} may not read incidents")
+def board(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
     ui = ui_for(request, user)
     zh = ui.lang == "zh"
     settings = request.app.state.settings
-    home = session.get(Jurisdiction, user.jurisdiction_id)
+    home = registry_service.jurisdiction(session, user.jurisdiction_id)
     config = {
         "lang": ui.lang,
         "canWrite": roles.can_write(user.role, incidents.SLUG),
@@ -85,12 +83,7 @@ def board(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
         # Stations of every county: the recommendation may send 跨区增援 from outside the scope.
         "stations": [
             {"code": c, "name": n, "lon": x, "lat": y}
-            for c, n, x, y in session.execute(
-                select(Station.code, Station.name, Station.lon, Station.lat)
-                .where(Station.lon.is_not(None))
-                .order_by(Station.code)
-                .limit(2000)
-            )
+            for c, n, x, y in registry_service.stations_with_position(session, 2000)
         ],
     }
     return render(

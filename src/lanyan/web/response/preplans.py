@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError as PydanticValidationError
@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api import limits
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.core.errors import FieldProblem, LanyanError, ValidationFailed
 from lanyan.registry.choices import (
     BuildingUse,
@@ -34,7 +34,7 @@ from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
-from lanyan.web.i18n import add_messages, rule_text
+from lanyan.web.i18n import rule_text
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/preplans", include_in_schema=False)
@@ -104,25 +104,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "pp_printed": ("打印时间", "Printed"),
     "pp_no_building": ("（单位总体预案）", "(unit-wide pre-plan)"),
 }
-add_messages(WORDS)
 
 
-def _reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, preplans.SLUG):
-        raise LanyanError(f"role {user.role} may not read pre-plans", status=403, title="Forbidden")
-    return user
-
-
-def _writer(user: UserDep) -> CurrentUser:
-    if not roles.can_write(user.role, preplans.SLUG):
-        raise LanyanError(
-            f"role {user.role} may not change pre-plans", status=403, title="Forbidden"
-        )
-    return user
-
-
-ReaderDep = Annotated[CurrentUser, Depends(_reader)]
-WriterDep = Annotated[CurrentUser, Depends(_writer)]
+ReaderDep = Annotated[CurrentUser, require(preplans.SLUG, "read")]
+WriterDep = Annotated[CurrentUser, require(preplans.SLUG, "write")]
 
 
 LISTS = {

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
-from lanyan.accounts import roles
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import Forbidden
-from lanyan.registry.models import Unit
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, require
 from lanyan.risk import service
 from lanyan.risk.choices import AreaKind, RiskGrade
-from lanyan.risk.models import UnitRiskScore
 from lanyan.web.render import ui_for
 from lanyan.web.risk.pages import raw_text
 
 router = APIRouter(prefix="/api/map/risk", tags=["Map"])
-
-
-def _reader(role: str) -> None:
-    if not roles.can_read(role, service.SLUG):
-        raise Forbidden(f"role {role} may not read risk")
+Reader = Annotated[CurrentUser, require(service.SLUG, "read")]
 
 
 def legend(lang: str) -> list[dict[str, str]]:
@@ -30,19 +22,12 @@ def legend(lang: str) -> list[dict[str, str]]:
 
 
 @router.get("/units", summary="Units of the latest risk snapshot as GeoJSON, coloured by grade")
-def unit_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    _reader(user.role)
+def unit_layer(request: Request, session: SessionDep, user: Reader) -> dict[str, Any]:
     ui = ui_for(request, user)
     day = service.latest_date(session, user.scope)
     features = []
     if day is not None:
-        rows = session.execute(
-            select(UnitRiskScore, Unit)
-            .join(Unit, Unit.id == UnitRiskScore.unit_id)
-            .where(UnitRiskScore.as_of == day, user.scope.within(UnitRiskScore.jurisdiction_id))
-            .order_by(UnitRiskScore.score)  # the riskiest drawn last, on top
-        ).all()
-        for s, u in rows:
+        for s, u in service.map_units(session, user.scope, day):
             grade = RiskGrade(s.grade)
             top = [
                 [
@@ -74,8 +59,7 @@ def unit_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str
 
 
 @router.get("/h3", summary="H3 cells of the latest risk snapshot as GeoJSON polygons")
-def h3_layer(request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    _reader(user.role)
+def h3_layer(request: Request, session: SessionDep, user: Reader) -> dict[str, Any]:
     ui = ui_for(request, user)
     features = []
     day = service.latest_date(session, user.scope)

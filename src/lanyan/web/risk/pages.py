@@ -19,7 +19,7 @@ from lanyan.risk import config
 from lanyan.risk import service as risk_service
 from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
 from lanyan.store.db import unit_of_work
-from lanyan.web.render import TEMPLATES, render
+from lanyan.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -44,9 +44,6 @@ def raw_text(contribution: dict[str, Any], lang: str) -> str:
     if isinstance(raw, float):
         return f"{raw:.2f}".rstrip("0").rstrip(".")
     return str(raw)
-
-
-TEMPLATES.env.globals["risk_raw"] = raw_text
 
 
 @router.get("/risk", response_class=HTMLResponse)

@@ -13,15 +13,14 @@ from fastapi.responses import HTMLResponse
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.siting.routes import SLUG, reader
-from lanyan.web.i18n import add_messages
 from lanyan.web.map.layers import home_of
 from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
 
-MESSAGES: dict[str, tuple[str, str]] = {
+WORDS: dict[str, tuple[str, str]] = {
     "nav_planning": ("选址推演", "Siting what-if"),
     "planning_title": ("消防站选址推演", "Fire station siting what-if"),
     "planning_intro": (
@@ -74,12 +73,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "planning_km2": ("平方公里", "km²"),
     "planning_people": ("人", "people"),
 }
-add_messages(MESSAGES)
 
 
 def page_text(ui: Ui) -> dict[str, str]:
     """The page words the script needs, in the user's language."""
-    return {key.removeprefix("planning_"): ui.t(key) for key in MESSAGES}
+    return {key.removeprefix("planning_"): ui.t(key) for key in WORDS}
 
 
 @router.get("/planning", response_class=HTMLResponse)
@@ -89,7 +87,7 @@ def planning_page(
     ui = ui_for(request, user)
     settings = request.app.state.settings
     config: dict[str, Any] = {
-        "home": home_of(session.get(Jurisdiction, user.jurisdiction_id)),
+        "home": home_of(registry_service.jurisdiction(session, user.jurisdiction_id)),
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
         "minutes": 5,

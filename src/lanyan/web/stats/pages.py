@@ -11,19 +11,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry import service as registry_service
 from lanyan.stats import analysis, cases, io, records
 from lanyan.stats.choices import (
     CaseAction,
@@ -34,13 +33,11 @@ from lanyan.stats.choices import (
     FirePlace,
     ResponsibilityKind,
 )
-from lanyan.stats.models import FireRecord, InvestigationCase
-from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
-from lanyan.web.i18n import add_messages, rule_text
+from lanyan.web.i18n import rule_text
 from lanyan.web.map.layers import home_of
-from lanyan.web.render import TEMPLATES, render, ui_for
+from lanyan.web.render import render, ui_for
 
 router = APIRouter(prefix="/stats", include_in_schema=False)
 
@@ -141,50 +138,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "stats_map_points": ("火灾点位", "Fires (points)"),
     "stats_map_areas": ("区域火灾起数", "Fires per area"),
 }
-add_messages(WORDS)
-# The 一张图 page draws the fire layers with these grade colours.
-TEMPLATES.env.globals["fire_grades"] = FireGrade.describe()
 
-
-def _reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, records.SLUG):
-        raise Forbidden(f"role {user.role} may not read fire records")
-    return user
-
-
-def _case_reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, cases.SLUG):
-        raise Forbidden(f"role {user.role} may not read investigations")
-    return user
-
-
-def _writer(user: UserDep) -> CurrentUser:
-    if not roles.can_write(user.role, records.SLUG):
-        raise Forbidden(f"role {user.role} may not write fire records")
-    return user
-
-
-def _case_writer(user: UserDep) -> CurrentUser:
-    if not roles.can_write(user.role, cases.SLUG):
-        raise Forbidden(f"role {user.role} may not change investigations")
-    return user
-
-
-Reader = Annotated[CurrentUser, Depends(_reader)]
-Writer = Annotated[CurrentUser, Depends(_writer)]
-CaseReader = Annotated[CurrentUser, Depends(_case_reader)]
-CaseWriter = Annotated[CurrentUser, Depends(_case_writer)]
+Reader = Annotated[CurrentUser, require(records.SLUG, "read")]
+Writer = Annotated[CurrentUser, require(records.SLUG, "write")]
+CaseReader = Annotated[CurrentUser, require(cases.SLUG, "read")]
+CaseWriter = Annotated[CurrentUser, require(cases.SLUG, "write")]
 
 
 def _places(session: Session, user: CurrentUser) -> list[tuple[str, str]]:
     """(code, name) of the county-and-town jurisdictions the user may pick in the filters."""
-    rows = session.execute(
-        select(Jurisdiction.code, Jurisdiction.name)
-        .where(user.scope.jurisdictions(), Jurisdiction.level.in_(("city", "county", "town")))
-        .order_by(Jurisdiction.code)
-        .limit(500)
-    ).all()
-    return [(c, n) for c, n in rows]
+    levels = ("city", "county", "town")
+    return registry_service.jurisdiction_choices(session, user.scope, levels, 500)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -265,14 +229,7 @@ def _records_page(
 ) -> HTMLResponse:
     rows = io.record_rows(session, user.scope, year)
     codes = [r["code"] for r in rows]
-    case_of = {}
-    if codes:
-        for rc, cc in session.execute(
-            select(FireRecord.code, InvestigationCase.code)
-            .join(InvestigationCase, InvestigationCase.fire_record_id == FireRecord.id)
-            .where(FireRecord.code.in_(codes[-500:]))
-        ):
-            case_of[rc] = cc
+    case_of = cases.cases_of_records(session, codes[-500:])
     return render(
         request,
         "stats/records.html",
@@ -419,19 +376,7 @@ def _case_page(
 ) -> HTMLResponse:
     case = cases.get_case(session, user.scope, code)
     detail = cases.case_detail(session, case)
-    trail = (
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == cases.SLUG,
-                AuditEntry.object_id == str(case.id),
-                AuditEntry.scope_path.startswith(user.scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
+    trail = cases.case_trail(session, case, user.scope)
     return render(
         request,
         "stats/case.html",

@@ -477,22 +477,6 @@ def listed_page(request: Request, session: SessionDep, user: HazardReader) -> HT
     )
 
 
-def legal_actions(d: hazards.Hazard) -> list[HazardAction]:
-    """The actions the hazard's state allows now, in the order of the loop."""
-    out = [a for a, (sources, _) in hazards.MOVES.items() if d.state in sources]
-    if HazardAction.CLOSE in out and d.is_listed:
-        out.remove(HazardAction.CLOSE)
-    if (
-        d.is_major
-        and d.listing is None
-        and d.state not in (HazardState.RECHECK_PASSED, HazardState.CLOSED)
-    ):
-        out.append(HazardAction.LIST)
-    if d.is_listed and d.state is HazardState.RECHECK_PASSED:
-        out.append(HazardAction.DELIST)
-    return out
-
-
 def audit_trail(session: Session, hazard_id: int, scope: Scope) -> list[AuditEntry]:
     return list(
         session.execute(
@@ -526,7 +510,10 @@ def _hazard_page(
         status_code=status_code,
         h=hazard_service.public(session, row, today),
         info=hazard_rows(session, [row], today)[0],
-        actions=legal_actions(d) if can_write else [],
+        actions=d.allowed_actions() if can_write else [],
+        needs_deadline=hazards.NEEDS_DEADLINE,
+        needs_department=hazards.NEEDS_DEPARTMENT,
+        takes_note=hazards.TAKES_NOTE,
         trail=audit_trail(session, row.id, user.scope),
         HazardState=HazardState,
         HazardAction=HazardAction,

@@ -45,6 +45,32 @@ def unit(session: Session, scope: Scope, code: str, field: str = "unit_code") ->
     return row
 
 
+def unit_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """Unit code -> name for the codes that exist (public facts: no scope)."""
+    if not codes:
+        return {}
+    rows = session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def units_by_id(session: Session, ids: set[int] | list[int]) -> dict[int, Unit]:
+    """Units by id (for showing rows already read inside a scope)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
+
+
+def units_by_code(session: Session, codes: list[str]) -> dict[str, Unit]:
+    """Units by code, for the codes that exist."""
+    if not codes:
+        return {}
+    return {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
+
+
+def jurisdiction_by_id(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:
+    return session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id is not None else None
+
+
 def jurisdiction(session: Session, scope: Scope, code: str, field: str) -> Jurisdiction:
     row = session.execute(
         select(Jurisdiction).where(Jurisdiction.code == code)

@@ -18,7 +18,7 @@ from lanyan.prevention.models.inspections import Hazard, Inspection
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
-from lanyan.store.audit import Actor
+from lanyan.store.audit import Actor, AuditEntry
 
 
 def today() -> date:
@@ -65,6 +65,25 @@ def units_by_code(session: Session, codes: list[str]) -> dict[str, Unit]:
     if not codes:
         return {}
     return {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
+
+
+def audit_trail(
+    session: Session, scope: Scope, object_type: str, object_ids: list[str]
+) -> list[AuditEntry]:
+    """The audit entries of supervision records (ids as text) inside ``scope``, oldest first."""
+    if not object_ids:
+        return []
+    return list(
+        session.execute(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id.in_(object_ids),
+                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
+            )
+            .order_by(AuditEntry.seq)
+        ).scalars()
+    )
 
 
 def jurisdiction_by_id(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:

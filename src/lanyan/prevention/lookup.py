@@ -195,3 +195,16 @@ def dated_code(prefix: str, at: datetime, id_: int) -> str:
     local = to_local(at)
     assert local is not None
     return f"{prefix}{local:%Y%m%d}{id_:06d}"
+
+
+def recent_inspections(
+    session: Session, scope: Scope, unit_id: int, kind: str | None = None, limit: int = 50
+) -> list[tuple[str, str]]:
+    """(code, kind) of the unit's latest inspections inside ``scope`` (of ``kind`` if given)."""
+    stmt = select(Inspection.code, Inspection.kind).where(
+        Inspection.unit_id == unit_id, scope.within(Inspection.jurisdiction_id)
+    )
+    if kind is not None:
+        stmt = stmt.where(Inspection.kind == kind)
+    rows = session.execute(stmt.order_by(Inspection.inspected_at.desc()).limit(limit))
+    return [(code, k) for code, k in rows]

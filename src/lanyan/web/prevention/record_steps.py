@@ -17,12 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
-from lanyan.accounts.models import User
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, UserDep
 from lanyan.api.limits import UploadKind, upload
@@ -39,7 +37,6 @@ from lanyan.prevention.choices import (
     InspectionKind,
     JointPunishment,
 )
-from lanyan.prevention.models.inspections import BlacklistEntry, CreditRecord, Inspection
 from lanyan.prevention.schemas.records import (
     BlacklistCreate,
     BlacklistRemove,
@@ -50,7 +47,6 @@ from lanyan.prevention.schemas.records import (
     CreditRepair,
     EnforcementLift,
 )
-from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
 from lanyan.store.audit import AuditEntry
@@ -215,24 +211,6 @@ def _apply(
     return None
 
 
-def _trail(
-    session: Session, scope: Scope, object_type: str, object_ids: list[str]
-) -> list[AuditEntry]:
-    if not object_ids:
-        return []
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == object_type,
-                AuditEntry.object_id.in_(object_ids),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
-    )
-
-
 def _detail(
     request: Request,
     user: CurrentUser,
@@ -293,16 +271,7 @@ def _inspections_of(
     """Inspections of the unit of one kind, newest first, as select options."""
     if unit_id is None:
         return ()
-    rows = session.execute(
-        select(Inspection.code, Inspection.inspected_at)
-        .where(
-            Inspection.unit_id == unit_id,
-            Inspection.kind == kind.value,
-            scope.within(Inspection.jurisdiction_id),
-        )
-        .order_by(Inspection.inspected_at.desc())
-        .limit(50)
-    ).all()
+    rows = lookup.recent_inspections(session, scope, unit_id, kind.value, limit=50)
     return (("", "—"), *tuple((code, f"{code}") for code, _ in rows))
 
 
@@ -315,23 +284,9 @@ def _yes(ui: Ui, value: bool) -> str:
 
 def _officers(session: Session, user: CurrentUser, jurisdiction_id: int) -> list[tuple[str, str]]:
     """Active prevention officers inside the user's scope whose jurisdiction covers the place."""
-    place_path = session.execute(
-        select(Jurisdiction.path).where(Jurisdiction.id == jurisdiction_id)
-    ).scalar_one()
-    users = session.execute(
-        select(User, Jurisdiction.path)
-        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
-        .where(
-            User.is_active.is_(True),
-            User.role.in_(sorted(complaints.VERIFIERS)),
-            user.scope.within(User.jurisdiction_id),
-        )
-        .order_by(User.username)
-    ).all()
     return [
         (u.username, f"{u.display_name or u.username} ({u.username})")
-        for u, path in users
-        if place_path.startswith(path)
+        for u in complaints.verifiers_for(session, user.scope, jurisdiction_id)
     ]
 
 
@@ -431,7 +386,7 @@ def _complaint_page(
         back=("/supervision/complaints", "sr_complaints"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, complaints.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, complaints.SLUG, [str(row.id)]),
         refusal=refusal,
         links=links,
         badge=state,
@@ -600,7 +555,7 @@ def _enforcement_page(
         back=("/supervision/enforcement", "sr_enforcement"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
         refusal=refusal,
         badge=EnforcementState(row.state),
         evidence=_evidence(
@@ -705,7 +660,7 @@ def _commitment_page(
         back=("/supervision/commitments", "sr_commitments"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, commitments.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, commitments.SLUG, [str(row.id)]),
         refusal=refusal,
         links=links,
         badge=CommitmentState(row.state),
@@ -868,19 +823,14 @@ def _credit_unit_page(
         back=("/supervision/credit", "sr_credit"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, credit.SLUG, ids),
+        trail=lookup.audit_trail(session, user.scope, credit.SLUG, ids),
         refusal=refusal,
         tables=tables,
     )
 
 
 def _inspections_any(session: Session, scope: Scope, unit_id: int) -> tuple[tuple[str, str], ...]:
-    rows = session.execute(
-        select(Inspection.code, Inspection.kind)
-        .where(Inspection.unit_id == unit_id, scope.within(Inspection.jurisdiction_id))
-        .order_by(Inspection.inspected_at.desc())
-        .limit(50)
-    ).all()
+    rows = lookup.recent_inspections(session, scope, unit_id, limit=50)
     return (("", "—"), *tuple((c, f"{c} · {InspectionKind(k).zh}") for c, k in rows))
 
 
@@ -917,17 +867,7 @@ def credit_step(
     elif step in ("repair", "unblacklist"):
         key = "record" if step == "repair" else "entry"
         raw = values.pop(key, "")
-        model = CreditRecord if step == "repair" else BlacklistEntry
-        owned = (
-            session.execute(
-                select(model.id)
-                .join(Unit, Unit.id == model.unit_id)
-                .where(model.id == int(raw), Unit.code == unit_code)
-            ).first()
-            if str(raw).isdigit()
-            else None
-        )
-        if owned is None:
+        if not (str(raw).isdigit() and credit.of_unit(session, step, int(raw), unit_code)):
             refusal = Refusal(
                 step,
                 values,

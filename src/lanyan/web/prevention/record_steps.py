@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
 from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, NotFound
 from lanyan.prevention import attachments, commitments, complaints, credit, enforcement, lookup
@@ -168,14 +168,18 @@ class Refusal:
     problems: list[FieldProblem]
 
 
+ComplaintReader = Annotated[CurrentUser, require(complaints.SLUG, "read")]
+ComplaintWriter = Annotated[CurrentUser, require(complaints.SLUG, "write")]
+EnforcementReader = Annotated[CurrentUser, require(enforcement.SLUG, "read")]
+EnforcementWriter = Annotated[CurrentUser, require(enforcement.SLUG, "write")]
+CommitmentReader = Annotated[CurrentUser, require(commitments.SLUG, "read")]
+CommitmentChecker = Annotated[CurrentUser, require(commitments.CHECK_SLUG, "write")]
+CreditReader = Annotated[CurrentUser, require(credit.SLUG, "read")]
+CreditWriter = Annotated[CurrentUser, require(credit.SLUG, "write")]
+
+
 def _choices(ui: Ui, enum: Any) -> tuple[tuple[str, str], ...]:
     return tuple((m.value, ui.choice(m)) for m in enum)
-
-
-def _need(user: CurrentUser, slug: str, write: bool = False) -> None:
-    allowed = roles.can_write if write else roles.can_read
-    if not allowed(user.role, slug):
-        raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
 
 
 def _values(form: FormData, multi: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -396,9 +400,8 @@ def _complaint_page(
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
 def complaint_page(
-    request: Request, complaint_id: int, session: SessionDep, user: UserDep
+    request: Request, complaint_id: int, session: SessionDep, user: ComplaintReader
 ) -> HTMLResponse:
-    _need(user, complaints.SLUG)
     return _complaint_page(request, session, user, complaint_id)
 
 
@@ -415,10 +418,9 @@ def complaint_step(
     complaint_id: int,
     step: str,
     session: SessionDep,
-    user: UserDep,
+    user: ComplaintWriter,
     form: FormDep,
 ) -> Response:
-    _need(user, complaints.SLUG, write=True)
     if step not in COMPLAINT_STEPS:
         return _complaint_page(
             request,
@@ -443,22 +445,37 @@ def complaint_step(
 
 
 @router.post(
-    "/{object_type}/{object_id}/evidence",
+    "/complaints/{object_id}/evidence",
     response_class=HTMLResponse,
     **upload(UploadKind.ATTACHMENT),
 )
-def add_evidence(
+def add_complaint_evidence(
+    request: Request, object_id: int, session: SessionDep, user: ComplaintWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to a complaint (证据材料)."""
+    return _add_evidence(request, "complaints", object_id, session, user, form)
+
+
+@router.post(
+    "/enforcement/{object_id}/evidence",
+    response_class=HTMLResponse,
+    **upload(UploadKind.ATTACHMENT),
+)
+def add_enforcement_evidence(
+    request: Request, object_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to an enforcement action (证据材料)."""
+    return _add_evidence(request, "enforcement", object_id, session, user, form)
+
+
+def _add_evidence(
     request: Request,
     object_type: str,
     object_id: int,
-    session: SessionDep,
-    user: UserDep,
-    form: FormDep,
+    session: Session,
+    user: CurrentUser,
+    form: FormData,
 ) -> Response:
-    """Attach a photo, PDF or video to a complaint or an enforcement action (证据材料)."""
-    if object_type not in ("complaints", "enforcement"):
-        raise NotFound(f"{object_type} takes no evidence here")
-    _need(user, attachments.owner(object_type).slug, write=True)
     settings = request.app.state.settings
     limit = settings.attachment_max_mb * 1024 * 1024
     upload = form.get("file")
@@ -566,17 +583,15 @@ def _enforcement_page(
 
 @router.get("/enforcement/{action_id}", response_class=HTMLResponse)
 def enforcement_page(
-    request: Request, action_id: int, session: SessionDep, user: UserDep
+    request: Request, action_id: int, session: SessionDep, user: EnforcementReader
 ) -> HTMLResponse:
-    _need(user, enforcement.SLUG)
     return _enforcement_page(request, session, user, action_id)
 
 
 @router.post("/enforcement/{action_id}/lift", response_class=HTMLResponse)
 def enforcement_lift(
-    request: Request, action_id: int, session: SessionDep, user: UserDep, form: FormDep
+    request: Request, action_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
 ) -> Response:
-    _need(user, enforcement.SLUG, write=True)
     values = _values(form)
     settings = request.app.state.settings
 
@@ -669,17 +684,19 @@ def _commitment_page(
 
 @router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
 def commitment_page(
-    request: Request, commitment_id: int, session: SessionDep, user: UserDep
+    request: Request, commitment_id: int, session: SessionDep, user: CommitmentReader
 ) -> HTMLResponse:
-    _need(user, commitments.SLUG)
     return _commitment_page(request, session, user, commitment_id)
 
 
 @router.post("/commitments/{commitment_id}/check", response_class=HTMLResponse)
 def commitment_check(
-    request: Request, commitment_id: int, session: SessionDep, user: UserDep, form: FormDep
+    request: Request,
+    commitment_id: int,
+    session: SessionDep,
+    user: CommitmentChecker,
+    form: FormDep,
 ) -> Response:
-    _need(user, commitments.CHECK_SLUG, write=True)
     values = _values(form)
     settings = request.app.state.settings
 
@@ -836,9 +853,8 @@ def _inspections_any(session: Session, scope: Scope, unit_id: int) -> tuple[tupl
 
 @router.get("/credit/units/{unit_code}", response_class=HTMLResponse)
 def credit_unit_page(
-    request: Request, unit_code: str, session: SessionDep, user: UserDep
+    request: Request, unit_code: str, session: SessionDep, user: CreditReader
 ) -> HTMLResponse:
-    _need(user, credit.SLUG)
     return _credit_unit_page(request, session, user, unit_code)
 
 
@@ -848,10 +864,9 @@ def credit_step(
     unit_code: str,
     step: str,
     session: SessionDep,
-    user: UserDep,
+    user: CreditWriter,
     form: FormDep,
 ) -> Response:
-    _need(user, credit.SLUG, write=True)
     settings = request.app.state.settings
     values = _values(form, multi=("measures",))
     refusal: Refusal | None

@@ -531,3 +531,13 @@ def test_the_page_rule_catches_each_kind_of_breach(tmp_path: Path) -> None:
         "lanyan.prevention.models.inspections.Hazard (a table model in a page)",
         "select( (a query in a page)",
     }
+
+
+def test_tests_are_grouped_like_the_packages() -> None:
+    """tests/<package>/ for each package's tests; only this architecture test sits at the top."""
+    tests = Path(__file__).parent
+    loose = sorted(p.name for p in tests.glob("test_*.py") if p.name != "test_layering.py")
+    assert loose == []
+    packages = {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders <= packages, folders - packages

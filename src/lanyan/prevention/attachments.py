@@ -236,11 +236,10 @@ def of_inspections(
     """Evidence photos of the inspections and of their hazards, by inspection id."""
     if not inspection_ids:
         return {}
-    hazards_of = dict(
-        session.execute(
-            select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
-        ).all()
+    found = session.execute(
+        select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
     )
+    hazards_of = {hazard_id: owner for hazard_id, owner in found if owner is not None}
     rows = session.execute(
         select(Attachment)
         .where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -77,6 +78,10 @@ def act(h: Hazard, action: HazardAction, when: datetime) -> None:
         h.fail_recheck(deadline, when, "inspector", "still blocked")
     elif action is HazardAction.CLOSE:
         h.close(when, "inspector")
+    elif action is HazardAction.LIST:
+        h.list_for_supervision("县政府", deadline, False, when, "officer")
+    elif action is HazardAction.DELIST:
+        h.delist(when, "officer")
 
 
 def hazard_in(state: HazardState, major: bool = False) -> Hazard:
@@ -234,3 +239,46 @@ def test_listing_overdue() -> None:
     h.list_for_supervision("县政府", DAY0 + timedelta(days=10), True, at(5), "officer")
     assert not h.listing_overdue(DAY0 + timedelta(days=10))
     assert h.listing_overdue(DAY0 + timedelta(days=11))
+
+
+def _variants(state: HazardState) -> list[tuple[str, Hazard]]:
+    """The hazard in ``state``: ordinary, major, major listed early (and delisted if it can be)."""
+    out = [("ordinary", hazard_in(state)), ("major", hazard_in(state, major=True))]
+    listed = Hazard.find("YH1", T0, "inspector", is_major=True)
+    listed.list_for_supervision("县政府", DAY0 + timedelta(days=10), False, at(0), "officer")
+    for i, action in enumerate(PATHS[state], start=1):
+        if action is HazardAction.CLOSE:
+            listed.delist(at(i), "officer")
+        act(listed, action, at(i))
+    out.append(("listed", listed))
+    if state is HazardState.RECHECK_PASSED:
+        delisted = deepcopy(listed)
+        delisted.delist(at(9), "officer")
+        out.append(("delisted", delisted))
+    return out
+
+
+@pytest.mark.parametrize("state", list(HazardState))
+def test_allowed_actions_are_exactly_the_moves_the_machine_accepts(state: HazardState) -> None:
+    """From every state (ordinary, major, listed, delisted): offered == would not be refused."""
+    for variant, h in _variants(state):
+        accepted = []
+        for action in HazardAction:
+            trial = deepcopy(h)
+            try:
+                act(trial, action, at(20))
+            except Conflict:
+                continue
+            accepted.append(action)
+        assert h.allowed_actions() == accepted, (state, variant)
+
+
+def test_allowed_actions_examples() -> None:
+    assert hazard_in(HazardState.FOUND).allowed_actions() == [HazardAction.ORDER]
+    assert hazard_in(HazardState.FOUND, major=True).allowed_actions() == [
+        HazardAction.ORDER,
+        HazardAction.LIST,
+    ]
+    assert hazard_in(HazardState.CLOSED, major=True).allowed_actions() == []
+    listed = next(v for name, v in _variants(HazardState.RECHECK_PASSED) if name == "listed")
+    assert listed.allowed_actions() == [HazardAction.DELIST]  # 销案 only after 摘牌

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import filetype
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -228,3 +228,37 @@ def public(row: Attachment) -> dict[str, Any]:
         "uploaded_at": row.uploaded_at,
         "url": f"/api/attachments/{row.id}/content",
     }
+
+
+def of_inspections(
+    session: Session, scope: Scope, inspection_ids: list[int]
+) -> dict[int, list[Attachment]]:
+    """Evidence photos of the inspections and of their hazards, by inspection id."""
+    if not inspection_ids:
+        return {}
+    found = session.execute(
+        select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
+    )
+    hazards_of = {hazard_id: owner for hazard_id, owner in found if owner is not None}
+    rows = session.execute(
+        select(Attachment)
+        .where(
+            scope.within(Attachment.jurisdiction_id),
+            or_(
+                and_(
+                    Attachment.object_type == "inspections",
+                    Attachment.object_id.in_(inspection_ids),
+                ),
+                and_(
+                    Attachment.object_type == "hazards",
+                    Attachment.object_id.in_(list(hazards_of) or [0]),
+                ),
+            ),
+        )
+        .order_by(Attachment.id)
+    ).scalars()
+    out: dict[int, list[Attachment]] = {}
+    for a in rows:
+        owner = a.object_id if a.object_type == "inspections" else hazards_of[a.object_id]
+        out.setdefault(owner, []).append(a)
+    return out

@@ -347,3 +347,21 @@ def public(session: Session, row: Complaint, today: date | None = None) -> dict[
         "feedback_at": row.feedback_at,
         "reward": row.reward,
     }
+
+
+def verifiers_for(session: Session, scope: Scope, jurisdiction_id: int) -> list[User]:
+    """Active officers who may verify (核查) inside ``scope`` whose jurisdiction covers the place."""
+    place_path = session.execute(
+        select(Jurisdiction.path).where(Jurisdiction.id == jurisdiction_id)
+    ).scalar_one()
+    users = session.execute(
+        select(User, Jurisdiction.path)
+        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
+        .where(
+            User.is_active.is_(True),
+            User.role.in_(sorted(VERIFIERS)),
+            scope.within(User.jurisdiction_id),
+        )
+        .order_by(User.username)
+    ).all()
+    return [u for u, path in users if place_path.startswith(path)]

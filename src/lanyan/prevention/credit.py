@@ -385,3 +385,14 @@ def list_blacklist(
     if current:
         stmt = stmt.where(BlacklistEntry.removed_on.is_(None))
     return [(e, c) for e, c in session.execute(stmt).all()]
+
+
+def of_unit(session: Session, step: str, row_id: int, unit_code: str) -> bool:
+    """Whether credit record (``step`` "repair") or blacklist entry ``row_id`` is the unit's."""
+    model = CreditRecord if step == "repair" else BlacklistEntry
+    found = session.execute(
+        select(model.id)
+        .join(Unit, Unit.id == model.unit_id)
+        .where(model.id == row_id, Unit.code == unit_code)
+    ).first()
+    return found is not None

@@ -131,6 +131,17 @@ def announce(
     return row
 
 
+def recent_draws(session: Session, limit: int = 200) -> list[tuple[Draw, str]]:
+    """The latest announced draws with their jurisdiction's name, newest first (public)."""
+    rows = session.execute(
+        select(Draw, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.id == Draw.jurisdiction_id)
+        .order_by(Draw.announced_at.desc())
+        .limit(limit)
+    ).all()
+    return [(d, name) for d, name in rows]
+
+
 def get_draw(session: Session, code: str, lock: bool = False) -> Draw:
     stmt = select(Draw).where(Draw.code == code)
     if lock:

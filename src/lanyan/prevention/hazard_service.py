@@ -281,6 +281,34 @@ def sweep_overdue(
     return noticed
 
 
+def ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
+    """Hazard code -> id, for the codes that exist."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(Hazard.code, Hazard.id).where(Hazard.code.in_(codes))).all())
+
+
+def ids_of_inspection(session: Session, inspection_id: int) -> list[int]:
+    """The hazards an inspection found, in the order of its findings."""
+    return list(
+        session.execute(
+            select(Hazard.id).where(Hazard.inspection_id == inspection_id).order_by(Hazard.id)
+        ).scalars()
+    )
+
+
+def delisted(session: Session, scope: Scope, limit: int = 100) -> list[Hazard]:
+    """Hazards taken off the list (摘牌) inside ``scope``, latest first."""
+    return list(
+        session.execute(
+            select(Hazard)
+            .where(in_scope(scope), Hazard.listed_at.is_not(None), Hazard.delisted_at.is_not(None))
+            .order_by(Hazard.delisted_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
 def history(session: Session, hazard_id: int) -> list[HazardEventRow]:
     return list(
         session.execute(

@@ -51,6 +51,14 @@ MOVES: dict[HazardAction, tuple[frozenset[HazardState], HazardState]] = {
     HazardAction.CLOSE: (frozenset({HazardState.RECHECK_PASSED}), HazardState.CLOSED),
 }
 
+# What each action asks for beyond who and when (the page's form shows these fields, the
+# service requires them): a deadline, a responsible department, a free-text note.
+NEEDS_DEADLINE = frozenset({HazardAction.ORDER, HazardAction.FAIL_RECHECK, HazardAction.LIST})
+NEEDS_DEPARTMENT = frozenset({HazardAction.LIST})
+TAKES_NOTE = frozenset(
+    {HazardAction.REQUEST_RECHECK, HazardAction.PASS_RECHECK, HazardAction.FAIL_RECHECK}
+)
+
 # States in which the unit owes work, so a passed deadline makes the hazard overdue.
 AWAITING_UNIT = frozenset({HazardState.ORDERED, HazardState.RECTIFYING, HazardState.RECHECK_FAILED})
 
@@ -253,6 +261,25 @@ class Hazard:
         self.state = target
         self.last_at = at
         return before, target
+
+    def allowed_actions(self) -> list[HazardAction]:
+        """The actions the hazard's state allows now, in the order of the loop (挂牌, 摘牌 last).
+
+        Exactly the actions whose method would not refuse the move (a Conflict); the page offers
+        these and nothing else.
+        """
+        out = [a for a, (sources, _) in MOVES.items() if self.state in sources]
+        if HazardAction.CLOSE in out and self.is_listed:
+            out.remove(HazardAction.CLOSE)
+        if (
+            self.is_major
+            and self.listing is None
+            and self.state not in (HazardState.RECHECK_PASSED, HazardState.CLOSED)
+        ):
+            out.append(HazardAction.LIST)
+        if self.is_listed and self.state is HazardState.RECHECK_PASSED:
+            out.append(HazardAction.DELIST)
+        return out
 
     # -- the loop --
 

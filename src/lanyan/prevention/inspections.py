@@ -23,6 +23,7 @@ from lanyan.prevention import checklists, hazard_service
 from lanyan.prevention.choices import InspectionKind, ItemResult, MajorIndicator
 from lanyan.prevention.hazards import local_date
 from lanyan.prevention.models.inspections import (
+    Draw,
     Hazard,
     InspectionInspector,
     InspectionResult,
@@ -452,3 +453,61 @@ def public(session: Session, row: InspectionRow) -> dict[str, Any]:
             for r, code in results
         ],
     }
+
+
+# ---- what the inspector's phone page shows ---------------------------------------------------
+
+
+def certified_partners(session: Session, scope: Scope, user_id: int, on: date) -> list[User]:
+    """Active users in ``scope`` holding a certificate valid on ``on`` (excluding ``user_id``)."""
+    users = session.execute(
+        select(User)
+        .where(scope.within(User.jurisdiction_id), User.is_active.is_(True))
+        .order_by(User.username)
+    ).scalars()
+    return [
+        u for u in users if u.id != user_id and valid_certificate(session, u.id, on) is not None
+    ]
+
+
+def draw_tasks(session: Session, scope: Scope, username: str) -> list[dict[str, Any]]:
+    """Units drawn (双随机) for ``username`` that have no inspection from that draw yet."""
+    tasks = []
+    draws = session.execute(
+        select(Draw)
+        .where(Draw.drawn_at.is_not(None), scope.within(Draw.jurisdiction_id))
+        .order_by(Draw.drawn_at.desc())
+        .limit(20)
+    ).scalars()
+    for d in draws:
+        mine = [a for a in d.record.get("result") or [] if username in a["inspectors"]]
+        if not mine:
+            continue
+        done = set(
+            session.execute(
+                select(Unit.code)
+                .join(InspectionRow, InspectionRow.unit_id == Unit.id)
+                .where(InspectionRow.draw_code == d.code)
+            ).scalars()
+        )
+        codes = [a["unit"] for a in mine if a["unit"] not in done]
+        units = {
+            u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()
+        }
+        for a in mine:
+            if a["unit"] in units:
+                partners = [i for i in a["inspectors"] if i != username]
+                tasks.append({"draw": d.code, "unit": units[a["unit"]], "partners": partners})
+    return tasks
+
+
+def inspected_by_since(session: Session, user_id: int, start: datetime) -> list[InspectionRow]:
+    """The inspections ``user_id`` took part in since ``start``, latest first."""
+    return list(
+        session.execute(
+            select(InspectionRow)
+            .join(InspectionInspector, InspectionInspector.inspection_id == InspectionRow.id)
+            .where(InspectionInspector.user_id == user_id, InspectionRow.inspected_at >= start)
+            .order_by(InspectionRow.inspected_at.desc())
+        ).scalars()
+    )

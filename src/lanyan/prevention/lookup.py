@@ -18,7 +18,7 @@ from lanyan.prevention.models.inspections import Hazard, Inspection
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
-from lanyan.store.audit import Actor
+from lanyan.store.audit import Actor, AuditEntry
 
 
 def today() -> date:
@@ -43,6 +43,51 @@ def unit(session: Session, scope: Scope, code: str, field: str = "unit_code") ->
         )
     scope.units.check(row.id, code, field)  # a unit safety manager: their own units only
     return row
+
+
+def unit_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """Unit code -> name for the codes that exist (public facts: no scope)."""
+    if not codes:
+        return {}
+    rows = session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def units_by_id(session: Session, ids: set[int] | list[int]) -> dict[int, Unit]:
+    """Units by id (for showing rows already read inside a scope)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
+
+
+def units_by_code(session: Session, codes: list[str]) -> dict[str, Unit]:
+    """Units by code, for the codes that exist."""
+    if not codes:
+        return {}
+    return {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
+
+
+def audit_trail(
+    session: Session, scope: Scope, object_type: str, object_ids: list[str]
+) -> list[AuditEntry]:
+    """The audit entries of supervision records (ids as text) inside ``scope``, oldest first."""
+    if not object_ids:
+        return []
+    return list(
+        session.execute(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id.in_(object_ids),
+                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
+            )
+            .order_by(AuditEntry.seq)
+        ).scalars()
+    )
+
+
+def jurisdiction_by_id(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:
+    return session.get(Jurisdiction, jurisdiction_id) if jurisdiction_id is not None else None
 
 
 def jurisdiction(session: Session, scope: Scope, code: str, field: str) -> Jurisdiction:
@@ -150,3 +195,16 @@ def dated_code(prefix: str, at: datetime, id_: int) -> str:
     local = to_local(at)
     assert local is not None
     return f"{prefix}{local:%Y%m%d}{id_:06d}"
+
+
+def recent_inspections(
+    session: Session, scope: Scope, unit_id: int, kind: str | None = None, limit: int = 50
+) -> list[tuple[str, str]]:
+    """(code, kind) of the unit's latest inspections inside ``scope`` (of ``kind`` if given)."""
+    stmt = select(Inspection.code, Inspection.kind).where(
+        Inspection.unit_id == unit_id, scope.within(Inspection.jurisdiction_id)
+    )
+    if kind is not None:
+        stmt = stmt.where(Inspection.kind == kind)
+    rows = session.execute(stmt.order_by(Inspection.inspected_at.desc()).limit(limit))
+    return [(code, k) for code, k in rows]

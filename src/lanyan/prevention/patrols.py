@@ -414,6 +414,33 @@ def get_patrol(session: Session, scope: Scope, patrol_id: int, lock: bool = Fals
     return one_or_not_found(session, stmt, f"no patrol {patrol_id} in your jurisdiction", lock)
 
 
+def open_patrols_of(session: Session, username: str) -> list[PatrolRound]:
+    """The patrols ``username`` started and has not finished, newest first."""
+    return list(
+        session.execute(
+            select(PatrolRound)
+            .where(PatrolRound.patroller == username, PatrolRound.finished_at.is_(None))
+            .order_by(PatrolRound.id.desc())
+        ).scalars()
+    )
+
+
+def target_name(session: Session, row: PatrolRound) -> str:
+    """The name of what a patrol covers: its unit, else its grid."""
+    if row.unit_id:
+        unit = session.get(Unit, row.unit_id)
+        return unit.name if unit else ""
+    grid = session.get(Grid, row.grid_id)
+    return grid.name if grid else ""
+
+
+def checkpoint_target(session: Session, point: Checkpoint) -> tuple[Unit | None, Grid | None]:
+    """The unit and the grid a checkpoint belongs to (either may be None)."""
+    unit = session.get(Unit, point.unit_id) if point.unit_id else None
+    grid = session.get(Grid, point.grid_id) if point.grid_id else None
+    return unit, grid
+
+
 def _own_open_patrol(session: Session, actor: Actor, scope: Scope, patrol_id: int) -> PatrolRound:
     patrol = get_patrol(session, scope, patrol_id, lock=True)
     if patrol.patroller != actor.username:

@@ -12,38 +12,27 @@ import math
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
-from lanyan.accounts.service import CurrentUser, User
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.core.errors import Conflict, Forbidden, LanyanError, ValidationFailed
+from lanyan.core.errors import Conflict, LanyanError, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, utcnow
 from lanyan.prevention import attachments, checklists, hazard_service, hazards, inspections, lookup
 from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind, ItemResult
-from lanyan.prevention.models.inspections import (
-    Attachment,
-    Draw,
-    Hazard,
-    Inspection,
-    InspectionInspector,
-)
 from lanyan.prevention.schemas.inspections import (
     ChecklistResultCreate,
     HazardMove,
     InspectionCreate,
 )
 from lanyan.registry.choices import UnitCategory
-from lanyan.registry.models import Unit
-from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
-from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
 from lanyan.web.forms import FormDep
@@ -73,37 +62,19 @@ i18n.add_messages(
 )
 
 
-def _need(user: CurrentUser, slug: str, write: bool = False) -> CurrentUser:
-    allowed = roles.can_write if write else roles.can_read
-    if not allowed(user.role, slug):
-        raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
-    return user
-
-
-def _hazard_reader(user: UserDep) -> CurrentUser:
-    return _need(user, hazard_service.SLUG)
-
-
-def _inspector(user: UserDep) -> CurrentUser:
-    return _need(user, inspections.SLUG, write=True)
-
-
-HazardReader = Annotated[CurrentUser, Depends(_hazard_reader)]
-Inspector = Annotated[CurrentUser, Depends(_inspector)]
+HazardReader = Annotated[CurrentUser, require(hazard_service.SLUG, "read")]
+HazardWriter = Annotated[CurrentUser, require(hazard_service.SLUG, "write")]
+Inspector = Annotated[CurrentUser, require(inspections.SLUG, "write")]
 
 
 def today_local() -> date:
     return hazards.local_date(utcnow())
 
 
-def _units_by_id(session: Session, ids: set[int]) -> dict[int, Unit]:
-    if not ids:
-        return {}
-    return {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
-
-
-def hazard_rows(session: Session, rows: list[Hazard], today: date) -> list[dict[str, Any]]:
-    units = _units_by_id(session, {r.unit_id for r in rows})
+def hazard_rows(
+    session: Session, rows: list[hazard_service.Hazard], today: date
+) -> list[dict[str, Any]]:
+    units = lookup.units_by_id(session, {r.unit_id for r in rows})
     out = []
     for r in rows:
         d = hazard_service.to_domain(r)
@@ -125,54 +96,9 @@ def hazard_rows(session: Session, rows: list[Hazard], today: date) -> list[dict[
 # ---- the inspector's phone page -------------------------------------------------------------
 
 
-def _certified_partners(session: Session, user: CurrentUser, on: date) -> list[User]:
-    """Active users in the scope holding a certificate valid on ``on`` (excluding ``user``)."""
-    users = session.execute(
-        select(User)
-        .where(user.scope.within(User.jurisdiction_id), User.is_active.is_(True))
-        .order_by(User.username)
-    ).scalars()
-    return [
-        u
-        for u in users
-        if u.id != user.id and inspections.valid_certificate(session, u.id, on) is not None
-    ]
-
-
-def _draw_tasks(session: Session, user: CurrentUser) -> list[dict[str, Any]]:
-    """Units drawn (双随机) for this user that have no inspection from that draw yet."""
-    tasks = []
-    draws = session.execute(
-        select(Draw)
-        .where(Draw.drawn_at.is_not(None), user.scope.within(Draw.jurisdiction_id))
-        .order_by(Draw.drawn_at.desc())
-        .limit(20)
-    ).scalars()
-    for d in draws:
-        mine = [a for a in d.record.get("result") or [] if user.username in a["inspectors"]]
-        if not mine:
-            continue
-        done = set(
-            session.execute(
-                select(Unit.code)
-                .join(Inspection, Inspection.unit_id == Unit.id)
-                .where(Inspection.draw_code == d.code)
-            ).scalars()
-        )
-        codes = [a["unit"] for a in mine if a["unit"] not in done]
-        units = {
-            u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()
-        }
-        for a in mine:
-            if a["unit"] in units:
-                partners = [i for i in a["inspectors"] if i != user.username]
-                tasks.append({"draw": d.code, "unit": units[a["unit"]], "partners": partners})
-    return tasks
-
-
 def _unit_checklist(
     request: Request, session: Session, user: CurrentUser, unit_code: str
-) -> tuple[Unit | None, checklists.Checklist | None, LanyanError | None]:
+) -> tuple[lookup.Unit | None, checklists.Checklist | None, LanyanError | None]:
     """The unit being inspected and its category's checklist (检查表), or why not."""
     if not unit_code:
         return None, None, None
@@ -201,22 +127,15 @@ def _inspect_page(
     )
     error = error or problem
     start = datetime.combine(today, time(), tzinfo=CHINA_TZ)
-    mine_today = session.execute(
-        select(Inspection)
-        .join(InspectionInspector, InspectionInspector.inspection_id == Inspection.id)
-        .where(InspectionInspector.user_id == user.id, Inspection.inspected_at >= start)
-        .order_by(Inspection.inspected_at.desc())
-    ).scalars()
+    mine_today = inspections.inspected_by_since(session, user.id, start)
     done = [inspections.public(session, r) for r in mine_today]
     codes = [c for i in done for c in i["hazard_codes"]]
-    hazard_ids = dict(
-        session.execute(select(Hazard.code, Hazard.id).where(Hazard.code.in_(codes))).all()
-    )
+    hazard_ids = hazard_service.ids_by_code(session, codes)
     rechecks, _ = hazard_service.list_hazards(
         session, user.scope, HazardState.RECHECK_REQUESTED, size=20
     )
     overdue, _ = hazard_service.list_hazards(session, user.scope, overdue=True, size=20)
-    attached = _attachments_of(session, user.scope, [i["id"] for i in done])
+    attached = attachments.of_inspections(session, user.scope, [i["id"] for i in done])
     return render(
         request,
         "prevention/inspect.html",
@@ -228,12 +147,12 @@ def _inspect_page(
         ItemResult=ItemResult,
         attached=attached,
         today=today,
-        draw_tasks=_draw_tasks(session, user),
+        draw_tasks=inspections.draw_tasks(session, user.scope, user.username),
         rechecks=hazard_rows(session, rechecks, today),
         overdue=hazard_rows(session, overdue, today),
         done=done,
         hazard_ids=hazard_ids,
-        partners=_certified_partners(session, user, today),
+        partners=inspections.certified_partners(session, user.scope, user.id, today),
         kinds=list(InspectionKind),
         finding_rows=FINDING_ROWS,
         error=error,
@@ -248,7 +167,7 @@ def inspect_page(request: Request, session: SessionDep, user: Inspector) -> HTML
     return _inspect_page(request, session, user)
 
 
-def _category_label(ui: Ui, unit: Unit | None) -> str:
+def _category_label(ui: Ui, unit: lookup.Unit | None) -> str:
     if unit is None:
         return ""
     known = {c.value: c for c in UnitCategory}
@@ -256,41 +175,6 @@ def _category_label(ui: Ui, unit: Unit | None) -> str:
 
 
 PREFILL = frozenset({"unit_code", "kind", "draw_code", "partners"})
-
-
-def _attachments_of(
-    session: Session, scope: Scope, inspection_ids: list[int]
-) -> dict[int, list[Attachment]]:
-    """Evidence photos of today's inspections and of their hazards, by inspection id."""
-    if not inspection_ids:
-        return {}
-    hazards_of = dict(
-        session.execute(
-            select(Hazard.id, Hazard.inspection_id).where(Hazard.inspection_id.in_(inspection_ids))
-        ).all()
-    )
-    rows = session.execute(
-        select(Attachment)
-        .where(
-            scope.within(Attachment.jurisdiction_id),
-            or_(
-                and_(
-                    Attachment.object_type == "inspections",
-                    Attachment.object_id.in_(inspection_ids),
-                ),
-                and_(
-                    Attachment.object_type == "hazards",
-                    Attachment.object_id.in_(list(hazards_of) or [0]),
-                ),
-            ),
-        )
-        .order_by(Attachment.id)
-    ).scalars()
-    out: dict[int, list[Attachment]] = {}
-    for a in rows:
-        owner = a.object_id if a.object_type == "inspections" else hazards_of[a.object_id]
-        out.setdefault(owner, []).append(a)
-    return out
 
 
 def _photos(files: list[Any], limit: int) -> list[tuple[str, bytes]]:
@@ -376,11 +260,8 @@ def inspect_submit(
                 ("inspections", row.id, name, data, "现场照片 site photo") for name, data in photos
             ]
             if any(finding_photos):
-                hazard_ids = list(
-                    s.execute(
-                        select(Hazard.id).where(Hazard.inspection_id == row.id).order_by(Hazard.id)
-                    ).scalars()
-                )  # the findings' hazards come first, in the order of the findings
+                # the findings' hazards come first, in the order of the findings
+                hazard_ids = hazard_service.ids_of_inspection(s, row.id)
                 for i, chosen in enumerate(finding_photos):
                     for name, data in chosen:
                         label = f"问题 {i + 1} finding: {findings[i]['description'][:200]}"
@@ -445,9 +326,8 @@ def hazard_board(
 
 
 @router.post("/hazards/sweep", response_class=HTMLResponse)
-def hazard_sweep(request: Request, user: UserDep) -> Response:
+def hazard_sweep(request: Request, user: HazardWriter) -> Response:
     """Record 逾期 on every hazard whose deadline lapsed (once per deadline), audited."""
-    _need(user, hazard_service.SLUG, write=True)
     with unit_of_work(request.app.state.sessions) as s:
         noticed = hazard_service.sweep_overdue(s, user.actor, user.scope)
     return RedirectResponse(f"/hazards?swept={len(noticed)}", status_code=303)
@@ -457,16 +337,7 @@ def hazard_sweep(request: Request, user: UserDep) -> Response:
 def listed_page(request: Request, session: SessionDep, user: HazardReader) -> HTMLResponse:
     today = today_local()
     current, _ = hazard_service.list_hazards(session, user.scope, listed=True, size=500)
-    off = session.execute(
-        select(Hazard)
-        .where(
-            hazard_service.in_scope(user.scope),
-            Hazard.listed_at.is_not(None),
-            Hazard.delisted_at.is_not(None),
-        )
-        .order_by(Hazard.delisted_at.desc())
-        .limit(100)
-    ).scalars()
+    off = hazard_service.delisted(session, user.scope, limit=100)
     return render(
         request,
         "prevention/listed.html",
@@ -474,36 +345,6 @@ def listed_page(request: Request, session: SessionDep, user: HazardReader) -> HT
         current=hazard_rows(session, current, today),
         delisted=hazard_rows(session, list(off), today),
         today=today,
-    )
-
-
-def legal_actions(d: hazards.Hazard) -> list[HazardAction]:
-    """The actions the hazard's state allows now, in the order of the loop."""
-    out = [a for a, (sources, _) in hazards.MOVES.items() if d.state in sources]
-    if HazardAction.CLOSE in out and d.is_listed:
-        out.remove(HazardAction.CLOSE)
-    if (
-        d.is_major
-        and d.listing is None
-        and d.state not in (HazardState.RECHECK_PASSED, HazardState.CLOSED)
-    ):
-        out.append(HazardAction.LIST)
-    if d.is_listed and d.state is HazardState.RECHECK_PASSED:
-        out.append(HazardAction.DELIST)
-    return out
-
-
-def audit_trail(session: Session, hazard_id: int, scope: Scope) -> list[AuditEntry]:
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == hazard_service.SLUG,
-                AuditEntry.object_id == str(hazard_id),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
     )
 
 
@@ -526,8 +367,11 @@ def _hazard_page(
         status_code=status_code,
         h=hazard_service.public(session, row, today),
         info=hazard_rows(session, [row], today)[0],
-        actions=legal_actions(d) if can_write else [],
-        trail=audit_trail(session, row.id, user.scope),
+        actions=d.allowed_actions() if can_write else [],
+        needs_deadline=hazards.NEEDS_DEADLINE,
+        needs_department=hazards.NEEDS_DEPARTMENT,
+        takes_note=hazards.TAKES_NOTE,
+        trail=lookup.audit_trail(session, user.scope, hazard_service.SLUG, [str(row.id)]),
         HazardState=HazardState,
         HazardAction=HazardAction,
         error=error,
@@ -545,9 +389,8 @@ def hazard_page(
 
 @router.post("/hazards/{hazard_id}/act", response_class=HTMLResponse)
 def hazard_act(
-    request: Request, hazard_id: int, session: SessionDep, user: UserDep, form: FormDep
+    request: Request, hazard_id: int, session: SessionDep, user: HazardWriter, form: FormDep
 ) -> Response:
-    _need(user, hazard_service.SLUG, write=True)
     try:
         payload = HazardMove(
             action=HazardAction(str(form.get("action"))),

@@ -6,20 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.core.errors import Forbidden, LanyanError
 from lanyan.core.timeutil import local_today
 from lanyan.prevention import patrols
-from lanyan.prevention.models.patrols import PatrolRound
 from lanyan.prevention.patrols import PatrolKind
-from lanyan.registry.models import Grid, Unit
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep, error_text
 from lanyan.web.render import render
@@ -27,31 +24,11 @@ from lanyan.web.render import render
 router = APIRouter(prefix="/patrol", include_in_schema=False)
 
 
-def _reader(user: UserDep) -> CurrentUser:
-    if not roles.can_read(user.role, patrols.SLUG):
-        raise Forbidden(f"role {user.role} may not read patrols")
-    return user
+ReaderDep = Annotated[CurrentUser, require(patrols.SLUG, "read")]
 
 
-ReaderDep = Annotated[CurrentUser, Depends(_reader)]
-
-
-def _open_patrols(session: Session, user: CurrentUser) -> list[PatrolRound]:
-    return list(
-        session.execute(
-            select(PatrolRound)
-            .where(PatrolRound.patroller == user.username, PatrolRound.finished_at.is_(None))
-            .order_by(PatrolRound.id.desc())
-        ).scalars()
-    )
-
-
-def _target_name(session: Session, row: PatrolRound) -> str:
-    if row.unit_id:
-        unit = session.get(Unit, row.unit_id)
-        return unit.name if unit else ""
-    grid = session.get(Grid, row.grid_id)
-    return grid.name if grid else ""
+def _open_patrols(session: Session, user: CurrentUser) -> list[patrols.PatrolRound]:
+    return patrols.open_patrols_of(session, user.username)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -63,7 +40,7 @@ def home(request: Request, session: SessionDep, user: ReaderDep) -> HTMLResponse
         user,
         duties=patrols.duties_of(session, user.id),
         tasks=patrols.open_tasks(session, user.id),
-        open_patrols=[(p, _target_name(session, p)) for p in open_rows],
+        open_patrols=[(p, patrols.target_name(session, p)) for p in open_rows],
         can_write=roles.can_write(user.role, patrols.SLUG),
         today=local_today(),
         error=request.query_params.get("error"),
@@ -106,7 +83,7 @@ def _route_page(
     request: Request,
     session: Session,
     user: CurrentUser,
-    patrol: PatrolRound,
+    patrol: patrols.PatrolRound,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -117,7 +94,7 @@ def _route_page(
         status_code=status_code,
         patrol=patrol,
         kind=PatrolKind(patrol.kind),
-        target=_target_name(session, patrol),
+        target=patrols.target_name(session, patrol),
         stops=patrols.route(session, patrol),
         mine=patrol.patroller == user.username and patrol.finished_at is None,
         error=error,
@@ -155,8 +132,7 @@ def checkpoint_page(
         raise Forbidden("this checkpoint is outside your jurisdiction")
     if point.grid_id is None and not user.scope.units.contains(point.unit_id):
         raise Forbidden("this checkpoint belongs to a unit you do not manage")
-    unit = session.get(Unit, point.unit_id) if point.unit_id else None
-    grid = session.get(Grid, point.grid_id) if point.grid_id else None
+    unit, grid = patrols.checkpoint_target(session, point)
     patrol = next(
         (
             p

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from lanyan.api.deps import SessionDep
-from lanyan.prevention import draw, draw_service
-from lanyan.prevention.models.inspections import Draw
-from lanyan.registry.models import Jurisdiction, Unit
+from lanyan.prevention import draw, draw_service, lookup
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/public/draws", include_in_schema=False)
@@ -22,12 +19,7 @@ router = APIRouter(prefix="/public/draws", include_in_schema=False)
 
 @router.get("", response_class=HTMLResponse)
 def draws_page(request: Request, session: SessionDep) -> HTMLResponse:
-    rows = session.execute(
-        select(Draw, Jurisdiction.name)
-        .join(Jurisdiction, Jurisdiction.id == Draw.jurisdiction_id)
-        .order_by(Draw.announced_at.desc())
-        .limit(200)
-    ).all()
+    rows = draw_service.recent_draws(session, limit=200)
     return render(request, "prevention/public_draws.html", None, draws=rows)
 
 
@@ -57,13 +49,9 @@ def draw_page(
     request: Request, code: str, session: SessionDep, verify: bool = False
 ) -> HTMLResponse:
     row = draw_service.get_draw(session, code)
-    place = session.get(Jurisdiction, row.jurisdiction_id)
+    place = lookup.jurisdiction_by_id(session, row.jurisdiction_id)
     result = row.record.get("result") or []
-    names = dict(
-        session.execute(
-            select(Unit.code, Unit.name).where(Unit.code.in_([a["unit"] for a in result]))
-        ).all()
-    )
+    names = lookup.unit_names(session, [a["unit"] for a in result])
     problems = draw_service.verify_stored(session, code) if verify else None
     return render(
         request,

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts import roles
-from lanyan.accounts.models import User
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
 from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, NotFound
 from lanyan.prevention import attachments, commitments, complaints, credit, enforcement, lookup
@@ -39,7 +37,6 @@ from lanyan.prevention.choices import (
     InspectionKind,
     JointPunishment,
 )
-from lanyan.prevention.models.inspections import BlacklistEntry, CreditRecord, Inspection
 from lanyan.prevention.schemas.records import (
     BlacklistCreate,
     BlacklistRemove,
@@ -50,7 +47,6 @@ from lanyan.prevention.schemas.records import (
     CreditRepair,
     EnforcementLift,
 )
-from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
 from lanyan.store.audit import AuditEntry
@@ -172,14 +168,18 @@ class Refusal:
     problems: list[FieldProblem]
 
 
+ComplaintReader = Annotated[CurrentUser, require(complaints.SLUG, "read")]
+ComplaintWriter = Annotated[CurrentUser, require(complaints.SLUG, "write")]
+EnforcementReader = Annotated[CurrentUser, require(enforcement.SLUG, "read")]
+EnforcementWriter = Annotated[CurrentUser, require(enforcement.SLUG, "write")]
+CommitmentReader = Annotated[CurrentUser, require(commitments.SLUG, "read")]
+CommitmentChecker = Annotated[CurrentUser, require(commitments.CHECK_SLUG, "write")]
+CreditReader = Annotated[CurrentUser, require(credit.SLUG, "read")]
+CreditWriter = Annotated[CurrentUser, require(credit.SLUG, "write")]
+
+
 def _choices(ui: Ui, enum: Any) -> tuple[tuple[str, str], ...]:
     return tuple((m.value, ui.choice(m)) for m in enum)
-
-
-def _need(user: CurrentUser, slug: str, write: bool = False) -> None:
-    allowed = roles.can_write if write else roles.can_read
-    if not allowed(user.role, slug):
-        raise Forbidden(f"role {user.role} may not {'change' if write else 'read'} {slug}")
 
 
 def _values(form: FormData, multi: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -213,24 +213,6 @@ def _apply(
             raise
         return Refusal(step, values, exc.message, exc.problems)
     return None
-
-
-def _trail(
-    session: Session, scope: Scope, object_type: str, object_ids: list[str]
-) -> list[AuditEntry]:
-    if not object_ids:
-        return []
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == object_type,
-                AuditEntry.object_id.in_(object_ids),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
-    )
 
 
 def _detail(
@@ -293,16 +275,7 @@ def _inspections_of(
     """Inspections of the unit of one kind, newest first, as select options."""
     if unit_id is None:
         return ()
-    rows = session.execute(
-        select(Inspection.code, Inspection.inspected_at)
-        .where(
-            Inspection.unit_id == unit_id,
-            Inspection.kind == kind.value,
-            scope.within(Inspection.jurisdiction_id),
-        )
-        .order_by(Inspection.inspected_at.desc())
-        .limit(50)
-    ).all()
+    rows = lookup.recent_inspections(session, scope, unit_id, kind.value, limit=50)
     return (("", "—"), *tuple((code, f"{code}") for code, _ in rows))
 
 
@@ -315,23 +288,9 @@ def _yes(ui: Ui, value: bool) -> str:
 
 def _officers(session: Session, user: CurrentUser, jurisdiction_id: int) -> list[tuple[str, str]]:
     """Active prevention officers inside the user's scope whose jurisdiction covers the place."""
-    place_path = session.execute(
-        select(Jurisdiction.path).where(Jurisdiction.id == jurisdiction_id)
-    ).scalar_one()
-    users = session.execute(
-        select(User, Jurisdiction.path)
-        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
-        .where(
-            User.is_active.is_(True),
-            User.role.in_(sorted(complaints.VERIFIERS)),
-            user.scope.within(User.jurisdiction_id),
-        )
-        .order_by(User.username)
-    ).all()
     return [
         (u.username, f"{u.display_name or u.username} ({u.username})")
-        for u, path in users
-        if place_path.startswith(path)
+        for u in complaints.verifiers_for(session, user.scope, jurisdiction_id)
     ]
 
 
@@ -431,7 +390,7 @@ def _complaint_page(
         back=("/supervision/complaints", "sr_complaints"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, complaints.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, complaints.SLUG, [str(row.id)]),
         refusal=refusal,
         links=links,
         badge=state,
@@ -441,9 +400,8 @@ def _complaint_page(
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
 def complaint_page(
-    request: Request, complaint_id: int, session: SessionDep, user: UserDep
+    request: Request, complaint_id: int, session: SessionDep, user: ComplaintReader
 ) -> HTMLResponse:
-    _need(user, complaints.SLUG)
     return _complaint_page(request, session, user, complaint_id)
 
 
@@ -460,10 +418,9 @@ def complaint_step(
     complaint_id: int,
     step: str,
     session: SessionDep,
-    user: UserDep,
+    user: ComplaintWriter,
     form: FormDep,
 ) -> Response:
-    _need(user, complaints.SLUG, write=True)
     if step not in COMPLAINT_STEPS:
         return _complaint_page(
             request,
@@ -488,22 +445,37 @@ def complaint_step(
 
 
 @router.post(
-    "/{object_type}/{object_id}/evidence",
+    "/complaints/{object_id}/evidence",
     response_class=HTMLResponse,
     **upload(UploadKind.ATTACHMENT),
 )
-def add_evidence(
+def add_complaint_evidence(
+    request: Request, object_id: int, session: SessionDep, user: ComplaintWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to a complaint (证据材料)."""
+    return _add_evidence(request, "complaints", object_id, session, user, form)
+
+
+@router.post(
+    "/enforcement/{object_id}/evidence",
+    response_class=HTMLResponse,
+    **upload(UploadKind.ATTACHMENT),
+)
+def add_enforcement_evidence(
+    request: Request, object_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to an enforcement action (证据材料)."""
+    return _add_evidence(request, "enforcement", object_id, session, user, form)
+
+
+def _add_evidence(
     request: Request,
     object_type: str,
     object_id: int,
-    session: SessionDep,
-    user: UserDep,
-    form: FormDep,
+    session: Session,
+    user: CurrentUser,
+    form: FormData,
 ) -> Response:
-    """Attach a photo, PDF or video to a complaint or an enforcement action (证据材料)."""
-    if object_type not in ("complaints", "enforcement"):
-        raise NotFound(f"{object_type} takes no evidence here")
-    _need(user, attachments.owner(object_type).slug, write=True)
     settings = request.app.state.settings
     limit = settings.attachment_max_mb * 1024 * 1024
     upload = form.get("file")
@@ -600,7 +572,7 @@ def _enforcement_page(
         back=("/supervision/enforcement", "sr_enforcement"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
         refusal=refusal,
         badge=EnforcementState(row.state),
         evidence=_evidence(
@@ -611,17 +583,15 @@ def _enforcement_page(
 
 @router.get("/enforcement/{action_id}", response_class=HTMLResponse)
 def enforcement_page(
-    request: Request, action_id: int, session: SessionDep, user: UserDep
+    request: Request, action_id: int, session: SessionDep, user: EnforcementReader
 ) -> HTMLResponse:
-    _need(user, enforcement.SLUG)
     return _enforcement_page(request, session, user, action_id)
 
 
 @router.post("/enforcement/{action_id}/lift", response_class=HTMLResponse)
 def enforcement_lift(
-    request: Request, action_id: int, session: SessionDep, user: UserDep, form: FormDep
+    request: Request, action_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
 ) -> Response:
-    _need(user, enforcement.SLUG, write=True)
     values = _values(form)
     settings = request.app.state.settings
 
@@ -705,7 +675,7 @@ def _commitment_page(
         back=("/supervision/commitments", "sr_commitments"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, commitments.SLUG, [str(row.id)]),
+        trail=lookup.audit_trail(session, user.scope, commitments.SLUG, [str(row.id)]),
         refusal=refusal,
         links=links,
         badge=CommitmentState(row.state),
@@ -714,17 +684,19 @@ def _commitment_page(
 
 @router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
 def commitment_page(
-    request: Request, commitment_id: int, session: SessionDep, user: UserDep
+    request: Request, commitment_id: int, session: SessionDep, user: CommitmentReader
 ) -> HTMLResponse:
-    _need(user, commitments.SLUG)
     return _commitment_page(request, session, user, commitment_id)
 
 
 @router.post("/commitments/{commitment_id}/check", response_class=HTMLResponse)
 def commitment_check(
-    request: Request, commitment_id: int, session: SessionDep, user: UserDep, form: FormDep
+    request: Request,
+    commitment_id: int,
+    session: SessionDep,
+    user: CommitmentChecker,
+    form: FormDep,
 ) -> Response:
-    _need(user, commitments.CHECK_SLUG, write=True)
     values = _values(form)
     settings = request.app.state.settings
 
@@ -868,27 +840,21 @@ def _credit_unit_page(
         back=("/supervision/credit", "sr_credit"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, credit.SLUG, ids),
+        trail=lookup.audit_trail(session, user.scope, credit.SLUG, ids),
         refusal=refusal,
         tables=tables,
     )
 
 
 def _inspections_any(session: Session, scope: Scope, unit_id: int) -> tuple[tuple[str, str], ...]:
-    rows = session.execute(
-        select(Inspection.code, Inspection.kind)
-        .where(Inspection.unit_id == unit_id, scope.within(Inspection.jurisdiction_id))
-        .order_by(Inspection.inspected_at.desc())
-        .limit(50)
-    ).all()
+    rows = lookup.recent_inspections(session, scope, unit_id, limit=50)
     return (("", "—"), *tuple((c, f"{c} · {InspectionKind(k).zh}") for c, k in rows))
 
 
 @router.get("/credit/units/{unit_code}", response_class=HTMLResponse)
 def credit_unit_page(
-    request: Request, unit_code: str, session: SessionDep, user: UserDep
+    request: Request, unit_code: str, session: SessionDep, user: CreditReader
 ) -> HTMLResponse:
-    _need(user, credit.SLUG)
     return _credit_unit_page(request, session, user, unit_code)
 
 
@@ -898,10 +864,9 @@ def credit_step(
     unit_code: str,
     step: str,
     session: SessionDep,
-    user: UserDep,
+    user: CreditWriter,
     form: FormDep,
 ) -> Response:
-    _need(user, credit.SLUG, write=True)
     settings = request.app.state.settings
     values = _values(form, multi=("measures",))
     refusal: Refusal | None
@@ -917,17 +882,7 @@ def credit_step(
     elif step in ("repair", "unblacklist"):
         key = "record" if step == "repair" else "entry"
         raw = values.pop(key, "")
-        model = CreditRecord if step == "repair" else BlacklistEntry
-        owned = (
-            session.execute(
-                select(model.id)
-                .join(Unit, Unit.id == model.unit_id)
-                .where(model.id == int(raw), Unit.code == unit_code)
-            ).first()
-            if str(raw).isdigit()
-            else None
-        )
-        if owned is None:
+        if not (str(raw).isdigit() and credit.of_unit(session, step, int(raw), unit_code)):
             refusal = Refusal(
                 step,
                 values,

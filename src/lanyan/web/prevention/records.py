@@ -18,8 +18,8 @@ from starlette.datastructures import FormData
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, UserDep
-from lanyan.core.errors import FieldProblem, Forbidden, LanyanError
+from lanyan.api.deps import SessionDep, require
+from lanyan.core.errors import FieldProblem, LanyanError
 from lanyan.prevention import commitments, complaints, credit, enforcement
 from lanyan.prevention.choices import (
     CommitmentState,
@@ -136,15 +136,6 @@ def _choices(ui: Ui, enum: Any) -> tuple[tuple[str, str], ...]:
     return tuple((m.value, ui.choice(m)) for m in enum)
 
 
-def _guard(slug: str) -> Callable[[CurrentUser], CurrentUser]:
-    def check(user: UserDep) -> CurrentUser:
-        if not roles.can_read(user.role, slug):
-            raise Forbidden(f"role {user.role} may not read {slug}")
-        return user
-
-    return check
-
-
 def _values(form: FormData) -> dict[str, Any]:
     """Form fields as the schema wants them: blanks left out, checkboxes as booleans."""
     out: dict[str, Any] = {}
@@ -195,7 +186,6 @@ def _page(
 def _submit(
     request: Request,
     user: CurrentUser,
-    slug: str,
     schema: type[BaseModel],
     values: dict[str, Any],
     write: Callable[[Session, BaseModel], str],
@@ -203,8 +193,6 @@ def _submit(
     back: str,
 ) -> Response:
     """Validate, write in one unit of work, and redirect; or show the refusal in the form."""
-    if not roles.can_write(user.role, slug):
-        raise Forbidden(f"role {user.role} may not change {slug}")
     try:
         payload = schema.model_validate(values)
         with unit_of_work(request.app.state.sessions) as s:
@@ -291,7 +279,8 @@ def _complaints_page(
     )
 
 
-ComplaintReader = Annotated[CurrentUser, Depends(_guard(complaints.SLUG))]
+ComplaintReader = Annotated[CurrentUser, require(complaints.SLUG, "read")]
+ComplaintWriter = Annotated[CurrentUser, require(complaints.SLUG, "write")]
 
 
 @router.get("/complaints", response_class=HTMLResponse)
@@ -303,7 +292,7 @@ def complaints_page(request: Request, session: SessionDep, user: ComplaintReader
 def complaints_submit(
     request: Request,
     session: SessionDep,
-    user: ComplaintReader,
+    user: ComplaintWriter,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
@@ -317,7 +306,6 @@ def complaints_submit(
     return _submit(
         request,
         user,
-        complaints.SLUG,
         ComplaintCreate,
         values,
         write,
@@ -402,7 +390,8 @@ def _enforcement_page(
     )
 
 
-EnforcementReader = Annotated[CurrentUser, Depends(_guard(enforcement.SLUG))]
+EnforcementReader = Annotated[CurrentUser, require(enforcement.SLUG, "read")]
+EnforcementWriter = Annotated[CurrentUser, require(enforcement.SLUG, "write")]
 
 
 @router.get("/enforcement", response_class=HTMLResponse)
@@ -416,7 +405,7 @@ def enforcement_page(
 def enforcement_submit(
     request: Request,
     session: SessionDep,
-    user: EnforcementReader,
+    user: EnforcementWriter,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
@@ -429,7 +418,6 @@ def enforcement_submit(
     return _submit(
         request,
         user,
-        enforcement.SLUG,
         EnforcementCreate,
         values,
         write,
@@ -495,7 +483,8 @@ def _commitments_page(
     )
 
 
-CommitmentReader = Annotated[CurrentUser, Depends(_guard(commitments.SLUG))]
+CommitmentReader = Annotated[CurrentUser, require(commitments.SLUG, "read")]
+CommitmentWriter = Annotated[CurrentUser, require(commitments.SLUG, "write")]
 
 
 @router.get("/commitments", response_class=HTMLResponse)
@@ -507,7 +496,7 @@ def commitments_page(request: Request, session: SessionDep, user: CommitmentRead
 def commitments_submit(
     request: Request,
     session: SessionDep,
-    user: CommitmentReader,
+    user: CommitmentWriter,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
@@ -523,7 +512,6 @@ def commitments_submit(
     return _submit(
         request,
         user,
-        commitments.SLUG,
         CommitmentCreate,
         values,
         write,
@@ -604,7 +592,8 @@ def _credit_page(
     )
 
 
-CreditReader = Annotated[CurrentUser, Depends(_guard(credit.SLUG))]
+CreditReader = Annotated[CurrentUser, require(credit.SLUG, "read")]
+CreditWriter = Annotated[CurrentUser, require(credit.SLUG, "write")]
 
 
 @router.get("/credit", response_class=HTMLResponse)
@@ -616,7 +605,7 @@ def credit_page(request: Request, session: SessionDep, user: CreditReader) -> HT
 def credit_submit(
     request: Request,
     session: SessionDep,
-    user: CreditReader,
+    user: CreditWriter,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
@@ -630,7 +619,6 @@ def credit_submit(
     return _submit(
         request,
         user,
-        credit.SLUG,
         CreditRecordCreate,
         values,
         write,

@@ -35,6 +35,9 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     plans.WORDS,
     incidents.WORDS,
     preplans.WORDS,
+    inspections.WORDS,
+    records.WORDS,
+    record_steps.WORDS,
     siting.WORDS,
     stats.WORDS,
 )
@@ -50,6 +53,7 @@ def install_words_and_globals() -> None:
         fire_grades=FireGrade.describe(),  # the 一张图 page draws fire layers in grade colours
         outreach_rule=outreach.outreach_rule,
         risk_raw=risk.raw_text,
+        role_may_write=roles.can_write,  # the prevention pages offer forms only to writers
     )
 
 

@@ -34,32 +34,28 @@ from lanyan.prevention.schemas.inspections import (
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.service import pydantic_problems
 from lanyan.store.db import unit_of_work
-from lanyan.web import i18n
 from lanyan.web.forms import FormDep
-from lanyan.web.render import TEMPLATES, Ui, render, ui_for
+from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES.env.globals["role_may_write"] = roles.can_write
 PAGE_SIZE = 50
 FINDING_ROWS = 3  # finding rows on the inspector's form
 
-i18n.add_messages(
-    {
-        "nav_supervision": ("监督管理", "Supervision"),
-        "nav_inspect": ("现场检查", "Field inspection"),
-        "nav_hazards": ("隐患整改", "Hazards"),
-        "nav_listed": ("挂牌督办", "Listed hazards"),
-        "nav_risk": ("风险评估", "Risk"),
-        "nav_public_draws": ("双随机公示", "Random draws (public)"),
-        "risk_score": ("风险指数", "Risk score"),
-        "risk_grade": ("风险等级", "Risk grade"),
-        "risk_units": ("单位数", "Units"),
-        "risk_mean": ("平均指数", "Mean score"),
-        "risk_max": ("最高指数", "Highest score"),
-        "layer_risk_units": ("单位风险等级", "Unit risk grade"),
-        "layer_risk_h3": ("区域风险（H3）", "Area risk (H3 cells)"),
-    }
-)
+WORDS: dict[str, tuple[str, str]] = {
+    "nav_supervision": ("监督管理", "Supervision"),
+    "nav_inspect": ("现场检查", "Field inspection"),
+    "nav_hazards": ("隐患整改", "Hazards"),
+    "nav_listed": ("挂牌督办", "Listed hazards"),
+    "nav_risk": ("风险评估", "Risk"),
+    "nav_public_draws": ("双随机公示", "Random draws (public)"),
+    "risk_score": ("风险指数", "Risk score"),
+    "risk_grade": ("风险等级", "Risk grade"),
+    "risk_units": ("单位数", "Units"),
+    "risk_mean": ("平均指数", "Mean score"),
+    "risk_max": ("最高指数", "Highest score"),
+    "layer_risk_units": ("单位风险等级", "Unit risk grade"),
+    "layer_risk_h3": ("区域风险（H3）", "Area risk (H3 cells)"),
+}
 
 
 HazardReader = Annotated[CurrentUser, require(hazard_service.SLUG, "read")]

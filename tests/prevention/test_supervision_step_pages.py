@@ -150,6 +150,18 @@ def test_complaint_assigned_verified_fed_back(uow: Any, client: TestClient) -> N
     assert _trail(uow, "complaints", str(cid)) == ["create", "assign", "verify", "feedback"]
     assert page.count('data-action="') == 4
 
+    # Evidence (证据材料) on a complaint: reached before the /{step} route, not "no step evidence".
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = client.post(
+        f"/supervision/complaints/{cid}/evidence",
+        files={"file": ("photo-report.pdf", pdf, "application/pdf")},
+        data={"description": "举报人照片"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert "photo-report.pdf" in page and "举报人照片" in page
+
 
 def test_feedback_reward_refused_for_unsubstantiated(uow: Any, client: TestClient) -> None:
     _world(uow)

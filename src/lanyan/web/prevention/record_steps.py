@@ -409,6 +409,32 @@ COMPLAINT_STEPS: dict[str, tuple[type[BaseModel], Callable[..., Any]]] = {
 }
 
 
+@router.post(
+    "/complaints/{object_id}/evidence",
+    response_class=HTMLResponse,
+    **upload(UploadKind.ATTACHMENT),
+)
+def add_complaint_evidence(
+    request: Request, object_id: int, session: SessionDep, user: ComplaintWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to a complaint (证据材料)."""
+    return _add_evidence(request, "complaints", object_id, session, user, form)
+
+
+@router.post(
+    "/enforcement/{object_id}/evidence",
+    response_class=HTMLResponse,
+    **upload(UploadKind.ATTACHMENT),
+)
+def add_enforcement_evidence(
+    request: Request, object_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
+) -> Response:
+    """Attach a photo, PDF or video to an enforcement action (证据材料)."""
+    return _add_evidence(request, "enforcement", object_id, session, user, form)
+
+
+# Registered after the evidence routes: FastAPI matches in order, and "/{step}" would take
+# "/evidence" too.
 @router.post("/complaints/{complaint_id}/{step}", response_class=HTMLResponse)
 def complaint_step(
     request: Request,
@@ -439,30 +465,6 @@ def complaint_step(
     if refusal is not None:
         return _complaint_page(request, session, user, complaint_id, refusal)
     return RedirectResponse(f"/supervision/complaints/{complaint_id}?flash={step}", status_code=303)
-
-
-@router.post(
-    "/complaints/{object_id}/evidence",
-    response_class=HTMLResponse,
-    **upload(UploadKind.ATTACHMENT),
-)
-def add_complaint_evidence(
-    request: Request, object_id: int, session: SessionDep, user: ComplaintWriter, form: FormDep
-) -> Response:
-    """Attach a photo, PDF or video to a complaint (证据材料)."""
-    return _add_evidence(request, "complaints", object_id, session, user, form)
-
-
-@router.post(
-    "/enforcement/{object_id}/evidence",
-    response_class=HTMLResponse,
-    **upload(UploadKind.ATTACHMENT),
-)
-def add_enforcement_evidence(
-    request: Request, object_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
-) -> Response:
-    """Attach a photo, PDF or video to an enforcement action (证据材料)."""
-    return _add_evidence(request, "enforcement", object_id, session, user, form)
 
 
 def _add_evidence(

@@ -119,7 +119,6 @@ def create_user(
     actor: Actor,
     scope: Scope,
     data: dict[str, Any],
-    algorithm: audit.HashName = "sha256",
 ) -> User:
     """Create a user bound to a jurisdiction inside the creator's scope."""
     audit.begin_write(session)
@@ -159,9 +158,7 @@ def create_user(
     session.add(user)
     session.flush()
     after = {"username": user.username, "role": user.role, "jurisdiction_code": jur.code}
-    audit.record(
-        session, actor, "create", "users", user.id, None, after, algorithm, scope_path=jur.path
-    )
+    audit.record(session, actor, "create", "users", user.id, None, after, scope_path=jur.path)
     return user
 
 
@@ -190,7 +187,6 @@ def authenticate(
     address: str,
     limits: LoginLimits,
     session_hours: int,
-    algorithm: audit.HashName = "sha256",
 ) -> tuple[str, CurrentUser]:
     """Check a password from ``address``; return a new bearer token.
 
@@ -233,7 +229,6 @@ def authenticate(
         user.id,
         None,
         None,
-        algorithm,
         scope_path=_path_of(session, user),
     )
     return token, current_user_of(session, user)
@@ -330,11 +325,10 @@ def bind_user_unit(
     scope: Scope,
     username: str,
     unit_code: str,
-    algorithm: audit.HashName = "sha256",
 ) -> UnitBinding:
     """Bind a unit safety manager to a unit, both inside the binder's scope."""
     user, unit = _binding_target(session, scope, username, unit_code)
-    bind_unit(session, actor, user, unit, algorithm)
+    bind_unit(session, actor, user, unit)
     return UnitBinding(username=user.username, unit_code=unit.code, unit_name=unit.name)
 
 
@@ -344,11 +338,10 @@ def unbind_user_unit(
     scope: Scope,
     username: str,
     unit_code: str,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """Remove a unit safety manager's binding to a unit."""
     user, unit = _binding_target(session, scope, username, unit_code)
-    unbind_unit(session, actor, user, unit, algorithm)
+    unbind_unit(session, actor, user, unit)
 
 
 def user_units(session: Session, scope: Scope, username: str) -> list[UnitBinding]:

@@ -85,7 +85,6 @@ def _handle(
     action: str,
     note: str,
     at: datetime,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     before = _snapshot(alarm)
     alarm.status = status.value
@@ -102,7 +101,6 @@ def _handle(
         alarm.id,
         before,
         _snapshot(alarm),
-        algorithm,
         scope_path=row_path(session, alarm),
     )
 
@@ -114,7 +112,6 @@ def confirm_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
@@ -143,7 +140,7 @@ def confirm_alarm(
         ),
         at,
     )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at, algorithm)
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at)
     return alarm
 
 
@@ -154,7 +151,6 @@ def acknowledge_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
@@ -167,7 +163,7 @@ def acknowledge_alarm(
             f"alarm {alarm_id} is a fire alarm (火警): confirm it or mark it false",
             [FieldProblem("kind", "must not be fire to acknowledge")],
         )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at, algorithm)
+    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at)
     return alarm
 
 
@@ -178,14 +174,13 @@ def mark_false_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
     audit.begin_write(session)
     note = _check_note(note)
     alarm = _open_alarm(session, scope, alarm_id, unplaced)
-    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at, algorithm)
+    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at)
     return alarm
 
 

@@ -124,7 +124,6 @@ def record_created(
     slug: str,
     row: Any,
     unit: Unit,
-    algorithm: audit.HashName,
 ) -> None:
     """Audit the creation of a supervision record about ``unit``: the row's snapshot and the
     unit's code, scoped to the row's jurisdiction."""
@@ -136,7 +135,6 @@ def record_created(
         row.id,
         None,
         snapshot(row) | {"unit_code": unit.code},
-        algorithm,
         scope_path=row_path(session, row),
     )
 

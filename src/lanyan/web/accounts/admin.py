@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lanyan.accounts import roles
 from lanyan.accounts.models import UNIT_BOUND_ROLE
@@ -20,10 +20,11 @@ from lanyan.accounts.service import (
     list_users,
     unbind_user_unit,
 )
-from lanyan.api.deps import SessionDep, SettingsDep, UserDep
+from lanyan.api.deps import SessionDep, UserDep
 from lanyan.core.errors import Forbidden, LanyanError
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
+from lanyan.store.paging import paginate
 from lanyan.web.render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -83,7 +84,6 @@ def bind_submit(
     request: Request,
     username: str,
     session: SessionDep,
-    settings: SettingsDep,
     user: AdminDep,
     unit_code: Annotated[str, Form()] = "",
 ) -> Response:
@@ -94,7 +94,7 @@ def bind_submit(
         session,
         user,
         username,
-        lambda s: bind_user_unit(s, user.actor, user.scope, username, code, settings.audit_hash),
+        lambda s: bind_user_unit(s, user.actor, user.scope, username, code),
         "bound",
     )
 
@@ -105,7 +105,6 @@ def unbind_submit(
     username: str,
     unit_code: str,
     session: SessionDep,
-    settings: SettingsDep,
     user: AdminDep,
 ) -> Response:
     """Remove a unit safety manager's binding to a unit."""
@@ -114,9 +113,7 @@ def unbind_submit(
         session,
         user,
         username,
-        lambda s: unbind_user_unit(
-            s, user.actor, user.scope, username, unit_code, settings.audit_hash
-        ),
+        lambda s: unbind_user_unit(s, user.actor, user.scope, username, unit_code),
         "unbound",
     )
 
@@ -127,20 +124,13 @@ def audit_page(
 ) -> HTMLResponse:
     # An admin reads the entries of their own jurisdiction's subtree (a root admin reads all).
     inside = AuditEntry.scope_path.startswith(user.scope.path, autoescape=True)
-    total = session.execute(select(func.count()).select_from(AuditEntry).where(inside)).scalar_one()
+    newest_first = select(AuditEntry).where(inside).order_by(AuditEntry.seq.desc())
+    page = max(1, page)
+    entries, total = paginate(session, newest_first, page, AUDIT_PAGE)
     pages = max(1, math.ceil(total / AUDIT_PAGE))
-    page = min(max(1, page), pages)
-    entries = (
-        session.execute(
-            select(AuditEntry)
-            .where(inside)
-            .order_by(AuditEntry.seq.desc())
-            .offset((page - 1) * AUDIT_PAGE)
-            .limit(AUDIT_PAGE)
-        )
-        .scalars()
-        .all()
-    )
+    if page > pages:  # past the end: show the last page
+        page = pages
+        entries, total = paginate(session, newest_first, page, AUDIT_PAGE)
     return render(
         request,
         "accounts/audit.html",

@@ -21,10 +21,10 @@ from lanyan.api.deps import SessionDep, UserDep
 from lanyan.core.errors import Forbidden, ValidationFailed
 from lanyan.logistics import lifecycle, service
 from lanyan.logistics.choices import ItemAction, ItemState, LocationKind
-from lanyan.logistics.models import Depot, Item
+from lanyan.logistics.models import Depot
 from lanyan.logistics.schemas.equipment import MoveCreate
 from lanyan.registry.models import Jurisdiction
-from lanyan.store.audit import AuditEntry
+from lanyan.store import audit
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
 from lanyan.web.render import render
@@ -68,23 +68,6 @@ def places(session: Session, user: CurrentUser) -> dict[str, list[tuple[str, str
     return {kind: [(f"{kind}:{code}", f"{name} ({code})") for code, name in rows]}
 
 
-def trail(session: Session, item: Item, user: CurrentUser) -> list[AuditEntry]:
-    """The item's audit entries the user may read, oldest first."""
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == service.ITEMS,
-                AuditEntry.object_id == str(item.id),
-                AuditEntry.scope_path.startswith(user.scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
-
-
 def _item_page(
     request: Request,
     session: Session,
@@ -111,7 +94,7 @@ def _item_page(
         places=places(session, user),
         picked=PICKED,
         can_write=roles.can_write(user.role, service.SLUG),
-        trail=trail(session, row, user),
+        trail=audit.trail(session, service.ITEMS, row.id, user.scope.path),
         ItemAction=ItemAction,
         ItemState=ItemState,
         LocationKind=LocationKind,
@@ -133,7 +116,6 @@ def move_submit(
     user: WriterDep,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
-    settings = request.app.state.settings
     # A depot comes as one "depot:CODE" option; a station or vehicle as a kind and a picked code.
     kind, _, place_code = str(form.get("location") or "").partition(":")
     if form.get("location_kind"):
@@ -146,7 +128,7 @@ def move_submit(
             note=str(form.get("note") or "")[:255],
         )
         with unit_of_work(request.app.state.sessions) as s:
-            service.move_item(s, user.actor, user.scope, code, payload, settings.audit_hash)
+            service.move_item(s, user.actor, user.scope, code, payload)
     except ValidationFailed as exc:
         return _item_page(request, session, user, code, exc.message, 422)
     except ValueError as exc:  # an action or place kind the form never offers

@@ -43,7 +43,7 @@ from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
-from lanyan.store.audit import AuditEntry
+from lanyan.store import audit
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
 from lanyan.web.forms import FormDep
@@ -368,7 +368,6 @@ def inspect_submit(
                 user.actor,
                 user.scope,
                 payload,
-                settings.audit_hash,
                 draw_code=draw_code,
                 checklist_dir=settings.data_dir / "checklists",
             )
@@ -397,7 +396,6 @@ def inspect_submit(
                     settings.data_dir,
                     limit,
                     label,
-                    settings.audit_hash,
                 )
             code = row.code
     except ValidationError as exc:
@@ -493,20 +491,6 @@ def legal_actions(d: hazards.Hazard) -> list[HazardAction]:
     return out
 
 
-def audit_trail(session: Session, hazard_id: int, scope: Scope) -> list[AuditEntry]:
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == hazard_service.SLUG,
-                AuditEntry.object_id == str(hazard_id),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
-    )
-
-
 def _hazard_page(
     request: Request,
     session: Session,
@@ -527,7 +511,7 @@ def _hazard_page(
         h=hazard_service.public(session, row, today),
         info=hazard_rows(session, [row], today)[0],
         actions=legal_actions(d) if can_write else [],
-        trail=audit_trail(session, row.id, user.scope),
+        trail=audit.trail(session, hazard_service.SLUG, row.id, user.scope.path),
         HazardState=HazardState,
         HazardAction=HazardAction,
         error=error,

@@ -53,6 +53,7 @@ from lanyan.prevention.schemas.records import (
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
+from lanyan.store import audit
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
 from lanyan.web import i18n
@@ -213,24 +214,6 @@ def _apply(
             raise
         return Refusal(step, values, exc.message, exc.problems)
     return None
-
-
-def _trail(
-    session: Session, scope: Scope, object_type: str, object_ids: list[str]
-) -> list[AuditEntry]:
-    if not object_ids:
-        return []
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == object_type,
-                AuditEntry.object_id.in_(object_ids),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
-    )
 
 
 def _detail(
@@ -431,7 +414,7 @@ def _complaint_page(
         back=("/supervision/complaints", "sr_complaints"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, complaints.SLUG, [str(row.id)]),
+        trail=audit.trail(session, complaints.SLUG, row.id, user.scope.path),
         refusal=refusal,
         links=links,
         badge=state,
@@ -476,10 +459,9 @@ def complaint_step(
     values = _values(form)
     if step == "feedback":
         values["reward"] = "reward" in values
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        service(s, user.actor, user.scope, complaint_id, payload, settings.audit_hash)
+        service(s, user.actor, user.scope, complaint_id, payload)
 
     refusal = _apply(request, step, schema, values, write)
     if refusal is not None:
@@ -523,7 +505,6 @@ def add_evidence(
                 settings.data_dir,
                 limit,
                 description,
-                settings.audit_hash,
             )
     except LanyanError as exc:
         if isinstance(exc, Forbidden | NotFound):
@@ -600,7 +581,7 @@ def _enforcement_page(
         back=("/supervision/enforcement", "sr_enforcement"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, enforcement.SLUG, [str(row.id)]),
+        trail=audit.trail(session, enforcement.SLUG, row.id, user.scope.path),
         refusal=refusal,
         badge=EnforcementState(row.state),
         evidence=_evidence(
@@ -623,10 +604,9 @@ def enforcement_lift(
 ) -> Response:
     _need(user, enforcement.SLUG, write=True)
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        enforcement.lift(s, user.actor, user.scope, action_id, payload, settings.audit_hash)
+        enforcement.lift(s, user.actor, user.scope, action_id, payload)
 
     refusal = _apply(request, "lift", EnforcementLift, values, write)
     if refusal is not None:
@@ -705,7 +685,7 @@ def _commitment_page(
         back=("/supervision/commitments", "sr_commitments"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, commitments.SLUG, [str(row.id)]),
+        trail=audit.trail(session, commitments.SLUG, row.id, user.scope.path),
         refusal=refusal,
         links=links,
         badge=CommitmentState(row.state),
@@ -726,10 +706,9 @@ def commitment_check(
 ) -> Response:
     _need(user, commitments.CHECK_SLUG, write=True)
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        commitments.check(s, user.actor, user.scope, commitment_id, payload, settings.audit_hash)
+        commitments.check(s, user.actor, user.scope, commitment_id, payload)
 
     refusal = _apply(request, "check", CommitmentCheck, values, write)
     if refusal is not None:
@@ -868,7 +847,7 @@ def _credit_unit_page(
         back=("/supervision/credit", "sr_credit"),
         facts=facts,
         steps=steps,
-        trail=_trail(session, user.scope, credit.SLUG, ids),
+        trail=audit.trail(session, credit.SLUG, ids, user.scope.path),
         refusal=refusal,
         tables=tables,
     )
@@ -902,7 +881,6 @@ def credit_step(
     form: FormDep,
 ) -> Response:
     _need(user, credit.SLUG, write=True)
-    settings = request.app.state.settings
     values = _values(form, multi=("measures",))
     refusal: Refusal | None
     if step == "blacklist":
@@ -910,7 +888,7 @@ def credit_step(
         values.setdefault("measures", [])
 
         def blacklist(s: Session, payload: Any) -> None:
-            credit.blacklist(s, user.actor, user.scope, payload, settings.audit_hash)
+            credit.blacklist(s, user.actor, user.scope, payload)
 
         refusal = _apply(request, step, BlacklistCreate, values, blacklist)
         values.pop("unit_code", None)
@@ -939,11 +917,9 @@ def credit_step(
 
             def act(s: Session, payload: Any) -> None:
                 if step == "repair":
-                    credit.repair(s, user.actor, user.scope, target, payload, settings.audit_hash)
+                    credit.repair(s, user.actor, user.scope, target, payload)
                 else:
-                    credit.remove_from_blacklist(
-                        s, user.actor, user.scope, target, payload, settings.audit_hash
-                    )
+                    credit.remove_from_blacklist(s, user.actor, user.scope, target, payload)
 
             refusal = _apply(
                 request, step, CreditRepair if step == "repair" else BlacklistRemove, values, act

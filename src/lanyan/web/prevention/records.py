@@ -308,11 +308,10 @@ def complaints_submit(
 ) -> Response:
     values = _values(form)
     values["anonymous"] = "anonymous" in values
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, ComplaintCreate)
-        return complaints.intake(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return complaints.intake(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -420,11 +419,10 @@ def enforcement_submit(
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, EnforcementCreate)
-        return enforcement.decide(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return enforcement.decide(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -514,11 +512,10 @@ def commitments_submit(
     shown = dict(values)
     if "statements" in values:
         values["statements"] = [s for s in values["statements"].splitlines() if s.strip()]
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, CommitmentCreate)
-        return commitments.submit(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return commitments.submit(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -620,11 +617,10 @@ def credit_submit(
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, CreditRecordCreate)
-        row = credit.create_record(s, user.actor, user.scope, payload, settings.audit_hash)
+        row = credit.create_record(s, user.actor, user.scope, payload)
         return f"credit-{row.id}"
 
     return _submit(

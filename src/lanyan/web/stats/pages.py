@@ -35,7 +35,7 @@ from lanyan.stats.choices import (
     ResponsibilityKind,
 )
 from lanyan.stats.models import FireRecord, InvestigationCase
-from lanyan.store.audit import AuditEntry
+from lanyan.store import audit
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep
 from lanyan.web.i18n import add_messages, rule_text
@@ -313,9 +313,7 @@ async def import_submit(request: Request, session: SessionDep, user: Writer) -> 
             raise ValidationFailed("choose a file", [FieldProblem("file", "required")])
         rows = io.read_rows(await upload.read(), upload.filename)
         with unit_of_work(request.app.state.sessions) as s:
-            n = records.import_rows(
-                s, user.actor, user.scope, rows, request.app.state.settings.audit_hash
-            )
+            n = records.import_rows(s, user.actor, user.scope, rows)
     except ValidationFailed as exc:
         return _records_page(request, session, user, None, exc.problems, exc.message, 422)
     return RedirectResponse(f"/stats/records?flash=imported-{n}", status_code=303)
@@ -370,9 +368,7 @@ def new_record_submit(request: Request, user: Writer, form: FormDep) -> Response
     values["major_social_impact"] = form.get("major_social_impact") == "on"
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            row = records.create_record(
-                s, user.actor, user.scope, values, request.app.state.settings.audit_hash
-            )
+            row = records.create_record(s, user.actor, user.scope, values)
             code = row.code
     except ValidationFailed as exc:
         lang = ui_for(request, user).lang
@@ -401,9 +397,7 @@ def open_case_submit(request: Request, user: CaseWriter, form: FormDep) -> Respo
     record = str(form.get("record") or "")
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            code = cases.open_case(
-                s, user.actor, user.scope, record, "", request.app.state.settings.audit_hash
-            ).code
+            code = cases.open_case(s, user.actor, user.scope, record, "").code
     except Conflict as exc:
         raise ValidationFailed(exc.message, [FieldProblem("record", exc.message)]) from None
     return RedirectResponse(f"/stats/investigations/{code}", status_code=303)
@@ -419,19 +413,7 @@ def _case_page(
 ) -> HTMLResponse:
     case = cases.get_case(session, user.scope, code)
     detail = cases.case_detail(session, case)
-    trail = (
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == cases.SLUG,
-                AuditEntry.object_id == str(case.id),
-                AuditEntry.scope_path.startswith(user.scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
+    trail = audit.trail(session, cases.SLUG, case.id, user.scope.path)
     return render(
         request,
         "stats/case.html",
@@ -472,7 +454,6 @@ async def case_submit(
 ) -> Response:
     form = await request.form()
     text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    algorithm = request.app.state.settings.audit_hash
     try:
         with unit_of_work(request.app.state.sessions) as s:
             if what == "action":
@@ -482,14 +463,14 @@ async def case_submit(
                     raise ValidationFailed(
                         "unknown action", [FieldProblem("action", "unknown action")]
                     ) from None
-                cases.act(s, user.actor, user.scope, code, action, text, algorithm)
+                cases.act(s, user.actor, user.scope, code, action, text)
             elif what == "evidence":
                 upload = form.get("file")
                 content = None
                 if isinstance(upload, UploadFile) and upload.filename:
                     content = await upload.read()
                     text["file_name"] = upload.filename
-                cases.add_evidence(s, user.actor, user.scope, code, text, content, algorithm)
+                cases.add_evidence(s, user.actor, user.scope, code, text, content)
             elif what == "transfer":
                 cases.transfer_custody(
                     s,
@@ -499,14 +480,11 @@ async def case_submit(
                     text.get("item", ""),
                     text.get("to_holder", ""),
                     text.get("reason", ""),
-                    algorithm,
                 )
             elif what == "impact":
-                cases.flag_social_impact(
-                    s, user.actor, user.scope, code, text.get("reason", ""), algorithm
-                )
+                cases.flag_social_impact(s, user.actor, user.scope, code, text.get("reason", ""))
             elif what == "responsibility":
-                cases.add_responsibility(s, user.actor, user.scope, code, text, algorithm)
+                cases.add_responsibility(s, user.actor, user.scope, code, text)
             else:
                 raise NotFound(f"no page /stats/investigations/{code}/{what}")
     except ValidationFailed as exc:

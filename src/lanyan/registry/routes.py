@@ -32,7 +32,7 @@ def object_router(ot: ObjectType) -> APIRouter:
     writer = require(ot.slug, "write")
     Public, Create, Update, Filter = ot.public, ot.create, ot.update, ot.filter
 
-    @router.get("", response_model=Page[Public], summary=f"List {ot.en.lower()}")
+    @router.get("", response_model=Page[Public], summary=f"List {ot.en.lower()}")  # type: ignore[valid-type]
     def list_(
         session: SessionDep,
         user: Annotated[CurrentUser, reader],

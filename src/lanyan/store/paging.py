@@ -8,7 +8,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
-def paginate(session: Session, stmt: Select[Any], page: int, size: int) -> tuple[list[Any], int]:
+def paginate(
+    session: Session, stmt: Select[*tuple[Any, ...]], page: int, size: int
+) -> tuple[list[Any], int]:
     """The ``page``-th slice of ``size`` rows of ``stmt`` (1-based), and how many rows it has.
 
     ``stmt`` carries its own filters and ORDER BY; the total is a ``COUNT(*)`` over the same

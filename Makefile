@@ -23,11 +23,13 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench]'

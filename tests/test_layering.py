@@ -466,3 +466,13 @@ def test_three_features_are_found_by_the_rule() -> None:
             elif not (SRC / "web" / "templates" / expected).is_file():
                 misses.append(f"{feature}: no template {expected}")
     assert misses == []
+
+
+def test_tests_are_grouped_like_the_packages() -> None:
+    """tests/<package>/ for each package's tests; only this architecture test sits at the top."""
+    tests = Path(__file__).parent
+    loose = sorted(p.name for p in tests.glob("test_*.py") if p.name != "test_layering.py")
+    assert loose == []
+    packages = {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders <= packages, folders - packages

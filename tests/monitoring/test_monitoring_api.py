@@ -606,3 +606,19 @@ def test_the_server_runs_housekeeping_in_the_background(
         assert alarm.escalated_at is not None
         (event,) = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "fire_escalated"))
         assert event.topic == "fire_escalated"
+
+
+def test_each_alarm_lists_what_a_person_may_do_from_the_alarm_machine(
+    client: Any, sessions: Any, world: Any
+) -> None:
+    ingest(sessions, frame(1, FIRE, utcnow()))
+    ingest(sessions, frame(2, FAULT, utcnow(), address=9))
+    fire, fault = alarm_ids(sessions)
+    h = login(client, "dispatcher")
+    actions = {
+        a["id"]: a["actions"]
+        for a in client.get("/api/monitoring/alarms", headers=h).json()["items"]
+    }
+    assert actions == {fire: ["confirm", "false_alarm"], fault: ["acknowledge", "false_alarm"]}
+    r = client.post(f"/api/monitoring/alarms/{fire}/confirm", json={}, headers=h)
+    assert r.status_code == 200 and r.json()["actions"] == []  # handled: nothing left to decide

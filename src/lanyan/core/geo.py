@@ -158,7 +158,8 @@ def to_metric(geom: BaseGeometry) -> BaseGeometry:
     """Project a WGS84 geometry into its UTM zone (metres)."""
     c = geom.centroid
     fwd, _ = utm_transformer(round(c.x, 0), round(c.y, 0))
-    return shapely.transform(geom, fwd.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    return shapely.transform(geom, fwd.transform, interleaved=False)  # type: ignore[arg-type]
 
 
 def area_km2(geom: BaseGeometry) -> float:

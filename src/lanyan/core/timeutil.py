@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -18,6 +19,12 @@ def local_today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
+@overload
+def to_local(value: datetime | None) -> datetime | None: ...
 def to_local(value: datetime | None) -> datetime | None:
     """Convert an aware datetime to Asia/Shanghai for display."""
     if value is None:

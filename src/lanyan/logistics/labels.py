@@ -48,7 +48,8 @@ def qr(url: str) -> segno.QRCode:
 
 def dark_runs(symbol: segno.QRCode, border: int = 4) -> Iterator[tuple[int, int, int]]:
     """(row, first column, length) of each horizontal run of dark modules, quiet zone included."""
-    for y, row in enumerate(symbol.matrix_iter(scale=1, border=border)):
+    for y, cells in enumerate(symbol.matrix_iter(scale=1, border=border)):
+        row = list(cells)  # segno promises an iterable per row; runs need len and indexing
         x = 0
         while x < len(row):
             if row[x]:

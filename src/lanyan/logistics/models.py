@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lanyan.store.base import Base, Timestamped, UTCDateTime
+from lanyan.store.base import Base, CodedBase, Timestamped, UTCDateTime
 
 
-class Depot(Timestamped, Base):
+class Depot(Timestamped, CodedBase):
     """An equipment depot (装备仓库 / 战勤保障库)."""
 
     __tablename__ = "logistics_depots"

@@ -398,7 +398,7 @@ class Overdue:
 def overdue(session: Session, scope: Scope, as_of: date | None = None) -> list[Overdue]:
     """Items not scrapped whose inspection or maintenance date has passed, most late first."""
     as_of = as_of or today()
-    out = []
+    out: list[Overdue] = []
     for column, what in (
         (Item.inspection_due, "inspection"),
         (Item.maintenance_due, "maintenance"),
@@ -408,7 +408,9 @@ def overdue(session: Session, scope: Scope, as_of: date | None = None) -> list[O
             .join(EquipmentKind, EquipmentKind.id == Item.kind_id)
             .where(in_scope(Item, scope), column < as_of, Item.state != ItemState.SCRAPPED.value)
         ).all()
-        out += [Overdue(c, n, ItemState(s), what, d, (as_of - d).days) for c, n, s, d in rows]
+        for c, n, s, d in rows:
+            assert d is not None  # `column < as_of` leaves no row without a date
+            out.append(Overdue(c, n, ItemState(s), what, d, (as_of - d).days))
     return sorted(out, key=lambda o: (-o.days_late, o.code, o.what))
 
 
@@ -514,13 +516,12 @@ def public(session: Session, row: Item, base_url: str, with_history: bool = True
     kind = session.get(EquipmentKind, row.kind_id)
     assert kind is not None
     where = location_label(session, row)
-    model, rid = {
-        "depot": (Depot, row.depot_id),
-        "station": (Station, row.station_id),
-        "vehicle": (Vehicle, row.vehicle_id),
+    model, rid, name_col = {
+        "depot": (Depot, row.depot_id, Depot.name),
+        "station": (Station, row.station_id, Station.name),
+        # Vehicles have no name: their call sign is what people read.
+        "vehicle": (Vehicle, row.vehicle_id, Vehicle.code),
     }[row.location_kind]
-    # Vehicles have no name: their call sign is what people read.
-    name_col = model.code if model is Vehicle else model.name
     place_name = session.execute(select(name_col).where(model.id == rid)).scalar_one()
     jcode = session.execute(
         select(Jurisdiction.code).where(Jurisdiction.id == row.jurisdiction_id)

@@ -312,9 +312,11 @@ def expiring(
         )
         .order_by(SupplyLot.expires_on, SupplyLot.id)
     ).all()
-    return [
-        ExpiringLot(lot, kind, depot, (lot.expires_on - as_of).days) for lot, kind, depot in rows
-    ]
+    out: list[ExpiringLot] = []
+    for lot, kind, depot in rows:
+        assert lot.expires_on is not None  # the query keeps only lots that expire
+        out.append(ExpiringLot(lot, kind, depot, (lot.expires_on - as_of).days))
+    return out
 
 
 def dispose_expired(session: Session, actor: Actor, scope: Scope, as_of: date | None = None) -> int:
@@ -373,26 +375,26 @@ def create_module(
     _unique_code(session, SupportModule, payload.code, "module")
     depot = _depot_in_scope(session, scope, payload.depot_code)
     lines: list[ModuleLine] = []
-    for i, line in enumerate(payload.lines):
-        if line.supply_kind_code is not None:
+    for i, given in enumerate(payload.lines):
+        if given.supply_kind_code is not None:
             kind = _by_code(
                 session,
                 SupplyKind,
-                line.supply_kind_code,
+                given.supply_kind_code,
                 f"lines[{i}].supply_kind_code",
                 "supply kind",
             )
-            lines.append(ModuleLine(supply_kind_id=kind.id, quantity=line.quantity))
+            lines.append(ModuleLine(supply_kind_id=kind.id, quantity=given.quantity))
         else:
-            assert line.equipment_kind_code is not None
+            assert given.equipment_kind_code is not None
             ekind = _by_code(
                 session,
                 EquipmentKind,
-                line.equipment_kind_code,
+                given.equipment_kind_code,
                 f"lines[{i}].equipment_kind_code",
                 "equipment kind",
             )
-            lines.append(ModuleLine(equipment_kind_id=ekind.id, quantity=line.quantity))
+            lines.append(ModuleLine(equipment_kind_id=ekind.id, quantity=given.quantity))
     row = SupportModule(
         code=payload.code,
         name=payload.name,
@@ -706,14 +708,14 @@ def dispatch_modules(
         for status in lines:
             if not status.is_supply:
                 continue
-            kind = session.execute(
+            supply = session.execute(
                 select(SupplyKind).where(SupplyKind.code == status.kind_code)
             ).scalar_one()
             _draw(
                 session,
                 actor,
                 module.depot_id,
-                kind,
+                supply,
                 min(status.required, status.available),
                 StockReason.INCIDENT,
                 on,

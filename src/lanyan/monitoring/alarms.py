@@ -9,21 +9,24 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, false, insert, inspect, select, update
+from sqlalchemy import bindparam, case, exists, false, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lanyan.core.timeutil import to_local
-from lanyan.monitoring.choices import AlarmStatus, SignalKind
+from lanyan.monitoring import alarm_machine
+from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
+from lanyan.store.base import table_of
+from lanyan.store.db import rowcount
 
-# Signals that open an alarm record; a reset is recorded on them (and clears all but unhandled
-# fire alarms, see ``OpenAlarms.reset``); a heartbeat only refreshes health.
-ALARMING = (SignalKind.FIRE, SignalKind.FAULT, SignalKind.SUPERVISORY, SignalKind.FEEDBACK)
+# The alarm kinds a device's reset reaches (it clears all but unhandled fire alarms, see
+# ``OpenAlarms.reset``), in the order of ``SignalKind``: the rule is ``alarm_machine.MOVES``.
+ALARMING = tuple(k for k in SignalKind if k in alarm_machine.kinds_for(AlarmAction.PANEL_RESET))
 
 
 AlarmKey = tuple[str, str, str]  # (source, kind, point)
@@ -61,7 +64,7 @@ class OpenAlarms:
             sql = (
                 f"WITH k(s, n, p) AS (VALUES {values}) SELECT a.id FROM k JOIN monitoring_alarms a "
                 f"ON a.source = k.s AND a.kind = k.n AND a.point = k.p "
-                f"WHERE a.status IN ({mark},{mark})"
+                f"WHERE a.status IN ({','.join([mark] * len(_OPEN))})"
             )
             params = (*(v for key in chunk for v in key), *_OPEN)
             ids += [row[0] for row in conn.exec_driver_sql(sql, params)]
@@ -94,9 +97,8 @@ class OpenAlarms:
         for key, alarm in list(self.open.items()):
             if not self._mine(alarm, device_id, source) or alarm.kind not in _ALARMING_VALUES:
                 continue
-            keep = alarm.kind == SignalKind.FIRE.value and alarm.status == _ACTIVE
-            changes = {"reset_at": at}
-            if not keep:
+            changes: dict[str, Any] = {"reset_at": at}
+            if (alarm.kind, alarm.status) not in _RESET_KEEPS_OPEN:
                 changes |= {"status": AlarmStatus.CLEARED.value, "cleared_at": at}
                 del self.open[key]
             self._set(alarm, changes)
@@ -109,10 +111,12 @@ class OpenAlarms:
         kinds: tuple[SignalKind, ...],
     ) -> None:
         """Clear the open alarms of ``kinds`` of a device, or of a source without a device
-        (a device heard again clears its offline alarm). Never fire alarms: only an operator
-        closes those (see ``reset``)."""
-        if SignalKind.FIRE in kinds:
-            raise ValueError("a fire alarm is closed by an operator, never automatically")
+        (a device heard again clears its offline alarm: ``alarm_machine``'s 设备恢复). Only
+        the kinds the machine lets the device's return clear: never fire alarms, which only an
+        operator closes (see ``reset``)."""
+        if not set(kinds) <= _BACK_CLEARS:
+            wrong = ", ".join(sorted(k.value for k in set(kinds) - _BACK_CLEARS))
+            raise ValueError(f"a device heard again does not clear {wrong} alarms")
         wanted = [k.value for k in kinds]
         # Stored rows in the database; alarms opened earlier in this batch (not flushed yet)
         # in memory below, so one flush at the end inserts them all at once. A prebuilt Core
@@ -143,15 +147,17 @@ class OpenAlarms:
                 setattr(alarm, name, value)
 
 
-_ACTIVE = AlarmStatus.ACTIVE.value
-_OPEN = (_ACTIVE, AlarmStatus.CONFIRMED.value)
+# The machine's rules as the stored strings the set-based statements below compare with.
+_OPEN = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
 _ALARMING_VALUES = tuple(k.value for k in ALARMING)
+_RESET_KEEPS_OPEN = frozenset((k.value, s.value) for k, s in alarm_machine.RESET_KEEPS_OPEN)
+_BACK_CLEARS = alarm_machine.kinds_for(AlarmAction.DEVICE_BACK)
 
 
 @lru_cache(maxsize=16)
 def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
     """Clear the open alarms of ``kinds`` of a device (``by_device``) or of a bare source."""
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
     return (
         update(table)
@@ -163,21 +169,29 @@ def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
 @lru_cache(maxsize=2)
 def _reset_statement(by_device: bool) -> Any:
     """A device's (``by_device``) or a bare source's reset on its open alarms: every one gets
-    ``reset_at``; all but unhandled fire alarms are cleared (``OpenAlarms.reset``). The CASE
-    reads the row as it was, on SQLite and PostgreSQL alike."""
-    table = MonitoringAlarm.__table__
+    ``reset_at``; all but those the machine keeps open (unhandled fire alarms) are cleared
+    (``OpenAlarms.reset``). The CASE reads the row as it was, on SQLite and PostgreSQL alike."""
+    table = table_of(MonitoringAlarm)
     mine = table.c.device_id if by_device else table.c.source
-    unhandled_fire = (table.c.kind == SignalKind.FIRE.value) & (table.c.status == _ACTIVE)
+    kept = or_(
+        *(
+            (table.c.kind == kind) & (table.c.status == status)
+            for kind, status in sorted(_RESET_KEEPS_OPEN)
+        )
+    )
+    reaches = [
+        s.value for s in AlarmStatus if s in alarm_machine.states_for(AlarmAction.PANEL_RESET)
+    ]
     return (
         update(table)
         .where(
             mine == bindparam("who"),
             table.c.kind.in_(_ALARMING_VALUES),
-            table.c.status.in_(_OPEN),
+            table.c.status.in_(reaches),
         )
         .values(
-            status=case((unhandled_fire, table.c.status), else_=AlarmStatus.CLEARED.value),
-            cleared_at=case((unhandled_fire, table.c.cleared_at), else_=bindparam("at")),
+            status=case((kept, table.c.status), else_=AlarmStatus.CLEARED.value),
+            cleared_at=case((kept, table.c.cleared_at), else_=bindparam("at")),
             reset_at=bindparam("at"),
         )
     )
@@ -244,9 +258,9 @@ def heartbeats(
     if sqlite:
         stale = sqlite_time(stale)
         for at in range(0, len(ordered), _HEALTH_ROWS):
-            chunk = ordered[at : at + _HEALTH_ROWS]
-            values = ",".join(["(?,?,1)"] * len(chunk))
-            params = [v for d, seen_at in chunk for v in (d, sqlite_time(seen_at))]
+            beats = ordered[at : at + _HEALTH_ROWS]
+            values = ",".join(["(?,?,1)"] * len(beats))
+            params = [v for d, seen_at in beats for v in (d, sqlite_time(seen_at))]
             conn.exec_driver_sql(_HEALTH_INTO + values + _HEALTH_UPSERT["sqlite"], (*params, stale))
     else:
         rows = [(d, at, stale) for d, at in ordered]
@@ -274,8 +288,8 @@ def refresh_status(session: Session, device_ids: Iterable[int]) -> None:
 
 @lru_cache(maxsize=1)
 def _status_statement() -> Any:
-    devices, health = Device.__table__, DeviceHealth.__table__
-    alarms = MonitoringAlarm.__table__
+    devices, health = table_of(Device), table_of(DeviceHealth)
+    alarms = table_of(MonitoringAlarm)
     online = select(health.c.online).where(health.c.device_id == devices.c.id).scalar_subquery()
     open_fault = exists().where(
         alarms.c.device_id == devices.c.id,
@@ -398,7 +412,7 @@ def insert_opened(session: Session, opened: list[MonitoringAlarm]) -> None:
         session.add_all(opened)
         session.flush()
         return
-    table = MonitoringAlarm.__table__
+    table = table_of(MonitoringAlarm)
     rows = [{name: getattr(alarm, name) for name in _ALARM_COLUMNS} for alarm in opened]
     result = session.connection().execute(
         insert(table).returning(table.c.id, table.c.event_id, table.c.kind, table.c.point), rows
@@ -432,7 +446,7 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
         )
     if rows:
-        session.connection().execute(insert(OutboxEvent.__table__), rows)
+        session.connection().execute(insert(table_of(OutboxEvent)), rows)
     return len(rows)
 
 
@@ -455,7 +469,7 @@ def sweep_offline(
             .values(online=False)
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
         device = session.get(Device, health.device_id)
         alarm = MonitoringAlarm(

@@ -28,3 +28,15 @@ class AlarmStatus(Choice):
     CONFIRMED = ("confirmed", "已确认", "Confirmed", "#ff7f0e")
     FALSE_ALARM = ("false_alarm", "误报", "False alarm", "#7f7f7f")
     CLEARED = ("cleared", "已复位", "Cleared", "#2ca02c")
+
+
+class AlarmAction(Choice):
+    """What may happen to an alarm; each is one method of ``alarm_machine.Alarm``. The first
+    three are a person's decision (人工处置), the others facts or the clock."""
+
+    CONFIRM = ("confirm", "火警确认", "Confirm fire")
+    ACKNOWLEDGE = ("acknowledge", "确认", "Acknowledge")
+    MARK_FALSE = ("false_alarm", "误报", "Mark false")
+    ESCALATE = ("escalate", "超时升级", "Escalate")
+    PANEL_RESET = ("reset", "复位", "Panel reset")
+    DEVICE_BACK = ("device_back", "设备恢复", "Device heard again")

@@ -1,9 +1,11 @@
-"""Operator handling of alarms (报警处置): confirm or mark false, escalate unhandled fires,
-and the per-unit and per-jurisdiction figures the plans ask for. Every operator action is
-audited; domain events go to the outbox in the same transaction."""
+"""Operator handling of alarms (报警处置): load the domain ``Alarm`` (``alarm_machine``), apply
+one action (confirm or mark false, acknowledge, escalate an unhandled fire), store its state
+and events; plus the per-unit and per-jurisdiction figures the plans ask for. Every operator
+action is audited; domain events go to the outbox in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,10 +13,18 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.core.errors import NotFound
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring import alarm_machine
+from lanyan.monitoring.alarm_machine import (
+    Alarm,
+    AlarmConfirmed,
+    AlarmEscalated,
+    AlarmEvent,
+    AlarmHandled,
+)
 from lanyan.monitoring.alarms import refresh_status
-from lanyan.monitoring.choices import AlarmStatus, SignalKind
+from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.registry.choices import UnitCategory
@@ -22,8 +32,11 @@ from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.db import rowcount
 
-OPEN = (AlarmStatus.ACTIVE.value,)
+SLUG = "monitoring_alarms"
+# Statuses that wait for a person (未处理); the figures count a fault as open only in these.
+UNHANDLED = tuple(s.value for s in AlarmStatus if s in alarm_machine.AWAITING_OPERATOR)
 
 
 def publish(session: Session, event: DomainEvent, at: datetime) -> None:
@@ -39,10 +52,87 @@ def _snapshot(alarm: MonitoringAlarm) -> dict[str, Any]:
     }
 
 
-NOTE_MAX = 500
+def to_domain(row: MonitoringAlarm) -> Alarm:
+    return Alarm(
+        id=row.id,
+        kind=SignalKind(row.kind),
+        raised_at=row.raised_at,
+        status=AlarmStatus(row.status),
+        handled_by=row.handled_by,
+        handled_at=row.handled_at,
+        note=row.note or "",
+        escalated_at=row.escalated_at,
+        reset_at=row.reset_at,
+        cleared_at=row.cleared_at,
+    )
 
 
-def _open_alarm(
+def _outbox(row: MonitoringAlarm, event: AlarmEvent) -> DomainEvent | None:
+    """What other domains hear of ``event``: a confirmed fire (the 119 side opens an incident)
+    and an escalation."""
+    if isinstance(event, AlarmConfirmed):
+        return FireConfirmed(
+            alarm_id=row.id,
+            unit_id=row.unit_id,
+            building_id=row.building_id,
+            jurisdiction_id=row.jurisdiction_id,
+            point=row.point,
+            location=row.location,
+            raised_at=row.raised_at,
+            confirmed_at=event.at,
+            confirmed_by=event.by,
+        )
+    if isinstance(event, AlarmEscalated):
+        return FireEscalated(
+            alarm_id=row.id,
+            unit_id=row.unit_id,
+            jurisdiction_id=row.jurisdiction_id,
+            raised_at=row.raised_at,
+            escalated_at=event.at,
+            waited_s=event.waited_s,
+        )
+    return None
+
+
+def save(
+    session: Session,
+    actor: Actor,
+    row: MonitoringAlarm,
+    alarm: Alarm,
+) -> None:
+    """Copy the domain state onto the row and write each recorded event: the outbox for other
+    domains, the audit trail for a person's decision; the device's registry status follows a
+    fault's handling."""
+    before = _snapshot(row)
+    for event in alarm.events:
+        if (message := _outbox(row, event)) is not None:
+            publish(session, message, event.at)
+    row.status = alarm.status.value
+    row.handled_by, row.handled_at, row.note = alarm.handled_by, alarm.handled_at, alarm.note
+    row.escalated_at, row.reset_at, row.cleared_at = (
+        alarm.escalated_at,
+        alarm.reset_at,
+        alarm.cleared_at,
+    )
+    session.flush()
+    if row.device_id is not None and alarm.kind is SignalKind.FAULT:
+        refresh_status(session, [row.device_id])  # a fault marked false is closed
+    for event in alarm.events:
+        if isinstance(event, AlarmHandled):
+            audit.record(
+                session,
+                actor,
+                event.name,
+                SLUG,
+                row.id,
+                before,
+                _snapshot(row),
+                scope_path=row_path(session, row),
+            )
+    alarm.events.clear()
+
+
+def _reachable(
     session: Session, scope: Scope, alarm_id: int, unplaced: bool = False
 ) -> MonitoringAlarm:
     alarm = session.get(MonitoringAlarm, alarm_id)
@@ -54,55 +144,25 @@ def _open_alarm(
     )
     if alarm is None or not reachable:
         raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
-    if alarm.status not in OPEN:
-        state = AlarmStatus(alarm.status)
-        raise Conflict(
-            f"alarm {alarm_id} is already {state.value} ({state.zh}); only an active alarm "
-            "can be handled",
-            [FieldProblem("status", f"must be active, is {state.value}")],
-        )
     return alarm
 
 
-def _check_note(note: str, required: bool = False) -> str:
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise ValidationFailed(
-            "the note is too long", [FieldProblem("note", f"at most {NOTE_MAX} characters")]
-        )
-    if required and not note:
-        raise ValidationFailed(
-            "say why the alarm is false", [FieldProblem("note", "must not be empty")]
-        )
-    return note
-
-
-def _handle(
+def _decide(
     session: Session,
     actor: Actor,
-    alarm: MonitoringAlarm,
-    status: AlarmStatus,
-    action: str,
-    note: str,
-    at: datetime,
-) -> None:
-    before = _snapshot(alarm)
-    alarm.status = status.value
-    alarm.handled_by, alarm.handled_at = actor.username, at
-    alarm.note = note
-    session.flush()
-    if alarm.device_id is not None and alarm.kind == SignalKind.FAULT.value:
-        refresh_status(session, [alarm.device_id])  # a fault marked false is closed
-    audit.record(
-        session,
-        actor,
-        action,
-        "monitoring_alarms",
-        alarm.id,
-        before,
-        _snapshot(alarm),
-        scope_path=row_path(session, alarm),
-    )
+    scope: Scope,
+    alarm_id: int,
+    unplaced: bool,
+    decision: Callable[[Alarm], None],
+) -> MonitoringAlarm:
+    """Load the alarm inside ``scope``, apply a person's ``decision``, store it; a refused
+    decision writes nothing."""
+    audit.begin_write(session)
+    row = _reachable(session, scope, alarm_id, unplaced)
+    alarm = to_domain(row)
+    decision(alarm)
+    save(session, actor, row, alarm)
+    return row
 
 
 def confirm_alarm(
@@ -116,32 +176,14 @@ def confirm_alarm(
 ) -> MonitoringAlarm:
     """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
     Faults and other signals are acknowledged instead (``acknowledge_alarm``)."""
-    audit.begin_write(session)
-    note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id, unplaced)
-    if alarm.kind != SignalKind.FIRE.value:
-        kind = SignalKind(alarm.kind)
-        raise Conflict(
-            f"alarm {alarm_id} is a {kind.value} ({kind.zh}), not a fire alarm: acknowledge it",
-            [FieldProblem("kind", "must be fire to confirm")],
-        )
-    publish(
+    return _decide(
         session,
-        FireConfirmed(
-            alarm_id=alarm.id,
-            unit_id=alarm.unit_id,
-            building_id=alarm.building_id,
-            jurisdiction_id=alarm.jurisdiction_id,
-            point=alarm.point,
-            location=alarm.location,
-            raised_at=alarm.raised_at,
-            confirmed_at=at,
-            confirmed_by=actor.username,
-        ),
-        at,
+        actor,
+        scope,
+        alarm_id,
+        unplaced,
+        lambda alarm: alarm.confirm(at, actor.username, note),
     )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "confirm", note, at)
-    return alarm
 
 
 def acknowledge_alarm(
@@ -155,16 +197,14 @@ def acknowledge_alarm(
 ) -> MonitoringAlarm:
     """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
     It stays counted as an open fault until the device reports the reset."""
-    audit.begin_write(session)
-    note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id, unplaced)
-    if alarm.kind == SignalKind.FIRE.value:
-        raise Conflict(
-            f"alarm {alarm_id} is a fire alarm (火警): confirm it or mark it false",
-            [FieldProblem("kind", "must not be fire to acknowledge")],
-        )
-    _handle(session, actor, alarm, AlarmStatus.CONFIRMED, "acknowledge", note, at)
-    return alarm
+    return _decide(
+        session,
+        actor,
+        scope,
+        alarm_id,
+        unplaced,
+        lambda alarm: alarm.acknowledge(at, actor.username, note),
+    )
 
 
 def mark_false_alarm(
@@ -177,50 +217,50 @@ def mark_false_alarm(
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
-    audit.begin_write(session)
-    note = _check_note(note)
-    alarm = _open_alarm(session, scope, alarm_id, unplaced)
-    _handle(session, actor, alarm, AlarmStatus.FALSE_ALARM, "false_alarm", note, at)
-    return alarm
+    return _decide(
+        session,
+        actor,
+        scope,
+        alarm_id,
+        unplaced,
+        lambda alarm: alarm.mark_false(at, actor.username, note),
+    )
 
 
 def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> list[MonitoringAlarm]:
-    """Escalate each fire alarm still unhandled ``after`` its raising, once."""
+    """Escalate each alarm still unhandled ``after`` its raising, once (the machine's table says
+    which: fire alarms nobody handled)."""
+    escalating = AlarmAction.ESCALATE
     due = list(
         session.scalars(
             select(MonitoringAlarm).where(
-                MonitoringAlarm.kind == SignalKind.FIRE.value,
-                MonitoringAlarm.status.in_(OPEN),
+                MonitoringAlarm.kind.in_([k.value for k in alarm_machine.kinds_for(escalating)]),
+                MonitoringAlarm.status.in_([s.value for s in alarm_machine.states_for(escalating)]),
                 MonitoringAlarm.escalated_at.is_(None),
                 MonitoringAlarm.raised_at <= now - after,
             )
         )
     )
     escalated = []
-    for alarm in due:
+    for row in due:
+        alarm = to_domain(row)
+        if not alarm.is_due_for_escalation(now, after):
+            continue
+        alarm.escalate(now, after)
         # Claim it with a conditional UPDATE: with several server workers sweeping at once,
         # only one of them escalates a given alarm.
         claimed = session.execute(
             update(MonitoringAlarm)
-            .where(MonitoringAlarm.id == alarm.id, MonitoringAlarm.escalated_at.is_(None))
-            .values(escalated_at=now, updated_at=utcnow())
+            .where(MonitoringAlarm.id == row.id, MonitoringAlarm.escalated_at.is_(None))
+            .values(escalated_at=alarm.escalated_at, updated_at=utcnow())
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue
-        escalated.append(alarm)
-        publish(
-            session,
-            FireEscalated(
-                alarm_id=alarm.id,
-                unit_id=alarm.unit_id,
-                jurisdiction_id=alarm.jurisdiction_id,
-                raised_at=alarm.raised_at,
-                escalated_at=now,
-                waited_s=(now - alarm.raised_at).total_seconds(),
-            ),
-            now,
-        )
+        escalated.append(row)
+        for event in alarm.events:
+            if (message := _outbox(row, event)) is not None:
+                publish(session, message, event.at)
     session.flush()
     return escalated
 
@@ -279,7 +319,7 @@ def unit_figures(session: Session, scope: Scope) -> list[UnitFigures]:
                         (
                             and_(
                                 MonitoringAlarm.kind == SignalKind.FAULT.value,
-                                MonitoringAlarm.status.in_(OPEN),
+                                MonitoringAlarm.status.in_(UNHANDLED),
                             ),
                             1,
                         ),

@@ -322,7 +322,8 @@ class MqttIngest:
         self._subscribed.set()
 
     def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
-        if self.handle(message.topic, message.payload):
+        # paho types the payload bytes | bytearray; it hands over bytes (no copy then).
+        if self.handle(message.topic, bytes(message.payload)):
             client.ack(message.mid, message.qos)
 
     def handle(self, topic: str, payload: bytes) -> bool:

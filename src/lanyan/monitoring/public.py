@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring import alarm_machine
 from lanyan.monitoring.choices import AlarmStatus
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.registry.models import Device
 
-OPEN = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+# Open alarms (未处理, 已确认): the alarm machine's rule, as stored strings.
+OPEN = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def unit_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, A
     ):
         if device_id is not None:
             open_alarms.setdefault(device_id, []).append(kind)
-    devices = [
+    devices: list[dict[str, Any]] = [
         {
             "code": code,
             "kind": kind,

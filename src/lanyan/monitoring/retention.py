@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.ingest import GB26875
 from lanyan.monitoring.models import HeartbeatDay, MonitoringAlarm, MonitoringEvent
+from lanyan.store.base import table_of
 from lanyan.store.db import unit_of_work
 
 # Type flag 21, 上传用户信息传输装置运行状态 (GB/T 26875.3 Table 3).
@@ -97,7 +98,7 @@ def _fold(session: Session, rows: list[Any]) -> None:
     ids = [r.id for r in rows]
     for at in range(0, len(ids), 500):
         session.execute(
-            MonitoringEvent.__table__.delete().where(MonitoringEvent.id.in_(ids[at : at + 500]))
+            table_of(MonitoringEvent).delete().where(MonitoringEvent.id.in_(ids[at : at + 500]))
         )
 
 

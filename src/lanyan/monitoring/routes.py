@@ -21,7 +21,7 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
-from lanyan.monitoring import handling, history, views
+from lanyan.monitoring import alarm_machine, handling, history, views
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
@@ -44,7 +44,7 @@ class Handling(BaseModel):
     """An operator's decision on an alarm, with an optional note (处置说明)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    note: str = Field(default="", max_length=handling.NOTE_MAX)
+    note: str = Field(default="", max_length=alarm_machine.NOTE_MAX)
 
 
 class Accept(BaseModel):

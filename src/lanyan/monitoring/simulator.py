@@ -26,6 +26,8 @@ from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
 MAX_LOST_LINKS = 20
 # (kind, weight) of what a simulated device sends next.
 MIX = (("heartbeat", 90), ("fault", 5), ("fire", 3), ("reset", 2))
+MIX_KINDS = tuple(kind for kind, _ in MIX)
+MIX_WEIGHTS = tuple(weight for _, weight in MIX)
 
 
 @dataclass
@@ -177,7 +179,7 @@ class SimulatedDevice:
             self._drop()
 
     async def _report(self, host: str, port: int, frames: int, interval: float) -> None:
-        kinds, weights = zip(*MIX, strict=True)
+        kinds, weights = MIX_KINDS, MIX_WEIGHTS
         # Spread the devices' first reports over one interval instead of all at once.
         await asyncio.sleep(self.rng.uniform(0, interval))
         for _ in range(frames):
@@ -324,7 +326,7 @@ class Fleet:
         self.seed = seed
         self.first_address = first_address
         self.stats = FleetStats(devices=count)
-        self.kinds = tuple(zip(*MIX, strict=True))
+        self.kinds = (MIX_KINDS, MIX_WEIGHTS)
         self.running = False
         self.measuring = False
         self.devices: list[_FleetDevice] = []

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from lanyan.monitoring import history
+from lanyan.monitoring import alarm_machine, history
 from lanyan.monitoring.alarms import LAST_HEARTBEAT
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
@@ -28,7 +28,8 @@ from lanyan.registry.models import Building, Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
 from lanyan.store.paging import paginate
 
-OPEN_STATES = (AlarmStatus.ACTIVE.value, AlarmStatus.CONFIRMED.value)
+# Open alarms (未处理, 已确认): the machine's rule, as stored strings.
+OPEN_STATES = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
 
 
 def _flag_names() -> dict[str, tuple[str, str]]:
@@ -97,7 +98,7 @@ def sees_unplaced(session: Session, role: str, scope: Scope, gateway_jurisdictio
     return scope.path.count("/") == 2  # "/<id>/": a top jurisdiction
 
 
-def _alarm_query(scope: Scope, unplaced: bool = False) -> Select[Any]:
+def _alarm_query(scope: Scope, unplaced: bool = False) -> Select[*tuple[Any, ...]]:
     """Alarms joined with their unit, building, device and jurisdiction, inside ``scope``.
 
     Alarms from unregistered senders have no jurisdiction: ``unplaced`` adds them (see
@@ -146,6 +147,8 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "status": a.status,
         "status_zh": status.zh,
         "status_en": status.en,
+        # What a person may do now (the machine's table; the desk draws its buttons from it).
+        "actions": [action.value for action in alarm_machine.decisions(kind, status)],
         "unit": {"code": u_code, "name": u_name} if u_code else None,
         "building": {"code": b_code, "name": b_name} if b_code else None,
         "device_code": d_code,
@@ -478,7 +481,7 @@ def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
             )
         )
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for f in figures:
         code, name, category = names[f.unit_id]
         out.append(

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from lanyan.core import cells
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
@@ -111,6 +112,7 @@ def to_xlsx(report: Report) -> bytes:
     ev = report.evaluation
     wb = Workbook()
     summary = wb.active
+    assert isinstance(summary, Worksheet)  # a new workbook opens on its one worksheet
     summary.title = "摘要 Summary"
     cells.append(summary, [report.title])
     summary["A1"].font = Font(bold=True, size=14)

@@ -8,8 +8,10 @@ ToUnicode map). Same content as the HTML report: summary, indicators with lineag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -18,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lanyan.plans.engine import Status
 from lanyan.plans.report import Report, _number, lineage_text
@@ -30,8 +32,8 @@ def _register(font: Path) -> str:
     """Register ``font`` once under a name of its own (the first face of a .ttc collection)."""
     name = f"{FONT_NAME}-{font.stem}"
     if name not in pdfmetrics.getRegisteredFontNames():
-        index = {"subfontIndex": 0} if font.suffix.lower() == ".ttc" else {}
-        pdfmetrics.registerFont(TTFont(name, str(font), **index))
+        # Face 0: the first of a .ttc collection, the only one of a .ttf.
+        pdfmetrics.registerFont(TTFont(name, str(font), subfontIndex=0))
     return name
 
 
@@ -73,13 +75,13 @@ def to_pdf(report: Report, font: Path) -> bytes:
         return Paragraph(escape(str(text)).replace("\n", "<br/>"), styles[style])
 
     def grid(
-        rows: list[list[object]],
+        rows: Sequence[list[Any]],
         widths: list[float],
         colour_col: int | None = None,
-        colours: list[str | None] | None = None,
+        colours: Sequence[str | None] | None = None,
     ) -> Table:
         table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
-        style = [
+        style: list[tuple[Any, ...]] = [
             ("FONTNAME", (0, 0), (-1, -1), face),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d1dd")),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
@@ -94,7 +96,7 @@ def to_pdf(report: Report, font: Path) -> bytes:
         return table
 
     ev = report.evaluation
-    story: list[object] = [
+    story: list[Flowable] = [
         p(report.title, "title"),
         p(
             f"{ev.plan.title_en} — {report.kind_en} {ev.year}, {ev.jurisdiction_name} "

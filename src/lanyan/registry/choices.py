@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 
 class Choice(StrEnum):
@@ -13,13 +13,21 @@ class Choice(StrEnum):
     en: str
     color: str | None
 
-    def __new__(cls, value: str, zh: str, en: str, color: str | None = None) -> Choice:
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.zh = zh
-        obj.en = en
-        obj.color = color
-        return obj
+    if TYPE_CHECKING:
+        # What a caller sees: a member looked up by its value, `ItemState("stocked")`. mypy would
+        # otherwise demand the labels too, taking the member-building signature below for the
+        # look-up's (python/mypy#10573).
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, zh: str, en: str, color: str | None = None) -> Choice:
+            obj = str.__new__(cls, value)
+            obj._value_ = value
+            obj.zh = zh
+            obj.en = en
+            obj.color = color
+            return obj
 
     def __str__(self) -> str:
         return self.value

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lanyan.store.base import Base, Timestamped
+from lanyan.store.base import CodedBase, Timestamped
 
 
-class Jurisdiction(Timestamped, Base):
+class Jurisdiction(Timestamped, CodedBase):
     """An administrative division (GB/T 2260 code) in the province > ... > village tree."""
 
     __tablename__ = "jurisdictions"
@@ -41,7 +41,7 @@ class Jurisdiction(Timestamped, Base):
     parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id])
 
 
-class JurisdictionPopulation(Timestamped, Base):
+class JurisdictionPopulation(Timestamped, CodedBase):
     """Resident population of a jurisdiction in a year (人口), with its source."""
 
     __tablename__ = "jurisdiction_populations"
@@ -59,7 +59,7 @@ class JurisdictionPopulation(Timestamped, Base):
     source: Mapped[str] = mapped_column(String(255), default="")
 
 
-class Grid(Timestamped, Base):
+class Grid(Timestamped, CodedBase):
     """A social-governance grid (网格) inside a town or village."""
 
     __tablename__ = "grids"
@@ -71,7 +71,7 @@ class Grid(Timestamped, Base):
     boundary: Mapped[str | None] = mapped_column(Text)
 
 
-class GridWorker(Timestamped, Base):
+class GridWorker(Timestamped, CodedBase):
     """A grid worker (网格员) responsible for one grid."""
 
     __tablename__ = "grid_workers"
@@ -84,7 +84,7 @@ class GridWorker(Timestamped, Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
 
 
-class Unit(Timestamped, Base):
+class Unit(Timestamped, CodedBase):
     """A social unit (社会单位) identified by its 统一社会信用代码."""
 
     __tablename__ = "units"
@@ -105,7 +105,7 @@ class Unit(Timestamped, Base):
     employees: Mapped[int | None] = mapped_column(Integer)
 
 
-class Building(Timestamped, Base):
+class Building(Timestamped, CodedBase):
     """A building with its height, floors, use and fire systems."""
 
     __tablename__ = "buildings"
@@ -131,7 +131,7 @@ class Building(Timestamped, Base):
     built_year: Mapped[int | None] = mapped_column(Integer)
 
 
-class Station(Timestamped, Base):
+class Station(Timestamped, CodedBase):
     """A fire station or team (消防站/队) of any force type."""
 
     __tablename__ = "stations"
@@ -153,7 +153,7 @@ class Station(Timestamped, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # micro/enterprise teams
 
 
-class Vehicle(Timestamped, Base):
+class Vehicle(Timestamped, CodedBase):
     """A fire vehicle with its capabilities."""
 
     __tablename__ = "vehicles"
@@ -177,7 +177,7 @@ class Vehicle(Timestamped, Base):
     in_service_year: Mapped[int | None] = mapped_column(Integer)
 
 
-class PersonnelCount(Timestamped, Base):
+class PersonnelCount(Timestamped, CodedBase):
     """Head count of one personnel category at a station on a date."""
 
     __tablename__ = "personnel_counts"
@@ -195,7 +195,7 @@ class PersonnelCount(Timestamped, Base):
     as_of: Mapped[date] = mapped_column(Date)
 
 
-class WaterSource(Timestamped, Base):
+class WaterSource(Timestamped, CodedBase):
     """A fire water source (消防水源): hydrant, water crane, pool or natural intake."""
 
     __tablename__ = "water_sources"
@@ -219,7 +219,7 @@ class WaterSource(Timestamped, Base):
     last_inspected_on: Mapped[date | None] = mapped_column(Date)
 
 
-class FireLane(Timestamped, Base):
+class FireLane(Timestamped, CodedBase):
     """A fire lane (消防车通道) as a line, with its clear width and height."""
 
     __tablename__ = "fire_lanes"
@@ -236,7 +236,7 @@ class FireLane(Timestamped, Base):
     is_marked: Mapped[bool] = mapped_column(Boolean, default=False)  # 划线、标名、立牌
 
 
-class Device(Timestamped, Base):
+class Device(Timestamped, CodedBase):
     """An IoT device registered for the monitoring domain."""
 
     __tablename__ = "devices"
@@ -255,7 +255,7 @@ class Device(Timestamped, Base):
     installed_on: Mapped[date | None] = mapped_column(Date)
 
 
-class Road(Timestamped, Base):
+class Road(Timestamped, CodedBase):
     """A road segment of the basemap and the routing network (node to node)."""
 
     __tablename__ = "roads"

@@ -23,7 +23,7 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         raise ValidationFailed(
             "bad bbox", [FieldProblem("bbox", "must be minlon,minlat,maxlon,maxlat (WGS84)")]
         )
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 def object_router(ot: ObjectType) -> APIRouter:

@@ -411,7 +411,7 @@ def partial_model(create: type[BaseModel], name: str) -> type[BaseModel]:
     for field_name, info in create.model_fields.items():
         annotation = info.annotation | None  # type: ignore[operator]
         fields[field_name] = (annotation, Field(default=None, description=info.description))
-    return create_model(name, __base__=create.__base__, **fields)  # type: ignore[call-overload]
+    return create_model(name, __base__=create.__base__, **fields)
 
 
 def public_model(create: type[BaseModel], name: str, extra: dict[str, Any]) -> type[BaseModel]:
@@ -423,4 +423,4 @@ def public_model(create: type[BaseModel], name: str, extra: dict[str, Any]) -> t
         "created_at": (datetime | None, None),
         "updated_at": (datetime | None, None),
     }
-    return create_model(name, __config__=ConfigDict(from_attributes=True), **fields)  # type: ignore[call-overload]
+    return create_model(name, __config__=ConfigDict(from_attributes=True), **fields)

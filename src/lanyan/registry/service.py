@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import UniqueConstraint, func, literal, or_, select, text
+from sqlalchemy import ColumnDefault, UniqueConstraint, func, literal, or_, select, text
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.registry.types import ObjectType, Ref
 from lanyan.store import audit, bulk
 from lanyan.store.audit import Actor
+from lanyan.store.base import table_of
 from lanyan.store.paging import paginate
 
 MAX_PAGE_SIZE = 500
@@ -79,9 +80,7 @@ class RefResolver:
         if key not in self._cache:
             model = ref.model
             jcol = model.id if model is Jurisdiction else model.jurisdiction_id  # type: ignore[attr-defined]
-            found = self.session.execute(
-                select(model.id, jcol).where(model.code == code)  # type: ignore[attr-defined]
-            ).first()
+            found = self.session.execute(select(model.id, jcol).where(model.code == code)).first()
             self._cache[key] = (found[0], found[1]) if found else None
         return self._cache[key]
 
@@ -167,7 +166,7 @@ def to_columns(
         found = resolver.lookup(ref, str(value))
         if found is None:
             problems.append(
-                FieldProblem(name, f"no {ref.model.__tablename__} row has code {value}", row)  # type: ignore[attr-defined]
+                FieldProblem(name, f"no {ref.model.__tablename__} row has code {value}", row)
             )
             continue
         if found[1] is not None and not resolver.in_scope(found[1]):
@@ -210,7 +209,7 @@ def to_columns(
 def snapshot(ot: ObjectType, row: Any) -> dict[str, Any]:
     """All column values of a row, for the audit log."""
     out = {}
-    for col in ot.model.__table__.columns:  # type: ignore[attr-defined]
+    for col in ot.model.__table__.columns:
         if col.name in ("created_at", "updated_at"):
             continue
         out[col.name] = getattr(row, col.key)
@@ -232,9 +231,9 @@ def _integrity_conflict(ot: ObjectType, exc: IntegrityError) -> Conflict:
 
 
 def _check_unique_code(session: Session, ot: ObjectType, code: str, exclude_id: int | None) -> None:
-    stmt = select(ot.model.id).where(ot.model.code == code)  # type: ignore[attr-defined]
+    stmt = select(ot.model.id).where(ot.model.code == code)
     if exclude_id is not None:
-        stmt = stmt.where(ot.model.id != exclude_id)  # type: ignore[attr-defined]
+        stmt = stmt.where(ot.model.id != exclude_id)
     if session.execute(stmt).first():
         raise Conflict(
             f"{ot.en}: code {code} already exists", [FieldProblem("code", "must be unique")]
@@ -301,7 +300,7 @@ def create(
 
 def get(session: Session, ot: ObjectType, scope: Scope, row_id: int) -> Any:
     row = session.execute(
-        select(ot.model).where(ot.model.id == row_id, scope.clause(ot))  # type: ignore[attr-defined]
+        select(ot.model).where(ot.model.id == row_id, scope.clause(ot))
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"{ot.en} {row_id} does not exist or is outside your jurisdiction")
@@ -388,7 +387,7 @@ def delete(
     before = snapshot(ot, row)
     before_path = row_path(session, row)
     try:
-        session.execute(sql_delete(ot.model).where(ot.model.id == row_id))  # type: ignore[attr-defined]
+        session.execute(sql_delete(ot.model).where(ot.model.id == row_id))
         session.flush()
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
@@ -423,7 +422,7 @@ def list_rows(
     for name, value in (filters.model_dump(exclude_none=True) if filters else {}).items():
         if name in refs:
             ref = refs[name]
-            target = select(ref.model.id).where(ref.model.code == str(value))  # type: ignore[attr-defined]
+            target = select(ref.model.id).where(ref.model.code == str(value))
             conds.append(getattr(model, ref.column).in_(target))
         else:
             conds.append(getattr(model, name) == getattr(value, "value", value))
@@ -458,7 +457,7 @@ def iter_all(session: Session, ot: ObjectType, scope: Scope, batch: int = 5000) 
                 select(model)
                 .where(scope.clause(ot), model.id > last)
                 .order_by(model.id)
-                .limit(batch)  # type: ignore[attr-defined]
+                .limit(batch)
             )
             .scalars()
             .all()
@@ -478,9 +477,9 @@ def public_rows(
         ids = {getattr(r, ref.column) for r in rows} - {None}
         if ids:
             found = session.execute(
-                select(ref.model.id, ref.model.code).where(ref.model.id.in_(ids))  # type: ignore[attr-defined]
+                select(ref.model.id, ref.model.code).where(ref.model.id.in_(ids))
             ).all()
-            code_maps[ref.field] = dict(found)  # type: ignore[arg-type]
+            code_maps[ref.field] = dict(found)
         else:
             code_maps[ref.field] = {}
     fields = ot.create.model_fields if input_only else ot.public.model_fields
@@ -560,14 +559,14 @@ def bulk_create(
         chunk = codes[start : start + 900]
         taken = (
             session.execute(select(ot.model.code).where(ot.model.code.in_(chunk))).scalars().all()
-        )  # type: ignore[attr-defined]
+        )
         found.extend(
             FieldProblem("code", "must be unique (already in the database)", seen[c]) for c in taken
         )
     found.extend(_composite_unique_problems(session, ot, values_list, value_lines))
     if found:
         raise _bulk_failure(ot, found)
-    table = ot.model.__table__  # type: ignore[attr-defined]
+    table = table_of(ot.model)
     now = datetime.now(tz=UTC)
     # One template row (every column None, then the column defaults) copied per row.
     template: dict[str, Any] = dict.fromkeys(c.name for c in table.columns if c.name != "id")
@@ -575,7 +574,7 @@ def bulk_create(
         {
             c.name: c.default.arg
             for c in table.columns
-            if c.default is not None and not callable(c.default.arg)
+            if isinstance(c.default, ColumnDefault) and not callable(c.default.arg)
         }
     )
     ids = reserve_ids(session, table, len(values_list))
@@ -585,7 +584,7 @@ def bulk_create(
         paths.update(
             session.execute(
                 select(Jurisdiction.id, Jurisdiction.path).where(Jurisdiction.id.in_(jids))
-            ).all()  # type: ignore[arg-type]
+            ).all()
         )
     full = []
     entries: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]] = []
@@ -610,7 +609,7 @@ def _composite_unique_problems(
 ) -> list[FieldProblem]:
     """Rows that break a multi-column unique constraint (a population per jurisdiction and
     year), against each other and against the database."""
-    table = ot.model.__table__  # type: ignore[attr-defined]
+    table = table_of(ot.model)
     field_of = {r.column: r.field for r in ot.refs}
     problems = []
     for constraint in table.constraints:
@@ -619,7 +618,7 @@ def _composite_unique_problems(
         names = [c.name for c in constraint.columns]
         fields = ", ".join(field_of.get(n, n) for n in names)
         first = constraint.columns[names[0]]
-        keys = {}
+        keys: dict[tuple[Any, ...], int] = {}
         for values, line in zip(values_list, lines, strict=True):
             key = tuple(values.get(n) for n in names)
             if key in keys:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from lanyan.registry import models as m
 from lanyan.registry import schemas as s
-from lanyan.store.base import Base
+from lanyan.store.base import CodedBase
 
 Rule = Callable[[dict[str, Any]], list[tuple[str, str]]]
 Derive = Callable[[dict[str, Any]], dict[str, Any]]
@@ -26,13 +26,13 @@ class Ref:
 
     field: str
     column: str
-    model: type[Base]
+    model: type[CodedBase]
 
 
 @dataclass(frozen=True)
 class ObjectType:
     slug: str
-    model: type[Base]
+    model: type[CodedBase]
     create: type[BaseModel]
     update: type[BaseModel]
     public: type[BaseModel]
@@ -52,7 +52,7 @@ class ObjectType:
 
     @property
     def table(self) -> str:
-        return self.model.__tablename__  # type: ignore[attr-defined]
+        return self.model.__tablename__
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -64,7 +64,7 @@ class ObjectType:
 
 def _ot(
     slug: str,
-    model: type[Base],
+    model: type[CodedBase],
     create: type[BaseModel],
     filter_: type[BaseModel],
     zh: str,

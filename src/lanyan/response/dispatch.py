@@ -31,6 +31,7 @@ from lanyan.response.models import Dispatch, Incident
 from lanyan.response.schemas import DispatchChoice, DispatchCommit
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.db import rowcount
 
 
 def home_path(session: Session, jurisdiction_id: int) -> str:
@@ -123,7 +124,7 @@ def _claim(
         .values(status=VehicleStatus.DISPATCHED.value)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         session.refresh(vehicle)
         status = VehicleStatus(vehicle.status)
         raise Conflict(

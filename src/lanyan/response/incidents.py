@@ -97,9 +97,12 @@ def create_incident(
             session, Jurisdiction, payload.jurisdiction_code, "jurisdiction_code"
         ).id
         field = "jurisdiction_code"
-    elif building is not None or unit is not None:
-        jurisdiction_id = (building or unit).jurisdiction_id
-        field = "building_code" if building is not None else "unit_code"
+    elif building is not None:
+        jurisdiction_id = building.jurisdiction_id
+        field = "building_code"
+    elif unit is not None:
+        jurisdiction_id = unit.jurisdiction_id
+        field = "unit_code"
     else:
         raise ValidationFailed(
             "the incident needs a jurisdiction",
@@ -177,7 +180,7 @@ def incidents_for_alarms(session: Session, alarm_ids: list[int]) -> dict[int, tu
             Incident.alarm_id.in_(alarm_ids)
         )
     ).all()
-    return {a: (i, c) for a, i, c in rows}
+    return {a: (i, c) for a, i, c in rows if a is not None}  # IN(...) matches no NULL
 
 
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:

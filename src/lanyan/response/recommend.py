@@ -106,7 +106,9 @@ class ResponseNetwork:
             for e, f in zip(snap.edges, snap.fractions, strict=True):
                 self._station_edges.setdefault(int(e), []).append((i, float(f)))
         self.meters_matrix = csr_matrix((g.meters, g.head, g.indptr), shape=(n, n))
-        w_owner, w_edge, w_frac = [], [], []
+        w_owner: list[int] = []
+        w_edge: list[int] = []
+        w_frac: list[float] = []
         self.water_problem: list[str | None] = [None] * len(self.water)
         for j, w in enumerate(self.water):
             try:

@@ -108,6 +108,7 @@ def county_at(session: Session, lon: float, lat: float) -> Jurisdiction | None:
             Jurisdiction.level == "county", Jurisdiction.boundary.is_not(None)
         )
     ).scalars():
+        assert j.boundary is not None  # the query keeps only jurisdictions with a boundary
         if shapely.from_geojson(j.boundary).covers(point):
             return j
     return None

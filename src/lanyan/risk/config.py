@@ -9,7 +9,7 @@ the rule, so an edited file that does not hold together is refused, never half-u
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -134,18 +134,20 @@ def _factor(name: str, spec: Any, weight: float, group: str) -> Factor:
             f"{where} needs exactly one transform",
             [FieldProblem(where, "must have exactly one of map, scale, flag")],
         )
-    common = {
-        "name": name,
-        "zh": str(spec.get("zh", name)),
-        "en": str(spec.get("en", name)),
-        "weight": weight,
-        "group": group,
-        "missing": _number(spec.get("missing", 0), f"{where}.missing"),
-    }
-    if not 0 <= common["missing"] <= 1:
+    missing = _number(spec.get("missing", 0), f"{where}.missing")
+    if not 0 <= missing <= 1:
         raise ValidationFailed(
             f"{where}.missing out of range", [FieldProblem(f"{where}.missing", "must be 0–1")]
         )
+    # What every transform shares; each branch below adds its own fields.
+    common = Factor(
+        name=name,
+        zh=str(spec.get("zh", name)),
+        en=str(spec.get("en", name)),
+        weight=weight,
+        group=group,
+        missing=missing,
+    )
     if "map" in spec:
         table = {str(k): _number(v, f"{where}.map.{k}") for k, v in dict(spec["map"]).items()}
         if any(not 0 <= v <= 1 for v in table.values()):
@@ -153,9 +155,9 @@ def _factor(name: str, spec: Any, weight: float, group: str) -> Factor:
                 f"{where}.map out of range", [FieldProblem(f"{where}.map", "values must be 0–1")]
             )
         default = _number(spec.get("default", 0), f"{where}.default")
-        return Factor(mapping=table, default=default, **common)
+        return replace(common, mapping=table, default=default)
     if "flag" in spec:
-        return Factor(flag=True, **common)
+        return replace(common, flag=True)
     pts = spec["scale"]
     if not isinstance(pts, list) or len(pts) < 2 or any(len(p) != 2 for p in pts):
         raise ValidationFailed(
@@ -173,7 +175,7 @@ def _factor(name: str, spec: Any, weight: float, group: str) -> Factor:
         raise ValidationFailed(
             f"{where}.scale out of range", [FieldProblem(f"{where}.scale", "values must be 0–1")]
         )
-    return Factor(points=points, **common)
+    return replace(common, points=points)
 
 
 def parse(text: str) -> RiskModel:

@@ -84,6 +84,7 @@ def collect(
                 Building.unit_id.in_(part)
             )
         ):
+            assert uid is not None  # the IN filter leaves no building without a unit
             tallest[uid] = max(tallest.get(uid, 0.0), float(height))
             uses[uid].append(use)
     use_factor = model.factors.get("use")

@@ -102,12 +102,12 @@ def _warnings(
     prev_day = _previous_date(session, as_of, scope)
     prev: dict[tuple[str, str, int], AreaRiskScore] = {}
     if prev_day is not None:
-        for a in session.execute(
+        for earlier in session.execute(
             select(AreaRiskScore).where(
                 AreaRiskScore.as_of == prev_day, scope.within(AreaRiskScore.jurisdiction_id)
             )
         ).scalars():
-            prev[(a.kind, a.area_key, a.jurisdiction_id)] = a
+            prev[(earlier.kind, earlier.area_key, earlier.jurisdiction_id)] = earlier
     already = {
         (w.kind, w.target)
         for w in session.execute(
@@ -311,10 +311,11 @@ def compute(
         stored.append(row)
     session.flush()
     grades = Counter(r["grade"] for r in rows)
+    grade_counts = {g: grades.get(g, 0) for g in GRADES}
     summary = {
         "as_of": as_of.isoformat(),
         "units": len(rows),
-        "grades": {g: grades.get(g, 0) for g in GRADES},
+        "grades": grade_counts,
         "areas": len(areas),
         "warnings": [w.id for w in stored],
         "config_sha256": model.sha256,
@@ -324,7 +325,7 @@ def compute(
     )
     if progress:
         progress("store", total, total)
-    return ComputeResult(as_of, len(rows), summary["grades"], len(areas), stored, model.sha256)
+    return ComputeResult(as_of, len(rows), grade_counts, len(areas), stored, model.sha256)
 
 
 def latest_date(session: Session, scope: Scope) -> date | None:

@@ -76,7 +76,7 @@ def grid_candidates(
             return np.zeros(len(snaps), dtype=bool)
         px, py = fwd.transform(np.array([p.lon for p in places]), np.array([p.lat for p in places]))
         dist, _ = cKDTree(np.column_stack([px, py])).query(xy)
-        return dist < radius
+        return np.asarray(dist < radius)
 
     school = within(hospitals_schools, school_m) & keep
     hazard = within(hazards, hazard_m) & keep & ~school

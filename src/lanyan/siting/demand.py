@@ -95,7 +95,8 @@ def grid_demand(
     floors = np.array([r.floors for r in residences], dtype=np.float64)
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("x", "y", "pop", "area", "code", "cell")}
     for a in areas:
-        poly = shapely.transform(a.boundary, fwd.transform, interleaved=False)
+        # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+        poly = shapely.transform(a.boundary, fwd.transform, interleaved=False)  # type: ignore[arg-type]
         x0, y0, x1, y1 = poly.bounds
         xs = np.arange(np.floor(x0 / cell_m), np.ceil(x1 / cell_m)) * cell_m
         ys = np.arange(np.floor(y0 / cell_m), np.ceil(y1 / cell_m)) * cell_m
@@ -134,7 +135,8 @@ def grid_demand(
     x, y = np.concatenate(out["x"]), np.concatenate(out["y"])
     lon, lat = inv.transform(x, y)
     cells_m = np.concatenate(out["cell"])
-    cells_ll = shapely.transform(cells_m, inv.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    cells_ll = shapely.transform(cells_m, inv.transform, interleaved=False)  # type: ignore[arg-type]
     return DemandSet(
         np.asarray(lon),
         np.asarray(lat),

@@ -183,7 +183,7 @@ class HydrantGaps:
                 t = np.arange(1, k + 1)[:, None] / k
                 out.extend(line[i] + t * (line[i + 1] - line[i]))
             pts = np.array(out)
-            ids = []
+            ids: list[int] = []
             for px, py in pts:
                 key = (round(px * 10), round(py * 10))
                 if key not in keys:
@@ -278,7 +278,7 @@ class HydrantGaps:
                 near = np.full(n, np.inf)
         else:
             near = (
-                cKDTree(hxy).query(xy, distance_upper_bound=self.radius_m)[0]
+                np.asarray(cKDTree(hxy).query(xy, distance_upper_bound=self.radius_m)[0])
                 if len(hxy)
                 else np.full(n, np.inf)
             )
@@ -313,7 +313,9 @@ class HydrantGaps:
                     )
                 else:
                     d = (
-                        cKDTree(hxy[mine]).query(xy[ids], distance_upper_bound=self.radius_m)[0]
+                        np.asarray(
+                            cKDTree(hxy[mine]).query(xy[ids], distance_upper_bound=self.radius_m)[0]
+                        )
                         if mine.any()
                         else np.full(len(ids), np.inf)
                     )
@@ -560,7 +562,8 @@ class HydrantGaps:
         # incidence graph is an independent covering problem, and HiGHS proves many small
         # ones far faster than one large one.
         m = a.shape[0]
-        incidence = bmat([[None, a], [a.T, None]]).tocsr()
+        blocks: list[list[Any]] = [[None, a], [a.T, None]]
+        incidence = bmat(blocks).tocsr()
         _, label = connected_components(incidence, directed=False)
         row_label, col_label = label[:m], label[m:]
         chosen: list[np.ndarray] = []
@@ -588,7 +591,7 @@ class HydrantGaps:
             budget = max(1.0, deadline - time.perf_counter())
             res = milp(
                 np.ones(len(cols)),
-                integrality=np.ones(len(cols)),
+                integrality=np.ones(len(cols), dtype=np.int64),
                 bounds=Bounds(0, 1),
                 constraints=[LinearConstraint(sub, 1, np.inf)],
                 options={"time_limit": budget, "mip_rel_gap": gap, "disp": False},

@@ -128,7 +128,9 @@ class FacilityNetwork:
         src = np.where(src >= 0, src - self.n_nodes, -1)
         return dist[: self.n_nodes], src[: self.n_nodes]
 
-    def node_costs(self, facilities: Sequence[int], limit: float = np.inf) -> np.ndarray:
+    def node_costs(
+        self, facilities: Sequence[int] | np.ndarray, limit: float = np.inf
+    ) -> np.ndarray:
         """Cost from each listed facility to every node, shape (len(facilities), nodes)."""
         idx = self.n_nodes + np.asarray(facilities, dtype=np.int64)
         dist = dijkstra(self.matrix, directed=True, indices=idx, limit=limit)
@@ -156,8 +158,8 @@ class FacilityNetwork:
         fi = np.flatnonzero(np.isin(fe.edge, common))
         pi = np.flatnonzero(np.isin(places.edge, common))
         by_edge: dict[int, list[int]] = {}
-        for i in fi:
-            by_edge.setdefault(int(fe.edge[i]), []).append(int(i))
+        for f in fi:
+            by_edge.setdefault(int(fe.edge[f]), []).append(int(f))
         out_f, out_p, out_c = [], [], []
         for j in pi:
             e = int(places.edge[j])

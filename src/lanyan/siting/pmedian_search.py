@@ -90,7 +90,7 @@ def interchange(
             lose = np.minimum(cc, d2[:, None]) - d1[:, None] - add
             onehot = (near[:, None] == ks[None, :]).astype(np.float64)
             delta = add.sum(axis=0)[:, None] + lose.T @ onehot
-            j, k = np.unravel_index(int(np.argmin(delta)), delta.shape)
+            j, k = map(int, np.unravel_index(int(np.argmin(delta)), delta.shape))
             if delta[j, k] >= -1e-9 * max(1.0, float(d1.sum())):
                 break
             open_[closed[j]], open_[ks[k]] = True, False

@@ -99,7 +99,7 @@ class Job:
     started: float = field(default_factory=time.time)
     seconds: float | None = None
     result: dict[str, Any] | None = None
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, object]] = field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
         return {

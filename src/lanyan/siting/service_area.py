@@ -31,7 +31,9 @@ def reached_pieces(
     for e, f in zip(live, frac, strict=True):
         geom = g.edge_geometry(int(e))
         line = LineString(geom)
-        lines.append(line if f >= 1.0 else substring(line, 0.0, float(f), normalized=True))
+        piece = line if f >= 1.0 else substring(line, 0.0, float(f), normalized=True)
+        assert isinstance(piece, LineString)  # f > 0 (spare > 0): a piece with a length
+        lines.append(piece)
         km += float(f * g.meters[e]) / 1000.0
     return lines, km
 
@@ -42,9 +44,11 @@ def service_polygon(lines: list[LineString], buffer_m: float = 100.0) -> BaseGeo
         return shapely.Polygon()
     c = shapely.MultiLineString(lines).centroid
     fwd, inv = utm_transformer(round(c.x), round(c.y))
-    metric = shapely.transform(np.array(lines), fwd.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    metric = shapely.transform(np.array(lines), fwd.transform, interleaved=False)  # type: ignore[arg-type]
     shape = shapely.union_all(shapely.buffer(metric, buffer_m, quad_segs=4))
-    return shapely.transform(shape, inv.transform, interleaved=False)
+    # types-shapely types the interleaved=True callback only; pyproj's takes x and y arrays.
+    return shapely.transform(shape, inv.transform, interleaved=False)  # type: ignore[arg-type]
 
 
 def as_geojson(geom: BaseGeometry, digits: int = 6) -> dict:

@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
@@ -115,7 +116,7 @@ class _Model:
         self.dual_bound = float(getattr(res, "mip_dual_bound", np.nan))
         return res
 
-    def _fixed_array(self, fixed: Sequence[int] | None) -> np.ndarray:
+    def _fixed_array(self, fixed: Sequence[int] | np.ndarray | None) -> np.ndarray:
         n = self.times.shape[1]
         f = np.zeros(n, dtype=bool)
         if fixed is not None and len(fixed):
@@ -132,7 +133,7 @@ class LSCP(_Model):
     sites, fixed ones included), ``gap``, ``status``, ``uncoverable`` (demand rows)."""
 
     def __init__(
-        self, times: np.ndarray, standard_s: float, fixed: Sequence[int] | None = None
+        self, times: np.ndarray, standard_s: float, fixed: Sequence[int] | np.ndarray | None = None
     ) -> None:
         self.times, _ = _check(times, None)
         self.standard_s = standard_s
@@ -162,7 +163,7 @@ class MCLP(_Model):
         weights: np.ndarray,
         standard_s: float,
         p: int,
-        fixed: Sequence[int] | None = None,
+        fixed: Sequence[int] | np.ndarray | None = None,
     ) -> None:
         self.times, self.weights = _check(times, weights)
         self.standard_s = standard_s
@@ -220,7 +221,7 @@ class PMedian(_Model):
         times: np.ndarray,
         weights: np.ndarray,
         p: int,
-        fixed: Sequence[int] | None = None,
+        fixed: Sequence[int] | np.ndarray | None = None,
         formulation: str = "assignment",
         presolve: bool = True,
     ) -> None:
@@ -284,7 +285,10 @@ class PMedian(_Model):
                     -np.inf,
                 )
             self.status = sub.status
-            chosen = cols[sub.chosen] if len(sub.chosen) else np.flatnonzero(incumbent)
+            if len(sub.chosen):
+                chosen = cols[sub.chosen]
+            else:  # HiGHS found nothing in time (the incumbent stands), or p = 0
+                chosen = np.flatnonzero(incumbent) if incumbent is not None else sub.chosen
             value = float((w[rows] * t[rows][:, chosen].min(axis=1)).sum()) if len(rows) else 0.0
             if incumbent is not None and upper < value:
                 chosen = np.flatnonzero(incumbent)
@@ -358,7 +362,9 @@ class PMedian(_Model):
                 # Level 2: z + x(at D1) >= 1;  level k > 2: z_k - z_{k-1} + x(at D_{k-1}) >= 0.
                 at = fin[level == lv]
                 cols = [at, z[lv : lv + 1]] + ([z[lv - 1 : lv]] if lv else [])
-                coef = [np.ones(len(at)), [1.0]] + ([[-1.0]] if lv else [])
+                coef: list[ArrayLike] = [np.ones(len(at)), [1.0]]
+                if lv:
+                    coef.append([-1.0])
                 r_idx.append(np.full(sum(len(x) for x in cols), n_con + lv))
                 c_idx.append(np.concatenate(cols))
                 vals.append(np.concatenate(coef))

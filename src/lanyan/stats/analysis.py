@@ -10,10 +10,11 @@ from the materialised paths.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -200,7 +201,7 @@ def by_jurisdiction(
     session: Session, root: Jurisdiction, where: ColumnElement[bool], cond: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
     """The figures rolled up to each child of ``root`` (the root itself when it has none)."""
-    children = session.execute(
+    children: Sequence[Row[int, str, str, str]] | list[Jurisdiction] = session.execute(
         select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.path)
         .where(Jurisdiction.parent_id == root.id)
         .order_by(Jurisdiction.code)
@@ -211,8 +212,14 @@ def by_jurisdiction(
         .where(where, cond)
         .group_by(Jurisdiction.path)
     ).all()
-    out = {c.code: {"code": c.code, "name": c.name, **dict.fromkeys(FIGURES, 0)} for c in children}
-    direct = {"code": root.code, "name": f"{root.name}（本级）", **dict.fromkeys(FIGURES, 0)}
+    out: dict[str, dict[str, Any]] = {
+        c.code: {"code": c.code, "name": c.name, **dict.fromkeys(FIGURES, 0)} for c in children
+    }
+    direct: dict[str, Any] = {
+        "code": root.code,
+        "name": f"{root.name}（本级）",
+        **dict.fromkeys(FIGURES, 0),
+    }
     for row in per_place:
         child = next((c for c in children if row.path.startswith(c.path)), None)
         target = out[child.code] if child is not None else direct
@@ -285,6 +292,7 @@ def map_features(
             "features": [
                 {"type": "Feature", "geometry": json.loads(b), "properties": figures[c]}
                 for c, b in boundaries
+                if b is not None  # the query keeps only jurisdictions with a boundary
             ],
         },
     }

@@ -110,7 +110,7 @@ def seed_fire_records(
                 if minor
                 else round(rng.lognormvariate(9.5, 1.4))
             )
-            on = to_local(at).date()  # type: ignore[union-attr]
+            on = to_local(at).date()
             rows.append(
                 FireRecord(
                     code=f"DEMO-{year}-{len(rows) + 1:05d}",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lanyan.core.timeutil import utcnow
 from lanyan.store.base import Base, UTCDateTime
+from lanyan.store.db import rowcount
 
 GENESIS = "0" * 64
 HashName = Literal["sha256", "sm3"]
@@ -146,7 +147,7 @@ def session_algorithm(session: Session) -> HashName:
 def begin_write(session: Session) -> None:
     """Take the writers' lock: the first statement of every audited write transaction."""
     result = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if rowcount(result) == 0:
         session.add(AuditHead(id=1, seq=0, hash=GENESIS))
         session.flush()
     session.info["audit_locked"] = True

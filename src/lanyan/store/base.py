@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lanyan.core.timeutil import utcnow
@@ -48,3 +48,23 @@ class Base(DeclarativeBase):
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CodedBase(Base):
+    """A model whose rows have an integer ``id`` and a unique natural ``code`` (every registry
+    type, depots): code written once for all of them (``ObjectType.model``) can use both. Each
+    model declares its own columns; this class maps nothing and adds no table."""
+
+    __abstract__ = True
+
+    if TYPE_CHECKING:
+        id: Mapped[int]
+        code: Mapped[str]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The :class:`Table` a declarative model maps (SQLAlchemy types ``__table__`` as any
+    ``FromClause``; a model declared with columns always maps a Table)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

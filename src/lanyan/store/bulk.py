@@ -68,7 +68,9 @@ def insert_rows(
     # converter are touched in Python.
     get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     converted = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None  # None only once the connection is invalidated
+    cursor = driver.cursor()
     try:
         for start in range(0, len(rows), chunk):
             batch = rows[start : start + chunk]

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,3 +96,9 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         commit(session)
     finally:
         session.close()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE run through ``Session.execute`` matched. The session returns a
+    CursorResult for those but is typed to return any Result (sqlalchemy#12913)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -12,9 +12,7 @@ from lanyan.core.errors import NotFound
 T = TypeVar("T")
 
 
-def one_or_not_found(
-    session: Session, stmt: Select[tuple[T]], missing: str, lock: bool = False
-) -> T:
+def one_or_not_found(session: Session, stmt: Select[T], missing: str, lock: bool = False) -> T:
     """The single row ``stmt`` selects, locked with SELECT ... FOR UPDATE when ``lock`` (the
     caller is about to change it); :class:`NotFound` with the ``missing`` message when there is
     none (the statement's WHERE carries the caller's scope, so "outside your jurisdiction" and

@@ -11,7 +11,7 @@ real devices use them (reference §13 D2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -274,7 +274,7 @@ def _encode_field(type_flag: int, name: str, kind: str, value: Any) -> bytes:
         raise AppDataError(f"type {type_flag}: {name}={value} does not fit {kind}") from None
 
 
-def encode_appdata(type_flag: int, objects: list[Mapping[str, Any]]) -> bytes:
+def encode_appdata(type_flag: int, objects: Sequence[Mapping[str, Any]]) -> bytes:
     """Build the ADU of a known type from objects (dicts with the layout's field names)."""
     if type_flag not in LAYOUTS:
         raise AppDataError(f"type {type_flag} has no layout in Table 3; send its bytes raw")

@@ -65,7 +65,7 @@ class Frame:
         return int.from_bytes(self.destination, "little")
 
 
-def checksum(body: bytes) -> int:
+def checksum(body: bytes | bytearray) -> int:
     """Table 1: the plain sum of the control unit and ADU bytes, low 8 bits kept."""
     return sum(body) & 0xFF
 

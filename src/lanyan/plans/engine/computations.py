@@ -192,9 +192,9 @@ def _per_population(
 def _fires(ctx: Context, years: Years) -> dict[int, Any]:
     key = ("fires", tuple(years))
     if key in ctx.memo:
-        return ctx.memo[key]  # type: ignore[no-any-return]
+        return ctx.memo[key]
     ctx.memo[key] = stats_indicators.yearly_figures(ctx.session, ctx.inside, years)
-    return ctx.memo[key]  # type: ignore[no-any-return]
+    return ctx.memo[key]
 
 
 def _fire_source(ctx: Context, y: int, n: int) -> Source:

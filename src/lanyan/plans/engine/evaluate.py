@@ -205,17 +205,17 @@ def _manual(
     figures: dict[int, Figure] = {}
     evidence: dict[int, dict[str, Any]] = {}
     for y in years:
-        row = latest.get(y)
-        if row is None:
+        entry = latest.get(y)
+        if entry is None:
             figures[y] = Figure(None, note=f"no manual entry; needs: {ind.evidence_required}")
             continue
-        src = Source("plans_manual_entries", 1, f"entered by {row.entered_by}", (row.id,))
-        figures[y] = Figure(row.value, sources=(src,))
+        src = Source("plans_manual_entries", 1, f"entered by {entry.entered_by}", (entry.id,))
+        figures[y] = Figure(entry.value, sources=(src,))
         evidence[y] = {
             "year": y,
-            "evidence": row.evidence,
-            "file": row.evidence_file,
-            "entered_by": row.entered_by,
+            "evidence": entry.evidence,
+            "file": entry.evidence_file,
+            "entered_by": entry.entered_by,
         }
     return figures, evidence
 

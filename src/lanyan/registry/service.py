@@ -443,7 +443,7 @@ def list_rows(
         conds += [model.lon >= minx, model.lon <= maxx, model.lat >= miny, model.lat <= maxy]  # type: ignore[attr-defined]
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
-    rows, total = paginate(session, select(model).where(*conds).order_by(model.code), page, size)  # type: ignore[attr-defined]
+    rows, total = paginate(session, select(model).where(*conds).order_by(model.code), page, size)
     return Page(rows, total, page, size)
 
 

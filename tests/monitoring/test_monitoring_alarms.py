@@ -435,9 +435,9 @@ def test_operator_actions_use_the_configured_audit_hash(
     sm3_sessions = make_session_factory(engine, "sm3")  # LANYAN_AUDIT_HASH=sm3
     with unit_of_work(sm3_sessions) as s:
         confirm_alarm(s, SYSTEM, EVERYWHERE, first.id, T0)
-    with uow() as s:  # a session made without the setting: the argument decides
-        mark_false_alarm(s, SYSTEM, EVERYWHERE, second.id, T0, algorithm="sm3")
-        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code, algorithm="sm3")
+    with unit_of_work(sm3_sessions) as s:  # every write reads the hash from its session
+        mark_false_alarm(s, SYSTEM, EVERYWHERE, second.id, T0)
+        accept_sender(s, SYSTEM, GB26875, STRANGER.hex(), device.code)
     with sessions() as s:
         used = list(s.scalars(select(AuditEntry.algorithm).where(AuditEntry.action != "create")))
     assert used == ["sm3", "sm3", "sm3"]

@@ -111,9 +111,7 @@ def _unit_path(session: Session, unit: Unit) -> str:
     ).scalar_one()
 
 
-def bind_unit(
-    session: Session, actor: Actor, user: User, unit: Unit, algorithm: audit.HashName = "sha256"
-) -> AccountUnit:
+def bind_unit(session: Session, actor: Actor, user: User, unit: Unit) -> AccountUnit:
     """Bind a unit safety manager to a unit (audited). Callers check scope and role first."""
     audit.begin_write(session)
     if session.execute(
@@ -135,15 +133,12 @@ def bind_unit(
         row.id,
         None,
         after,
-        algorithm,
         scope_path=_unit_path(session, unit),
     )
     return row
 
 
-def unbind_unit(
-    session: Session, actor: Actor, user: User, unit: Unit, algorithm: audit.HashName = "sha256"
-) -> None:
+def unbind_unit(session: Session, actor: Actor, user: User, unit: Unit) -> None:
     """Remove a user's binding to a unit (audited); their access to it ends with this request."""
     audit.begin_write(session)
     row = session.execute(
@@ -162,6 +157,5 @@ def unbind_unit(
         row_id,
         before,
         None,
-        algorithm,
         scope_path=_unit_path(session, unit),
     )

@@ -21,7 +21,7 @@ from lanyan.accounts.service import (
     unbind_user_unit,
     user_units,
 )
-from lanyan.api.deps import COOKIE, SessionDep, SettingsDep, UserDep, bearer_token
+from lanyan.api.deps import COOKIE, SessionDep, UserDep, bearer_token
 from lanyan.api.problems import problem
 from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, LanyanError
@@ -54,7 +54,6 @@ def sign_in(request: Request, username: str, password: str) -> tuple[str, Any]:
             address=client_address(request, settings.trusted_proxy_header),
             limits=LoginLimits.of(settings),
             session_hours=settings.session_hours,
-            algorithm=settings.audit_hash,
         )
         session.commit()
         return result
@@ -129,12 +128,11 @@ def users(session: SessionDep, user: UserDep) -> Any:
 def add_user(
     body: Annotated[dict[str, Any], Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: UserDep,
 ) -> Any:
     if not roles.can_manage_users(user.role):
         raise Forbidden(f"role {user.role} may not manage users")
-    new = create_user(session, user.actor, user.scope, body, settings.audit_hash)
+    new = create_user(session, user.actor, user.scope, body)
     return UserPublic(
         id=new.id,
         username=new.username,
@@ -175,21 +173,16 @@ def bind_unit(
     username: str,
     body: Annotated[UnitBindingIn, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: UserDep,
 ) -> Any:
     _manager(user)
-    return bind_user_unit(
-        session, user.actor, user.scope, username, body.unit_code, settings.audit_hash
-    )
+    return bind_user_unit(session, user.actor, user.scope, username, body.unit_code)
 
 
 @router.delete(
     "/users/{username}/units/{unit_code}", status_code=204, summary="Unbind a unit from a user"
 )
-def unbind_unit(
-    username: str, unit_code: str, session: SessionDep, settings: SettingsDep, user: UserDep
-) -> Response:
+def unbind_unit(username: str, unit_code: str, session: SessionDep, user: UserDep) -> Response:
     _manager(user)
-    unbind_user_unit(session, user.actor, user.scope, username, unit_code, settings.audit_hash)
+    unbind_user_unit(session, user.actor, user.scope, username, unit_code)
     return Response(status_code=204)

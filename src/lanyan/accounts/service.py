@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.login_limits import LoginLimits, TooManyAttempts
@@ -34,6 +34,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, UnitScope
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
 
 __all__ = [
     "CurrentUser",
@@ -120,7 +121,6 @@ def create_user(
     actor: Actor,
     scope: Scope,
     data: dict[str, Any],
-    algorithm: audit.HashName = "sha256",
 ) -> User:
     """Create a user bound to a jurisdiction inside the creator's scope."""
     audit.begin_write(session)
@@ -160,9 +160,7 @@ def create_user(
     session.add(user)
     session.flush()
     after = {"username": user.username, "role": user.role, "jurisdiction_code": jur.code}
-    audit.record(
-        session, actor, "create", "users", user.id, None, after, algorithm, scope_path=jur.path
-    )
+    audit.record(session, actor, "create", "users", user.id, None, after, scope_path=jur.path)
     return user
 
 
@@ -191,7 +189,6 @@ def authenticate(
     address: str,
     limits: LoginLimits,
     session_hours: int,
-    algorithm: audit.HashName = "sha256",
 ) -> tuple[str, CurrentUser]:
     """Check a password from ``address``; return a new bearer token.
 
@@ -234,7 +231,6 @@ def authenticate(
         user.id,
         None,
         None,
-        algorithm,
         scope_path=_path_of(session, user),
     )
     return token, current_user_of(session, user)
@@ -277,23 +273,14 @@ def audit_entries(
     """An admin's page of the audit log, newest first: the entries of ``scope``'s subtree (a
     root admin reads all), the total, and the page shown (``page`` kept within 1..last)."""
     inside = audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True)
-    total = session.execute(
-        select(func.count()).select_from(audit.AuditEntry).where(inside)
-    ).scalar_one()
-    pages = max(1, math.ceil(total / size))
-    page = min(max(1, page), pages)
-    entries = (
-        session.execute(
-            select(audit.AuditEntry)
-            .where(inside)
-            .order_by(audit.AuditEntry.seq.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-        .scalars()
-        .all()
-    )
-    return list(entries), int(total), page
+    newest_first = select(audit.AuditEntry).where(inside).order_by(audit.AuditEntry.seq.desc())
+    page = max(1, page)
+    entries, total = paginate(session, newest_first, page, size)
+    last = max(1, math.ceil(total / size))
+    if page > last:  # past the end: show the last page
+        page = last
+        entries, total = paginate(session, newest_first, page, size)
+    return list(entries), total, page
 
 
 def list_users(session: Session, scope: Scope) -> list[UserPublic]:
@@ -356,11 +343,10 @@ def bind_user_unit(
     scope: Scope,
     username: str,
     unit_code: str,
-    algorithm: audit.HashName = "sha256",
 ) -> UnitBinding:
     """Bind a unit safety manager to a unit, both inside the binder's scope."""
     user, unit = _binding_target(session, scope, username, unit_code)
-    bind_unit(session, actor, user, unit, algorithm)
+    bind_unit(session, actor, user, unit)
     return UnitBinding(username=user.username, unit_code=unit.code, unit_name=unit.name)
 
 
@@ -370,11 +356,10 @@ def unbind_user_unit(
     scope: Scope,
     username: str,
     unit_code: str,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """Remove a unit safety manager's binding to a unit."""
     user, unit = _binding_target(session, scope, username, unit_code)
-    unbind_unit(session, actor, user, unit, algorithm)
+    unbind_unit(session, actor, user, unit)
 
 
 def user_units(session: Session, scope: Scope, username: str) -> list[UnitBinding]:

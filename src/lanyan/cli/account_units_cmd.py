@@ -24,7 +24,7 @@ def register(user_app: typer.Typer) -> None:
         settings = load_settings()
         with friendly_errors(), unit_of_work(sessions(settings)) as session:
             actor, scope = actor_for(session, as_user, "cli")
-            b = bind_user_unit(session, actor, scope, username, unit_code, settings.audit_hash)
+            b = bind_user_unit(session, actor, scope, username, unit_code)
             console.print(f"[green]bound[/green] {b.username} → {b.unit_code} {b.unit_name}")
 
     @user_app.command("unbind-unit")
@@ -33,7 +33,7 @@ def register(user_app: typer.Typer) -> None:
         settings = load_settings()
         with friendly_errors(), unit_of_work(sessions(settings)) as session:
             actor, scope = actor_for(session, as_user, "cli")
-            unbind_user_unit(session, actor, scope, username, unit_code, settings.audit_hash)
+            unbind_user_unit(session, actor, scope, username, unit_code)
             console.print(f"[green]unbound[/green] {username} from {unit_code}")
 
     @user_app.command("units")

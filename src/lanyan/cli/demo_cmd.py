@@ -143,18 +143,15 @@ def register(app: typer.Typer) -> None:
                     slug: bar.add_task(f"{get_type(slug).zh} {get_type(slug).en}", total=n)
                     for slug, n in counts.items()
                 }
-                load(
-                    session, data, settings.audit_hash, lambda slug, n: bar.advance(tasks[slug], n)
-                )
+                load(session, data, lambda slug, n: bar.advance(tasks[slug], n))
                 plans_task = bar.add_task("数字化预案 Pre-plans", total=demo_preplans.COUNT)
                 counts["preplans"] = demo_preplans.build(
                     session,
                     seed,
-                    settings.audit_hash,
                     progress=lambda n: bar.advance(plans_task, n),
                 )
                 bar.update(plans_task, total=counts["preplans"])
-                create_users(session, password, settings.audit_hash)
+                create_users(session, password)
                 stages: dict[str, int] = {}
 
                 def tick(stage: str, done: int, total: int) -> None:
@@ -166,7 +163,7 @@ def register(app: typer.Typer) -> None:
                 local = to_local(utcnow())
                 assert local is not None
                 supervised = supervision.build(session, seed, local.date(), tick)
-                bind_demo_unit_manager(session, settings.audit_hash)  # a unit with hazards
+                bind_demo_unit_manager(session)  # a unit with hazards
                 people = bar.add_task("人员与宣教 People & outreach", total=None)
                 outreach = demo_outreach.build(
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
@@ -183,7 +180,6 @@ def register(app: typer.Typer) -> None:
                     DEMO_ACTOR,
                     COUNTY_CODE,
                     seed,
-                    settings.audit_hash,
                     lambda n: bar.update(fires, total=n, completed=n),
                 )
             with Progress(*columns, console=console) as bar:

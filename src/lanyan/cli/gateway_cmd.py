@@ -124,7 +124,7 @@ def accept(
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        accept_sender(session, actor, protocol, address, device, settings.audit_hash)
+        accept_sender(session, actor, protocol, address, device)
     console.print(f"[green]accepted[/green] {address} as device {device}")
 
 
@@ -140,7 +140,7 @@ def reject(
     settings = load_settings()
     with friendly_errors(), unit_of_work(sessions(settings)) as session:
         actor, _scope = actor_for(session, user, "gateway")
-        reject_sender(session, actor, protocol, address, settings.audit_hash)
+        reject_sender(session, actor, protocol, address)
     console.print(f"[yellow]rejected[/yellow] {address}")
 
 

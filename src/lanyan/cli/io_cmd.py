@@ -162,7 +162,6 @@ def register(app: typer.Typer) -> None:
                         fmt,
                         crs=crs,
                         encoding=encoding,
-                        algorithm=settings.audit_hash,
                         progress=bar,
                     )
             except ValidationFailed as exc:

@@ -117,7 +117,6 @@ def user_add(
                 "display_name": display_name,
                 "language": language,
             },
-            settings.audit_hash,
         )
         console.print(
             f"[green]created[/green] {user.username} ({role.zh} {role.en}) in {jurisdiction}"

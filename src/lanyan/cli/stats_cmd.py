@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             rows = io.read_rows(file.read_bytes(), file.name)
             with unit_of_work(sessions(settings)) as session:
                 actor, scope = actor_for(session, as_user, "stats-import")
-                n = records.import_rows(session, actor, scope, rows, settings.audit_hash)
+                n = records.import_rows(session, actor, scope, rows)
         console.print(f"[green]imported[/green] {n} fire records from {file}")
 
     @stats_app.command("export")

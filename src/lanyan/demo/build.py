@@ -24,7 +24,6 @@ from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
-from lanyan.store import audit
 from lanyan.store.audit import Actor
 
 DEMO_ACTOR = Actor("system:demo")
@@ -62,7 +61,6 @@ def has_jurisdictions(session: Session) -> bool:
 def load(
     session: Session,
     data: DemoData,
-    algorithm: audit.HashName = "sha256",
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Insert every batch of ``data`` in order; returns rows written per object type.
@@ -74,7 +72,7 @@ def load(
         tick = (lambda n, s=slug: progress(s, n)) if progress else None
         if slug == "jurisdictions":
             for row in rows:
-                service.create(session, ot, DEMO_ACTOR, EVERYWHERE, row, algorithm)
+                service.create(session, ot, DEMO_ACTOR, EVERYWHERE, row)
                 if tick:
                     tick(1)
         else:
@@ -83,15 +81,13 @@ def load(
                 for line, row in enumerate(rows, start=1)
             ]
             service.bulk_create(
-                session, ot, DEMO_ACTOR, EVERYWHERE, batch, algorithm, action="demo", progress=tick
+                session, ot, DEMO_ACTOR, EVERYWHERE, batch, action="demo", progress=tick
             )
         written[slug] = len(rows)
     return written
 
 
-def create_users(
-    session: Session, password: str = DEMO_PASSWORD, algorithm: audit.HashName = "sha256"
-) -> None:
+def create_users(session: Session, password: str = DEMO_PASSWORD) -> None:
     """The demo users (``DEMO_USERS``) bound to the county, all with ``password``."""
     for user in DEMO_USERS:
         create_user(
@@ -105,11 +101,10 @@ def create_users(
                 "jurisdiction_code": COUNTY_CODE,
                 "display_name": user.display_name,
             },
-            algorithm,
         )
 
 
-def bind_demo_unit_manager(session: Session, algorithm: audit.HashName = "sha256") -> str | None:
+def bind_demo_unit_manager(session: Session) -> str | None:
     """Bind ``unit-manager`` to one key unit (重点单位) with monitored devices, so the demo shows a
     unit safety manager's own unit: the one with the most hazards (once supervision records
     exist), then the most devices, then by code. Returns its code."""
@@ -124,5 +119,5 @@ def bind_demo_unit_manager(session: Session, algorithm: audit.HashName = "sha256
         .limit(1)
     ).scalar_one_or_none()
     if code is not None:
-        bind_user_unit(session, DEMO_ACTOR, EVERYWHERE, "unit-manager", code, algorithm)
+        bind_user_unit(session, DEMO_ACTOR, EVERYWHERE, "unit-manager", code)
     return code

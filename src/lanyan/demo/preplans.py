@@ -14,7 +14,6 @@ from lanyan.registry.models import Building, Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate
-from lanyan.store import audit
 from lanyan.store.audit import Actor
 
 DEMO_ACTOR = Actor("system:demo")
@@ -55,7 +54,6 @@ def candidates(session: Session) -> list[tuple[Unit, Building]]:
 def build(
     session: Session,
     seed: int,
-    algorithm: audit.HashName = "sha256",
     count: int = COUNT,
     progress: Callable[[int], None] | None = None,
 ) -> int:
@@ -100,7 +98,7 @@ def build(
                 else []
             ),
         )
-        preplans.create_preplan(session, DEMO_ACTOR, EVERYWHERE, payload, algorithm)
+        preplans.create_preplan(session, DEMO_ACTOR, EVERYWHERE, payload)
         made += 1
         if progress:
             progress(1)

@@ -38,6 +38,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "equipment"  # the role table's slug for everything in this domain
 ITEMS, KINDS, DEPOTS, REQUIREMENTS = (
@@ -72,19 +73,7 @@ def depot_choices(session: Session, scope: Scope) -> list[Any]:
 
 def item_trail(session: Session, item: Item, scope: Scope) -> list[audit.AuditEntry]:
     """The item's audit entries a reader in ``scope`` may read, oldest first."""
-    return list(
-        session.execute(
-            select(audit.AuditEntry)
-            .where(
-                audit.AuditEntry.object_type == ITEMS,
-                audit.AuditEntry.object_id == str(item.id),
-                audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(audit.AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
+    return audit.trail(session, ITEMS, item.id, scope.path)
 
 
 def _snapshot(row: Any) -> dict[str, Any]:
@@ -126,7 +115,6 @@ def create_depot(
     actor: Actor,
     scope: Scope,
     payload: DepotCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Depot:
     audit.begin_write(session)
     jur = _by_code(
@@ -147,22 +135,19 @@ def create_depot(
         row.id,
         None,
         _snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
 
 
-def create_kind(
-    session: Session, actor: Actor, payload: KindCreate, algorithm: audit.HashName = "sha256"
-) -> EquipmentKind:
+def create_kind(session: Session, actor: Actor, payload: KindCreate) -> EquipmentKind:
     """Add a catalogue entry. The catalogue is shared by every jurisdiction (audited at "/")."""
     audit.begin_write(session)
     _unique_code(session, EquipmentKind, payload.code, "equipment kind")
     row = EquipmentKind(**payload.model_dump(mode="json"))
     session.add(row)
     session.flush()
-    audit.record(session, actor, "create", KINDS, row.id, None, _snapshot(row), algorithm)
+    audit.record(session, actor, "create", KINDS, row.id, None, _snapshot(row))
     return row
 
 
@@ -171,7 +156,6 @@ def set_requirement(
     actor: Actor,
     scope: Scope,
     payload: RequirementSet,
-    algorithm: audit.HashName = "sha256",
 ) -> Requirement:
     """Set (create or replace) the quantity of a kind a station must hold."""
     audit.begin_write(session)
@@ -203,7 +187,6 @@ def set_requirement(
         row.id,
         before,
         _snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -225,7 +208,6 @@ def create_item(
     actor: Actor,
     scope: Scope,
     payload: ItemCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Item:
     """Record a purchased item (采购), bound for ``depot_code``."""
     audit.begin_write(session)
@@ -276,7 +258,6 @@ def create_item(
         row.id,
         None,
         _snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -326,7 +307,6 @@ def move_item(
     scope: Scope,
     code: str,
     payload: MoveCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Item:
     """Apply a lifecycle action to an item inside ``scope``; illegal moves are refused."""
     audit.begin_write(session)
@@ -383,7 +363,6 @@ def move_item(
         row.id,
         before,
         after,
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -415,15 +394,7 @@ def list_items(
         where.append(
             Item.kind_id.in_(select(EquipmentKind.id).where(EquipmentKind.code == kind_code))
         )
-    total = session.execute(select(func.count()).select_from(Item).where(*where)).scalar_one()
-    rows = (
-        session.execute(
-            select(Item).where(*where).order_by(Item.code).offset((page - 1) * size).limit(size)
-        )
-        .scalars()
-        .all()
-    )
-    return list(rows), int(total)
+    return paginate(session, select(Item).where(*where).order_by(Item.code), page, size)
 
 
 @dataclass(frozen=True)

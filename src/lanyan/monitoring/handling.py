@@ -99,7 +99,6 @@ def save(
     actor: Actor,
     row: MonitoringAlarm,
     alarm: Alarm,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """Copy the domain state onto the row and write each recorded event: the outbox for other
     domains, the audit trail for a person's decision; the device's registry status follows a
@@ -128,7 +127,6 @@ def save(
                 row.id,
                 before,
                 _snapshot(row),
-                algorithm,
                 scope_path=row_path(session, row),
             )
     alarm.events.clear()
@@ -155,7 +153,6 @@ def _decide(
     scope: Scope,
     alarm_id: int,
     unplaced: bool,
-    algorithm: audit.HashName,
     decision: Callable[[Alarm], None],
 ) -> MonitoringAlarm:
     """Load the alarm inside ``scope``, apply a person's ``decision``, store it; a refused
@@ -164,7 +161,7 @@ def _decide(
     row = _reachable(session, scope, alarm_id, unplaced)
     alarm = to_domain(row)
     decision(alarm)
-    save(session, actor, row, alarm, algorithm)
+    save(session, actor, row, alarm)
     return row
 
 
@@ -175,7 +172,6 @@ def confirm_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Confirm a fire alarm as real (火警确认); publishes ``FireConfirmed`` for the 119 side.
@@ -186,7 +182,6 @@ def confirm_alarm(
         scope,
         alarm_id,
         unplaced,
-        algorithm,
         lambda alarm: alarm.confirm(at, actor.username, note),
     )
 
@@ -198,7 +193,6 @@ def acknowledge_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Acknowledge a fault, supervisory, feedback or offline alarm (故障确认): someone is on it.
@@ -209,7 +203,6 @@ def acknowledge_alarm(
         scope,
         alarm_id,
         unplaced,
-        algorithm,
         lambda alarm: alarm.acknowledge(at, actor.username, note),
     )
 
@@ -221,7 +214,6 @@ def mark_false_alarm(
     alarm_id: int,
     at: datetime,
     note: str = "",
-    algorithm: audit.HashName = "sha256",
     unplaced: bool = False,
 ) -> MonitoringAlarm:
     """Mark an alarm as false (误报); it counts in the unit's false-alarm rate."""
@@ -231,7 +223,6 @@ def mark_false_alarm(
         scope,
         alarm_id,
         unplaced,
-        algorithm,
         lambda alarm: alarm.mark_false(at, actor.username, note),
     )
 

@@ -656,7 +656,6 @@ def accept_sender(
     protocol: str,
     address: str,
     device_code: str,
-    algorithm: audit.HashName = "sha256",
 ) -> QuarantinedSender:
     """Bind a quarantined address to a registry device; its stored events join that device."""
     audit.begin_write(session)
@@ -691,7 +690,6 @@ def accept_sender(
         row.id,
         before,
         _as_dict(row),
-        algorithm,
         scope_path=row_path(session, device),
     )
     return row
@@ -702,7 +700,6 @@ def reject_sender(
     actor: Actor,
     protocol: str,
     address: str,
-    algorithm: audit.HashName = "sha256",
 ) -> QuarantinedSender:
     """Mark a quarantined address as not ours; its events stay stored and quarantined."""
     audit.begin_write(session)
@@ -711,9 +708,7 @@ def reject_sender(
     row.status = QuarantineStatus.REJECTED.value
     row.decided_by = actor.username
     session.flush()
-    audit.record(
-        session, actor, "reject", "monitoring_quarantine", row.id, before, _as_dict(row), algorithm
-    )
+    audit.record(session, actor, "reject", "monitoring_quarantine", row.id, before, _as_dict(row))
     return row
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import alarm_machine, handling, history, views
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
@@ -36,11 +36,8 @@ stats_reader = require(MONITORING, "read")
 KEEPALIVE_S = 15.0
 
 
-class AlarmPage(BaseModel):
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    size: int
+class AlarmPage(Page[dict[str, Any]]):
+    """A page of alarms (its items are ``views.alarm_item`` dicts), named for the OpenAPI."""
 
 
 class Handling(BaseModel):
@@ -92,7 +89,7 @@ def list_alarms(
         Query(description="leave offline alarms out (see /offline-units), unless kind=offline"),
     ] = False,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     filters = views.AlarmFilter(kind, status, unit, jurisdiction, since, until, open, group_offline)
     unplaced = unplaced_for(request, session, user)

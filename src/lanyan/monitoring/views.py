@@ -26,6 +26,7 @@ from lanyan.monitoring.models import (
 from lanyan.registry.choices import DeviceKind, UnitCategory
 from lanyan.registry.models import Building, Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope
+from lanyan.store.paging import paginate
 
 # Open alarms (未处理, 已确认): the machine's rule, as stored strings.
 OPEN_STATES = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
@@ -215,12 +216,12 @@ def list_alarms(
         query = query.where(MonitoringAlarm.raised_at >= f.since)
     if f.until:
         query = query.where(MonitoringAlarm.raised_at < f.until)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(_priority(), MonitoringAlarm.raised_at.desc(), MonitoringAlarm.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
+    rows, total = paginate(
+        session,
+        query.order_by(_priority(), MonitoringAlarm.raised_at.desc(), MonitoringAlarm.id.desc()),
+        page,
+        size,
+    )
     return [alarm_item(r) for r in rows], total
 
 

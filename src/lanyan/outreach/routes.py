@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, UploadFile
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import PageNo, PageSize
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import PersonKind, TrainingKind
 from lanyan.outreach.schemas import (
@@ -59,7 +59,7 @@ def list_people(
     kind: PersonKind | None = None,
     q: str = "",
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> dict[str, Any]:
     rows, total = service.list_people(session, user.scope, kind, q, page, size)
     return {"items": [_person(p) for p in rows], "total": total, "page": page, "size": size}

@@ -48,6 +48,7 @@ from lanyan.registry.models import Jurisdiction, Station, Unit
 from lanyan.registry.scope import Scope
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
 
 # Role-table slugs: the roster side (people, certificates, trainings, health checks) and the
 # public side (events, volunteers, open days, surveys).
@@ -201,11 +202,7 @@ def list_people(
         where.append(Person.kind == kind.value)
     if text:
         where.append(or_(Person.code.contains(text), Person.name.contains(text)))
-    total = session.execute(select(func.count(Person.id)).where(*where)).scalar_one()
-    rows = session.execute(
-        select(Person).where(*where).order_by(Person.code).offset((page - 1) * size).limit(size)
-    ).scalars()
-    return list(rows), int(total)
+    return paginate(session, select(Person).where(*where).order_by(Person.code), page, size)
 
 
 def _person_field(session: Session, scope: Scope, code: str) -> Person:

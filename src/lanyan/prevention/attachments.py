@@ -129,7 +129,6 @@ def attach(
     root: Path,
     max_bytes: int,
     description: str = "",
-    algorithm: audit.HashName = "sha256",
 ) -> Attachment:
     """Store ``data`` as evidence of the object; refuses oversize or disallowed content.
 
@@ -170,7 +169,6 @@ def attach(
         obj.id,
         None,
         lookup.snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row

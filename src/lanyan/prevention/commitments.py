@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
@@ -20,6 +20,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "commitments"
 CHECK_SLUG = "commitment-checks"
@@ -34,7 +35,6 @@ def submit(
     actor: Actor,
     scope: Scope,
     payload: CommitmentCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Commitment:
     """A unit manager submits the commitment (承诺) of a place about to open."""
     audit.begin_write(session)
@@ -57,7 +57,7 @@ def submit(
     session.flush()
     row.code = lookup.dated_code("CN", now, row.id)
     session.flush()
-    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
+    lookup.record_created(session, actor, SLUG, row, unit)
     return row
 
 
@@ -79,7 +79,6 @@ def check(
     scope: Scope,
     commitment_id: int,
     payload: CommitmentCheck,
-    algorithm: audit.HashName = "sha256",
 ) -> Commitment:
     """告知承诺核查: record what the inspection found; a false commitment costs credit."""
     audit.begin_write(session)
@@ -121,7 +120,6 @@ def check(
         row.id,
         before,
         lookup.snapshot(row) | {"inspection_code": inspection.code},
-        algorithm,
         scope_path=row_path(session, row),
     )
     if not payload.truthful:
@@ -136,7 +134,6 @@ def check(
             f"虚假告知承诺 {row.code}（{row.venue}）：{payload.note}".rstrip("："),
             lookup.local_day(inspection.inspected_at),
             (SLUG, row.id),
-            algorithm,
         )
     return row
 
@@ -151,15 +148,14 @@ def list_commitments(
     where: list[ColumnElement[bool]] = [in_scope(scope)]
     if state is not None:
         where.append(Commitment.state == state.value)
-    total = session.execute(select(func.count()).select_from(Commitment).where(*where)).scalar_one()
-    rows = session.execute(
+    return paginate(
+        session,
         select(Commitment)
         .where(*where)
-        .order_by(Commitment.submitted_at.desc(), Commitment.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).scalars()
-    return list(rows), int(total)
+        .order_by(Commitment.submitted_at.desc(), Commitment.id.desc()),
+        page,
+        size,
+    )
 
 
 def public(session: Session, row: Commitment) -> dict[str, Any]:

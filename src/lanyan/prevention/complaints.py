@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import ColumnElement, and_, not_, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.models import User
@@ -36,6 +36,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "complaints"
 VERIFY_DAYS = 3  # default 核查期限: three days from receipt
@@ -72,7 +73,6 @@ def _audit(
     action: str,
     row: Complaint,
     before: dict[str, Any] | None,
-    algorithm: audit.HashName,
 ) -> None:
     audit.record(
         session,
@@ -82,7 +82,6 @@ def _audit(
         row.id,
         before,
         lookup.snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
 
@@ -92,7 +91,6 @@ def intake(
     actor: Actor,
     scope: Scope,
     payload: ComplaintCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Complaint:
     """受理: record a report; its place is the unit's jurisdiction or the one given."""
     audit.begin_write(session)
@@ -145,7 +143,7 @@ def intake(
     session.flush()
     row.code = lookup.dated_code("JB", received_at, row.id)
     session.flush()
-    _audit(session, actor, "create", row, None, algorithm)
+    _audit(session, actor, "create", row, None)
     return row
 
 
@@ -167,7 +165,6 @@ def assign(
     scope: Scope,
     complaint_id: int,
     payload: ComplaintAssign,
-    algorithm: audit.HashName = "sha256",
 ) -> Complaint:
     """Assign (or reassign) the complaint to an officer whose jurisdiction covers it."""
     audit.begin_write(session)
@@ -196,7 +193,7 @@ def assign(
     if payload.due_on is not None:
         row.due_on = payload.due_on
     session.flush()
-    _audit(session, actor, "assign", row, before, algorithm)
+    _audit(session, actor, "assign", row, before)
     return row
 
 
@@ -206,7 +203,6 @@ def verify(
     scope: Scope,
     complaint_id: int,
     payload: ComplaintVerify,
-    algorithm: audit.HashName = "sha256",
 ) -> Complaint:
     """核查: the result, optionally with the 举报核查 inspection that found it."""
     audit.begin_write(session)
@@ -242,7 +238,7 @@ def verify(
     row.verified_at = at
     row.state = ComplaintState.VERIFIED.value
     session.flush()
-    _audit(session, actor, "verify", row, before, algorithm)
+    _audit(session, actor, "verify", row, before)
     return row
 
 
@@ -252,7 +248,6 @@ def feedback(
     scope: Scope,
     complaint_id: int,
     payload: ComplaintFeedback,
-    algorithm: audit.HashName = "sha256",
 ) -> Complaint:
     """反馈: what the reporter is told, and whether the report earns a reward; closes it."""
     audit.begin_write(session)
@@ -277,7 +272,7 @@ def feedback(
     row.reward = payload.reward
     row.state = ComplaintState.CLOSED.value
     session.flush()
-    _audit(session, actor, "feedback", row, before, algorithm)
+    _audit(session, actor, "feedback", row, before)
     return row
 
 
@@ -302,15 +297,12 @@ def list_complaints(
         where.append(clause if overdue else not_(clause))
     if assignee:
         where.append(Complaint.assignee_id.in_(select(User.id).where(User.username == assignee)))
-    total = session.execute(select(func.count()).select_from(Complaint).where(*where)).scalar_one()
-    rows = session.execute(
-        select(Complaint)
-        .where(*where)
-        .order_by(Complaint.due_on, Complaint.id)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).scalars()
-    return list(rows), int(total)
+    return paginate(
+        session,
+        select(Complaint).where(*where).order_by(Complaint.due_on, Complaint.id),
+        page,
+        size,
+    )
 
 
 def public(session: Session, row: Complaint, today: date | None = None) -> dict[str, Any]:

@@ -108,7 +108,6 @@ def add_record(
     reason: str,
     recorded_on: date,
     source: tuple[str, int] | None = None,
-    algorithm: audit.HashName = "sha256",
 ) -> CreditRecord:
     """Write a penalty (``points`` taken off) or a reward (added), audited (lock held)."""
     if points <= 0:
@@ -127,7 +126,7 @@ def add_record(
     )
     session.add(row)
     session.flush()
-    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
+    lookup.record_created(session, actor, SLUG, row, unit)
     return row
 
 
@@ -136,7 +135,6 @@ def create_record(
     actor: Actor,
     scope: Scope,
     payload: CreditRecordCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> CreditRecord:
     audit.begin_write(session)
     unit = lookup.unit(session, scope, payload.unit_code)
@@ -149,7 +147,6 @@ def create_record(
         payload.reason,
         payload.recorded_on or lookup.today(),
         None,
-        algorithm,
     )
 
 
@@ -173,7 +170,6 @@ def repair(
     scope: Scope,
     record_id: int,
     payload: CreditRepair,
-    algorithm: audit.HashName = "sha256",
 ) -> CreditRecord:
     """信用修复 of a penalty: the unit must have rectified — a later inspection of the unit is
     named, and every hazard of the unit is rectified (复查通过 or 销案)."""
@@ -226,7 +222,6 @@ def repair(
         row.id,
         before,
         lookup.snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -237,7 +232,6 @@ def blacklist(
     actor: Actor,
     scope: Scope,
     payload: BlacklistCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> BlacklistEntry:
     """Put a unit on the blacklist (失信黑名单) with its 联合惩戒 measures."""
     audit.begin_write(session)
@@ -270,7 +264,6 @@ def blacklist(
         f"blacklist-{row.id}",
         None,
         lookup.snapshot(row) | {"unit_code": unit.code},
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -282,7 +275,6 @@ def remove_from_blacklist(
     scope: Scope,
     entry_id: int,
     payload: BlacklistRemove,
-    algorithm: audit.HashName = "sha256",
 ) -> BlacklistEntry:
     audit.begin_write(session)
     row = session.execute(
@@ -315,7 +307,6 @@ def remove_from_blacklist(
         f"blacklist-{row.id}",
         before,
         lookup.snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "enforcement"
 STOPS = frozenset(
@@ -138,7 +139,6 @@ def decide(
     actor: Actor,
     scope: Scope,
     payload: EnforcementCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> EnforcementAction:
     """Record an enforcement decision against a unit, linked to its hazard and inspection."""
     audit.begin_write(session)
@@ -185,7 +185,7 @@ def decide(
         ) from None
     row.code = f"ZF{payload.decided_on:%Y%m%d}{row.id:06d}"
     session.flush()
-    lookup.record_created(session, actor, SLUG, row, unit, algorithm)
+    lookup.record_created(session, actor, SLUG, row, unit)
     return row
 
 
@@ -207,7 +207,6 @@ def lift(
     scope: Scope,
     action_id: int,
     payload: EnforcementLift,
-    algorithm: audit.HashName = "sha256",
 ) -> EnforcementAction:
     """解除 a stop order or seal-up (see the module text for when it is allowed)."""
     audit.begin_write(session)
@@ -274,7 +273,6 @@ def lift(
         row.id,
         before,
         lookup.snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -296,17 +294,14 @@ def list_actions(
         where.append(EnforcementAction.state == state.value)
     if unit_code:
         where.append(EnforcementAction.unit_id.in_(select(Unit.id).where(Unit.code == unit_code)))
-    total = session.execute(
-        select(func.count()).select_from(EnforcementAction).where(*where)
-    ).scalar_one()
-    rows = session.execute(
+    return paginate(
+        session,
         select(EnforcementAction)
         .where(*where)
-        .order_by(EnforcementAction.decided_on.desc(), EnforcementAction.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).scalars()
-    return list(rows), int(total)
+        .order_by(EnforcementAction.decided_on.desc(), EnforcementAction.id.desc()),
+        page,
+        size,
+    )
 
 
 def public(session: Session, row: EnforcementAction) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -25,6 +25,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "hazards"
 
@@ -71,7 +72,6 @@ def save(
     actor: Actor,
     row: Hazard,
     hazard: hazards.Hazard,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """Copy the domain state onto the row and write each recorded event: history and audit."""
     # A new hazard's first event is its creation: the audit entry has no "before".
@@ -104,9 +104,7 @@ def save(
             )
         )
         after = snapshot(row) | {"event": event.name, "at": event.at, **detail}
-        audit.record(
-            session, actor, event.name, SLUG, row.id, before, after, algorithm, scope_path=path
-        )
+        audit.record(session, actor, event.name, SLUG, row.id, before, after, scope_path=path)
         before = snapshot(row)
     hazard.events.clear()
     session.flush()
@@ -121,7 +119,6 @@ def new_hazard(
     is_major: bool = False,
     deadline: date | None = None,
     inspection: Inspection | None = None,
-    algorithm: audit.HashName = "sha256",
 ) -> Hazard:
     """发现 (and 责令整改 when ``deadline`` is given): a new hazard of ``unit`` (audit lock held)."""
     domain = hazards.Hazard.find("", found_at, actor.username, is_major)
@@ -143,7 +140,7 @@ def new_hazard(
     # 隐患编号: YH + local date + the row id, unique because the id is.
     row.code = f"YH{local:%Y%m%d}{row.id:06d}"
     domain.code = row.code
-    save(session, actor, row, domain, algorithm)
+    save(session, actor, row, domain)
     return row
 
 
@@ -196,14 +193,13 @@ def move(
     scope: Scope,
     hazard_id: int,
     payload: HazardMove,
-    algorithm: audit.HashName = "sha256",
 ) -> Hazard:
     """Apply one action to a hazard inside ``scope``; refused actions write nothing."""
     audit.begin_write(session)
     row = get_hazard(session, scope, hazard_id, lock=True)
     domain = to_domain(row)
     apply(domain, payload, payload.at or utcnow(), actor.username)
-    save(session, actor, row, domain, algorithm)
+    save(session, actor, row, domain)
     return row
 
 
@@ -236,19 +232,12 @@ def list_hazards(
         where.append(on_list if listed else ~on_list)
     if unit_code:
         where.append(Hazard.unit_id.in_(select(Unit.id).where(Unit.code == unit_code)))
-    total = session.execute(select(func.count()).select_from(Hazard).where(*where)).scalar_one()
-    rows = (
-        session.execute(
-            select(Hazard)
-            .where(*where)
-            .order_by(Hazard.found_at.desc(), Hazard.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-        .scalars()
-        .all()
+    return paginate(
+        session,
+        select(Hazard).where(*where).order_by(Hazard.found_at.desc(), Hazard.id.desc()),
+        page,
+        size,
     )
-    return list(rows), int(total)
 
 
 def sweep_overdue(
@@ -256,7 +245,6 @@ def sweep_overdue(
     actor: Actor,
     scope: Scope,
     now: datetime | None = None,
-    algorithm: audit.HashName = "sha256",
 ) -> list[Hazard]:
     """Record 逾期 once per lapsed deadline on every overdue hazard in ``scope``."""
     audit.begin_write(session)
@@ -276,7 +264,7 @@ def sweep_overdue(
     for row in rows:
         domain = to_domain(row)
         if domain.check_overdue(now, actor.username):
-            save(session, actor, row, domain, algorithm)
+            save(session, actor, row, domain)
             noticed.append(row)
     return noticed
 

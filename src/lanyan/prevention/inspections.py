@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
 
 SLUG = "inspections"
 INSPECTORS_SLUG = "inspectors"
@@ -79,7 +80,6 @@ def add_certificate(
     session: Session,
     actor: Actor,
     payload: CertificateCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> InspectorCertificate:
     """Record an inspector's 执法资格证."""
     if payload.valid_until < payload.valid_from:
@@ -115,7 +115,6 @@ def add_certificate(
         row.id,
         None,
         _snapshot(row) | {"username": user.username},
-        algorithm,
         scope_path=row_path(session, user),
     )
     return row
@@ -126,7 +125,6 @@ def add_recusal(
     actor: Actor,
     scope: Scope,
     payload: RecusalCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> Recusal:
     """Record that an inspector is linked to a unit and must not inspect it (回避)."""
     audit.begin_write(session)
@@ -150,7 +148,6 @@ def add_recusal(
         row.id,
         None,
         _snapshot(row),
-        algorithm,
         scope_path=row_path(session, unit),
     )
     return row
@@ -219,7 +216,6 @@ def create_inspection(
     actor: Actor,
     scope: Scope,
     payload: InspectionCreate,
-    algorithm: audit.HashName = "sha256",
     draw_code: str | None = None,
     checklist_dir: Path | None = None,
 ) -> InspectionRow:
@@ -258,7 +254,6 @@ def create_inspection(
         row.id,
         None,
         _snapshot(row) | {"inspectors": [u.username for u, _ in team]},
-        algorithm,
         scope_path=row_path(session, row),
     )
     for i, finding in enumerate(payload.findings):
@@ -272,7 +267,6 @@ def create_inspection(
                 finding.is_major,
                 finding.deadline,
                 row,
-                algorithm,
             )
         except ValidationFailed as err:
             # Name the finding so that the caller knows which one; the transaction rolls back.
@@ -280,7 +274,7 @@ def create_inspection(
                 f"finding {i + 1}: {err.message}",
                 [FieldProblem(f"findings[{i}].{p.field}", p.rule) for p in err.problems],
             ) from None
-    record_checklist(session, actor, unit, row, payload, inspected_at, algorithm, checklist_dir)
+    record_checklist(session, actor, unit, row, payload, inspected_at, checklist_dir)
     return row
 
 
@@ -291,7 +285,6 @@ def record_checklist(
     inspection: InspectionRow,
     payload: InspectionCreate,
     inspected_at: datetime,
-    algorithm: audit.HashName = "sha256",
     checklist_dir: Path | None = None,
 ) -> list[InspectionResult]:
     """Store one result per item of the unit category's checklist; a failed item that is a hazard
@@ -333,7 +326,6 @@ def record_checklist(
                     item.major is MajorIndicator.DIRECT,
                     payload.rectify_by,
                     inspection,
-                    algorithm,
                 )
             except ValidationFailed as err:
                 raise ValidationFailed(
@@ -367,7 +359,6 @@ def record_checklist(
                 {"item": r.item_code, "result": r.result, "hazard_id": r.hazard_id} for r in out
             ],
         },
-        algorithm,
         scope_path=row_path(session, inspection),
     )
     return out
@@ -392,21 +383,14 @@ def list_inspections(
     where: list[ColumnElement[bool]] = [in_scope(scope)]
     if kind is not None:
         where.append(InspectionRow.kind == kind.value)
-    total = session.execute(
-        select(func.count()).select_from(InspectionRow).where(*where)
-    ).scalar_one()
-    rows = (
-        session.execute(
-            select(InspectionRow)
-            .where(*where)
-            .order_by(InspectionRow.inspected_at.desc(), InspectionRow.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-        .scalars()
-        .all()
+    return paginate(
+        session,
+        select(InspectionRow)
+        .where(*where)
+        .order_by(InspectionRow.inspected_at.desc(), InspectionRow.id.desc()),
+        page,
+        size,
     )
-    return list(rows), int(total)
 
 
 def public(session: Session, row: InspectionRow) -> dict[str, Any]:

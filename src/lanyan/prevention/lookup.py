@@ -71,19 +71,7 @@ def audit_trail(
     session: Session, scope: Scope, object_type: str, object_ids: list[str]
 ) -> list[AuditEntry]:
     """The audit entries of supervision records (ids as text) inside ``scope``, oldest first."""
-    if not object_ids:
-        return []
-    return list(
-        session.execute(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == object_type,
-                AuditEntry.object_id.in_(object_ids),
-                AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(AuditEntry.seq)
-        ).scalars()
-    )
+    return audit.trail(session, object_type, object_ids, scope.path)
 
 
 def jurisdiction_by_id(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:
@@ -169,7 +157,6 @@ def record_created(
     slug: str,
     row: Any,
     unit: Unit,
-    algorithm: audit.HashName,
 ) -> None:
     """Audit the creation of a supervision record about ``unit``: the row's snapshot and the
     unit's code, scoped to the row's jurisdiction."""
@@ -181,7 +168,6 @@ def record_created(
         row.id,
         None,
         snapshot(row) | {"unit_code": unit.code},
-        algorithm,
         scope_path=row_path(session, row),
     )
 

@@ -3,26 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import BaseModel
 
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.deps import SessionDep, require
+from lanyan.api.paging import Page, PageNo
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.registry import service
 from lanyan.registry.types import OBJECT_TYPES, ObjectType
-
-
-def page_model(ot: ObjectType) -> type[BaseModel]:
-    from pydantic import create_model
-
-    return create_model(
-        f"{ot.public.__name__}Page",
-        items=(list[ot.public], ...),  # type: ignore[name-defined]
-        total=(int, ...),
-        page=(int, ...),
-        size=(int, ...),
-    )
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -43,10 +30,9 @@ def object_router(ot: ObjectType) -> APIRouter:
     router = APIRouter(prefix=f"/api/{ot.slug}", tags=[ot.en])
     reader = require(ot.slug, "read")
     writer = require(ot.slug, "write")
-    Page = page_model(ot)
     Public, Create, Update, Filter = ot.public, ot.create, ot.update, ot.filter
 
-    @router.get("", response_model=Page, summary=f"List {ot.en.lower()}")
+    @router.get("", response_model=Page[Public], summary=f"List {ot.en.lower()}")  # type: ignore[valid-type]
     def list_(
         session: SessionDep,
         user: Annotated[CurrentUser, reader],
@@ -82,10 +68,9 @@ def object_router(ot: ObjectType) -> APIRouter:
     def create(
         payload: Annotated[Create, Body()],  # type: ignore[valid-type]
         session: SessionDep,
-        settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
     ) -> Any:
-        row = service.create(session, ot, user.actor, user.scope, payload, settings.audit_hash)
+        row = service.create(session, ot, user.actor, user.scope, payload)
         return service.public_rows(session, ot, [row])[0]
 
     @router.patch("/{row_id}", response_model=Public, summary=f"Change one of {ot.en.lower()}")
@@ -93,22 +78,18 @@ def object_router(ot: ObjectType) -> APIRouter:
         row_id: int,
         payload: Annotated[Update, Body()],  # type: ignore[valid-type]
         session: SessionDep,
-        settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
     ) -> Any:
-        row = service.update(
-            session, ot, user.actor, user.scope, row_id, payload, settings.audit_hash
-        )
+        row = service.update(session, ot, user.actor, user.scope, row_id, payload)
         return service.public_rows(session, ot, [row])[0]
 
     @router.delete("/{row_id}", status_code=204, summary=f"Delete one of {ot.en.lower()}")
     def remove(
         row_id: int,
         session: SessionDep,
-        settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
     ) -> Response:
-        service.delete(session, ot, user.actor, user.scope, row_id, settings.audit_hash)
+        service.delete(session, ot, user.actor, user.scope, row_id)
         return Response(status_code=204)
 
     return router

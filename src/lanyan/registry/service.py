@@ -28,6 +28,7 @@ from lanyan.registry.types import ObjectType, Ref
 from lanyan.store import audit, bulk
 from lanyan.store.audit import Actor
 from lanyan.store.base import table_of
+from lanyan.store.paging import paginate
 
 MAX_PAGE_SIZE = 500
 
@@ -265,7 +266,6 @@ def create(
     actor: Actor,
     scope: Scope,
     data: dict[str, Any] | BaseModel,
-    algorithm: audit.HashName = "sha256",
 ) -> Any:
     """Validate, insert and audit one row; returns the new ORM object."""
     audit.begin_write(session)
@@ -293,7 +293,6 @@ def create(
         row.id,
         None,
         snapshot(ot, row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -364,7 +363,6 @@ def update(
     scope: Scope,
     row_id: int,
     changes: dict[str, Any] | BaseModel,
-    algorithm: audit.HashName = "sha256",
 ) -> Any:
     """Apply a partial change, re-validating the whole merged object."""
     audit.begin_write(session)
@@ -407,7 +405,6 @@ def update(
         row.id,
         before,
         snapshot(ot, row),
-        algorithm,
         scope_path=common_path(before_path, row_path(session, row)),
     )
     return row
@@ -428,7 +425,6 @@ def delete(
     actor: Actor,
     scope: Scope,
     row_id: int,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     audit.begin_write(session)
     row = get(session, ot, scope, row_id)
@@ -440,9 +436,7 @@ def delete(
     except IntegrityError as exc:
         raise _integrity_conflict(ot, exc) from None
     session.expunge(row)
-    audit.record(
-        session, actor, "delete", ot.slug, row_id, before, None, algorithm, scope_path=before_path
-    )
+    audit.record(session, actor, "delete", ot.slug, row_id, before, None, scope_path=before_path)
 
 
 @dataclass
@@ -493,15 +487,8 @@ def list_rows(
         conds += [model.lon >= minx, model.lon <= maxx, model.lat >= miny, model.lat <= maxy]  # type: ignore[attr-defined]
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
-    total = session.execute(select(func.count()).select_from(model).where(*conds)).scalar_one()
-    rows = (
-        session.execute(
-            select(model).where(*conds).order_by(model.code).offset((page - 1) * size).limit(size)
-        )
-        .scalars()
-        .all()
-    )
-    return Page(list(rows), total, page, size)
+    rows, total = paginate(session, select(model).where(*conds).order_by(model.code), page, size)
+    return Page(rows, total, page, size)
 
 
 def iter_all(session: Session, ot: ObjectType, scope: Scope, batch: int = 5000) -> Any:
@@ -576,7 +563,6 @@ def bulk_create(
     actor: Actor,
     scope: Scope,
     rows: list[BulkRow],
-    algorithm: audit.HashName = "sha256",
     action: str = "import",
     progress: Any = None,
     problems: Sequence[FieldProblem] = (),
@@ -590,9 +576,7 @@ def bulk_create(
     """
     found = list(problems)
     if ot.model is Jurisdiction:
-        return _bulk_create_jurisdictions(
-            session, ot, actor, scope, rows, algorithm, progress, found
-        )
+        return _bulk_create_jurisdictions(session, ot, actor, scope, rows, progress, found)
     audit.begin_write(session)
     resolver = RefResolver(session, scope)
     values_list: list[dict[str, Any]] = []
@@ -660,7 +644,7 @@ def bulk_create(
         bulk.insert_rows(session, table, full)
     except IntegrityError as exc:  # a rule the checks above do not know about
         raise _integrity_conflict(ot, exc) from None
-    audit.record_many(session, actor, action, ot.slug, entries, algorithm)
+    audit.record_many(session, actor, action, ot.slug, entries)
     return ids
 
 
@@ -713,7 +697,6 @@ def _bulk_create_jurisdictions(
     actor: Actor,
     scope: Scope,
     rows: list[BulkRow],
-    algorithm: audit.HashName,
     progress: Any,
     problems: list[FieldProblem],
 ) -> list[int]:
@@ -726,7 +709,7 @@ def _bulk_create_jurisdictions(
     ids = []
     for r in rows:
         try:
-            ids.append(create(session, ot, actor, scope, r.payload, algorithm).id)
+            ids.append(create(session, ot, actor, scope, r.payload).id)
         except (ValidationFailed, Conflict) as exc:
             problems.extend(FieldProblem(p.field, p.rule, r.line) for p in exc.problems)
         if progress:

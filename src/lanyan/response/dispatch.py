@@ -58,7 +58,6 @@ def commit(
     scope: Scope,
     incident_id: int,
     payload: DispatchCommit,
-    algorithm: audit.HashName = "sha256",
 ) -> list[Dispatch]:
     """Commit the chosen vehicles to the incident and write 出动 to its timeline."""
     audit.begin_write(session)
@@ -91,7 +90,7 @@ def commit(
     out = []
     for choice in payload.vehicles:
         vehicle, path = found[choice.vehicle_code]
-        out.append(_claim(session, actor, incident, vehicle, path, home, choice, at, algorithm))
+        out.append(_claim(session, actor, incident, vehicle, path, home, choice, at))
     append_step(
         session,
         actor,
@@ -99,13 +98,12 @@ def commit(
         TimelineStep.DISPATCHED,
         at,
         " ".join(filter(None, [payload.note, "、".join(codes)])),
-        algorithm,
     )
     sent: dict[int, list[Vehicle]] = {}
     for vehicle in outside:
         sent.setdefault(cover[vehicle.id].id, []).append(vehicle)
     reinforcement_service.record_dispatch(
-        session, actor, incident, sent, {r.id: r for r in cover.values()}, at, algorithm
+        session, actor, incident, sent, {r.id: r for r in cover.values()}, at
     )
     return out
 
@@ -119,7 +117,6 @@ def _claim(
     home: str,
     choice: DispatchChoice,
     at: datetime,
-    algorithm: audit.HashName,
 ) -> Dispatch:
     claimed = session.execute(
         update(Vehicle)
@@ -168,7 +165,6 @@ def _claim(
         vehicle.id,
         {"status": VehicleStatus.AVAILABLE.value},
         {"status": VehicleStatus.DISPATCHED.value, "incident": incident.code},
-        algorithm,
         scope_path=row_path(session, vehicle),
     )
     return row

@@ -80,7 +80,6 @@ def open_from_alarm(
     scope: Scope,
     alarm_id: int,
     received_at: datetime | None = None,
-    algorithm: audit.HashName = "sha256",
     confirmed: bool = False,
 ) -> tuple[Incident, bool]:
     """The incident of a confirmed fire alarm, opened now unless the alarm already has one.
@@ -145,7 +144,7 @@ def open_from_alarm(
         building_code=building.code if building else None,
         jurisdiction_code=jcode,
     )
-    row = create_incident(session, actor, scope, payload, algorithm, alarm_id=alarm.id)
+    row = create_incident(session, actor, scope, payload, alarm_id=alarm.id)
     return row, True
 
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -28,6 +28,7 @@ from lanyan.response.timeline import NOTES, check_step
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "incidents"
 
@@ -75,7 +76,6 @@ def create_incident(
     actor: Actor,
     scope: Scope,
     payload: IncidentCreate,
-    algorithm: audit.HashName = "sha256",
     alarm_id: int | None = None,
 ) -> Incident:
     """Record a 119 call: the incident with its 接警 step, audited. ``alarm_id`` links the
@@ -159,7 +159,6 @@ def create_incident(
         row.id,
         None,
         snapshot(row),
-        algorithm,
         scope_path=row_path(session, row),
     )
     return row
@@ -205,19 +204,12 @@ def list_incidents(
     where = [in_scope(scope)]
     if status is not None:
         where.append(Incident.status == status.value)
-    total = session.execute(select(func.count()).select_from(Incident).where(*where)).scalar_one()
-    rows = (
-        session.execute(
-            select(Incident)
-            .where(*where)
-            .order_by(Incident.received_at.desc(), Incident.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-        .scalars()
-        .all()
+    return paginate(
+        session,
+        select(Incident).where(*where).order_by(Incident.received_at.desc(), Incident.id.desc()),
+        page,
+        size,
     )
-    return list(rows), int(total)
 
 
 def history(session: Session, incident_id: int) -> list[IncidentEvent]:
@@ -239,7 +231,6 @@ def append_step(
     step: TimelineStep,
     at: datetime,
     note: str,
-    algorithm: audit.HashName = "sha256",
 ) -> IncidentEvent:
     """Check the timeline rule and write one step (the caller holds the audit lock)."""
     past = [(TimelineStep(e.step), e.at) for e in history(session, incident.id)]
@@ -249,7 +240,7 @@ def append_step(
     )
     session.add(event)
     if step is TimelineStep.RETURNED:
-        _release_vehicles(session, actor, incident, at, algorithm)
+        _release_vehicles(session, actor, incident, at)
         incident.status = IncidentStatus.CLOSED.value
     session.flush()
     audit.record(
@@ -260,7 +251,6 @@ def append_step(
         incident.id,
         None,
         {"step": step.value, "at": at, "note": note},
-        algorithm,
         scope_path=row_path(session, incident),
     )
     return event
@@ -272,7 +262,6 @@ def record_step(
     scope: Scope,
     incident_id: int,
     payload: StepCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> IncidentEvent:
     """Add a timeline step to an incident inside ``scope``."""
     if payload.step in NOTES:
@@ -282,14 +271,10 @@ def record_step(
         )
     audit.begin_write(session)
     incident = get_incident(session, scope, incident_id, lock=True)
-    return append_step(
-        session, actor, incident, payload.step, payload.at or utcnow(), payload.note, algorithm
-    )
+    return append_step(session, actor, incident, payload.step, payload.at or utcnow(), payload.note)
 
 
-def _release_vehicles(
-    session: Session, actor: Actor, incident: Incident, at: datetime, algorithm: audit.HashName
-) -> None:
+def _release_vehicles(session: Session, actor: Actor, incident: Incident, at: datetime) -> None:
     """归队: every vehicle still on this incident is available again."""
     active = (
         session.execute(
@@ -315,7 +300,6 @@ def _release_vehicles(
             d.vehicle_id,
             {"status": "dispatched"},
             {"status": "available", "incident": incident.code},
-            algorithm,
             scope_path=row_path(session, session.get(Vehicle, d.vehicle_id)),
         )
 

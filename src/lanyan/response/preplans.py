@@ -17,7 +17,7 @@ from typing import Any
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.ops import nearest_points
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -28,6 +28,7 @@ from lanyan.response.models import PrePlan, PrePlanAttachment
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "preplans"
 PHONE = r"^[0-9+\-() ]{3,20}$"
@@ -145,11 +146,8 @@ def list_preplans(
         .outerjoin(Building, Building.id == PrePlan.building_id)
         .where(*where)
     )
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = session.execute(
-        base.order_by(Unit.name, PrePlan.id).offset((page - 1) * size).limit(size)
-    ).all()
-    return [(p, u, b) for p, u, b in rows], int(total)
+    rows, total = paginate(session, base.order_by(Unit.name, PrePlan.id), page, size)
+    return [(p, u, b) for p, u, b in rows], total
 
 
 def preplan_for(session: Session, unit_id: int | None, building_id: int | None) -> PrePlan | None:
@@ -347,7 +345,6 @@ def create_preplan(
     actor: Actor,
     scope: Scope,
     payload: PrePlanCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> PrePlan:
     """A new pre-plan (revision 1) for a unit in scope, or one of its buildings."""
     audit.begin_write(session)
@@ -391,8 +388,7 @@ def create_preplan(
     row.code = f"YA{row.id:06d}"  # 预案编号
     session.flush()
     audit.record(
-        session, actor, "create", SLUG, row.id, None, snapshot(row), algorithm,
-        scope_path=row_path(session, row),
+        session, actor, "create", SLUG, row.id, None, snapshot(row), scope_path=row_path(session, row),
     )  # fmt: skip
     return row
 
@@ -403,7 +399,6 @@ def update_preplan(
     scope: Scope,
     preplan_id: int,
     payload: PrePlanUpdate,
-    algorithm: audit.HashName = "sha256",
 ) -> PrePlan:
     """Edit a pre-plan; refused when it changed since the editor loaded ``revision``."""
     audit.begin_write(session)
@@ -420,8 +415,7 @@ def update_preplan(
     row.updated_by = actor.username
     session.flush()
     audit.record(
-        session, actor, "update", SLUG, row.id, before, snapshot(row), algorithm,
-        scope_path=row_path(session, row),
+        session, actor, "update", SLUG, row.id, before, snapshot(row), scope_path=row_path(session, row),
     )  # fmt: skip
     return row
 
@@ -435,7 +429,6 @@ def add_attachment(
     content_type: str,
     data: bytes,
     caption: str = "",
-    algorithm: audit.HashName = "sha256",
     max_bytes: int = MAX_ATTACHMENT_BYTES,
 ) -> PrePlanAttachment:
     """Attach an image (floor plan, photo) of at most ``max_bytes`` (the deployment's
@@ -474,7 +467,7 @@ def add_attachment(
         session, actor, "attach", SLUG, row.id, None,
         {"attachment": att.id, "filename": att.filename, "size": att.size,
          "revision": row.revision},
-        algorithm, scope_path=row_path(session, row),
+        scope_path=row_path(session, row),
     )  # fmt: skip
     return att
 
@@ -495,7 +488,6 @@ def remove_attachment(
     scope: Scope,
     preplan_id: int,
     attachment_id: int,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     audit.begin_write(session)
     row = get_preplan(session, scope, preplan_id, lock=True)
@@ -506,8 +498,7 @@ def remove_attachment(
     row.updated_by = actor.username
     session.flush()
     audit.record(
-        session, actor, "detach", SLUG, row.id, meta, {"revision": row.revision}, algorithm,
-        scope_path=row_path(session, row),
+        session, actor, "detach", SLUG, row.id, meta, {"revision": row.revision}, scope_path=row_path(session, row),
     )  # fmt: skip
 
 
@@ -595,16 +586,7 @@ def sketch_svg(near: dict[str, Any], width: int = 640, height: int = 420) -> str
 
 def revision_history(session: Session, scope: Scope, row: PrePlan) -> list[dict[str, Any]]:
     """Audit entries of this pre-plan the user may read, newest first."""
-    entries = session.execute(
-        select(audit.AuditEntry)
-        .where(
-            audit.AuditEntry.object_type == SLUG,
-            audit.AuditEntry.object_id == str(row.id),
-            audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-        )
-        .order_by(audit.AuditEntry.seq.desc())
-        .limit(50)
-    ).scalars()
+    entries = audit.trail(session, SLUG, row.id, scope.path, newest_first=True, limit=50)
     out = []
     for e in entries:
         after = json.loads(e.after) if e.after else {}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, LanyanError, NotFound, ValidationFailed
@@ -42,6 +42,7 @@ from lanyan.response.models import (
 from lanyan.response.schemas import ReinforcementAnswer, ReinforcementCreate
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
 
 SLUG = "reinforcements"  # the audit's object type; permissions are those of incidents
 
@@ -188,7 +189,6 @@ def save(
     row: Reinforcement,
     domain: reinforcements.Reinforcement,
     incident: Incident,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """Copy the domain state onto the row; write each event: history, audit, timeline note."""
     before = None if domain.events and domain.events[0].from_state is None else _snapshot(row)
@@ -222,15 +222,11 @@ def save(
         answered = event.name in (ReinforcementAction.APPROVE, ReinforcementAction.REFUSE)
         path = target.path if answered else row_path(session, incident)
         after = _snapshot(row) | {"event": event.name, "at": event.at, **detail}
-        audit.record(
-            session, actor, event.name, SLUG, row.id, before, after, algorithm, scope_path=path
-        )
+        audit.record(session, actor, event.name, SLUG, row.id, before, after, scope_path=path)
         before = _snapshot(row)
         step, note = _timeline_note(event, target.name)
         if step is not None:
-            incidents.append_step(
-                session, Actor(event.by), incident, step, event.at, note[:255], algorithm
-            )
+            incidents.append_step(session, Actor(event.by), incident, step, event.at, note[:255])
     domain.events.clear()
     session.flush()
 
@@ -244,7 +240,6 @@ def request(
     scope: Scope,
     incident_id: int,
     payload: ReinforcementCreate,
-    algorithm: audit.HashName = "sha256",
 ) -> list[Reinforcement]:
     """增援请求 for vehicles outside ``scope``: one request per county they belong to."""
     audit.begin_write(session)
@@ -329,7 +324,7 @@ def request(
                     eta_s=choice.eta_s,
                 )
             )
-        save(session, actor, row, domain, incident, algorithm)
+        save(session, actor, row, domain, incident)
         out.append(row)
     return out
 
@@ -377,7 +372,6 @@ def answer(
     reinforcement_id: int,
     action: ReinforcementAction,
     payload: ReinforcementAnswer,
-    algorithm: audit.HashName = "sha256",
 ) -> Reinforcement:
     """批准, 拒绝 or 撤回 one request; refused actions write nothing."""
     audit.begin_write(session)
@@ -435,7 +429,7 @@ def answer(
                 f"{action.value} is not an answer",
                 [FieldProblem("action", "must be approve, refuse or cancel")],
             )
-    save(session, actor, row, domain, incident, algorithm)
+    save(session, actor, row, domain, incident)
     return row
 
 
@@ -468,7 +462,6 @@ def record_dispatch(
     sent: dict[int, list[Vehicle]],
     rows: dict[int, Reinforcement],
     at: datetime,
-    algorithm: audit.HashName = "sha256",
 ) -> None:
     """调派: mark ``sent`` (request id → vehicles) as dispatched on their approved requests."""
     for rid, vehicles in sent.items():
@@ -478,7 +471,7 @@ def record_dispatch(
         for item, v in _items(session, row):
             if v.id in {x.id for x in vehicles}:
                 item.dispatched_at = at
-        save(session, actor, row, domain, incident, algorithm)
+        save(session, actor, row, domain, incident)
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -521,17 +514,14 @@ def list_requests(
         where.append(Reinforcement.state == state.value)
     if incident_id is not None:
         where.append(Reinforcement.incident_id == incident_id)
-    total = session.execute(
-        select(func.count()).select_from(Reinforcement).where(*where)
-    ).scalar_one()
-    rows = session.execute(
+    return paginate(
+        session,
         select(Reinforcement)
         .where(*where)
-        .order_by(Reinforcement.requested_at.desc(), Reinforcement.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).scalars()
-    return list(rows), int(total)
+        .order_by(Reinforcement.requested_at.desc(), Reinforcement.id.desc()),
+        page,
+        size,
+    )
 
 
 def read(session: Session, scope: Scope, reinforcement_id: int) -> Reinforcement:

@@ -232,10 +232,3 @@ class ReinforcementPublic(BaseModel):
     can_decide: bool = Field(description="whether the caller may approve or refuse it")
     can_cancel: bool = Field(description="whether the caller may cancel it")
     history: list[ReinforcementHistoryEntry]
-
-
-class ReinforcementPage(BaseModel):
-    items: list[ReinforcementPublic]
-    total: int
-    page: int
-    size: int

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import PageNo, PageSize
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
 from lanyan.risk import config, service
@@ -107,7 +107,7 @@ def units(
     as_of: date | None = None,
     grade: RiskGrade | None = None,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> dict[str, Any]:
     day, rows, total = service.list_units(session, user.scope, as_of, grade, page, size)
     return {

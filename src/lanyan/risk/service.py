@@ -29,6 +29,7 @@ from lanyan.risk.config import GRADES, RiskModel
 from lanyan.risk.models import AreaRiskScore, RiskWarning, UnitRiskScore
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
 
 SLUG = "risk"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -356,18 +357,16 @@ def list_units(
     ]
     if grade is not None:
         where.append(UnitRiskScore.grade == grade.value)
-    total = session.execute(
-        select(func.count()).select_from(UnitRiskScore).where(*where)
-    ).scalar_one()
-    rows = session.execute(
+    rows, total = paginate(
+        session,
         select(UnitRiskScore, Unit)
         .join(Unit, Unit.id == UnitRiskScore.unit_id)
         .where(*where)
-        .order_by(UnitRiskScore.score.desc(), Unit.code)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return day, [(s, u) for s, u in rows], int(total)
+        .order_by(UnitRiskScore.score.desc(), Unit.code),
+        page,
+        size,
+    )
+    return day, [(s, u) for s, u in rows], total
 
 
 def map_units(session: Session, scope: Scope, day: date) -> list[tuple[UnitRiskScore, Unit]]:

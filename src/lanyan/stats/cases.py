@@ -86,19 +86,7 @@ def cases_of_records(session: Session, record_codes: list[str]) -> dict[str, str
 
 def case_trail(session: Session, case: InvestigationCase, scope: Scope) -> list[audit.AuditEntry]:
     """The case's audit entries a reader in ``scope`` may read, oldest first."""
-    return list(
-        session.execute(
-            select(audit.AuditEntry)
-            .where(
-                audit.AuditEntry.object_type == SLUG,
-                audit.AuditEntry.object_id == str(case.id),
-                audit.AuditEntry.scope_path.startswith(scope.path, autoescape=True),
-            )
-            .order_by(audit.AuditEntry.seq)
-        )
-        .scalars()
-        .all()
-    )
+    return audit.trail(session, SLUG, case.id, scope.path)
 
 
 def open_case(
@@ -107,7 +95,6 @@ def open_case(
     scope: Scope,
     record_code: str,
     investigator: str = "",
-    algorithm: audit.HashName = "sha256",
 ) -> InvestigationCase:
     """Open the investigation case of a fire record (立案). Whether a 延伸调查 is required is
     decided here from the record's deaths, grade and major-social-impact flag."""
@@ -137,7 +124,6 @@ def open_case(
         case.id,
         None,
         snapshot(case),
-        algorithm,
         scope_path=_path(session, case),
     )
     return case
@@ -150,7 +136,6 @@ def act(
     code: str,
     action: CaseAction,
     payload: dict[str, Any],
-    algorithm: audit.HashName = "sha256",
 ) -> InvestigationCase:
     """Apply ``action`` to case ``code`` with its fields: determine_cause needs ``cause`` and
     ``statement``; transfer_police needs ``police_case_no``; finish_extended needs ``findings``;
@@ -192,7 +177,6 @@ def act(
                 record.id,
                 {"cause": old},
                 {"cause": cause, "by_case": case.code},
-                algorithm,
                 scope_path=_path(session, case),
             )
     elif action is CaseAction.TRANSFER_POLICE:
@@ -223,7 +207,6 @@ def act(
         case.id,
         before,
         snapshot(case),
-        algorithm,
         scope_path=_path(session, case),
     )
     return case
@@ -235,7 +218,6 @@ def flag_social_impact(
     scope: Scope,
     code: str,
     reason: str,
-    algorithm: audit.HashName = "sha256",
 ) -> InvestigationCase:
     """Mark the fire as having major social impact (重大社会影响) after the case was opened (wide
     public attention, a sensitive place …): the statistics record carries the flag and the case
@@ -259,12 +241,10 @@ def flag_social_impact(
     path = _path(session, case)
     audit.record(
         session, actor, "update", "fire-records", record.id, {"major_social_impact": False},
-        {"major_social_impact": True, "reason": reason, "by_case": case.code}, algorithm,
-        scope_path=path,
+        {"major_social_impact": True, "reason": reason, "by_case": case.code}, scope_path=path,
     )  # fmt: skip
     audit.record(
-        session, actor, "flag-impact", SLUG, case.id, before, snapshot(case), algorithm,
-        scope_path=path,
+        session, actor, "flag-impact", SLUG, case.id, before, snapshot(case), scope_path=path,
     )  # fmt: skip
     return case
 
@@ -284,7 +264,6 @@ def add_evidence(
     code: str,
     payload: dict[str, Any],
     content: bytes | None = None,
-    algorithm: audit.HashName = "sha256",
 ) -> Evidence:
     """Register an evidence item. The SHA-256 is of the uploaded ``content`` when there is one,
     else of the description (a physical item is fingerprinted by what was written about it)."""
@@ -337,7 +316,6 @@ def add_evidence(
         case.id,
         None,
         {"evidence": item.code, "kind": kind, "sha256": item.sha256, "holder": holder},
-        algorithm,
         scope_path=_path(session, case),
     )
     return item
@@ -351,7 +329,6 @@ def transfer_custody(
     item_code: str,
     to_holder: str,
     reason: str,
-    algorithm: audit.HashName = "sha256",
 ) -> CustodyTransfer:
     """Hand an evidence item to a new holder (证据移交), kept in the chain of custody."""
     audit.begin_write(session)
@@ -387,7 +364,6 @@ def transfer_custody(
         case.id,
         {"evidence": item_code, "holder": move.from_holder},
         {"evidence": item_code, "holder": to_holder, "reason": move.reason},
-        algorithm,
         scope_path=_path(session, case),
     )
     return move
@@ -399,7 +375,6 @@ def add_responsibility(
     scope: Scope,
     code: str,
     payload: dict[str, Any],
-    algorithm: audit.HashName = "sha256",
 ) -> Responsibility:
     """A responsibility finding (责任认定): which link of the chain, which party, what."""
     audit.begin_write(session)
@@ -432,7 +407,6 @@ def add_responsibility(
         case.id,
         None,
         {"kind": kind, "party": party, "finding": finding},
-        algorithm,
         scope_path=_path(session, case),
     )
     return row

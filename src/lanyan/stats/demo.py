@@ -49,7 +49,6 @@ def seed_fire_records(
     actor: Actor,
     county_code: str,
     seed: int,
-    algorithm: audit.HashName = "sha256",
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the demo fires of the county ``county_code``; returns how many (audited, one entry
@@ -144,7 +143,6 @@ def seed_fire_records(
         "demo",
         SLUG,
         [(r.id, None, snapshot(r), paths.get(r.jurisdiction_id, "/")) for r in rows],
-        algorithm,
     )
     if progress:
         progress(len(rows))

@@ -346,9 +346,7 @@ def snapshot(row: FireRecord) -> dict[str, Any]:
     }
 
 
-def _insert(
-    session: Session, actor: Actor, checked: Checked, algorithm: audit.HashName, row: int | None
-) -> FireRecord:
+def _insert(session: Session, actor: Actor, checked: Checked, row: int | None) -> FireRecord:
     values = dict(checked.values)
     if not values["code"]:
         values["code"] = _next_code(session, values["occurred_on"])
@@ -375,7 +373,6 @@ def _insert(
         record.id,
         None,
         snapshot(record),
-        algorithm,
         scope_path=checked.jurisdiction.path,
     )
     return record
@@ -386,11 +383,10 @@ def create_record(
     actor: Actor,
     scope: Scope,
     payload: dict[str, Any],
-    algorithm: audit.HashName = "sha256",
 ) -> FireRecord:
     """Create one fire record or 简易登记 inside ``scope`` (the caller's unit of work)."""
     audit.begin_write(session)
-    return _insert(session, actor, check_record(session, scope, payload), algorithm, None)
+    return _insert(session, actor, check_record(session, scope, payload), None)
 
 
 def import_rows(
@@ -398,7 +394,6 @@ def import_rows(
     actor: Actor,
     scope: Scope,
     rows: list[tuple[int, dict[str, Any]]],
-    algorithm: audit.HashName = "sha256",
 ) -> int:
     """Import ``(line number, values)`` rows all or nothing: every broken row is named in one
     ValidationFailed and nothing is written; otherwise every row is written and audited."""
@@ -426,7 +421,7 @@ def import_rows(
     failed: list[FieldProblem] = []
     for line, c in checked:
         try:
-            _insert(session, actor, c, algorithm, line)  # refuses before it adds anything
+            _insert(session, actor, c, line)  # refuses before it adds anything
             written += 1
         except ValidationFailed as exc:
             failed.extend(exc.problems)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.stats import analysis, cases, io, records
@@ -89,12 +89,10 @@ FirstQ = Annotated[int | None, Query(ge=1990, le=2100, description="trend start;
 
 
 @router.post("/records", status_code=201)
-def create_record(
-    body: RecordIn, session: SessionDep, settings: SettingsDep, user: RecordWriter
-) -> dict[str, Any]:
+def create_record(body: RecordIn, session: SessionDep, user: RecordWriter) -> dict[str, Any]:
     """Record a fire (or a 简易登记 with ``simplified``); the grade is computed."""
     payload = {k: ("" if v is None else v) for k, v in body.model_dump().items()}
-    row = records.create_record(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = records.create_record(session, user.actor, user.scope, payload)
     return record_public(row)
 
 
@@ -129,13 +127,12 @@ def export_records(
 @router.post("/records/import", **upload(UploadKind.IMPORT))
 async def import_records(
     session: SessionDep,
-    settings: SettingsDep,
     user: RecordWriter,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],
 ) -> dict[str, Any]:
     """Import fire records all or nothing; every broken row is named with its line."""
     rows = io.read_rows(await file.read(), file.filename or "")
-    n = records.import_rows(session, user.actor, user.scope, rows, settings.audit_hash)
+    n = records.import_rows(session, user.actor, user.scope, rows)
     return {"imported": n}
 
 
@@ -276,13 +273,9 @@ def case_public(session: Any, case: Any) -> dict[str, Any]:
 
 
 @router.post("/investigations", status_code=201)
-def open_case(
-    body: CaseIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
-) -> dict[str, Any]:
+def open_case(body: CaseIn, session: SessionDep, user: CaseWriter) -> dict[str, Any]:
     """Open the investigation case of a fire; says whether a 延伸调查 is required and why."""
-    case = cases.open_case(
-        session, user.actor, user.scope, body.record, body.investigator, settings.audit_hash
-    )
+    case = cases.open_case(session, user.actor, user.scope, body.record, body.investigator)
     return case_public(session, case)
 
 
@@ -293,14 +286,10 @@ def read_case(code: str, session: SessionDep, user: CaseReader) -> dict[str, Any
 
 
 @router.post("/investigations/{code}/actions")
-def case_action(
-    code: str, body: ActionIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
-) -> dict[str, Any]:
+def case_action(code: str, body: ActionIn, session: SessionDep, user: CaseWriter) -> dict[str, Any]:
     """Move the case: start, determine_cause, start_extended, finish_extended, transfer_police,
     close. An illegal move is refused naming the state and the action."""
-    case = cases.act(
-        session, user.actor, user.scope, code, body.action, body.model_dump(), settings.audit_hash
-    )
+    case = cases.act(session, user.actor, user.scope, code, body.action, body.model_dump())
     return case_public(session, case)
 
 
@@ -310,18 +299,16 @@ class ImpactIn(BaseModel):
 
 @router.post("/investigations/{code}/social-impact")
 def social_impact(
-    code: str, body: ImpactIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
+    code: str, body: ImpactIn, session: SessionDep, user: CaseWriter
 ) -> dict[str, Any]:
     """Flag the fire as having major social impact: a 延伸调查 becomes required."""
-    case = cases.flag_social_impact(
-        session, user.actor, user.scope, code, body.reason, settings.audit_hash
-    )
+    case = cases.flag_social_impact(session, user.actor, user.scope, code, body.reason)
     return case_public(session, case)
 
 
 @router.post("/investigations/{code}/evidence", status_code=201)
 def add_evidence(
-    code: str, body: EvidenceIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
+    code: str, body: EvidenceIn, session: SessionDep, user: CaseWriter
 ) -> dict[str, Any]:
     """Register an evidence item (hashed with SHA-256)."""
     try:
@@ -332,9 +319,7 @@ def add_evidence(
         raise ValidationFailed(
             "content is not base64", [FieldProblem("content_base64", "must be base64")]
         ) from None
-    item = cases.add_evidence(
-        session, user.actor, user.scope, code, body.model_dump(), content, settings.audit_hash
-    )
+    item = cases.add_evidence(session, user.actor, user.scope, code, body.model_dump(), content)
     return {"code": item.code, "sha256": item.sha256, "holder": item.holder}
 
 
@@ -344,7 +329,6 @@ def transfer(
     item: str,
     body: TransferIn,
     session: SessionDep,
-    settings: SettingsDep,
     user: CaseWriter,
 ) -> dict[str, Any]:
     """Hand an evidence item to a new holder (chain of custody)."""
@@ -356,17 +340,14 @@ def transfer(
         item,
         body.to_holder,
         body.reason,
-        settings.audit_hash,
     )
     return {"from": move.from_holder, "to": move.to_holder, "at": move.at.isoformat()}
 
 
 @router.post("/investigations/{code}/responsibilities", status_code=201)
 def responsibility(
-    code: str, body: ResponsibilityIn, session: SessionDep, settings: SettingsDep, user: CaseWriter
+    code: str, body: ResponsibilityIn, session: SessionDep, user: CaseWriter
 ) -> dict[str, Any]:
     """Record a responsibility finding (责任认定)."""
-    row = cases.add_responsibility(
-        session, user.actor, user.scope, code, body.model_dump(), settings.audit_hash
-    )
+    row = cases.add_responsibility(session, user.actor, user.scope, code, body.model_dump())
     return {"id": row.id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -137,10 +137,11 @@ def entry_hash(entry: AuditEntry) -> str:
     return content_hash({k: getattr(entry, k) for k in _HASHED})
 
 
-def configured_algorithm(session: Session, fallback: HashName) -> HashName:
-    """The audit hash the deployment chose (``LANYAN_AUDIT_HASH``, carried in ``session.info``
-    by the session factory), else ``fallback``."""
-    return session.info.get(AUDIT_ALGORITHM_KEY) or fallback
+def session_algorithm(session: Session) -> HashName:
+    """The audit hash the deployment chose (``LANYAN_AUDIT_HASH``), which the session factory
+    (``store.db.make_session_factory``) puts in ``session.info``; SHA-256 for a session made
+    without one. Callers never pass it: every audited write reads it here."""
+    return session.info.get(AUDIT_ALGORITHM_KEY) or "sha256"
 
 
 def begin_write(session: Session) -> None:
@@ -160,17 +161,15 @@ def record(
     object_id: str | int,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    algorithm: HashName = "sha256",
     *,
     scope_path: str = "/",
 ) -> AuditEntry:
     """Append one entry to the chain inside the caller's transaction.
 
     ``scope_path`` is the jurisdiction path the change belongs to, which decides who may read it.
-    The deployment's hash algorithm, set on the session factory (``store.db``), wins over
-    ``algorithm``, which only serves sessions made without one.
+    The hash algorithm is the session's (``session_algorithm``).
     """
-    algorithm = configured_algorithm(session, algorithm)
+    algorithm = session_algorithm(session)
     if not session.info.get("audit_locked"):
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
@@ -194,6 +193,38 @@ def record(
     head.hash = entry.hash
     session.add(entry)
     return entry
+
+
+def trail(
+    session: Session,
+    object_type: str,
+    object_id: str | int | Iterable[str | int],
+    scope_path: str,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """The history of one object (or of several ids of one type) a reader may see.
+
+    Only entries inside the reader's jurisdiction (``scope_path``, the ``Scope.path`` of
+    registry.scope) are returned, oldest first unless ``newest_first``; ``limit`` keeps the
+    first that many.
+    """
+    ids = [str(object_id)] if isinstance(object_id, str | int) else [str(i) for i in object_id]
+    if not ids:
+        return []
+    stmt = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id.in_(ids) if len(ids) > 1 else AuditEntry.object_id == ids[0],
+            AuditEntry.scope_path.startswith(scope_path, autoescape=True),
+        )
+        .order_by(AuditEntry.seq.desc() if newest_first else AuditEntry.seq)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
 
 
 @dataclass(frozen=True)
@@ -262,7 +293,6 @@ def record_many(
     action: str,
     object_type: str,
     items: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]],
-    algorithm: HashName = "sha256",
 ) -> int:
     """Append one entry per ``(object_id, before, after, scope_path)`` in one multi-row insert.
 
@@ -271,7 +301,7 @@ def record_many(
     """
     if not items:
         return 0
-    algorithm = configured_algorithm(session, algorithm)
+    algorithm = session_algorithm(session)
     if not session.info.get("audit_locked"):
         begin_write(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()

@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.logistics import labels, service
 from lanyan.logistics.choices import EquipmentCategory, ItemState
 from lanyan.logistics.schemas.equipment import (
@@ -28,21 +27,13 @@ reader = require(service.SLUG, "read")
 writer = require(service.SLUG, "write")
 
 
-class ItemPage(BaseModel):
-    items: list[ItemPublic]
-    total: int
-    page: int
-    size: int
-
-
 @router.post("/depots", status_code=201, summary="Add a depot (仓库)")
 def create_depot(
     payload: Annotated[DepotCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> dict[str, Any]:
-    row = service.create_depot(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = service.create_depot(session, user.actor, user.scope, payload)
     return {"code": row.code, "name": row.name}
 
 
@@ -50,10 +41,9 @@ def create_depot(
 def create_kind(
     payload: Annotated[KindCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> dict[str, Any]:
-    row = service.create_kind(session, user.actor, payload, settings.audit_hash)
+    row = service.create_kind(session, user.actor, payload)
     return {"code": row.code, "name": row.name, "category": row.category}
 
 
@@ -61,10 +51,9 @@ def create_kind(
 def set_requirement(
     payload: Annotated[RequirementSet, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> dict[str, Any]:
-    row = service.set_requirement(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = service.set_requirement(session, user.actor, user.scope, payload)
     return {**payload.model_dump(), "id": row.id}
 
 
@@ -75,11 +64,11 @@ def create_item(
     settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    row = service.create_item(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = service.create_item(session, user.actor, user.scope, payload)
     return service.public(session, row, settings.public_base_url)
 
 
-@router.get("/items", response_model=ItemPage, summary="List items, by code")
+@router.get("/items", response_model=Page[ItemPublic], summary="List items, by code")
 def list_items(
     session: SessionDep,
     settings: SettingsDep,
@@ -87,7 +76,7 @@ def list_items(
     state: ItemState | None = None,
     kind: str | None = None,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     rows, total = service.list_items(session, user.scope, state, kind, page, size)
     items = [service.public(session, r, settings.public_base_url, False) for r in rows]
@@ -111,7 +100,7 @@ def move_item(
     settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    row = service.move_item(session, user.actor, user.scope, code, payload, settings.audit_hash)
+    row = service.move_item(session, user.actor, user.scope, code, payload)
     return service.public(session, row, settings.public_base_url)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.prevention import hazard_service, inspections
 from lanyan.prevention.choices import HazardState, InspectionKind
 from lanyan.prevention.schemas.inspections import (
@@ -27,20 +26,6 @@ inspection_router = APIRouter(prefix="/api/inspections", tags=["Inspections 监�
 hazard_router = APIRouter(prefix="/api/hazards", tags=["Hazards 隐患"])
 
 
-class InspectionPage(BaseModel):
-    items: list[InspectionPublic]
-    total: int
-    page: int
-    size: int
-
-
-class HazardPage(BaseModel):
-    items: list[HazardPublic]
-    total: int
-    page: int
-    size: int
-
-
 @inspector_router.post(
     "/certificates",
     response_model=CertificatePublic,
@@ -50,10 +35,9 @@ class HazardPage(BaseModel):
 def add_certificate(
     payload: Annotated[CertificateCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(inspections.INSPECTORS_SLUG, "write")],
 ) -> Any:
-    row = inspections.add_certificate(session, user.actor, payload, settings.audit_hash)
+    row = inspections.add_certificate(session, user.actor, payload)
     return {**payload.model_dump(), "revoked": row.revoked}
 
 
@@ -61,10 +45,9 @@ def add_certificate(
 def add_recusal(
     payload: Annotated[RecusalCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(inspections.INSPECTORS_SLUG, "write")],
 ) -> dict[str, Any]:
-    row = inspections.add_recusal(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = inspections.add_recusal(session, user.actor, user.scope, payload)
     return {"id": row.id, **payload.model_dump()}
 
 
@@ -82,19 +65,18 @@ def create_inspection(
         user.actor,
         user.scope,
         payload,
-        settings.audit_hash,
         checklist_dir=settings.data_dir / "checklists",
     )
     return inspections.public(session, row)
 
 
-@inspection_router.get("", response_model=InspectionPage, summary="List inspections")
+@inspection_router.get("", response_model=Page[InspectionPublic], summary="List inspections")
 def list_inspections(
     session: SessionDep,
     user: Annotated[CurrentUser, require(inspections.SLUG, "read")],
     kind: InspectionKind | None = None,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     rows, total = inspections.list_inspections(session, user.scope, kind, page, size)
     items = [inspections.public(session, r) for r in rows]
@@ -114,7 +96,7 @@ def read_inspection(
     )
 
 
-@hazard_router.get("", response_model=HazardPage, summary="List hazards")
+@hazard_router.get("", response_model=Page[HazardPublic], summary="List hazards")
 def list_hazards(
     session: SessionDep,
     user: Annotated[CurrentUser, require(hazard_service.SLUG, "read")],
@@ -123,7 +105,7 @@ def list_hazards(
     listed: bool | None = None,
     unit_code: str | None = None,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     rows, total = hazard_service.list_hazards(
         session, user.scope, state, overdue, listed, unit_code, page=page, size=size
@@ -150,12 +132,9 @@ def act(
     hazard_id: int,
     payload: Annotated[HazardMove, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(hazard_service.SLUG, "write")],
 ) -> Any:
-    row = hazard_service.move(
-        session, user.actor, user.scope, hazard_id, payload, settings.audit_hash
-    )
+    row = hazard_service.move(session, user.actor, user.scope, hazard_id, payload)
     return hazard_service.public(session, row)
 
 

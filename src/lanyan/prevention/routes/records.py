@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, File, Form, Response, UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, UserDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.errors import Forbidden
 from lanyan.prevention import (
     attachments,
@@ -63,27 +62,6 @@ complaint_router = APIRouter(prefix="/api/complaints", tags=["Complaints 举报�
 credit_router = APIRouter(prefix="/api/credit", tags=["Credit 信用"])
 
 
-class Page(BaseModel):
-    total: int
-    page: int
-    size: int
-
-
-class EnforcementPage(Page):
-    items: list[EnforcementPublic]
-
-
-class CommitmentPage(Page):
-    items: list[CommitmentPublic]
-
-
-class ComplaintPage(Page):
-    items: list[ComplaintPublic]
-
-
-PageSize = Annotated[int, Query(ge=1, le=500)]
-
-
 # ---- checklists -----------------------------------------------------------------------------
 
 
@@ -122,14 +100,15 @@ def legal_bases(_: Annotated[CurrentUser, require(enforcement.SLUG, "read")]) ->
 def decide(
     payload: Annotated[EnforcementCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(enforcement.SLUG, "write")],
 ) -> Any:
-    row = enforcement.decide(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = enforcement.decide(session, user.actor, user.scope, payload)
     return enforcement.public(session, row)
 
 
-@enforcement_router.get("", response_model=EnforcementPage, summary="List enforcement actions")
+@enforcement_router.get(
+    "", response_model=Page[EnforcementPublic], summary="List enforcement actions"
+)
 def list_enforcement(
     session: SessionDep,
     user: Annotated[CurrentUser, require(enforcement.SLUG, "read")],
@@ -162,10 +141,9 @@ def lift(
     action_id: int,
     payload: Annotated[EnforcementLift, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(enforcement.SLUG, "write")],
 ) -> Any:
-    row = enforcement.lift(session, user.actor, user.scope, action_id, payload, settings.audit_hash)
+    row = enforcement.lift(session, user.actor, user.scope, action_id, payload)
     return enforcement.public(session, row)
 
 
@@ -200,7 +178,6 @@ def _upload_route(object_type: str, slug: str) -> Callable[..., Any]:
             settings.data_dir,
             limit,
             description,
-            settings.audit_hash,
         )
         return attachments.public(row)
 
@@ -266,14 +243,13 @@ def attachment_content(
 def submit_commitment(
     payload: Annotated[CommitmentCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(commitments.SLUG, "write")],
 ) -> Any:
-    row = commitments.submit(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = commitments.submit(session, user.actor, user.scope, payload)
     return commitments.public(session, row)
 
 
-@commitment_router.get("", response_model=CommitmentPage, summary="List commitments")
+@commitment_router.get("", response_model=Page[CommitmentPublic], summary="List commitments")
 def list_commitments(
     session: SessionDep,
     user: Annotated[CurrentUser, require(commitments.SLUG, "read")],
@@ -308,12 +284,9 @@ def check_commitment(
     commitment_id: int,
     payload: Annotated[CommitmentCheck, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(commitments.CHECK_SLUG, "write")],
 ) -> Any:
-    row = commitments.check(
-        session, user.actor, user.scope, commitment_id, payload, settings.audit_hash
-    )
+    row = commitments.check(session, user.actor, user.scope, commitment_id, payload)
     return commitments.public(session, row)
 
 
@@ -326,14 +299,13 @@ def check_commitment(
 def intake(
     payload: Annotated[ComplaintCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
-    row = complaints.intake(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = complaints.intake(session, user.actor, user.scope, payload)
     return complaints.public(session, row)
 
 
-@complaint_router.get("", response_model=ComplaintPage, summary="List complaints")
+@complaint_router.get("", response_model=Page[ComplaintPublic], summary="List complaints")
 def list_complaints(
     session: SessionDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "read")],
@@ -367,12 +339,9 @@ def assign_complaint(
     complaint_id: int,
     payload: Annotated[ComplaintAssign, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
-    row = complaints.assign(
-        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
-    )
+    row = complaints.assign(session, user.actor, user.scope, complaint_id, payload)
     return complaints.public(session, row)
 
 
@@ -383,12 +352,9 @@ def verify_complaint(
     complaint_id: int,
     payload: Annotated[ComplaintVerify, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
-    row = complaints.verify(
-        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
-    )
+    row = complaints.verify(session, user.actor, user.scope, complaint_id, payload)
     return complaints.public(session, row)
 
 
@@ -399,12 +365,9 @@ def complaint_feedback(
     complaint_id: int,
     payload: Annotated[ComplaintFeedback, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
-    row = complaints.feedback(
-        session, user.actor, user.scope, complaint_id, payload, settings.audit_hash
-    )
+    row = complaints.feedback(session, user.actor, user.scope, complaint_id, payload)
     return complaints.public(session, row)
 
 
@@ -428,10 +391,9 @@ def unit_credit(
 def add_credit_record(
     payload: Annotated[CreditRecordCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(credit.SLUG, "write")],
 ) -> Any:
-    row = credit.create_record(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = credit.create_record(session, user.actor, user.scope, payload)
     return credit.record_public(row, payload.unit_code)
 
 
@@ -444,10 +406,9 @@ def repair_credit(
     record_id: int,
     payload: Annotated[CreditRepair, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(credit.SLUG, "write")],
 ) -> Any:
-    row = credit.repair(session, user.actor, user.scope, record_id, payload, settings.audit_hash)
+    row = credit.repair(session, user.actor, user.scope, record_id, payload)
     code = session.get(Unit, row.unit_id)
     assert code is not None
     return credit.record_public(row, code.code)
@@ -471,10 +432,9 @@ def blacklist(
 def add_to_blacklist(
     payload: Annotated[BlacklistCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(credit.SLUG, "write")],
 ) -> Any:
-    row = credit.blacklist(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = credit.blacklist(session, user.actor, user.scope, payload)
     return credit.blacklist_public(row, payload.unit_code)
 
 
@@ -485,12 +445,9 @@ def remove_from_blacklist(
     entry_id: int,
     payload: Annotated[BlacklistRemove, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, require(credit.SLUG, "write")],
 ) -> Any:
-    row = credit.remove_from_blacklist(
-        session, user.actor, user.scope, entry_id, payload, settings.audit_hash
-    )
+    row = credit.remove_from_blacklist(session, user.actor, user.scope, entry_id, payload)
     unit = session.get(Unit, row.unit_id)
     assert unit is not None
     return credit.blacklist_public(row, unit.code)

@@ -33,7 +33,7 @@ from lanyan.registry.io.formats import CRS_COLUMN, CRS_NAMES, Format, columns, p
 from lanyan.registry.io.reader import Parsed, Record, Source, read_file
 from lanyan.registry.scope import Scope
 from lanyan.registry.types import ObjectType
-from lanyan.store.audit import Actor, HashName
+from lanyan.store.audit import Actor
 
 CRS_RULE = (
     "CSV and XLSX files must declare their coordinate system: add a crs column "
@@ -87,7 +87,6 @@ def import_file(
     *,
     crs: Crs | str | None = None,
     encoding: str = "utf-8",
-    algorithm: HashName = "sha256",
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import ``data`` (the file's bytes, or a binary file read from its start, e.g. an upload's
@@ -116,7 +115,6 @@ def import_file(
             actor,
             scope,
             rows,
-            algorithm,
             "import",
             progress=_batched(progress.advance) if progress else None,
             problems=problems,

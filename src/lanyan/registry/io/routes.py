@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
 from lanyan.core.geo import Crs
 from lanyan.registry.io import CRS_NAMES, Format, export_rows, format_for, import_file, parse_crs
@@ -40,7 +40,6 @@ def io_router(ot: ObjectType) -> APIRouter:
     def import_(
         file: Annotated[UploadFile, File(description="CSV (UTF-8), XLSX or GeoJSON")],
         session: SessionDep,
-        settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
         crs: Annotated[str | None, Form(description=f"the file's CRS: {CRS_HELP}")] = None,
         format: Annotated[str, Form(description="auto, csv, xlsx or geojson")] = "auto",
@@ -56,7 +55,6 @@ def io_router(ot: ObjectType) -> APIRouter:
             fmt,
             crs=crs or None,
             encoding=encoding,
-            algorithm=settings.audit_hash,
         )
         return ImportOut(type=ot.slug, format=fmt, imported=result.rows, crs=result.crs)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Request, Response
 
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, SettingsDep, require
-from lanyan.api.paging import PageNo
+from lanyan.api.deps import SessionDep, require
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
 from lanyan.response import dispatch, from_alarms, incidents, reinforcement_service
@@ -33,13 +32,6 @@ reader = require(SLUG, "read")
 writer = require(SLUG, "write")
 
 
-class IncidentPage(BaseModel):
-    items: list[IncidentPublic]
-    total: int
-    page: int
-    size: int
-
-
 def _provider(request: Request) -> tuple[NetworkProvider, RunCards]:
     """The app's network provider and run cards, built on first use and kept."""
     state = request.app.state
@@ -56,10 +48,9 @@ def _provider(request: Request) -> tuple[NetworkProvider, RunCards]:
 def create(
     payload: Annotated[IncidentCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    row = incidents.create_incident(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = incidents.create_incident(session, user.actor, user.scope, payload)
     return incidents.public(session, row)
 
 
@@ -73,12 +64,9 @@ def open_from_alarm(
     alarm_id: int,
     response: Response,
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    row, opened = from_alarms.open_from_alarm(
-        session, user.actor, user.scope, alarm_id, algorithm=settings.audit_hash
-    )
+    row, opened = from_alarms.open_from_alarm(session, user.actor, user.scope, alarm_id)
     if not opened:
         response.status_code = 200
     return incidents.public(session, row)
@@ -96,13 +84,13 @@ def by_alarm(alarm_id: int, session: SessionDep, user: Annotated[CurrentUser, re
     return incidents.public(session, row)
 
 
-@router.get("", response_model=IncidentPage, summary="List incidents, newest first")
+@router.get("", response_model=Page[IncidentPublic], summary="List incidents, newest first")
 def list_(
     session: SessionDep,
     user: Annotated[CurrentUser, reader],
     status: IncidentStatus | None = None,
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     rows, total = incidents.list_incidents(session, user.scope, status, page, size)
     return {
@@ -125,12 +113,9 @@ def step(
     incident_id: int,
     payload: Annotated[StepCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    incidents.record_step(
-        session, user.actor, user.scope, incident_id, payload, settings.audit_hash
-    )
+    incidents.record_step(session, user.actor, user.scope, incident_id, payload)
     return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
 
 
@@ -176,10 +161,9 @@ def commit(
     incident_id: int,
     payload: Annotated[DispatchCommit, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    dispatch.commit(session, user.actor, user.scope, incident_id, payload, settings.audit_hash)
+    dispatch.commit(session, user.actor, user.scope, incident_id, payload)
     return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
 
 
@@ -193,12 +177,9 @@ def request_reinforcement(
     incident_id: int,
     payload: Annotated[ReinforcementCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Any:
-    rows = reinforcement_service.request(
-        session, user.actor, user.scope, incident_id, payload, settings.audit_hash
-    )
+    rows = reinforcement_service.request(session, user.actor, user.scope, incident_id, payload)
     return [reinforcement_service.public(session, user.scope, r) for r in rows]
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, UploadFile
 from fastapi.responses import Response
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
 from lanyan.api.limits import MIB, UploadKind, upload
-from lanyan.api.paging import PageNo
+from lanyan.api.paging import PageNo, PageSize
 from lanyan.response import preplans
 from lanyan.response.preplans import PrePlanCreate, PrePlanUpdate
 
@@ -26,7 +26,7 @@ def list_(
     user: Annotated[CurrentUser, reader],
     q: str = "",
     page: PageNo = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> dict[str, Any]:
     rows, total = preplans.list_preplans(session, user.scope, q, page, size)
     return {
@@ -52,10 +52,9 @@ def list_(
 def create(
     payload: Annotated[PrePlanCreate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> dict[str, Any]:
-    row = preplans.create_preplan(session, user.actor, user.scope, payload, settings.audit_hash)
+    row = preplans.create_preplan(session, user.actor, user.scope, payload)
     return preplans.public(session, row)
 
 
@@ -69,12 +68,9 @@ def update(
     preplan_id: int,
     payload: Annotated[PrePlanUpdate, Body()],
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> dict[str, Any]:
-    row = preplans.update_preplan(
-        session, user.actor, user.scope, preplan_id, payload, settings.audit_hash
-    )
+    row = preplans.update_preplan(session, user.actor, user.scope, preplan_id, payload)
     return preplans.public(session, row)
 
 
@@ -103,7 +99,6 @@ def attach(
         file.content_type or "",
         data,
         caption,
-        settings.audit_hash,
         max_bytes,
     )
     return {"id": att.id, "url": f"/api/preplans/{preplan_id}/attachments/{att.id}"}
@@ -131,10 +126,7 @@ def detach(
     preplan_id: int,
     attachment_id: int,
     session: SessionDep,
-    settings: SettingsDep,
     user: Annotated[CurrentUser, writer],
 ) -> Response:
-    preplans.remove_attachment(
-        session, user.actor, user.scope, preplan_id, attachment_id, settings.audit_hash
-    )
+    preplans.remove_attachment(session, user.actor, user.scope, preplan_id, attachment_id)
     return Response(status_code=204)

@@ -11,17 +11,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.deps import SessionDep, require
+from lanyan.api.paging import Page, PageSize
 from lanyan.response import incidents, reinforcement_service
 from lanyan.response.choices import ReinforcementAction, ReinforcementState
-from lanyan.response.schemas import ReinforcementAnswer, ReinforcementPage, ReinforcementPublic
+from lanyan.response.schemas import ReinforcementAnswer, ReinforcementPublic
 
 router = APIRouter(prefix="/api/reinforcements", tags=["Incidents 警情"])
 reader = require(incidents.SLUG, "read")
 writer = require(incidents.SLUG, "write")
 
 
-@router.get("", response_model=ReinforcementPage, summary="List reinforcement requests")
+@router.get("", response_model=Page[ReinforcementPublic], summary="List reinforcement requests")
 def list_(
     session: SessionDep,
     user: Annotated[CurrentUser, reader],
@@ -31,7 +32,7 @@ def list_(
         Query(description="incoming: naming your vehicles; outgoing: from your incidents"),
     ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    size: PageSize = 50,
 ) -> Any:
     rows, total = reinforcement_service.list_requests(
         session, user.scope, status, side, page=page, size=size
@@ -55,11 +56,10 @@ def _answer(action: ReinforcementAction) -> Any:
         reinforcement_id: int,
         payload: Annotated[ReinforcementAnswer, Body()],
         session: SessionDep,
-        settings: SettingsDep,
         user: Annotated[CurrentUser, writer],
     ) -> Any:
         row = reinforcement_service.answer(
-            session, user.actor, user.scope, reinforcement_id, action, payload, settings.audit_hash
+            session, user.actor, user.scope, reinforcement_id, action, payload
         )
         return reinforcement_service.public(session, user.scope, row)
 

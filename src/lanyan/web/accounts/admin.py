@@ -19,7 +19,7 @@ from lanyan.accounts.service import (
     list_users,
     unbind_user_unit,
 )
-from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.deps import SessionDep, require
 from lanyan.core.errors import LanyanError
 from lanyan.store.audit import AuditEntry
 from lanyan.store.db import unit_of_work
@@ -76,7 +76,6 @@ def bind_submit(
     request: Request,
     username: str,
     session: SessionDep,
-    settings: SettingsDep,
     user: AdminDep,
     unit_code: Annotated[str, Form()] = "",
 ) -> Response:
@@ -87,7 +86,7 @@ def bind_submit(
         session,
         user,
         username,
-        lambda s: bind_user_unit(s, user.actor, user.scope, username, code, settings.audit_hash),
+        lambda s: bind_user_unit(s, user.actor, user.scope, username, code),
         "bound",
     )
 
@@ -98,7 +97,6 @@ def unbind_submit(
     username: str,
     unit_code: str,
     session: SessionDep,
-    settings: SettingsDep,
     user: AdminDep,
 ) -> Response:
     """Remove a unit safety manager's binding to a unit."""
@@ -107,9 +105,7 @@ def unbind_submit(
         session,
         user,
         username,
-        lambda s: unbind_user_unit(
-            s, user.actor, user.scope, username, unit_code, settings.audit_hash
-        ),
+        lambda s: unbind_user_unit(s, user.actor, user.scope, username, unit_code),
         "unbound",
     )
 

@@ -95,7 +95,6 @@ def move_submit(
     user: WriterDep,
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
-    settings = request.app.state.settings
     # A depot comes as one "depot:CODE" option; a station or vehicle as a kind and a picked code.
     kind, _, place_code = str(form.get("location") or "").partition(":")
     if form.get("location_kind"):
@@ -108,7 +107,7 @@ def move_submit(
             note=str(form.get("note") or "")[:255],
         )
         with unit_of_work(request.app.state.sessions) as s:
-            service.move_item(s, user.actor, user.scope, code, payload, settings.audit_hash)
+            service.move_item(s, user.actor, user.scope, code, payload)
     except ValidationFailed as exc:
         return _item_page(request, session, user, code, exc.message, 422)
     except ValueError as exc:  # an action or place kind the form never offers

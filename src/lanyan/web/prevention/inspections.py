@@ -248,7 +248,6 @@ def inspect_submit(
                 user.actor,
                 user.scope,
                 payload,
-                settings.audit_hash,
                 draw_code=draw_code,
                 checklist_dir=settings.data_dir / "checklists",
             )
@@ -274,7 +273,6 @@ def inspect_submit(
                     settings.data_dir,
                     limit,
                     label,
-                    settings.audit_hash,
                 )
             code = row.code
     except ValidationError as exc:

@@ -456,10 +456,9 @@ def complaint_step(
     values = _values(form)
     if step == "feedback":
         values["reward"] = "reward" in values
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        service(s, user.actor, user.scope, complaint_id, payload, settings.audit_hash)
+        service(s, user.actor, user.scope, complaint_id, payload)
 
     refusal = _apply(request, step, schema, values, write)
     if refusal is not None:
@@ -494,7 +493,6 @@ def _add_evidence(
                 settings.data_dir,
                 limit,
                 description,
-                settings.audit_hash,
             )
     except LanyanError as exc:
         if isinstance(exc, Forbidden | NotFound):
@@ -592,10 +590,9 @@ def enforcement_lift(
     request: Request, action_id: int, session: SessionDep, user: EnforcementWriter, form: FormDep
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        enforcement.lift(s, user.actor, user.scope, action_id, payload, settings.audit_hash)
+        enforcement.lift(s, user.actor, user.scope, action_id, payload)
 
     refusal = _apply(request, "lift", EnforcementLift, values, write)
     if refusal is not None:
@@ -697,10 +694,9 @@ def commitment_check(
     form: FormDep,
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: Any) -> None:
-        commitments.check(s, user.actor, user.scope, commitment_id, payload, settings.audit_hash)
+        commitments.check(s, user.actor, user.scope, commitment_id, payload)
 
     refusal = _apply(request, "check", CommitmentCheck, values, write)
     if refusal is not None:
@@ -866,7 +862,6 @@ def credit_step(
     user: CreditWriter,
     form: FormDep,
 ) -> Response:
-    settings = request.app.state.settings
     values = _values(form, multi=("measures",))
     refusal: Refusal | None
     if step == "blacklist":
@@ -874,7 +869,7 @@ def credit_step(
         values.setdefault("measures", [])
 
         def blacklist(s: Session, payload: Any) -> None:
-            credit.blacklist(s, user.actor, user.scope, payload, settings.audit_hash)
+            credit.blacklist(s, user.actor, user.scope, payload)
 
         refusal = _apply(request, step, BlacklistCreate, values, blacklist)
         values.pop("unit_code", None)
@@ -893,11 +888,9 @@ def credit_step(
 
             def act(s: Session, payload: Any) -> None:
                 if step == "repair":
-                    credit.repair(s, user.actor, user.scope, target, payload, settings.audit_hash)
+                    credit.repair(s, user.actor, user.scope, target, payload)
                 else:
-                    credit.remove_from_blacklist(
-                        s, user.actor, user.scope, target, payload, settings.audit_hash
-                    )
+                    credit.remove_from_blacklist(s, user.actor, user.scope, target, payload)
 
             refusal = _apply(
                 request, step, CreditRepair if step == "repair" else BlacklistRemove, values, act

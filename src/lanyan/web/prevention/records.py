@@ -294,11 +294,10 @@ def complaints_submit(
 ) -> Response:
     values = _values(form)
     values["anonymous"] = "anonymous" in values
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, ComplaintCreate)
-        return complaints.intake(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return complaints.intake(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -406,11 +405,10 @@ def enforcement_submit(
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, EnforcementCreate)
-        return enforcement.decide(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return enforcement.decide(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -500,11 +498,10 @@ def commitments_submit(
     shown = dict(values)
     if "statements" in values:
         values["statements"] = [s for s in values["statements"].splitlines() if s.strip()]
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, CommitmentCreate)
-        return commitments.submit(s, user.actor, user.scope, payload, settings.audit_hash).code
+        return commitments.submit(s, user.actor, user.scope, payload).code
 
     return _submit(
         request,
@@ -606,11 +603,10 @@ def credit_submit(
     form: Annotated[FormData, Depends(form_data)],
 ) -> Response:
     values = _values(form)
-    settings = request.app.state.settings
 
     def write(s: Session, payload: BaseModel) -> str:
         assert isinstance(payload, CreditRecordCreate)
-        row = credit.create_record(s, user.actor, user.scope, payload, settings.audit_hash)
+        row = credit.create_record(s, user.actor, user.scope, payload)
         return f"credit-{row.id}"
 
     return _submit(

@@ -215,10 +215,9 @@ def create_submit(
 ) -> Response:
     ot, user = access.ot, access.user
     data = parse_form(form_fields(ot), form, for_update=False)
-    settings = request.app.state.settings
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            row_id = service.create(s, ot, user.actor, user.scope, data, settings.audit_hash).id
+            row_id = service.create(s, ot, user.actor, user.scope, data).id
     except (ValidationFailed, Conflict) as exc:
         return _failed_form(request, access, session, form, exc)
     return RedirectResponse(f"/registry/{ot.slug}/{row_id}?flash=saved", status_code=303)
@@ -257,10 +256,9 @@ def edit_submit(
 ) -> Response:
     ot, user = access.ot, access.user
     data = parse_form(form_fields(ot), form, for_update=True)
-    settings = request.app.state.settings
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            service.update(s, ot, user.actor, user.scope, row_id, data, settings.audit_hash)
+            service.update(s, ot, user.actor, user.scope, row_id, data)
     except (ValidationFailed, Conflict) as exc:
         return _failed_form(request, access, session, form, exc, row_id)
     return RedirectResponse(f"/registry/{ot.slug}/{row_id}?flash=saved", status_code=303)
@@ -277,10 +275,9 @@ def delete_page(
 @router.post("/{slug}/{row_id}/delete", response_class=HTMLResponse)
 def delete_submit(request: Request, row_id: int, access: WriteDep, session: SessionDep) -> Response:
     ot, user = access.ot, access.user
-    settings = request.app.state.settings
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            service.delete(s, ot, user.actor, user.scope, row_id, settings.audit_hash)
+            service.delete(s, ot, user.actor, user.scope, row_id)
     except Conflict as exc:
         row = service.get(session, ot, user.scope, row_id)
         rules = [p.rule for p in exc.problems] or [exc.message]

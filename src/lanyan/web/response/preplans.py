@@ -233,9 +233,7 @@ def new_submit(request: Request, session: SessionDep, user: WriterDep, form: For
     try:
         payload = PrePlanCreate.model_validate(values)
         with unit_of_work(request.app.state.sessions) as s:
-            row = preplans.create_preplan(
-                s, user.actor, user.scope, payload, request.app.state.settings.audit_hash
-            )
+            row = preplans.create_preplan(s, user.actor, user.scope, payload)
             new_id = row.id
     except PydanticValidationError as exc:
         return _form(
@@ -340,8 +338,7 @@ def edit_submit(
         with unit_of_work(request.app.state.sessions) as s:
             preplans.update_preplan(
                 s, user.actor, user.scope, preplan_id, payload,
-                request.app.state.settings.audit_hash,
-            )  # fmt: skip
+                )  # fmt: skip
     except PydanticValidationError as exc:
         return _form(
             request, session, user, _raw(form), preplan=shown,
@@ -373,7 +370,7 @@ def attach_submit(
             preplans.add_attachment(
                 s, user.actor, user.scope, preplan_id, upload.filename or "image",
                 upload.content_type or "", data, str(form.get("caption") or "").strip(),
-                request.app.state.settings.audit_hash, max_bytes,
+                max_bytes,
             )  # fmt: skip
     except LanyanError as exc:
         problems = "; ".join(f"{p.field}: {p.rule}" for p in exc.problems)
@@ -391,6 +388,5 @@ def detach_submit(
     with unit_of_work(request.app.state.sessions) as s:
         preplans.remove_attachment(
             s, user.actor, user.scope, preplan_id, attachment_id,
-            request.app.state.settings.audit_hash,
-        )  # fmt: skip
+            )  # fmt: skip
     return RedirectResponse(f"/preplans/{preplan_id}#attachments", status_code=303)

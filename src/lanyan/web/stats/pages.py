@@ -270,9 +270,7 @@ async def import_submit(request: Request, session: SessionDep, user: Writer) -> 
             raise ValidationFailed("choose a file", [FieldProblem("file", "required")])
         rows = io.read_rows(await upload.read(), upload.filename)
         with unit_of_work(request.app.state.sessions) as s:
-            n = records.import_rows(
-                s, user.actor, user.scope, rows, request.app.state.settings.audit_hash
-            )
+            n = records.import_rows(s, user.actor, user.scope, rows)
     except ValidationFailed as exc:
         return _records_page(request, session, user, None, exc.problems, exc.message, 422)
     return RedirectResponse(f"/stats/records?flash=imported-{n}", status_code=303)
@@ -327,9 +325,7 @@ def new_record_submit(request: Request, user: Writer, form: FormDep) -> Response
     values["major_social_impact"] = form.get("major_social_impact") == "on"
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            row = records.create_record(
-                s, user.actor, user.scope, values, request.app.state.settings.audit_hash
-            )
+            row = records.create_record(s, user.actor, user.scope, values)
             code = row.code
     except ValidationFailed as exc:
         lang = ui_for(request, user).lang
@@ -358,9 +354,7 @@ def open_case_submit(request: Request, user: CaseWriter, form: FormDep) -> Respo
     record = str(form.get("record") or "")
     try:
         with unit_of_work(request.app.state.sessions) as s:
-            code = cases.open_case(
-                s, user.actor, user.scope, record, "", request.app.state.settings.audit_hash
-            ).code
+            code = cases.open_case(s, user.actor, user.scope, record, "").code
     except Conflict as exc:
         raise ValidationFailed(exc.message, [FieldProblem("record", exc.message)]) from None
     return RedirectResponse(f"/stats/investigations/{code}", status_code=303)
@@ -417,7 +411,6 @@ async def case_submit(
 ) -> Response:
     form = await request.form()
     text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    algorithm = request.app.state.settings.audit_hash
     try:
         with unit_of_work(request.app.state.sessions) as s:
             if what == "action":
@@ -427,14 +420,14 @@ async def case_submit(
                     raise ValidationFailed(
                         "unknown action", [FieldProblem("action", "unknown action")]
                     ) from None
-                cases.act(s, user.actor, user.scope, code, action, text, algorithm)
+                cases.act(s, user.actor, user.scope, code, action, text)
             elif what == "evidence":
                 upload = form.get("file")
                 content = None
                 if isinstance(upload, UploadFile) and upload.filename:
                     content = await upload.read()
                     text["file_name"] = upload.filename
-                cases.add_evidence(s, user.actor, user.scope, code, text, content, algorithm)
+                cases.add_evidence(s, user.actor, user.scope, code, text, content)
             elif what == "transfer":
                 cases.transfer_custody(
                     s,
@@ -444,14 +437,11 @@ async def case_submit(
                     text.get("item", ""),
                     text.get("to_holder", ""),
                     text.get("reason", ""),
-                    algorithm,
                 )
             elif what == "impact":
-                cases.flag_social_impact(
-                    s, user.actor, user.scope, code, text.get("reason", ""), algorithm
-                )
+                cases.flag_social_impact(s, user.actor, user.scope, code, text.get("reason", ""))
             elif what == "responsibility":
-                cases.add_responsibility(s, user.actor, user.scope, code, text, algorithm)
+                cases.add_responsibility(s, user.actor, user.scope, code, text)
             else:
                 raise NotFound(f"no page /stats/investigations/{code}/{what}")
     except ValidationFailed as exc:

@@ -120,6 +120,10 @@ def test_the_last_of_5000_units_is_picked_on_every_form(city: City) -> None:
             unit = page.locator("#f-unit_code")
             expect(unit).to_have_attribute("placeholder", "输入名称或代码搜索…")
             unit.fill("批量单位")
+            listing = page.locator("#f-unit_code-list")
+            # The list answers the typed text (not the empty search the focus started).
+            expect(listing).to_have_attribute("data-query", "批量单位")
+            expect(listing).not_to_have_attribute("aria-busy", "true")
             options = page.locator("#f-unit_code-list [role=option]:not([data-more])")
             expect(options).to_have_count(20)
             expect(options.first).to_contain_text("批量单位")  # the typed search has answered
@@ -127,6 +131,7 @@ def test_the_last_of_5000_units_is_picked_on_every_form(city: City) -> None:
             expect(more).to_have_text("加载更多")
             more.click()
             expect(options).to_have_count(40)
+            expect(listing).not_to_have_attribute("aria-busy", "true")
             unit.fill("没有这个单位")
             expect(page.locator("#f-unit_code-list .picker-note")).to_have_text("无匹配")
             _pick_last(page, "unit_code", city.last_code, keyboard=True)

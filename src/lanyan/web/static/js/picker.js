@@ -87,17 +87,25 @@
         list.appendChild(el("li", { role: "option", id: base + "more", "aria-selected": "false",
                                     className: "picker-more", "data-more": "1", text: text.more }));
       }
+      // Which typed text this list answers, so a reader (or a test) knows the list is current.
+      list.dataset.query = state.q;
       open(true);
+    }
+
+    function busy(flag) {
+      if (flag) list.setAttribute("aria-busy", "true"); else list.removeAttribute("aria-busy");
     }
 
     function fetchPage(page, keepActive) {
       var seq = ++state.seq;
+      busy(true);
       var url = source + "?size=" + PAGE_SIZE + "&page=" + page +
         (state.q ? "&q=" + encodeURIComponent(state.q) : "");
       return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
         .then(function (body) {
           if (seq !== state.seq) return; // a newer search has started
+          busy(false);
           state.page = body.page;
           state.total = body.total;
           state.items = page === 1 ? body.items : state.items.concat(body.items);
@@ -106,6 +114,7 @@
         })
         .catch(function () {
           if (seq !== state.seq) return;
+          busy(false);
           list.textContent = "";
           list.appendChild(el("li", { className: "picker-note", text: text.failed }));
           open(true);
@@ -137,6 +146,7 @@
       // A typed exact code still posts (the server checks it); a pick replaces it.
       hidden.value = input.value.trim();
       clearTimeout(state.timer);
+      busy(true);
       state.timer = setTimeout(search, DEBOUNCE_MS);
     });
     input.addEventListener("focus", function () {

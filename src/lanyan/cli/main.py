@@ -10,6 +10,7 @@ from lanyan.accounts.roles import Role
 from lanyan.accounts.service import create_user
 from lanyan.cli import (
     account_units_cmd,
+    backup_cmd,
     demo_cmd,
     draw_cmd,
     equipment_cmd,
@@ -154,6 +155,7 @@ plan_cmd.register(app)
 risk_cmd.register(app)
 outreach_cmd.register(app)
 stats_cmd.register(app)
+backup_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     nats_stream: str = "LANYAN_MONITORING"
     nats_subject: str = "lanyan.monitoring"
     nats_durable: str = "lanyan-alarm-processor"
+    # Scheduled backups inside ``lanyan serve`` (lanyan.ops): the folder archives go to (unset:
+    # no scheduled backups), how often one is made, how many daily and weekly ones are kept,
+    # and a key file to encrypt them with (AES-256-GCM; unset: not encrypted).
+    backup_dir: Path | None = None
+    backup_interval_hours: float = Field(default=24.0, gt=0)
+    backup_keep_daily: int = Field(default=7, ge=1)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    backup_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

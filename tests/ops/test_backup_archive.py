@@ -1,0 +1,246 @@
+"""The backup archive: its manifest, and every way a bad archive or target is refused with the
+file and the failed check, nothing written (issue 16, "Bad input")."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import tarfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from lanyan.ops import backup_crypto
+from lanyan.ops.backup import BackupError, blob_path, create_backup, sha256_file
+from lanyan.ops.backup_restore import drill, known_revisions, restore
+from lanyan.prevention.attachments import blob_path as prevention_blob_path
+from lanyan.store import audit
+
+from ops_support import small_sqlite
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
+    folder = tmp_path_factory.mktemp("source")
+    url, data_dir = small_sqlite(folder)
+    archive = create_backup(url, data_dir, folder / "a.tar").path
+    return url, data_dir, archive
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with tarfile.open(archive) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar}  # type: ignore[union-attr]
+
+
+def _rewrite(archive: Path, out: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(out, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out
+
+
+def _untouched(url: str) -> bool:
+    return not Path(url.split("///", 1)[1]).exists()
+
+
+def test_the_manifest_describes_the_archive(source: tuple[str, Path, Path]) -> None:
+    url, data_dir, archive = source
+    members = _members(archive)
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["backend"] == "sqlite"
+    assert manifest["schema_revision"] in known_revisions()[0]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert manifest["tables"]["jurisdictions"] == len(
+            conn.exec_driver_sql("SELECT id FROM jurisdictions").all()
+        )
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        head = s.execute(select(audit.AuditHead)).scalar_one()
+        assert audit.verify(s).checked == manifest["audit"]["entries"] == head.seq > 0
+    engine.dispose()
+    assert manifest["audit"]["heads"] == [{"id": 1, "seq": head.seq, "hash": head.hash}]
+    evidence = [n for n in members if n.startswith("attachments/")]
+    assert len(evidence) == manifest["attachments"] == 2
+    import hashlib
+
+    for name, data in members.items():
+        if name != "manifest.json":
+            assert manifest["members"][name] == {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+            }
+    sha = evidence[0].rsplit("/", 1)[1]
+    assert blob_path(data_dir, sha) == prevention_blob_path(data_dir, sha)
+
+
+def test_a_tampered_member_is_refused_naming_it(
+    source: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    _, _, archive = source
+    members = _members(archive)
+    name = next(n for n in members if n.startswith("attachments/"))
+    members[name] = members[name][:-1] + bytes([members[name][-1] ^ 1])
+    bad = _rewrite(archive, tmp_path / "bad.tar", members)
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    with pytest.raises(BackupError) as caught:
+        restore(bad, target, tmp_path / "data")
+    assert str(bad) in caught.value.message and name in caught.value.message
+    assert "SHA-256" in caught.value.message and "nothing was written" in caught.value.message
+    assert _untouched(target) and not (tmp_path / "data").exists()
+
+
+def test_a_database_edited_with_a_consistent_checksum_fails_the_audit_check(
+    source: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    _, _, archive = source
+    members = _members(archive)
+    snap = tmp_path / "snap.db"
+    snap.write_bytes(members["database.sqlite"])
+    with sqlite3.connect(snap) as c:
+        c.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
+    members["database.sqlite"] = snap.read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"]["database.sqlite"] = {
+        "sha256": sha256_file(snap),
+        "size": snap.stat().st_size,
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    bad = _rewrite(archive, tmp_path / "edited.tar", members)
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    with pytest.raises(BackupError, match=r"audit chain does not verify: entry 1 was altered"):
+        restore(bad, target, tmp_path / "data")
+    assert _untouched(target)
+
+
+@pytest.mark.parametrize("where", ["half", "inside the manifest", "before the manifest"])
+def test_a_truncated_archive_is_refused(
+    source: tuple[str, Path, Path], tmp_path: Path, where: str
+) -> None:
+    _, _, archive = source
+    data = archive.read_bytes()
+    with tarfile.open(archive) as tar:
+        manifest = tar.getmember("manifest.json")
+    at = {
+        "half": len(data) // 2,
+        "inside the manifest": manifest.offset_data + manifest.size // 2,
+        "before the manifest": manifest.offset,
+    }[where]
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[:at])
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    with pytest.raises(BackupError, match=r"refused: .*(truncated|missing)") as caught:
+        restore(cut, target, tmp_path / "data")
+    assert str(cut) in caught.value.message
+    assert _untouched(target)
+
+
+def test_encrypted_archives_need_their_key_and_refuse_cuts(
+    source: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    url, data_dir, _ = source
+    backup_crypto.new_key_file(tmp_path / "k")
+    key = backup_crypto.load_key(tmp_path / "k")
+    sealed = create_backup(url, data_dir, tmp_path / "s.tar", key=key).path
+    assert b"manifest.json" not in sealed.read_bytes()
+    assert drill(sealed, key=key).checks[0].startswith("decrypted (AES-256-GCM)")
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    with pytest.raises(BackupError, match="encrypted: pass --key-file"):
+        restore(sealed, target, tmp_path / "data")
+    with pytest.raises(BackupError, match="wrong key"):
+        restore(sealed, target, tmp_path / "data", key=bytes(32))
+    data = sealed.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[:-100])
+    with pytest.raises(BackupError, match=r"decryption .* failed"):
+        restore(cut, target, tmp_path / "data", key=key)
+    assert _untouched(target)
+    (tmp_path / "short").write_text("abc")
+    with pytest.raises(backup_crypto.ArchiveCryptoError, match="256-bit key"):
+        backup_crypto.load_key(tmp_path / "short")
+
+
+def _with_revision(archive: Path, out: Path, revision: str, tmp_path: Path) -> Path:
+    """``archive`` as a newer Lanyan would have written it: another schema revision, the
+    checksums consistent."""
+    members = _members(archive)
+    snap = tmp_path / "snap.db"
+    snap.write_bytes(members["database.sqlite"])
+    with sqlite3.connect(snap) as c:
+        c.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    members["database.sqlite"] = snap.read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    manifest["schema_revision"] = revision
+    manifest["members"]["database.sqlite"] = {
+        "sha256": sha256_file(snap),
+        "size": snap.stat().st_size,
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    return _rewrite(archive, out, members)
+
+
+def test_a_newer_schema_is_refused_in_the_archive_and_in_the_target(
+    source: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    url, _, archive = source
+    newer = _with_revision(archive, tmp_path / "newer.tar", "ffffffffffff", tmp_path)
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    with pytest.raises(BackupError, match=r"revision ffffffffffff, newer than .* upgrade Lanyan"):
+        restore(newer, target, tmp_path / "data")
+    assert _untouched(target)
+    # A target written by a newer Lanyan: refused before anything is written.
+    target_db = tmp_path / "newer-target.db"
+    target_db.write_bytes(Path(url.split("///", 1)[1]).read_bytes())
+    with sqlite3.connect(target_db) as c:
+        c.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+        c.execute("DELETE FROM audit_log")
+        before = c.execute("SELECT count(*) FROM jurisdictions").fetchone()
+    with pytest.raises(BackupError, match=r"database .* newer than this version"):
+        restore(archive, f"sqlite:///{target_db}", tmp_path / "data", force=True)
+    with sqlite3.connect(target_db) as c:
+        assert c.execute("SELECT count(*) FROM jurisdictions").fetchone() == before
+
+
+def test_an_older_archive_is_migrated_and_a_full_target_needs_force(
+    source: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    _, _, archive = source
+    heads, _known = known_revisions()
+    from alembic.script import ScriptDirectory
+
+    from lanyan.store.migrate import MIGRATIONS
+
+    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(heads[0]).down_revision
+    assert isinstance(previous, str)
+    # The snapshot downgraded for real: restore must run the head migration on it.
+    members = _members(archive)
+    snap = tmp_path / "old.db"
+    snap.write_bytes(members["database.sqlite"])
+    from alembic import command
+
+    from lanyan.store.migrate import alembic_config
+
+    command.downgrade(alembic_config(f"sqlite:///{snap}"), previous)
+    members["database.sqlite"] = snap.read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    manifest["schema_revision"] = previous
+    manifest["members"]["database.sqlite"] = {
+        "sha256": sha256_file(snap),
+        "size": snap.stat().st_size,
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    old = _rewrite(archive, tmp_path / "old.tar", members)
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    report = restore(old, target, tmp_path / "data")
+    assert any(c.startswith(f"snapshot migrated from schema {previous}") for c in report.checks)
+    # Now the target holds data: refused without --force, replaced with it.
+    with pytest.raises(BackupError, match=r"is not empty \(table .* has rows\).*--force"):
+        restore(archive, target, tmp_path / "data")
+    report = restore(archive, target, tmp_path / "data", force=True)
+    assert "audit verify passes" in " ".join(report.checks)
+    assert (tmp_path / "data" / "attachments").is_dir()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from PIL import Image
 from sqlalchemy import select
 
@@ -71,3 +76,27 @@ def small_sqlite(folder: Path) -> tuple[str, Path]:
     evidence(uow, data_dir, range(2))
     factory.kw["bind"].dispose()
     return url, data_dir
+
+
+def start_serve(db_url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """``lanyan serve`` in its own process, without background chores (as in test_durable_writes)."""
+    env = os.environ | {
+        "LANYAN_DATABASE_URL": db_url,
+        "LANYAN_DATA_DIR": str(data_dir),
+        "LANYAN_MONITOR_HOUSEKEEPING_EVERY_S": "0",
+        "LANYAN_INCIDENTS_FROM_ALARMS_INTERVAL_S": "0",
+    }
+    command = [sys.executable, "-m", "lanyan.cli.main", "serve", "--port", str(port)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def until_serving(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180  # a loaded host takes tens of seconds to import the app
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "lanyan serve exited before it listened"
+        try:
+            if httpx.get(base + "/api/health", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("lanyan serve never answered /api/health")

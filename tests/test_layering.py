@@ -50,6 +50,7 @@ DOMAINS = (
     "siting",
     "logistics",
     "outreach",
+    "ops",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")
@@ -490,6 +491,7 @@ CLEAN_PAGE_PACKAGES: tuple[str, ...] = (
     "logistics",
     "map",
     "monitoring",
+    "ops",
     "outreach",
     "plans",
     "prevention",

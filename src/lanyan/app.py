@@ -23,6 +23,7 @@ from lanyan.logistics.routes.supplies import router as supplies_router
 from lanyan.monitoring.live import AlarmHub
 from lanyan.monitoring.routes import router as monitoring_router
 from lanyan.monitoring.routes import run_housekeeping
+from lanyan.ops.backup_schedule import run_backups
 from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
 from lanyan.prevention.routes.inspections import routers as prevention_routers
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval = 0.0 if settings.environment == "test" else 2.0
         if interval > 0:
             tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
+        if settings.backup_dir is not None:  # scheduled backups (lanyan.ops)
+            tasks.append(asyncio.create_task(run_backups(app)))
         chores = (
             asyncio.create_task(run_housekeeping(app))
             if settings.monitor_housekeeping_every_s > 0

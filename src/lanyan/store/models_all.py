@@ -3,6 +3,7 @@
 from lanyan.accounts import models as accounts  # noqa: F401
 from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401
+from lanyan.ops import models as ops_models  # noqa: F401
 from lanyan.outreach import models as outreach_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention.models import inspections as prevention_models  # noqa: F401

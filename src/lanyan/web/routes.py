@@ -15,6 +15,7 @@ from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
 from lanyan.web.monitoring import pages as monitoring
+from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import inspections, patrols, public_draws, record_steps, records
@@ -31,6 +32,7 @@ STATIC = Path(__file__).parent / "static"
 # Each page package's own words, added to the one catalogue (web/i18n.py MESSAGES) here.
 PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     monitoring.WORDS,
+    ops.WORDS,
     outreach.WORDS,
     plans.WORDS,
     incidents.WORDS,
@@ -70,6 +72,7 @@ def install(app: FastAPI) -> None:
         siting,
         stats,
         admin,
+        ops,
         equipment,
         supplies,
         outreach,

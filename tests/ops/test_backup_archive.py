@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from lanyan.ops import backup_crypto
-from lanyan.ops.backup import BackupError, blob_path, create_backup, sha256_file
+from lanyan.ops.backup import BackupError, blob_path, create_backup, sha256_file, table_counts
 from lanyan.ops.backup_restore import drill, known_revisions, restore
 from lanyan.prevention.attachments import blob_path as prevention_blob_path
 from lanyan.store import audit
@@ -229,6 +229,10 @@ def test_an_older_archive_is_migrated_and_a_full_target_needs_force(
     members["database.sqlite"] = snap.read_bytes()
     manifest = json.loads(members["manifest.json"])
     manifest["schema_revision"] = previous
+    engine = create_engine(f"sqlite:///{snap}")
+    with engine.connect() as conn:  # an older Lanyan had fewer tables
+        manifest["tables"] = table_counts(conn)
+    engine.dispose()
     manifest["members"]["database.sqlite"] = {
         "sha256": sha256_file(snap),
         "size": snap.stat().st_size,
@@ -244,3 +248,25 @@ def test_an_older_archive_is_migrated_and_a_full_target_needs_force(
     report = restore(archive, target, tmp_path / "data", force=True)
     assert "audit verify passes" in " ".join(report.checks)
     assert (tmp_path / "data" / "attachments").is_dir()
+
+
+def test_the_cli_refuses_a_bad_archive_in_one_line(
+    source: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from lanyan.cli.main import app
+
+    _, _, archive = source
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(archive.read_bytes()[:1000])
+    monkeypatch.setenv("LANYAN_DATABASE_URL", f"sqlite:///{tmp_path / 'target.db'}")
+    monkeypatch.setenv("LANYAN_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["restore", str(cut)])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert "Traceback" not in result.output
+    assert lines[0].startswith("error: archive") and "refused" in result.output
+    assert not (tmp_path / "target.db").exists()
+    result = CliRunner().invoke(app, ["backup", "verify", str(tmp_path / "missing.tar")])
+    assert result.exit_code == 1 and "does not exist" in result.output

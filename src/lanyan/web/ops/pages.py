@@ -46,8 +46,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "ops_size": ("大小（字节）", "Size (bytes)"),
     "ops_outcome": ("结果", "Outcome"),
     "ops_good": ("成功（已通过恢复演练）", "good (restore drill passed)"),
-    "ops_failed": ("失败", "failed"),
-    "ops_detail": ("检查项", "Checks"),
+    "ops_failed": ("失败（原因见服务器日志）", "failed (the reason is in the server log)"),
 }
 
 

@@ -3,9 +3,12 @@
 Every check that can fail on the archive runs before anything is written: the encryption tag of
 every chunk, the tar structure, the manifest, the SHA-256 and size of every member, the schema
 revision, the snapshot's row counts against the manifest and its audit chain (``store.audit``).
-Only then is the target touched: migrated to this version's schema if it is older (a newer one is
-refused), and loaded in one transaction, table by table through the schema's metadata — the same
-path for a SQLite or PostgreSQL target whichever backend wrote the archive. After the commit the
+Only then is the target touched (a target of a newer schema is refused), all or nothing: a SQLite
+target is replaced by the checked snapshot (written beside it, then renamed over it); an empty
+PostgreSQL database gets the archive's own ``pg_dump`` through ``pg_restore --single-transaction``;
+any other target (a PostgreSQL database already initialised, a SQLite archive) is migrated to this
+version's schema and loaded in one transaction, table by table through the schema's metadata —
+so an archive of either backend restores into the other. After the commit the
 target is checked the same way: row counts, the audit chain, every evidence file's hash.
 """
 
@@ -15,6 +18,8 @@ import json
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -40,12 +45,13 @@ from lanyan.ops.backup import (
     audit_state,
     blob_path,
     copy_tables,
+    libpq_url,
     schema_revision,
     sha256_file,
+    sqlite_path,
     sqlite_url,
     table_counts,
 )
-from lanyan.store import audit
 from lanyan.store.db import make_engine
 from lanyan.store.migrate import MIGRATIONS, upgrade
 from lanyan.store.models_all import metadata
@@ -56,6 +62,7 @@ MEMBER_NAME = re.compile(
 )
 # Rows a freshly initialised database already has: the audit chain's genesis head.
 SEEDED = {"audit_head"}
+PG_RESTORE = os.environ.get("LANYAN_PG_RESTORE", "pg_restore")
 
 
 @dataclass
@@ -248,27 +255,71 @@ def _clear(conn: Connection) -> None:
             conn.execute(text(f'DELETE FROM "{name}"'))
 
 
-def prepare_target(engine: Engine, force: bool) -> list[str]:
-    """Refuse a target of a newer schema or (without ``force``) one holding data; bring an
-    older or uninitialised one to this version's schema."""
+def check_target(engine: Engine, force: bool) -> tuple[str | None, bool, bool]:
+    """Refuse a target of a newer schema or (without ``force``) one holding data. Returns its
+    schema revision, whether it is older than this version's, and whether it has any table."""
     where = engine.url.render_as_string(hide_password=True)
     with engine.connect() as conn:
         revision = schema_revision(conn)
         occupied = _has_rows(conn)
+        has_tables = bool(conn.dialect.get_table_names(conn))
     older = _check_revision(f"database {where}", revision)
     if occupied and not force:
         raise BackupError(
             f"database {where} is not empty (table {occupied} has rows): restore into an empty "
             "database, or pass --force to replace its contents; nothing was written"
         )
-    checks = []
-    if revision is None or older:
-        upgrade(engine.url.render_as_string(hide_password=False))
-        checks.append(
-            f"target {'initialised' if revision is None else 'migrated from ' + revision} "
-            "to this version's schema"
+    return revision, older, has_tables
+
+
+def prepare_target(engine: Engine, revision: str | None, older: bool) -> list[str]:
+    """Bring an older or uninitialised target to this version's schema."""
+    if revision is not None and not older:
+        return []
+    upgrade(engine.url.render_as_string(hide_password=False))
+    return [
+        f"target {'initialised' if revision is None else 'migrated from ' + revision} "
+        "to this version's schema"
+    ]
+
+
+def _swap_sqlite(snapshot: Path, target: Path) -> None:
+    """Put the checked snapshot in place of the target file in one step: written beside it,
+    synced, renamed over it (its stale write-ahead log removed first)."""
+    with sqlite3.connect(snapshot) as conn:  # one self-contained file, no write-ahead log
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".restore-", suffix=".db")
+    os.close(fd)
+    try:
+        shutil.copyfile(snapshot, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _pg_restore(dump: Path, engine: Engine) -> bool:
+    """``pg_restore`` of the archive's own dump into an empty PostgreSQL database, in one
+    transaction; False if the tool is missing (the per-table copy is used instead)."""
+    url = libpq_url(engine.url.render_as_string(hide_password=False))
+    command = [PG_RESTORE, "--single-transaction", "--exit-on-error", "--no-owner", "--no-acl"]
+    try:
+        done = subprocess.run(
+            [*command, f"--dbname={url}", str(dump)], capture_output=True, text=True
         )
-    return checks
+    except OSError:
+        return False
+    if done.returncode != 0:
+        first = (done.stderr.strip().splitlines() or ["failed"])[0]
+        raise BackupError(f"pg_restore failed, nothing was written: {first}")
+    return True
 
 
 def _write_blobs(source: Path, data_dir: Path, hashes: list[str]) -> None:
@@ -311,16 +362,30 @@ def restore(
                 raise _refuse(archive, f"evidence file {missing[0]} is missing from the archive")
             opened.checks.append(f"{len(hashes)} evidence files present, SHA-256 checked")
             progress("checking the archive", 3, 3)
-            checks = opened.checks + prepare_target(target, force)
-            with source.connect() as src, target.begin() as dst:
-                if dst.dialect.name == "sqlite":
-                    dst.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                _clear(dst)
-                copy_tables(src, dst, progress, expected)
-                progress("evidence files", 0, len(hashes))
-                _write_blobs(members, data_dir, hashes)
-                progress("evidence files", len(hashes), len(hashes))
-            checks.append(f"{sum(expected.values())} rows loaded in one transaction")
+            revision, older, has_tables = check_target(target, force)
+            checks = list(opened.checks)
+            dump = members / PGDUMP
+            target.dispose()
+            source.dispose()
+            if target.dialect.name == "sqlite":
+                path = sqlite_path(database_url)
+                assert path is not None
+                _swap_sqlite(opened.snapshot, path)
+                checks.append("database file written beside the target and renamed over it")
+            elif not has_tables and dump.is_file() and _pg_restore(dump, target):
+                checks.append("database loaded by pg_restore in one transaction")
+                if opened.manifest.get("schema_revision") not in known_revisions()[0]:
+                    upgrade(database_url)
+                    checks.append("target migrated to this version's schema")
+            else:
+                checks += prepare_target(target, revision, older)
+                with source.connect() as src, target.begin() as dst:
+                    _clear(dst)
+                    copy_tables(src, dst, progress, expected)
+                checks.append(f"{sum(expected.values())} rows loaded in one transaction")
+            progress("evidence files", 0, len(hashes))
+            _write_blobs(members, data_dir, hashes)
+            progress("evidence files", len(hashes), len(hashes))
             migrated = any(c.startswith("snapshot migrated") for c in opened.checks)
             checks += check_restored(
                 target, data_dir, expected, None if migrated else opened.manifest
@@ -344,10 +409,9 @@ def check_restored(
         wrong = sorted(t for t in expected if counts.get(t) != expected[t])
         raise BackupError(f"restored database {where}: row counts differ (first: {wrong[0]})")
     with Session(engine) as session:
-        result = audit.verify(session)
-        chain = audit_state(session)
-    if not result.ok:
-        raise BackupError(f"restored database {where}: audit chain broken: {result.problem}")
+        chain = audit_state(session)  # store.audit.verify and the head(s)
+    if not chain["verified"]:
+        raise BackupError(f"restored database {where}: audit chain broken: {chain['problem']}")
     if manifest is not None and chain["heads"] != manifest["audit"]["heads"]:
         raise BackupError(f"restored database {where}: the audit chain head differs")
     for sha in hashes:
@@ -356,7 +420,7 @@ def check_restored(
             raise BackupError(f"restored evidence file {blob} is missing or fails its SHA-256")
     return [
         f"restored row counts equal the archive's ({len(expected)} tables)",
-        f"audit verify passes on the restored database: {result.checked} entries",
+        f"audit verify passes on the restored database: {chain['entries']} entries",
         f"{len(hashes)} restored evidence files match their SHA-256",
     ]
 

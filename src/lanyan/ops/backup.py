@@ -308,6 +308,8 @@ def create_backup(
     this version of Lanyan cannot read (not initialised, another schema revision)."""
     if out.is_dir():
         out = out / default_archive_name()
+    elif not out.parent.is_dir():
+        raise BackupError(f"--out {out}: the folder {out.parent} does not exist")
     if out.exists():
         raise BackupError(f"archive {out} already exists: choose another --out")
     engine = make_engine(database_url)

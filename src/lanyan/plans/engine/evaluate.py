@@ -238,6 +238,7 @@ class Evaluator:
             ind.unit,
             ctx.plan.id if ind.computation == Computation.PROJECT_QUANTITY_DELIVERED else "",
             tuple(ind.counts_projects),
+            ind.parameters.key() if ind.parameters is not None else "",
         )
         if key not in self._cache:
             self._cache[key] = COMPUTATIONS[ind.computation](ctx, ind, years)
@@ -255,6 +256,20 @@ class Evaluator:
         else:
             figures = self._figures(ctx, ind, years)
         raw = {y: figures[y].value for y in years}
+        shown = figures[year]
+        only = ind.parameters.only_year if ind.parameters is not None else None
+        if only is not None:
+            # The plan sets the figure for one year: every later year is scored on that year's.
+            raw = {
+                y: (figures[only].value if only in figures and y >= only else None) for y in years
+            }
+            if year >= only and only in figures:
+                f = figures[only]
+                shown = Figure(
+                    f.value, f.numerator, f.denominator, f.sources, f"scored on {only} only"
+                )
+            else:
+                shown = Figure(None, note=f"the plan sets this figure for {only} only")
         series = {y: _combine(ind, raw, start, y) for y in range(start, year + 1)}
         value = series[year]
         baseline = threshold = None
@@ -277,7 +292,7 @@ class Evaluator:
             value=value,
             status=status,
             series=series,
-            figure=figures[year],
+            figure=shown,
             target_due=threshold if ind.baseline is not None else due_target(ind, year),
             threshold=threshold,
             baseline=baseline,

@@ -79,3 +79,33 @@ def test_dashboard_page_embeds_the_evaluation(uow: Any, client: TestClient) -> N
     index = client.get("/plans", headers=auth)
     assert index.status_code == 200 and 'data-plan="lianzhou"' in index.text
     assert client.get("/static/vendor/echarts/LICENSE").status_code == 200
+
+
+def _page_data(text: str) -> dict[str, Any]:
+    raw = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', text, re.S)
+    assert raw is not None
+    return json.loads(raw.group(1))  # type: ignore[no-any-return]
+
+
+def test_unit_words_come_from_the_catalogue_in_both_languages(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    latin = re.compile(r"[A-Za-z]")
+    for plan in ("dafeng", "kaifeng"):
+        used = {i.unit for i in load_plan(plan).indicators}
+        zh = _page_data(client.get(f"/plans/{plan}?year=2023", headers=auth).text)
+        # The charts print data.units[unit] and data.words: no English word on the Chinese page.
+        assert all(not latin.search(zh["units"][u.value]) for u in used), zh["units"]
+        assert zh["units"]["people"] == "人" and zh["units"]["teams"] == "支"
+        assert zh["words"] == {"target": "目标", "actual": "实际"}
+        client.get("/lang/en")
+        en = _page_data(client.get(f"/plans/{plan}?year=2023", headers=auth).text)
+        assert {u.value: en["units"][u.value] for u in used} == {u.value: u.en for u in used}
+        assert en["words"]["target"] == "target"
+        client.get("/lang/zh")
+    page = client.get("/plans/dafeng?year=2023", headers=auth).text
+    options = re.findall(r'<option value="[a-z_0-9]+"[^>]*title="[^"]*">([^<]*)</option>', page)
+    assert options and all("（" in o and not latin.search(o.split("（")[-1]) for o in options)
+    # The page's script reads the units and words from the data, not from the raw unit value.
+    script = client.get("/static/js/plan_dashboard.js").text
+    assert "+ ind.unit" not in script and "name: ind.unit" not in script

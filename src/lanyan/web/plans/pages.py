@@ -17,15 +17,29 @@ from lanyan.core.errors import NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
+from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
 from lanyan.plans.routes import plans as plan_rows
 from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
-from lanyan.web.render import render
+from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
+
+
+def unit_key(unit: Unit) -> str:
+    """The catalogue key of an indicator unit's word."""
+    return f"plan_unit_{unit.name.lower()}"
+
+
+def unit_words(ui: Ui) -> dict[str, str]:
+    """Each unit's value (as the JSON and the plan files spell it) → its word in the page's
+    language."""
+    return {u.value: ui.t(unit_key(u)) for u in Unit}
+
+
 Reader = Annotated[CurrentUser, require("plans", "read")]
 Writer = Annotated[CurrentUser, require("plans", "write")]
 
@@ -48,6 +62,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_submit": ("提交", "Submit"),
     "plan_saved": ("已保存", "Saved"),
     "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
+    "plan_target": ("目标", "target"),
+    "plan_actual": ("实际", "value"),
+    # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
+    **{unit_key(u): (u.zh, u.en) for u in Unit},
 }
 
 
@@ -77,6 +95,10 @@ def _dashboard(
     data["states"] = [
         {"value": s.value, "zh": s.zh, "en": s.en, "color": s.color} for s in ProjectState
     ]
+    ui = ui_for(request, user)
+    units = unit_words(ui)
+    data["units"] = units
+    data["words"] = {"target": ui.t("plan_target"), "actual": ui.t("plan_actual")}
     return render(
         request,
         "plans/dashboard.html",
@@ -88,6 +110,7 @@ def _dashboard(
         years=list(range(plan.period_start, plan.period_end + 1)),
         can_write=roles.can_write(user.role, "plans"),
         manual_indicators=[i for i in plan.indicators if i.manual],
+        units=units,
         form_error=error,
         form=form or {},
         flash=request.query_params.get("flash"),

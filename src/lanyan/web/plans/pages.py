@@ -13,14 +13,20 @@ from starlette.datastructures import FormData
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.core.errors import NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
 from lanyan.plans.routes import plans as plan_rows
-from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.plans.service import (
+    build_report,
+    default_year,
+    jurisdiction_code,
+    report_dict,
+    scoped_jurisdiction,
+)
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
@@ -62,6 +68,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_submit": ("提交", "Submit"),
     "plan_saved": ("已保存", "Saved"),
     "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
+    "plan_adopt": ("采用本规划", "Adopt this plan"),
+    "plan_adopt_for": ("采用辖区代码", "Adopting jurisdiction code"),
+    "plan_adopted": ("已采用", "Adopted"),
     "plan_target": ("目标", "target"),
     "plan_actual": ("实际", "value"),
     # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
@@ -69,9 +78,51 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _index(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "plans/index.html",
+        user,
+        status_code=status_code,
+        plans=plan_rows(session, user),
+        can_write=roles.can_write(user.role, "plans"),
+        home=jurisdiction_code(session, user.jurisdiction_id),
+        form_error=error,
+        flash=request.query_params.get("flash"),
+    )
+
+
 @router.get("/plans", response_class=HTMLResponse)
 def plans_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
-    return render(request, "plans/index.html", user, plans=plan_rows(session, user))
+    return _index(request, session, user)
+
+
+@router.post("/plans/{plan_id}/adopt", response_class=HTMLResponse)
+def adopt_submit(
+    request: Request,
+    plan_id: str,
+    session: SessionDep,
+    user: Writer,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Response:
+    """The plans page's 采用本规划 button: the same rule and audit as the API and the CLI."""
+    code = str(form.get("jurisdiction") or "").strip()
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            records.adopt(s, user.actor, user.scope, plan_id, code)
+    except ValidationFailed as exc:
+        return _index(request, session, user, _problem_text(exc), 422)
+    except Conflict as exc:
+        return _index(request, session, user, str(exc), 409)
+    except NotFound as exc:
+        return _index(request, session, user, str(exc), 404)
+    return RedirectResponse(f"/plans/{plan_id}?jurisdiction={code}", status_code=303)
 
 
 def _dashboard(

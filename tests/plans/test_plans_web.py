@@ -109,3 +109,31 @@ def test_unit_words_come_from_the_catalogue_in_both_languages(uow: Any, client: 
     # The page's script reads the units and words from the data, not from the raw unit value.
     script = client.get("/static/js/plan_dashboard.js").text
     assert "+ ind.unit" not in script and "name: ind.unit" not in script
+
+
+def test_thin_data_warning_beside_the_indicator(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    page = client.get("/plans/dafeng?year=2024&jurisdiction=320904", headers=auth).text
+    card = re.search(r'data-indicator="fulltime_firefighters_share".*?</article>', page, re.S)
+    assert card is not None
+    # 2024 rests on the roster's G1 G2 G3 and one population record (2023's: none for 2024);
+    # 2021 has no population record at all, so no value.
+    warning = re.search(r'<p class="completeness thin" data-records="4"[^>]*>(.*?)</p>', card[0])
+    assert warning is not None, card[0]
+    assert 'data-missing-years="2021"' in card[0]
+    text = re.sub(r"<[^>]+>", "", warning.group(1))
+    assert text == "⚠ 数据不全 依据 4 条记录；缺 2021 年数据；缺 2024 年人口，沿用 2023 年"
+    body = client.get(
+        "/api/plans/dafeng/evaluation?year=2024&jurisdiction=320904", headers=auth
+    ).json()
+    row = next(i for i in body["indicators"] if i["id"] == "fulltime_firefighters_share")
+    assert row["completeness"] == {
+        "records": 4,
+        "thin": True,
+        "missing_years": [2021],
+        "stand_ins": [{"what": "population", "year": 2024, "used": 2023}],
+    }
+    client.get("/lang/en")
+    page = client.get("/plans/dafeng?year=2024&jurisdiction=320904", headers=auth).text
+    assert "no data for 2021; no population for 2024; 2023&#39;s used" in page

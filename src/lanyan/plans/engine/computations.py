@@ -128,7 +128,7 @@ def _rate_figure(
 # --- population -------------------------------------------------------------------------------
 
 
-def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | None]:
+def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source, int] | None]:
     """The population of the evaluated jurisdiction in each year: its latest population record
     dated that year or before. Sub-jurisdictions' records are not added up, since a county's own
     figure already contains them."""
@@ -141,7 +141,7 @@ def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | N
         .where(JurisdictionPopulation.jurisdiction_id == ctx.jurisdiction.id)
         .order_by(JurisdictionPopulation.year)
     ).all()
-    out: dict[int, tuple[int, Source] | None] = {}
+    out: dict[int, tuple[int, Source, int] | None] = {}
     for y in years:
         latest = [r for r in rows if r.year <= y]
         if not latest:
@@ -156,6 +156,7 @@ def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | N
                 f"jurisdiction {ctx.jurisdiction.code}, latest record of year <= {y} ({r.year})",
                 (r.id,),
             ),
+            r.year,
         )
     return out
 
@@ -177,11 +178,13 @@ def _per_population(
                 None, count[0], None, (count[1],), f"no population record for {y} or before"
             )
         else:
+            used = pop[2]
             out[y] = Figure(
                 count[0] / pop[0] * scale if pop[0] else None,
                 count[0],
                 pop[0],
                 (count[1], pop[1]),
+                missing=(("population", y, used),) if used < y else (),
             )
     return out
 

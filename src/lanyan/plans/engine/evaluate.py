@@ -105,6 +105,50 @@ def judge(
     return (Status.MET if meets(ind.comparison, value, final) else Status.NOT_MET), projected
 
 
+# A computed value resting on fewer records than this is flagged as thin (数据不足) beside it.
+THIN_RECORDS = 5
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How complete the data under a computed value is: the records it rests on (the sum over
+    its lineage) and what is missing — years of the plan period up to the evaluated one with no
+    value (they feed the trend, and the value itself when it is cumulative or a mean), and inputs
+    the computation had to take from another year (``Figure.missing``)."""
+
+    records: int
+    missing_years: tuple[int, ...]
+    stand_ins: tuple[tuple[str, int, int | None], ...]
+
+    @property
+    def thin(self) -> bool:
+        return self.records < THIN_RECORDS
+
+    @property
+    def warn(self) -> bool:
+        return self.thin or bool(self.missing_years) or bool(self.stand_ins)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "thin": self.thin,
+            "missing_years": list(self.missing_years),
+            "stand_ins": [{"what": w, "year": y, "used": u} for w, y, u in self.stand_ins],
+        }
+
+
+def completeness(
+    ind: Indicator, figure: Figure, raw: dict[int, float | None], start: int, year: int
+) -> Completeness | None:
+    """The completeness of a computed indicator's value; None for a manual one or no value."""
+    if ind.manual or figure.value is None:
+        return None
+    only = ind.parameters.only_year if ind.parameters is not None else None
+    gaps = () if only is not None else tuple(y for y in range(start, year) if raw.get(y) is None)
+    records = sum(s.records for s in figure.sources)
+    return Completeness(records, gaps, figure.missing)
+
+
 @dataclass
 class IndicatorResult:
     indicator: Indicator
@@ -118,6 +162,7 @@ class IndicatorResult:
     baseline: float | None = None
     projected: float | None = None
     manual_evidence: list[dict[str, Any]] = field(default_factory=list)
+    completeness: Completeness | None = None
 
     def as_dict(self) -> dict[str, Any]:
         ind = self.indicator
@@ -150,6 +195,8 @@ class IndicatorResult:
             out["note"] = self.figure.note
         if self.manual_evidence:
             out["evidence"] = self.manual_evidence
+        if self.completeness is not None:
+            out["completeness"] = self.completeness.as_dict()
         return out
 
 
@@ -298,6 +345,7 @@ class Evaluator:
             baseline=baseline,
             projected=projected,
             manual_evidence=[evidence[y] for y in sorted(evidence)],
+            completeness=completeness(ind, shown, raw, start, year),
         )
 
     def plan(self, plan: Plan, jurisdiction: Jurisdiction, year: int) -> PlanEvaluation:

@@ -45,6 +45,7 @@ from lanyan.plans.models import ProjectProgress
 from lanyan.plans.schema import Indicator
 from lanyan.prevention import indicators as prevention_indicators
 from lanyan.prevention.models.patrols import PatrolRound
+from lanyan.registry import history
 from lanyan.registry.choices import (
     DeviceKind,
     DeviceStatus,
@@ -97,12 +98,44 @@ def _get(row: Any, key: str) -> int:
     return int(row._mapping[key] or 0)
 
 
-def _station_on_duty(y: int) -> ColumnElement[bool]:
-    return and_(
-        Station.status == StationStatus.EXISTING.value,
-        Station.force_type.in_(RESCUE_FORCES),
-        or_(Station.opened_on.is_(None), Station.opened_on <= year_end(y)),
-    )
+def _as_of(
+    ctx: Context, slug: str, field: str, test: Callable[[Any], bool], years: Years
+) -> dict[int, tuple[int, ...]]:
+    """Rows of ``slug`` whose ``test(field)`` at each year end differs from today's (read from
+    the audit log: ``registry.history``), memoised per evaluation."""
+    key = ("changes", slug, field)
+    if key not in ctx.memo:
+        ctx.memo[key] = history.field_changes(ctx.session, slug, field)
+    return history.flipped_in(ctx.memo[key], test, {y: year_end(y) for y in years})
+
+
+def _then(now: ColumnElement[bool], column: Any, flipped: Sequence[int]) -> ColumnElement[bool]:
+    """``now`` as it held at a past instant: true today XOR changed since (``flipped`` ids)."""
+    if not flipped:
+        return now
+    return or_(and_(now, column.not_in(flipped)), and_(~now, column.in_(flipped)))
+
+
+def _existing(status: Any) -> bool:
+    return bool(status == StationStatus.EXISTING.value)
+
+
+def _on_duty(ctx: Context) -> Callable[[int], ColumnElement[bool]]:
+    """Whether a station was on duty at the end of year y: national or government full-time,
+    opened by then, and existing by its status as of then (the audit log gives the status a
+    station had; a station rebuilt since, say, was on duty before)."""
+    memo = ctx.memo.setdefault(("on_duty",), {})
+
+    def cond(y: int) -> ColumnElement[bool]:
+        if y not in memo:
+            memo.update(_as_of(ctx, "stations", "status", _existing, [y]))
+        return and_(
+            _then(Station.status == StationStatus.EXISTING.value, Station.id, memo[y]),
+            Station.force_type.in_(RESCUE_FORCES),
+            or_(Station.opened_on.is_(None), Station.opened_on <= year_end(y)),
+        )
+
+    return cond
 
 
 def _in_post(y: int) -> ColumnElement[bool]:
@@ -235,12 +268,12 @@ def larger_fire_share(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
 @computation(Computation.STATIONS_PER_100K)
 def stations_per_100k(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
     row = ctx.session.execute(
-        select(*_sums("y", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+        select(*_sums("y", years, _on_duty(ctx))).where(ctx.inside(Station.jurisdiction_id))
     ).one()
     counts: dict[int, tuple[int, Source] | None] = {}
     for y in years:
         n = _get(row, f"y{y}")
-        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), _station_on_duty(y))
+        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), _on_duty(ctx)(y))
         counts[y] = (
             n,
             Source("stations", n, f"on duty at {year_end(y)}, {ctx.subtree}", ctx.ids_of(q, n)),
@@ -512,8 +545,15 @@ def _installed_by(y: int) -> ColumnElement[bool]:
 
 
 def _hydrant_rate(
-    ctx: Context, years: Years, good: ColumnElement[bool], what: str
+    ctx: Context,
+    years: Years,
+    good: ColumnElement[bool] | Callable[[int], ColumnElement[bool]],
+    what: str,
+    note: str = PRESENT_NOTE,
 ) -> dict[int, Figure]:
+    """Hydrants installed by each year end and the share of them ``good`` (a condition, or one
+    per year when the rows' history gives the value as of that year)."""
+    good_in = good if callable(good) else (lambda y: good)
     base = (
         ctx.inside(WaterSource.jurisdiction_id),
         WaterSource.kind == WaterSourceKind.MUNICIPAL_HYDRANT.value,
@@ -521,7 +561,7 @@ def _hydrant_rate(
     row = ctx.session.execute(
         select(
             *_sums("d", years, _installed_by),
-            *_sums("n", years, lambda y: and_(_installed_by(y), good)),
+            *_sums("n", years, lambda y: and_(_installed_by(y), good_in(y))),
         ).where(*base)
     ).one()
     out: dict[int, Figure] = {}
@@ -534,17 +574,24 @@ def _hydrant_rate(
             f"kind = municipal_hydrant, installed by {y}, {ctx.subtree}; numerator: {what}",
             ctx.ids_of(q, den),
         )
-        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,), note=PRESENT_NOTE)
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,), note=note)
     return out
+
+
+def _intact(status: Any) -> bool:
+    return bool(status == WaterSourceStatus.INTACT.value)
 
 
 @computation(Computation.HYDRANT_INTACT_RATE)
 def hydrant_intact_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    flipped = _as_of(ctx, "water-sources", "status", _intact, years)
+    now = WaterSource.status == WaterSourceStatus.INTACT.value
     return _hydrant_rate(
         ctx,
         years,
-        WaterSource.status == WaterSourceStatus.INTACT.value,
-        "status = intact (the latest inspection)",
+        lambda y: _then(now, WaterSource.id, flipped[y]),
+        "status = intact at the year end (changes read back from the audit log)",
+        note="",
     )
 
 
@@ -926,13 +973,11 @@ def _vehicle_rate(
     classed = Station.station_class.in_(tuple(minimums))
     row = ctx.session.execute(
         select(
-            *_sums("d", years, _station_on_duty),
+            *_sums("d", years, _on_duty(ctx)),
             *_sums(
                 "n",
                 years,
-                lambda y: and_(
-                    _station_on_duty(y), func.coalesce(vehicles.c[f"v{y}"], 0) >= minimum
-                ),
+                lambda y: and_(_on_duty(ctx)(y), func.coalesce(vehicles.c[f"v{y}"], 0) >= minimum),
             ),
         )
         .select_from(Station)
@@ -942,9 +987,7 @@ def _vehicle_rate(
     out: dict[int, Figure] = {}
     for y in years:
         den = _get(row, f"d{y}")
-        q = select(Station.id).where(
-            ctx.inside(Station.jurisdiction_id), classed, _station_on_duty(y)
-        )
+        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), classed, _on_duty(ctx)(y))
         sources = (
             Source(
                 "stations",
@@ -1005,7 +1048,7 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
             *[
                 func.sum(
                     case(
-                        (and_(per_station.c.year == y, open_enough, _station_on_duty(y)), 1),
+                        (and_(per_station.c.year == y, open_enough, _on_duty(ctx)(y)), 1),
                         else_=0,
                     )
                 ).label(f"n{y}")
@@ -1022,7 +1065,7 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
         .join(Station, Station.id == per_station.c.sid)
     ).one()
     dens = ctx.session.execute(
-        select(*_sums("d", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+        select(*_sums("d", years, _on_duty(ctx))).where(ctx.inside(Station.jurisdiction_id))
     ).one()
     out: dict[int, Figure] = {}
     for y in years:

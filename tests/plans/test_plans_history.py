@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from lanyan.core.timeutil import local_today
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.choices import Comparison, Computation, Unit
-from lanyan.plans.engine import COMPUTATIONS, Context
+from lanyan.plans.engine import COMPUTATIONS, Context, Evaluator
 from lanyan.plans.schema import Indicator
 from lanyan.registry import service
 from lanyan.registry.models import Station, WaterSource
@@ -72,3 +72,15 @@ def test_hydrant_condition_and_station_status_as_of_each_year_end(uow: Any) -> N
     assert got == {2021: (1, 2), 2022: (3, 3), 2023: (4, 4), this_year: (3, 4)}
     # S1 was on duty at every past year end; today it is being rebuilt: S2 alone.
     assert [stations[y].numerator for y in years] == [1, 1, 2, 1]
+
+
+def test_series_reads_back_what_the_latest_year_computed(uow: Any) -> None:
+    load_engine_fixture(uow)
+    with uow() as s:
+        county = jurisdiction(s, "320904")
+        for plan_id in ("dafeng", "lianzhou"):
+            plan = load_plan(plan_id)
+            series = Evaluator(s).series(plan, county, [2021, 2022, 2023])
+            for year, ev in series.items():
+                alone = Evaluator(s).plan(plan, county, year)  # a fresh cache per year
+                assert ev.as_dicts() == alone.as_dicts(), (plan_id, year)

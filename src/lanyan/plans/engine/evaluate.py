@@ -281,15 +281,18 @@ class Evaluator:
         key = (
             ind.computation,
             ctx.jurisdiction.id,
-            tuple(years),
             ind.unit,
             ctx.plan.id if ind.computation == Computation.PROJECT_QUANTITY_DELIVERED else "",
             tuple(ind.counts_projects),
             ind.parameters.key() if ind.parameters is not None else "",
         )
-        if key not in self._cache:
-            self._cache[key] = COMPUTATIONS[ind.computation](ctx, ind, years)
-        return self._cache[key]
+        # Each year's figure depends on that year alone: a later evaluation of an earlier year
+        # (a five-year series, the trend) reuses what a longer range already computed.
+        known = self._cache.setdefault(key, {})
+        missing = [y for y in years if y not in known]
+        if missing:
+            known.update(COMPUTATIONS[ind.computation](ctx, ind, missing))
+        return {y: known[y] for y in years}
 
     def indicator(self, ctx: Context, ind: Indicator, year: int) -> IndicatorResult:
         start = min(ctx.plan.period_start, year)
@@ -347,6 +350,14 @@ class Evaluator:
             manual_evidence=[evidence[y] for y in sorted(evidence)],
             completeness=completeness(ind, shown, raw, start, year),
         )
+
+    def series(
+        self, plan: Plan, jurisdiction: Jurisdiction, years: Sequence[int]
+    ) -> dict[int, PlanEvaluation]:
+        """The plan evaluated for each of ``years``: the latest first, so its range is computed
+        in one pass per computation and the earlier years read it back."""
+        done = {y: self.plan(plan, jurisdiction, y) for y in sorted(years, reverse=True)}
+        return {y: done[y] for y in sorted(years)}
 
     def plan(self, plan: Plan, jurisdiction: Jurisdiction, year: int) -> PlanEvaluation:
         memo = self._memos.setdefault(jurisdiction.id, {})

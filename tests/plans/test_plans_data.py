@@ -170,7 +170,8 @@ def test_every_source_quote_occurs_on_its_line(plans: dict[str, Plan]) -> None:
     for plan in plans.values():
         lines = plan_text_lines(plan)
         for item in [*plan.indicators, *plan.projects]:
-            for ref in item.source:
+            params = getattr(item, "parameters", None)
+            for ref in [*item.source, *(params.source if params is not None else [])]:
                 n = ref.number
                 assert 1 <= n <= len(lines), f"{plan.id}.{item.id}: {ref.line} beyond the text"
                 window = lines[max(0, n - 2) : n + 1]  # the named line and one either side

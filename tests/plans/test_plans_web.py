@@ -79,3 +79,61 @@ def test_dashboard_page_embeds_the_evaluation(uow: Any, client: TestClient) -> N
     index = client.get("/plans", headers=auth)
     assert index.status_code == 200 and 'data-plan="lianzhou"' in index.text
     assert client.get("/static/vendor/echarts/LICENSE").status_code == 200
+
+
+def _page_data(text: str) -> dict[str, Any]:
+    raw = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', text, re.S)
+    assert raw is not None
+    return json.loads(raw.group(1))  # type: ignore[no-any-return]
+
+
+def test_unit_words_come_from_the_catalogue_in_both_languages(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    latin = re.compile(r"[A-Za-z]")
+    for plan in ("dafeng",):  # people, teams, stations, hydrants, %, ‰ …
+        used = {i.unit for i in load_plan(plan).indicators}
+        zh = _page_data(client.get(f"/plans/{plan}?year=2023", headers=auth).text)
+        # The charts print data.units[unit] and data.words: no English word on the Chinese page.
+        assert all(not latin.search(zh["units"][u.value]) for u in used), zh["units"]
+        assert zh["units"]["people"] == "人" and zh["units"]["teams"] == "支"
+        assert zh["words"] == {"target": "目标", "actual": "实际"}
+        client.get("/lang/en")
+        en = _page_data(client.get(f"/plans/{plan}?year=2023", headers=auth).text)
+        assert {u.value: en["units"][u.value] for u in used} == {u.value: u.en for u in used}
+        assert en["words"]["target"] == "target"
+        client.get("/lang/zh")
+    page = client.get("/plans/dafeng?year=2023", headers=auth).text
+    options = re.findall(r'<option value="[a-z_0-9]+"[^>]*title="[^"]*">([^<]*)</option>', page)
+    assert options and all("（" in o and not latin.search(o.split("（")[-1]) for o in options)
+    # The page's script reads the units and words from the data, not from the raw unit value.
+    script = client.get("/static/js/plan_dashboard.js").text
+    assert "+ ind.unit" not in script and "name: ind.unit" not in script
+
+
+def test_thin_data_warning_beside_the_indicator(uow: Any, client: TestClient) -> None:
+    _seed(uow)
+    auth = login(client, "commander")
+    page = client.get("/plans/dafeng?year=2024&jurisdiction=320904", headers=auth).text
+    card = re.search(r'data-indicator="fulltime_firefighters_share".*?</article>', page, re.S)
+    assert card is not None
+    # 2024 rests on the roster's G1 G2 G3 and one population record (2023's: none for 2024);
+    # 2021 has no population record at all, so no value.
+    warning = re.search(r'<p class="completeness thin" data-records="4"[^>]*>(.*?)</p>', card[0])
+    assert warning is not None, card[0]
+    assert 'data-missing-years="2021"' in card[0]
+    text = re.sub(r"<[^>]+>", "", warning.group(1))
+    assert text == "⚠ 数据不全 依据 4 条记录；缺 2021 年数据；缺 2024 年人口，沿用 2023 年"
+    body = client.get(
+        "/api/plans/dafeng/evaluation?year=2024&jurisdiction=320904", headers=auth
+    ).json()
+    row = next(i for i in body["indicators"] if i["id"] == "fulltime_firefighters_share")
+    assert row["completeness"] == {
+        "records": 4,
+        "thin": True,
+        "missing_years": [2021],
+        "stand_ins": [{"what": "population", "year": 2024, "used": 2023}],
+    }
+    client.get("/lang/en")
+    page = client.get("/plans/dafeng?year=2024&jurisdiction=320904", headers=auth).text
+    assert "no data for 2021; no population for 2024; 2023&#39;s used" in page

@@ -16,6 +16,7 @@ from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.demo import duty as demo_duty
 from lanyan.demo import outreach as demo_outreach
+from lanyan.demo import plan as demo_plan
 from lanyan.demo import preplans as demo_preplans
 from lanyan.demo import supervision
 from lanyan.demo.build import (
@@ -164,6 +165,7 @@ def register(app: typer.Typer) -> None:
                 assert local is not None
                 supervised = supervision.build(session, seed, local.date(), tick)
                 bind_demo_unit_manager(session)  # a unit with hazards
+                demo_plan.adopt_dafeng(session, DEMO_ACTOR)  # the district's own plan
                 people = bar.add_task("人员与宣教 People & outreach", total=None)
                 outreach = demo_outreach.build(
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)

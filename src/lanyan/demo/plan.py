@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from lanyan.demo.region import COUNTY_CODE
+from lanyan.plans import records as plan_records
 from lanyan.registry.choices import ForceType, StationClass, StationStatus
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.store.audit import Actor
 
 # L31: "消防救援人员248人…万人拥有消防人员数量3.44人". The plan never states the population
 # (plans/README.md); 248 / 3.44 × 10,000 is the only figure it implies.
@@ -120,3 +126,12 @@ STATION_TABLE: tuple[TableStation, ...] = (
     ),
     TableStation(20, "常州盐城工业园政府专职消防站", "省规二级站", "规划新建", 2022, "320904406"),
 )
+
+
+def adopt_dafeng(session: Session, actor: Actor) -> bool:
+    """The demo district adopts the Dafeng plan (as ``lanyan plan adopt dafeng`` would, audited);
+    False when it already has."""
+    if any(p == "dafeng" and code == COUNTY_CODE for p, code, _ in plan_records.adoptions(session)):
+        return False
+    plan_records.adopt(session, actor, EVERYWHERE, "dafeng", COUNTY_CODE)
+    return True

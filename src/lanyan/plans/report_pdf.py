@@ -87,6 +87,7 @@ def to_pdf(report: Report, font: Path) -> bytes:
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
+        # ``colours`` holds one entry per body row; row 0 is the header (repeated on each page).
         for i, colour in enumerate(colours or [], start=1):
             if colour_col is not None and colour:
                 style.append(
@@ -165,7 +166,7 @@ def to_pdf(report: Report, font: Path) -> bytes:
             rows,
             [62, 13, 16, 22, 16, 18, 16, 14, 16, 74],
             7,
-            [None] + [r.status.color for r in ev.results],
+            [r.status.color for r in ev.results],
         )
     )
     story += [Spacer(1, 4 * mm), p("三、重点项目 Projects", "h2")]
@@ -200,7 +201,7 @@ def to_pdf(report: Report, font: Path) -> bytes:
             prow,
             [80, 18, 16, 16, 14, 16, 107],
             5,
-            [None] + [x.state.color for x in report.projects],
+            [x.state.color for x in report.projects],
         )
     )
     out = BytesIO()

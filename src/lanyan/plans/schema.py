@@ -8,7 +8,7 @@ missing where the comparison needs one) fails with the field that is wrong.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -64,6 +64,49 @@ class Baseline(_Strict):
         return self
 
 
+class Parameters(_Strict):
+    """What the plan's own text fixes about how an indicator is computed, quoted from the plan
+    (``source``), where the computation's default would read it otherwise.
+
+    * ``min_vehicles``: duty vehicles a station of each 建标152 class must have (else 建标152's
+      lower bounds);
+    * ``denominator``: the number of areas the plan counts (a coverage rate over the plan's own
+      list, whatever the registry holds);
+    * ``person_kinds``: the roster kinds (``outreach.choices.PersonKind``) the indicator counts;
+    * ``only_year``: the one year the plan sets the figure for (a later year is scored on it);
+    * ``station_level``: only people of stations registered to a jurisdiction of this level
+      (``county``: the county's own teams, not the towns').
+    """
+
+    min_vehicles: (
+        dict[
+            Literal["special_service", "class1", "class2", "small", "logistics", "water"],
+            Annotated[int, Field(ge=0)],
+        ]
+        | None
+    ) = None
+    denominator: Annotated[int, Field(gt=0)] | None = None
+    person_kinds: (
+        list[
+            Literal[
+                "rescuer",
+                "government_fulltime",
+                "enterprise_fulltime",
+                "micro_station",
+                "practitioner",
+                "volunteer",
+            ]
+        ]
+        | None
+    ) = None
+    only_year: Year | None = None
+    station_level: Literal["city", "county", "town"] | None = None
+    source: list[SourceRef] = Field(min_length=1)
+
+    def key(self) -> str:
+        return self.model_dump_json(exclude={"source"})
+
+
 class Indicator(_Strict):
     """One target the plan sets (指标). Exactly one of ``computation`` or ``manual`` says how Lanyan
     gets its value: computed from platform records, or entered by hand with evidence."""
@@ -86,6 +129,7 @@ class Indicator(_Strict):
     evidence_required: str | None = None
     denominator_note: str | None = None
     notes: str | None = None
+    parameters: Parameters | None = None
 
     @model_validator(mode="after")
     def _one_way_to_a_value(self) -> Self:
@@ -107,6 +151,8 @@ class Indicator(_Strict):
             )
         if (self.comparison == Comparison.FALL_BY_PERCENT) != (self.baseline is not None):
             raise ValueError("'baseline' is required with, and only with, 'fall_by_percent'")
+        if self.manual and self.parameters is not None:
+            raise ValueError("'parameters' belong only to a computed indicator")
         late = [year for year in self.milestones if year > self.deadline]
         if late:
             raise ValueError(f"milestone years {late} fall after the deadline {self.deadline}")

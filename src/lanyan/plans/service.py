@@ -48,7 +48,8 @@ def target_jurisdiction(session: Session, plan: Plan, code: str | None) -> Juris
     if not adopters:
         rule = f"no jurisdiction has adopted '{plan.id}': adopt it or name a jurisdiction"
     else:
-        rule = "several jurisdictions adopted it: " + ", ".join(j.code for j in adopters)
+        names = ", ".join(f"{j.code} {j.name}" for j in adopters)
+        rule = f"several jurisdictions adopted '{plan.id}' ({names}): name one of them"
     raise ValidationFailed(f"which jurisdiction? {rule}", [FieldProblem("jurisdiction", rule)])
 
 
@@ -107,3 +108,8 @@ def report_dict(report: Report) -> dict[str, object]:
         "indicators": ev.as_dicts(),
         "projects": [p.as_dict() for p in report.projects],
     }
+
+
+def jurisdiction_code(session: Session, jurisdiction_id: int) -> str:
+    """The GB/T 2260 code of a jurisdiction (a user's home, for the adopt button)."""
+    return session.get_one(Jurisdiction, jurisdiction_id).code

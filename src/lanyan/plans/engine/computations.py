@@ -45,6 +45,7 @@ from lanyan.plans.models import ProjectProgress
 from lanyan.plans.schema import Indicator
 from lanyan.prevention import indicators as prevention_indicators
 from lanyan.prevention.models.patrols import PatrolRound
+from lanyan.registry import history
 from lanyan.registry.choices import (
     DeviceKind,
     DeviceStatus,
@@ -97,12 +98,44 @@ def _get(row: Any, key: str) -> int:
     return int(row._mapping[key] or 0)
 
 
-def _station_on_duty(y: int) -> ColumnElement[bool]:
-    return and_(
-        Station.status == StationStatus.EXISTING.value,
-        Station.force_type.in_(RESCUE_FORCES),
-        or_(Station.opened_on.is_(None), Station.opened_on <= year_end(y)),
-    )
+def _as_of(
+    ctx: Context, slug: str, field: str, test: Callable[[Any], bool], years: Years
+) -> dict[int, tuple[int, ...]]:
+    """Rows of ``slug`` whose ``test(field)`` at each year end differs from today's (read from
+    the audit log: ``registry.history``), memoised per evaluation."""
+    key = ("changes", slug, field)
+    if key not in ctx.memo:
+        ctx.memo[key] = history.field_changes(ctx.session, slug, field)
+    return history.flipped_in(ctx.memo[key], test, {y: year_end(y) for y in years})
+
+
+def _then(now: ColumnElement[bool], column: Any, flipped: Sequence[int]) -> ColumnElement[bool]:
+    """``now`` as it held at a past instant: true today XOR changed since (``flipped`` ids)."""
+    if not flipped:
+        return now
+    return or_(and_(now, column.not_in(flipped)), and_(~now, column.in_(flipped)))
+
+
+def _existing(status: Any) -> bool:
+    return bool(status == StationStatus.EXISTING.value)
+
+
+def _on_duty(ctx: Context) -> Callable[[int], ColumnElement[bool]]:
+    """Whether a station was on duty at the end of year y: national or government full-time,
+    opened by then, and existing by its status as of then (the audit log gives the status a
+    station had; a station rebuilt since, say, was on duty before)."""
+    memo = ctx.memo.setdefault(("on_duty",), {})
+
+    def cond(y: int) -> ColumnElement[bool]:
+        if y not in memo:
+            memo.update(_as_of(ctx, "stations", "status", _existing, [y]))
+        return and_(
+            _then(Station.status == StationStatus.EXISTING.value, Station.id, memo[y]),
+            Station.force_type.in_(RESCUE_FORCES),
+            or_(Station.opened_on.is_(None), Station.opened_on <= year_end(y)),
+        )
+
+    return cond
 
 
 def _in_post(y: int) -> ColumnElement[bool]:
@@ -128,7 +161,7 @@ def _rate_figure(
 # --- population -------------------------------------------------------------------------------
 
 
-def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | None]:
+def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source, int] | None]:
     """The population of the evaluated jurisdiction in each year: its latest population record
     dated that year or before. Sub-jurisdictions' records are not added up, since a county's own
     figure already contains them."""
@@ -141,7 +174,7 @@ def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | N
         .where(JurisdictionPopulation.jurisdiction_id == ctx.jurisdiction.id)
         .order_by(JurisdictionPopulation.year)
     ).all()
-    out: dict[int, tuple[int, Source] | None] = {}
+    out: dict[int, tuple[int, Source, int] | None] = {}
     for y in years:
         latest = [r for r in rows if r.year <= y]
         if not latest:
@@ -156,6 +189,7 @@ def _populations(ctx: Context, years: Years) -> dict[int, tuple[int, Source] | N
                 f"jurisdiction {ctx.jurisdiction.code}, latest record of year <= {y} ({r.year})",
                 (r.id,),
             ),
+            r.year,
         )
     return out
 
@@ -177,11 +211,13 @@ def _per_population(
                 None, count[0], None, (count[1],), f"no population record for {y} or before"
             )
         else:
+            used = pop[2]
             out[y] = Figure(
                 count[0] / pop[0] * scale if pop[0] else None,
                 count[0],
                 pop[0],
                 (count[1], pop[1]),
+                missing=(("population", y, used),) if used < y else (),
             )
     return out
 
@@ -232,12 +268,12 @@ def larger_fire_share(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
 @computation(Computation.STATIONS_PER_100K)
 def stations_per_100k(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
     row = ctx.session.execute(
-        select(*_sums("y", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+        select(*_sums("y", years, _on_duty(ctx))).where(ctx.inside(Station.jurisdiction_id))
     ).one()
     counts: dict[int, tuple[int, Source] | None] = {}
     for y in years:
         n = _get(row, f"y{y}")
-        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), _station_on_duty(y))
+        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), _on_duty(ctx)(y))
         counts[y] = (
             n,
             Source("stations", n, f"on duty at {year_end(y)}, {ctx.subtree}", ctx.ids_of(q, n)),
@@ -287,21 +323,62 @@ def _personnel(
     return out
 
 
+# Roster kinds and the personnel-count categories that name the same people.
+KIND_CATEGORY = {
+    PersonKind.RESCUER.value: PersonnelCategory.NATIONAL.value,
+    PersonKind.GOVERNMENT_FULLTIME.value: PersonnelCategory.GOVERNMENT_FULLTIME.value,
+    PersonKind.ENTERPRISE_FULLTIME.value: PersonnelCategory.ENTERPRISE_FULLTIME.value,
+    PersonKind.MICRO_STATION.value: PersonnelCategory.MICRO.value,
+}
+FULLTIME_KINDS = (PersonKind.GOVERNMENT_FULLTIME.value, PersonKind.ENTERPRISE_FULLTIME.value)
+
+
+def _kinds(ind: Indicator, default: Sequence[str]) -> tuple[str, ...]:
+    p = ind.parameters
+    return tuple(p.person_kinds) if p is not None and p.person_kinds else tuple(default)
+
+
+def _people_in_post(
+    ctx: Context, years: Years, kinds: Sequence[str]
+) -> dict[int, tuple[int, Source] | None]:
+    """People of ``kinds`` in post at each year end: one source of truth, the roster (人员名册).
+
+    The roster names each person with the dates they joined and left, so a past year's head-count
+    is that year's, and the same people are the denominators of the certification and training
+    rates. Per-station personnel counts (``personnel_counts``) are read only where the roster
+    holds nobody of these kinds in the subtree (a deployment that imports counts alone); the
+    lineage then names that table."""
+    base = (ctx.inside(Person.jurisdiction_id), Person.kind.in_(tuple(kinds)))
+    row = ctx.session.execute(
+        select(func.count().label("total"), *_sums("d", years, _in_post)).where(*base)
+    ).one()
+    if _get(row, "total") == 0:
+        cats = tuple(KIND_CATEGORY[k] for k in kinds if k in KIND_CATEGORY)
+        return _personnel(ctx, years, cats) if cats else {y: None for y in years}
+    out: dict[int, tuple[int, Source] | None] = {}
+    for y in years:
+        n = _get(row, f"d{y}")
+        q = select(Person.id).where(*base, _in_post(y))
+        where = f"kind in {tuple(kinds)}, in post at {year_end(y)}, {ctx.subtree}"
+        out[y] = (n, Source("outreach_people", n, where, ctx.ids_of(q, n)))
+    return out
+
+
 @computation(Computation.FULLTIME_FIREFIGHTERS_PER_POPULATION)
 def fulltime_per_population(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    counts = _personnel(ctx, years, (PersonnelCategory.GOVERNMENT_FULLTIME.value,))
+    counts = _people_in_post(ctx, years, _kinds(ind, FULLTIME_KINDS))
     return _per_population(ctx, years, counts, unit_scale(ind))
 
 
 @computation(Computation.PROFESSIONAL_FIREFIGHTERS_PER_POPULATION)
 def professional_per_population(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    cats = (PersonnelCategory.NATIONAL.value, PersonnelCategory.GOVERNMENT_FULLTIME.value)
-    return _per_population(ctx, years, _personnel(ctx, years, cats), unit_scale(ind))
+    kinds = _kinds(ind, (PersonKind.RESCUER.value, PersonKind.GOVERNMENT_FULLTIME.value))
+    return _per_population(ctx, years, _people_in_post(ctx, years, kinds), unit_scale(ind))
 
 
 @computation(Computation.FULLTIME_FIREFIGHTERS_IN_POST)
 def fulltime_in_post(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    counts = _personnel(ctx, years, (PersonnelCategory.GOVERNMENT_FULLTIME.value,))
+    counts = _people_in_post(ctx, years, _kinds(ind, (PersonKind.GOVERNMENT_FULLTIME.value,)))
     return {
         y: NO_DATA if c is None else Figure(float(c[0]), c[0], None, (c[1],))
         for y, c in counts.items()
@@ -311,20 +388,19 @@ def fulltime_in_post(ctx: Context, ind: Indicator, years: Years) -> dict[int, Fi
 def _roster(
     ctx: Context,
     years: Years,
-    kind: PersonKind,
+    kinds: Sequence[str],
     numerator: Callable[[int], ColumnElement[bool]] | None,
 ) -> dict[int, Figure]:
-    """People of ``kind`` in post at each year end; with ``numerator``, the share of them for whom
-    it holds (in %), else their count."""
+    """People of ``kinds`` in post at each year end; with ``numerator``, the share of them for
+    whom it holds (in %), else their count."""
     cols = _sums("d", years, _in_post)
     if numerator is not None:
         cols += _sums("n", years, lambda y: and_(_in_post(y), numerator(y)))
-    base = (ctx.inside(Person.jurisdiction_id), Person.kind == kind.value)
+    base = (ctx.inside(Person.jurisdiction_id), Person.kind.in_(tuple(kinds)))
     row = ctx.session.execute(select(func.count().label("total"), *cols).where(*base)).one()
+    what = ", ".join(kinds)
     if _get(row, "total") == 0:
-        return {
-            y: Figure(None, note=f"no people of kind {kind.value} on the roster") for y in years
-        }
+        return {y: Figure(None, note=f"no people of kind {what} on the roster") for y in years}
     out: dict[int, Figure] = {}
     for y in years:
         den = _get(row, f"d{y}")
@@ -332,7 +408,7 @@ def _roster(
         src = Source(
             "outreach_people",
             den,
-            f"kind = {kind.value}, in post at {year_end(y)}, {ctx.subtree}",
+            f"kind in ({what}), in post at {year_end(y)}, {ctx.subtree}",
             ctx.ids_of(q, den),
         )
         if numerator is None:
@@ -357,25 +433,39 @@ def _certified(y: int) -> ColumnElement[bool]:
 
 @computation(Computation.RESCUER_CERTIFICATION_RATE)
 def rescuer_certification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    return _roster(ctx, years, PersonKind.RESCUER, _certified)
+    return _roster(ctx, years, _kinds(ind, (PersonKind.RESCUER.value,)), _certified)
 
 
 @computation(Computation.PRACTITIONER_CERTIFICATION_RATE)
 def practitioner_certification(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    return _roster(ctx, years, PersonKind.PRACTITIONER, _certified)
+    return _roster(ctx, years, (PersonKind.PRACTITIONER.value,), _certified)
 
 
 @computation(Computation.REGISTERED_VOLUNTEERS)
 def registered_volunteers(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    return _roster(ctx, years, PersonKind.VOLUNTEER, None)
+    return _roster(ctx, years, (PersonKind.VOLUNTEER.value,), None)
 
 
 @computation(Computation.FULLTIME_FIREFIGHTERS_RECRUITED)
 def fulltime_recruited(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    base = (
+    kinds = _kinds(ind, (PersonKind.GOVERNMENT_FULLTIME.value,))
+    base: tuple[ColumnElement[bool], ...] = (
         ctx.inside(Person.jurisdiction_id),
-        Person.kind == PersonKind.GOVERNMENT_FULLTIME.value,
+        Person.kind.in_(kinds),
     )
+    level = ind.parameters.station_level if ind.parameters is not None else None
+    scope = ""
+    if level is not None:
+        # A team's level is the level of the jurisdiction its station is registered to: a
+        # county-level team (县级) is a station of the county itself, not of one of its towns.
+        team = aliased(Jurisdiction)
+        of_level = (
+            select(Station.id)
+            .join(team, team.id == Station.jurisdiction_id)
+            .where(team.level == level)
+        )
+        base = (*base, Person.station_id.in_(of_level))
+        scope = f", station registered to a {level}-level jurisdiction"
 
     def joined(y: int) -> ColumnElement[bool]:
         return Person.joined_on.between(date(y, 1, 1), year_end(y))
@@ -395,7 +485,7 @@ def fulltime_recruited(ctx: Context, ind: Indicator, years: Years) -> dict[int, 
         src = Source(
             "outreach_people",
             n,
-            f"kind = government_fulltime, joined in {y}, {ctx.subtree}",
+            f"kind in {kinds}, joined in {y}{scope}, {ctx.subtree}",
             ctx.ids_of(q, n),
         )
         out[y] = Figure(float(n), n, None, (src,))
@@ -414,7 +504,8 @@ def rescuer_training(ctx: Context, ind: Indicator, years: Years) -> dict[int, Fi
         .distinct()
         .subquery()
     )
-    base = (ctx.inside(Person.jurisdiction_id), Person.kind == PersonKind.RESCUER.value)
+    kinds = _kinds(ind, (PersonKind.RESCUER.value,))
+    base = (ctx.inside(Person.jurisdiction_id), Person.kind.in_(kinds))
     row = ctx.session.execute(
         select(
             *[
@@ -430,7 +521,7 @@ def rescuer_training(ctx: Context, ind: Indicator, years: Years) -> dict[int, Fi
         .join(trained, trained.c.pid == Person.id)
         .where(*base)
     ).one()
-    roster = _roster(ctx, years, PersonKind.RESCUER, None)
+    roster = _roster(ctx, years, kinds, None)
     out: dict[int, Figure] = {}
     for y in years:
         if roster[y].value is None or _get(row, f"r{y}") == 0:
@@ -439,7 +530,7 @@ def rescuer_training(ctx: Context, ind: Indicator, years: Years) -> dict[int, Fi
         records = Source(
             "outreach_training_records",
             _get(row, f"r{y}"),
-            f"kind = specialised, year = {y}, distinct rescuers of {ctx.subtree}",
+            f"kind = specialised, year = {y}, distinct people of kind {kinds}, {ctx.subtree}",
         )
         den = int(roster[y].numerator or 0)
         out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (*roster[y].sources, records))
@@ -454,8 +545,15 @@ def _installed_by(y: int) -> ColumnElement[bool]:
 
 
 def _hydrant_rate(
-    ctx: Context, years: Years, good: ColumnElement[bool], what: str
+    ctx: Context,
+    years: Years,
+    good: ColumnElement[bool] | Callable[[int], ColumnElement[bool]],
+    what: str,
+    note: str = PRESENT_NOTE,
 ) -> dict[int, Figure]:
+    """Hydrants installed by each year end and the share of them ``good`` (a condition, or one
+    per year when the rows' history gives the value as of that year)."""
+    good_in = good if callable(good) else (lambda y: good)
     base = (
         ctx.inside(WaterSource.jurisdiction_id),
         WaterSource.kind == WaterSourceKind.MUNICIPAL_HYDRANT.value,
@@ -463,7 +561,7 @@ def _hydrant_rate(
     row = ctx.session.execute(
         select(
             *_sums("d", years, _installed_by),
-            *_sums("n", years, lambda y: and_(_installed_by(y), good)),
+            *_sums("n", years, lambda y: and_(_installed_by(y), good_in(y))),
         ).where(*base)
     ).one()
     out: dict[int, Figure] = {}
@@ -476,17 +574,24 @@ def _hydrant_rate(
             f"kind = municipal_hydrant, installed by {y}, {ctx.subtree}; numerator: {what}",
             ctx.ids_of(q, den),
         )
-        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,), note=PRESENT_NOTE)
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (src,), note=note)
     return out
+
+
+def _intact(status: Any) -> bool:
+    return bool(status == WaterSourceStatus.INTACT.value)
 
 
 @computation(Computation.HYDRANT_INTACT_RATE)
 def hydrant_intact_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    flipped = _as_of(ctx, "water-sources", "status", _intact, years)
+    now = WaterSource.status == WaterSourceStatus.INTACT.value
     return _hydrant_rate(
         ctx,
         years,
-        WaterSource.status == WaterSourceStatus.INTACT.value,
-        "status = intact (the latest inspection)",
+        lambda y: _then(now, WaterSource.id, flipped[y]),
+        "status = intact at the year end (changes read back from the audit log)",
+        note="",
     )
 
 
@@ -763,8 +868,14 @@ def grid_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figur
 
 
 def _town_coverage(
-    ctx: Context, years: Years, station_filter: ColumnElement[bool], what: str
+    ctx: Context,
+    years: Years,
+    station_filter: ColumnElement[bool],
+    what: str,
+    areas: int | None = None,
 ) -> dict[int, Figure]:
+    """Towns with a station by each year end, over the towns the registry holds or, with
+    ``areas``, over the number of areas the plan itself counts."""
     town = aliased(Jurisdiction)
     place = aliased(Jurisdiction)
     stations = (
@@ -786,14 +897,22 @@ def _town_coverage(
             func.count().label("den"), *_sums("n", years, lambda y: per_town.c.first <= year_end(y))
         )
     ).one()
-    den = _get(row, "den")
-    towns = Source("jurisdictions", den, f"level = town, {ctx.subtree}")
+    held = _get(row, "den")
+    towns = Source("jurisdictions", held, f"level = town, {ctx.subtree}")
+    den = held if areas is None else areas
+    note = (
+        "" if areas is None else f"over the plan's {areas} areas; the registry holds {held} towns"
+    )
     src = Source("stations", 0, what)
     out: dict[int, Figure] = {}
     for y in years:
         n = _get(row, f"n{y}")
         out[y] = _rate_figure(
-            ctx, n, den, (towns, Source(src.table, n, f"{what}, opened by {year_end(y)}"))
+            ctx,
+            n,
+            den,
+            (towns, Source(src.table, n, f"{what}, opened by {year_end(y)}")),
+            note=note,
         )
     return out
 
@@ -803,7 +922,9 @@ def town_station_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[in
     cond = and_(
         Station.status == StationStatus.EXISTING.value, Station.force_type.in_(RESCUE_FORCES)
     )
-    return _town_coverage(ctx, years, cond, "towns with a national or government full-time station")
+    areas = ind.parameters.denominator if ind.parameters is not None else None
+    what = "towns with a national or government full-time station"
+    return _town_coverage(ctx, years, cond, what, areas)
 
 
 @computation(Computation.TOWN_SMALL_STATION_COVERAGE_RATE)
@@ -812,11 +933,24 @@ def town_small_station_coverage(ctx: Context, ind: Indicator, years: Years) -> d
         Station.status == StationStatus.EXISTING.value,
         Station.station_class == StationClass.SMALL.value,
     )
-    return _town_coverage(ctx, years, cond, "towns with a small station (station_class = small)")
+    areas = ind.parameters.denominator if ind.parameters is not None else None
+    what = "towns with a small station (station_class = small)"
+    return _town_coverage(ctx, years, cond, what, areas)
+
+
+def _minimums(ind: Indicator) -> dict[str, int]:
+    p = ind.parameters
+    if p is None or not p.min_vehicles:
+        return MIN_VEHICLES
+    return {str(k): v for k, v in p.min_vehicles.items()}
 
 
 def _vehicle_rate(
-    ctx: Context, years: Years, statuses: Sequence[str], what: str
+    ctx: Context,
+    years: Years,
+    statuses: Sequence[str],
+    what: str,
+    minimums: dict[str, int],
 ) -> dict[int, Figure]:
     vehicles = (
         select(
@@ -835,17 +969,15 @@ def _vehicle_rate(
         .group_by(Vehicle.station_id)
         .subquery()
     )
-    minimum = case(MIN_VEHICLES, value=Station.station_class, else_=0)
-    classed = Station.station_class.in_(tuple(MIN_VEHICLES))
+    minimum = case(minimums, value=Station.station_class, else_=0)
+    classed = Station.station_class.in_(tuple(minimums))
     row = ctx.session.execute(
         select(
-            *_sums("d", years, _station_on_duty),
+            *_sums("d", years, _on_duty(ctx)),
             *_sums(
                 "n",
                 years,
-                lambda y: and_(
-                    _station_on_duty(y), func.coalesce(vehicles.c[f"v{y}"], 0) >= minimum
-                ),
+                lambda y: and_(_on_duty(ctx)(y), func.coalesce(vehicles.c[f"v{y}"], 0) >= minimum),
             ),
         )
         .select_from(Station)
@@ -855,9 +987,7 @@ def _vehicle_rate(
     out: dict[int, Figure] = {}
     for y in years:
         den = _get(row, f"d{y}")
-        q = select(Station.id).where(
-            ctx.inside(Station.jurisdiction_id), classed, _station_on_duty(y)
-        )
+        q = select(Station.id).where(ctx.inside(Station.jurisdiction_id), classed, _on_duty(ctx)(y))
         sources = (
             Source(
                 "stations",
@@ -865,7 +995,7 @@ def _vehicle_rate(
                 f"on duty at {year_end(y)} with a 建标152 class, {ctx.subtree}",
                 ctx.ids_of(q, den),
             ),
-            Source("vehicles", 0, f"{what}; minimum per class {MIN_VEHICLES}"),
+            Source("vehicles", 0, f"{what}; minimum per class {minimums}"),
         )
         out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, sources)
     return out
@@ -875,14 +1005,19 @@ def _vehicle_rate(
 def station_equipment_compliance(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
     statuses = tuple(s.value for s in VehicleStatus if s != VehicleStatus.OUT_OF_SERVICE)
     return _vehicle_rate(
-        ctx, years, statuses, "vehicles not out of service (equipment items are not yet recorded)"
+        ctx,
+        years,
+        statuses,
+        "vehicles not out of service (equipment items are not yet recorded)",
+        _minimums(ind),
     )
 
 
 @computation(Computation.STATION_DUTY_VEHICLE_RATE)
 def station_duty_vehicles(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
     statuses = (VehicleStatus.AVAILABLE.value, VehicleStatus.DISPATCHED.value)
-    return _vehicle_rate(ctx, years, statuses, "vehicles available or dispatched (on duty)")
+    what = "vehicles available or dispatched (on duty)"
+    return _vehicle_rate(ctx, years, statuses, what, _minimums(ind))
 
 
 @computation(Computation.STATION_OPEN_RATE)
@@ -913,7 +1048,7 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
             *[
                 func.sum(
                     case(
-                        (and_(per_station.c.year == y, open_enough, _station_on_duty(y)), 1),
+                        (and_(per_station.c.year == y, open_enough, _on_duty(ctx)(y)), 1),
                         else_=0,
                     )
                 ).label(f"n{y}")
@@ -930,7 +1065,7 @@ def station_open_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, F
         .join(Station, Station.id == per_station.c.sid)
     ).one()
     dens = ctx.session.execute(
-        select(*_sums("d", years, _station_on_duty)).where(ctx.inside(Station.jurisdiction_id))
+        select(*_sums("d", years, _on_duty(ctx))).where(ctx.inside(Station.jurisdiction_id))
     ).one()
     out: dict[int, Figure] = {}
     for y in years:

@@ -51,6 +51,9 @@ class Figure:
     denominator: float | None = None
     sources: tuple[Source, ...] = ()
     note: str = ""
+    # Inputs the value needed for its year and did not find, each (what, year, stand-in year):
+    # ("population", 2025, 2023) = no population record of 2025; the 2023 one stood in.
+    missing: tuple[tuple[str, int, int | None], ...] = ()
 
 
 NO_DATA = Figure(None)

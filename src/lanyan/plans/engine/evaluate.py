@@ -105,6 +105,50 @@ def judge(
     return (Status.MET if meets(ind.comparison, value, final) else Status.NOT_MET), projected
 
 
+# A computed value resting on fewer records than this is flagged as thin (数据不足) beside it.
+THIN_RECORDS = 5
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How complete the data under a computed value is: the records it rests on (the sum over
+    its lineage) and what is missing — years of the plan period up to the evaluated one with no
+    value (they feed the trend, and the value itself when it is cumulative or a mean), and inputs
+    the computation had to take from another year (``Figure.missing``)."""
+
+    records: int
+    missing_years: tuple[int, ...]
+    stand_ins: tuple[tuple[str, int, int | None], ...]
+
+    @property
+    def thin(self) -> bool:
+        return self.records < THIN_RECORDS
+
+    @property
+    def warn(self) -> bool:
+        return self.thin or bool(self.missing_years) or bool(self.stand_ins)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "thin": self.thin,
+            "missing_years": list(self.missing_years),
+            "stand_ins": [{"what": w, "year": y, "used": u} for w, y, u in self.stand_ins],
+        }
+
+
+def completeness(
+    ind: Indicator, figure: Figure, raw: dict[int, float | None], start: int, year: int
+) -> Completeness | None:
+    """The completeness of a computed indicator's value; None for a manual one or no value."""
+    if ind.manual or figure.value is None:
+        return None
+    only = ind.parameters.only_year if ind.parameters is not None else None
+    gaps = () if only is not None else tuple(y for y in range(start, year) if raw.get(y) is None)
+    records = sum(s.records for s in figure.sources)
+    return Completeness(records, gaps, figure.missing)
+
+
 @dataclass
 class IndicatorResult:
     indicator: Indicator
@@ -118,6 +162,7 @@ class IndicatorResult:
     baseline: float | None = None
     projected: float | None = None
     manual_evidence: list[dict[str, Any]] = field(default_factory=list)
+    completeness: Completeness | None = None
 
     def as_dict(self) -> dict[str, Any]:
         ind = self.indicator
@@ -150,6 +195,8 @@ class IndicatorResult:
             out["note"] = self.figure.note
         if self.manual_evidence:
             out["evidence"] = self.manual_evidence
+        if self.completeness is not None:
+            out["completeness"] = self.completeness.as_dict()
         return out
 
 
@@ -234,14 +281,18 @@ class Evaluator:
         key = (
             ind.computation,
             ctx.jurisdiction.id,
-            tuple(years),
             ind.unit,
             ctx.plan.id if ind.computation == Computation.PROJECT_QUANTITY_DELIVERED else "",
             tuple(ind.counts_projects),
+            ind.parameters.key() if ind.parameters is not None else "",
         )
-        if key not in self._cache:
-            self._cache[key] = COMPUTATIONS[ind.computation](ctx, ind, years)
-        return self._cache[key]
+        # Each year's figure depends on that year alone: a later evaluation of an earlier year
+        # (a five-year series, the trend) reuses what a longer range already computed.
+        known = self._cache.setdefault(key, {})
+        missing = [y for y in years if y not in known]
+        if missing:
+            known.update(COMPUTATIONS[ind.computation](ctx, ind, missing))
+        return {y: known[y] for y in years}
 
     def indicator(self, ctx: Context, ind: Indicator, year: int) -> IndicatorResult:
         start = min(ctx.plan.period_start, year)
@@ -255,6 +306,20 @@ class Evaluator:
         else:
             figures = self._figures(ctx, ind, years)
         raw = {y: figures[y].value for y in years}
+        shown = figures[year]
+        only = ind.parameters.only_year if ind.parameters is not None else None
+        if only is not None:
+            # The plan sets the figure for one year: every later year is scored on that year's.
+            raw = {
+                y: (figures[only].value if only in figures and y >= only else None) for y in years
+            }
+            if year >= only and only in figures:
+                f = figures[only]
+                shown = Figure(
+                    f.value, f.numerator, f.denominator, f.sources, f"scored on {only} only"
+                )
+            else:
+                shown = Figure(None, note=f"the plan sets this figure for {only} only")
         series = {y: _combine(ind, raw, start, y) for y in range(start, year + 1)}
         value = series[year]
         baseline = threshold = None
@@ -277,13 +342,22 @@ class Evaluator:
             value=value,
             status=status,
             series=series,
-            figure=figures[year],
+            figure=shown,
             target_due=threshold if ind.baseline is not None else due_target(ind, year),
             threshold=threshold,
             baseline=baseline,
             projected=projected,
             manual_evidence=[evidence[y] for y in sorted(evidence)],
+            completeness=completeness(ind, shown, raw, start, year),
         )
+
+    def series(
+        self, plan: Plan, jurisdiction: Jurisdiction, years: Sequence[int]
+    ) -> dict[int, PlanEvaluation]:
+        """The plan evaluated for each of ``years``: the latest first, so its range is computed
+        in one pass per computation and the earlier years read it back."""
+        done = {y: self.plan(plan, jurisdiction, y) for y in sorted(years, reverse=True)}
+        return {y: done[y] for y in sorted(years)}
 
     def plan(self, plan: Plan, jurisdiction: Jurisdiction, year: int) -> PlanEvaluation:
         memo = self._memos.setdefault(jurisdiction.id, {})

@@ -13,19 +13,39 @@ from starlette.datastructures import FormData
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.core.errors import NotFound, ValidationFailed
+from lanyan.core.errors import Conflict, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
+from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
 from lanyan.plans.routes import plans as plan_rows
-from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.plans.service import (
+    build_report,
+    default_year,
+    jurisdiction_code,
+    report_dict,
+    scoped_jurisdiction,
+)
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
-from lanyan.web.render import render
+from lanyan.web.render import Ui, render, ui_for
 
 router = APIRouter(include_in_schema=False)
+
+
+def unit_key(unit: Unit) -> str:
+    """The catalogue key of an indicator unit's word."""
+    return f"plan_unit_{unit.name.lower()}"
+
+
+def unit_words(ui: Ui) -> dict[str, str]:
+    """Each unit's value (as the JSON and the plan files spell it) → its word in the page's
+    language."""
+    return {u.value: ui.t(unit_key(u)) for u in Unit}
+
+
 Reader = Annotated[CurrentUser, require("plans", "read")]
 Writer = Annotated[CurrentUser, require("plans", "write")]
 
@@ -48,12 +68,70 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_submit": ("提交", "Submit"),
     "plan_saved": ("已保存", "Saved"),
     "plan_no_manual": ("本规划没有需人工填报的指标", "This plan has no manual indicators"),
+    "plan_adopt": ("采用本规划", "Adopt this plan"),
+    "plan_adopt_for": ("采用辖区代码", "Adopting jurisdiction code"),
+    "plan_adopted": ("已采用", "Adopted"),
+    "plan_target": ("目标", "target"),
+    "plan_data_warning": ("数据不全", "Incomplete data"),
+    "plan_records": ("依据 {n} 条记录", "from {n} records"),
+    "plan_missing_years": ("缺 {years} 年数据", "no data for {years}"),
+    "plan_stand_in_population": (
+        "缺 {year} 年人口，沿用 {used} 年",
+        "no population for {year}; {used}'s used",
+    ),
+    "plan_sep": ("；", "; "),
+    "plan_list_sep": ("、", ", "),
+    "plan_actual": ("实际", "value"),
+    # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
+    **{unit_key(u): (u.zh, u.en) for u in Unit},
 }
+
+
+def _index(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "plans/index.html",
+        user,
+        status_code=status_code,
+        plans=plan_rows(session, user),
+        can_write=roles.can_write(user.role, "plans"),
+        home=jurisdiction_code(session, user.jurisdiction_id),
+        form_error=error,
+        flash=request.query_params.get("flash"),
+    )
 
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
-    return render(request, "plans/index.html", user, plans=plan_rows(session, user))
+    return _index(request, session, user)
+
+
+@router.post("/plans/{plan_id}/adopt", response_class=HTMLResponse)
+def adopt_submit(
+    request: Request,
+    plan_id: str,
+    session: SessionDep,
+    user: Writer,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Response:
+    """The plans page's 采用本规划 button: the same rule and audit as the API and the CLI."""
+    code = str(form.get("jurisdiction") or "").strip()
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            records.adopt(s, user.actor, user.scope, plan_id, code)
+    except ValidationFailed as exc:
+        return _index(request, session, user, _problem_text(exc), 422)
+    except Conflict as exc:
+        return _index(request, session, user, str(exc), 409)
+    except NotFound as exc:
+        return _index(request, session, user, str(exc), 404)
+    return RedirectResponse(f"/plans/{plan_id}?jurisdiction={code}", status_code=303)
 
 
 def _dashboard(
@@ -77,6 +155,10 @@ def _dashboard(
     data["states"] = [
         {"value": s.value, "zh": s.zh, "en": s.en, "color": s.color} for s in ProjectState
     ]
+    ui = ui_for(request, user)
+    units = unit_words(ui)
+    data["units"] = units
+    data["words"] = {"target": ui.t("plan_target"), "actual": ui.t("plan_actual")}
     return render(
         request,
         "plans/dashboard.html",
@@ -88,6 +170,7 @@ def _dashboard(
         years=list(range(plan.period_start, plan.period_end + 1)),
         can_write=roles.can_write(user.role, "plans"),
         manual_indicators=[i for i in plan.indicators if i.manual],
+        units=units,
         form_error=error,
         form=form or {},
         flash=request.query_params.get("flash"),

@@ -10,6 +10,9 @@
   const statusOf = Object.fromEntries(data.statuses.map((s) => [s.value, s]));
   const stateOf = Object.fromEntries(data.states.map((s) => [s.value, s]));
   const label = (o) => (zh ? o.zh : o.en);
+  // Unit words and labels come from the page's catalogue (zh-CN or English), never the raw value.
+  const unitWord = (u) => data.units[u] || u;
+  const words = data.words;
   const FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif';
 
   function make(el) {
@@ -47,7 +50,7 @@
       chart.setOption({
         textStyle: { fontFamily: FONT },
         title: {
-          text: label(statusOf.no_data), subtext: (zh ? "目标 " : "target ") + fmt(target) + " " + ind.unit,
+          text: label(statusOf.no_data), subtext: words.target + " " + fmt(target) + " " + unitWord(ind.unit),
           left: "center", top: "middle", textStyle: { color: "#969696", fontSize: 16 },
         },
       });
@@ -66,7 +69,7 @@
           axisTick: { show: false }, splitLine: { length: 6 }, axisLabel: { fontSize: 9, distance: 12 },
           detail: { formatter: (v) => fmt(v) + "%", fontSize: 16, offsetCenter: [0, "35%"], color },
           title: { offsetCenter: [0, "62%"], fontSize: 10 },
-          data: [{ value: ind.value, name: (zh ? "目标 " : "target ") + fmt(target) + "%" }],
+          data: [{ value: ind.value, name: words.target + " " + fmt(target) + "%" }],
         }],
       });
     } else {
@@ -74,8 +77,8 @@
         textStyle: { fontFamily: FONT },
         grid: { left: 50, right: 16, top: 14, bottom: 24 },
         tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: [zh ? "实际" : "value", zh ? "目标" : "target"] },
-        yAxis: { type: "value", name: ind.unit, nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 } },
+        xAxis: { type: "category", data: [words.actual, words.target] },
+        yAxis: { type: "value", name: unitWord(ind.unit), nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 } },
         series: [{
           type: "bar", barWidth: "45%", label: { show: true, position: "top", formatter: (p) => fmt(p.value) },
           data: [{ value: ind.value, itemStyle: { color } }, { value: target, itemStyle: { color: "#9aa7b8" } }],
@@ -95,12 +98,12 @@
       grid: { left: 56, right: 30, top: 30, bottom: 28 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: years },
-      yAxis: { type: "value", name: ind.unit, scale: true },
+      yAxis: { type: "value", name: unitWord(ind.unit), scale: true },
       series: [{
         type: "line", name: ind.name, connectNulls: false, symbolSize: 7,
         data: years.map((y) => ind.series[y]),
         itemStyle: { color: statusOf[ind.status].color },
-        markLine: { symbol: "none", label: { formatter: (zh ? "目标 " : "target ") + fmt(ind.target) },
+        markLine: { symbol: "none", label: { formatter: words.target + " " + fmt(ind.target) + " " + unitWord(ind.unit) },
           lineStyle: { type: "dashed", color: "#0b5cad" }, data: [{ yAxis: ind.target }] },
       }],
     }, true);

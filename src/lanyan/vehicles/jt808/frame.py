@@ -140,9 +140,22 @@ def parse(raw: bytes) -> Packet:
 
 def parse_unescaped(data: bytes) -> Packet:
     """Header and body from unescaped bytes without the check code."""
+    header, at = read_header(data)
+    body = data[at:]
+    if len(body) != header.body_length:
+        raise Jt808Error(
+            "length_mismatch",
+            f"body attributes say {header.body_length} bytes, the body has {len(body)}",
+        )
+    return Packet(header, body)
+
+
+def read_header(data: bytes) -> tuple[Header, int]:
+    """The header at the start of unescaped ``data`` and where the body starts (the body's
+    length is not checked: a refused frame's header is still worth answering)."""
+    if len(data) < 12:
+        raise Jt808Error("truncated", f"{len(data)} bytes, a header needs 12")
     msg_id, attrs = _HEAD.unpack_from(data)
-    length = attrs & 0x3FF
-    split = attrs & 0x2000
     if attrs & 0x4000:
         if len(data) < 17:
             raise Jt808Error("truncated", f"{len(data)} bytes, a 2019 header needs 17")
@@ -156,18 +169,13 @@ def parse_unescaped(data: bytes) -> Packet:
         (serial,) = _H.unpack_from(data, 10)
         at = 12
     total = sequence = 0
-    if split:
+    if attrs & 0x2000:
         if len(data) < at + 4:
             raise Jt808Error("truncated", "the packet items are missing")
         total, sequence = _HH.unpack_from(data, at)
         at += 4
         if total < 1 or not 1 <= sequence <= total:
             raise Jt808Error("bad_field", f"packet {sequence} of {total}")
-    body = data[at:]
-    if len(body) != length:
-        raise Jt808Error(
-            "length_mismatch", f"body attributes say {length} bytes, the body has {len(body)}"
-        )
     header = Header(
         msg_id,
         phone_key(phone),
@@ -175,11 +183,11 @@ def parse_unescaped(data: bytes) -> Packet:
         revision,
         version,
         (attrs >> 10) & 7,
-        length,
+        attrs & 0x3FF,
         total,
         sequence,
     )
-    return Packet(header, body)
+    return header, at
 
 
 def build(header: Header, body: bytes) -> bytes:

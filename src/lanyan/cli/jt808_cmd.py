@@ -7,14 +7,24 @@ unknown_message, incomplete); 2 the input is not hex or not JSON.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import sys
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from lanyan.cli.common import err_console
-from lanyan.core.timeutil import utcnow
+from lanyan.cli.common import console, err_console, friendly_errors, load_settings, sessions
+from lanyan.core.runtime import settle_heap
+from lanyan.core.timeutil import local_text, utcnow
+from lanyan.monitoring.gateway import event_loop_factory
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.store.db import unit_of_work
+from lanyan.store.migrate import upgrade
+from lanyan.vehicles import service
+from lanyan.vehicles.gateway import Gateway
 from lanyan.vehicles.jt808 import (
     Jt808Error,
     Reassembler,
@@ -25,6 +35,7 @@ from lanyan.vehicles.jt808 import (
     parse,
 )
 from lanyan.vehicles.jt808.jsonview import from_json, to_json
+from lanyan.vehicles.writer import MAX_BATCH
 
 jt_app = typer.Typer(
     help="JT/T 808 道路运输车辆卫星定位终端 frames and gateway.", no_args_is_help=True
@@ -97,6 +108,89 @@ def encode_cmd(
         raise _fail(1, exc.reason) from None
     for frame in frames:
         sys.stdout.write(frame.hex() + "\n")
+
+
+@jt_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="TCP port terminals connect to")] = 6808,
+    idle_timeout: Annotated[
+        float, typer.Option(help="close a connection silent this long, seconds")
+    ] = 600.0,
+    max_batch: Annotated[
+        int, typer.Option(min=1, help="group commit: most messages stored in one transaction")
+    ] = MAX_BATCH,
+    max_delay_ms: Annotated[
+        float, typer.Option(min=0, help="group commit: longest a message waits for company, ms")
+    ] = 2.0,
+) -> None:
+    """Accept JT/T 808 terminals over TCP; answer each position once it is stored."""
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    upgrade(settings.resolved_database_url)
+    gateway = Gateway(
+        sessions(settings),
+        idle_timeout=idle_timeout,
+        max_batch=max_batch,
+        max_delay=max_delay_ms / 1000,
+    )
+    settle_heap()
+
+    async def run() -> None:
+        bound = await gateway.start(host, port)
+        console.print(f"JT/T 808 gateway listening on [bold]{bound[0]}:{bound[1]}[/bold]")
+        await gateway.serve_forever()
+
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run())
+    except KeyboardInterrupt:
+        console.print(f"stopped; {gateway.stats}")
+
+
+@jt_app.command("bind")
+def bind(
+    phone: Annotated[str, typer.Argument(help="the terminal's phone number (终端手机号)")],
+    vehicle: Annotated[str, typer.Argument(help="the registry vehicle's code")],
+) -> None:
+    """Bind a terminal to a vehicle (it leaves the quarantine; its next registration succeeds)."""
+    settings = load_settings()
+    with friendly_errors(), unit_of_work(sessions(settings)) as session:
+        terminal = service.bind_terminal(session, EVERYWHERE, phone, vehicle)
+        console.print(f"terminal {terminal.phone} → vehicle {vehicle}")
+
+
+@jt_app.command("quarantine")
+def quarantine(
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    size: Annotated[int, typer.Option(min=1, max=500)] = 50,
+) -> None:
+    """Terminals heard but bound to no vehicle (隔离区), latest first."""
+    settings = load_settings()
+    with sessions(settings)() as session:
+        rows, total = service.quarantined(session, page, size)
+        table = Table(
+            "phone 手机号", "messages 消息", "first seen 首次", "last seen 最近", "peer 来源"
+        )
+        for row in rows:
+            table.add_row(
+                row.phone,
+                str(row.messages),
+                local_text(row.first_seen),
+                local_text(row.last_seen),
+                row.last_peer,
+            )
+    console.print(table)
+    console.print(f"page {page}, {len(rows)} of {total}")
+
+
+@jt_app.command("housekeeping")
+def housekeeping() -> None:
+    """Thin the track older than 48 h to one position per terminal per 5 minutes; delete
+    positions older than a year."""
+    settings = load_settings()
+    done = service.housekeeping(sessions(settings), utcnow())
+    console.print(f"thinned {done.thinned}, expired {done.expired}")
 
 
 def register(app: typer.Typer) -> None:

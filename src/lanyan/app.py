@@ -39,6 +39,7 @@ from lanyan.risk.routes import router as risk_router
 from lanyan.siting.routes import router as planning_router
 from lanyan.stats import routes as stats_routes
 from lanyan.store.db import make_engine, make_session_factory
+from lanyan.vehicles.routes import router as vehicles_router
 from lanyan.web.routes import install as install_web
 
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(risk_router)
     app.include_router(monitoring_router)
     app.include_router(planning_router)
+    app.include_router(vehicles_router)
     app.include_router(people_router)
     app.include_router(outreach_router)
     for router in prevention_routers:

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Query
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.api.paging import PageNo, PageSize
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import utcnow
 from lanyan.vehicles import service
-from lanyan.vehicles.schemas import BindTerminal, TerminalPublic, VehiclePositionPage
+from lanyan.vehicles.schemas import BindTerminal, TerminalPublic, VehiclePositionPublic
 
 VEHICLES = "vehicles"
 router = APIRouter(prefix="/api/vehicles", tags=["Vehicles 车辆"])
 reader, writer = require(VEHICLES, "read"), require(VEHICLES, "write")
+VehiclePositionPage = Page[VehiclePositionPublic]
 
 
 @router.get(

@@ -6,8 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lanyan.api.paging import Page
-
 
 class VehiclePositionPublic(BaseModel):
     """A vehicle's latest reported position; ``stale`` when nothing arrived for the stale
@@ -26,9 +24,6 @@ class VehiclePositionPublic(BaseModel):
     reported_at: datetime
     received_at: datetime
     stale: bool
-
-
-VehiclePositionPage = Page[VehiclePositionPublic]
 
 
 class BindTerminal(BaseModel):

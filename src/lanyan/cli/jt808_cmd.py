@@ -148,6 +148,35 @@ def serve(
         console.print(f"stopped; {gateway.stats}")
 
 
+@jt_app.command("mqtt")
+def mqtt(
+    host: Annotated[str, typer.Option(help="MQTT broker host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="MQTT broker port")] = 1883,
+    prefix: Annotated[
+        str, typer.Option(help="topic prefix: {prefix}/vehicles/{phone}/position")
+    ] = "lanyan/v1",
+    client_id: Annotated[
+        str, typer.Option(help="fixed client id: the broker keeps its session and backlog")
+    ] = "lanyan-vehicle-positions",
+) -> None:
+    """Store vehicle positions published as MQTT JSON, then acknowledge each (QoS 1)."""
+    from lanyan.vehicles.mqtt import PositionIngest
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    upgrade(settings.resolved_database_url)
+    ingest = PositionIngest(sessions(settings), prefix=prefix, client_id=client_id)
+    try:
+        ingest.connect(host, port)
+    except OSError as exc:
+        raise _fail(1, f"cannot reach the MQTT broker at {host}:{port} ({exc})") from None
+    console.print(f"vehicle positions from [bold]{prefix}/vehicles/+/position[/bold]")
+    try:
+        ingest.serve_forever()
+    except KeyboardInterrupt:
+        console.print(f"stopped; {ingest.stats}")
+
+
 @jt_app.command("bind")
 def bind(
     phone: Annotated[str, typer.Argument(help="the terminal's phone number (终端手机号)")],

@@ -39,6 +39,7 @@ from lanyan.risk.routes import router as risk_router
 from lanyan.siting.routes import router as planning_router
 from lanyan.stats import routes as stats_routes
 from lanyan.store.db import make_engine, make_session_factory
+from lanyan.vehicles.gateway import Gateway as Jt808Gateway
 from lanyan.vehicles.routes import router as vehicles_router
 from lanyan.web.routes import install as install_web
 
@@ -61,7 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.monitor_housekeeping_every_s > 0
             else None
         )
+        jt808 = None
+        if settings.jt808_port:
+            jt808 = Jt808Gateway(app.state.sessions)
+            await jt808.start(settings.jt808_host, settings.jt808_port)
         yield
+        if jt808 is not None:
+            await jt808.close()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -5,13 +5,16 @@ quarantined, and bad input refused with the connection still serving."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from lanyan.app import create_app
 from lanyan.core.timeutil import CHINA_TZ
 from lanyan.registry.models import Vehicle
 from lanyan.registry.scope import EVERYWHERE
@@ -45,7 +48,7 @@ from lanyan.vehicles.models import (
 )
 from lanyan.vehicles.writer import JobWriter
 
-from support import create_sample, seed_region
+from support import create_sample, free_port, seed_region
 
 BOUND = "13800138000"
 STRANGER = "13900000001"
@@ -277,3 +280,21 @@ def test_no_acknowledgement_when_storing_fails(sessions: Any, vehicle: int) -> N
     run(gateway, scenario)
     assert len(positions(sessions)) == 1
     assert gateway.stats.store_failures == 1
+
+
+def test_lanyan_serve_runs_the_gateway_when_a_port_is_configured(
+    settings: Any, sessions: Any, vehicle: int
+) -> None:
+    port = free_port()
+    app = create_app(settings.model_copy(update={"jt808_port": port, "jt808_host": "127.0.0.1"}))
+    with TestClient(app), socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(encode(loc(now_local()), phone=BOUND, serial=9)[0])
+        scanner = Scanner()
+        frames: list[bytes] = []
+        while not frames:
+            chunk = sock.recv(4096)
+            assert chunk
+            frames += list(scanner.feed(chunk))
+        _head, ack = decode(b"\x7e" + frames[0] + b"\x7e")
+        assert isinstance(ack, PlatformResponse) and (ack.reply_serial, ack.result) == (9, 0)
+    assert [r.vehicle_id for r in positions(sessions)] == [vehicle]

@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from lanyan.registry.models import Vehicle
-from lanyan.registry.scope import EVERYWHERE
+from lanyan.registry.models import Jurisdiction, Vehicle
+from lanyan.registry.scope import EVERYWHERE, Scope
 from lanyan.vehicles import service
 from lanyan.vehicles.ingest import POSITIONS, Bindings, Fix, Job, store_jobs
 from lanyan.vehicles.models import VehiclePosition
@@ -112,3 +112,41 @@ def test_housekeeping_thins_old_track_and_deletes_the_oldest(sessions: Any) -> N
     assert [t for p, t in rows if p == "2"] == [base]
     again = service.housekeeping(sessions, now)
     assert (again.thinned, again.expired) == (0, 0)
+
+
+def test_position_feed_sends_each_change_once_and_catches_late_commits(
+    uow: Any, sessions: Any
+) -> None:
+    seed_region(uow)
+    vid = create_sample(uow, "vehicles", DAFENG)
+    other = create_sample(uow, "vehicles", TINGHU, 2)
+    with uow() as s:
+        for phone, v in (("1", vid), ("2", other)):
+            code = s.scalars(select(Vehicle.code).where(Vehicle.id == v)).one()
+            service.bind_terminal(s, EVERYWHERE, phone, code)
+        dafeng = s.scalars(select(Jurisdiction.path).where(Jurisdiction.code == DAFENG)).one()
+    start = datetime.now(UTC).replace(microsecond=0)
+    feed = service.PositionFeed(Scope(dafeng), start)
+    with sessions() as s:
+        assert feed.poll(s, start) == []
+    _store(sessions, "1", [start - timedelta(seconds=5)])
+    _store(sessions, "2", [start - timedelta(seconds=5)])  # outside the scope
+    with sessions() as s:
+        (first,) = feed.poll(s, datetime.now(UTC))
+        assert first["phone"] == "1" and not first["stale"]
+        assert feed.poll(s, datetime.now(UTC)) == []  # nothing new: nothing sent again
+    # A position received before the previous poll but committed after it (group commit).
+    late = datetime.now(UTC) - timedelta(seconds=3)
+    with sessions() as s:
+        job = Job(
+            POSITIONS,
+            "1",
+            "test",
+            late,
+            [Fix("1", start - timedelta(seconds=1), late, 33.3, 120.5)],
+        )
+        store_jobs(s, [job], Bindings())
+        s.commit()
+    with sessions() as s:
+        (second,) = feed.poll(s, datetime.now(UTC))
+    assert second["lat"] == 33.3

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
@@ -42,6 +47,49 @@ def positions(
         session, user.scope, utcnow(), page, size, box, stale_minutes
     )
     return {"items": items, "total": total, "page": page, "size": size}
+
+
+POLL_S = 1.0
+KEEPALIVE_S = 15.0
+
+
+@router.get(
+    "/positions/stream",
+    summary="Server-sent events: a vehicle's position each time it changes",
+    response_class=StreamingResponse,
+)
+async def position_stream(request: Request, user: Annotated[CurrentUser, reader]) -> Any:
+    """``event: position`` with one ``VehiclePositionPublic`` (JSON) per changed vehicle, read
+    from the store every second, so positions stored by any process (``lanyan jt808 serve``,
+    the MQTT ingest) arrive. Starts with ``event: ready``; ``: keep-alive`` every 15 s."""
+    factory = request.app.state.sessions
+    feed = service.PositionFeed(user.scope, utcnow())
+
+    def poll() -> list[dict[str, Any]]:
+        with factory() as session:
+            return feed.poll(session, utcnow())
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 3000\nevent: ready\ndata: {}\n\n"
+        quiet = 0.0
+        while True:
+            await asyncio.sleep(POLL_S)
+            if await request.is_disconnected():
+                return
+            changes = await asyncio.to_thread(poll)
+            for item in changes:
+                data = json.dumps(jsonable_encoder(item), ensure_ascii=False, separators=(",", ":"))
+                yield f"event: position\ndata: {data}\n\n"
+            quiet = 0.0 if changes else quiet + POLL_S
+            if quiet >= KEEPALIVE_S:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post(

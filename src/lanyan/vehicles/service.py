@@ -103,25 +103,67 @@ def live_positions(
         )
     rows, total = paginate(session, stmt, page, size)
     cutoff = now - timedelta(minutes=stale_minutes)
-    items = [
-        {
-            "vehicle_code": code,
-            "plate": plate,
-            "vehicle_status": status,
-            "phone": live.phone,
-            "lat": live.lat,
-            "lon": live.lon,
-            "speed_kmh": live.speed_kmh,
-            "heading": live.heading,
-            "alarm": live.alarm,
-            "terminal_status": live.status,
-            "reported_at": live.reported_at,
-            "received_at": live.received_at,
-            "stale": live.received_at < cutoff,
-        }
-        for live, code, plate, status in rows
-    ]
-    return items, total
+    return [_live_item(live, code, plate, st, cutoff) for live, code, plate, st in rows], total
+
+
+def _live_item(
+    live: VehicleLive, code: str, plate: str, status: str, cutoff: datetime
+) -> dict[str, Any]:
+    return {
+        "vehicle_code": code,
+        "plate": plate,
+        "vehicle_status": status,
+        "phone": live.phone,
+        "lat": live.lat,
+        "lon": live.lon,
+        "speed_kmh": live.speed_kmh,
+        "heading": live.heading,
+        "alarm": live.alarm,
+        "terminal_status": live.status,
+        "reported_at": live.reported_at,
+        "received_at": live.received_at,
+        "stale": live.received_at < cutoff,
+    }
+
+
+# How far back each poll of the change feed reads: a group commit stores positions received
+# up to a few hundred ms before it commits, so a poll must look back past its previous one.
+FEED_LOOKBACK = timedelta(seconds=10)
+
+
+class PositionFeed:
+    """Position changes for one subscriber (the SSE stream): each ``poll`` returns the
+    vehicles in ``scope`` whose latest position changed since the previous poll (the first
+    poll: since ``start``), each once."""
+
+    def __init__(self, scope: Scope, start: datetime) -> None:
+        self.scope = scope
+        self.since = start
+        self.sent: dict[int, datetime] = {}
+
+    def poll(self, session: Session, now: datetime, limit: int = 5000) -> list[dict[str, Any]]:
+        stmt = (
+            select(VehicleLive, Vehicle.code, Vehicle.plate, Vehicle.status)
+            .join(Vehicle, Vehicle.id == VehicleLive.vehicle_id)
+            .where(
+                self.scope.within(Vehicle.jurisdiction_id),
+                VehicleLive.received_at >= self.since - FEED_LOOKBACK,
+            )
+            .order_by(VehicleLive.received_at)
+            .limit(limit)
+        )
+        cutoff = now - timedelta(minutes=STALE_MINUTES)
+        out = []
+        for live, code, plate, status in session.execute(stmt).all():
+            if self.sent.get(live.vehicle_id) == live.reported_at:
+                continue
+            self.sent[live.vehicle_id] = live.reported_at
+            out.append(_live_item(live, code, plate, status, cutoff))
+        self.since = now
+        horizon = now - 2 * FEED_LOOKBACK  # forget what the lookback can no longer return
+        if len(self.sent) > limit:
+            self.sent = {k: v for k, v in self.sent.items() if v >= horizon}
+        return out
 
 
 def quarantined(session: Session, page: int, size: int) -> tuple[list[QuarantinedTerminal], int]:

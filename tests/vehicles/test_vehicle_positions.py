@@ -3,6 +3,7 @@ and the track's retention (recent full, older thinned, oldest deleted)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,3 +151,29 @@ def test_position_feed_sends_each_change_once_and_catches_late_commits(
     with sessions() as s:
         (second,) = feed.poll(s, datetime.now(UTC))
     assert second["lat"] == 33.3
+
+
+def test_position_stream_over_http(client: TestClient, uow: Any, sessions: Any) -> None:
+    seed_region(uow)
+    add_user(uow, "dispatcher", "dispatcher", DAFENG)
+    vid = create_sample(uow, "vehicles", DAFENG)
+    with uow() as s:
+        code = s.scalars(select(Vehicle.code).where(Vehicle.id == vid)).one()
+        service.bind_terminal(s, EVERYWHERE, "7", code)
+    h = login(client, "dispatcher")
+    with client.stream("GET", "/api/vehicles/positions/stream", headers=h) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        lines = r.iter_lines()
+        assert next(lines) == "retry: 3000"
+        assert next(lines) == "event: ready"
+        _store(
+            sessions,
+            "7",
+            [datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)],
+            lat=33.25,
+        )
+        for line in lines:
+            if line.startswith("data: {") and "vehicle_code" in line:
+                item = json.loads(line.removeprefix("data: "))
+                assert item["vehicle_code"] == code and item["lat"] == 33.25
+                break

@@ -215,8 +215,8 @@ def quarantine(
 
 @jt_app.command("housekeeping")
 def housekeeping() -> None:
-    """Thin the track older than 48 h to one position per terminal per 5 minutes; delete
-    positions older than a year."""
+    """Thin the track: older than 48 h, one position per terminal per 5 minutes; older than
+    a year, deleted."""
     settings = load_settings()
     done = service.housekeeping(sessions(settings), utcnow())
     console.print(f"thinned {done.thinned}, expired {done.expired}")

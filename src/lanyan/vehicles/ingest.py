@@ -145,10 +145,14 @@ def store_jobs(session: Session, jobs: list[Job], bindings: Bindings) -> list[Ou
             if vehicle_id is None:
                 out.append(Outcome(False, ok=False))
                 continue
-            code = binding.auth_code or secrets.token_hex(8)
             terminal = session.execute(
                 select(VehicleTerminal).where(VehicleTerminal.phone == job.phone)
-            ).scalar_one()
+            ).scalar_one_or_none()
+            if terminal is None:  # unbound since the binding was read
+                bindings.forget(job.phone)
+                out.append(Outcome(False, ok=False))
+                continue
+            code = terminal.auth_code or secrets.token_hex(8)
             terminal.auth_code = code
             terminal.revision = job.revision
             terminal.registered_at = job.received_at

@@ -5,6 +5,7 @@ quarantined, and bad input refused with the connection still serving."""
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -241,18 +242,26 @@ def test_bad_input_is_refused_and_the_connection_keeps_serving(sessions: Any, ve
         short = unescape(truncated[1:-1])[:20]
         await c.send_raw(b"\x7e" + escape(short + bytes([checksum(short)])) + b"\x7e")
         assert (await c.ack()).result == 2  # length mismatch: header readable, answered
+        # Seeded random bytes, flags and escapes included: answered or ignored, never a crash.
+        rng = random.Random(808)
+        noise = bytes(rng.choice(b"\x7e\x7d\x01\x02\x00\x02\x01\xff") for _ in range(3000))
+        await c.send_raw(noise + b"\x7e")
         # A batch with one bad and one good position: the good one is stored and acknowledged.
-        await c.send(BatchLocation(0, (loc(now, lat=0, lon=0), loc(now))))
-        assert (await c.ack()).result == 0
+        serial = await c.send(BatchLocation(0, (loc(now, lat=0, lon=0), loc(now))))
+        while True:  # answers to frames cut out of the noise come first
+            ack = await c.ack()
+            if (ack.reply_id, ack.reply_serial) == (0x0704, serial):
+                break
+        assert ack.result == 0
 
     run(gateway, scenario)
     assert len(positions(sessions)) == 1
     reasons = gateway.stats.reasons
-    assert reasons["bad_checksum"] == 1 and reasons["bad_escape"] == 1
-    assert reasons["unknown_message"] == 1 and reasons["length_mismatch"] == 1
+    assert reasons["bad_checksum"] >= 1 and reasons["bad_escape"] >= 1
+    assert reasons["unknown_message"] == 1 and reasons["length_mismatch"] >= 1
     assert reasons["zero_coordinates"] == 2 and reasons["outside_china"] == 1
     assert reasons["future_time"] == 1
-    assert gateway.stats.garbage_bytes == len(b"garbage")
+    assert "internal_error" not in reasons
 
 
 def test_no_acknowledgement_when_storing_fails(sessions: Any, vehicle: int) -> None:

@@ -51,6 +51,7 @@ DOMAINS = (
     "logistics",
     "outreach",
     "ops",
+    "vehicles",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")

@@ -40,6 +40,8 @@ from lanyan.risk.routes import router as risk_router
 from lanyan.siting.routes import router as planning_router
 from lanyan.stats import routes as stats_routes
 from lanyan.store.db import make_engine, make_session_factory
+from lanyan.vehicles.gateway import Gateway as Jt808Gateway
+from lanyan.vehicles.routes import router as vehicles_router
 from lanyan.web.routes import install as install_web
 
 
@@ -63,7 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.monitor_housekeeping_every_s > 0
             else None
         )
+        jt808 = None
+        if settings.jt808_port:
+            jt808 = Jt808Gateway(app.state.sessions)
+            await jt808.start(settings.jt808_host, settings.jt808_port)
         yield
+        if jt808 is not None:
+            await jt808.close()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -111,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(risk_router)
     app.include_router(monitoring_router)
     app.include_router(planning_router)
+    app.include_router(vehicles_router)
     app.include_router(people_router)
     app.include_router(outreach_router)
     for router in prevention_routers:

@@ -19,6 +19,7 @@ from lanyan.cli import (
     hydrants_cmd,
     incidents_cmd,
     io_cmd,
+    jt808_cmd,
     monitor_cmd,
     mqtt_cmd,
     outreach_cmd,
@@ -139,6 +140,7 @@ def audit_verify() -> None:
 
 demo_cmd.register(app)
 io_cmd.register(app)
+jt808_cmd.register(app)
 route_cmd.register(app)
 recommend_cmd.register(app)
 incidents_cmd.register(app)

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     # the GB/T 2260 code of the jurisdiction this deployment's gateways serve. Empty: the
     # administrators and the users of a top jurisdiction (issue #14). Admins always see them.
     monitor_unregistered_jurisdiction: str = Field(default="", pattern=r"^(\d{6}(\d{3})?)?$")
+    # The JT/T 808 vehicle terminal gateway inside ``lanyan serve``: the TCP port it listens on
+    # (0: not in this process; run ``lanyan jt808 serve`` instead) and the interface. Only with
+    # one worker process: each worker would try to listen on the port.
+    jt808_port: int = Field(default=0, ge=0, le=65535)
+    jt808_host: str = "0.0.0.0"
     # How often the live alarm feed reads the store for changes made by other processes.
     monitor_feed_poll_s: float = Field(default=1.0, gt=0)
     # Monitoring intake: "embedded" stores device messages in-process (one gateway, group

@@ -14,5 +14,6 @@ from lanyan.risk import models as risk_models  # noqa: F401
 from lanyan.stats import models as stats_models  # noqa: F401
 from lanyan.store import audit  # noqa: F401
 from lanyan.store.base import Base
+from lanyan.vehicles import models as vehicle_models  # noqa: F401
 
 metadata = Base.metadata

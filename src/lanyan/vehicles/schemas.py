@@ -1,0 +1,39 @@
+"""What the vehicles API answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VehiclePositionPublic(BaseModel):
+    """A vehicle's latest reported position; ``stale`` when nothing arrived for the stale
+    period (default 5 minutes)."""
+
+    vehicle_code: str
+    plate: str
+    vehicle_status: str
+    phone: str
+    lat: float
+    lon: float
+    speed_kmh: float
+    heading: int
+    alarm: int
+    terminal_status: int
+    reported_at: datetime
+    received_at: datetime
+    stale: bool
+
+
+class BindTerminal(BaseModel):
+    """Bind a terminal (by its phone, 终端手机号) to a registry vehicle."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    phone: str = Field(min_length=1, max_length=20, pattern=r"^[0-9]+$")
+    vehicle_code: str = Field(min_length=1, max_length=32)
+
+
+class TerminalPublic(BaseModel):
+    phone: str
+    vehicle_code: str

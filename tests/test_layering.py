@@ -50,6 +50,7 @@ DOMAINS = (
     "siting",
     "logistics",
     "outreach",
+    "geocode",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")

@@ -15,6 +15,7 @@ from lanyan.cli import (
     equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
+    geocode_cmd,
     hydrants_cmd,
     incidents_cmd,
     io_cmd,
@@ -154,6 +155,7 @@ plan_cmd.register(app)
 risk_cmd.register(app)
 outreach_cmd.register(app)
 stats_cmd.register(app)
+geocode_cmd.register(app)
 
 
 if __name__ == "__main__":

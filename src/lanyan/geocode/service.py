@@ -17,11 +17,12 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -59,6 +60,22 @@ _cache: dict[str, _Cached] = {}
 _lock = threading.Lock()
 
 
+def _watched() -> tuple[type, ...]:
+    return (*(get_type(slug).model for slug in SOURCES), GeocodePlace)
+
+
+@event.listens_for(Session, "after_flush")
+def _written(session: Session, _context: Any) -> None:
+    """A write in this process to a table the index reads: validate before the next search
+    (the stamps then decide; a write from another process is seen within CHECK_EVERY_S)."""
+    watched = _watched()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, watched):
+            for cached in _cache.values():
+                cached.checked = float("-inf")
+            return
+
+
 def _stamp(session: Session) -> tuple[Any, ...]:
     parts: list[Any] = [registry_service.change_stamp(session, get_type(slug)) for slug in SOURCES]
     parts.append(
@@ -73,6 +90,11 @@ def _stamp(session: Session) -> tuple[Any, ...]:
 
 def cpca_divisions() -> list[Place]:
     """Every province, city and county of China from cpca (centres GCJ-02 → WGS84)."""
+    return list(_cpca_divisions())
+
+
+@lru_cache(maxsize=1)
+def _cpca_divisions() -> tuple[Place, ...]:
     text = (resources.files("cpca") / "resources" / "adcodes.csv").read_text(encoding="utf-8")
     out = []
     for row in csv.DictReader(io.StringIO(text)):
@@ -80,7 +102,7 @@ def cpca_divisions() -> list[Place]:
             continue
         lon, lat = to_wgs84(float(row["longitude"]), float(row["latitude"]), Crs.GCJ02)
         out.append(Place(Kind.DIVISION, row["name"], lon, lat, code=row["adcode"][:6]))
-    return out
+    return tuple(out)
 
 
 def _road_points(geometry: str) -> list[tuple[float, float]]:

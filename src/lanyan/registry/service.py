@@ -546,7 +546,7 @@ def public_rows(
 def change_stamp(session: Session, ot: ObjectType) -> tuple[Any, ...]:
     """(row count, latest update, highest id) of a type: a cheap test that nothing changed since
     a cache was built (an insert, update or delete moves one of them)."""
-    model = ot.model
+    model: Any = ot.model
     return tuple(
         session.execute(select(func.count(), func.max(model.updated_at), func.max(model.id))).one()
     )

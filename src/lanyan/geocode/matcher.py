@@ -120,6 +120,31 @@ def initials(text: str) -> str:
     return "".join(s[0] for s in syllables(text))
 
 
+REASONS = (
+    ("code", "code"),
+    ("house number", "house_number"),
+    ("no number", "nearest_number"),
+    ("junction of", "junction"),
+    ("pinyin initials", "initials"),
+    ("nearest road by name", "nearest_road"),
+    ("division named", "division_named"),
+    ("nearest building", "nearest_building"),
+    ("sounds like", "sounds_like"),
+    ("part of", "part_of"),
+    ("name", "name"),
+)
+
+
+def reason_of(why: str) -> str:
+    """A stable key for ``why`` (the page shows it in the user's language)."""
+    if "(alias)" in why:
+        return "alias"
+    for start, key in REASONS:
+        if why.startswith(start):
+            return key
+    return "name"
+
+
 @dataclass
 class Place:
     """One thing that can be found."""

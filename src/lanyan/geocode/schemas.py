@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from lanyan.geocode.matcher import Answer, Hit
+from lanyan.geocode.matcher import Answer, Hit, reason_of
 
 
 class GeocodeHit(BaseModel):
@@ -16,6 +16,10 @@ class GeocodeHit(BaseModel):
     lat: float = Field(description="WGS84 latitude")
     confidence: float = Field(ge=0, le=1)
     why: str = Field(description="why it matched")
+    reason: str = Field(
+        description="why as a key: code, house_number, nearest_number, junction, initials, "
+        "nearest_road, division_named, nearest_building, sounds_like, part_of, name, alias"
+    )
     code: str = ""
 
     @classmethod
@@ -27,6 +31,7 @@ class GeocodeHit(BaseModel):
             lat=hit.lat,
             confidence=hit.confidence,
             why=hit.why,
+            reason=reason_of(hit.why),
             code=hit.code,
         )
 

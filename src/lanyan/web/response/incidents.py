@@ -87,6 +87,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "geo_kind_station": ("消防站", "Station"),
     "geo_kind_hydrant": ("消防水源", "Water source"),
     "geo_kind_poi": ("地标", "Landmark"),
+    "geo_why_code": ("编码一致", "code"),
+    "geo_why_house_number": ("门牌号匹配", "house number"),
+    "geo_why_nearest_number": ("无此门牌，最近门牌", "no such number: the nearest"),
+    "geo_why_junction": ("两路交叉口", "junction of the two roads"),
+    "geo_why_initials": ("拼音首字母", "pinyin initials"),
+    "geo_why_nearest_road": ("名称最接近的道路", "the road with the closest name"),
+    "geo_why_division_named": ("地址中的行政区划", "the division named in the text"),
+    "geo_why_nearest_building": ("最近的建筑", "nearest building"),
+    "geo_why_sounds_like": ("读音相同或相近", "sounds alike"),
+    "geo_why_part_of": ("名称的一部分", "part of the name"),
+    "geo_why_name": ("名称相近", "similar name"),
+    "geo_why_alias": ("别名或地址相近", "alias or address"),
 }
 
 # Steps a button records on the board; 接警 and 出动 are written by creating and dispatching.

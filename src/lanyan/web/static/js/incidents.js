@@ -135,7 +135,9 @@
     li.setAttribute("role", "option");
     li.className = "place-hit";
     li.dataset.kind = h.kind;
-    li.textContent = `${prefix}${W("geo_kind_" + h.kind)} · ${h.label} · ${W("geo_confidence")} ${Math.round(h.confidence * 100)}% · ${h.why}`;
+    li.dataset.reason = h.reason;
+    li.title = h.why; // the matcher's own words (with the road it took), for the curious
+    li.textContent = `${prefix}${W("geo_kind_" + h.kind)} · ${h.label} · ${W("geo_confidence")} ${Math.round(h.confidence * 100)}% · ${W("geo_why_" + h.reason)}`;
     li.addEventListener("click", () => { chooseHit(h); search.value = h.label; showHits(false); });
     return li;
   }

@@ -199,10 +199,15 @@ class Index:
     """Every place, indexed once; :meth:`search` answers a query."""
 
     places: list[Place] = field(default_factory=list)
+    # Division names stripped from the start of a text, with their short form too (盐城 of
+    # 盐城市): the deployment's own divisions, and the provinces and prefecture cities.
     division_names: Iterable[str] = ()
+    # Division names stripped only as written in full: the other counties of China, whose
+    # short forms are also the words of names (红山 of 红山区, 中江 of 中江县).
+    full_names: Iterable[str] = ()
 
     def __post_init__(self) -> None:
-        self._prefixes = self._prefix_table(self.division_names)
+        self._prefixes = self._prefix_table(self.division_names, self.full_names)
         self._names: list[_Name] = []
         self._codes: dict[str, int] = {}
         self._houses: dict[tuple[str, int], list[int]] = {}
@@ -225,8 +230,8 @@ class Index:
     # -- building ---------------------------------------------------------------------------
 
     @staticmethod
-    def _prefix_table(names: Iterable[str]) -> dict[str, list[str]]:
-        out: set[str] = set()
+    def _prefix_table(names: Iterable[str], full: Iterable[str]) -> dict[str, list[str]]:
+        out: set[str] = {n for n in map(normalize, full) if len(n) >= 2}
         for name in names:
             n = normalize(name)
             if len(n) < 2:
@@ -315,7 +320,8 @@ class Index:
         scored = [(name, 0.97) for name in self._road_sounds.get(py, [])]
         for name, score, _ in found:
             sp = fuzz.ratio(py, " ".join(syllables(name)))
-            scored.append((name, max(score, sp * 0.97) / 100))
+            # equal letters apart, the closer sound wins (a slip of the input method)
+            scored.append((name, (max(score, sp * 0.97) * 0.98 + sp * 0.02) / 100))
         best: dict[str, float] = {}
         for name, score in scored:
             best[name] = max(score, best.get(name, 0.0))
@@ -326,7 +332,7 @@ class Index:
         if house is None:
             return []
         hits: list[Hit] = []
-        for road, score in self._best_roads(house.road):
+        for road, score in self._best_roads(house.road, 8):
             if score < 0.6:
                 continue
             exact = self._houses.get((road, house.number))
@@ -364,7 +370,7 @@ class Index:
                     hits.append(self._hit(i, min(sa, sb), f"junction of {a} and {b}"))
         return hits
 
-    def _candidates(self, text: str, limit: int = 80) -> np.ndarray:
+    def _candidates(self, text: str, limit: int = 150) -> np.ndarray:
         toks = syllables(text)
         grams = {f"{a} {b}" for a, b in itertools.pairwise(toks)} or {toks[0]}
         lists = sorted(
@@ -372,15 +378,16 @@ class Index:
         )
         if not lists:
             return np.empty(0, dtype=np.int32)
-        # the rarer grams carry the query; a very common one (有限, 公司) only adds noise
-        keep = [a for a in lists if a.size <= 20000] or lists[:1]
-        counts = np.bincount(np.concatenate(keep[:10]), minlength=len(self._names))
-        if counts.size <= limit:
-            order = np.nonzero(counts)[0]
-        else:
-            top = np.argpartition(counts, -limit)[-limit:]
-            order = top[counts[top] > 0]
-        return order
+        # the rarer grams carry the query; a very common one (有限, 公司) only adds noise, and
+        # each gram counts by its rarity (inverse document frequency)
+        keep = ([a for a in lists if a.size <= 20000] or lists[:1])[:10]
+        n = len(self._names)
+        weights = np.concatenate([np.full(a.size, np.log((n + 1) / a.size)) for a in keep])
+        counts = np.bincount(np.concatenate(keep), weights=weights, minlength=n)
+        found = np.flatnonzero(counts)
+        if found.size > limit:
+            found = found[np.argsort(-counts[found], kind="stable")[:limit]]
+        return found
 
     def _name_hits(self, text: str, full: str) -> list[Hit]:
         best: dict[int, tuple[float, str]] = {}
@@ -397,8 +404,9 @@ class Index:
                 # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
                 share = len(text) / len(n.text)
                 part = fuzz.partial_ratio(text, n.text) / 100 * (0.8 + 0.15 * share)
-            score = max(ratio, sound, part)
-            why = "name" if score == ratio else "sounds like" if score == sound else "part of"
+            score = max(ratio, sound, part) * 0.98 + sound * 0.02
+            top = max(ratio, sound, part)
+            why = "name" if top == ratio else "sounds like" if top == sound else "part of"
             if n.why != "name":
                 why = f"{why} ({n.why})"
             if score > best.get(n.place, (0.0, ""))[0]:

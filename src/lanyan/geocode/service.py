@@ -105,6 +105,16 @@ def _cpca_divisions() -> tuple[Place, ...]:
     return tuple(out)
 
 
+def split_divisions(divisions: list[Place]) -> tuple[list[str], list[str]]:
+    """cpca's names as (provinces and prefecture cities, counties): the first are stripped from
+    a text in full or short, the counties only in full (see :class:`Index`)."""
+    short: list[str] = []
+    full: list[str] = []
+    for d in divisions:
+        (full if d.code[4:6] != "00" else short).append(d.label)
+    return short, full
+
+
 def _road_points(geometry: str) -> list[tuple[float, float]]:
     try:
         coords = json.loads(geometry).get("coordinates") or []
@@ -153,9 +163,9 @@ def build_index(session: Session) -> Index:
             Place(kind, row.label, row.lon, row.lat, "", alias, row.jurisdiction_id, row.id)
         )
     divisions = cpca_divisions()
-    division_names += [d.label for d in divisions]
+    short, full = split_divisions(divisions)
     places += divisions
-    index = Index(places, division_names)
+    index = Index(places, division_names + short, full)
     for (lon, lat), crossing in nodes.items():
         if len(crossing) > 1:
             ordered = sorted(crossing)

@@ -76,10 +76,16 @@ PREFIXES = ("江苏省", "盐城市", "大丰区", "江苏省盐城市", "盐城
 
 
 def _homophones() -> dict[str, list[str]]:
+    """Each character of the names → the other characters of the CJK block read the same
+    (toneless pinyin): what a pinyin input method offers for the same keystrokes."""
     by_sound: dict[str, list[str]] = {}
-    for ch in dict.fromkeys(CHARS):
+    for code in range(0x4E00, 0x9FA6):
+        ch = chr(code)
         by_sound.setdefault(syllables(ch)[0], []).append(ch)
-    return {c: [o for o in group if o != c] for group in by_sound.values() for c in group}
+    return {
+        c: [o for o in by_sound.get(syllables(c)[0], []) if o != c]
+        for c in dict.fromkeys(CHARS + "".join(SUFFIXES))
+    }
 
 
 def city(rng: random.Random) -> tuple[list[Place], list[str]]:
@@ -123,6 +129,9 @@ def city(rng: random.Random) -> tuple[list[Place], list[str]]:
     return places, roads
 
 
+NOISE: list[str] = []  # the kind of typo of each query, in order ("" for none)
+
+
 def _typo(text: str, rng: random.Random, homophones: dict[str, list[str]]) -> str:
     spots = [i for i, c in enumerate(text) if "\u4e00" <= c <= "\u9fff"]
     if not spots:
@@ -130,9 +139,12 @@ def _typo(text: str, rng: random.Random, homophones: dict[str, list[str]]) -> st
     i = rng.choice(spots)
     roll = rng.random()
     if roll < 0.6 and homophones.get(text[i]):
+        NOISE[-1] = "homophone"
         return text[:i] + rng.choice(homophones[text[i]]) + text[i + 1 :]
     if roll < 0.85:
+        NOISE[-1] = "random character"
         return text[:i] + rng.choice(CHARS) + text[i + 1 :]
+    NOISE[-1] = "dropped character"
     return text[:i] + text[i + 1 :]
 
 
@@ -148,6 +160,7 @@ def queries(
     units = [p for p in places if p.kind is Kind.UNIT]
     out = []
     for q in range(n):
+        NOISE.append("no typo")
         if q % 2 == 0:
             target = rng.choice(addresses)
             road = next(r for r in roads if target.label.startswith(r))
@@ -198,18 +211,29 @@ def main() -> None:
         index.search(text)
     top1 = top5 = 0
     times: list[float] = []
-    for text, target in work:
+    by_noise: dict[tuple[str, str], list[int]] = {}
+    for (text, target), noise in zip(work, NOISE, strict=True):
         t = time.perf_counter()
         answer = index.search(text, limit=5)
         times.append((time.perf_counter() - t) * 1e3)
         labels = [(h.kind, h.label) for h in answer.hits]
-        top1 += bool(labels) and labels[0] == (target.kind, target.label)
+        first = bool(labels) and labels[0] == (target.kind, target.label)
+        top1 += first
         top5 += (target.kind, target.label) in labels
+        tally = by_noise.setdefault((target.kind.value, noise), [0, 0, 0])
+        tally[0] += 1
+        tally[1] += first
+        tally[2] += (target.kind, target.label) in labels
     n = len(work)
     print(
         f"lanyan geocoder: top-1 {100 * top1 / n:.1f} %, top-5 {100 * top5 / n:.1f} % "
         f"of {n} queries; median {statistics.median(times):.2f} ms, p99 {pct(times, 0.99):.2f} ms"
     )
+    for (kind, noise), (count, one, five) in sorted(by_noise.items()):
+        print(
+            f"  {kind:<7} {noise:<17} {count:4d} queries: top-1 {100 * one / count:5.1f} %, "
+            f"top-5 {100 * five / count:5.1f} %"
+        )
     labels = [p.label for p in places + divisions]
     sub = work[: args.anchor]
     a_right = mine_right = 0

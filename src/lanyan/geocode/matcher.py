@@ -403,7 +403,8 @@ class Index:
             if len(text) >= 2 and len(n.text) > len(text):
                 # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
                 share = len(text) / len(n.text)
-                part = fuzz.partial_ratio(text, n.text) / 100 * (0.8 + 0.15 * share)
+                heard = max(fuzz.partial_ratio(text, n.text), fuzz.partial_ratio(py, n.pinyin))
+                part = heard / 100 * (0.8 + 0.15 * share)
             score = max(ratio, sound, part) * 0.98 + sound * 0.02
             top = max(ratio, sound, part)
             why = "name" if top == ratio else "sounds like" if top == sound else "part of"

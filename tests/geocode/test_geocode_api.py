@@ -148,6 +148,33 @@ def test_api_search_snap_and_bad_input(client: TestClient, world: dict[str, Any]
     _a_write_to_the_registry_refreshes_the_index(client, world, uow)
 
 
+def test_a_big_index_is_rebuilt_in_the_background(
+    world: dict[str, Any], uow: Any, sessions: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searches keep the previous index while the new one builds, then see the write."""
+    monkeypatch.setattr(geocode, "BACKGROUND_ABOVE", 0)  # the small world counts as big
+    with sessions() as s:
+        before = geocode.index_for(s)
+        assert before.search("丰收粮库").hits == []
+    lon, lat = node(1, 1)
+    with uow() as s:
+        service.create(
+            s,
+            get_type("buildings"),
+            SYSTEM,
+            EVERYWHERE,
+            {"code": "B-GRAIN", "name": "丰收粮库", "jurisdiction_code": DAFENG, "lon": lon,
+             "lat": lat, "height_m": 12, "floors_above": 2, "use": "warehouse"},
+        )  # fmt: skip
+    with sessions() as s:
+        assert geocode.index_for(s) is before  # served while the rebuild runs
+    geocode.wait_for_rebuild()
+    with sessions() as s:
+        after = geocode.index_for(s)
+        assert after is not before
+        assert after.search("丰收粮库").hits[0].code == "B-GRAIN"
+
+
 def test_cli_imports_addresses_and_prints_json(
     world: dict[str, Any], settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

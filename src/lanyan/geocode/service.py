@@ -57,7 +57,9 @@ class _Cached:
 
 
 _cache: dict[str, _Cached] = {}
+_building: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
+BACKGROUND_ABOVE = 20_000  # places; a bigger index is rebuilt in the background
 
 
 def _watched() -> tuple[type, ...]:
@@ -181,7 +183,11 @@ def _key(session: Session) -> str:
 
 
 def index_for(session: Session, check_every_s: float = CHECK_EVERY_S) -> Index:
-    """The process's index for this database, rebuilt when the registry changed."""
+    """The process's index for this database, rebuilt when the registry changed.
+
+    A small index is rebuilt before answering. A big one (more than ``BACKGROUND_ABOVE``
+    places: seconds to build) is rebuilt in a background thread while searches keep the
+    previous index, so a registry write never makes a dispatcher wait."""
     key = _key(session)
     now = time.monotonic()
     cached = _cache.get(key)
@@ -191,10 +197,36 @@ def index_for(session: Session, check_every_s: float = CHECK_EVERY_S) -> Index:
     if cached is not None and cached.stamp == stamp:
         cached.checked = now
         return cached.index
+    if cached is not None and len(cached.index.places) > BACKGROUND_ABOVE:
+        cached.checked = now  # the next check comes after the rebuild or CHECK_EVERY_S
+        if key not in _building:
+            engine = session.get_bind().engine
+            worker = threading.Thread(
+                target=_rebuild, args=(key, engine, stamp), name="geocode-index", daemon=True
+            )
+            _building[key] = worker
+            worker.start()
+        return cached.index
     with _lock:
         index = build_index(session)
         _cache[key] = _Cached(stamp, index, time.monotonic())
     return index
+
+
+def _rebuild(key: str, engine: Any, stamp: tuple[Any, ...]) -> None:
+    try:
+        with Session(engine) as session:
+            index = build_index(session)
+        with _lock:
+            _cache[key] = _Cached(stamp, index, float("-inf"))  # validate on the next search
+    finally:
+        _building.pop(key, None)
+
+
+def wait_for_rebuild(timeout_s: float = 60.0) -> None:
+    """Block until the background rebuilds have finished (tests, the CLI)."""
+    for worker in list(_building.values()):
+        worker.join(timeout_s)
 
 
 def forget() -> None:

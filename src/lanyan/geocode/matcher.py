@@ -208,6 +208,7 @@ class Index:
 
     def __post_init__(self) -> None:
         self._prefixes = self._prefix_table(self.division_names, self.full_names)
+        self._buildings: tuple[list[int], np.ndarray] | None = None
         self._names: list[_Name] = []
         self._codes: dict[str, int] = {}
         self._houses: dict[tuple[str, int], list[int]] = {}
@@ -276,6 +277,14 @@ class Index:
             self._codes[normalize(p.code)] = i
         if p.kind is Kind.ROAD:
             self._roads.setdefault(self.strip_prefix(normalize(p.label)), i)
+
+    def buildings_xy(self) -> tuple[list[int], np.ndarray]:
+        """The buildings as (place numbers, an (n, 2) array of lon, lat), made once."""
+        if self._buildings is None:
+            rows = [i for i, p in enumerate(self.places) if p.kind is Kind.BUILDING]
+            xy = np.array([(self.places[i].lon, self.places[i].lat) for i in rows], dtype=float)
+            self._buildings = (rows, xy.reshape(-1, 2))
+        return self._buildings
 
     def add_junction(self, road_a: str, road_b: str, lon: float, lat: float) -> None:
         """A crossing of two named roads (found from the road network's shared nodes)."""

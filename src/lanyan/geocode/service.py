@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -273,23 +274,22 @@ def nearest_building(
     check_lon_lat(lon, lat)
     index = index_for(session)
     allowed = _in_scope_ids(session, scope)
-    best: tuple[float, Place] | None = None
-    k = math.cos(math.radians(lat))
-    for p in index.places:
-        if p.kind is not Kind.BUILDING:
-            continue
-        if allowed is not None and p.jurisdiction_id not in allowed:
-            continue
-        d = math.hypot((p.lon - lon) * k, p.lat - lat) * 111_195.0
-        if best is None or d < best[0]:
-            best = (d, p)
-    if best is None or best[0] > within_m:
+    rows, xy = index.buildings_xy()
+    if not rows:
         return None
-    p = best[1]
-    hit = Hit(
-        p.kind, p.label, p.lon, p.lat, 1.0, "nearest building", p.code, p.ref_id, p.jurisdiction_id
-    )
-    return hit, best[0]
+    k = math.cos(math.radians(lat))
+    metres = np.hypot((xy[:, 0] - lon) * k, xy[:, 1] - lat) * 111_195.0
+    for i in np.argsort(metres)[:50].tolist():  # the nearest in scope among the nearest 50
+        p = index.places[rows[i]]
+        if metres[i] > within_m:
+            return None
+        if allowed is None or p.jurisdiction_id in allowed:
+            hit = Hit(
+                p.kind, p.label, p.lon, p.lat, 1.0, "nearest building", p.code, p.ref_id,
+                p.jurisdiction_id,
+            )  # fmt: skip
+            return hit, float(metres[i])
+    return None
 
 
 # -- import of house numbers and landmarks ----------------------------------------------------

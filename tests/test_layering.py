@@ -52,6 +52,7 @@ DOMAINS = (
     "outreach",
     "ops",
     "vehicles",
+    "geocode",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")

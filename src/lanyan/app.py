@@ -18,6 +18,7 @@ from lanyan.api.limits import BodyLimit
 from lanyan.api.security_headers import SecurityHeaders
 from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
+from lanyan.geocode.routes import router as geocode_router
 from lanyan.logistics.routes.equipment import router as logistics_router
 from lanyan.logistics.routes.supplies import router as supplies_router
 from lanyan.monitoring.live import AlarmHub
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_routes.router)
     app.include_router(response_router)
     app.include_router(reinforcement_router)
+    app.include_router(geocode_router)
     app.include_router(preplan_router)
     app.include_router(logistics_router)
     app.include_router(supplies_router)

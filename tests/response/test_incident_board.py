@@ -111,13 +111,11 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             page.click("a.nav-item:has-text('警情调度')")
             expect(page.locator("h1")).to_have_text("警情调度")
 
-            # A map point is required to recommend: creating without one shows the error.
+            # No incident without a point from the board: the form says so before sending.
             page.fill("input[name=address]", "大丰区幸福路1号")
             page.fill("input[name=caller_phone]", "abc")
             page.click("#new-incident button[type=submit]")
-            expect(page.locator("#board-error")).to_contain_text("caller_phone")
-            page.fill("input[name=caller_phone]", "13800000000")
-            page.fill("input[name=caller_name]", "张三")
+            expect(page.locator("#board-error")).to_contain_text("请先选择警情位置")
 
             # Click the map at the junction next to station S-DF1 (node (1, 0) of the grid).
             lon, lat = response_world.node(1, 0)
@@ -132,6 +130,11 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             )
             page.mouse.click(xy[0] + point["x"], xy[1] + point["y"])
             expect(page.locator("#picked")).to_contain_text("位置: 120.47")  # within a pixel
+            expect(page.locator("#picked")).to_contain_text("米内无建筑")  # no building to snap
+            page.click("#new-incident button[type=submit]")
+            expect(page.locator("#board-error")).to_contain_text("caller_phone")
+            page.fill("input[name=caller_phone]", "13800000000")
+            page.fill("input[name=caller_name]", "张三")
             page.click("#new-incident button[type=submit]")
 
             card = page.locator("#rec-card")
@@ -162,6 +165,51 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             page.click(".step-btn[data-step='arrived']")
             expect(page.locator("#board-error")).to_contain_text("Failed")
             page.screenshot(path=str(ARTIFACTS / "incident-board-english.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
+def test_type_an_address_with_a_typo_pick_the_hit_and_create(base_url: str) -> None:
+    """The geocoder as the dispatcher types: 幸富路 (a homophone slip for 幸福路) 88號 lists the
+    plaza's building; picking it sets the point and the building; the pick is gone after the
+    create, so the next call starts clean."""
+    from playwright.sync_api import expect, sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base_url + "/login")
+            page.fill("input[name=username]", "dispatcher")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(base_url + "/incidents")
+            page.fill("#place-search", "盐城市幸富路88號")
+            hits = page.locator("#place-hits")
+            expect(hits).to_have_attribute("data-query", "盐城市幸富路88號")
+            building = hits.locator("li.place-hit[data-kind=building]")
+            expect(building).to_contain_text("大丰广场主楼")
+            expect(building).to_contain_text("门牌号匹配")  # why, in the page's language
+            expect(building).to_have_attribute("data-reason", "house_number")
+            page.screenshot(path=str(ARTIFACTS / "incident-board-geocode.png"), full_page=True)
+            building.click()
+            expect(page.locator("#picked")).to_contain_text("大丰广场主楼")
+            expect(page.locator("input[name=building_code]")).to_have_value("B-PLAZA")
+            page.fill("input[name=caller_phone]", "13800000001")
+            page.click("#new-incident button[type=submit]")
+            expect(page.locator("#incident-view")).to_be_visible()
+            expect(page.locator("#picked")).to_contain_text("搜索地点或在地图上点击")
+            expect(page.locator("input[name=building_code]")).to_have_value("")
+            created = page.evaluate(
+                "() => fetch('/api/incidents?status=active&size=100').then((r) => r.json())"
+            )
+            mine = [i for i in created["items"] if i["caller_phone"] == "13800000001"]
+            assert len(mine) == 1
+            assert mine[0]["building_code"] == "B-PLAZA"
+            assert [mine[0]["lon"], mine[0]["lat"]] == list(response_world.node(3, 3))
         finally:
             browser.close()
     assert errors == [], errors

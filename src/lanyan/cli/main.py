@@ -16,6 +16,7 @@ from lanyan.cli import (
     equipment_cmd,
     gateway_cmd,
     gb26875_cmd,
+    geocode_cmd,
     hydrants_cmd,
     incidents_cmd,
     io_cmd,
@@ -158,6 +159,7 @@ risk_cmd.register(app)
 outreach_cmd.register(app)
 stats_cmd.register(app)
 backup_cmd.register(app)
+geocode_cmd.register(app)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,14 @@ def geometry_from_wgs84(geom: BaseGeometry, crs: Crs) -> BaseGeometry:
     return shapely.transform(geom, _point_fn(from_wgs84, crs))
 
 
+def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance of two WGS84 points (haversine, metres)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return float(2 * 6371008.8 * np.arcsin(np.sqrt(a)))
+
+
 def check_lon_lat(lon: float, lat: float) -> None:
     """Raise ValueError unless the point is a valid longitude/latitude pair."""
     if not -180.0 <= lon <= 180.0:

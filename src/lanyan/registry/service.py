@@ -543,6 +543,15 @@ def public_rows(
     return out
 
 
+def change_stamp(session: Session, ot: ObjectType) -> tuple[Any, ...]:
+    """(row count, latest update, highest id) of a type: a cheap test that nothing changed since
+    a cache was built (an insert, update or delete moves one of them)."""
+    model: Any = ot.model
+    return tuple(
+        session.execute(select(func.count(), func.max(model.updated_at), func.max(model.id))).one()
+    )
+
+
 def count_in_scope(session: Session, ot: ObjectType, scope: Scope) -> int:
     return session.execute(
         select(func.count()).select_from(ot.model).where(scope.clause(ot))

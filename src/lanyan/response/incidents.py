@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.geo import metres_between
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Building, Jurisdiction, Station, Unit, Vehicle
 from lanyan.registry.scope import Scope, row_path
@@ -59,6 +60,10 @@ def snapshot(row: Incident) -> dict[str, Any]:
         for c in Incident.__table__.columns
         if c.name not in ("created_at", "updated_at")
     }
+
+
+# A picked point farther than this from the building named on the call is refused.
+BUILDING_POINT_M = 200.0
 
 
 def _by_code(session: Session, model: Any, code: str, field: str) -> Any:
@@ -114,6 +119,24 @@ def create_incident(
             [FieldProblem(field, "is outside your jurisdiction")],
         )
     lon, lat = payload.lon, payload.lat
+    if building is not None and lon is not None and lat is not None:
+        apart = metres_between(lon, lat, building.lon, building.lat)
+        if apart > BUILDING_POINT_M:
+            # a stale map pick must not move the fire away from the building the caller named
+            raise ValidationFailed(
+                f"building {building.code} ({building.name}) is {apart:.0f} m from the picked "
+                f"point {lon:.6f},{lat:.6f}",
+                [
+                    FieldProblem(
+                        "building_code",
+                        f"building {building.code} {building.name} lies {apart:.0f} m from the "
+                        f"point (lon, lat); at most {BUILDING_POINT_M:.0f} m",
+                    ),
+                    FieldProblem(
+                        "lon", f"the picked point {lon:.6f},{lat:.6f} is not at the building"
+                    ),
+                ],
+            )
     if lon is None and building is not None:
         lon, lat = building.lon, building.lat  # the call named the building: use its point
     received_at = payload.received_at or utcnow()

@@ -23,6 +23,7 @@ from lanyan.web.map.layers import home_of
 from lanyan.web.render import render, ui_for
 
 router = APIRouter(include_in_schema=False)
+SNAP_M = 50  # a map click snaps to the nearest building this near (metres)
 Reader = Annotated[CurrentUser, require(incidents.SLUG, "read")]
 
 # Words of the reinforcement requests (跨区增援请求) on the board; the script reads them from the
@@ -49,6 +50,55 @@ WORDS: dict[str, tuple[str, str]] = {
         "dispatch them once approved.",
     ),
     "reinf_sent": ("增援请求已发送", "Reinforcement request sent"),
+    # The place of the call: one search box over the geocoder, or a map click.
+    "geo_search": ("查找地点", "Find the place"),
+    "geo_placeholder": (
+        "地址、门牌、单位、建筑、路口、消防站…",
+        "Address, house number, unit, building, junction, station…",
+    ),
+    "geo_searching": ("查找中…", "Searching…"),
+    "geo_no_match": ("没有匹配的地点", "No place matches"),
+    "geo_nearest": ("最接近的", "Closest"),
+    "geo_choose": ("多个结果，请选择一个", "Several places match: choose one"),
+    "geo_failed": ("查找失败", "Search failed"),
+    "geo_point": ("位置", "Point"),
+    "geo_picked": ("已选地点", "Picked"),
+    "geo_snapped": ("已吸附到建筑", "Snapped to building"),
+    "geo_snap_far": (
+        "米内无建筑，使用点击位置",
+        "m: no building nearer; the clicked point is used",
+    ),
+    "geo_metres": ("米", "m"),
+    "geo_need_point": (
+        "请先选择警情位置：搜索并选择地点，或在地图上点击",
+        "Pick the place first: search and choose a hit, or click the map",
+    ),
+    "geo_pick_hint": (
+        "搜索地点或在地图上点击选择警情位置",
+        "Search for the place or click the map",
+    ),
+    "geo_confidence": ("匹配度", "match"),
+    "geo_kind_building": ("建筑", "Building"),
+    "geo_kind_unit": ("单位", "Unit"),
+    "geo_kind_address": ("门牌", "Address"),
+    "geo_kind_road": ("道路", "Road"),
+    "geo_kind_junction": ("路口", "Junction"),
+    "geo_kind_division": ("行政区划", "Division"),
+    "geo_kind_station": ("消防站", "Station"),
+    "geo_kind_hydrant": ("消防水源", "Water source"),
+    "geo_kind_poi": ("地标", "Landmark"),
+    "geo_why_code": ("编码一致", "code"),
+    "geo_why_house_number": ("门牌号匹配", "house number"),
+    "geo_why_nearest_number": ("无此门牌，最近门牌", "no such number: the nearest"),
+    "geo_why_junction": ("两路交叉口", "junction of the two roads"),
+    "geo_why_initials": ("拼音首字母", "pinyin initials"),
+    "geo_why_nearest_road": ("名称最接近的道路", "the road with the closest name"),
+    "geo_why_division_named": ("地址中的行政区划", "the division named in the text"),
+    "geo_why_nearest_building": ("最近的建筑", "nearest building"),
+    "geo_why_sounds_like": ("读音相同或相近", "sounds alike"),
+    "geo_why_part_of": ("名称的一部分", "part of the name"),
+    "geo_why_name": ("名称相近", "similar name"),
+    "geo_why_alias": ("别名或地址相近", "alias or address"),
 }
 
 # Steps a button records on the board; 接警 and 出动 are written by creating and dispatching.
@@ -80,6 +130,7 @@ def board(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
         "steps": {s.value: (s.zh if zh else s.en) for s in TimelineStep},
         "reinforcementStates": {s.value: (s.zh if zh else s.en) for s in ReinforcementState},
         "words": {key: ui.t(key) for key in WORDS},
+        "snapMetres": SNAP_M,
         # Stations of every county: the recommendation may send 跨区增援 from outside the scope.
         "stations": [
             {"code": c, "name": n, "lon": x, "lat": y}

@@ -76,10 +76,108 @@
     return data;
   }
 
-  map.on("click", (e) => {
-    picked = { lon: +e.latlng.lng.toFixed(6), lat: +e.latlng.lat.toFixed(6) };
-    if (pick) pick.setLatLng(e.latlng); else pick = L.marker(e.latlng).addTo(map);
-    $("picked").textContent = `${T("位置", "Point")}: ${picked.lon}, ${picked.lat}`;
+  // The place of the call (警情位置): a geocoder hit or a map click, cleared after each create.
+  const form = $("new-incident");
+  function setPick(lon, lat, text) {
+    picked = { lon: +(+lon).toFixed(6), lat: +(+lat).toFixed(6) };
+    if (pick) pick.setLatLng([picked.lat, picked.lon]); else pick = L.marker([picked.lat, picked.lon]).addTo(map);
+    $("picked").textContent = text;
+    $("picked").dataset.lon = picked.lon;
+    $("picked").dataset.lat = picked.lat;
+  }
+  function clearPick() {
+    picked = null;
+    if (pick) { map.removeLayer(pick); pick = null; }
+    $("picked").textContent = W("geo_pick_hint");
+    delete $("picked").dataset.lon;
+    delete $("picked").dataset.lat;
+    form.elements.building_code.value = "";
+    form.elements.unit_code.value = "";
+  }
+  function chooseHit(h) {
+    setPick(h.lon, h.lat, `${W("geo_picked")}: ${W("geo_kind_" + h.kind)} ${h.label} (${h.lon}, ${h.lat})`);
+    form.elements.building_code.value = h.kind === "building" ? h.code : "";
+    form.elements.unit_code.value = h.kind === "unit" ? h.code : "";
+    if (!form.elements.address.value.trim()) form.elements.address.value = h.label;
+    map.setView([h.lat, h.lon], Math.max(map.getZoom(), 15));
+  }
+
+  map.on("click", async (e) => {
+    const lon = +e.latlng.lng.toFixed(6);
+    const lat = +e.latlng.lat.toFixed(6);
+    setPick(lon, lat, `${W("geo_point")}: ${lon}, ${lat}`);
+    form.elements.building_code.value = "";
+    form.elements.unit_code.value = "";
+    try {
+      const snap = await call("GET", `/api/geocode/snap?lon=${lon}&lat=${lat}&within_m=${cfg.snapMetres}`);
+      if (!picked || picked.lon !== lon || picked.lat !== lat) return; // a newer pick
+      if (snap.building) {
+        const b = snap.building;
+        setPick(b.lon, b.lat, `${W("geo_snapped")} ${b.label} (${b.code}), ${Math.round(snap.distance_m)} ${W("geo_metres")}`);
+        form.elements.building_code.value = b.code;
+      } else {
+        $("picked").textContent = `${W("geo_point")}: ${lon}, ${lat} (${cfg.snapMetres} ${W("geo_snap_far")})`;
+      }
+    } catch (err) { showError(err.message); }
+  });
+
+  // One search box over the geocoder, as the dispatcher types (like static/js/picker.js).
+  const search = $("place-search");
+  const hitsList = $("place-hits");
+  let searchTimer = null;
+  let searchSeq = 0;
+  function showHits(open) {
+    hitsList.hidden = !open;
+    search.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  function hitItem(h, prefix) {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.className = "place-hit";
+    li.dataset.kind = h.kind;
+    li.dataset.reason = h.reason;
+    li.title = h.why; // the matcher's own words (with the road it took), for the curious
+    li.textContent = `${prefix}${W("geo_kind_" + h.kind)} · ${h.label} · ${W("geo_confidence")} ${Math.round(h.confidence * 100)}% · ${W("geo_why_" + h.reason)}`;
+    li.addEventListener("click", () => { chooseHit(h); search.value = h.label; showHits(false); });
+    return li;
+  }
+  async function runSearch() {
+    const q = search.value.trim();
+    const seq = ++searchSeq;
+    if (!q) { showHits(false); return; }
+    hitsList.setAttribute("aria-busy", "true");
+    try {
+      const ans = await call("GET", `/api/geocode?limit=8&q=${encodeURIComponent(q)}`);
+      if (seq !== searchSeq) return;
+      hitsList.textContent = "";
+      const note = (text) => { const li = document.createElement("li"); li.className = "picker-note"; li.textContent = text; hitsList.appendChild(li); };
+      if (!ans.hits.length) {
+        note(W("geo_no_match"));
+        if (ans.nearest) hitsList.appendChild(hitItem(ans.nearest, W("geo_nearest") + ": "));
+      } else {
+        if (ans.ambiguous) note(W("geo_choose"));
+        for (const h of ans.hits) hitsList.appendChild(hitItem(h, ""));
+      }
+      hitsList.dataset.query = q;
+      showHits(true);
+    } catch (err) {
+      if (seq !== searchSeq) return;
+      hitsList.textContent = "";
+      const li = document.createElement("li"); li.className = "picker-note"; li.textContent = `${W("geo_failed")}: ${err.message}`;
+      hitsList.appendChild(li);
+      showHits(true);
+    } finally {
+      if (seq === searchSeq) hitsList.removeAttribute("aria-busy");
+    }
+  }
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    hitsList.setAttribute("aria-busy", "true");
+    searchTimer = setTimeout(runSearch, 200);
+  });
+  search.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") showHits(false);
+    if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(searchTimer); runSearch(); }
   });
 
   async function loadList() {
@@ -301,10 +399,17 @@
     const f = new FormData(ev.target);
     const body = {};
     for (const [k, v] of f.entries()) if (String(v).trim()) body[k] = String(v).trim();
+    // No incident without a point from the board: a picked hit, a map click or a building code.
+    if (!picked && !body.building_code) return showError(W("geo_need_point"));
     if (picked) Object.assign(body, picked);
-    if (!body.building_code && cfg.jurisdictionCode) body.jurisdiction_code = cfg.jurisdictionCode;
+    if (!body.building_code && !body.unit_code && cfg.jurisdictionCode) body.jurisdiction_code = cfg.jurisdictionCode;
     try {
       const inc = await call("POST", "/api/incidents", body);
+      // The pick served this call: the next one starts clean (a stale click moved a fire 3.2 km).
+      ev.target.reset();
+      clearPick();
+      search.value = "";
+      showHits(false);
       await loadList();
       await open(inc.id);
     } catch (e) { showError(e.message); }

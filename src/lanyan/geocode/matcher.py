@@ -1,0 +1,485 @@
+"""The geocoder's matcher (地址匹配): pure, over plain values, no database.
+
+An :class:`Index` holds every place a dispatcher may name — buildings, units, house-number
+addresses (门牌), roads and their junctions, divisions, stations, hydrants, landmarks — and
+answers a free-text query with ranked :class:`Hit`s, each with its point, a confidence in 0..1
+and why it matched.
+
+Tolerances, each with its mechanism:
+
+* full-width digits and letters (１５５号): NFKC folding in :func:`normalize`;
+* missing or extra province/city/county prefixes (江苏省盐城市…): the known division names are
+  stripped from the start of both the query and every indexed name (:meth:`Index.strip_prefix`);
+* 号 / 號 / 号楼 / 栋 / 幢 / 座 variants: :func:`parse_house_number` reads a road, a number
+  and an optional building number whatever the suffix;
+* typos: candidates come from an inverted index of *pinyin* bigrams (a homophone typed through
+  a pinyin input method, 宏原 for 宏源, keeps every bigram), ranked by rapidfuzz ratios on the
+  characters and on the pinyin;
+* pinyin initials (hyyy for 宏源医院): a sorted table of every name's initials, prefix-matched.
+
+Libraries: ``rapidfuzz`` (string similarity), ``pypinyin`` (characters to pinyin).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+import numpy as np
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+
+
+class Kind(StrEnum):
+    """What a hit is."""
+
+    BUILDING = "building"
+    UNIT = "unit"
+    ADDRESS = "address"
+    ROAD = "road"
+    JUNCTION = "junction"
+    DIVISION = "division"
+    STATION = "station"
+    HYDRANT = "hydrant"
+    POI = "poi"
+
+
+# A hit at or above this confidence, clear of the runner-up by AMBIGUITY_MARGIN, may be picked
+# for the dispatcher; below it the hits are listed and a person chooses.
+AUTO_PICK = 0.85
+AMBIGUITY_MARGIN = 0.05
+FLOOR = 0.5  # a weaker hit is not listed
+
+_PUNCT = re.compile(r"[\s,，.。、;；:：()（）\[\]【】\"'“”‘’·\-—_/\\#＃]+")
+_ROAD_SUFFIX = "大道|大街|路|街|道|巷|弄|胡同|里|线|公路"
+# road, number, optional building (楼栋) number: 永泰路155号, 永泰路155號3栋, 永泰路155-3号楼
+_HOUSE = re.compile(
+    rf"^(?P<road>.+?(?:{_ROAD_SUFFIX}))(?P<no>\d+)(?:号|號)?"
+    rf"(?:(?:之|-)?(?P<sub>\d+)(?:号楼|號樓|号|號|栋|棟|幢|座|楼|樓))?"
+)
+_JUNCTION = re.compile(
+    rf"^(?P<a>.+?(?:{_ROAD_SUFFIX}))(?:与|和|跟|同|及|&|x|×)"
+    rf"(?P<b>.+?(?:{_ROAD_SUFFIX}))(?:交叉口|交叉路口|交口|路口|十字路口|交汇处|口)?$"
+)
+_BARE = re.compile(rf"^(?:{_ROAD_SUFFIX}|\d|号|与|和)")
+_INITIALS = re.compile(r"^[a-z]{2,}$")
+_DIVISION_SUFFIX = re.compile(
+    r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|省|市|区|县|旗|盟)$"
+)
+
+
+def normalize(text: str) -> str:
+    """Full-width folded (NFKC), lower case, without spaces and punctuation; 號/樓 simplified."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = folded.replace("號", "号").replace("樓", "楼").replace("棟", "栋")
+    return _PUNCT.sub("", folded)
+
+
+@dataclass(frozen=True)
+class HouseNumber:
+    road: str
+    number: int
+    building: int | None
+
+
+def parse_house_number(text: str) -> HouseNumber | None:
+    """Road + number (+ building number) read from normalized text, or None."""
+    m = _HOUSE.match(text)
+    if m is None:
+        return None
+    sub = m.group("sub")
+    return HouseNumber(m.group("road"), int(m.group("no")), int(sub) if sub else None)
+
+
+def parse_junction(text: str) -> tuple[str, str] | None:
+    """The two road names of "A路与B路交叉口" (normalized text), or None."""
+    m = _JUNCTION.match(text)
+    return (m.group("a"), m.group("b")) if m else None
+
+
+@lru_cache(maxsize=65536)
+def _syllable(ch: str) -> str:
+    if "\u4e00" <= ch <= "\u9fff":
+        return lazy_pinyin(ch, style=Style.NORMAL)[0]
+    return ch
+
+
+def syllables(text: str) -> tuple[str, ...]:
+    """One token per character: its toneless pinyin for a hanzi, else the character."""
+    return tuple(_syllable(c) for c in text)
+
+
+def initials(text: str) -> str:
+    """Pinyin initials of each hanzi (digits and letters kept): 宏源医院 → hyyy."""
+    return "".join(s[0] for s in syllables(text))
+
+
+REASONS = (
+    ("code", "code"),
+    ("house number", "house_number"),
+    ("no number", "nearest_number"),
+    ("junction of", "junction"),
+    ("pinyin initials", "initials"),
+    ("nearest road by name", "nearest_road"),
+    ("division named", "division_named"),
+    ("nearest building", "nearest_building"),
+    ("sounds like", "sounds_like"),
+    ("part of", "part_of"),
+    ("name", "name"),
+)
+
+
+def reason_of(why: str) -> str:
+    """A stable key for ``why`` (the page shows it in the user's language)."""
+    if "(alias)" in why:
+        return "alias"
+    for start, key in REASONS:
+        if why.startswith(start):
+            return key
+    return "name"
+
+
+@dataclass
+class Place:
+    """One thing that can be found."""
+
+    kind: Kind
+    label: str
+    lon: float
+    lat: float
+    code: str = ""
+    names: tuple[str, ...] = ()  # other names it answers to (alias, former name, address)
+    jurisdiction_id: int | None = None
+    ref_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: Kind
+    label: str
+    lon: float
+    lat: float
+    confidence: float
+    why: str
+    code: str = ""
+    ref_id: int | None = None
+    jurisdiction_id: int | None = None
+
+
+@dataclass
+class Answer:
+    """Hits best first; ``picked`` only when one hit is sure and clear of the others."""
+
+    query: str
+    hits: list[Hit]
+    picked: Hit | None = None
+    ambiguous: bool = False
+    nearest: Hit | None = None  # when nothing matched: the closest road or division by name
+    message: str = ""
+    total: int = 0  # hits found, of which ``hits`` holds the best ``limit``
+
+
+@dataclass
+class _Name:
+    place: int
+    text: str  # normalized, prefix stripped
+    pinyin: str
+    why: str
+    full: str  # normalized, with its prefix
+
+
+@dataclass
+class Index:
+    """Every place, indexed once; :meth:`search` answers a query."""
+
+    places: list[Place] = field(default_factory=list)
+    # Division names stripped from the start of a text, with their short form too (盐城 of
+    # 盐城市): the deployment's own divisions, and the provinces and prefecture cities.
+    division_names: Iterable[str] = ()
+    # Division names stripped only as written in full: the other counties of China, whose
+    # short forms are also the words of names (红山 of 红山区, 中江 of 中江县).
+    full_names: Iterable[str] = ()
+
+    def __post_init__(self) -> None:
+        self._prefixes = self._prefix_table(self.division_names, self.full_names)
+        self._buildings: tuple[list[int], np.ndarray] | None = None
+        self._names: list[_Name] = []
+        self._codes: dict[str, int] = {}
+        self._houses: dict[tuple[str, int], list[int]] = {}
+        self._road_numbers: dict[str, list[int]] = {}
+        self._roads: dict[str, int] = {}  # road name -> a ROAD place
+        self._junctions: dict[frozenset[str], int] = {}
+        for i, p in enumerate(self.places):
+            self._add(i, p)
+        self._road_list = sorted({*self._road_numbers, *self._roads})
+        self._road_sounds: dict[str, list[str]] = {}
+        for road in self._road_list:
+            self._road_sounds.setdefault(" ".join(syllables(road)), []).append(road)
+        for numbers in self._road_numbers.values():
+            numbers.sort()
+        self._build_postings()
+        pairs = sorted((initials(n.text), k) for k, n in enumerate(self._names))
+        self._initial_keys = [p[0] for p in pairs]
+        self._initial_names = [p[1] for p in pairs]
+
+    # -- building ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _prefix_table(names: Iterable[str], full: Iterable[str]) -> dict[str, list[str]]:
+        out: set[str] = {n for n in map(normalize, full) if len(n) >= 2}
+        for name in names:
+            n = normalize(name)
+            if len(n) < 2:
+                continue
+            out.add(n)
+            short = _DIVISION_SUFFIX.sub("", n)
+            if len(short) >= 2:
+                out.add(short)
+        table: dict[str, list[str]] = {}
+        for n in sorted(out, key=len, reverse=True):
+            table.setdefault(n[0], []).append(n)
+        return table
+
+    def strip_prefix(self, text: str) -> str:
+        """``text`` without the division names it starts with (江苏省盐城市大丰区…)."""
+        while text:
+            for name in self._prefixes.get(text[0], ()):
+                rest = text[len(name) :]
+                # 南京路 is a road, not 南京 + 路: keep a name whose rest would be bare
+                if text.startswith(name) and len(rest) >= 2 and not _BARE.match(rest):
+                    text = rest
+                    break
+            else:
+                return text
+        return text
+
+    def _add(self, i: int, p: Place) -> None:
+        texts = [(p.label, "name")] + [(n, "alias") for n in p.names if n]
+        for raw, why in texts:
+            text = normalize(raw)
+            core = self.strip_prefix(text)
+            if not core:
+                continue
+            house = parse_house_number(core) if p.kind is not Kind.ROAD else None
+            if house is not None and (p.kind is Kind.ADDRESS or why == "alias"):
+                # a house number is found through the (road, number) table, not by its letters
+                self._houses.setdefault((house.road, house.number), []).append(i)
+                self._road_numbers.setdefault(house.road, []).append(house.number)
+                continue
+            self._names.append(_Name(i, core, " ".join(syllables(core)), why, text))
+        if p.code:
+            self._codes[normalize(p.code)] = i
+        if p.kind is Kind.ROAD:
+            self._roads.setdefault(self.strip_prefix(normalize(p.label)), i)
+
+    def buildings_xy(self) -> tuple[list[int], np.ndarray]:
+        """The buildings as (place numbers, an (n, 2) array of lon, lat), made once."""
+        if self._buildings is None:
+            rows = [i for i, p in enumerate(self.places) if p.kind is Kind.BUILDING]
+            xy = np.array([(self.places[i].lon, self.places[i].lat) for i in rows], dtype=float)
+            self._buildings = (rows, xy.reshape(-1, 2))
+        return self._buildings
+
+    def add_junction(self, road_a: str, road_b: str, lon: float, lat: float) -> None:
+        """A crossing of two named roads (found from the road network's shared nodes)."""
+        a, b = normalize(road_a), normalize(road_b)
+        key = frozenset((a, b))
+        if a == b or key in self._junctions:
+            return
+        self.places.append(Place(Kind.JUNCTION, f"{road_a}与{road_b}交叉口", lon, lat))
+        self._junctions[key] = len(self.places) - 1
+
+    def _build_postings(self) -> None:
+        grams: dict[str, list[int]] = {}
+        for k, n in enumerate(self._names):
+            toks = n.pinyin.split(" ")
+            for g in {f"{a} {b}" for a, b in itertools.pairwise(toks)} or {toks[0]}:
+                grams.setdefault(g, []).append(k)
+        self._postings = {g: np.asarray(v, dtype=np.int32) for g, v in grams.items()}
+
+    # -- searching --------------------------------------------------------------------------
+
+    def _hit(self, i: int, confidence: float, why: str) -> Hit:
+        p = self.places[i]
+        return Hit(
+            p.kind,
+            p.label,
+            p.lon,
+            p.lat,
+            round(min(confidence, 1.0), 3),
+            why,
+            p.code,
+            p.ref_id,
+            p.jurisdiction_id,
+        )
+
+    def _best_roads(self, road: str, limit: int = 3) -> list[tuple[str, float]]:
+        """Known road names closest to ``road`` (characters or pinyin), score 0..1."""
+        if road in self._road_numbers or road in self._roads:
+            return [(road, 1.0)]
+        found = process.extract(road, self._road_list, scorer=fuzz.ratio, limit=limit * 3)
+        py = " ".join(syllables(road))
+        # a homophone typed through a pinyin input method (宏原路 for 宏源路)
+        scored = [(name, 0.97) for name in self._road_sounds.get(py, [])]
+        for name, score, _ in found:
+            sp = fuzz.ratio(py, " ".join(syllables(name)))
+            # equal letters apart, the closer sound wins (a slip of the input method)
+            scored.append((name, (max(score, sp * 0.97) * 0.98 + sp * 0.02) / 100))
+        best: dict[str, float] = {}
+        for name, score in scored:
+            best[name] = max(score, best.get(name, 0.0))
+        return sorted(best.items(), key=lambda s: (-s[1], s[0]))[:limit]
+
+    def _address_hits(self, text: str) -> list[Hit]:
+        house = parse_house_number(text)
+        if house is None:
+            return []
+        hits: list[Hit] = []
+        for road, score in self._best_roads(house.road, 8):
+            if score < 0.6:
+                continue
+            exact = self._houses.get((road, house.number))
+            road_why = "road" if road == house.road else f"road ≈ {road}"
+            if exact:
+                for i in exact:
+                    # the 门牌 itself before a unit or building that has it as its address
+                    own = self.places[i].kind is Kind.ADDRESS
+                    why = f"house number {house.number}; {road_why}"
+                    hits.append(self._hit(i, score * (1.0 if own else 0.98), why))
+                continue
+            numbers = self._road_numbers.get(road)
+            if numbers:
+                at = bisect.bisect_left(numbers, house.number)
+                near = min(numbers[max(at - 1, 0) : at + 1], key=lambda n: abs(n - house.number))
+                for i in self._houses[(road, near)][:1]:
+                    hits.append(
+                        self._hit(
+                            i,
+                            score * 0.75,
+                            f"no number {house.number} on {road}; nearest is {near}",
+                        )
+                    )
+        return hits
+
+    def _junction_hits(self, text: str) -> list[Hit]:
+        pair = parse_junction(text)
+        if pair is None:
+            return []
+        hits = []
+        for a, sa in self._best_roads(pair[0], 2):
+            for b, sb in self._best_roads(pair[1], 2):
+                i = self._junctions.get(frozenset((a, b)))
+                if i is not None:
+                    hits.append(self._hit(i, min(sa, sb), f"junction of {a} and {b}"))
+        return hits
+
+    def _candidates(self, text: str, limit: int = 150) -> np.ndarray:
+        toks = syllables(text)
+        grams = {f"{a} {b}" for a, b in itertools.pairwise(toks)} or {toks[0]}
+        lists = sorted(
+            (self._postings[g] for g in grams if g in self._postings), key=lambda a: a.size
+        )
+        if not lists:
+            return np.empty(0, dtype=np.int32)
+        # the rarer grams carry the query; a very common one (有限, 公司) only adds noise, and
+        # each gram counts by its rarity (inverse document frequency)
+        keep = ([a for a in lists if a.size <= 20000] or lists[:1])[:10]
+        n = len(self._names)
+        weights = np.concatenate([np.full(a.size, np.log((n + 1) / a.size)) for a in keep])
+        counts = np.bincount(np.concatenate(keep), weights=weights, minlength=n)
+        found = np.flatnonzero(counts)
+        if found.size > limit:
+            found = found[np.argsort(-counts[found], kind="stable")[:limit]]
+        return found
+
+    def _name_hits(self, text: str, full: str) -> list[Hit]:
+        best: dict[int, tuple[float, str]] = {}
+        py = " ".join(syllables(text))
+        for k in self._candidates(text).tolist():
+            n = self._names[k]
+            ratio = fuzz.ratio(text, n.text) / 100
+            if full != text or n.full != n.text:
+                # the same name under another city's prefix ranks below the one typed in full
+                ratio = max(ratio * 0.99, fuzz.ratio(full, n.full) / 100)
+            sound = fuzz.ratio(py, n.pinyin) / 100 * 0.97
+            part = 0.0
+            if len(text) >= 2 and len(n.text) > len(text):
+                # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
+                share = len(text) / len(n.text)
+                heard = max(fuzz.partial_ratio(text, n.text), fuzz.partial_ratio(py, n.pinyin))
+                part = heard / 100 * (0.8 + 0.15 * share)
+            score = max(ratio, sound, part) * 0.98 + sound * 0.02
+            top = max(ratio, sound, part)
+            why = "name" if top == ratio else "sounds like" if top == sound else "part of"
+            if n.why != "name":
+                why = f"{why} ({n.why})"
+            if score > best.get(n.place, (0.0, ""))[0]:
+                best[n.place] = (score, why)
+        return [self._hit(i, s, w) for i, (s, w) in best.items() if s >= 0.5]
+
+    def _initial_hits(self, text: str) -> list[Hit]:
+        if not _INITIALS.match(text):
+            return []
+        at = bisect.bisect_left(self._initial_keys, text)
+        hits = []
+        for k in range(at, min(at + 50, len(self._initial_keys))):
+            key = self._initial_keys[k]
+            if not key.startswith(text):
+                break
+            n = self._names[self._initial_names[k]]
+            hits.append(self._hit(n.place, 0.7 * len(text) / len(key) + 0.2, "pinyin initials"))
+        return hits
+
+    def search(self, query: str, limit: int = 10) -> Answer:
+        """Hits for ``query``, best first (at most ``limit``)."""
+        text = normalize(query)
+        core = self.strip_prefix(text)
+        hits: list[Hit] = []
+        if text in self._codes:
+            hits.append(self._hit(self._codes[text], 1.0, "code"))
+        if core:
+            hits += self._junction_hits(core)
+            hits += self._address_hits(core)
+            hits += self._name_hits(core, text)
+            hits += self._initial_hits(core)
+        best: dict[tuple[Kind, str, float, float], Hit] = {}
+        for h in hits:
+            if h.confidence < FLOOR:
+                continue
+            key = (h.kind, h.label, h.lon, h.lat)
+            if key not in best or h.confidence > best[key].confidence:
+                best[key] = h
+        ranked = sorted(best.values(), key=lambda h: (-h.confidence, h.label))[:limit]
+        answer = Answer(query, ranked, total=len(best))
+        if not ranked:
+            answer.nearest = self._nearest(text, core)
+            answer.message = "no place matches"
+            return answer
+        top = ranked[0]
+        runner = ranked[1].confidence if len(ranked) > 1 else 0.0
+        if top.confidence >= AUTO_PICK and top.confidence - runner >= AMBIGUITY_MARGIN:
+            answer.picked = top
+        else:
+            answer.ambiguous = True
+            answer.message = "several places match; choose one"
+        return answer
+
+    def _nearest(self, text: str, core: str) -> Hit | None:
+        """The closest road by name, else the division named at the start of the text."""
+        house = parse_house_number(core)
+        road = house.road if house else core
+        for name, score in self._best_roads(road, 1):
+            if score >= 0.4 and name in self._roads:
+                return self._hit(self._roads[name], score, f"nearest road by name: {name}")
+        for name in self._prefixes.get(text[:1], ()):
+            if text.startswith(name):
+                for i, p in enumerate(self.places):
+                    if p.kind is Kind.DIVISION and normalize(p.label).startswith(name):
+                        return self._hit(i, 0.3, f"division named in the text: {name}")
+        return None

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 
 from lanyan import __version__
 from lanyan.accounts import routes as auth_routes
-from lanyan.api import openapi, problems
+from lanyan.api import compression, openapi, problems
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.limits import BodyLimit
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
+    compression.install(app)  # outermost: compresses what the others produced
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)

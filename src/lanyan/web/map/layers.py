@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from lanyan.web.render import ui_for
 
 Box = tuple[float, float, float, float]
 ALARM_LAYER = "alarms"
-GZIP_FROM = 4096  # bytes; smaller bodies are not worth compressing
 
 
 @dataclass(frozen=True)
@@ -215,12 +213,9 @@ def _respond(request: Request, spec: Layer, features: list[dict[str, Any]]) -> R
         "features": features,
     }
     body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {"Vary": "Accept-Encoding"}
-    # A county's road layer is megabytes of JSON that compresses about eightfold.
-    if len(body) > GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
-        body = gzip.compress(body, compresslevel=5)
-        headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type="application/geo+json", headers=headers)
+    # A county's road layer is megabytes of JSON that compresses about eightfold: the app's
+    # gzip middleware (api/compression.py) does it, like for every other response.
+    return Response(body, media_type="application/geo+json")
 
 
 class Place(Protocol):

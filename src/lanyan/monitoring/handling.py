@@ -227,20 +227,23 @@ def mark_false_alarm(
     )
 
 
-def escalate_unhandled(session: Session, now: datetime, after: timedelta) -> list[MonitoringAlarm]:
+def escalate_unhandled(
+    session: Session, now: datetime, after: timedelta, most: int | None = None
+) -> list[MonitoringAlarm]:
     """Escalate each alarm still unhandled ``after`` its raising, once (the machine's table says
-    which: fire alarms nobody handled)."""
+    which: fire alarms nobody handled); at most ``most`` of them in this call."""
     escalating = AlarmAction.ESCALATE
-    due = list(
-        session.scalars(
-            select(MonitoringAlarm).where(
-                MonitoringAlarm.kind.in_([k.value for k in alarm_machine.kinds_for(escalating)]),
-                MonitoringAlarm.status.in_([s.value for s in alarm_machine.states_for(escalating)]),
-                MonitoringAlarm.escalated_at.is_(None),
-                MonitoringAlarm.raised_at <= now - after,
-            )
+    query = (
+        select(MonitoringAlarm)
+        .where(
+            MonitoringAlarm.kind.in_([k.value for k in alarm_machine.kinds_for(escalating)]),
+            MonitoringAlarm.status.in_([s.value for s in alarm_machine.states_for(escalating)]),
+            MonitoringAlarm.escalated_at.is_(None),
+            MonitoringAlarm.raised_at <= now - after,
         )
+        .order_by(MonitoringAlarm.id)
     )
+    due = list(session.scalars(query if most is None else query.limit(most)))
     escalated = []
     for row in due:
         alarm = to_domain(row)

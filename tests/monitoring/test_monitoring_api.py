@@ -519,6 +519,28 @@ def test_alarm_map_layer_names_unit_and_building(client: Any, sessions: Any, wor
     assert client.get("/api/map/layers/alarms", headers=manager).status_code == 403
 
 
+def test_alarm_map_layer_says_how_many_it_does_not_draw_and_takes_the_view_box(
+    client: Any, sessions: Any, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanyan.web.map import layers
+
+    for n, address in enumerate((5, 6, 7), start=1):  # three detectors, three fire alarms
+        ingest(sessions, frame(n, FIRE, utcnow(), address=address))
+    h = login(client, "dispatcher")
+    data = client.get("/api/map/layers/alarms", headers=h).json()
+    assert (data["count"], data["total"], data["hidden"]) == (3, 3, 0)
+    monkeypatch.setattr(layers, "ALARM_MOST", 2)  # what 2,000 is to a city's 70,000 alarms
+    data = client.get("/api/map/layers/alarms", headers=h).json()
+    assert (data["count"], data["total"], data["hidden"]) == (2, 3, 1)
+    (lon, lat) = data["features"][0]["geometry"]["coordinates"]
+    around = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    elsewhere = f"{lon + 1},{lat + 1},{lon + 2},{lat + 2}"
+    inside = client.get("/api/map/layers/alarms", params={"bbox": around}, headers=h).json()
+    assert (inside["count"], inside["total"], inside["hidden"]) == (2, 3, 1)
+    outside = client.get("/api/map/layers/alarms", params={"bbox": elsewhere}, headers=h).json()
+    assert (outside["count"], outside["total"], outside["hidden"]) == (0, 0, 0)
+
+
 # --- the demo's history ------------------------------------------------------------------
 
 

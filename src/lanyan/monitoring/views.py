@@ -72,6 +72,9 @@ class AlarmFilter:
     open_only: bool = False
     # Leave offline alarms to ``offline_groups`` (the desk shows one card per unit).
     group_offline: bool = False
+    # Only alarms placed on the map (at their building, else their unit) inside this box
+    # (minlon, minlat, maxlon, maxlat, WGS84): the map's alarm layer.
+    bbox: tuple[float, float, float, float] | None = None
 
     def check(self) -> None:
         if self.since and self.until and self.until < self.since:
@@ -214,6 +217,10 @@ def list_alarms(
         query = query.where(Jurisdiction.path.startswith(jur.path, autoescape=True))
     if f.since:
         query = query.where(MonitoringAlarm.raised_at >= f.since)
+    if f.bbox:
+        lon, lat = func.coalesce(Building.lon, Unit.lon), func.coalesce(Building.lat, Unit.lat)
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        query = query.where(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat))
     if f.until:
         query = query.where(MonitoringAlarm.raised_at < f.until)
     rows, total = paginate(

@@ -319,6 +319,7 @@
 
   var source = null;
   var statsTimer = null;
+  var firstLoad = null;
 
   function setLive(state) {
     liveState.dataset.state = state;
@@ -346,7 +347,9 @@
     source = new EventSource("/api/monitoring/alarms/stream");
     source.addEventListener("ready", function () {
       setLive("live");
-      load();  // anything missed while (re)connecting
+      if (firstLoad !== null) clearTimeout(firstLoad);
+      firstLoad = null;
+      load();  // the list, and on a reconnect anything missed meanwhile
     });
     source.addEventListener("alarm", function (event) { upsert(JSON.parse(event.data)); });
     source.addEventListener("resync", function () { setLive("connecting"); connect(); });
@@ -473,7 +476,9 @@
 
   loadStats();
   if (config.canAlarms) {  // unit managers: devices and figures only
-    load();
+    // One list fetch: the stream's "ready" loads it (subscribed first, so nothing falls
+    // between the list and the feed); without a stream after 3 s, load it anyway.
+    firstLoad = setTimeout(load, 3000);
     connect();
   }
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,7 @@ from lanyan.registry.io.routes import io_routers
 from lanyan.registry.routes import registry_routers
 from lanyan.response.from_alarms import consume_forever
 from lanyan.response.routes.incidents import router as response_router
+from lanyan.response.routes.incidents import warm_network
 from lanyan.response.routes.preplans import router as preplan_router
 from lanyan.response.routes.reinforcements import router as reinforcement_router
 from lanyan.risk.routes import router as risk_router
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval = 0.0 if settings.environment == "test" else 2.0
         if interval > 0:
             tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
+        if settings.environment != "test":  # warm start: the network before the first 119 call
+            threading.Thread(target=warm_network, args=(app.state,), daemon=True).start()
         chores = (
             asyncio.create_task(run_housekeeping(app))
             if settings.monitor_housekeeping_every_s > 0

@@ -139,7 +139,7 @@ def layer_features(
     palette = spec.palette()
     labels = [(name, ui.field(ot, name)) for name in ot.list_columns]
     features = []
-    for rows in service.iter_all(session, ot, user.scope):
+    for rows in service.iter_all(session, ot, user.scope, bbox=box):
         for row, item in zip(rows, service.public_rows(session, ot, rows), strict=True):
             geometry = geometry_of(ot, row)
             if geometry is None or (box and not _overlaps(bounds_of(geometry), box)):

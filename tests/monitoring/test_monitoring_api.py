@@ -219,7 +219,7 @@ def test_roles_and_jurisdiction_scope(client: Any, sessions: Any, world: Any) ->
     manager = login(client, "manager")
     assert client.get("/api/monitoring/alarms", headers=manager).status_code == 403
     stats = client.get("/api/monitoring/stats/units", headers=manager)
-    assert stats.status_code == 200 and stats.json()[0]["code"] == world["unit"]
+    assert stats.status_code == 200 and stats.json()["items"][0]["code"] == world["unit"]
     grid = login(client, "grid")
     assert client.get("/api/monitoring/stats/units", headers=grid).status_code == 403
     assert client.get("/api/monitoring/alarms", headers=grid).status_code == 403
@@ -233,7 +233,7 @@ def test_devices_by_unit_and_figures(client: Any, sessions: Any, world: Any) -> 
     assert r.status_code == 200
     status = {d["code"]: d["status"] for d in r.json()["devices"]}
     assert status == {world["device"]: "fault", world["spare"]: "never"}
-    (unit,) = client.get("/api/monitoring/stats/units", headers=h).json()
+    (unit,) = client.get("/api/monitoring/stats/units", headers=h).json()["items"]
     assert (unit["devices"], unit["online"], unit["open_faults"]) == (2, 1, 1)
     assert unit["online_rate"] == 0.5 and unit["false_alarm_rate"] == 0
     jurs = client.get("/api/monitoring/stats/jurisdictions", headers=h).json()

@@ -191,6 +191,8 @@ def main() -> None:
     if "cli" in parts:
         cli_start(args.repeat)
 
+    if not parts & {"http", "risk"}:
+        return
     from fastapi.testclient import TestClient
 
     from lanyan.app import create_app

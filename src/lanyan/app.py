@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from fastapi import Depends, FastAPI
 
 from lanyan import __version__
 from lanyan.accounts import routes as auth_routes
-from lanyan.api import openapi, problems
+from lanyan.api import compression, openapi, problems
 from lanyan.api.csrf import OriginCheck
 from lanyan.api.deps import COOKIE
 from lanyan.api.limits import BodyLimit
@@ -35,6 +36,7 @@ from lanyan.registry.io.routes import io_routers
 from lanyan.registry.routes import registry_routers
 from lanyan.response.from_alarms import consume_forever
 from lanyan.response.routes.incidents import router as response_router
+from lanyan.response.routes.incidents import warm_network
 from lanyan.response.routes.preplans import router as preplan_router
 from lanyan.response.routes.reinforcements import router as reinforcement_router
 from lanyan.risk.routes import router as risk_router
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
         if settings.backup_dir is not None:  # scheduled backups (lanyan.ops)
             tasks.append(asyncio.create_task(run_backups(app)))
+        if settings.environment != "test":  # warm start: the network before the first 119 call
+            threading.Thread(target=warm_network, args=(app.state,), daemon=True).start()
         chores = (
             asyncio.create_task(run_housekeeping(app))
             if settings.monitor_housekeeping_every_s > 0
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
+    compression.install(app)  # outermost: compresses what the others produced
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)

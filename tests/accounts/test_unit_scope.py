@@ -109,8 +109,8 @@ def test_manager_sees_only_the_bound_unit(world: dict[str, Any], client: TestCli
     mine, officer = world["manager"], world["officer"]
     # Monitoring: devices and figures.
     stats = client.get("/api/monitoring/stats/units", headers=mine).json()
-    assert [u["code"] for u in stats] == [A]
-    assert len(client.get("/api/monitoring/stats/units", headers=officer).json()) == 2
+    assert [u["code"] for u in stats["items"]] == [A] and stats["total"] == 1
+    assert client.get("/api/monitoring/stats/units", headers=officer).json()["total"] == 2
     assert client.get("/api/monitoring/stats/jurisdictions", headers=mine).json() == []
     devices = client.get(f"/api/monitoring/units/{A}/devices", headers=mine)
     assert devices.status_code == 200 and len(devices.json()["devices"]) == 2
@@ -171,7 +171,7 @@ def test_unbinding_removes_access_and_pages_say_so(
     assert client.get("/api/hazards", headers=mine).json()["total"] == 1
     assert client.delete(f"/api/users/manager/units/{A}", headers=admin).status_code == 204
     assert client.get("/api/hazards", headers=mine).json()["total"] == 0
-    assert client.get("/api/monitoring/stats/units", headers=mine).json() == []
+    assert client.get("/api/monitoring/stats/units", headers=mine).json()["items"] == []
     assert client.get("/api/devices", headers=mine).json()["total"] == 0
     assert client.get(f"/api/monitoring/units/{A}/devices", headers=mine).status_code == 404
     r = client.post("/api/commitments", json=_commitment(A), headers=mine)

@@ -91,12 +91,12 @@ def test_an_unreachable_server_names_the_setting(tmp_path: Path) -> None:
 def test_an_unexpected_error_is_one_line_with_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lanyan.cli import main
+    from lanyan.cli import server_cmd
 
     def broken() -> None:
         raise KeyError("[surprise]")
 
-    monkeypatch.setattr(main, "load_settings", broken)
+    monkeypatch.setattr(server_cmd, "load_settings", broken)
     line = _one_line(_lanyan(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, "init"))
     assert "unexpected KeyError: '[surprise]'" in line
     log = tmp_path / "logs" / "lanyan-cli-errors.log"

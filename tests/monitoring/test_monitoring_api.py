@@ -219,7 +219,7 @@ def test_roles_and_jurisdiction_scope(client: Any, sessions: Any, world: Any) ->
     manager = login(client, "manager")
     assert client.get("/api/monitoring/alarms", headers=manager).status_code == 403
     stats = client.get("/api/monitoring/stats/units", headers=manager)
-    assert stats.status_code == 200 and stats.json()[0]["code"] == world["unit"]
+    assert stats.status_code == 200 and stats.json()["items"][0]["code"] == world["unit"]
     grid = login(client, "grid")
     assert client.get("/api/monitoring/stats/units", headers=grid).status_code == 403
     assert client.get("/api/monitoring/alarms", headers=grid).status_code == 403
@@ -233,7 +233,7 @@ def test_devices_by_unit_and_figures(client: Any, sessions: Any, world: Any) -> 
     assert r.status_code == 200
     status = {d["code"]: d["status"] for d in r.json()["devices"]}
     assert status == {world["device"]: "fault", world["spare"]: "never"}
-    (unit,) = client.get("/api/monitoring/stats/units", headers=h).json()
+    (unit,) = client.get("/api/monitoring/stats/units", headers=h).json()["items"]
     assert (unit["devices"], unit["online"], unit["open_faults"]) == (2, 1, 1)
     assert unit["online_rate"] == 0.5 and unit["false_alarm_rate"] == 0
     jurs = client.get("/api/monitoring/stats/jurisdictions", headers=h).json()
@@ -517,6 +517,28 @@ def test_alarm_map_layer_names_unit_and_building(client: Any, sessions: Any, wor
     assert client.get("/api/map/layers/alarms", headers=other).json()["count"] == 0
     manager = login(client, "manager")
     assert client.get("/api/map/layers/alarms", headers=manager).status_code == 403
+
+
+def test_alarm_map_layer_says_how_many_it_does_not_draw_and_takes_the_view_box(
+    client: Any, sessions: Any, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanyan.web.map import layers
+
+    for n, address in enumerate((5, 6, 7), start=1):  # three detectors, three fire alarms
+        ingest(sessions, frame(n, FIRE, utcnow(), address=address))
+    h = login(client, "dispatcher")
+    data = client.get("/api/map/layers/alarms", headers=h).json()
+    assert (data["count"], data["total"], data["hidden"]) == (3, 3, 0)
+    monkeypatch.setattr(layers, "ALARM_MOST", 2)  # what 2,000 is to a city's 70,000 alarms
+    data = client.get("/api/map/layers/alarms", headers=h).json()
+    assert (data["count"], data["total"], data["hidden"]) == (2, 3, 1)
+    (lon, lat) = data["features"][0]["geometry"]["coordinates"]
+    around = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    elsewhere = f"{lon + 1},{lat + 1},{lon + 2},{lat + 2}"
+    inside = client.get("/api/map/layers/alarms", params={"bbox": around}, headers=h).json()
+    assert (inside["count"], inside["total"], inside["hidden"]) == (2, 3, 1)
+    outside = client.get("/api/map/layers/alarms", params={"bbox": elsewhere}, headers=h).json()
+    assert (outside["count"], outside["total"], outside["hidden"]) == (0, 0, 0)
 
 
 # --- the demo's history ------------------------------------------------------------------

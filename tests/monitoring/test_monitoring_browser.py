@@ -148,6 +148,11 @@ def test_fire_alarm_arrives_live_and_is_confirmed(world: World) -> None:
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            lists: list[str] = []  # the alarm list is fetched once on opening (issue 22)
+            page.on(
+                "request",
+                lambda r: lists.append(r.url) if "/api/monitoring/alarms?" in r.url else None,
+            )
             sign_in(page, world.base_url, "dispatcher")
             expect(page).to_have_url(world.base_url + "/monitoring")
             other = browser.new_page(viewport={"width": 1200, "height": 800}, locale="zh-CN")
@@ -157,6 +162,8 @@ def test_fire_alarm_arrives_live_and_is_confirmed(world: World) -> None:
                 expect(p.locator("#live-state")).to_have_attribute("data-state", "live")
                 expect(p.locator("#alarm-empty")).to_be_visible()
                 p.evaluate("window.__sameDocument = true")  # gone if the page reloads
+            page.wait_for_timeout(3500)  # past the no-stream fallback: still one fetch
+            assert len(lists) == 1, lists
 
             feed(world.url, 1, 0b101)  # a fault first, then a fire: the fire goes on top
             feed(world.url, 2, 0b11)

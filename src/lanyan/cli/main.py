@@ -1,165 +1,96 @@
-"""The ``lanyan`` command (Typer + Rich)."""
+"""The ``lanyan`` command (Typer + Rich).
+
+Subcommands are imported only when they run (``lanyan --help`` imports none of them, see
+:mod:`lanyan.cli.lazy`). To add a command: write ``lanyan/cli/<name>_cmd.py`` with
+``register(app: typer.Typer)`` adding it (``@app.command()`` or ``app.add_typer(group,
+name=...)``), then add ONE line to ``COMMANDS`` below — its name, module and the first paragraph
+of its help (tests/cli/test_lazy_cli.py checks that line against the command's own help). A module
+adding several commands (``io_cmd``: import and export) gets one line per command. Do not import
+command modules here: that would bring back the 2+ s start-up for every command.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from lanyan.accounts.roles import Role
-from lanyan.accounts.service import create_user
-from lanyan.cli import (
-    account_units_cmd,
-    backup_cmd,
-    demo_cmd,
-    draw_cmd,
-    equipment_cmd,
-    gateway_cmd,
-    gb26875_cmd,
-    geocode_cmd,
-    hydrants_cmd,
-    incidents_cmd,
-    io_cmd,
-    jt808_cmd,
-    monitor_cmd,
-    mqtt_cmd,
-    outreach_cmd,
-    plan_cmd,
-    planning_cmd,
-    recommend_cmd,
-    risk_cmd,
-    route_cmd,
-    simulate_cmd,
-    stats_cmd,
-)
-from lanyan.cli.common import (
-    LanyanGroup,
-    actor_for,
-    console,
-    err_console,
-    friendly_errors,
-    load_settings,
-    sessions,
-)
-from lanyan.store import audit
-from lanyan.store.db import unit_of_work
-from lanyan.store.migrate import upgrade
+from lanyan.cli.lazy import LanyanGroup, Lazy
+
+_ = "lanyan.cli."
+COMMANDS: dict[str, Lazy] = {
+    "init": Lazy(_ + "server_cmd", "Create or upgrade the database to the current schema."),
+    "serve": Lazy(_ + "server_cmd", "Run the web platform and API."),
+    "demo": Lazy(
+        _ + "demo_cmd", "Build the synthetic Dafeng (大丰区) demo county, with one log-in per role."
+    ),
+    "import": Lazy(
+        _ + "io_cmd", "Import a CSV, XLSX or GeoJSON file: every row, or none if any is bad."
+    ),
+    "export": Lazy(
+        _ + "io_cmd",
+        "Export the rows in scope as CSV, XLSX or GeoJSON (a file ``lanyan import`` reads back).",
+    ),
+    "route": Lazy(
+        _ + "route_cmd",
+        "Fastest route by road: prints JSON with seconds, meters and path (lon, lat pairs).",
+    ),
+    "recommend": Lazy(
+        _ + "recommend_cmd",
+        "Vehicles to send by road ETA, nearest water sources and building facts, as JSON.",
+    ),
+    "coverage": Lazy(
+        _ + "planning_cmd",
+        "Who is reached within the standard (站点覆盖), per station and in total.",
+    ),
+    "site": Lazy(
+        _ + "planning_cmd", "Optimal new station sites on road travel times (HiGHS), as JSON."
+    ),
+    "user": Lazy(_ + "user_cmd", "Manage users."),
+    "audit": Lazy(_ + "audit_cmd", "Inspect the audit log."),
+    "incidents": Lazy(_ + "incidents_cmd", "Incidents (警情)."),
+    "gb26875": Lazy(_ + "gb26875_cmd", "GB/T 26875.3 报警传输网络通信协议 frames."),
+    "gateway": Lazy(_ + "gateway_cmd", "GB/T 26875.3 device gateway 报警传输网关."),
+    "mqtt": Lazy(_ + "mqtt_cmd", "MQTT device ingest 物联网设备接入."),
+    "monitor": Lazy(_ + "monitor_cmd", "Monitoring centre 监控中心: service mode and chores."),
+    "simulate": Lazy(_ + "simulate_cmd", "Load generators."),
+    "hydrants": Lazy(_ + "hydrants_cmd", "Hydrant planning (市政消火栓规划)."),
+    "equipment": Lazy(_ + "equipment_cmd", "Equipment (装备): QR labels."),
+    "draw": Lazy(_ + "draw_cmd", "双随机 draws: run, verify, export"),
+    "plan": Lazy(_ + "plan_cmd", "Fire plans (消防规划): indicators, projects, evaluation."),
+    "risk": Lazy(_ + "risk_cmd", "unit and area fire risk (风险评估): weights, compute, list"),
+    "outreach": Lazy(_ + "outreach_cmd", "People, training and outreach (人员、培训、宣传教育)."),
+    "stats": Lazy(_ + "stats_cmd", "Fire statistics (火灾统计): records, import/export, analysis."),
+    "backup": Lazy(
+        _ + "backup_cmd",
+        'Back up the database and evidence files into one archive (see README "Backup and '
+        'restore"). Without a subcommand: make a backup.',
+    ),
+    "restore": Lazy(
+        _ + "backup_cmd",
+        "Restore ARCHIVE into the configured database (empty unless --force), then check it.",
+    ),
+    "geocode": Lazy(
+        _ + "geocode_cmd",
+        "Print the places matching the text, best first (lon/lat WGS84), or import a file.",
+    ),
+    "jt808": Lazy(_ + "jt808_cmd", "JT/T 808 道路运输车辆卫星定位终端 frames and gateway."),
+}
+
+
+class Lanyan(LanyanGroup):
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     help="Lanyan 蓝焰 smart-fire platform.",
     no_args_is_help=True,
     add_completion=False,
-    cls=LanyanGroup,  # one line, never a stack trace, for any error a command lets through
+    cls=Lanyan,  # lazy subcommands; one line, never a stack trace, for any error let through
 )
-user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
-audit_app = typer.Typer(help="Inspect the audit log.", no_args_is_help=True)
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-account_units_cmd.register(user_app)
 
 
-@app.command()
-def init() -> None:
-    """Create or upgrade the database to the current schema."""
-    settings = load_settings()
-    url = settings.resolved_database_url
-    with console.status("migrating the database…"):
-        upgrade(url)
-    console.print(f"[green]database ready[/green] at {url.split('@')[-1]}")
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
-) -> None:
-    """Run the web platform and API."""
-    import uvicorn
-
-    settings = load_settings()
-    upgrade(settings.resolved_database_url)
-    console.print(f"Lanyan 蓝焰 at [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
-    uvicorn.run(
-        "lanyan.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="log-in name")],
-    role: Annotated[Role, typer.Option(help="one of the platform roles")],
-    jurisdiction: Annotated[str, typer.Option(help="GB/T 2260 code the user is bound to")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters"
-        ),
-    ],
-    display_name: Annotated[str, typer.Option(help="name shown in the UI")] = "",
-    language: Annotated[str, typer.Option(help="zh or en")] = "zh",
-) -> None:
-    """Create a user bound to a jurisdiction."""
-    settings = load_settings()
-    with friendly_errors(), unit_of_work(sessions(settings)) as session:
-        actor, scope = actor_for(session, None, "cli")
-        user = create_user(
-            session,
-            actor,
-            scope,
-            {
-                "username": username,
-                "password": password,
-                "role": role.value,
-                "jurisdiction_code": jurisdiction,
-                "display_name": display_name,
-                "language": language,
-            },
-        )
-        console.print(
-            f"[green]created[/green] {user.username} ({role.zh} {role.en}) in {jurisdiction}"
-        )
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain of the audit log; exit 1 if any entry was edited or deleted."""
-    settings = load_settings()
-    with sessions(settings)() as session, console.status("verifying the audit chain…"):
-        result = audit.verify(session)
-    if result.ok:
-        console.print(f"[green]audit chain intact[/green]: {result.checked} entries verified")
-        return
-    err_console.print(f"[red]audit chain broken[/red] at entry {result.seq}: {result.problem}")
-    raise typer.Exit(1)
-
-
-demo_cmd.register(app)
-io_cmd.register(app)
-jt808_cmd.register(app)
-route_cmd.register(app)
-recommend_cmd.register(app)
-incidents_cmd.register(app)
-gb26875_cmd.register(app)
-gateway_cmd.register(app)
-mqtt_cmd.register(app)
-monitor_cmd.register(app)
-simulate_cmd.register(app)
-planning_cmd.register(app)
-hydrants_cmd.register(app)
-equipment_cmd.register(app)
-draw_cmd.register(app)
-plan_cmd.register(app)
-risk_cmd.register(app)
-outreach_cmd.register(app)
-stats_cmd.register(app)
-backup_cmd.register(app)
-geocode_cmd.register(app)
+@app.callback()
+def _root() -> None:
+    """Lanyan 蓝焰 smart-fire platform."""
 
 
 if __name__ == "__main__":

@@ -110,8 +110,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: Annotated[str, typer.Option("--format", help="json or text")] = "json",
     ) -> None:
-        """Who is reached within the standard: per station and total covered share, gaps,
-        district areas against 建标152-2017 limits; with --add/--move/--remove, the change."""
+        """Who is reached within the standard (站点覆盖), per station and in total.
+
+        Covered share per station and in total, gaps, district areas against 建标152-2017
+        limits; with --add/--move/--remove, the change."""
         settings = load_settings()
         with friendly_errors():
             check_minutes(minutes, turnout)
@@ -156,8 +158,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="GeoJSON or .osm.pbf roads; default: the database's")
         ] = None,
     ) -> None:
-        """Optimal new station sites on road travel times (HiGHS): JSON with the chosen sites,
-        the objective and the proven optimality gap. Existing stations stay open."""
+        """Optimal new station sites on road travel times (HiGHS), as JSON.
+
+        The chosen sites, the objective and the proven optimality gap. Existing stations stay
+        open."""
         settings = load_settings()
         with friendly_errors():
             if model not in MODELS:

@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
             )
-            with Progress(*columns, console=console) as bar, unit_of_work(factory) as s:
+            with Progress(*columns, console=console) as bar:
                 tasks: dict[str, int] = {}
 
                 def tick(stage: str, done: int, total: int) -> None:
@@ -84,10 +84,12 @@ def register(app: typer.Typer) -> None:
                         tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                     bar.update(tasks[stage], completed=done)
 
-                actor, scope = actor_for(s, user, "risk")
+                with factory() as s:
+                    actor, scope = actor_for(s, user, "risk")
                 if user and not roles.can_write(actor.role, service.SLUG):
                     raise Forbidden(f"role {actor.role} may not compute risk snapshots")
-                result = service.compute(s, actor, scope, day, model, progress=tick)
+                # short transactions: the server's log-ins and alarm confirms go on meanwhile
+                result = service.compute_in_chunks(factory, actor, scope, day, model, progress=tick)
                 warned = [
                     (w.kind, w.target_name or w.target, w.audience, w.message)
                     for w in result.warnings

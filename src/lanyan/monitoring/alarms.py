@@ -451,15 +451,23 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
 
 
 def sweep_offline(
-    session: Session, now: datetime, heartbeat: timedelta, missed: int = 3
+    session: Session,
+    now: datetime,
+    heartbeat: timedelta,
+    missed: int = 3,
+    most: int | None = None,
 ) -> list[MonitoringAlarm]:
     """Mark devices offline (离线) after ``missed`` heartbeat periods of silence; one offline
-    alarm per device until it is heard again."""
+    alarm per device until it is heard again. ``most``: at most that many devices in this
+    call (the housekeeping sweeps in chunks, one short transaction each)."""
     cutoff = now - heartbeat * missed
     opened = []
-    stale = session.scalars(
-        select(DeviceHealth).where(DeviceHealth.online.is_(True), DeviceHealth.last_seen < cutoff)
+    query = (
+        select(DeviceHealth)
+        .where(DeviceHealth.online.is_(True), DeviceHealth.last_seen < cutoff)
+        .order_by(DeviceHealth.device_id)
     )
+    stale = session.scalars(query if most is None else query.limit(most))
     for health in list(stale):
         # A conditional UPDATE claims the device: when several server workers sweep at once,
         # only one of them raises its offline alarm.

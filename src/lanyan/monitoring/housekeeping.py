@@ -1,5 +1,5 @@
 """Periodic work beside the gateway: devices offline after missed heartbeats, escalation of
-unhandled fire alarms (each round one transaction), and the retention of running-state frames
+unhandled fire alarms (each round in short transactions of at most ``CHUNK`` rows), and the retention of running-state frames
 (``monitoring.retention``, in short transactions of its own)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lanyan.monitoring.retention import RunningStatePruner
 from lanyan.store.db import unit_of_work
 
 log = logging.getLogger(__name__)
+CHUNK = 500  # devices or alarms per transaction of a housekeeping round
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,26 @@ class Housekeeping:
             return 0
         return self._pruner.prune(factory, now, self.keep_heartbeats, most=most)
 
-    def round(self, factory: sessionmaker[Session], now: datetime) -> tuple[int, int]:
-        """One pass; returns (devices gone offline, fire alarms escalated)."""
-        with unit_of_work(factory) as session:
-            offline = sweep_offline(session, now, self.heartbeat, self.missed)
-            escalated = escalate_unhandled(session, now, self.escalate_after)
-        return len(offline), len(escalated)
+    def round(
+        self, factory: sessionmaker[Session], now: datetime, chunk: int = CHUNK
+    ) -> tuple[int, int]:
+        """One pass; returns (devices gone offline, fire alarms escalated). Each ``chunk`` of
+        devices or alarms is its own short transaction: a first start after a long stop finds
+        thousands of silent devices, and log-ins and alarm confirms must not wait for them."""
+        offline = escalated = 0
+        while True:
+            with unit_of_work(factory) as session:
+                opened = len(sweep_offline(session, now, self.heartbeat, self.missed, chunk))
+            offline += opened
+            if opened < chunk:
+                break
+        while True:
+            with unit_of_work(factory) as session:
+                raised = len(escalate_unhandled(session, now, self.escalate_after, chunk))
+            escalated += raised
+            if raised < chunk:
+                break
+        return offline, escalated
 
     async def run(
         self,

@@ -231,11 +231,18 @@ def unit_devices(
     return views.unit_devices(session, user.scope, unit_code)
 
 
-@router.get("/stats/units", summary="Per unit: online rate, open faults, false-alarm rate")
+@router.get(
+    "/stats/units",
+    summary="Per unit: online rate, open faults, false-alarm rate; least healthy first, paged",
+)
 def stats_units(
-    session: SessionDep, user: Annotated[CurrentUser, stats_reader]
-) -> list[dict[str, Any]]:
-    return views.unit_stats(session, user.scope)
+    session: SessionDep,
+    user: Annotated[CurrentUser, stats_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> dict[str, Any]:
+    items, total = views.unit_stats(session, user.scope, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
 
 
 @router.get("/stats/jurisdictions", summary="Per jurisdiction: key units' connection rate")

@@ -15,7 +15,11 @@ from lanyan.monitoring import alarm_machine, history
 from lanyan.monitoring.alarms import LAST_HEARTBEAT
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
 from lanyan.monitoring.gb26875 import tables as gb_tables
-from lanyan.monitoring.handling import key_unit_connection_rate, unit_figures
+from lanyan.monitoring.handling import (
+    UnitFigures,
+    key_unit_connection_rate,
+    unit_figures_query,
+)
 from lanyan.monitoring.ingest import decoded_view
 from lanyan.monitoring.models import (
     DeviceHealth,
@@ -72,6 +76,9 @@ class AlarmFilter:
     open_only: bool = False
     # Leave offline alarms to ``offline_groups`` (the desk shows one card per unit).
     group_offline: bool = False
+    # Only alarms placed on the map (at their building, else their unit) inside this box
+    # (minlon, minlat, maxlon, maxlat, WGS84): the map's alarm layer.
+    bbox: tuple[float, float, float, float] | None = None
 
     def check(self) -> None:
         if self.since and self.until and self.until < self.since:
@@ -214,6 +221,10 @@ def list_alarms(
         query = query.where(Jurisdiction.path.startswith(jur.path, autoescape=True))
     if f.since:
         query = query.where(MonitoringAlarm.raised_at >= f.since)
+    if f.bbox:
+        lon, lat = func.coalesce(Building.lon, Unit.lon), func.coalesce(Building.lat, Unit.lat)
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        query = query.where(lon.between(min_lon, max_lon), lat.between(min_lat, max_lat))
     if f.until:
         query = query.where(MonitoringAlarm.raised_at < f.until)
     rows, total = paginate(
@@ -470,20 +481,16 @@ def public_alarm(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "scope_path"}
 
 
-def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """Per unit with monitored devices or alarms: online rate, open faults, false-alarm rate."""
-    figures = [f for f in unit_figures(session, scope) if f.devices or f.fire_alarms]
-    names = {
-        uid: (code, name, category)
-        for uid, code, name, category in session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.category).where(
-                Unit.id.in_([f.unit_id for f in figures])
-            )
-        )
-    }
+def unit_stats(
+    session: Session, scope: Scope, page: int = 1, size: int = 50
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the units with monitored devices or fire alarms, least healthy first (lowest
+    online rate, then most open faults): online rate, open faults, false-alarm rate; and how
+    many there are. Figures, order and page are computed in SQL."""
+    rows, total = paginate(session, unit_figures_query(scope), page, size)
     out: list[dict[str, Any]] = []
-    for f in figures:
-        code, name, category = names[f.unit_id]
+    for _uid, code, name, category, devices, online, faults, fires, false in rows:
+        f = UnitFigures(_uid, devices, online, faults, fires, false)
         out.append(
             {
                 "code": code,
@@ -499,11 +506,7 @@ def unit_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:
                 "false_alarm_rate": f.false_alarm_rate,
             }
         )
-    # Least healthy first: lowest online rate, then most faults.
-    out.sort(
-        key=lambda u: (u["online_rate"] if u["online_rate"] is not None else 2, -u["open_faults"])
-    )
-    return out
+    return out, total
 
 
 def jurisdiction_stats(session: Session, scope: Scope) -> list[dict[str, Any]]:

@@ -491,17 +491,26 @@ def list_rows(
     return Page(rows, total, page, size)
 
 
-def iter_all(session: Session, ot: ObjectType, scope: Scope, batch: int = 5000) -> Any:
-    """Every row in scope, ordered by id, in batches (for export)."""
+def iter_all(
+    session: Session,
+    ot: ObjectType,
+    scope: Scope,
+    batch: int = 5000,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> Any:
+    """Every row in scope, ordered by id, in batches (for export and the map). ``bbox``
+    (minlon, minlat, maxlon, maxlat): a point type's rows inside it only, chosen in SQL; a type
+    with a geometry column (roads, boundaries) is not narrowed here (its caller tests shapes)."""
     last = 0
     model = ot.model
+    where = [scope.clause(ot)]
+    if bbox is not None and not ot.geometry_field and hasattr(model, "lon"):
+        lon, lat = getattr(model, "lon"), getattr(model, "lat")  # noqa: B009 (a point type)
+        where += [lon.between(bbox[0], bbox[2]), lat.between(bbox[1], bbox[3])]
     while True:
         rows = (
             session.execute(
-                select(model)
-                .where(scope.clause(ot), model.id > last)
-                .order_by(model.id)
-                .limit(batch)
+                select(model).where(*where, model.id > last).order_by(model.id).limit(batch)
             )
             .scalars()
             .all()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -52,8 +53,14 @@ class NetworkProvider:
     max_snap_m: float = 500.0
     _key: str | None = None
     _net: ResponseNetwork | None = None
+    # One build at a time: a request arriving during the start-up build waits for it.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def network(self, session: Session) -> ResponseNetwork:
+        with self._lock:
+            return self._network(session)
+
+    def _network(self, session: Session) -> ResponseNetwork:
         roads = road_rows(session)
         stations = _stations(session)
         water = _water(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.accounts.service import CurrentUser
@@ -80,7 +80,7 @@ def weights(settings: SettingsDep, user: Reader) -> dict[str, Any]:
 
 @router.post("/compute", status_code=201, summary="Compute and store a day's risk snapshot")
 def compute(
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
     user: Writer,
     payload: Annotated[ComputeRequest | None, Body()] = None,
@@ -89,15 +89,18 @@ def compute(
     local = to_local(utcnow())
     assert local is not None
     day = (payload.as_of if payload else None) or local.date()
-    result = service.compute(session, user.actor, user.scope, day, model)
-    return {
-        "as_of": result.as_of,
-        "units": result.units,
-        "grades": result.grades,
-        "areas": result.areas,
-        "warnings": [warning_public(session, w) for w in result.warnings],
-        "config_sha256": result.config_sha256,
-    }
+    # Short transactions of its own, all committed before the reply (no long write lock).
+    factory = request.app.state.sessions
+    result = service.compute_in_chunks(factory, user.actor, user.scope, day, model)
+    with factory() as session:
+        return {
+            "as_of": result.as_of,
+            "units": result.units,
+            "grades": result.grades,
+            "areas": result.areas,
+            "warnings": [warning_public(session, w) for w in result.warnings],
+            "config_sha256": result.config_sha256,
+        }
 
 
 @router.get("/units", summary="Unit risk scores of a snapshot, highest first")

@@ -1,8 +1,10 @@
 """Risk service: compute and store a day's snapshot (units, areas, warnings) and read it back.
 
-``compute`` is one transaction: it scores every unit inside the caller's scope on ``as_of``,
-replaces that day's unit and area rows inside the scope, records the warnings whose lines were
-crossed since the previous snapshot, and writes one audit entry summarising the run.
+``compute`` scores every unit inside the caller's scope on ``as_of``, replaces that day's unit
+and area rows inside the scope, records the warnings whose lines were crossed since the previous
+snapshot, and writes one audit entry summarising the run: in the caller's transaction
+(``compute``) or in short transactions of its own (``compute_in_chunks``, for the server and the
+CLI: a 50,000-unit city must not hold the write lock for half a minute).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import h3
 from sqlalchemy import ColumnElement, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
@@ -29,6 +31,7 @@ from lanyan.risk.config import GRADES, RiskModel
 from lanyan.risk.models import AreaRiskScore, RiskWarning, UnitRiskScore
 from lanyan.store import audit
 from lanyan.store.audit import Actor
+from lanyan.store.db import unit_of_work
 from lanyan.store.paging import paginate
 
 SLUG = "risk"
@@ -223,17 +226,27 @@ def _warnings(
     return out
 
 
-def compute(
+@dataclass
+class Snapshot:
+    """A day's scores, computed but not yet stored (see :func:`score`)."""
+
+    as_of: date
+    model: RiskModel
+    rows: list[dict[str, Any]]  # unit_risk_scores rows, in unit id order
+    scored: list[dict[str, Any]]  # what the area figures and warnings need of each unit
+    grids: dict[int, tuple[str, str, int]]
+    jur_names: dict[int, tuple[str, str]]
+
+
+def score(
     session: Session,
-    actor: Actor,
     scope: Scope,
     as_of: date,
     model: RiskModel,
     credit_provider: credit.CreditProvider | None = None,
     progress: Progress | None = None,
-) -> ComputeResult:
-    """Score every unit in ``scope`` on ``as_of`` and store the snapshot (see module doc)."""
-    audit.begin_write(session)
+) -> Snapshot:
+    """Score every unit in ``scope`` on ``as_of``; reads only, writes nothing."""
     units = list(
         session.execute(select(Unit).where(unit_in_scope(scope)).order_by(Unit.id)).scalars()
     )
@@ -286,22 +299,54 @@ def compute(
         )
         if progress and (i % 200 == 0 or i == total):
             progress("score", i, total)
+    return Snapshot(as_of, model, rows, scored, grids, jur_names)
+
+
+def store_units(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace these units' scores of the day (one chunk of a snapshot): each unit's row is
+    its old score or its new one, never missing, whoever reads in between."""
+    if not rows:
+        return
+    as_of = rows[0]["as_of"]
     session.execute(
         delete(UnitRiskScore).where(
-            UnitRiskScore.as_of == as_of, scope.within(UnitRiskScore.jurisdiction_id)
+            UnitRiskScore.as_of == as_of, UnitRiskScore.unit_id.in_([r["unit_id"] for r in rows])
         )
     )
+    session.execute(insert(UnitRiskScore), rows)
+
+
+def finish(session: Session, actor: Actor, scope: Scope, snap: Snapshot) -> ComputeResult:
+    """The snapshot's last transaction, once every unit row is stored: drop the scores of the
+    day of units no longer in the snapshot, replace the area rows (which make the day the
+    latest for readers, see :func:`latest_date`), record the warnings and one audit entry."""
+    audit.begin_write(session)
+    as_of, model, rows = snap.as_of, snap.model, snap.rows
+    kept = {r["unit_id"] for r in rows}
+    stale = [
+        unit_id
+        for unit_id in session.scalars(
+            select(UnitRiskScore.unit_id).where(
+                UnitRiskScore.as_of == as_of, scope.within(UnitRiskScore.jurisdiction_id)
+            )
+        )
+        if unit_id not in kept
+    ]
+    for at in range(0, len(stale), 500):
+        session.execute(
+            delete(UnitRiskScore).where(
+                UnitRiskScore.as_of == as_of, UnitRiskScore.unit_id.in_(stale[at : at + 500])
+            )
+        )
     session.execute(
         delete(AreaRiskScore).where(
             AreaRiskScore.as_of == as_of, scope.within(AreaRiskScore.jurisdiction_id)
         )
     )
-    if rows:
-        session.execute(insert(UnitRiskScore), rows)
-    names = {(AreaKind.GRID.value, code): name for code, name, _ in grids.values()}
-    names |= {(AreaKind.JURISDICTION.value, code): name for code, name in jur_names.values()}
-    areas = _area_rows(as_of, scored, model, names)
-    warnings = _warnings(session, as_of, scope, model, areas, scored, jur_names)
+    names = {(AreaKind.GRID.value, code): name for code, name, _ in snap.grids.values()}
+    names |= {(AreaKind.JURISDICTION.value, code): name for code, name in snap.jur_names.values()}
+    areas = _area_rows(as_of, snap.scored, model, names)
+    warnings = _warnings(session, as_of, scope, model, areas, snap.scored, snap.jur_names)
     if areas:
         session.execute(insert(AreaRiskScore), areas)
     stored: list[RiskWarning] = []
@@ -323,14 +368,67 @@ def compute(
     audit.record(
         session, actor, "compute", SLUG, as_of.isoformat(), None, summary, scope_path=scope.path
     )
-    if progress:
-        progress("store", total, total)
     return ComputeResult(as_of, len(rows), grade_counts, len(areas), stored, model.sha256)
 
 
+def compute(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    as_of: date,
+    model: RiskModel,
+    credit_provider: credit.CreditProvider | None = None,
+    progress: Progress | None = None,
+) -> ComputeResult:
+    """Score every unit in ``scope`` on ``as_of`` and store the snapshot in the caller's
+    transaction (the demo builds its region in one). A server or the CLI calls
+    :func:`compute_in_chunks`, which never holds the write lock for long."""
+    snap = score(session, scope, as_of, model, credit_provider, progress)
+    store_units(session, snap.rows)
+    result = finish(session, actor, scope, snap)
+    if progress:
+        progress("store", len(snap.rows), len(snap.rows))
+    return result
+
+
+CHUNK = 500  # unit rows per transaction: a few tens of milliseconds of the write lock
+
+
+def compute_in_chunks(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    scope: Scope,
+    as_of: date,
+    model: RiskModel,
+    credit_provider: credit.CreditProvider | None = None,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> ComputeResult:
+    """:func:`compute` in short transactions, so log-ins, alarm confirms and dispatches never
+    wait behind it: scoring only reads (no lock), the unit rows are stored ``chunk`` at a time
+    (each unit always has its old or its new row of the day), and the area rows, warnings and
+    audit entry are one last short transaction. Readers see the day once its area rows are
+    stored (a first snapshot of a new day appears whole)."""
+    with factory() as session:
+        snap = score(session, scope, as_of, model, credit_provider, progress)
+    total = len(snap.rows)
+    for at in range(0, total, chunk):
+        with unit_of_work(factory) as session:
+            store_units(session, snap.rows[at : at + chunk])
+        if progress:
+            progress("store", min(at + chunk, total), total)
+    with unit_of_work(factory) as session:
+        result = finish(session, actor, scope, snap)
+    if progress and not total:
+        progress("store", 0, 0)
+    return result
+
+
 def latest_date(session: Session, scope: Scope) -> date | None:
+    """The latest finished snapshot day in ``scope``: its area rows are the snapshot's last
+    write (a day whose unit rows are still being stored in chunks is not yet the latest)."""
     return session.execute(
-        select(func.max(UnitRiskScore.as_of)).where(scope.within(UnitRiskScore.jurisdiction_id))
+        select(func.max(AreaRiskScore.as_of)).where(scope.within(AreaRiskScore.jurisdiction_id))
     ).scalar_one_or_none()
 
 

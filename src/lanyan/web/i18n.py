@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "legend": ("图例", "Legend"),
     "loading": ("加载中…", "Loading…"),
     "load_failed": ("图层加载失败", "Layer failed to load"),
+    "map_hidden": ("（另有 {n} 个未显示，请放大地图）", " ({n} more not shown: zoom in)"),
     "layer_jurisdictions": ("行政区划边界", "Jurisdiction boundaries"),
     "layer_roads": ("道路", "Roads"),
     "layer_stations": ("消防站", "Fire stations"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
@@ -26,22 +28,45 @@ from lanyan.response.schemas import (
     StepCreate,
 )
 
+log = logging.getLogger(__name__)
 SLUG = incidents.SLUG
 router = APIRouter(prefix="/api/incidents", tags=["Incidents 警情"])
 reader = require(SLUG, "read")
 writer = require(SLUG, "write")
 
 
-def _provider(request: Request) -> tuple[NetworkProvider, RunCards]:
-    """The app's network provider and run cards, built on first use and kept."""
-    state = request.app.state
-    if getattr(state, "response_provider", None) is None:
-        settings = state.settings
-        state.response_provider = NetworkProvider(
-            SpeedTable.load(), GraphCache(settings.data_dir / "networks")
-        )
-        state.response_runcards = RunCards.load()
+_PROVIDER_LOCK = threading.Lock()
+
+
+def provider_of(state: Any) -> tuple[NetworkProvider, RunCards]:
+    """The app's network provider and run cards (``app.state``), made on first use and kept."""
+    with _PROVIDER_LOCK:
+        if getattr(state, "response_provider", None) is None:
+            settings = state.settings
+            state.response_provider = NetworkProvider(
+                SpeedTable.load(), GraphCache(settings.data_dir / "networks")
+            )
+            state.response_runcards = RunCards.load()
     return state.response_provider, state.response_runcards
+
+
+def _provider(request: Request) -> tuple[NetworkProvider, RunCards]:
+    return provider_of(request.app.state)
+
+
+def warm_network(state: Any) -> bool:
+    """Build the road network and the station and water lookups now (``lanyan serve`` calls it
+    in a thread at start), so the first 119 recommendation after a restart is as fast as the
+    next: the compiled graph is also cached on disk (``<data_dir>/networks``, keyed by the
+    roads). False when there is nothing to build (no roads) or the database is not ready."""
+    provider, _cards = provider_of(state)
+    try:
+        with state.sessions() as session:
+            provider.network(session)
+    except Exception:  # no roads yet, an empty database: the first request says why
+        log.info("road network not built at start", exc_info=True)
+        return False
+    return True
 
 
 @router.post("", response_model=IncidentPublic, status_code=201, summary="Record a 119 call")

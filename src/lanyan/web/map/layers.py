@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +24,11 @@ from lanyan.web.forms import choice_of
 from lanyan.web.render import ui_for
 
 Box = tuple[float, float, float, float]
+WORLD: Box = (-180.0, -90.0, 180.0, 90.0)  # placed alarms only: one without a position is not drawn
 ALARM_LAYER = "alarms"
-GZIP_FROM = 4096  # bytes; smaller bodies are not worth compressing
+# Alarms drawn at most per request (open fire alarms first); the answer says how many more
+# the box holds ("hidden"), and the page says so: zoom in to see them.
+ALARM_MOST = 2000
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def layer_features(
         raise NotFound(f"no map layer {layer!r}; layers: {', '.join(BY_SLUG)}")
     if spec.slug == ALARM_LAYER:
         permit(user, ALARM_LAYER, "read")
-        return _respond(request, spec, _alarm_features(request, session, user, parse_bbox(bbox)))
+        features, total = _alarm_features(request, session, user, parse_bbox(bbox))
+        return _respond(spec, features, total)
     ot = spec.object_type
     permit(user, ot.slug, "read")
     box = parse_bbox(bbox)
@@ -136,7 +139,7 @@ def layer_features(
     palette = spec.palette()
     labels = [(name, ui.field(ot, name)) for name in ot.list_columns]
     features = []
-    for rows in service.iter_all(session, ot, user.scope):
+    for rows in service.iter_all(session, ot, user.scope, bbox=box):
         for row, item in zip(rows, service.public_rows(session, ot, rows), strict=True):
             geometry = geometry_of(ot, row)
             if geometry is None or (box and not _overlaps(bounds_of(geometry), box)):
@@ -153,18 +156,23 @@ def layer_features(
                 props[spec.color_by] = value
                 props["color"] = palette(value).color if palette and value else None
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
-    return _respond(request, spec, features)
+    return _respond(spec, features)
 
 
 def _alarm_features(
     request: Request, session: Any, user: Any, box: Box | None
-) -> list[dict[str, Any]]:
-    """Open alarms (未处理 and 已确认) in the user's scope, at their building or unit; the
-    popup names the unit and building and links to the monitoring centre."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Open alarms (未处理 and 已确认) in the user's scope (and ``box``), at their building or
+    unit, at most ``ALARM_MOST`` of them, open fire alarms first; and how many the box holds
+    in all. The popup names the unit and building and links to the monitoring centre."""
     ui = ui_for(request, user)
     zh = ui.lang == "zh"
-    items, _total = views.list_alarms(
-        session, user.scope, views.AlarmFilter(open_only=True), page=1, size=2000
+    items, total = views.list_alarms(
+        session,
+        user.scope,
+        views.AlarmFilter(open_only=True, bbox=box or WORLD),
+        page=1,
+        size=ALARM_MOST,
     )
     features = []
     for a in reversed(items):  # drawn in order: open fire alarms last, on top
@@ -204,23 +212,22 @@ def _alarm_features(
                 },
             }
         )
-    return features
+    return features, total
 
 
-def _respond(request: Request, spec: Layer, features: list[dict[str, Any]]) -> Response:
-    collection = {
-        "type": "FeatureCollection",
-        "layer": spec.slug,
-        "count": len(features),
-        "features": features,
-    }
+def _respond(spec: Layer, features: list[dict[str, Any]], total: int | None = None) -> Response:
+    """The layer as GeoJSON: ``count`` features drawn; ``total`` and ``hidden`` when the layer
+    draws at most so many (the alarms): how many the box holds and how many are not drawn."""
+    collection: dict[str, Any] = {"type": "FeatureCollection", "layer": spec.slug}
+    collection["count"] = len(features)
+    if total is not None:
+        collection["total"] = total
+        collection["hidden"] = max(0, total - len(features))
+    collection["features"] = features
     body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {"Vary": "Accept-Encoding"}
-    # A county's road layer is megabytes of JSON that compresses about eightfold.
-    if len(body) > GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
-        body = gzip.compress(body, compresslevel=5)
-        headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type="application/geo+json", headers=headers)
+    # A county's road layer is megabytes of JSON that compresses about eightfold: the app's
+    # gzip middleware (api/compression.py) does it, like for every other response.
+    return Response(body, media_type="application/geo+json")
 
 
 class Place(Protocol):

@@ -50,6 +50,7 @@ def map_page(request: Request, session: SessionDep, user: UserDep) -> HTMLRespon
             "viewDetail": ui.t("view_detail"),
             "loadFailed": ui.t("load_failed"),
             "loading": ui.t("loading"),
+            "hidden": ui.t("map_hidden"),
         },
     }
     risk = None

@@ -71,6 +71,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "mon_no_alarms": ("当前没有报警。", "No alarms."),
     "mon_more": ("加载更多", "Load more"),
     "mon_units": ("单位设备状态", "Devices by unit"),
+    "mon_unit_shown": ("已显示 {n} / {total} 个单位", "{n} of {total} units shown"),
     "mon_unit": ("单位", "Unit"),
     "mon_devices": ("设备数", "Devices"),
     "mon_online_rate": ("在线率", "Online"),

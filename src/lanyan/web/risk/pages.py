@@ -18,7 +18,6 @@ from lanyan.registry.choices import BuildingUse, UnitCategory
 from lanyan.risk import config
 from lanyan.risk import service as risk_service
 from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
-from lanyan.store.db import unit_of_work
 from lanyan.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -88,8 +87,9 @@ def risk_page(
 def risk_compute(request: Request, user: RiskWriter) -> Response:
     settings = request.app.state.settings
     model = config.load(settings.risk_weights)
-    with unit_of_work(request.app.state.sessions) as s:
-        result = risk_service.compute(s, user.actor, user.scope, today_local(), model)
+    result = risk_service.compute_in_chunks(
+        request.app.state.sessions, user.actor, user.scope, today_local(), model
+    )
     return RedirectResponse(f"/risk?flash={result.units}", status_code=303)
 
 

@@ -182,7 +182,11 @@
     var drawn = map.hasLayer(entry.group) ? entry.count : 0;
     toggle.dataset.count = String(entry.count);
     toggle.dataset.drawn = String(drawn);
-    toggle.querySelector(".layer-count").textContent = entry.count.toLocaleString();
+    toggle.dataset.hidden = String(entry.hidden || 0);
+    var text = entry.count.toLocaleString();
+    // A layer that draws at most so many (the alarms) says how many more the view holds.
+    if (entry.hidden) text += config.text.hidden.replace("{n}", entry.hidden.toLocaleString());
+    toggle.querySelector(".layer-count").textContent = text;
   }
 
   function fitToData() {
@@ -203,13 +207,51 @@
     }
   }
 
+  // Point layers are fetched for the view (and a quarter of it around), not the whole
+  // jurisdiction, and again after each pan or zoom; roads and boundaries, the basemap, once.
+  function viewBox() {
+    return map.getBounds().pad(0.25).toBBoxString();
+  }
+
   function fetchLayer(layer) {
-    return fetch("/api/map/layers/" + encodeURIComponent(layer.slug), { credentials: "same-origin" })
+    var url = "/api/map/layers/" + encodeURIComponent(layer.slug);
+    if (layer.kind === "point") url += "?bbox=" + encodeURIComponent(viewBox());
+    return fetch(url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       });
   }
+
+  var asked = {}; // per layer, the latest request: an older answer arriving late is dropped
+
+  function reload(layer) {
+    var ticket = (asked[layer.slug] || 0) + 1;
+    asked[layer.slug] = ticket;
+    return fetchLayer(layer).then(function (data) {
+      var entry = loaded[layer.slug];
+      if (!entry || asked[layer.slug] !== ticket) return;
+      var shown = map.hasLayer(entry.group);
+      if (shown) map.removeLayer(entry.group);
+      entry.group = BUILD[layer.kind](layer, data);
+      entry.data = data;
+      entry.count = data.count;
+      entry.hidden = data.hidden || 0;
+      if (shown) entry.group.addTo(map);
+      updateToggle(layer.slug);
+    });
+  }
+
+  var moved = null;
+  map.on("moveend", function () {
+    if (pending > 0) return; // the first load is still on its way
+    clearTimeout(moved);
+    moved = setTimeout(function () {
+      config.layers.forEach(function (layer) {
+        if (layer.kind === "point" && loaded[layer.slug]) reload(layer);
+      });
+    }, 400);
+  });
 
   config.layers.forEach(function (layer) {
     fetchLayer(layer)
@@ -217,7 +259,7 @@
         var group = BUILD[layer.kind](layer, data);
         var bounds = L.geoJSON(data).getBounds();
         loaded[layer.slug] = { layer: layer, data: data, group: group, count: data.count,
-                               bounds: bounds };
+                               hidden: data.hidden || 0, bounds: bounds };
         var box = toggleOf(layer.slug).querySelector("input");
         if (box.checked) group.addTo(map);
         toggleOf(layer.slug).dataset.state = "loaded";
@@ -251,17 +293,7 @@
       if (redraw) return;
       redraw = setTimeout(function () {
         redraw = null;
-        fetchLayer(alarmLayer).then(function (data) {
-          var entry = loaded.alarms;
-          if (!entry) return;
-          var shown = map.hasLayer(entry.group);
-          if (shown) map.removeLayer(entry.group);
-          entry.group = BUILD[alarmLayer.kind](alarmLayer, data);
-          entry.data = data;
-          entry.count = data.count;
-          if (shown) entry.group.addTo(map);
-          updateToggle("alarms");
-        });
+        reload(alarmLayer);
       }, 800);
     });
   }

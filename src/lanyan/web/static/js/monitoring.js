@@ -319,6 +319,7 @@
 
   var source = null;
   var statsTimer = null;
+  var firstLoad = null;
 
   function setLive(state) {
     liveState.dataset.state = state;
@@ -346,7 +347,9 @@
     source = new EventSource("/api/monitoring/alarms/stream");
     source.addEventListener("ready", function () {
       setLive("live");
-      load();  // anything missed while (re)connecting
+      if (firstLoad !== null) clearTimeout(firstLoad);
+      firstLoad = null;
+      load();  // the list, and on a reconnect anything missed meanwhile
     });
     source.addEventListener("alarm", function (event) { upsert(JSON.parse(event.data)); });
     source.addEventListener("resync", function () { setLive("connecting"); connect(); });
@@ -420,9 +423,20 @@
         ]);
       }));
     }).catch(function (e) { showError(e.message); });
-    api("GET", "/api/monitoring/stats/units").then(function (rows) {
-      var body = document.querySelector("#unit-stats tbody");
-      body.replaceChildren.apply(body, rows.map(function (u) {
+    loadUnitStats(1);
+  }
+
+  // The unit table, least healthy first, a page at a time (a city has tens of thousands).
+  var unitPage = 1;
+  var UNIT_PAGE_SIZE = 50;
+
+  function loadUnitStats(p) {
+    var params = new URLSearchParams({ page: String(p), size: String(UNIT_PAGE_SIZE) });
+    api("GET", "/api/monitoring/stats/units?" + params.toString()).then(function (body) {
+      unitPage = p;
+      var rows = body.items;
+      var tbody = document.querySelector("#unit-stats tbody");
+      var made = rows.map(function (u) {
         var low = u.online_rate !== null && u.online_rate < 0.9;
         return el("tr", { "data-code": u.code, className: "unit-row" + (low ? " unit-low" : "") }, [
           el("td", {}, [el("a", { href: "#", className: "unit-link", text: u.name })]),
@@ -432,8 +446,19 @@
                      text: String(u.open_faults) }),
           el("td", { className: "num", text: pct(u.false_alarm_rate) }),
         ]);
-      }));
+      });
+      if (p === 1) tbody.replaceChildren.apply(tbody, made);
+      else made.forEach(function (row) { tbody.appendChild(row); });
+      var shown = Math.min(body.total, p * UNIT_PAGE_SIZE);
+      document.getElementById("unit-stats-total").textContent =
+        T.unit_shown.replace("{n}", shown.toLocaleString()).replace("{total}", body.total.toLocaleString());
+      document.getElementById("unit-stats-more").hidden = shown >= body.total;
     }).catch(function (e) { showError(e.message); });
+  }
+
+  var unitMore = document.getElementById("unit-stats-more");
+  if (unitMore) {
+    unitMore.addEventListener("click", function () { loadUnitStats(unitPage + 1); });
   }
 
   var unitTable = document.getElementById("unit-stats");
@@ -473,7 +498,9 @@
 
   loadStats();
   if (config.canAlarms) {  // unit managers: devices and figures only
-    load();
+    // One list fetch: the stream's "ready" loads it (subscribed first, so nothing falls
+    // between the list and the feed); without a stream after 3 s, load it anyway.
+    firstLoad = setTimeout(load, 3000);
     connect();
   }
 })();

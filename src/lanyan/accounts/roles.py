@@ -77,8 +77,12 @@ WRITE: dict[Role, frozenset[str]] = {
             "investigations",  # 火灾调查 sits with fire prevention (防火监督)
         }
     ),
-    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.
-    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols", "commitments"}),
+    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens, and closes
+    # its own hazards' loop (rectification: 开始整改, 整改照片, 申请复查; the authority's steps
+    # stay with "hazards").
+    Role.UNIT_MANAGER: frozenset(
+        {"buildings", "devices", "fire-lanes", "patrols", "commitments", "rectification"}
+    ),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }

@@ -154,6 +154,12 @@ class MonitoringAlarm(Timestamped, Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The operator's words when confirming, acknowledging or marking false (处置说明).
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # 现场确认 by the unit's control-room operator (fire / false / test): shown to the centre,
+    # never a close (see ``alarm_machine``).
+    site_verdict: Mapped[str | None] = mapped_column(String(8))
+    site_by: Mapped[str | None] = mapped_column(String(64))
+    site_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    site_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class DeviceHealth(Base):

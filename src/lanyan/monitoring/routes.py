@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -22,16 +22,18 @@ from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import alarm_machine, handling, history, views
-from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
 from lanyan.store.db import unit_of_work
 
 ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
+SITE = "alarm-site"  # 现场确认 by a unit's control room (消控室值班员)
 router = APIRouter(prefix="/api/monitoring", tags=["Monitoring 监控中心"])
 alarm_reader, alarm_writer = require(ALARMS, "read"), require(ALARMS, "write")
 q_reader, q_writer = require(QUARANTINE, "read"), require(QUARANTINE, "write")
 stats_reader = require(MONITORING, "read")
+site_writer = require(SITE, "write")
 
 KEEPALIVE_S = 15.0
 
@@ -45,6 +47,14 @@ class Handling(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str = Field(default="", max_length=alarm_machine.NOTE_MAX)
+
+
+class SiteConfirmation(BaseModel):
+    """现场确认: what the unit's control-room operator found on site, and a note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    verdict: SiteVerdict = Field(description="fire: real fire · false: false alarm · test: test")
+    note: str = Field(min_length=1, max_length=alarm_machine.NOTE_MAX)
 
 
 class Accept(BaseModel):
@@ -184,6 +194,37 @@ def false_alarm(
     payload: Annotated[Handling, Body()] = Handling(),
 ) -> Any:
     return _handle(request, user, alarm_id, handling.mark_false_alarm, payload.note)
+
+
+@router.post(
+    "/alarms/{alarm_id}/site-confirmation",
+    summary="On-site confirmation by the unit's control room (现场确认: fire, false or test)",
+)
+def site_confirmation(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, site_writer],
+    payload: Annotated[SiteConfirmation, Body()],
+) -> Any:
+    """Recorded on the alarm and shown on the centre's desk; it closes nothing (only the
+    centre's person confirms or marks a fire alarm false). A real fire escalates at once; a
+    false or test verdict within ``LANYAN_MONITOR_ESCALATE_AFTER_S`` stops the escalation."""
+    settings = request.app.state.settings
+    within = timedelta(seconds=settings.monitor_escalate_after_s)
+    with unit_of_work(request.app.state.sessions) as session:
+        handling.site_confirm_alarm(
+            session,
+            user.actor,
+            user.scope,
+            alarm_id,
+            payload.verdict,
+            utcnow(),
+            payload.note,
+            within,
+        )
+    hub_of(request).notify()
+    with request.app.state.sessions() as session:
+        return _public(views.alarm_detail(session, user.scope, alarm_id))
 
 
 @router.post(

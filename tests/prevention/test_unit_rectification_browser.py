@@ -132,6 +132,8 @@ def test_unit_rectifies_with_a_photo_and_the_officer_passes_the_recheck(
             officer = browser.new_page(locale="zh-CN")
             officer.on("pageerror", lambda exc: errors.append(str(exc)))
             _login(officer, base, "officer")
+            officer.goto(f"{base}/hazards")  # the board shows the recheck clock too
+            expect(officer.locator("#rows .recheck-due")).to_contain_text("复查时限")
             officer.goto(f"{base}/hazards/{hid}")
             expect(officer.locator("#recheck-due")).to_contain_text("个工作日")
             expect(officer.locator("#evidence figure figcaption")).to_contain_text("manager")

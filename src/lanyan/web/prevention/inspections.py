@@ -90,6 +90,9 @@ def hazard_rows(
                 "overdue_days": (today - r.deadline).days if d.is_overdue(today) else 0,
                 "listed": d.is_listed,
                 "listing_overdue": d.listing_overdue(today),
+                # 复查时限 while an application waits (3 working days, weekends only)
+                "recheck_due": d.recheck_due if d.state is HazardState.RECHECK_REQUESTED else None,
+                "recheck_late": d.recheck_late(today),
             }
         )
     return out

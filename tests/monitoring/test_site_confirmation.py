@@ -145,14 +145,12 @@ def test_the_control_room_confirms_on_site_and_the_centre_decides(
         topics = list(s.scalars(select(OutboxEvent.topic)))
         assert topics.count("fire_escalated") == 2  # the real fire on site, B's unconfirmed one
 
-
-def test_operators_are_bound_to_units_by_admins(client: Any, world: dict[str, Any]) -> None:
+    # Operators are bound to units by admins, like unit managers; a dispatcher is not.
     admin = world["h"]["admin"]
-    r = client.post("/api/users/kzs/units", json={"unit_code": world["units"][1]}, headers=admin)
+    other_unit = world["units"][1]
+    r = client.post("/api/users/kzs/units", json={"unit_code": other_unit}, headers=admin)
     assert r.status_code == 201, r.text
-    r = client.post(
-        "/api/users/dispatcher/units", json={"unit_code": world["units"][1]}, headers=admin
-    )
+    r = client.post("/api/users/dispatcher/units", json={"unit_code": other_unit}, headers=admin)
     assert r.status_code == 422 and "control-room" in r.text
-    listed = client.get("/api/monitoring/alarms", headers=world["h"]["kzs"]).json()
+    listed = client.get("/api/monitoring/alarms", headers=login(client, "kzs")).json()
     assert world["b"] in [a["id"] for a in listed["items"]]

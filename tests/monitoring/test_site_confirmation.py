@@ -69,7 +69,9 @@ def world(uow: Any, client: Any, sessions: Any) -> dict[str, Any]:
     add_user(uow, "kzs", "control_room_operator", DAFENG)
     add_user(uow, "dispatcher", "dispatcher", DAFENG)
     add_user(uow, "admin", "admin", DAFENG)
+    add_user(uow, "kzs2", "control_room_operator", DAFENG)
     bind_unit(uow, "kzs", codes[0])
+    bind_unit(uow, "kzs2", codes[0])
     _fire(sessions, UITD_A, 1, 5, ago_s=30)  # A: fresh
     _fire(sessions, UITD_A, 2, 6, ago_s=30)  # A: another point
     _fire(sessions, UITD_B, 3, 5, ago_s=30)  # B: not the operator's unit
@@ -154,3 +156,32 @@ def test_the_control_room_confirms_on_site_and_the_centre_decides(
     assert r.status_code == 422 and "control-room" in r.text
     listed = client.get("/api/monitoring/alarms", headers=login(client, "kzs")).json()
     assert world["b"] in [a["id"] for a in listed["items"]]
+
+
+def test_a_handover_is_refused_while_alarms_are_open_then_accepted(
+    client: Any, world: dict[str, Any]
+) -> None:
+    kzs, desk = world["h"]["kzs"], world["h"]["dispatcher"]
+    first, second = world["a"]
+    url = f"/api/monitoring/units/{world['units'][0]}/handovers"
+    r = client.post(url, json={"accepted_by": "kzs2", "note": "交班"}, headers=kzs)
+    assert r.status_code == 409, r.text
+    assert f"#{first} 火警" in r.json()["detail"] and f"#{second} 火警" in r.json()["detail"]
+    assert [e["field"] for e in r.json()["errors"]] == ["alarms", "alarms"]
+    for who, field in (("kzs", "accepted_by"), ("dispatcher", "accepted_by")):
+        r = client.post(url, json={"accepted_by": who}, headers=kzs)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
+    other = f"/api/monitoring/units/{world['units'][1]}/handovers"
+    assert client.post(other, json={"accepted_by": "kzs2"}, headers=kzs).status_code == 404
+    assert client.post(url, json={"accepted_by": "kzs2"}, headers=desk).status_code == 403
+    assert client.get(url, headers=kzs).json()["total"] == 0  # nothing half-written
+    for alarm_id in (first, second):
+        r = client.post(
+            f"/api/monitoring/alarms/{alarm_id}/false-alarm", json={"note": "核实"}, headers=desk
+        )
+        assert r.status_code == 200
+    r = client.post(url, json={"accepted_by": "kzs2", "note": "设备正常，无报警"}, headers=kzs)
+    assert r.status_code == 201, r.text
+    assert (r.json()["handed_by"], r.json()["accepted_by"]) == ("kzs", "kzs2")
+    listed = client.get(url, headers=login(client, "kzs2")).json()
+    assert listed["total"] == 1 and listed["items"][0]["note"] == "设备正常，无报警"

@@ -86,7 +86,7 @@ WRITE: dict[Role, frozenset[str]] = {
     Role.UNIT_MANAGER: frozenset(
         {"buildings", "devices", "fire-lanes", "patrols", "commitments", "rectification"}
     ),
-    Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site"}),
+    Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site", "duty"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
@@ -110,7 +110,7 @@ READ: dict[Role, frozenset[str]] = {
     | {"hazards", "patrols", "commitments", "credit", "monitoring"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
-    Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ | {"alarms", "monitoring", "alarm-site"},
+    Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ | {"alarms", "monitoring", "alarm-site", "duty"},
 }
 
 

@@ -21,7 +21,7 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
-from lanyan.monitoring import alarm_machine, handling, history, views
+from lanyan.monitoring import alarm_machine, duty, duty_service, handling, history, views
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
@@ -34,6 +34,7 @@ alarm_reader, alarm_writer = require(ALARMS, "read"), require(ALARMS, "write")
 q_reader, q_writer = require(QUARANTINE, "read"), require(QUARANTINE, "write")
 stats_reader = require(MONITORING, "read")
 site_writer = require(SITE, "write")
+duty_reader, duty_writer = require(duty_service.SLUG, "read"), require(duty_service.SLUG, "write")
 
 KEEPALIVE_S = 15.0
 
@@ -55,6 +56,23 @@ class SiteConfirmation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     verdict: SiteVerdict = Field(description="fire: real fire · false: false alarm · test: test")
     note: str = Field(min_length=1, max_length=alarm_machine.NOTE_MAX)
+
+
+class Handover(BaseModel):
+    """交接班: the incoming operator (a control-room operator of the unit) and a note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    accepted_by: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=duty.NOTE_MAX)
+
+
+class HandoverPublic(BaseModel):
+    id: int
+    unit_code: str
+    handed_by: str
+    accepted_by: str
+    at: datetime
+    note: str
 
 
 class Accept(BaseModel):
@@ -263,6 +281,42 @@ def bind(
 
 
 # --- devices and figures -------------------------------------------------------------------
+
+
+@router.post(
+    "/units/{unit_code}/handovers",
+    response_model=HandoverPublic,
+    status_code=201,
+    summary="Hand the control-room shift over (交接班); refused while alarms are open",
+)
+def hand_over(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+    payload: Annotated[Handover, Body()],
+) -> Any:
+    """Refused (409, naming each alarm) while one of the unit's fire alarms is open or a fault
+    waits for a person; the incoming operator must be bound to the unit."""
+    row = duty_service.hand_over(
+        session, user.actor, user.scope, unit_code, payload.accepted_by, payload.note, utcnow()
+    )
+    return duty_service.public(row, unit_code)
+
+
+@router.get(
+    "/units/{unit_code}/handovers",
+    response_model=Page[HandoverPublic],
+    summary="A unit's control-room handovers, latest first",
+)
+def handovers(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_service.handovers(session, user.scope, unit_code, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
 
 
 @router.get("/units/{unit_code}/devices", summary="A unit's devices: status and last heartbeat")

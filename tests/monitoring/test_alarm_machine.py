@@ -24,11 +24,12 @@ from lanyan.monitoring.alarm_machine import (
     AlarmHandled,
     AlarmMarkedFalse,
     PanelResetRecorded,
+    SiteConfirmed,
     decisions,
     kinds_for,
     states_for,
 )
-from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
+from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind, SiteVerdict
 
 T0 = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
 AFTER = timedelta(minutes=3)
@@ -57,6 +58,8 @@ def act(alarm: Alarm, action: AlarmAction, when: datetime) -> None:
         alarm.panel_reset(when)
     elif action is AlarmAction.DEVICE_BACK:
         alarm.device_back(when)
+    elif action is AlarmAction.SITE_CONFIRM:
+        alarm.site_confirm(SiteVerdict.FALSE, when, "site", "厨房油烟，已复位", AFTER)
     else:  # pragma: no cover - a new action needs a line here
         raise AssertionError(action)
 
@@ -76,7 +79,8 @@ def test_every_action_from_every_state_for_every_kind(
         first, last = alarm.events[0], alarm.events[-1]
         assert first.from_state is status and last.to_state is target
         assert all(e.alarm == 7 and e.kind is kind and e.at == at(10) for e in alarm.events)
-        assert alarm.allowed_actions() == list(MOVES[kind].get(target, {}))
+        once = [AlarmAction.SITE_CONFIRM] if alarm.site_verdict is not None else []
+        assert alarm.allowed_actions() == [a for a in MOVES[kind].get(target, {}) if a not in once]
     else:
         with pytest.raises(Conflict) as err:
             act(alarm, action, at(10))
@@ -111,7 +115,13 @@ def test_signals_that_open_no_alarm_make_no_alarm(kind: SignalKind) -> None:
 
 def test_only_a_person_closes_a_fire_alarm() -> None:
     # No automatic action ends an unhandled fire alarm: escalation and reset keep it active.
-    for action in (AlarmAction.ESCALATE, AlarmAction.PANEL_RESET, AlarmAction.DEVICE_BACK):
+    automatic_or_unit = (
+        AlarmAction.ESCALATE,
+        AlarmAction.PANEL_RESET,
+        AlarmAction.DEVICE_BACK,
+        AlarmAction.SITE_CONFIRM,  # the unit's verdict is shown, not a close
+    )
+    for action in automatic_or_unit:
         target = MOVES[SignalKind.FIRE][ACTIVE].get(action)
         assert target in (None, ACTIVE)
     assert frozenset({(SignalKind.FIRE, ACTIVE)}) == RESET_KEEPS_OPEN
@@ -268,3 +278,68 @@ def test_the_machine_is_plain_python() -> None:
         for alias in node.names
     ]
     assert imported and all(name in allowed for name in imported), imported
+
+
+# ---- 现场确认: the unit's control room first -----------------------------------------------
+
+
+@pytest.mark.parametrize("verdict", [SiteVerdict.FALSE, SiteVerdict.TEST])
+def test_a_false_or_test_verdict_in_time_stops_escalation_but_closes_nothing(
+    verdict: SiteVerdict,
+) -> None:
+    alarm = alarm_in(SignalKind.FIRE, ACTIVE)
+    assert alarm.site_decisions() == [AlarmAction.SITE_CONFIRM]
+    alarm.site_confirm(verdict, at(2), "kzs-01", "现场查看：烘焙烟雾", AFTER)
+    (event,) = alarm.events
+    assert isinstance(event, SiteConfirmed)
+    assert event.detail() == {"verdict": verdict.value, "note": "现场查看：烘焙烟雾", "late": False}
+    assert alarm.status is ACTIVE and alarm.handled_by is None  # the centre still decides
+    assert (alarm.site_verdict, alarm.site_by, alarm.site_at) == (verdict, "kzs-01", at(2))
+    assert alarm.site_decisions() == [] and AlarmAction.SITE_CONFIRM not in alarm.allowed_actions()
+    assert not alarm.is_due_for_escalation(at(60), AFTER)
+    # The centre's person still confirms it or marks it false.
+    assert decisions(alarm.kind, alarm.status) == [AlarmAction.CONFIRM, AlarmAction.MARK_FALSE]
+    alarm.mark_false(at(5), "desk", "与现场确认一致")
+    assert alarm.status is FALSE_ALARM
+
+
+def test_a_real_fire_on_site_escalates_at_once() -> None:
+    alarm = alarm_in(SignalKind.FIRE, ACTIVE)
+    alarm.site_confirm(SiteVerdict.FIRE, at(1), "kzs-01", "三层仓库冒烟，已启动预案", AFTER)
+    site, escalated = alarm.events
+    assert isinstance(site, SiteConfirmed) and isinstance(escalated, AlarmEscalated)
+    assert escalated.waited_s == 60 and alarm.escalated_at == at(1)
+    assert alarm.status is ACTIVE  # the centre confirms it (and the 119 side opens an incident)
+
+
+def test_an_unconfirmed_fire_escalates_and_a_late_verdict_is_marked_late() -> None:
+    alarm = alarm_in(SignalKind.FIRE, ACTIVE)
+    assert not alarm.is_due_for_escalation(T0 + AFTER - timedelta(seconds=1), AFTER)
+    assert alarm.is_due_for_escalation(T0 + AFTER, AFTER)
+    alarm.escalate(T0 + AFTER, AFTER)
+    alarm.site_confirm(SiteVerdict.TEST, at(5), "kzs-01", "联动测试", AFTER)
+    event = alarm.events[-1]
+    assert isinstance(event, SiteConfirmed) and event.late is True
+    assert alarm.escalated_at == T0 + AFTER and len(alarm.events) == 2
+
+
+def test_site_confirmation_refusals() -> None:
+    alarm = alarm_in(SignalKind.FIRE, ACTIVE)
+    with pytest.raises(ValidationFailed) as err:
+        alarm.site_confirm(SiteVerdict.FALSE, at(1), "kzs-01", "   ", AFTER)
+    assert err.value.problems[0].field == "note"
+    with pytest.raises(ValidationFailed) as err:
+        alarm.site_confirm(SiteVerdict.FALSE, T0 - timedelta(seconds=1), "kzs-01", "x", AFTER)
+    assert err.value.problems[0].field == "at"
+    with pytest.raises(ValidationFailed):
+        alarm.site_confirm(SiteVerdict.FALSE, datetime(2026, 3, 9, 0, 1), "kzs-01", "x", AFTER)
+    assert alarm.events == [] and alarm.site_verdict is None  # nothing half-done
+    alarm.site_confirm(SiteVerdict.FALSE, at(1), "kzs-01", "误报", AFTER)
+    with pytest.raises(Conflict, match="already confirmed on site") as err:
+        alarm.site_confirm(SiteVerdict.FIRE, at(2), "kzs-02", "又看了一次", AFTER)
+    assert err.value.problems[0].field == "verdict" and alarm.site_verdict is SiteVerdict.FALSE
+    for kind, status in ((SignalKind.FAULT, ACTIVE), (SignalKind.FIRE, CONFIRMED)):
+        other = alarm_in(kind, status)
+        with pytest.raises(Conflict) as err:
+            other.site_confirm(SiteVerdict.FALSE, at(1), "kzs-01", "x", AFTER)
+        assert err.value.problems[0].field == "status" and status.value in err.value.message

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lanyan.core.errors import Conflict, ValidationFailed
-from lanyan.prevention.choices import HazardAction, HazardState
+from lanyan.core.errors import Conflict, Forbidden, ValidationFailed
+from lanyan.prevention.choices import HazardAction, HazardParty, HazardState
 from lanyan.prevention.hazards import (
     MOVES,
+    RECHECK_WORKING_DAYS,
+    UNIT_ACTIONS,
     Hazard,
     HazardClosed,
     HazardDelisted,
@@ -22,6 +24,9 @@ from lanyan.prevention.hazards import (
     RecheckRequested,
     RectificationOrdered,
     RectificationStarted,
+    add_working_days,
+    check_party,
+    working_days_between,
 )
 
 T0 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai, 2025-03-03
@@ -84,8 +89,8 @@ def act(h: Hazard, action: HazardAction, when: datetime) -> None:
         h.delist(when, "officer")
 
 
-def hazard_in(state: HazardState, major: bool = False) -> Hazard:
-    h = Hazard.find("YH1", T0, "inspector", is_major=major)
+def hazard_in(state: HazardState, major: bool = False, self_found: bool = False) -> Hazard:
+    h = Hazard.find("YH1", T0, "inspector", is_major=major, self_found=self_found)
     for i, action in enumerate(PATHS[state], start=1):
         act(h, action, at(i))
     assert h.state is state
@@ -243,7 +248,11 @@ def test_listing_overdue() -> None:
 
 def _variants(state: HazardState) -> list[tuple[str, Hazard]]:
     """The hazard in ``state``: ordinary, major, major listed early (and delisted if it can be)."""
-    out = [("ordinary", hazard_in(state)), ("major", hazard_in(state, major=True))]
+    out = [
+        ("ordinary", hazard_in(state)),
+        ("major", hazard_in(state, major=True)),
+        ("self-found", hazard_in(state, self_found=True)),
+    ]
     listed = Hazard.find("YH1", T0, "inspector", is_major=True)
     listed.list_for_supervision("县政府", DAY0 + timedelta(days=10), False, at(0), "officer")
     for i, action in enumerate(PATHS[state], start=1):
@@ -271,6 +280,12 @@ def test_allowed_actions_are_exactly_the_moves_the_machine_accepts(state: Hazard
                 continue
             accepted.append(action)
         assert h.allowed_actions() == accepted, (state, variant)
+        assert h.allowed_actions(HazardParty.AUTHORITY) == accepted, (state, variant)
+        # The unit is offered exactly its own moves among those; the others are refused (403).
+        assert h.allowed_actions(HazardParty.UNIT) == [a for a in accepted if a in UNIT_ACTIONS], (
+            state,
+            variant,
+        )
 
 
 def test_allowed_actions_examples() -> None:
@@ -282,3 +297,98 @@ def test_allowed_actions_examples() -> None:
     assert hazard_in(HazardState.CLOSED, major=True).allowed_actions() == []
     listed = next(v for name, v in _variants(HazardState.RECHECK_PASSED) if name == "listed")
     assert listed.allowed_actions() == [HazardAction.DELIST]  # 销案 only after 摘牌
+
+
+# ---- the unit's side (自查自改) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", list(HazardAction))
+def test_the_unit_takes_only_its_own_steps(action: HazardAction) -> None:
+    check_party(HazardParty.AUTHORITY, action)  # the authority may record every step
+    if action in (HazardAction.START, HazardAction.REQUEST_RECHECK):
+        check_party(HazardParty.UNIT, action)
+    else:
+        with pytest.raises(Forbidden) as err:
+            check_party(HazardParty.UNIT, action)
+        assert action.value in err.value.message and "fire authority" in err.value.message
+
+
+def test_a_self_found_hazard_is_started_without_an_order() -> None:
+    own = hazard_in(HazardState.FOUND, self_found=True)
+    assert own.allowed_actions(HazardParty.UNIT) == [HazardAction.START]
+    assert own.allowed_actions(HazardParty.AUTHORITY) == [HazardAction.ORDER, HazardAction.START]
+    own.start(at(1), "manager", "清理堆放物", HazardParty.UNIT)
+    event = own.events[-1]
+    assert isinstance(event, RectificationStarted)
+    assert event.from_state is HazardState.FOUND and own.state is HazardState.RECTIFYING
+    assert event.detail() == {"note": "清理堆放物", "party": "unit"}
+    assert own.deadline is None and not own.is_overdue(DAY0 + timedelta(days=999))
+    # The authority's finding waits for 责令整改: the refusal says so.
+    theirs = hazard_in(HazardState.FOUND)
+    assert theirs.allowed_actions(HazardParty.UNIT) == []
+    with pytest.raises(Conflict, match="责令整改"):
+        theirs.start(at(1), "manager", party=HazardParty.UNIT)
+    assert theirs.state is HazardState.FOUND and len(theirs.events) == 1
+
+
+def test_the_units_application_needs_a_rectification_photo() -> None:
+    h = hazard_in(HazardState.RECTIFYING)
+    with pytest.raises(ValidationFailed) as err:
+        h.request_recheck(at(5), "manager", "done", HazardParty.UNIT, photos=0)
+    assert err.value.problems[0].field == "photos"
+    assert h.state is HazardState.RECTIFYING and h.recheck_due is None
+    h.request_recheck(at(5), "manager", "done", HazardParty.UNIT, photos=2)
+    event = h.events[-1]
+    assert isinstance(event, RecheckRequested) and event.photos == 2
+    assert event.detail()["party"] == "unit" and event.detail()["note"] == "done"
+
+
+def test_rectification_photos_only_while_rectifying() -> None:
+    for state in HazardState:
+        h = hazard_in(state)
+        if state is HazardState.RECTIFYING:
+            assert h.takes_rectification_photos()
+            h.check_rectification_photo()
+        else:
+            assert not h.takes_rectification_photos()
+            with pytest.raises(Conflict) as err:
+                h.check_rectification_photo()
+            assert state.value in err.value.message and err.value.problems[0].field == "file"
+
+
+def test_working_days_skip_weekends_and_given_holidays() -> None:
+    monday, friday, saturday = date(2025, 3, 3), date(2025, 3, 7), date(2025, 3, 8)
+    assert add_working_days(monday, 3) == date(2025, 3, 6)  # Thursday
+    assert add_working_days(friday, 3) == date(2025, 3, 12)  # Mon, Tue, Wed
+    assert add_working_days(saturday, 3) == date(2025, 3, 12)
+    # Holidays are only known when passed (the product does not ship a holiday calendar).
+    assert add_working_days(monday, 3, frozenset({date(2025, 3, 4)})) == date(2025, 3, 7)
+    assert working_days_between(monday, date(2025, 3, 6)) == 3
+    assert working_days_between(friday, date(2025, 3, 10)) == 1
+    assert working_days_between(date(2025, 3, 10), friday) == -1
+    assert working_days_between(monday, monday) == 0
+
+
+def test_the_recheck_clock_runs_three_working_days_from_the_application() -> None:
+    assert RECHECK_WORKING_DAYS == 3
+    h = hazard_in(HazardState.RECTIFYING)
+    friday = datetime(2025, 3, 7, 2, 0, tzinfo=UTC)  # 10:00 Friday, Asia/Shanghai
+    h.request_recheck(friday, "manager", "", HazardParty.UNIT, photos=1)
+    due = date(2025, 3, 12)
+    assert h.recheck_due == due and h.events[-1].detail()["recheck_due"] == due
+    assert h.recheck_days_left(date(2025, 3, 7)) == 3
+    assert h.recheck_days_left(date(2025, 3, 8)) == 3  # Saturday: no working day used
+    assert h.recheck_days_left(due) == 0 and not h.recheck_late(due)
+    assert h.recheck_late(date(2025, 3, 13)) and h.recheck_days_left(date(2025, 3, 13)) == -1
+    # Rechecked late: recorded on the event; the clock stops with the recheck.
+    late = datetime(2025, 3, 13, 2, 0, tzinfo=UTC)
+    h.fail_recheck(date(2025, 3, 31), late, "inspector", "still blocked")
+    assert h.events[-1].detail()["on_time"] is False
+    assert not h.recheck_late(date(2025, 4, 30)) and h.recheck_days_left(date(2025, 4, 1)) is None
+    # The next application sets a new clock; a recheck on its due day is on time.
+    h.start(late + timedelta(hours=1), "manager", party=HazardParty.UNIT)
+    monday = datetime(2025, 3, 17, 2, 0, tzinfo=UTC)
+    h.request_recheck(monday, "manager", "", HazardParty.UNIT, photos=1)
+    assert h.recheck_due == date(2025, 3, 20)
+    h.pass_recheck(datetime(2025, 3, 20, 9, 0, tzinfo=UTC), "inspector")  # 17:00 local
+    assert isinstance(h.events[-1], RecheckPassed) and h.events[-1].detail()["on_time"] is True

@@ -202,7 +202,12 @@ def test_hazard_closed_loop_with_listing_and_audit(
     assert done["listing"]["delisted_at"] is not None
     events = [e["event"] for e in done["history"]]
     assert events == ["found", "order"] + [s["action"] for s in steps]
-    assert done["history"][5]["detail"] == {"note": "值班记录不全", "deadline": "2025-04-20"}
+    assert done["history"][5]["detail"] == {
+        "note": "值班记录不全",
+        "deadline": "2025-04-20",
+        "on_time": True,  # rechecked within 3 working days of the application
+    }
+    assert done["history"][4]["detail"]["recheck_due"] is not None
 
     with uow() as s:
         entries = (

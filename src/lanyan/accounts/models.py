@@ -21,6 +21,9 @@ from lanyan.store.audit import Actor
 from lanyan.store.base import Base, Timestamped, UTCDateTime
 
 UNIT_BOUND_ROLE = "unit_manager"  # api.roles.Role.UNIT_MANAGER: sees only the units bound to it
+# Roles that see only the units bound to them: the unit safety manager and the unit's
+# control-room operator (消控室值班员, api.roles.Role.CONTROL_ROOM_OPERATOR).
+UNIT_BOUND_ROLES = frozenset({UNIT_BOUND_ROLE, "control_room_operator"})
 BINDINGS = "account-units"  # the audit object type of a binding
 
 

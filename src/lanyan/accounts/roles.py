@@ -11,6 +11,9 @@ class Role(Choice):
     DISPATCHER = ("dispatcher", "调度员", "Dispatcher")
     PREVENTION_OFFICER = ("prevention_officer", "防火监督员", "Fire prevention officer")
     UNIT_MANAGER = ("unit_manager", "单位管理人", "Unit safety manager")
+    # Bound to units like the unit manager: sees its units' alarms first and confirms them on
+    # site (现场确认); the centre still decides.
+    CONTROL_ROOM_OPERATOR = ("control_room_operator", "消控室值班员", "Control-room operator")
     GRID_WORKER = ("grid_worker", "网格员", "Grid worker")
     GOVERNMENT_VIEWER = ("government_viewer", "政府查看", "Government viewer")
 
@@ -77,8 +80,13 @@ WRITE: dict[Role, frozenset[str]] = {
             "investigations",  # 火灾调查 sits with fire prevention (防火监督)
         }
     ),
-    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens.
-    Role.UNIT_MANAGER: frozenset({"buildings", "devices", "fire-lanes", "patrols", "commitments"}),
+    # A unit manager submits the unit's 告知承诺 (commitment) before a place opens, and closes
+    # its own hazards' loop (rectification: 开始整改, 整改照片, 申请复查; the authority's steps
+    # stay with "hazards").
+    Role.UNIT_MANAGER: frozenset(
+        {"buildings", "devices", "fire-lanes", "patrols", "commitments", "rectification"}
+    ),
+    Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site", "duty"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
@@ -101,6 +109,8 @@ READ: dict[Role, frozenset[str]] = {
     Role.UNIT_MANAGER: _UNIT_SIDE_READ
     | {"hazards", "patrols", "commitments", "credit", "monitoring"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
+    # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
+    Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ | {"alarms", "monitoring", "alarm-site", "duty"},
 }
 
 

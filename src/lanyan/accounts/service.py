@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.accounts.login_limits import LoginLimits, TooManyAttempts
 from lanyan.accounts.models import (
-    UNIT_BOUND_ROLE,
+    UNIT_BOUND_ROLES,
     AccountUnit,
     LoginSession,
     User,
@@ -177,7 +177,7 @@ def current_user_of(session: Session, user: User) -> CurrentUser:
         jur.name,
         jur.path,
         user.language,
-        bound_unit_ids(session, user.id) if user.role == UNIT_BOUND_ROLE else None,
+        bound_unit_ids(session, user.id) if user.role in UNIT_BOUND_ROLES else None,
     )
 
 
@@ -323,10 +323,15 @@ def _binding_target(
             f"user {username} does not exist or is outside your jurisdiction",
             [FieldProblem("username", f"no user {username} inside your jurisdiction")],
         )
-    if user.role != UNIT_BOUND_ROLE:
+    if user.role not in UNIT_BOUND_ROLES:
         raise ValidationFailed(
-            f"{username} is a {user.role}: only unit safety managers are bound to units",
-            [FieldProblem("username", "must be a unit manager (单位管理人)")],
+            f"{username} is a {user.role}: only unit safety managers and control-room "
+            "operators are bound to units",
+            [
+                FieldProblem(
+                    "username", "must be a unit manager (单位管理人) or control-room operator"
+                )
+            ],
         )
     unit = session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
     if unit is None or not scope.contains(session, unit.jurisdiction_id):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
-from lanyan.accounts.models import UNIT_BOUND_ROLE, bound_unit_ids
+from lanyan.accounts.models import UNIT_BOUND_ROLES, bound_unit_ids
 from lanyan.accounts.service import User
 from lanyan.core.config import Settings
 from lanyan.core.errors import LanyanError
@@ -57,7 +57,7 @@ def actor_for(session: Session, username: str | None, system_name: str) -> tuple
     if row is None:
         raise LanyanError(f"no user named {username}", status=404, title="Not found")
     user, path = row
-    units = UnitScope(bound_unit_ids(session, user.id) if user.role == UNIT_BOUND_ROLE else None)
+    units = UnitScope(bound_unit_ids(session, user.id) if user.role in UNIT_BOUND_ROLES else None)
     return Actor(user.username, user.id, user.role, path), Scope(path, units)
 
 

@@ -20,6 +20,15 @@ Per kind (火警 fire · 故障 fault · 监管 supervisory · 反馈 feedback �
                    ╰──设备恢复──▶ 已复位 (the device is heard again)
 
 误报 and 已复位 are final. An open alarm (未处理 or 已确认) counts the repeats of its signal.
+
+On-site confirmation (现场确认) by the unit's control room (消控室值班员) comes first: on an
+unhandled fire alarm the operator records once what they found — real fire, false or test — with
+a note. It changes no status: the alarm stays 未处理 on the centre's desk, which shows the
+verdict, until a person at the centre confirms it or marks it false (the centre decides; a unit
+saying "false" or "test" does not close a fire alarm, so a wrong call on site cannot silence a
+real fire). What it changes is escalation: a fire alarm nobody confirmed on site within the
+escalation time (``LANYAN_MONITOR_ESCALATE_AFTER_S``, 180 s) escalates to the centre; a "false"
+or "test" verdict in time stops that; a "real fire" verdict escalates at once.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
-from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
+from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind, SiteVerdict
 
 ACTIVE, CONFIRMED = AlarmStatus.ACTIVE, AlarmStatus.CONFIRMED
 FALSE_ALARM, CLEARED = AlarmStatus.FALSE_ALARM, AlarmStatus.CLEARED
@@ -43,6 +52,7 @@ ESCALATE, PANEL_RESET, DEVICE_BACK = (
     AlarmAction.PANEL_RESET,
     AlarmAction.DEVICE_BACK,
 )
+SITE_CONFIRM = AlarmAction.SITE_CONFIRM
 
 # A fault, supervisory or feedback signal is the device's own state: its reset ends it.
 _DEVICE_STATE: dict[AlarmStatus, dict[AlarmAction, AlarmStatus]] = {
@@ -58,6 +68,7 @@ MOVES: dict[SignalKind, dict[AlarmStatus, dict[AlarmAction, AlarmStatus]]] = {
         ACTIVE: {
             CONFIRM: CONFIRMED,
             MARK_FALSE: FALSE_ALARM,
+            SITE_CONFIRM: ACTIVE,  # recorded beside the status, once (see the docstring)
             ESCALATE: ACTIVE,
             PANEL_RESET: ACTIVE,
         },
@@ -73,8 +84,10 @@ MOVES: dict[SignalKind, dict[AlarmStatus, dict[AlarmAction, AlarmStatus]]] = {
 }
 
 ALARM_KINDS: tuple[SignalKind, ...] = tuple(MOVES)
-# A person's decisions, audited; the others come from the device or the clock.
+# A person's decisions at the centre, audited; the others come from the unit's control room
+# (SITE_ACTIONS, also audited), the device or the clock.
 OPERATOR_ACTIONS = frozenset({CONFIRM, ACKNOWLEDGE, MARK_FALSE})
+SITE_ACTIONS = frozenset({SITE_CONFIRM})
 # Open (a repeat counts up, a reset or the device's return still reaches it): any move left.
 OPEN = frozenset(s for table in MOVES.values() for s, moves in table.items() if moves)
 # Waiting for a person: some kind allows a decision there.
@@ -170,6 +183,19 @@ class AlarmMarkedFalse(AlarmHandled):
 
 
 @dataclass(frozen=True)
+class SiteConfirmed(AlarmEvent):
+    """现场确认: the unit's control-room operator's verdict, in time or ``late``."""
+
+    name: ClassVar[str] = SITE_CONFIRM.value
+    verdict: SiteVerdict = SiteVerdict.FIRE
+    note: str = ""
+    late: bool = False
+
+    def detail(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.value, "note": self.note, "late": self.late}
+
+
+@dataclass(frozen=True)
 class AlarmEscalated(AlarmEvent):
     """超时未确认: a fire alarm waited ``waited_s`` seconds for a person."""
 
@@ -223,6 +249,10 @@ class Alarm:
     escalated_at: datetime | None = None
     reset_at: datetime | None = None
     cleared_at: datetime | None = None
+    site_verdict: SiteVerdict | None = None  # 现场确认 by the unit's control room
+    site_by: str | None = None
+    site_at: datetime | None = None
+    site_note: str = ""
     events: list[AlarmEvent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -230,8 +260,15 @@ class Alarm:
             raise ValueError(f"a {self.kind.value} signal opens no alarm")
 
     def allowed_actions(self) -> list[AlarmAction]:
-        """What may happen to the alarm now, in the table's order."""
-        return list(MOVES[self.kind].get(self.status, {}))
+        """What may happen to the alarm now, in the table's order (现场确认 once)."""
+        out = list(MOVES[self.kind].get(self.status, {}))
+        if self.site_verdict is not None and SITE_CONFIRM in out:
+            out.remove(SITE_CONFIRM)
+        return out
+
+    def site_decisions(self) -> list[AlarmAction]:
+        """What the unit's control room may do now (its page's buttons)."""
+        return [a for a in self.allowed_actions() if a in SITE_ACTIONS]
 
     # -- helpers --
 
@@ -289,13 +326,66 @@ class Alarm:
         """误报: a person marks the alarm false."""
         self.events.append(AlarmMarkedFalse(*self._handle(MARK_FALSE, at, by, note)))
 
+    # -- the unit's control room --
+
+    def site_confirm(
+        self,
+        verdict: SiteVerdict,
+        at: datetime,
+        by: str,
+        note: str,
+        within: timedelta,
+    ) -> None:
+        """现场确认: the unit's operator records what they found on site, once, on an unhandled
+        fire alarm; ``late`` when after ``within`` of the raising. A real fire escalates to the
+        centre at once; no verdict changes the status (only the centre's person closes it)."""
+        if self.site_verdict is not None:
+            raise Conflict(
+                f"alarm {self.id} was already confirmed on site ({self.site_verdict.zh}) by "
+                f"{self.site_by}",
+                [FieldProblem("verdict", "an alarm is confirmed on site once")],
+            )
+        if SITE_CONFIRM not in MOVES[self.kind].get(self.status, {}):
+            raise Conflict(
+                f"cannot confirm alarm {self.id} on site: only an unhandled fire alarm is; it is "
+                f"a {self.kind.value} ({self.kind.zh}) alarm in state {self.status.value} "
+                f"({self.status.zh})",
+                [FieldProblem("status", "must be an active fire alarm")],
+            )
+        _check_time(at)
+        note = check_note(note)
+        if not note:
+            raise ValidationFailed(
+                "现场确认 needs a note: what was found on site",
+                [FieldProblem("note", "must not be empty")],
+            )
+        if at < self.raised_at:
+            raise ValidationFailed(
+                "the confirmation is earlier than the alarm",
+                [FieldProblem("at", f"must not be before {self.raised_at.isoformat()}")],
+            )
+        before, after = self._move(SITE_CONFIRM, at)
+        self.site_verdict, self.site_by, self.site_at, self.site_note = verdict, by, at, note
+        late = at - self.raised_at > within
+        self.events.append(
+            SiteConfirmed(self.id, self.kind, at, by, before, after, verdict, note, late)
+        )
+        if verdict is SiteVerdict.FIRE and self.escalated_at is None:
+            self.escalated_at = at
+            waited = (at - self.raised_at).total_seconds()
+            self.events.append(
+                AlarmEscalated(self.id, self.kind, at, by, after, after, waited_s=waited)
+            )
+
     # -- the clock --
 
     def is_due_for_escalation(self, now: datetime, after: timedelta) -> bool:
-        """Whether the alarm waited ``after`` for a person and was not escalated yet."""
+        """Whether the alarm waited ``after`` for a person (at the centre or on site) and was
+        not escalated yet."""
         return (
             ESCALATE in MOVES[self.kind].get(self.status, {})
             and self.escalated_at is None
+            and self.site_verdict is None
             and self.raised_at <= now - after
         )
 

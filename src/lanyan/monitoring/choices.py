@@ -40,3 +40,12 @@ class AlarmAction(Choice):
     ESCALATE = ("escalate", "超时升级", "Escalate")
     PANEL_RESET = ("reset", "复位", "Panel reset")
     DEVICE_BACK = ("device_back", "设备恢复", "Device heard again")
+    SITE_CONFIRM = ("site_confirm", "现场确认", "On-site confirmation")
+
+
+class SiteVerdict(Choice):
+    """现场确认: what the unit's control-room operator found on site."""
+
+    FIRE = ("fire", "真实火警", "Real fire", "#d62728")
+    FALSE = ("false", "误报", "False alarm", "#7f7f7f")
+    TEST = ("test", "测试", "Test", "#1f77b4")

@@ -22,9 +22,10 @@ from lanyan.monitoring.alarm_machine import (
     AlarmEscalated,
     AlarmEvent,
     AlarmHandled,
+    SiteConfirmed,
 )
 from lanyan.monitoring.alarms import refresh_status
-from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
+from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.registry.choices import UnitCategory
@@ -49,6 +50,9 @@ def _snapshot(alarm: MonitoringAlarm) -> dict[str, Any]:
         "status": alarm.status,
         "handled_by": alarm.handled_by,
         "note": alarm.note,
+        "site_verdict": alarm.site_verdict,
+        "site_by": alarm.site_by,
+        "site_note": alarm.site_note,
     }
 
 
@@ -64,6 +68,10 @@ def to_domain(row: MonitoringAlarm) -> Alarm:
         escalated_at=row.escalated_at,
         reset_at=row.reset_at,
         cleared_at=row.cleared_at,
+        site_verdict=SiteVerdict(row.site_verdict) if row.site_verdict else None,
+        site_by=row.site_by,
+        site_at=row.site_at,
+        site_note=row.site_note or "",
     )
 
 
@@ -114,11 +122,13 @@ def save(
         alarm.reset_at,
         alarm.cleared_at,
     )
+    row.site_verdict = alarm.site_verdict.value if alarm.site_verdict else None
+    row.site_by, row.site_at, row.site_note = alarm.site_by, alarm.site_at, alarm.site_note
     session.flush()
     if row.device_id is not None and alarm.kind is SignalKind.FAULT:
         refresh_status(session, [row.device_id])  # a fault marked false is closed
     for event in alarm.events:
-        if isinstance(event, AlarmHandled):
+        if isinstance(event, AlarmHandled | SiteConfirmed):
             audit.record(
                 session,
                 actor,
@@ -140,7 +150,10 @@ def _reachable(
     # it (``unplaced``, see ``views.sees_unplaced``).
     reachable = alarm is not None and (
         (unplaced and alarm.jurisdiction_id is None)
-        or scope.contains(session, alarm.jurisdiction_id)
+        or (
+            scope.contains(session, alarm.jurisdiction_id)
+            and scope.units.contains(alarm.unit_id)  # a control room: its own units' alarms
+        )
     )
     if alarm is None or not reachable:
         raise NotFound(f"no alarm {alarm_id} in your jurisdiction")
@@ -227,6 +240,29 @@ def mark_false_alarm(
     )
 
 
+def site_confirm_alarm(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    alarm_id: int,
+    verdict: SiteVerdict,
+    at: datetime,
+    note: str,
+    within: timedelta,
+) -> MonitoringAlarm:
+    """现场确认 by the unit's control room: recorded and shown to the centre, never a close; a
+    real fire escalates at once (``FireEscalated``), a false or test verdict in ``within``
+    stops the escalation."""
+    return _decide(
+        session,
+        actor,
+        scope,
+        alarm_id,
+        False,
+        lambda alarm: alarm.site_confirm(verdict, at, actor.username, note, within),
+    )
+
+
 def escalate_unhandled(
     session: Session, now: datetime, after: timedelta, most: int | None = None
 ) -> list[MonitoringAlarm]:
@@ -239,6 +275,7 @@ def escalate_unhandled(
             MonitoringAlarm.kind.in_([k.value for k in alarm_machine.kinds_for(escalating)]),
             MonitoringAlarm.status.in_([s.value for s in alarm_machine.states_for(escalating)]),
             MonitoringAlarm.escalated_at.is_(None),
+            MonitoringAlarm.site_verdict.is_(None),  # not confirmed on site
             MonitoringAlarm.raised_at <= now - after,
         )
         .order_by(MonitoringAlarm.id)

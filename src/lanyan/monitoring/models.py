@@ -154,6 +154,12 @@ class MonitoringAlarm(Timestamped, Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The operator's words when confirming, acknowledging or marking false (处置说明).
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # 现场确认 by the unit's control-room operator (fire / false / test): shown to the centre,
+    # never a close (see ``alarm_machine``).
+    site_verdict: Mapped[str | None] = mapped_column(String(8))
+    site_by: Mapped[str | None] = mapped_column(String(64))
+    site_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    site_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class DeviceHealth(Base):
@@ -195,3 +201,17 @@ class HeartbeatDay(Base):
     frames: Mapped[int] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DutyHandover(Base):
+    """消控室交接班: one control-room shift handed over at a unit, and who accepted it."""
+
+    __tablename__ = "monitoring_duty_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    handed_by: Mapped[str] = mapped_column(String(64))
+    accepted_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")

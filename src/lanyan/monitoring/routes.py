@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -21,17 +21,20 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
-from lanyan.monitoring import alarm_machine, handling, history, views
-from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring import alarm_machine, duty, duty_service, handling, history, views
+from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
 from lanyan.store.db import unit_of_work
 
 ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
+SITE = "alarm-site"  # 现场确认 by a unit's control room (消控室值班员)
 router = APIRouter(prefix="/api/monitoring", tags=["Monitoring 监控中心"])
 alarm_reader, alarm_writer = require(ALARMS, "read"), require(ALARMS, "write")
 q_reader, q_writer = require(QUARANTINE, "read"), require(QUARANTINE, "write")
 stats_reader = require(MONITORING, "read")
+site_writer = require(SITE, "write")
+duty_reader, duty_writer = require(duty_service.SLUG, "read"), require(duty_service.SLUG, "write")
 
 KEEPALIVE_S = 15.0
 
@@ -45,6 +48,31 @@ class Handling(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str = Field(default="", max_length=alarm_machine.NOTE_MAX)
+
+
+class SiteConfirmation(BaseModel):
+    """现场确认: what the unit's control-room operator found on site, and a note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    verdict: SiteVerdict = Field(description="fire: real fire · false: false alarm · test: test")
+    note: str = Field(min_length=1, max_length=alarm_machine.NOTE_MAX)
+
+
+class Handover(BaseModel):
+    """交接班: the incoming operator (a control-room operator of the unit) and a note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    accepted_by: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=duty.NOTE_MAX)
+
+
+class HandoverPublic(BaseModel):
+    id: int
+    unit_code: str
+    handed_by: str
+    accepted_by: str
+    at: datetime
+    note: str
 
 
 class Accept(BaseModel):
@@ -187,6 +215,37 @@ def false_alarm(
 
 
 @router.post(
+    "/alarms/{alarm_id}/site-confirmation",
+    summary="On-site confirmation by the unit's control room (现场确认: fire, false or test)",
+)
+def site_confirmation(
+    alarm_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, site_writer],
+    payload: Annotated[SiteConfirmation, Body()],
+) -> Any:
+    """Recorded on the alarm and shown on the centre's desk; it closes nothing (only the
+    centre's person confirms or marks a fire alarm false). A real fire escalates at once; a
+    false or test verdict within ``LANYAN_MONITOR_ESCALATE_AFTER_S`` stops the escalation."""
+    settings = request.app.state.settings
+    within = timedelta(seconds=settings.monitor_escalate_after_s)
+    with unit_of_work(request.app.state.sessions) as session:
+        handling.site_confirm_alarm(
+            session,
+            user.actor,
+            user.scope,
+            alarm_id,
+            payload.verdict,
+            utcnow(),
+            payload.note,
+            within,
+        )
+    hub_of(request).notify()
+    with request.app.state.sessions() as session:
+        return _public(views.alarm_detail(session, user.scope, alarm_id))
+
+
+@router.post(
     "/alarms/{alarm_id}/acknowledge", summary="Acknowledge a fault or other non-fire alarm"
 )
 def acknowledge(
@@ -222,6 +281,42 @@ def bind(
 
 
 # --- devices and figures -------------------------------------------------------------------
+
+
+@router.post(
+    "/units/{unit_code}/handovers",
+    response_model=HandoverPublic,
+    status_code=201,
+    summary="Hand the control-room shift over (交接班); refused while alarms are open",
+)
+def hand_over(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+    payload: Annotated[Handover, Body()],
+) -> Any:
+    """Refused (409, naming each alarm) while one of the unit's fire alarms is open or a fault
+    waits for a person; the incoming operator must be bound to the unit."""
+    row = duty_service.hand_over(
+        session, user.actor, user.scope, unit_code, payload.accepted_by, payload.note, utcnow()
+    )
+    return duty_service.public(row, unit_code)
+
+
+@router.get(
+    "/units/{unit_code}/handovers",
+    response_model=Page[HandoverPublic],
+    summary="A unit's control-room handovers, latest first",
+)
+def handovers(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_service.handovers(session, user.scope, unit_code, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
 
 
 @router.get("/units/{unit_code}/devices", summary="A unit's devices: status and last heartbeat")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.monitoring import alarm_machine, history
 from lanyan.monitoring.alarms import LAST_HEARTBEAT
-from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.gb26875 import tables as gb_tables
 from lanyan.monitoring.handling import (
     UnitFigures,
@@ -178,6 +178,19 @@ def alarm_item(row: Any) -> dict[str, Any]:
         "handled_by": a.handled_by,
         "handled_at": a.handled_at.isoformat() if a.handled_at else None,
         "note": a.note,
+        # 现场确认 by the unit's control room: shown on the centre's desk beside the alarm.
+        "site": (
+            {
+                "verdict": a.site_verdict,
+                "verdict_zh": SiteVerdict(a.site_verdict).zh,
+                "verdict_en": SiteVerdict(a.site_verdict).en,
+                "by": a.site_by,
+                "at": a.site_at.isoformat() if a.site_at else None,
+                "note": a.site_note,
+            }
+            if a.site_verdict
+            else None
+        ),
         "lon": lon,
         "lat": lat,
         "updated_at": a.updated_at.isoformat(),

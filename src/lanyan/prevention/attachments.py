@@ -41,6 +41,8 @@ ALLOWED_TYPES = {
     "application/pdf": "pdf",
     "video/mp4": "mp4",
 }
+# A photo and nothing else (a unit's rectification photos, 整改照片).
+IMAGE_TYPES = {k: v for k, v in ALLOWED_TYPES.items() if k.startswith("image/")}
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,15 @@ def _object(session: Session, scope: Scope, object_type: str, object_id: int) ->
     return row
 
 
-def sniff(data: bytes) -> str:
-    """The MIME type the content shows, if it is one Lanyan accepts; else refuse."""
+def sniff(data: bytes, allowed: dict[str, str] = ALLOWED_TYPES) -> str:
+    """The MIME type the content shows, if it is one of ``allowed``; else refuse."""
     kind = filetype.guess(data[:8192])
-    if kind is None or kind.mime not in ALLOWED_TYPES:
+    if kind is None or kind.mime not in allowed:
         seen = kind.mime if kind is not None else "unrecognised content"
+        what = "a photo" if allowed is IMAGE_TYPES else "a photo, PDF or MP4 video"
         raise ValidationFailed(
-            f"the file is {seen}; evidence must be a photo, PDF or MP4 video",
-            [FieldProblem("file", f"must be one of {', '.join(ALLOWED_TYPES)} (got {seen})")],
+            f"the file is {seen}; evidence must be {what}",
+            [FieldProblem("file", f"must be one of {', '.join(allowed)} (got {seen})")],
         )
     return str(kind.mime)
 
@@ -129,6 +132,8 @@ def attach(
     root: Path,
     max_bytes: int,
     description: str = "",
+    allowed: dict[str, str] = ALLOWED_TYPES,
+    purpose: str = "evidence",
 ) -> Attachment:
     """Store ``data`` as evidence of the object; refuses oversize or disallowed content.
 
@@ -137,7 +142,7 @@ def attach(
     audit.begin_write(session)
     obj = _object(session, scope, object_type, object_id)
     check_size(len(data), max_bytes)
-    mime = sniff(data)
+    mime = sniff(data, allowed)
     name = Path(filename or "").name.strip() or f"evidence.{ALLOWED_TYPES[mime]}"
     if len(name) > 255:
         raise ValidationFailed("file name too long", [FieldProblem("file", "name ≤ 255 chars")])
@@ -158,6 +163,7 @@ def attach(
         description=description,
         uploaded_by=actor.username,
         uploaded_at=utcnow(),
+        purpose=purpose,
     )
     session.add(row)
     session.flush()
@@ -224,6 +230,7 @@ def public(row: Attachment) -> dict[str, Any]:
         "description": row.description,
         "uploaded_by": row.uploaded_by,
         "uploaded_at": row.uploaded_at,
+        "purpose": row.purpose,
         "url": f"/api/attachments/{row.id}/content",
     }
 

@@ -30,6 +30,13 @@ class HazardAction(Choice):
     DELIST = ("delist", "摘牌", "Remove from the list")
 
 
+class HazardParty(Choice):
+    """Who acts on a hazard: the unit that owns it, or the fire authority (消防救援机构)."""
+
+    UNIT = ("unit", "单位", "Unit")
+    AUTHORITY = ("authority", "消防救援机构", "Fire authority")
+
+
 class InspectionKind(Choice):
     """检查类型."""
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.errors import FieldProblem, Forbidden, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention import hazards
-from lanyan.prevention.choices import HazardAction, HazardState
-from lanyan.prevention.models.inspections import Hazard, HazardEventRow, Inspection
+from lanyan.prevention import attachments, hazards
+from lanyan.prevention.choices import HazardAction, HazardParty, HazardState
+from lanyan.prevention.models.inspections import Attachment, Hazard, HazardEventRow, Inspection
 from lanyan.prevention.schemas.inspections import HazardMove
 from lanyan.registry.models import Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
@@ -28,6 +29,39 @@ from lanyan.store.fetch import one_or_not_found
 from lanyan.store.paging import paginate
 
 SLUG = "hazards"
+# The unit's own steps (开始整改, rectification photos, 申请复查) are guarded by this slug.
+RECTIFY_SLUG = "rectification"
+PHOTO_PURPOSE = "rectification"  # Attachment.purpose of a unit's rectification photo (整改照片)
+
+
+def parties(may_order: bool, may_rectify: bool) -> frozenset[HazardParty]:
+    """The parties a user acts as: the authority with write on hazards, the unit with write on
+    rectification (the route reads both from the role table)."""
+    out = set()
+    if may_order:
+        out.add(HazardParty.AUTHORITY)
+    if may_rectify:
+        out.add(HazardParty.UNIT)
+    return frozenset(out)
+
+
+def acting_party(held: frozenset[HazardParty], action: HazardAction) -> HazardParty:
+    """The party the user takes ``action`` as (the authority when it holds both); 403 if none."""
+    if HazardParty.AUTHORITY in held:
+        return HazardParty.AUTHORITY
+    if HazardParty.UNIT in held:
+        hazards.check_party(HazardParty.UNIT, action)
+        return HazardParty.UNIT
+    raise Forbidden(f"you may not act on hazards ({action.value})")
+
+
+def offered(domain: hazards.Hazard, held: frozenset[HazardParty]) -> list[HazardAction]:
+    """The actions the page offers this user on this hazard now."""
+    if HazardParty.AUTHORITY in held:
+        return domain.allowed_actions(HazardParty.AUTHORITY)
+    if HazardParty.UNIT in held:
+        return domain.allowed_actions(HazardParty.UNIT)
+    return []
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -60,6 +94,8 @@ def to_domain(row: Hazard) -> hazards.Hazard:
         listing=listing,
         delisted_at=row.delisted_at,
         overdue_noticed_for=row.overdue_noticed_for,
+        self_found=row.self_found,
+        recheck_due=row.recheck_due,
     )
 
 
@@ -87,6 +123,8 @@ def save(
         row.listed_at = hazard.listing.listed_at
     row.delisted_at = hazard.delisted_at
     row.overdue_noticed_for = hazard.overdue_noticed_for
+    row.self_found = hazard.self_found
+    row.recheck_due = hazard.recheck_due
     session.add(row)
     session.flush()
     path = row_path(session, row)
@@ -119,9 +157,11 @@ def new_hazard(
     is_major: bool = False,
     deadline: date | None = None,
     inspection: Inspection | None = None,
+    self_found: bool = False,
 ) -> Hazard:
-    """发现 (and 责令整改 when ``deadline`` is given): a new hazard of ``unit`` (audit lock held)."""
-    domain = hazards.Hazard.find("", found_at, actor.username, is_major)
+    """发现 (and 责令整改 when ``deadline`` is given): a new hazard of ``unit`` (audit lock held);
+    ``self_found`` when the unit found it on its own patrol (自查发现)."""
+    domain = hazards.Hazard.find("", found_at, actor.username, is_major, self_found)
     if deadline is not None:
         domain.order(deadline, found_at, actor.username)
     row = Hazard(
@@ -132,6 +172,7 @@ def new_hazard(
         description=description,
         found_at=found_at,
         state=domain.state.value,
+        self_found=self_found,
     )
     session.add(row)
     session.flush()
@@ -160,15 +201,23 @@ def _need(value: Any, field: str, action: HazardAction) -> Any:
     return value
 
 
-def apply(hazard: hazards.Hazard, move: HazardMove, at: datetime, by: str) -> None:
+def apply(
+    hazard: hazards.Hazard,
+    move: HazardMove,
+    at: datetime,
+    by: str,
+    party: HazardParty = HazardParty.AUTHORITY,
+    photos: int = 0,
+) -> None:
     """Call the domain method the action names, with the fields it needs."""
     a = move.action
+    hazards.check_party(party, a)
     if a is HazardAction.ORDER:
         hazard.order(_need(move.deadline, "deadline", a), at, by)
     elif a is HazardAction.START:
-        hazard.start(at, by)
+        hazard.start(at, by, move.note, party)
     elif a is HazardAction.REQUEST_RECHECK:
-        hazard.request_recheck(at, by, move.note)
+        hazard.request_recheck(at, by, move.note, party, photos)
     elif a is HazardAction.PASS_RECHECK:
         hazard.pass_recheck(at, by, move.note)
     elif a is HazardAction.FAIL_RECHECK:
@@ -193,14 +242,79 @@ def move(
     scope: Scope,
     hazard_id: int,
     payload: HazardMove,
+    held: frozenset[HazardParty] = frozenset({HazardParty.AUTHORITY}),
 ) -> Hazard:
-    """Apply one action to a hazard inside ``scope``; refused actions write nothing."""
+    """Apply one action to a hazard inside ``scope`` as the party the user acts as (``held``);
+    refused actions write nothing."""
+    party = acting_party(held, payload.action)
     audit.begin_write(session)
     row = get_hazard(session, scope, hazard_id, lock=True)
     domain = to_domain(row)
-    apply(domain, payload, payload.at or utcnow(), actor.username)
+    photos = len(rectification_photos(session, row.id))
+    apply(domain, payload, payload.at or utcnow(), actor.username, party, photos)
     save(session, actor, row, domain)
     return row
+
+
+def add_rectification_photo(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    held: frozenset[HazardParty],
+    hazard_id: int,
+    filename: str,
+    data: bytes,
+    root: Path,
+    max_bytes: int,
+    note: str = "",
+) -> Attachment:
+    """整改照片: a photo (by content: JPEG, PNG or WebP) of the rectified hazard, added while
+    整改中; the unit's 申请复查 needs at least one."""
+    if not held:
+        raise Forbidden("you may not add rectification photos")
+    audit.begin_write(session)
+    row = get_hazard(session, scope, hazard_id, lock=True)
+    to_domain(row).check_rectification_photo()
+    return attachments.attach(
+        session,
+        actor,
+        scope,
+        SLUG,
+        row.id,
+        filename,
+        data,
+        root,
+        max_bytes,
+        note,
+        allowed=attachments.IMAGE_TYPES,
+        purpose=PHOTO_PURPOSE,
+    )
+
+
+def rectification_photos(session: Session, hazard_id: int) -> list[Attachment]:
+    """The unit's rectification photos of a hazard (整改照片), oldest first."""
+    return list(
+        session.execute(
+            select(Attachment)
+            .where(
+                Attachment.object_type == SLUG,
+                Attachment.object_id == hazard_id,
+                Attachment.purpose == PHOTO_PURPOSE,
+            )
+            .order_by(Attachment.id)
+        ).scalars()
+    )
+
+
+def evidence(session: Session, hazard_id: int) -> list[Attachment]:
+    """Every file attached to a hazard (inspection photos and the unit's), oldest first."""
+    return list(
+        session.execute(
+            select(Attachment)
+            .where(Attachment.object_type == SLUG, Attachment.object_id == hazard_id)
+            .order_by(Attachment.id)
+        ).scalars()
+    )
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
@@ -323,6 +437,7 @@ def public(session: Session, row: Hazard, today: date | None = None) -> dict[str
         else None
     )
     domain = to_domain(row)
+    day = today or hazards.local_date(utcnow())
     listing = None
     if domain.listing is not None:
         listing = {
@@ -344,8 +459,13 @@ def public(session: Session, row: Hazard, today: date | None = None) -> dict[str
         "state_zh": domain.state.zh,
         "found_at": row.found_at,
         "deadline": row.deadline,
-        "overdue": domain.is_overdue(today or hazards.local_date(utcnow())),
+        "overdue": domain.is_overdue(day),
+        "self_found": domain.self_found,
+        "recheck_due": domain.recheck_due,
+        "recheck_days_left": domain.recheck_days_left(day),
+        "recheck_late": domain.recheck_late(day),
         "listing": listing,
+        "evidence": [attachments.public(a) for a in evidence(session, row.id)],
         "history": [
             {
                 "event": e.event,

@@ -17,17 +17,30 @@ a listed hazard cannot be closed before 摘牌.
 
 A hazard is overdue (逾期) when its rectification deadline has passed while it still waits on the
 unit (责令整改, 整改中, 复查不通过); :meth:`Hazard.check_overdue` records that once per deadline.
+
+Who acts (:class:`HazardParty`): the unit that owns the hazard starts rectification, adds its
+rectification photos while 整改中 and applies for the recheck (:data:`UNIT_ACTIONS`); every other
+move is the fire authority's, which may also record the unit's steps on its behalf (a written
+application handed in at the counter). A hazard the unit found itself on its own patrol
+(``self_found``, 自查发现) is the unit's to fix at once: 开始整改 is open from 发现 without waiting
+for an order (an officer may still order it with a deadline).
+
+The recheck clock (复查时限): 消防监督检查规定 (公安部令第120号) asks the fire authority to recheck
+within three working days of receiving the unit's application. :func:`add_working_days` counts
+Monday to Friday only; public holidays and the weekend days worked in their place (调休) are not
+known to it unless the caller passes them as ``holidays``, so over a holiday the due day shown is
+earlier than the legal one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
-from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, Forbidden, ValidationFailed
 from lanyan.core.timeutil import to_local
-from lanyan.prevention.choices import HazardAction, HazardState
+from lanyan.prevention.choices import HazardAction, HazardParty, HazardState
 
 # The states each state-changing action may start from, and where it leads.
 MOVES: dict[HazardAction, tuple[frozenset[HazardState], HazardState]] = {
@@ -56,8 +69,19 @@ MOVES: dict[HazardAction, tuple[frozenset[HazardState], HazardState]] = {
 NEEDS_DEADLINE = frozenset({HazardAction.ORDER, HazardAction.FAIL_RECHECK, HazardAction.LIST})
 NEEDS_DEPARTMENT = frozenset({HazardAction.LIST})
 TAKES_NOTE = frozenset(
-    {HazardAction.REQUEST_RECHECK, HazardAction.PASS_RECHECK, HazardAction.FAIL_RECHECK}
+    {
+        HazardAction.START,
+        HazardAction.REQUEST_RECHECK,
+        HazardAction.PASS_RECHECK,
+        HazardAction.FAIL_RECHECK,
+    }
 )
+
+# The unit's own moves; the fire authority may take every move (see the module's docstring).
+UNIT_ACTIONS = frozenset({HazardAction.START, HazardAction.REQUEST_RECHECK})
+
+# 消防监督检查规定: the recheck within three working days of the unit's application.
+RECHECK_WORKING_DAYS = 3
 
 # States in which the unit owes work, so a passed deadline makes the hazard overdue.
 AWAITING_UNIT = frozenset({HazardState.ORDERED, HazardState.RECTIFYING, HazardState.RECHECK_FAILED})
@@ -68,6 +92,46 @@ def local_date(at: datetime) -> date:
     local = to_local(at)
     assert local is not None
     return local.date()
+
+
+def may_act(party: HazardParty, action: HazardAction) -> bool:
+    """Whether ``party`` may take ``action`` at all (whatever the state)."""
+    return party is HazardParty.AUTHORITY or action in UNIT_ACTIONS
+
+
+def check_party(party: HazardParty, action: HazardAction) -> None:
+    """Refuse (403) an action that is not ``party``'s to take, naming who takes it."""
+    if not may_act(party, action):
+        raise Forbidden(
+            f"{action.zh} ({action.value}) is the fire authority's step, not the unit's; "
+            f"the unit may {', '.join(f'{a.zh} ({a.value})' for a in HazardAction if a in UNIT_ACTIONS)}"
+        )
+
+
+def is_working_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
+    """Monday to Friday and not one of ``holidays``."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, n: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself not counted)."""
+    day = start
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            counted += 1
+    return day
+
+
+def working_days_between(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative when ``end`` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start, holidays)
+    return sum(
+        is_working_day(start + timedelta(days=i), holidays)
+        for i in range(1, (end - start).days + 1)
+    )
 
 
 # ---- domain events -------------------------------------------------------------------------
@@ -110,24 +174,38 @@ class RectificationOrdered(HazardEvent):
 @dataclass(frozen=True)
 class RectificationStarted(HazardEvent):
     name: ClassVar[str] = HazardAction.START.value
+    note: str = ""
+    party: HazardParty = HazardParty.AUTHORITY
+
+    def detail(self) -> dict[str, Any]:
+        return {"note": self.note, "party": self.party.value}
 
 
 @dataclass(frozen=True)
 class RecheckRequested(HazardEvent):
     name: ClassVar[str] = HazardAction.REQUEST_RECHECK.value
     note: str = ""
+    recheck_due: date | None = None  # the last working day for the recheck
+    photos: int = 0  # rectification photos on file when the unit applied
+    party: HazardParty = HazardParty.AUTHORITY
 
     def detail(self) -> dict[str, Any]:
-        return {"note": self.note}
+        return {
+            "note": self.note,
+            "recheck_due": self.recheck_due,
+            "photos": self.photos,
+            "party": self.party.value,
+        }
 
 
 @dataclass(frozen=True)
 class RecheckPassed(HazardEvent):
     name: ClassVar[str] = HazardAction.PASS_RECHECK.value
     note: str = ""
+    on_time: bool = True  # within the working days after the application
 
     def detail(self) -> dict[str, Any]:
-        return {"note": self.note}
+        return {"note": self.note, "on_time": self.on_time}
 
 
 @dataclass(frozen=True)
@@ -135,9 +213,10 @@ class RecheckFailed(HazardEvent):
     name: ClassVar[str] = HazardAction.FAIL_RECHECK.value
     note: str = ""
     deadline: date | None = None
+    on_time: bool = True
 
     def detail(self) -> dict[str, Any]:
-        return {"note": self.note, "deadline": self.deadline}
+        return {"note": self.note, "deadline": self.deadline, "on_time": self.on_time}
 
 
 @dataclass(frozen=True)
@@ -214,17 +293,33 @@ class Hazard:
     listing: Listing | None = None
     delisted_at: datetime | None = None
     overdue_noticed_for: date | None = None  # the deadline whose lapse was already recorded
+    self_found: bool = False  # 自查发现: found on the unit's own patrol
+    recheck_due: date | None = None  # 复查时限: set by the application, kept after the recheck
     events: list[HazardEvent] = field(default_factory=list)
 
     @classmethod
-    def find(cls, code: str, found_at: datetime, by: str, is_major: bool = False) -> Hazard:
-        """发现: a new hazard, recorded by ``by`` at ``found_at`` (aware)."""
+    def find(
+        cls,
+        code: str,
+        found_at: datetime,
+        by: str,
+        is_major: bool = False,
+        self_found: bool = False,
+    ) -> Hazard:
+        """发现: a new hazard, recorded by ``by`` at ``found_at`` (aware); ``self_found`` when
+        the unit found it on its own patrol."""
         if found_at.tzinfo is None:
             raise ValidationFailed(
                 "the finding time has no time zone",
                 [FieldProblem("found_at", "must carry a time zone")],
             )
-        hazard = cls(code=code, found_at=found_at, is_major=is_major, last_at=found_at)
+        hazard = cls(
+            code=code,
+            found_at=found_at,
+            is_major=is_major,
+            last_at=found_at,
+            self_found=self_found,
+        )
         hazard.events.append(
             HazardFound(code, found_at, by, None, HazardState.FOUND, is_major=is_major)
         )
@@ -252,9 +347,24 @@ class Hazard:
                 [FieldProblem(field_name, f"must not be before {what} ({not_before})")],
             )
 
+    def _sources(self, action: HazardAction) -> frozenset[HazardState]:
+        """The states ``action`` may start from for this hazard: a self-found one starts
+        rectification straight from 发现."""
+        sources = MOVES[action][0]
+        if action is HazardAction.START and self.self_found:
+            return sources | {HazardState.FOUND}
+        return sources
+
     def _move(self, action: HazardAction, at: datetime) -> tuple[HazardState, HazardState]:
-        sources, target = MOVES[action]
-        if self.state not in sources:
+        target = MOVES[action][1]
+        if self.state not in self._sources(action):
+            if action is HazardAction.START and self.state is HazardState.FOUND:
+                raise _refuse_move(
+                    self.state,
+                    action,
+                    "the fire authority found it: 责令整改 (order) first; only a hazard the "
+                    "unit found on its own patrol is started from 发现",
+                )
             raise _refuse_move(self.state, action)
         self._check_time(at, action)
         before = self.state
@@ -262,13 +372,13 @@ class Hazard:
         self.last_at = at
         return before, target
 
-    def allowed_actions(self) -> list[HazardAction]:
+    def allowed_actions(self, party: HazardParty | None = None) -> list[HazardAction]:
         """The actions the hazard's state allows now, in the order of the loop (挂牌, 摘牌 last).
 
-        Exactly the actions whose method would not refuse the move (a Conflict); the page offers
-        these and nothing else.
+        Exactly the actions whose method would not refuse the move (a Conflict); with ``party``,
+        only those that party may take. The page offers these and nothing else.
         """
-        out = [a for a, (sources, _) in MOVES.items() if self.state in sources]
+        out = [a for a in MOVES if self.state in self._sources(a)]
         if HazardAction.CLOSE in out and self.is_listed:
             out.remove(HazardAction.CLOSE)
         if (
@@ -279,7 +389,22 @@ class Hazard:
             out.append(HazardAction.LIST)
         if self.is_listed and self.state is HazardState.RECHECK_PASSED:
             out.append(HazardAction.DELIST)
+        if party is not None:
+            out = [a for a in out if may_act(party, a)]
         return out
+
+    def takes_rectification_photos(self) -> bool:
+        """The unit adds its rectification photos (整改照片) while 整改中, before it applies."""
+        return self.state is HazardState.RECTIFYING
+
+    def check_rectification_photo(self) -> None:
+        """Refuse a rectification photo outside 整改中, naming the state."""
+        if not self.takes_rectification_photos():
+            raise Conflict(
+                f"rectification photos are added while the hazard is 整改中 (rectifying); "
+                f"it is {self.state.zh} ({self.state.value})",
+                [FieldProblem("file", "allowed only in state rectifying")],
+            )
 
     # -- the loop --
 
@@ -293,28 +418,74 @@ class Hazard:
         self.deadline = deadline
         self.events.append(RectificationOrdered(self.code, at, by, before, after, deadline))
 
-    def start(self, at: datetime, by: str) -> None:
-        """开始整改: the unit is working on it."""
+    def start(
+        self,
+        at: datetime,
+        by: str,
+        note: str = "",
+        party: HazardParty = HazardParty.AUTHORITY,
+    ) -> None:
+        """开始整改: the unit is working on it (``note``: what it will do)."""
         before, after = self._move(HazardAction.START, at)
-        self.events.append(RectificationStarted(self.code, at, by, before, after))
+        self.events.append(RectificationStarted(self.code, at, by, before, after, note, party))
 
-    def request_recheck(self, at: datetime, by: str, note: str = "") -> None:
-        """申请复查: the unit says the hazard is rectified."""
+    def request_recheck(
+        self,
+        at: datetime,
+        by: str,
+        note: str = "",
+        party: HazardParty = HazardParty.AUTHORITY,
+        photos: int = 0,
+        holidays: frozenset[date] = frozenset(),
+    ) -> None:
+        """申请复查: the unit says the hazard is rectified. The unit's own application carries at
+        least one rectification photo (``photos`` on file); the recheck is due within
+        :data:`RECHECK_WORKING_DAYS` working days."""
+        if party is HazardParty.UNIT and self.state is HazardState.RECTIFYING and photos < 1:
+            raise ValidationFailed(
+                "申请复查 (request_recheck) by the unit needs at least one rectification photo",
+                [FieldProblem("photos", "upload at least one photo of the rectified hazard")],
+            )
         before, after = self._move(HazardAction.REQUEST_RECHECK, at)
-        self.events.append(RecheckRequested(self.code, at, by, before, after, note))
+        self.recheck_due = add_working_days(local_date(at), RECHECK_WORKING_DAYS, holidays)
+        self.events.append(
+            RecheckRequested(
+                self.code, at, by, before, after, note, self.recheck_due, photos, party
+            )
+        )
+
+    def recheck_late(self, today: date) -> bool:
+        """Whether an application waits past its recheck due day (复查超期)."""
+        return (
+            self.state is HazardState.RECHECK_REQUESTED
+            and self.recheck_due is not None
+            and self.recheck_due < today
+        )
+
+    def recheck_days_left(self, today: date, holidays: frozenset[date] = frozenset()) -> int | None:
+        """Working days left to recheck (0 on the due day, negative when late); None if no
+        application waits."""
+        if self.state is not HazardState.RECHECK_REQUESTED or self.recheck_due is None:
+            return None
+        return working_days_between(today, self.recheck_due, holidays)
+
+    def _on_time(self, at: datetime) -> bool:
+        return self.recheck_due is None or local_date(at) <= self.recheck_due
 
     def pass_recheck(self, at: datetime, by: str, note: str = "") -> None:
         """复查通过: the inspectors confirm the rectification."""
+        on_time = self._on_time(at)
         before, after = self._move(HazardAction.PASS_RECHECK, at)
-        self.events.append(RecheckPassed(self.code, at, by, before, after, note))
+        self.events.append(RecheckPassed(self.code, at, by, before, after, note, on_time))
 
     def fail_recheck(self, deadline: date, at: datetime, by: str, note: str = "") -> None:
         """复查不通过: not rectified; the unit gets a new deadline (not before the recheck day)."""
         if self.state is HazardState.RECHECK_REQUESTED:
             self._check_deadline(deadline, local_date(at), "deadline", "the recheck date")
+        on_time = self._on_time(at)
         before, after = self._move(HazardAction.FAIL_RECHECK, at)
         self.deadline = deadline
-        self.events.append(RecheckFailed(self.code, at, by, before, after, note, deadline))
+        self.events.append(RecheckFailed(self.code, at, by, before, after, note, deadline, on_time))
 
     def close(self, at: datetime, by: str) -> None:
         """销案: the loop is closed. A listed hazard must be taken off the list (摘牌) first."""

@@ -507,7 +507,11 @@ def scan(
             unit = session.get(Unit, unit_id)
             assert unit is not None
         where = f"[{PatrolKind(patrol.kind).zh} · {point.name}] "
-        hazard = hazard_service.new_hazard(session, actor, unit, where + note.strip(), now)
+        # A finding of the unit's own patrol at its own checkpoint is its to fix (自查自改).
+        own = patrol.unit_id is not None and unit.id == patrol.unit_id
+        hazard = hazard_service.new_hazard(
+            session, actor, unit, where + note.strip(), now, self_found=own
+        )
         hazard_id = hazard.id
     row = PatrolScan(
         patrol_id=patrol.id,

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,6 +104,9 @@ class Hazard(Timestamped, Base):
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 摘牌
     overdue_noticed_for: Mapped[date | None] = mapped_column(Date)
+    # 自查发现: found on the unit's own patrol, so the unit starts rectifying without an order.
+    self_found: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recheck_due: Mapped[date | None] = mapped_column(Date)  # 复查时限 (local day)
 
 
 class HazardEventRow(Base):
@@ -205,6 +209,8 @@ class Attachment(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "evidence" (证据材料), or "rectification": a unit's photo of its rectified hazard (整改照片).
+    purpose: Mapped[str] = mapped_column(String(20), default="evidence", server_default="evidence")
 
 
 class Commitment(Timestamped, Base):

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, File, Form, UploadFile
 
+from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.paging import Page, PageNo, PageSize
-from lanyan.prevention import hazard_service, inspections
-from lanyan.prevention.choices import HazardState, InspectionKind
+from lanyan.prevention import attachments, hazard_service, inspections
+from lanyan.prevention.choices import HazardParty, HazardState, InspectionKind
 from lanyan.prevention.schemas.inspections import (
     CertificateCreate,
     CertificatePublic,
     HazardMove,
+    HazardPhotoPublic,
     HazardPublic,
     InspectionCreate,
     InspectionPublic,
@@ -132,10 +135,54 @@ def act(
     hazard_id: int,
     payload: Annotated[HazardMove, Body()],
     session: SessionDep,
-    user: Annotated[CurrentUser, require(hazard_service.SLUG, "write")],
+    user: Annotated[CurrentUser, require(hazard_service.SLUG, "read")],
 ) -> Any:
-    row = hazard_service.move(session, user.actor, user.scope, hazard_id, payload)
+    """The fire authority takes every step; the unit's manager (bound to the hazard's unit)
+    takes 开始整改 and 申请复查 (its application needs a rectification photo first)."""
+    row = hazard_service.move(
+        session, user.actor, user.scope, hazard_id, payload, held_parties(user)
+    )
     return hazard_service.public(session, row)
+
+
+def held_parties(user: CurrentUser) -> frozenset[HazardParty]:
+    """Which side of a hazard the user acts for, from the role table."""
+    return hazard_service.parties(
+        roles.can_write(user.role, hazard_service.SLUG),
+        roles.can_write(user.role, hazard_service.RECTIFY_SLUG),
+    )
+
+
+@hazard_router.post(
+    "/{hazard_id}/rectification-photos",
+    response_model=HazardPhotoPublic,
+    status_code=201,
+    summary="Add a rectification photo (整改照片) while the hazard is 整改中",
+    **upload(UploadKind.IMAGE),
+)
+def add_rectification_photo(
+    hazard_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a photo: JPEG, PNG or WebP (by content)")],
+    user: Annotated[CurrentUser, require(hazard_service.SLUG, "read")],
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    limit = settings.max_image_mb * 1024 * 1024
+    data = file.file.read(limit + 1)  # one byte past the limit is enough to refuse
+    row = hazard_service.add_rectification_photo(
+        session,
+        user.actor,
+        user.scope,
+        held_parties(user),
+        hazard_id,
+        file.filename or "",
+        data,
+        settings.data_dir,
+        limit,
+        note,
+    )
+    return attachments.public(row)
 
 
 routers = (inspector_router, inspection_router, hazard_router)

@@ -123,6 +123,21 @@ class ListingPublic(BaseModel):
     delisted_at: datetime | None
 
 
+class HazardPhotoPublic(BaseModel):
+    """A file attached to a hazard; ``url`` serves its bytes to a signed-in reader."""
+
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    description: str
+    uploaded_by: str
+    uploaded_at: datetime
+    purpose: str
+    url: str
+
+
 class HazardPublic(BaseModel):
     id: int
     code: str
@@ -136,7 +151,17 @@ class HazardPublic(BaseModel):
     found_at: datetime
     deadline: date | None
     overdue: bool
+    self_found: bool = Field(description="自查发现: found on the unit's own patrol")
+    recheck_due: date | None = Field(
+        description="复查时限: 3 working days after the application (weekends excluded, "
+        "public holidays not known)"
+    )
+    recheck_days_left: int | None = Field(
+        description="working days left to recheck while an application waits (negative: late)"
+    )
+    recheck_late: bool
     listing: ListingPublic | None
+    evidence: list[HazardPhotoPublic]
     history: list[HazardStepPublic]
 
 

@@ -107,6 +107,7 @@ class AttachmentPublic(BaseModel):
     description: str
     uploaded_by: str
     uploaded_at: datetime
+    purpose: str = Field(description="evidence, or rectification: a unit's 整改照片")
     url: str
 
 

@@ -45,7 +45,7 @@ def _users_page(
         user,
         users=list_users(session, user.scope),
         bindings=bindings_in(session, user.scope),
-        unit_bound_role=Role.UNIT_MANAGER.value,
+        unit_bound_roles=(Role.UNIT_MANAGER.value, Role.CONTROL_ROOM_OPERATOR.value),
         error=error,
         flash=request.query_params.get("flash"),
     )

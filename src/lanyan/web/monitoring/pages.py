@@ -30,6 +30,7 @@ from lanyan.web.render import render, ui_for
 router = APIRouter(include_in_schema=False)
 
 ALARMS, QUARANTINE, MONITORING = "alarms", "quarantine", "monitoring"
+SITE = "alarm-site"  # 现场确认 by a unit's control room (消控室值班员)
 
 WORDS: dict[str, tuple[str, str]] = {
     "mon_nav": ("监控中心", "Monitoring"),
@@ -120,6 +121,16 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "mon_dev_back": ("返回监控中心", "Back to the monitoring centre"),
     "layer_alarms": ("实时报警", "Live alarms"),
+    "mon_site": ("现场确认", "On-site check"),
+    "mon_site_fire": ("现场确认：真实火警", "On site: real fire"),
+    "mon_site_false": ("现场确认：误报", "On site: false alarm"),
+    "mon_site_test": ("现场确认：测试", "On site: test"),
+    "mon_site_after": ("报警后 {s} 秒", "{s} s after the alarm"),
+    "mon_site_hint": (
+        "现场确认由单位消控室记录，不关闭火警：由监控中心人员确认火警或标记误报。",
+        "The unit's control room records its on-site check; it does not close the fire alarm: "
+        "the centre confirms it or marks it false.",
+    ),
 }
 QuarantineReader = Annotated[CurrentUser, require(QUARANTINE, "read")]
 MonitoringReader = Annotated[CurrentUser, require(MONITORING, "read")]
@@ -139,6 +150,7 @@ def centre(request: Request, user: UserDep) -> HTMLResponse:
         "lang": ui.lang,
         "canAlarms": roles.can_read(user.role, ALARMS),
         "canHandle": roles.can_write(user.role, ALARMS),
+        "canSite": roles.can_write(user.role, SITE),
         "canBind": roles.can_write(user.role, QUARANTINE),
         "canStats": roles.can_read(user.role, MONITORING),
         "text": _text(ui.lang),

@@ -22,10 +22,16 @@ from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
-from lanyan.core.errors import Conflict, LanyanError, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, Forbidden, LanyanError, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, utcnow
 from lanyan.prevention import attachments, checklists, hazard_service, hazards, inspections, lookup
-from lanyan.prevention.choices import HazardAction, HazardState, InspectionKind, ItemResult
+from lanyan.prevention.choices import (
+    HazardAction,
+    HazardParty,
+    HazardState,
+    InspectionKind,
+    ItemResult,
+)
 from lanyan.prevention.schemas.inspections import (
     ChecklistResultCreate,
     HazardMove,
@@ -84,6 +90,9 @@ def hazard_rows(
                 "overdue_days": (today - r.deadline).days if d.is_overdue(today) else 0,
                 "listed": d.is_listed,
                 "listing_overdue": d.listing_overdue(today),
+                # 复查时限 while an application waits (3 working days, weekends only)
+                "recheck_due": d.recheck_due if d.state is HazardState.RECHECK_REQUESTED else None,
+                "recheck_late": d.recheck_late(today),
             }
         )
     return out
@@ -353,7 +362,7 @@ def _hazard_page(
     row = hazard_service.get_hazard(session, user.scope, hazard_id)
     today = today_local()
     d = hazard_service.to_domain(row)
-    can_write = roles.can_write(user.role, hazard_service.SLUG)
+    held = held_parties(user)
     return render(
         request,
         "prevention/hazard.html",
@@ -361,7 +370,9 @@ def _hazard_page(
         status_code=status_code,
         h=hazard_service.public(session, row, today),
         info=hazard_rows(session, [row], today)[0],
-        actions=d.allowed_actions() if can_write else [],
+        actions=hazard_service.offered(d, held),
+        takes_photos=bool(held) and d.takes_rectification_photos(),
+        as_unit=held == {HazardParty.UNIT},
         needs_deadline=hazards.NEEDS_DEADLINE,
         needs_department=hazards.NEEDS_DEPARTMENT,
         takes_note=hazards.TAKES_NOTE,
@@ -381,9 +392,53 @@ def hazard_page(
     return _hazard_page(request, session, user, hazard_id)
 
 
+def held_parties(user: CurrentUser) -> frozenset[HazardParty]:
+    """Which side of a hazard the user acts for (the authority, the unit), from the role table."""
+    return hazard_service.parties(
+        roles.can_write(user.role, hazard_service.SLUG),
+        roles.can_write(user.role, hazard_service.RECTIFY_SLUG),
+    )
+
+
+@router.post("/hazards/{hazard_id}/photos", response_class=HTMLResponse, **upload(UploadKind.IMAGE))
+def hazard_photo(
+    request: Request, hazard_id: int, session: SessionDep, user: HazardReader, form: FormDep
+) -> Response:
+    """整改照片: the unit adds photos of its rectified hazard (images only, by content)."""
+    limit = request.app.state.settings.max_image_mb * 1024 * 1024
+    photos = _photos(form.getlist("file"), limit)
+    if not photos:
+        err = ValidationFailed(
+            "choose a photo of the rectified hazard",
+            [FieldProblem("file", "at least one photo is required")],
+        )
+        return _hazard_page(request, session, user, hazard_id, err, 422)
+    note = str(form.get("note") or "")[:500]
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            for name, data in photos:
+                hazard_service.add_rectification_photo(
+                    s,
+                    user.actor,
+                    user.scope,
+                    held_parties(user),
+                    hazard_id,
+                    name,
+                    data,
+                    request.app.state.settings.data_dir,
+                    limit,
+                    note,
+                )
+    except (ValidationFailed, Conflict) as exc:
+        return _hazard_page(request, session, user, hazard_id, exc, 422)
+    except Forbidden as exc:
+        return _hazard_page(request, session, user, hazard_id, exc, 403)
+    return RedirectResponse(f"/hazards/{hazard_id}?flash=photo", status_code=303)
+
+
 @router.post("/hazards/{hazard_id}/act", response_class=HTMLResponse)
 def hazard_act(
-    request: Request, hazard_id: int, session: SessionDep, user: HazardWriter, form: FormDep
+    request: Request, hazard_id: int, session: SessionDep, user: HazardReader, form: FormDep
 ) -> Response:
     try:
         payload = HazardMove(
@@ -394,7 +449,7 @@ def hazard_act(
             published=form.get("published") == "on",
         )
         with unit_of_work(request.app.state.sessions) as s:
-            hazard_service.move(s, user.actor, user.scope, hazard_id, payload)
+            hazard_service.move(s, user.actor, user.scope, hazard_id, payload, held_parties(user))
     except ValidationError as exc:
         err = ValidationFailed(
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
@@ -402,6 +457,8 @@ def hazard_act(
         return _hazard_page(request, session, user, hazard_id, err, 422)
     except (ValidationFailed, Conflict) as exc:
         return _hazard_page(request, session, user, hazard_id, exc, 409)
+    except Forbidden as exc:
+        return _hazard_page(request, session, user, hazard_id, exc, 403)
     except ValueError as exc:  # an action the form never offers
         err = ValidationFailed(str(exc).splitlines()[0])
         return _hazard_page(request, session, user, hazard_id, err, 422)

@@ -112,6 +112,29 @@
     return el("span", { className: "mon-mark " + cls, text: text });
   }
 
+  // 现场确认: the unit's control room records what it found on an unhandled fire alarm, once.
+  function siteActions(a) {
+    if (!config.canSite || a.kind !== "fire" || a.status !== "active" || a.site) return null;
+    var box = el("div", { className: "alarm-actions site-actions" });
+    [["fire", T.site_fire, "btn-fire"], ["false", T.site_false, ""], ["test", T.site_test, ""]]
+      .forEach(function (v) {
+        box.appendChild(el("button", { type: "button", className: "btn btn-small act-site " + v[2],
+                                       "data-action": "site-confirmation", "data-verdict": v[0],
+                                       text: v[1] }));
+      });
+    return box;
+  }
+
+  function siteLine(a) {
+    if (!a.site) return null;
+    var waited = Math.round((new Date(a.site.at) - new Date(a.raised_at)) / 1000);
+    return el("div", { className: "alarm-site", "data-verdict": a.site.verdict,
+                       text: T.site + ": " + (config.lang === "zh" ? a.site.verdict_zh : a.site.verdict_en) +
+                             " · " + a.site.by + " " + localTime(a.site.at) +
+                             " (" + T.site_after.replace("{s}", waited) + ")" +
+                             (a.site.note ? " — " + a.site.note : "") });
+  }
+
   function actions(a) {
     if (!config.canHandle || a.status !== "active") return null;
     var box = el("div", { className: "alarm-actions" });
@@ -171,8 +194,10 @@
       el("div", { className: "alarm-where", text: where || "—" }),
       a.detail ? el("div", { className: "alarm-detail muted",
                              text: config.lang === "zh" ? a.detail_zh : a.detail_en }) : null,
+      siteLine(a),
       handled,
       actions(a),
+      siteActions(a),
       binder(a),
     ]);
     return li;
@@ -374,7 +399,7 @@
     var button = event.target.closest("button[data-action]");
     if (!button) return;
     var id = Number(button.closest(".alarm").dataset.id);
-    pending = { id: id, action: button.dataset.action };
+    pending = { id: id, action: button.dataset.action, verdict: button.dataset.verdict };
     document.getElementById("note-title").textContent = button.textContent + " #" + id;
     document.getElementById("note-text").value = "";
     document.getElementById("note-error").hidden = true;
@@ -393,8 +418,9 @@
     var target = pending;
     var submit = document.getElementById("note-submit");
     submit.disabled = true;
-    api("POST", "/api/monitoring/alarms/" + target.id + "/" + target.action,
-        { note: document.getElementById("note-text").value })
+    var body = { note: document.getElementById("note-text").value };
+    if (target.verdict) body.verdict = target.verdict;
+    api("POST", "/api/monitoring/alarms/" + target.id + "/" + target.action, body)
       .then(function (alarm) {
         pending = null;
         dialog.close();

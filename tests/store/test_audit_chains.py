@@ -257,7 +257,7 @@ def _old_entry(seq: int, prev: str) -> dict[str, Any]:
         "object_type": "water_sources",
         "object_id": str(seq),
         "before": None,
-        "after": '{"n": %d}' % seq,
+        "after": f'{{"n": {seq}}}',
         "algorithm": "sha256",
         "prev_hash": prev,
         "scope_path": "/",

@@ -436,6 +436,12 @@ def _verify_chain(session: Session, chain: str, head: tuple[int, str] | None) ->
     head_seq, head_hash = head or (0, GENESIS)
     if head is None and checked:
         return broken("its head is missing", prev_seq)
+    if head_seq > prev_seq:  # the last entries were removed: the head names the last one
+        return broken(
+            f"entry {head_seq} is missing: the chain ends at entry {prev_seq} but its head "
+            f"says {head_seq}",
+            head_seq,
+        )
     if head_seq != prev_seq or head_hash != prev_hash:
         return broken(f"the chain ends at entry {prev_seq} but its head says {head_seq}", prev_seq)
     return VerifyResult(True, checked, chain=chain, chains=1)

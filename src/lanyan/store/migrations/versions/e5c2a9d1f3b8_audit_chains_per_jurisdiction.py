@@ -53,6 +53,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Lossy: the old schema has one chain with head 1. The per-jurisdiction chains' heads go;
+    # their entries stay but the old `audit verify` cannot walk them (it reports the first).
+    op.execute("DELETE FROM audit_head WHERE chain <> 'legacy'")
+    op.execute("UPDATE audit_head SET id = 1")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP SEQUENCE IF EXISTS audit_log_seq_counter")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

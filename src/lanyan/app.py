@@ -25,7 +25,9 @@ from lanyan.logistics.routes.supplies import router as supplies_router
 from lanyan.monitoring.live import AlarmHub
 from lanyan.monitoring.routes import router as monitoring_router
 from lanyan.monitoring.routes import run_housekeeping
-from lanyan.ops.backup_schedule import run_backups
+from lanyan.ops import metrics as ops_metrics
+from lanyan.ops import routes as ops_routes
+from lanyan.ops.backup_schedule import last_good_backup_at, run_backups
 from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
 from lanyan.prevention.routes.inspections import routers as prevention_routers
@@ -107,12 +109,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine, settings.audit_hash)
     app.state.alarm_hub = AlarmHub(app.state.sessions, poll_s=settings.monitor_feed_poll_s)
+    # Scrape-time gauges of /metrics; one more is one line: app.state.metric_gauges.add(...).
+    app.state.metric_gauges = ops_metrics.standard_gauges(app.state.sessions)
+    app.state.metric_gauges.add_age(
+        "lanyan_backup_last_good_age_seconds",
+        "Seconds since the newest backup whose restore drill passed (absent: none yet)",
+        last_good_backup_at,
+    )
     problems.install(app)
     openapi.install(app)
     app.add_middleware(OriginCheck, cookie=COOKIE)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
-    compression.install(app)  # outermost: compresses what the others produced
+    compression.install(app)  # compresses what the others produced (inside the timer)
+    app.add_middleware(ops_metrics.RequestTimer)  # outermost: times every answer
+    app.include_router(ops_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)

@@ -12,12 +12,16 @@ audit_app = typer.Typer(help="Inspect the audit log.", no_args_is_help=True)
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain of the audit log; exit 1 if any entry was edited or deleted."""
+    """Check every hash chain of the audit log; exit 1 if any entry was edited, removed or
+    re-ordered."""
     settings = load_settings()
-    with sessions(settings)() as session, console.status("verifying the audit chain…"):
+    with sessions(settings)() as session, console.status("verifying the audit chains…"):
         result = audit.verify(session)
     if result.ok:
-        console.print(f"[green]audit chain intact[/green]: {result.checked} entries verified")
+        console.print(
+            f"[green]audit chain intact[/green]: {result.checked} entries verified "
+            f"in {result.chains} chain(s)"
+        )
         return
     err_console.print(f"[red]audit chain broken[/red] at entry {result.seq}: {result.problem}")
     raise typer.Exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -12,6 +11,8 @@ from lanyan.cli.monitor_cmd import Mode, names_from
 from lanyan.core.runtime import settle_heap
 from lanyan.monitoring.jetstream import BlockingPublisher
 from lanyan.monitoring.mqtt import DEFAULT_PREFIX, MqttIngest, Thresholds
+from lanyan.ops.logs import configure as configure_logging
+from lanyan.ops.metrics import serve_metrics
 from lanyan.store.migrate import upgrade
 
 mqtt_app = typer.Typer(help="MQTT device ingest 物联网设备接入.", no_args_is_help=True)
@@ -43,11 +44,21 @@ def ingest(
             "process` (default: LANYAN_MONITORING_MODE)"
         ),
     ] = None,
+    metrics_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="expose this process's Prometheus metrics on 127.0.0.1:PORT/metrics (0: off)",
+        ),
+    ] = 0,
 ) -> None:
     """Store every valid device message (or hand it to JetStream), then acknowledge it (QoS 1,
     at least once)."""
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(settings.log_format)
+    if metrics_port:
+        serve_metrics(metrics_port)
     limits = Thresholds(hydrant_low_mpa, residual_ma, cable_temp_c)
     mode = mode or Mode(settings.monitoring_mode)
     if mode is Mode.NATS:

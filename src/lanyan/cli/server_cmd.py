@@ -31,6 +31,8 @@ def register(app: typer.Typer) -> None:
         """Run the web platform and API."""
         import uvicorn
 
+        from lanyan.ops.logs import uvicorn_log_config
+
         settings = load_settings()
         upgrade(settings.resolved_database_url)
         console.print(f"Lanyan 蓝焰 at [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
@@ -41,4 +43,5 @@ def register(app: typer.Typer) -> None:
             port=port,
             workers=workers,
             log_level="info",
+            log_config=uvicorn_log_config(settings.log_format),
         )

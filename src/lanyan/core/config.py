@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     backup_keep_daily: int = Field(default=7, ge=1)
     backup_keep_weekly: int = Field(default=4, ge=0)
     backup_key_file: Path | None = None
+    # Operations (lanyan.ops): who may read /metrics — with a token set, a scraper sending
+    # ``Authorization: Bearer <token>``; without one, only clients on this host (loopback).
+    metrics_token: str = ""
+    # The MQTT broker (host:port) that ``lanyan mqtt ingest`` reads, if this deployment uses
+    # one: ``/readyz`` then also checks that it accepts connections. Empty: not checked.
+    mqtt_broker: str = Field(default="", pattern=r"^([^:\s]+:\d{1,5})?$")
+    # Log lines as text (the default) or one JSON object per line for a log collector.
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.monitoring.ingest import DeviceCache, Pending, Stored, store_events
+from lanyan.monitoring.meters import BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class BatchWriter:
             results = self._store([p for p, _f in taken])
             self.batches += 1
             self.largest = max(self.largest, len(taken))
+            BATCH_SIZE.observe(len(taken))
             assert self._loop is not None
             try:
                 self._loop.call_soon_threadsafe(_settle, [d for _p, d in taken], results)

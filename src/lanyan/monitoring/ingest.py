@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import LanyanError
+from lanyan.monitoring import meters
 from lanyan.monitoring.alarms import (
     OpenAlarms,
     announce,
@@ -572,6 +573,7 @@ def store_events(
                 if devices is not None:
                     devices.clear()
                 continue
+            meters.count_stored(batch, out)
             return out
     raise LanyanError(f"could not store a batch of {len(batch)} device message(s)")
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring import alarm_machine
-from lanyan.monitoring.choices import AlarmStatus
+from lanyan.monitoring.choices import AlarmStatus, SignalKind
 from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
 from lanyan.registry.models import Device
 
@@ -152,4 +152,27 @@ def pending_events(session: Session, topic: str) -> int:
             .select_from(OutboxEvent)
             .where(OutboxEvent.topic == topic, OutboxEvent.delivered_at.is_(None))
         ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class OpsFigures:
+    """What operations watch of monitoring, each one cheap indexed query (``/metrics``)."""
+
+    open_fire_alarms: int  # fire alarms (火警) not yet closed by a person
+    devices_online: int  # devices whose last heartbeat is recent (在线)
+    oldest_pending_event_at: datetime | None  # the oldest outbox event not yet consumed
+
+
+def ops_figures(session: Session) -> OpsFigures:
+    """Open fire alarms, devices online and the oldest unconsumed outbox event, read now."""
+    fire = select(func.count()).where(
+        MonitoringAlarm.kind == SignalKind.FIRE.value, MonitoringAlarm.status.in_(OPEN)
+    )
+    online = select(func.count()).where(DeviceHealth.online.is_(True))
+    oldest = select(func.min(OutboxEvent.created_at)).where(OutboxEvent.delivered_at.is_(None))
+    return OpsFigures(
+        open_fire_alarms=session.execute(fire).scalar_one(),
+        devices_online=session.execute(online).scalar_one(),
+        oldest_pending_event_at=session.execute(oldest).scalar_one(),
     )

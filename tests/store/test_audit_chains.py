@@ -1,0 +1,306 @@
+"""The audit log as one chain per jurisdiction (issue #16): where entries go, that ``verify``
+finds an edited, removed or re-ordered entry in any chain, that two counties' writers do not
+wait for each other, and that the chain written before the partition still verifies."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from lanyan.core.errors import Conflict
+from lanyan.logistics.schemas.equipment import KindCreate
+from lanyan.logistics.service import create_kind
+from lanyan.registry import service
+from lanyan.registry.models import Jurisdiction
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.registry.types import get_type
+from lanyan.store import audit
+from lanyan.store.audit import GENESIS, LEGACY, SYSTEM, AuditEntry, AuditHead, verify
+from lanyan.store.db import make_engine, make_session_factory, unit_of_work
+from lanyan.store.migrate import upgrade
+
+from support import DAFENG, TINGHU, sample, seed_region
+
+
+def path_of(sessions: Any, code: str) -> str:
+    with sessions() as s:
+        return s.execute(select(Jurisdiction.path).where(Jurisdiction.code == code)).scalar_one()
+
+
+def _hydrants(uow: Any, county: str, n: int, start: int = 0) -> None:
+    ot = get_type("water-sources")
+    for i in range(start, start + n):
+        with uow() as s:
+            service.create(s, ot, SYSTEM, EVERYWHERE, sample("water-sources", county, i))
+
+
+@pytest.fixture
+def world(uow: Any, sessions: Any) -> dict[str, str]:
+    seed_region(uow)
+    _hydrants(uow, DAFENG, 3)
+    _hydrants(uow, TINGHU, 3, start=10)
+    with uow() as s:
+        create_kind(
+            s, SYSTEM, KindCreate(code="K-1", name="空气呼吸器", category="protective_gear")
+        )
+    return {code: path_of(sessions, code) for code in (DAFENG, TINGHU, "320900", "320904100")}
+
+
+def test_entries_go_to_their_county_chain(sessions: Any, world: dict[str, str]) -> None:
+    with sessions() as s:
+        chains = {
+            (e.object_type, e.scope_path): e.chain for e in s.execute(select(AuditEntry)).scalars()
+        }
+        result = verify(s)
+    dafeng, tinghu, city = world[DAFENG], world[TINGHU], world["320900"]
+    assert chains[("water-sources", dafeng)] == dafeng
+    assert chains[("water-sources", tinghu)] == tinghu
+    assert chains[("jurisdictions", world["320904100"])] == dafeng  # a town: its county's chain
+    assert chains[("jurisdictions", city)] == city
+    assert {c for (_t, p), c in chains.items() if p == "/"} == {"/"}  # the equipment kind
+    assert result.ok, result.problem
+    assert result.checked == 6 + 6 + 1
+    assert result.chains >= 5  # province, city, two counties, global (and the legacy head)
+
+
+def _county_entries(sessions: Any, chain: str) -> list[AuditEntry]:
+    with sessions() as s:
+        stmt = select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq)
+        return list(s.execute(stmt).scalars())
+
+
+@pytest.mark.parametrize("county", [DAFENG, TINGHU])
+def test_an_edit_in_any_chain_is_found(
+    uow: Any, sessions: Any, world: dict[str, str], county: str
+) -> None:
+    chain = world[county]
+    victim = _county_entries(sessions, chain)[2]
+    with uow() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.id == victim.id).values(after='{"x": 1}'))
+    with sessions() as s:
+        result = verify(s)
+    assert not result.ok and result.chain == chain and result.seq == victim.seq
+    assert "altered" in result.problem and chain in result.problem
+
+
+@pytest.mark.parametrize("county", [DAFENG, TINGHU])
+def test_a_removed_entry_in_any_chain_is_named(
+    uow: Any, sessions: Any, world: dict[str, str], county: str
+) -> None:
+    chain = world[county]
+    victim = _county_entries(sessions, chain)[2]
+    with uow() as s:
+        s.execute(delete(AuditEntry).where(AuditEntry.id == victim.id))
+    with sessions() as s:
+        result = verify(s)
+    assert not result.ok and result.chain == chain
+    assert result.seq == victim.seq and "missing" in result.problem
+
+
+@pytest.mark.parametrize("county", [DAFENG, TINGHU])
+def test_a_re_ordered_entry_in_any_chain_is_found(
+    uow: Any, sessions: Any, world: dict[str, str], county: str
+) -> None:
+    chain = world[county]
+    first, second = _county_entries(sessions, chain)[2:4]
+    with uow() as s:  # swap their places in the chain (seq is unique: through a free number)
+        s.execute(update(AuditEntry).where(AuditEntry.id == first.id).values(seq=-1))
+        s.execute(update(AuditEntry).where(AuditEntry.id == second.id).values(seq=first.seq))
+        s.execute(update(AuditEntry).where(AuditEntry.id == first.id).values(seq=second.seq))
+    with sessions() as s:
+        result = verify(s)
+    assert not result.ok and result.chain == chain
+    assert "re-ordered" in result.problem
+
+
+def test_an_entry_moved_to_another_chain_is_found(
+    uow: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    victim = _county_entries(sessions, world[DAFENG])[-1]
+    with uow() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.id == victim.id).values(chain=world[TINGHU]))
+    with sessions() as s:
+        result = verify(s)
+    assert not result.ok and result.chain in (world[DAFENG], world[TINGHU])
+
+
+def test_record_many_spreads_over_chains_and_verifies(
+    uow: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    items = [(f"x{i}", None, {"i": i}, world[DAFENG if i % 2 else TINGHU]) for i in range(6)]
+    with uow() as s:
+        assert audit.record_many(s, SYSTEM, "import", "water_sources", items) == 6
+    with sessions() as s:
+        assert verify(s).ok, verify(s).problem
+        chains = {e.object_id: e.chain for e in s.execute(select(AuditEntry)).scalars()}
+    assert chains["x1"] == world[DAFENG] and chains["x2"] == world[TINGHU]
+
+
+def _pg_only(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: its chains share its write lock")
+
+
+def test_two_counties_do_not_wait_for_each_other(
+    db_url: str, engine: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    """A Dafeng transaction holds its chain; a Tinghu write commits meanwhile. A second
+    Dafeng write waits for the first (same chain): the chain stays linear."""
+    _pg_only(db_url)
+    holding, release = threading.Event(), threading.Event()
+    done: list[str] = []
+    errors: list[BaseException] = []
+
+    def dafeng_holder() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                audit.record(s, SYSTEM, "t", "x", "a", None, {}, scope_path=world[DAFENG])
+                s.flush()
+                holding.set()
+                assert release.wait(30)
+            done.append("dafeng-1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    def writer(county: str, name: str) -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                audit.record(s, SYSTEM, "t", "x", name, None, {}, scope_path=world[county])
+            done.append(name)
+        except BaseException as exc:
+            errors.append(exc)
+
+    holder = threading.Thread(target=dafeng_holder)
+    holder.start()
+    assert holding.wait(30)
+    tinghu = threading.Thread(target=writer, args=(TINGHU, "tinghu"))
+    tinghu.start()
+    tinghu.join(30)
+    assert done == ["tinghu"], (done, errors)  # committed while Dafeng's chain was held
+    dafeng2 = threading.Thread(target=writer, args=(DAFENG, "dafeng-2"))
+    dafeng2.start()
+    dafeng2.join(0.5)
+    assert dafeng2.is_alive()  # queued behind the holder on the same chain
+    release.set()
+    holder.join(30)
+    dafeng2.join(30)
+    assert not errors, errors
+    assert done == ["tinghu", "dafeng-1", "dafeng-2"]
+    with sessions() as s:
+        assert verify(s).ok
+
+
+def test_opposite_chain_orders_end_in_a_conflict_not_a_hang(
+    db_url: str, sessions: Any, world: dict[str, str]
+) -> None:
+    """Two transactions each write into two chains, in opposite orders: PostgreSQL finds the
+    deadlock and the loser gets the 409 Conflict (nothing saved); the winner commits."""
+    _pg_only(db_url)
+    both_first = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def write(name: str, first: str, second: str) -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                audit.record(s, SYSTEM, "t", "x", name, None, {}, scope_path=world[first])
+                s.flush()
+                both_first.wait(30)
+                audit.record(s, SYSTEM, "t", "x", name, None, {}, scope_path=world[second])
+            outcomes[name] = "saved"
+        except Conflict as exc:
+            outcomes[name] = "conflict: " + exc.message
+
+    threads = [
+        threading.Thread(target=write, args=("a", DAFENG, TINGHU)),
+        threading.Thread(target=write, args=("b", TINGHU, DAFENG)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["conflict", "saved"], outcomes
+    loser = next(n for n, o in outcomes.items() if o.startswith("conflict"))
+    with sessions() as s:
+        assert verify(s).ok
+        ids = set(s.execute(select(AuditEntry.object_id).where(AuditEntry.action == "t")).scalars())
+    assert loser not in ids  # nothing of the loser was saved
+
+
+# --- the chain written before the partition ------------------------------------------------
+
+
+@pytest.fixture
+def old_database(db_url: str, tmp_path: Any) -> Iterator[str]:
+    """A new database of the backend under test, migrated only to the revision before chains."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    from conftest import _pg_database
+
+    gen = _pg_database()
+    yield next(gen)
+    next(gen, None)
+
+
+def _old_entry(seq: int, prev: str) -> dict[str, Any]:
+    fields = {
+        "seq": seq,
+        "at": datetime(2026, 1, 1, 8, 0, seq, tzinfo=UTC),
+        "actor": "system",
+        "actor_id": None,
+        "action": "create",
+        "object_type": "water_sources",
+        "object_id": str(seq),
+        "before": None,
+        "after": f'{{"n": {seq}}}',
+        "algorithm": "sha256",
+        "prev_hash": prev,
+        "scope_path": "/",
+    }
+    return fields | {"hash": audit.content_hash(fields)}  # the hash as written before #16
+
+
+def test_the_migration_keeps_the_old_chain_verifiable(old_database: str) -> None:
+    from alembic import command
+
+    from lanyan.store.migrate import alembic_config
+
+    command.upgrade(alembic_config(old_database), "a3f1c9e2b7d4")
+    engine = make_engine(old_database)
+    try:
+        prev, rows = GENESIS, []
+        for seq in range(1, 6):
+            row = _old_entry(seq, prev)
+            prev = row["hash"]
+            rows.append(row)
+        cols = ", ".join(rows[0])
+        marks = ", ".join(f":{k}" for k in rows[0])
+        with engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO audit_log ({cols}) VALUES ({marks})"), rows)
+            conn.execute(text("UPDATE audit_head SET seq = 5, hash = :h WHERE id = 1"), {"h": prev})
+        upgrade(old_database)
+        sessions = make_session_factory(engine)
+        with sessions() as s:
+            result = verify(s)
+            assert result.ok, result.problem
+            assert result.checked == 5
+            legacy = s.execute(select(AuditHead).where(AuditHead.chain == LEGACY)).scalar_one()
+            assert (legacy.id, legacy.seq, legacy.hash) == (1, 5, prev)
+        with unit_of_work(sessions) as s:  # new entries: their own chain, numbered after
+            entry = audit.record(s, SYSTEM, "create", "equipment_kinds", "k", None, {})
+        assert entry.chain == "/" and entry.seq == 6 and entry.prev_seq == 0
+        with sessions() as s:
+            assert verify(s).ok and verify(s).checked == 6
+        with engine.begin() as conn:  # an old entry edited after the migration is still found
+            conn.execute(text("UPDATE audit_log SET actor = 'x' WHERE seq = 3"))
+        with sessions() as s:
+            result = verify(s)
+        assert not result.ok and result.chain == LEGACY and result.seq == 3
+        assert "altered" in result.problem
+    finally:
+        engine.dispose()

@@ -25,6 +25,7 @@ from lanyan.monitoring.routes import router as monitoring_router
 from lanyan.monitoring.routes import run_housekeeping
 from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
+from lanyan.prevention.routes.draws import routers as draw_routers
 from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
 from lanyan.prevention.routes.records import routers as prevention_record_routers
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in prevention_routers:
         app.include_router(router)
     for router in prevention_record_routers:
+        app.include_router(router)
+    for router in draw_routers:
         app.include_router(router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)

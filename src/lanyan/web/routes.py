@@ -17,7 +17,14 @@ from lanyan.web.map import page as map_page
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
-from lanyan.web.prevention import inspections, patrols, public_draws, record_steps, records
+from lanyan.web.prevention import (
+    draws,
+    inspections,
+    patrols,
+    public_draws,
+    record_steps,
+    records,
+)
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
 from lanyan.web.response import incidents, preplans
@@ -36,6 +43,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     incidents.WORDS,
     preplans.WORDS,
     inspections.WORDS,
+    draws.WORDS,
     records.WORDS,
     record_steps.WORDS,
     siting.WORDS,
@@ -77,6 +85,7 @@ def install(app: FastAPI) -> None:
         patrols,
         preplans,
         inspections,
+        draws,
         public_draws,
         risk_map_layers,
         risk,

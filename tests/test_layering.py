@@ -50,6 +50,7 @@ DOMAINS = (
     "siting",
     "logistics",
     "outreach",
+    "exchange",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")

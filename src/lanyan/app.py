@@ -18,6 +18,9 @@ from lanyan.api.limits import BodyLimit
 from lanyan.api.security_headers import SecurityHeaders
 from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
+from lanyan.exchange.routes import router as webhook_router
+from lanyan.exchange.service import relay_forever
+from lanyan.exchange.settings import webhook_policy
 from lanyan.logistics.routes.equipment import router as logistics_router
 from lanyan.logistics.routes.supplies import router as supplies_router
 from lanyan.monitoring.live import AlarmHub
@@ -56,6 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval = 0.0 if settings.environment == "test" else 2.0
         if interval > 0:
             tasks.append(asyncio.create_task(consume_forever(app.state.sessions, interval)))
+        relay = settings.webhook_relay_every_s
+        if relay is None:
+            relay = 0.0 if settings.environment == "test" else 5.0
+        if relay > 0:
+            tasks.append(
+                asyncio.create_task(
+                    relay_forever(app.state.sessions, relay, webhook_policy(settings))
+                )
+            )
         chores = (
             asyncio.create_task(run_housekeeping(app))
             if settings.monitor_housekeeping_every_s > 0
@@ -117,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in draw_routers:
         app.include_router(router)
+    app.include_router(webhook_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -28,6 +28,7 @@ from lanyan.cli import (
     route_cmd,
     simulate_cmd,
     stats_cmd,
+    webhooks_cmd,
 )
 from lanyan.cli.common import (
     LanyanGroup,
@@ -154,6 +155,7 @@ plan_cmd.register(app)
 risk_cmd.register(app)
 outreach_cmd.register(app)
 stats_cmd.register(app)
+webhooks_cmd.register(app)
 
 
 if __name__ == "__main__":

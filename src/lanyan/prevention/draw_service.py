@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from lanyan.accounts.models import User
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_text, to_local, utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.prevention import credit, draw
 from lanyan.prevention.choices import DrawOutcome
 from lanyan.prevention.inspections import valid_certificate
@@ -165,6 +167,12 @@ def announce(
         {k: v for k, v in row.record.items() if k != "input"},
         scope_path=row_path(session, row),
     )
+    exchange.emit(
+        session,
+        EventType.DRAW_PUBLISHED,
+        {k: v for k, v in row.record.items() if k != "input"} | {"stage": "committed"},
+        now,
+    )
     return row
 
 
@@ -219,6 +227,12 @@ def perform(
         None,
         {"seed": secret, "seed_sha256": row.seed_sha256, "result": record["result"]},
         scope_path=row_path(session, row),
+    )
+    exchange.emit(
+        session,
+        EventType.DRAW_PUBLISHED,
+        {k: v for k, v in record.items() if k != "input"} | {"stage": "revealed"},
+        now,
     )
     return row
 

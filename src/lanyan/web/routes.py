@@ -11,6 +11,7 @@ from lanyan.accounts import roles
 from lanyan.stats.choices import FireGrade
 from lanyan.web import docs_page, errors, i18n
 from lanyan.web.accounts import admin, sign_in
+from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
@@ -44,6 +45,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     preplans.WORDS,
     inspections.WORDS,
     draws.WORDS,
+    webhooks.WORDS,
     records.WORDS,
     record_steps.WORDS,
     siting.WORDS,
@@ -87,6 +89,7 @@ def install(app: FastAPI) -> None:
         inspections,
         draws,
         public_draws,
+        webhooks,
         risk_map_layers,
         risk,
         records,

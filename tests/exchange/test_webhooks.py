@@ -22,12 +22,14 @@ from lanyan.exchange.models import Delivery, DeliveryAttempt, ExchangeEvent, Sub
 from lanyan.exchange.service import RelayPolicy
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
 from lanyan.monitoring.ingest import store_frame
-from lanyan.prevention import draw, draw_service, inspections
-from lanyan.prevention.schemas.inspections import CertificateCreate
+from lanyan.prevention import draw, draw_service, hazard_service, inspections
+from lanyan.prevention.choices import HazardAction
+from lanyan.prevention.schemas.inspections import CertificateCreate, HazardMove
+from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.store.audit import SYSTEM, AuditEntry
 
-from support import DAFENG, PASSWORD, add_user, free_port, login, seed_region
+from support import DAFENG, PASSWORD, add_user, create_sample, free_port, login, seed_region
 
 FIRE = 0b11
 
@@ -146,7 +148,8 @@ def test_fire_alarm_reaches_the_receiver_signed_after_a_retry(
     with uow() as s:
         log = s.execute(select(DeliveryAttempt.status_code).order_by(DeliveryAttempt.id))
         assert list(log.scalars()) == [500, 200]
-    items, total = service.list_attempts(sessions(), 1, 50)
+    with uow() as s:
+        items, total = service.list_attempts(s, 1, 50)
     assert total == 2 and items[0]["delivery_state"] == "delivered"
 
 
@@ -240,3 +243,30 @@ def test_admin_api_and_page(client: TestClient, uow: Any) -> None:
     assert r.status_code == 201 and 'id="secret"' in r.text
     r = client.post("/admin/webhooks", data={"name": "bad", "url": "nope"})
     assert r.status_code == 422 and "event_types" in r.text and "url" in r.text
+
+
+def test_a_listed_hazard_emits_hazard_listed(uow: Any) -> None:
+    seed_region(uow)
+    create_sample(uow, "units", DAFENG, 1)
+    found = datetime.now(UTC) - timedelta(days=3)
+    with uow() as s:
+        unit = s.execute(select(Unit)).scalar_one()
+        row = hazard_service.new_hazard(s, SYSTEM, unit, "防火分区未分隔", found, True, None)
+        hazard_service.move(
+            s,
+            SYSTEM,
+            EVERYWHERE,
+            row.id,
+            HazardMove(
+                action=HazardAction.LIST,
+                at=found + timedelta(hours=1),
+                department="区安委办",
+                deadline=found.date() + timedelta(days=60),
+                published=True,
+            ),
+        )
+    with uow() as s:
+        event = s.execute(select(ExchangeEvent)).scalar_one()
+        assert event.event_type == "hazard_listed"
+        assert event.payload["department"] == "区安委办" and event.payload["published"] is True
+        assert event.payload["unit_code"] == unit.code

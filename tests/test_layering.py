@@ -53,6 +53,7 @@ DOMAINS = (
     "ops",
     "vehicles",
     "geocode",
+    "exchange",
 )
 FOUNDATION = ("core", "store", "registry", "accounts")
 ABOVE = ("api", "web", "cli", "demo")

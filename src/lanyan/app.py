@@ -19,6 +19,9 @@ from lanyan.api.limits import BodyLimit
 from lanyan.api.security_headers import SecurityHeaders
 from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
+from lanyan.exchange.routes import router as webhook_router
+from lanyan.exchange.service import relay_forever
+from lanyan.exchange.settings import webhook_policy
 from lanyan.geocode.routes import router as geocode_router
 from lanyan.logistics.routes.equipment import router as logistics_router
 from lanyan.logistics.routes.supplies import router as supplies_router
@@ -30,6 +33,7 @@ from lanyan.ops import routes as ops_routes
 from lanyan.ops.backup_schedule import last_good_backup_at, run_backups
 from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
+from lanyan.prevention.routes.draws import routers as draw_routers
 from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
 from lanyan.prevention.routes.records import routers as prevention_record_routers
@@ -67,6 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks.append(asyncio.create_task(run_backups(app)))
         if settings.environment != "test":  # warm start: the network before the first 119 call
             threading.Thread(target=warm_network, args=(app.state,), daemon=True).start()
+        relay = settings.webhook_relay_every_s
+        if relay is None:
+            relay = 0.0 if settings.environment == "test" else 5.0
+        if relay > 0:
+            tasks.append(
+                asyncio.create_task(
+                    relay_forever(app.state.sessions, relay, webhook_policy(settings))
+                )
+            )
         chores = (
             asyncio.create_task(run_housekeeping(app))
             if settings.monitor_housekeeping_every_s > 0
@@ -144,6 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in prevention_record_routers:
         app.include_router(router)
+    for router in draw_routers:
+        app.include_router(router)
+    app.include_router(webhook_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

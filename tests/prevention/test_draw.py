@@ -56,7 +56,8 @@ def test_published_draw_verifies() -> None:
          "different result"),
         (lambda r: r["result"].pop(), "different result"),
         (lambda r: r["input"]["pool"].pop(), "input does not match"),
-        (lambda r: r["input"]["rates"].update(base=0.5), "input does not match"),
+        (lambda r: r["input"]["pool"][0].update(weight=999_999), "input does not match"),
+        (lambda r: r["input"].update(sample_size=3), "input does not match"),
         (lambda r: r.__setitem__("seed_sha256", d.sha256_hex("00")), "seed does not match"),
     ],
 )  # fmt: skip
@@ -138,7 +139,7 @@ def test_csv_export() -> None:
 
 def test_risk_grade_raises_the_rate_and_stays_verifiable() -> None:
     """Grade I units drawn at 50 %, grade II at 20 %, the rest at 5 %: each group's drawn share
-    follows its rate, and the record (grades and grade rates in its input) verifies."""
+    follows its rate, and the record verifies — publishing weights, never the grades."""
     grades = ["I", "II", "III", "IV", None]
     units = [d.PoolUnit(f"U{i:05d}", grade=grades[i % 5]) for i in range(5000)]
     rates = d.Rates(
@@ -146,8 +147,9 @@ def test_risk_grade_raises_the_rate_and_stays_verifiable() -> None:
     )
     seed = "cd" * 32
     record = d.perform(d.announce(d.draw_input(units, INSPECTORS, rates, []), seed), seed)
-    assert record["input"]["rates"]["grade_rates"] == {"I": 0.5, "II": 0.2}
-    assert {u["grade"] for u in record["input"]["pool"]} == {"I", "II", "III", "IV", None}
+    assert "rates" not in record["input"]
+    assert {tuple(sorted(u)) for u in record["input"]["pool"]} == {("code", "weight")}
+    assert {u["weight"] for u in record["input"]["pool"]} == {500_000, 200_000, 50_000}
     drawn = {a["unit"] for a in record["result"]}
     by_grade = {g: sum(u.code in drawn for u in units if u.grade == g) / 1000 for g in grades}
     assert by_grade["I"] == pytest.approx(0.5, abs=0.06)
@@ -155,28 +157,48 @@ def test_risk_grade_raises_the_rate_and_stays_verifiable() -> None:
     for g in ("III", "IV", None):
         assert by_grade[g] == pytest.approx(0.05, abs=0.03)
     assert d.verify(record) == []
-    # Lowering a grade's rate after the announcement is caught by the input hash.
+    # Lowering a unit's weight after the announcement is caught by the input hash.
     tampered = copy.deepcopy(record)
-    tampered["input"]["rates"]["grade_rates"]["I"] = 0.05
+    tampered["input"]["pool"][0]["weight"] = 50_000
     assert any("input_sha256" in p for p in d.verify(tampered))
-    # Regrading a drawn unit (input and hash both rewritten) no longer reproduces the result.
-    regraded = copy.deepcopy(record)
-    for u in regraded["input"]["pool"]:
-        if u["grade"] == "I":
-            u["grade"] = "IV"
-    regraded["input_sha256"] = d.sha256_hex(d.canonical(regraded["input"]))
-    assert any("different result" in p for p in d.verify(regraded))
+    # Reweighting (input and hash both rewritten) no longer reproduces the result.
+    reweighted = copy.deepcopy(record)
+    for u in reweighted["input"]["pool"]:
+        if u["weight"] == 500_000:
+            u["weight"] = 50_000
+    reweighted["input_sha256"] = d.sha256_hex(d.canonical(reweighted["input"]))
+    assert any("different result" in p for p in d.verify(reweighted))
 
 
-def test_record_without_grades_still_verifies() -> None:
-    """A draw published before risk grades existed (no grade, no grade_rates) still verifies."""
+def test_version_1_record_still_verifies() -> None:
+    """A draw published before commit–reveal (rates and flags in its input) still verifies."""
     seed = "ef" * 32
-    input_ = d.draw_input(pool(), INSPECTORS, d.Rates(), [])
+    input_ = d.draw_input_v1(pool(), INSPECTORS, d.Rates(), [])
     for u in input_["pool"]:
         del u["grade"]
     del input_["rates"]["grade_rates"]
     record = d.perform(d.announce(input_, seed), seed)
-    assert d.verify(record) == []
+    assert record["result"] and d.verify(record) == []
+
+
+def test_fixed_sample_size_draws_exactly_n_weighted() -> None:
+    """sample_size n: exactly n units (sequential Poisson sampling), heavier units more often;
+    the unit list digest is published and checked."""
+    units = [d.PoolUnit(f"U{i:04d}", high_risk=i % 4 == 0) for i in range(2000)]
+    rates = d.Rates(base=0.05, high_risk=0.40, credit_listed=0.05, grade_rates={})
+    seed = "12" * 32
+    input_ = d.draw_input(units, INSPECTORS, rates, [], sample_size=100)
+    record = d.perform(d.announce(input_, seed), seed)
+    assert len(record["result"]) == 100 and d.verify(record) == []
+    heavy = sum(int(a["unit"][1:]) % 4 == 0 for a in record["result"])
+    assert heavy > 60  # 500 units at weight 8 against 1500 at 1: about 73 of 100
+    assert record["units_sha256"] == d.sha256_hex("\n".join(u.code for u in units))
+    moved = copy.deepcopy(record)
+    moved["input"]["pool"].pop()
+    assert any("units_sha256" in p for p in d.verify(moved))
+    with pytest.raises(ValidationFailed) as err:
+        d.draw_input(units, INSPECTORS, rates, [], sample_size=-1)
+    assert err.value.problems[0].field == "sample_size"
 
 
 def test_grade_rates_are_checked() -> None:

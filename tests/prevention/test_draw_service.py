@@ -78,7 +78,9 @@ def test_announce_then_draw_then_verify(uow: Any) -> None:
             "insp_c",
         ]  # certified, in the county
         assert len(record["input"]["pool"]) == 12  # Dafeng's units only
-        assert sum(u["high_risk"] for u in record["input"]["pool"]) == 8
+        # Weights only: no unit's category, risk grade or credit flag is published.
+        assert {u["weight"] for u in record["input"]["pool"]} == {1_000_000}
+        assert not {"high_risk", "grade", "credit_listed"} & set(json.dumps(record).split('"'))
         assert record["input"]["recusals"] == [["insp_a", uscc(DAFENG, 1)]]
     with uow() as s, pytest.raises(ValidationFailed):
         draw_service.perform(s, SYSTEM, EVERYWHERE, code, "not-the-seed")
@@ -115,8 +117,9 @@ def test_draw_input_carries_risk_grades(uow: Any) -> None:
     assert today is not None
     with uow() as s:  # a snapshot from the future only: no grades
         risk_service.compute(s, SYSTEM, EVERYWHERE, today.date() + timedelta(days=30), load())
-        row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, "s1", draw.Rates(base=0.0))
-        assert {u["grade"] for u in row.record["input"]["pool"]} == {None}
+        rates0 = draw.Rates(0.0, 0.0, 0.0, {"I": 1.0, "II": 1.0, "III": 1.0, "IV": 1.0})
+        row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, "s1", rates0)
+        assert {u["weight"] for u in row.record["input"]["pool"]} == {0}
     with uow() as s:
         risk_service.compute(s, SYSTEM, EVERYWHERE, today.date(), load())
         scored = dict(
@@ -132,12 +135,12 @@ def test_draw_input_carries_risk_grades(uow: Any) -> None:
     with uow() as s:
         row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, "s2", rates)
         code = row.code
-        pool = {u["code"]: u["grade"] for u in row.record["input"]["pool"]}
-        assert pool == {c: g for c, g in scored.items() if c in pool} and len(pool) == 12
-        assert row.record["input"]["rates"]["grade_rates"] == {grade: 1.0}
+        pool = {u["code"]: u["weight"] for u in row.record["input"]["pool"]}
+        assert len(pool) == 12
+        assert pool == {c: 1_000_000 if scored.get(c) == grade else 0 for c in pool}
     with uow() as s:
         result = draw_service.perform(s, SYSTEM, EVERYWHERE, code, "s2").record["result"]
-        wanted = sorted(c for c, g in pool.items() if g == grade)
+        wanted = sorted(c for c in pool if scored.get(c) == grade)
         assert wanted and sorted(a["unit"] for a in result) == wanted
         assert draw_service.verify_stored(s, code) == []
 
@@ -163,12 +166,24 @@ def _run(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def test_cli_run_verify_export_and_tamper(cli_db: Path, tmp_path: Path) -> None:
+def test_cli_plan_run_verify_export_and_tamper(
+    cli_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default delay (24 h): planned now, refused now.
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--base-rate", "0.5")
+    assert r.exit_code == 0, r.output
+    early = r.output.split("announced draw ")[1].split(":")[0]
+    r = _run("draw", "run", early)
+    assert r.exit_code == 1 and "may not run before" in r.output and "Traceback" not in r.output
+
+    monkeypatch.setenv("LANYAN_DRAW_DELAY_HOURS", "0")
     out = tmp_path / "draw.csv"
-    r = _run("draw", "run", "--jurisdiction", DAFENG, "--base-rate", "0.5", "--csv", str(out))
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--base-rate", "0.5")
     assert r.exit_code == 0, r.output
     assert "seed SHA-256" in r.output
     code = r.output.split("announced draw ")[1].split(":")[0]
+    r = _run("draw", "run", code, "--csv", str(out))
+    assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8").startswith("draw,unit_code,inspector_1,inspector_2")
     r = _run("draw", "verify", code)
     assert r.exit_code == 0 and "verifies" in r.output
@@ -177,10 +192,11 @@ def test_cli_run_verify_export_and_tamper(cli_db: Path, tmp_path: Path) -> None:
     published = tmp_path / "published.json"
     published.write_text(r.output, encoding="utf-8")
     assert _run("draw", "verify", "--file", str(published)).exit_code == 0
+    assert _run("draw", "verify", str(published)).exit_code == 0
     record = json.loads(r.output)
     record["seed"] = "00" + record["seed"][2:]
     published.write_text(json.dumps(record), encoding="utf-8")
-    r = _run("draw", "verify", "--file", str(published))
+    r = _run("draw", "verify", str(published))
     assert r.exit_code == 1 and "does NOT verify" in r.output
 
     with sqlite3.connect(cli_db) as conn:  # tamper with the stored seed
@@ -189,14 +205,26 @@ def test_cli_run_verify_export_and_tamper(cli_db: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "seed differs" in r.output
 
 
+def test_cli_seed_only_outside_production(cli_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--seed", "chosen")
+    assert r.exit_code == 0 and draw.sha256_hex("chosen") in r.output
+    monkeypatch.setenv("LANYAN_ENVIRONMENT", "production")
+    monkeypatch.setenv("LANYAN_SECRET_KEY", "p" + "roduction-key-0123456789-abcdefghijkl")
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--seed", "chosen")
+    assert r.exit_code == 2 and "--seed" in r.output and "Traceback" not in r.output
+
+
 def test_cli_bad_input_without_traceback(cli_db: Path) -> None:
-    r = _run("draw", "run", "--jurisdiction", DAFENG, "--grade-rate", "I:0.5")
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--grade-rate", "I:0.5")
     assert r.exit_code == 1 and "grade_rate" in r.output and "Traceback" not in r.output
-    r = _run("draw", "run", "--jurisdiction", DAFENG, "--grade-rate", "VI=0.5")
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--grade-rate", "VI=0.5")
     assert r.exit_code == 1 and "grade_rates.VI" in r.output
-    r = _run("draw", "run", "--jurisdiction", DAFENG, "--base-rate", "2")
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--base-rate", "2")
     assert r.exit_code == 1 and "base" in r.output and "Traceback" not in r.output
-    r = _run("draw", "run", "--jurisdiction", "999999")
+    r = _run("draw", "plan", "--jurisdiction", DAFENG, "--sample-size", "-3")
+    assert r.exit_code == 1 and "sample_size" in r.output
+    r = _run("draw", "plan", "--jurisdiction", "999999")
     assert r.exit_code == 1 and "jurisdiction" in r.output
     assert _run("draw", "verify").exit_code == 2
     assert _run("draw", "verify", "SJ-NONE").exit_code == 1
+    assert _run("draw", "verify", "ftp://example.invalid/x.json").exit_code == 2

@@ -74,8 +74,9 @@ def test_public_draw_page_needs_no_log_in_and_catches_tampering(
     assert r.status_code == 200 and world["draw"] in r.text
     r = client.get(f"/public/draws/{world['draw']}?verify=true")
     assert 'data-ok="true"' in r.text and draw.sha256_hex(SEED) in r.text and SEED in r.text
-    # The published rates include the rate per risk grade (风险分级抽查).
-    assert '<span class="grade-rate" data-grade="I">风险等级I级 50%</span>' in r.text
+    # Weights are published (rates 1: every unit at 100 %), never a unit's grade or flags.
+    assert '<span class="weight" data-weight="1000000">100.0% × 1</span>' in r.text
+    assert "风险等级" not in r.text and "信用" not in r.text
     record = client.get(f"/public/draws/{world['draw']}.json").json()
     assert draw.verify(record) == []
     with uow() as s:  # someone edits the stored result after publication

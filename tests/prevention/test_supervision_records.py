@@ -721,8 +721,10 @@ def test_credit_blacklist_draw_weighting_and_repair(
         assert not summary[ids[CROWDED]].listed
         # The random draw weighs the credit-listed unit up, read from credit_summary.
         row = draw_service.announce(s, SYSTEM, EVERYWHERE, DAFENG, draw.new_seed())
-        pool = {u["code"]: u["credit_listed"] for u in row.record["input"]["pool"]}
-        assert pool == {UNIT: True, CROWDED: False}
+        # (Published as weights only: the credit rate, 30 %, never the flag itself.)
+        pool = {u["code"]: u["weight"] for u in row.record["input"]["pool"]}
+        assert pool[UNIT] == 300_000 and pool[CROWDED] < 300_000 and len(pool) == 2
+        assert "credit" not in draw.canonical(row.record)
 
     repair = {"inspection_code": inspection["code"], "note": "已整改", "repaired_on": "2025-03-20"}
     url = f"/api/credit/records/{record['id']}/repair"

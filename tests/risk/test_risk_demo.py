@@ -78,8 +78,10 @@ def _build(folder: Path) -> dict[str, Any]:
                     r.repaired_on is not None for r in s.execute(select(CreditRecord)).scalars()
                 ),
                 "blacklisted": len(list(s.execute(select(BlacklistEntry)).scalars())),
-                "pool_grades": {
-                    u["grade"] for u in s.execute(select(Draw)).scalar_one().record["input"]["pool"]
+                # The published pool carries weights only (grades raise them, unseen).
+                "pool_weights": {
+                    (u["weight"], "grade" in u)
+                    for u in s.execute(select(Draw)).scalar_one().record["input"]["pool"]
                 },
             }
             problems = draw_service.verify_stored(s, code)
@@ -116,4 +118,6 @@ def test_supervision_demo_is_deterministic_and_complete(tmp_path: Path) -> None:
     assert set(records["commitments"]) == {"submitted", "confirmed", "false"}
     assert records["repaired"] == 1 and records["blacklisted"] == 1
     # The draw's pool carries the risk grades of the snapshot built just before it.
-    assert None not in records["pool_grades"] and len(records["pool_grades"]) >= 2
+    weights = records["pool_weights"]
+    assert len(weights) >= 2 and not any(graded for _, graded in weights)
+    assert (300_000, False) in weights  # grade I units at 30 %

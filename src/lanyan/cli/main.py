@@ -54,7 +54,7 @@ COMMANDS: dict[str, Lazy] = {
     "simulate": Lazy(_ + "simulate_cmd", "Load generators."),
     "hydrants": Lazy(_ + "hydrants_cmd", "Hydrant planning (市政消火栓规划)."),
     "equipment": Lazy(_ + "equipment_cmd", "Equipment (装备): QR labels."),
-    "draw": Lazy(_ + "draw_cmd", "双随机 draws: run, verify, export"),
+    "draw": Lazy(_ + "draw_cmd", "双随机 draws: plan, run, verify, export"),
     "plan": Lazy(_ + "plan_cmd", "Fire plans (消防规划): indicators, projects, evaluation."),
     "risk": Lazy(_ + "risk_cmd", "unit and area fire risk (风险评估): weights, compute, list"),
     "outreach": Lazy(_ + "outreach_cmd", "People, training and outreach (人员、培训、宣传教育)."),
@@ -73,6 +73,7 @@ COMMANDS: dict[str, Lazy] = {
         "Print the places matching the text, best first (lon/lat WGS84), or import a file.",
     ),
     "jt808": Lazy(_ + "jt808_cmd", "JT/T 808 道路运输车辆卫星定位终端 frames and gateway."),
+    "webhooks": Lazy(_ + "webhooks_cmd", "Outbound webhooks (数据交换): deliver"),
 }
 
 

@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     max_import_mb: int = Field(default=20, gt=0)
     max_image_mb: int = Field(default=5, gt=0)
     max_body_mb: int = Field(default=10, gt=0)
+    # 双随机 commit–reveal: hours between publishing a draw's commitment (the seed's hash and
+    # the input) and the earliest time it may run. Only outside production may a caller choose
+    # the seed (tests, demos); in production the server always generates it.
+    draw_delay_hours: float = Field(default=24.0, ge=0)
+    # Outbound webhooks (lanyan.exchange): how often ``lanyan serve`` relays emitted events
+    # (seconds; 0: not in this process, use ``lanyan webhooks deliver``; unset: every 5 s, except
+    # under environment "test"), attempts before a delivery is marked failing, the first retry's
+    # wait (doubling each time, at most an hour) and each POST's timeout.
+    webhook_relay_every_s: float | None = Field(default=None, ge=0)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100)
+    webhook_backoff_s: float = Field(default=10.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
     # Monitoring housekeeping inside ``lanyan serve`` (监控巡检): devices' heartbeat period and
     # how many may be missed before a device is offline; how long a fire alarm may stay
     # unconfirmed before it escalates; how often the round runs (0: not in this process).
@@ -129,6 +141,11 @@ class Settings(BaseSettings):
             if weakness:
                 raise ValueError(f"LANYAN_SECRET_KEY: {weakness}; {SECRET_KEY_RULE}")
         return self
+
+    @property
+    def draw_seed_allowed(self) -> bool:
+        """Whether a draw's seed may be chosen by the caller (never in production)."""
+        return self.environment != "production"
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lanyan.core.timeutil import to_local
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.monitoring import alarm_machine
 from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
@@ -426,6 +428,7 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
     """Put a ``FireAlarmRaised`` in the outbox for each fire alarm among ``opened`` (written,
     so they have ids), in the same transaction, with one statement; returns how many."""
     rows = []
+    payloads: list[dict[str, Any]] = []
     for alarm in opened:
         if alarm.kind != SignalKind.FIRE.value:
             continue
@@ -442,11 +445,12 @@ def announce(session: Session, opened: Iterable[MonitoringAlarm]) -> int:
             unverified=alarm.unverified,
             raised_at=alarm.raised_at,
         )
-        rows.append(
-            {"topic": raised.topic, "payload": raised.payload(), "created_at": alarm.raised_at}
-        )
+        payloads.append(raised.payload())
+        rows.append({"topic": raised.topic, "payload": payloads[-1], "created_at": alarm.raised_at})
     if rows:
         session.connection().execute(insert(table_of(OutboxEvent)), rows)
+        # The same events for other departments' webhooks (data exchange), same transaction.
+        exchange.emit_many(session, EventType.FIRE_ALARM_RAISED, payloads)
     return len(rows)
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import NotFound
 from lanyan.core.timeutil import utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.monitoring import alarm_machine
 from lanyan.monitoring.alarm_machine import (
     Alarm,
@@ -115,6 +117,8 @@ def save(
     for event in alarm.events:
         if (message := _outbox(row, event)) is not None:
             publish(session, message, event.at)
+            if isinstance(message, FireConfirmed):  # and to other departments' webhooks
+                exchange.emit(session, EventType.FIRE_ALARM_CONFIRMED, message.payload(), event.at)
     row.status = alarm.status.value
     row.handled_by, row.handled_at, row.note = alarm.handled_by, alarm.handled_at, alarm.note
     row.escalated_at, row.reset_at, row.cleared_at = (

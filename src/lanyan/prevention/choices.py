@@ -119,3 +119,18 @@ class JointPunishment(Choice):
     LICENSING = ("licensing", "从严审批行政许可", "Strict licensing")
     HONOURS = ("honours", "取消评优评先", "No honours or awards")
     PUBLICATION = ("publication", "向社会公布", "Published to the public")
+
+
+class DrawOutcome(Choice):
+    """What the public sees of a drawn unit's inspection (一公开): passed, ordered to rectify
+    (a hazard was recorded), or penalised (an enforcement decision followed)."""
+
+    PASSED = ("passed", "合格", "Passed", "#2ca02c")
+    RECTIFY = ("rectify", "责令整改", "Ordered to rectify", "#ff7f0e")
+    PENALTY = ("penalty", "处罚", "Penalised", "#d62728")
+
+    @classmethod
+    def of(cls, hazards: int, enforcement: int) -> DrawOutcome:
+        if enforcement:
+            return cls.PENALTY
+        return cls.RECTIFY if hazards else cls.PASSED

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, Forbidden, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.prevention import attachments, hazards
 from lanyan.prevention.choices import HazardAction, HazardParty, HazardState
 from lanyan.prevention.models.inspections import Attachment, Hazard, HazardEventRow, Inspection
@@ -253,6 +255,24 @@ def move(
     photos = len(rectification_photos(session, row.id))
     apply(domain, payload, payload.at or utcnow(), actor.username, party, photos)
     save(session, actor, row, domain)
+    if payload.action is HazardAction.LIST:
+        unit = session.get(Unit, row.unit_id)
+        exchange.emit(
+            session,
+            EventType.HAZARD_LISTED,
+            {
+                "code": row.code,
+                "unit_code": unit.code if unit else None,
+                "description": row.description,
+                "is_major": row.is_major,
+                "department": row.listing_department,
+                "deadline": row.listing_deadline,
+                "published": row.listing_published,
+                "listed_at": row.listed_at,
+                "jurisdiction_id": row.jurisdiction_id,
+            },
+            row.listed_at,
+        )
     return row
 
 

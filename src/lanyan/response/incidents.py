@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import metres_between
 from lanyan.core.timeutil import to_local, utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.registry.models import Building, Jurisdiction, Station, Unit, Vehicle
 from lanyan.registry.scope import Scope, row_path
 from lanyan.response.choices import (
@@ -184,7 +186,24 @@ def create_incident(
         snapshot(row),
         scope_path=row_path(session, row),
     )
+    exchange.emit(session, EventType.INCIDENT_OPENED, exchange_view(row), received_at)
     return row
+
+
+def exchange_view(row: Incident) -> dict[str, Any]:
+    """What other departments' webhooks hear of an incident: no caller's name or phone."""
+    return {
+        "code": row.code,
+        "incident_type": row.incident_type,
+        "status": row.status,
+        "received_at": row.received_at,
+        "alarm_level": row.alarm_level,
+        "address": row.address,
+        "lon": row.lon,
+        "lat": row.lat,
+        "jurisdiction_id": row.jurisdiction_id,
+        "alarm_id": row.alarm_id,
+    }
 
 
 def incident_for_alarm(session: Session, alarm_id: int) -> Incident | None:
@@ -265,6 +284,9 @@ def append_step(
     if step is TimelineStep.RETURNED:
         _release_vehicles(session, actor, incident, at)
         incident.status = IncidentStatus.CLOSED.value
+        exchange.emit(
+            session, EventType.INCIDENT_CLOSED, {**exchange_view(incident), "closed_at": at}, at
+        )
     session.flush()
     audit.record(
         session,

@@ -1,6 +1,7 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from lanyan.accounts import models as accounts  # noqa: F401
+from lanyan.exchange import models as exchange_models  # noqa: F401
 from lanyan.geocode import models as geocode_models  # noqa: F401
 from lanyan.logistics import models as logistics_models  # noqa: F401
 from lanyan.monitoring import models as monitoring_models  # noqa: F401

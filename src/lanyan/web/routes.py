@@ -11,6 +11,7 @@ from lanyan.accounts import roles
 from lanyan.stats.choices import FireGrade
 from lanyan.web import docs_page, errors, i18n
 from lanyan.web.accounts import admin, sign_in
+from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
@@ -18,7 +19,14 @@ from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
-from lanyan.web.prevention import inspections, patrols, public_draws, record_steps, records
+from lanyan.web.prevention import (
+    draws,
+    inspections,
+    patrols,
+    public_draws,
+    record_steps,
+    records,
+)
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
 from lanyan.web.response import incidents, preplans
@@ -38,6 +46,8 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     incidents.WORDS,
     preplans.WORDS,
     inspections.WORDS,
+    draws.WORDS,
+    webhooks.WORDS,
     records.WORDS,
     record_steps.WORDS,
     siting.WORDS,
@@ -80,7 +90,9 @@ def install(app: FastAPI) -> None:
         patrols,
         preplans,
         inspections,
+        draws,
         public_draws,
+        webhooks,
         risk_map_layers,
         risk,
         records,

@@ -137,6 +137,10 @@ class Draw(Timestamped, Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the published record (see draw.py)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Commit–reveal (issue #20): the earliest time the draw may run, published with the seed's
+    # hash; the server-generated seed is held here, never shown, until the draw runs.
+    run_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    secret_seed: Mapped[str | None] = mapped_column(String(128))
 
 
 class InspectionResult(Base):

@@ -1,0 +1,22 @@
+"""The vocabulary of data exchange: event types a subscription may ask for, delivery states."""
+
+from __future__ import annotations
+
+from lanyan.registry.choices import Choice
+
+
+class EventType(Choice):
+    """What other departments may subscribe to."""
+
+    FIRE_ALARM_RAISED = ("fire_alarm_raised", "火警报警", "Fire alarm raised")
+    FIRE_ALARM_CONFIRMED = ("fire_alarm_confirmed", "火警确认", "Fire alarm confirmed")
+    INCIDENT_OPENED = ("incident_opened", "警情立案", "Incident opened")
+    INCIDENT_CLOSED = ("incident_closed", "警情结案", "Incident closed")
+    HAZARD_LISTED = ("hazard_listed", "隐患挂牌督办", "Hazard listed for supervision")
+    DRAW_PUBLISHED = ("draw_published", "双随机抽查公示", "Random draw published")
+
+
+class DeliveryState(Choice):
+    PENDING = ("pending", "待投递", "Pending", "#1f77b4")
+    DELIVERED = ("delivered", "已投递", "Delivered", "#2ca02c")
+    FAILING = ("failing", "投递失败", "Failing", "#d62728")

@@ -1,0 +1,72 @@
+"""Tables of data exchange: subscriptions, emitted events, deliveries and their attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lanyan.store.base import Base, Timestamped, UTCDateTime
+
+
+class Subscription(Timestamped, Base):
+    """A receiver of other departments (URL) and the event types it wants, with its own secret
+    (HMAC key, shown once when created)."""
+
+    __tablename__ = "exchange_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failing: Mapped[bool] = mapped_column(Boolean, default=False)  # a delivery gave up
+
+
+class ExchangeEvent(Base):
+    """An event as the writer emitted it, in its transaction; fanned out later."""
+
+    __tablename__ = "exchange_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(40), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class Delivery(Base):
+    """One event to one subscription: pending until a 2xx, retried with backoff, failing after
+    the last attempt."""
+
+    __tablename__ = "exchange_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_exchange_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("exchange_events.id"), index=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_subscriptions.id"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeliveryAttempt(Base):
+    """The delivery log: one row per attempt with what the receiver answered."""
+
+    __tablename__ = "exchange_delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("exchange_deliveries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Pages of data exchange (数据交换): the administrators' webhook page."""

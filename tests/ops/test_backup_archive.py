@@ -61,10 +61,15 @@ def test_the_manifest_describes_the_archive(source: tuple[str, Path, Path]) -> N
     from sqlalchemy.orm import Session
 
     with Session(engine) as s:
-        head = s.execute(select(audit.AuditHead)).scalar_one()
-        assert audit.verify(s).checked == manifest["audit"]["entries"] == head.seq > 0
+        heads = s.execute(select(audit.AuditHead).order_by(audit.AuditHead.chain)).scalars().all()
+        result = audit.verify(s)
+        assert result.checked == manifest["audit"]["entries"] > 0
+        assert result.chains == manifest["audit"]["chains"] == len(heads) > 1
+        # Every chain's head, not one: several jurisdictions' chains.
+        assert manifest["audit"]["heads"] == {
+            h.chain: {"seq": h.seq, "hash": h.hash} for h in heads
+        }
     engine.dispose()
-    assert manifest["audit"]["heads"] == [{"id": 1, "seq": head.seq, "hash": head.hash}]
     evidence = [n for n in members if n.startswith("attachments/")]
     assert len(evidence) == manifest["attachments"] == 2
     import hashlib
@@ -113,7 +118,10 @@ def test_a_database_edited_with_a_consistent_checksum_fails_the_audit_check(
     members["manifest.json"] = json.dumps(manifest).encode()
     bad = _rewrite(archive, tmp_path / "edited.tar", members)
     target = f"sqlite:///{tmp_path / 'target.db'}"
-    with pytest.raises(BackupError, match=r"audit chain does not verify: entry 1 was altered"):
+    with pytest.raises(
+        BackupError,
+        match=r"audit chain (/[\d/]*) does not verify at entry 1: chain \1: entry 1 was altered",
+    ):
         restore(bad, target, tmp_path / "data")
     assert _untouched(target)
 
@@ -221,6 +229,23 @@ def test_an_older_archive_is_migrated_and_a_full_target_needs_force(
     members = _members(archive)
     snap = tmp_path / "old.db"
     snap.write_bytes(members["database.sqlite"])
+    # An older Lanyan kept one chain (1, 2, 3 …, head id 1): the entries re-chained so, as it
+    # would have written them, before the (lossy) downgrade drops the chain columns.
+    from sqlalchemy import delete, update
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(f"sqlite:///{snap}")
+    with Session(engine) as s, s.begin():
+        s.execute(update(audit.AuditEntry).values(seq=audit.AuditEntry.seq + 1_000_000))
+        entries = s.execute(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).scalars()
+        prev, n = audit.GENESIS, 0
+        for n, e in enumerate(entries.all(), 1):
+            e.seq, e.chain, e.prev_seq, e.prev_hash = n, audit.LEGACY, n - 1, prev
+            e.hash = prev = audit.entry_hash(e)
+            s.flush()
+        s.execute(delete(audit.AuditHead))
+        s.add(audit.AuditHead(id=1, chain=audit.LEGACY, seq=n, hash=prev))
+    engine.dispose()
     from alembic import command
 
     from lanyan.store.migrate import alembic_config
@@ -229,6 +254,13 @@ def test_an_older_archive_is_migrated_and_a_full_target_needs_force(
     members["database.sqlite"] = snap.read_bytes()
     manifest = json.loads(members["manifest.json"])
     manifest["schema_revision"] = previous
+    # The manifest an older Lanyan wrote: its one head row.
+    manifest["audit"] = {
+        "verified": True,
+        "entries": n,
+        "problem": "",
+        "heads": [{"id": 1, "seq": n, "hash": prev}],
+    }
     engine = create_engine(f"sqlite:///{snap}")
     with engine.connect() as conn:  # an older Lanyan had fewer tables
         manifest["tables"] = table_counts(conn)

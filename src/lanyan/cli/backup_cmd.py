@@ -96,8 +96,8 @@ def backup(
     console.print(
         f"[green]backup written[/green] {result.path} ({result.size_bytes:,} bytes): "
         f"{m['rows']:,} rows in {len(m['tables'])} tables, {m['attachments']} evidence files, "
-        f"audit chain {m['audit']['entries']} entries, schema {m['schema_revision']}"
-        + (", encrypted (AES-256-GCM)" if key else "")
+        f"audit log {m['audit']['entries']} entries in {m['audit']['chains']} chains, "
+        f"schema {m['schema_revision']}" + (", encrypted (AES-256-GCM)" if key else "")
     )
 
 

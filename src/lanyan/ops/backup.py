@@ -15,8 +15,9 @@ The archive is a tar file (optionally encrypted, see ``backup_crypto``) with the
     stored under ``$LANYAN_DATA_DIR/attachments/`` (pre-plan images live in the database).
 ``manifest.json``
     Format, creation time, Lanyan version, backend, schema revision, row counts per table, the
-    audit chain's head(s) and entry count (``store.audit``), and the SHA-256 and size of every
-    other member.
+    audit log's entry and chain counts and every chain's head (``chain -> seq, hash``; one chain
+    per county-level jurisdiction, ``store.audit``), and the SHA-256 and size of every other
+    member.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from lanyan import __version__
@@ -131,21 +132,53 @@ def table_counts(conn: Connection) -> dict[str, int]:
     }
 
 
+def audit_heads(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Every chain's head, ``chain -> {"seq", "hash"}``, read with ``SELECT *`` so that a
+    database of an older schema (one head row, no ``chain`` column: the legacy chain) reads too."""
+    if "audit_head" not in conn.dialect.get_table_names(conn):
+        return {}
+    heads: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(text("SELECT * FROM audit_head")).mappings():
+        chain = row.get("chain") or audit.LEGACY
+        heads[str(chain)] = {"seq": int(row["seq"]), "hash": str(row["hash"])}
+    return dict(sorted(heads.items()))
+
+
+def manifest_heads(recorded: Any) -> dict[str, dict[str, Any]]:
+    """The heads a manifest records, as ``audit_heads`` returns them: this format's mapping, or
+    the list of head rows an archive of the one-chain schema holds (its head: the legacy chain)."""
+    if isinstance(recorded, dict):
+        return {str(c): {"seq": h.get("seq"), "hash": h.get("hash")} for c, h in recorded.items()}
+    heads: dict[str, dict[str, Any]] = {}
+    for row in recorded or []:
+        heads[str(row.get("chain") or audit.LEGACY)] = {
+            "seq": row.get("seq"),
+            "hash": row.get("hash"),
+        }
+    return dict(sorted(heads.items()))
+
+
 def audit_state(session: Session) -> dict[str, Any]:
-    """The audit chain of ``session``'s database: verified by ``store.audit.verify`` and its
-    head row(s), every column, so a chain split into several keeps all its heads."""
+    """The audit chains of ``session``'s database (of this version's schema): verified by
+    ``store.audit.verify`` (the first broken chain and entry, if any) and every chain's head."""
     result = audit.verify(session)
-    heads = [
-        {c.name: getattr(row, c.key) for c in audit.AuditHead.__table__.columns}
-        for row in session.execute(select(audit.AuditHead)).scalars()
-    ]
-    heads.sort(key=lambda h: json.dumps(h, sort_keys=True, default=str))
     return {
         "verified": result.ok,
         "entries": result.checked,
+        "chains": result.chains,
         "problem": result.problem,
-        "heads": json.loads(json.dumps(heads, default=str)),
+        "broken_chain": result.chain if not result.ok else None,
+        "broken_seq": result.seq if not result.ok else None,
+        "heads": audit_heads(session.connection()),
     }
+
+
+def audit_refusal(state: dict[str, Any]) -> str:
+    """What a failed ``audit_state`` says: the chain, the entry and ``verify``'s problem."""
+    return (
+        f"audit chain {state['broken_chain']} does not verify at entry {state['broken_seq']}: "
+        f"{state['problem']}"
+    )
 
 
 def attachment_hashes(conn: Connection) -> list[str]:
@@ -181,23 +214,41 @@ def copy_tables(
             done += len(part)
             progress(f"copying {table.name}", done, total)
         copied[table.name] = n
-        if target.dialect.name == "postgresql":
-            _move_sequence(target, table)
+    advance_sequences(target)
     return copied
 
 
-def _move_sequence(conn: Connection, table: Table) -> None:
-    pk = list(table.primary_key.columns)
-    if len(pk) != 1 or not pk[0].autoincrement or pk[0].type.python_type is not int:
-        return
-    col = pk[0].name
-    conn.execute(
-        text(
-            f"SELECT setval(pg_get_serial_sequence(:t, :c), "
-            f'COALESCE((SELECT MAX("{col}") FROM "{table.name}"), 0) + 1, false)'
-        ),
-        {"t": table.name, "c": col},
-    )
+_OWNED_SEQUENCES = text(
+    """
+    SELECT n.nspname AS schema, s.relname AS seq, t.relname AS tbl, a.attname AS col
+    FROM pg_class s
+    JOIN pg_namespace n ON n.oid = s.relnamespace
+    JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass
+        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+    WHERE s.relkind = 'S' AND n.nspname = current_schema()
+    ORDER BY s.relname
+    """
+)
+
+
+def advance_sequences(conn: Connection) -> int:
+    """PostgreSQL: move every sequence owned by a column (serial and identity ids, the audit
+    log's ``seq`` counter) past the largest value in its column, so that writes after a copy
+    or a restore do not collide with the copied rows. Returns how many it moved."""
+    if conn.dialect.name != "postgresql":
+        return 0
+    owned = conn.execute(_OWNED_SEQUENCES).all()
+    for schema, seq, tbl, col in owned:
+        conn.execute(
+            text(
+                f'SELECT setval(:s, COALESCE((SELECT MAX("{col}") FROM "{schema}"."{tbl}"), 0)'
+                " + 1, false)"
+            ),
+            {"s": f'"{schema}"."{seq}"'},
+        )
+    return len(owned)
 
 
 def _describe_snapshot(path: Path, backend: str) -> dict[str, Any]:
@@ -333,8 +384,7 @@ def create_backup(
             progress("checking the snapshot", 1, 1)
             if not described["audit"]["verified"]:
                 raise BackupError(
-                    "cannot back up: the audit chain does not verify "
-                    f"({described['audit']['problem']}); run lanyan audit verify"
+                    f"cannot back up: {audit_refusal(described['audit'])}; run lanyan audit verify"
                 )
             hashes: list[str] = described.pop("hashes")
             plain = work / "archive.tar"

@@ -41,11 +41,15 @@ from lanyan.ops.backup import (
     BackupError,
     Progress,
     _quiet,
+    advance_sequences,
     attachment_hashes,
+    audit_heads,
+    audit_refusal,
     audit_state,
     blob_path,
     copy_tables,
     libpq_url,
+    manifest_heads,
     schema_revision,
     sha256_file,
     sqlite_path,
@@ -209,29 +213,38 @@ def check_snapshot(archive: Path, opened: Opened) -> dict[str, int]:
             )
             raise _refuse(archive, f"row counts differ from the manifest (first: {wrong[0]})")
         opened.checks.append(f"row counts of {len(counts)} tables equal the manifest")
-        with Session(engine) as session:
-            chain = audit_state(session)
-        if not chain["verified"]:
-            raise _refuse(archive, f"the audit chain does not verify: {chain['problem']}")
-        if chain != manifest.get("audit"):
-            raise _refuse(archive, "the audit chain's head differs from the manifest's")
-        opened.checks.append(
-            f"audit chain verified in the snapshot: {chain['entries']} entries, head as in the "
-            "manifest"
-        )
+        with engine.connect() as conn:  # any schema: an older one has one head, no chain column
+            heads = audit_heads(conn)
+        recorded = manifest.get("audit") or {}
+        if heads != manifest_heads(recorded.get("heads")):
+            raise _refuse(archive, "the audit chains' heads differ from the manifest's")
     finally:
         engine.dispose()
-    if older:
+    if older:  # the audit log is verified by this version's rules, on this version's schema
         upgrade(snap_url)
-        engine = create_engine(snap_url)
-        try:
-            with engine.connect() as conn:
-                counts = table_counts(conn)
-        finally:
-            engine.dispose()
         opened.checks.append(f"snapshot migrated from schema {revision} to this version's")
     else:
         opened.checks.append(f"schema revision {revision} is this version's")
+    engine = create_engine(snap_url)
+    try:
+        with engine.connect() as conn:
+            counts = table_counts(conn)
+        with Session(engine) as session:
+            chain = audit_state(session)
+    finally:
+        engine.dispose()
+    if not chain["verified"]:
+        raise _refuse(archive, audit_refusal(chain))
+    if chain["entries"] != recorded.get("entries"):
+        raise _refuse(
+            archive,
+            f"the audit log has {chain['entries']} entries, the manifest says "
+            f"{recorded.get('entries')}",
+        )
+    opened.checks.append(
+        f"audit log verified in the snapshot: {chain['entries']} entries in {chain['chains']} "
+        "chains, every head as in the manifest"
+    )
     return counts
 
 
@@ -377,11 +390,14 @@ def restore(
                 if opened.manifest.get("schema_revision") not in known_revisions()[0]:
                     upgrade(database_url)
                     checks.append("target migrated to this version's schema")
+                with target.begin() as dst:
+                    moved = advance_sequences(dst)
+                checks.append(f"{moved} sequences moved past the restored keys")
             else:
                 checks += prepare_target(target, revision, older)
                 with source.connect() as src, target.begin() as dst:
                     _clear(dst)
-                    copy_tables(src, dst, progress, expected)
+                    copy_tables(src, dst, progress, expected)  # and advance_sequences
                 checks.append(f"{sum(expected.values())} rows loaded in one transaction")
             progress("evidence files", 0, len(hashes))
             _write_blobs(members, data_dir, hashes)
@@ -411,9 +427,16 @@ def check_restored(
     with Session(engine) as session:
         chain = audit_state(session)  # store.audit.verify and the head(s)
     if not chain["verified"]:
-        raise BackupError(f"restored database {where}: audit chain broken: {chain['problem']}")
-    if manifest is not None and chain["heads"] != manifest["audit"]["heads"]:
-        raise BackupError(f"restored database {where}: the audit chain head differs")
+        raise BackupError(f"restored database {where}: {audit_refusal(chain)}")
+    if manifest is not None and chain["heads"] != manifest_heads(manifest["audit"]["heads"]):
+        differs = sorted(
+            c
+            for c in set(chain["heads"]) | set(manifest_heads(manifest["audit"]["heads"]))
+            if chain["heads"].get(c) != manifest_heads(manifest["audit"]["heads"]).get(c)
+        )
+        raise BackupError(
+            f"restored database {where}: the head of audit chain {differs[0]} differs"
+        )
     for sha in hashes:
         blob = blob_path(data_dir, sha)
         if not blob.is_file() or sha256_file(blob) != sha:

@@ -491,6 +491,7 @@ def test_tests_are_grouped_like_the_packages() -> None:
 
 CLEAN_PAGE_PACKAGES: tuple[str, ...] = (
     "accounts",
+    "exchange",
     "logistics",
     "map",
     "monitoring",

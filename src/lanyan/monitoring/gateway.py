@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.core.tcpserver import TcpServer
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.batching import MAX_BATCH, BatchWriter, Done, StoreBatch
 from lanyan.monitoring.gb26875 import FrameError, encode
@@ -77,7 +78,7 @@ class Sink(Protocol):
     async def close(self) -> None: ...
 
 
-class Gateway:
+class Gateway(TcpServer):
     """Serve devices on ``host:port``. ``idle_timeout`` (seconds) closes a silent connection;
     a UITD sends its running state (type 21) periodically, so a live one is never idle long.
 
@@ -87,6 +88,8 @@ class Gateway:
     Connections are asyncio protocols rather than streams: a frame costs a callback, not a
     task, and a confirm is written from the commit's callback.
     """
+
+    protocol_name = "gb26875"
 
     def __init__(
         self,
@@ -103,53 +106,17 @@ class Gateway:
             if factory is None:
                 raise ValueError("a gateway needs a session factory or a sink")
             sink = BatchWriter(factory, store=store, max_batch=max_batch, max_delay=max_delay)
-        self.sink = sink
-        self.idle_timeout = idle_timeout
+        super().__init__(idle_timeout)
+        self.sink: Sink = sink
         self.clock = clock
         self.stats = GatewayStats()
         self._replies = Replies()
-        self._server: asyncio.Server | None = None
-        self._connections: set[_Connection] = set()
-        self._sweeper: asyncio.Task[None] | None = None
 
-    async def start(
-        self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096
-    ) -> tuple[str, int]:
-        """Listen; returns the bound address (port 0 picks a free one). A large ``backlog``
-        lets thousands of devices reconnect at once, e.g. after a restart."""
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _Connection(self), host, port, backlog=backlog
-        )
-        self._sweeper = asyncio.create_task(self._close_idle())
-        sock = self._server.sockets[0].getsockname()
-        return sock[0], sock[1]
+    def _connection(self) -> _Connection:
+        return _Connection(self)
 
-    async def serve_forever(self) -> None:
-        assert self._server is not None, "call start() first"
-        async with self._server:
-            await self._server.serve_forever()
-
-    async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-        if self._server is not None:
-            self._server.close()
-            for connection in list(self._connections):
-                connection.transport.close()
-            await self._server.wait_closed()
-        await self.sink.close()
-
-    async def _close_idle(self) -> None:
-        every = min(self.idle_timeout / 4, 5.0)
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(every)
-            cutoff = loop.time() - self.idle_timeout
-            for connection in [c for c in self._connections if c.last_heard < cutoff]:
-                self.stats.idle_closed += 1
-                log.info("gb26875 %s idle for %ss, closing", connection.peer, self.idle_timeout)
-                connection.transport.close()
+    def _idle_closed(self, connection: Any) -> None:
+        self.stats.idle_closed += 1
 
     def _count(self, reason: str) -> None:
         self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1

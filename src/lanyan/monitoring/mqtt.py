@@ -59,6 +59,7 @@ import paho.mqtt.client as paho
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.core.mqttsub import Subscriber
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.choices import SignalKind
 from lanyan.monitoring.ingest import Incoming, Stored, store_event
@@ -68,7 +69,6 @@ log = logging.getLogger(__name__)
 
 MQTT = "mqtt"
 DEFAULT_PREFIX = "lanyan/v1"
-QOS = 1
 MAX_CODE = 32  # MonitoringEvent.source
 
 
@@ -254,7 +254,7 @@ class IngestStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-class MqttIngest:
+class MqttIngest(Subscriber):
     """Subscribe to ``{prefix}/+/+`` and store every valid message before acknowledging it."""
 
     def __init__(
@@ -274,52 +274,12 @@ class MqttIngest:
         self.store = store
         self.stats = IngestStats()
         self._changed = threading.Condition()
-        self._subscribed = threading.Event()
-        self.client = paho.Client(
-            paho.CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            manual_ack=True,
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    def connect(self, host: str = "127.0.0.1", port: int = 1883, keepalive: int = 60) -> None:
-        self.client.connect(host, port, keepalive)
-
-    def start(self, timeout: float = 10.0) -> None:
-        """Run the network loop in a background thread; return once subscribed."""
-        self.client.loop_start()
-        if not self._subscribed.wait(timeout):
-            self.stop()
-            raise TimeoutError(f"not subscribed to {self.prefix}/+/+ within {timeout}s")
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def serve_forever(self) -> None:
-        """Run the network loop in this thread, reconnecting after a lost connection."""
-        self.client.loop_forever(retry_first_connection=True)
+        super().__init__(f"{self.prefix}/+/+", client_id)
 
     def wait_for(self, done: Callable[[IngestStats], bool], timeout: float) -> bool:
         """Block until ``done(stats)`` holds or ``timeout`` passes; what it returned last."""
         with self._changed:
             return self._changed.wait_for(lambda: done(self.stats), timeout)
-
-    def _on_connect(self, client: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if reason.is_failure:
-            log.warning("mqtt connect refused: %s", reason)
-            return
-        # Subscribe on every connect: a broker that lost the session would drop it otherwise.
-        client.subscribe(f"{self.prefix}/+/+", qos=QOS)
-
-    def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
-        if any(code.is_failure for code in codes):
-            log.error("mqtt subscription to %s/+/+ refused: %s", self.prefix, codes)
-            return
-        self._subscribed.set()
 
     def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         # paho types the payload bytes | bytearray; it hands over bytes (no copy then).

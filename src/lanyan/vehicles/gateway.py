@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.core.tcpserver import TcpServer
 from lanyan.core.timeutil import utcnow
 from lanyan.vehicles import rules
 from lanyan.vehicles.ingest import AUTHENTICATE, POSITIONS, REGISTER, Fix, Job, Outcome
@@ -84,9 +85,11 @@ def location_fix(loc: m.Location, phone: str, received_at: datetime) -> Fix:
     )
 
 
-class Gateway:
+class Gateway(TcpServer):
     """Serve terminals on ``host:port``; store through a ``JobWriter`` on ``factory`` unless a
     ``sink`` is given."""
+
+    protocol_name = "jt808"
 
     def __init__(
         self,
@@ -102,48 +105,13 @@ class Gateway:
             if factory is None:
                 raise ValueError("a gateway needs a session factory or a sink")
             sink = JobWriter(factory, max_batch=max_batch, max_delay=max_delay)
-        self.sink = sink
-        self.idle_timeout = idle_timeout
+        super().__init__(idle_timeout)
+        self.sink: Sink = sink
         self.clock = clock
         self.stats = GatewayStats()
-        self._server: asyncio.Server | None = None
-        self._connections: set[_Connection] = set()
-        self._sweeper: asyncio.Task[None] | None = None
 
-    async def start(
-        self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096
-    ) -> tuple[str, int]:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _Connection(self), host, port, backlog=backlog
-        )
-        self._sweeper = asyncio.create_task(self._close_idle())
-        sock = self._server.sockets[0].getsockname()
-        return sock[0], sock[1]
-
-    async def serve_forever(self) -> None:
-        assert self._server is not None, "call start() first"
-        async with self._server:
-            await self._server.serve_forever()
-
-    async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-        if self._server is not None:
-            self._server.close()
-            for connection in list(self._connections):
-                connection.transport.close()
-            await self._server.wait_closed()
-        await self.sink.close()
-
-    async def _close_idle(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(min(self.idle_timeout / 4, 5.0))
-            cutoff = loop.time() - self.idle_timeout
-            for connection in [c for c in self._connections if c.last_heard < cutoff]:
-                log.info("jt808 %s idle for %ss, closing", connection.peer, self.idle_timeout)
-                connection.transport.close()
+    def _connection(self) -> _Connection:
+        return _Connection(self)
 
     def refuse(self, connection: _Connection, reason: str, detail: str) -> None:
         self.stats.refused += 1

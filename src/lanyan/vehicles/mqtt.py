@@ -16,7 +16,6 @@ one is logged, counted and acknowledged (it would be refused forever).
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -25,6 +24,7 @@ import paho.mqtt.client as paho
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lanyan.core.mqttsub import Subscriber
 from lanyan.core.timeutil import utcnow
 from lanyan.vehicles import rules
 from lanyan.vehicles.ingest import POSITIONS, Bindings, Fix, Job, store_jobs
@@ -33,7 +33,6 @@ from lanyan.vehicles.jt808.frame import phone_key
 log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "lanyan/v1"
-QOS = 1
 
 
 class PositionPayload(BaseModel):
@@ -94,7 +93,7 @@ class PositionStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-class PositionIngest:
+class PositionIngest(Subscriber):
     """Subscribe to ``{prefix}/vehicles/+/position``; store each position, then acknowledge."""
 
     def __init__(
@@ -108,40 +107,7 @@ class PositionIngest:
         self.prefix = prefix.rstrip("/")
         self.bindings = Bindings()
         self.stats = PositionStats()
-        self._subscribed = threading.Event()
-        self.client = paho.Client(
-            paho.CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            manual_ack=True,
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    def connect(self, host: str = "127.0.0.1", port: int = 1883, keepalive: int = 60) -> None:
-        self.client.connect(host, port, keepalive)
-
-    def start(self, timeout: float = 10.0) -> None:
-        self.client.loop_start()
-        if not self._subscribed.wait(timeout):
-            self.stop()
-            raise TimeoutError(f"not subscribed to {self.prefix}/vehicles/+/position")
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def serve_forever(self) -> None:
-        self.client.loop_forever(retry_first_connection=True)
-
-    def _on_connect(self, client: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if not reason.is_failure:
-            client.subscribe(f"{self.prefix}/vehicles/+/position", qos=QOS)
-
-    def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
-        if not any(code.is_failure for code in codes):
-            self._subscribed.set()
+        super().__init__(f"{self.prefix}/vehicles/+/position", client_id)
 
     def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         if self.handle(message.topic, bytes(message.payload), utcnow()):

@@ -57,7 +57,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +73,10 @@ from lanyan.siting.siting import SolveFailed
 
 USABLE_STATUS = "intact"
 WIDE_ROAD_M = 60.0
-# Rows of a sample-by-node distance block computed at once (memory: rows x nodes x 8 bytes).
+# Points per block in the side-of-road test (memory: points x the road's pieces x 16 bytes).
 _CHUNK = 256
+# Side of the square tiles whose samples share one local Dijkstra (at least 4 radii).
+_TILE_M = 600.0
 # csgraph reads an explicit zero as a missing edge; a hydrant exactly on a node gets this.
 _TINY = 1e-6
 
@@ -443,12 +445,9 @@ class HydrantGaps:
         r_idx: list[np.ndarray] = []
         c_idx: list[np.ndarray] = []
         if self.network:
-            for lo in range(0, len(need), _CHUNK):
-                block = need[lo : lo + _CHUNK]
-                d = dijkstra(self._graph, directed=False, indices=block, limit=self.radius_m)
-                rr, cc = np.nonzero(np.atleast_2d(d)[:, : self._n] <= self.radius_m)
-                r_idx.append(rr + lo)
-                c_idx.append(cc)
+            for rows, cols in self._network_pairs(need, xy):
+                r_idx.append(rows)
+                c_idx.append(cols)
         else:
             tree = cKDTree(xy)
             for i, near in enumerate(tree.query_ball_point(xy[need], self.radius_m)):
@@ -457,6 +456,36 @@ class HydrantGaps:
         rr = np.concatenate(r_idx) if r_idx else np.zeros(0, dtype=np.int64)
         cc = np.concatenate(c_idx) if c_idx else np.zeros(0, dtype=np.int64)
         return csr_matrix((np.ones(len(rr)), (rr, cc)), shape=(len(need), len(xy)))
+
+    def _network_pairs(
+        self, need: np.ndarray, xy: np.ndarray
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(row, sample) pairs with d_G(need[row], sample) <= R, tile by tile.
+
+        A road path of length <= R from s never leaves the disc of radius R around s, so the
+        samples of a square tile of side T see only nodes within T/sqrt(2) + R of its centre:
+        each tile runs Dijkstra (limit R) on that local subgraph alone. Memory per tile is
+        (its uncovered samples) x (its local nodes), and the work grows with the network, not
+        with (uncovered samples) x (all nodes). Hydrants' virtual nodes are left out: a path
+        through one is never shorter than the piece it splits (t*L + (1 - t)*L = L).
+        """
+        radius = self.radius_m
+        roads = self._graph[: self._n, : self._n].tocsr()
+        tree = cKDTree(xy)
+        tile = max(_TILE_M, 4 * radius)
+        keys = np.floor(xy[need] / tile).astype(np.int64)
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        keys = keys[order]
+        cuts = np.flatnonzero(np.any(np.diff(keys, axis=0) != 0, axis=1)) + 1
+        reach = tile * math.sqrt(0.5) + radius
+        for group in np.split(order, cuts):
+            centre = (np.floor(xy[need[group[0]]] / tile) + 0.5) * tile
+            local = np.sort(np.asarray(tree.query_ball_point(centre, reach), dtype=np.int64))
+            sub = roads[local][:, local]
+            src = np.searchsorted(local, need[group])
+            d = np.atleast_2d(dijkstra(sub, directed=False, indices=src, limit=radius))
+            rr, cc = np.nonzero(d <= radius)
+            yield group[rr], local[cc]
 
     def _kerb_points(self, r: int, ids: np.ndarray, sign: int) -> np.ndarray:
         """Points half of wide road ``r``'s width to the ``sign`` side (+1 left) of its samples

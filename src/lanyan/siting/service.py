@@ -8,6 +8,9 @@ siting exclusions); the functions below take it and plain parameters, so the slo
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,11 @@ MODELS = ("lscp", "mclp", "pmedian")
 MAX_MATRIX = 5_000_000
 
 Progress = Callable[[str, float], None]
+
+# Solved hydrant-gap analyses by the digest of their inputs (see hydrant_gaps).
+_GAPS: OrderedDict[str, HydrantGaps] = OrderedDict()
+_GAPS_LOCK = threading.Lock()
+_GAPS_KEEP = 4
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -192,13 +200,29 @@ def hydrant_gaps(
     time_limit: float = 120.0,
     mip_rel_gap: float = 1e-6,
 ) -> tuple[HydrantGaps, list[dict[str, Any]]]:
-    """The solved gap analysis for the roads of ``classes`` in ``scope`` and its build list."""
+    """The solved gap analysis for the roads of ``classes`` in ``scope`` and its build list.
+
+    A solved analysis is kept (the last few) under a digest of its inputs: every road's code,
+    width and geometry, every hydrant's code, status and position, and the parameters. A
+    change to any road or hydrant changes the digest, so a cached answer is never stale;
+    reading the inputs and hashing them costs a small part of solving again."""
     roads = sources.hydrant_roads(session, scope, classes)
     hydrants = sources.hydrants(session, scope)
     served = [Weight(r.lon, r.lat, floors=r.floors) for r in sources.residences(session, scope)]
     served += [Weight(u.lon, u.lat, key=1) for u in sources.key_units(session, scope)]
-    g = HydrantGaps(roads, hydrants, radius_m, spacing_m, step_m, snap_m, network=network)
-    g.solve(time_limit, mip_rel_gap)
+    params = (radius_m, spacing_m, step_m, snap_m, network, time_limit, mip_rel_gap)
+    key = hashlib.sha256(repr((roads, hydrants, params)).encode()).hexdigest()
+    with _GAPS_LOCK:
+        g = _GAPS.get(key)
+        if g is not None:
+            _GAPS.move_to_end(key)
+    if g is None:
+        g = HydrantGaps(roads, hydrants, radius_m, spacing_m, step_m, snap_m, network=network)
+        g.solve(time_limit, mip_rel_gap)
+        with _GAPS_LOCK:
+            _GAPS[key] = g
+            while len(_GAPS) > _GAPS_KEEP:
+                _GAPS.popitem(last=False)
     return g, g.build_list(per_year, served)
 
 

@@ -306,3 +306,22 @@ def test_a_solved_analysis_is_reused_until_a_hydrant_changes(uow) -> None:
     with uow() as s:
         changed, _ = siting_service.hydrant_gaps(s, EVERYWHERE, classes)
     assert changed is not first and changed.usable == [] and changed.unusable == [code]
+
+
+def test_side_of_a_winding_wide_road_equals_the_search_over_every_piece() -> None:
+    """The nearest-piece search among 16 candidates (with its exactness check) gives every
+    point within R + step of a winding wide road the same side as checking every piece of
+    the road (a point farther away reaches none of its samples within R: its side is moot)."""
+    t = np.linspace(0, 3 * np.pi, 60)
+    curve = road("W", *[(float(400 * x), float(300 * np.sin(x))) for x in t], width=80.0)
+    g = HydrantGaps([curve], [hydrant("H", 0, 0)]).solve()
+    rng = np.random.default_rng(3)
+    xy = g._samples.xy
+    pts = xy[rng.integers(len(xy), size=2000)] + rng.uniform(-160, 160, (2000, 2))
+    lo, hi = g._first_piece[0], g._first_piece[1]
+    a, b = xy[g._pieces[lo:hi, 0]], xy[g._pieces[lo:hi, 1]]
+    shape = (len(pts), len(a), 2)
+    dist, brute = g._nearest_side(pts, np.broadcast_to(a, shape), np.broadcast_to(b, shape))
+    near = dist <= g.radius_m
+    assert near.sum() > 1000 and (brute[near] == -1).any() and (brute[near] == 1).any()
+    assert (g._side_of(pts, 0)[near] == brute[near]).all()

@@ -334,23 +334,56 @@ class HydrantGaps:
     def _side_of(self, pts: np.ndarray, r: int) -> np.ndarray:
         """+1 (left) or -1 (right) of wide road ``r`` for each point (UTM metres), by the
         cross product with the road's direction at its nearest piece; 0 on the centreline
-        counts as left."""
+        counts as left.
+
+        A point farther than R + step from every sample of the road can reach none of them
+        within R, so its side does not matter: it is called left without a search. For the
+        others the nearest piece is looked for among the 16 pieces with the nearest midpoints;
+        a piece is at least (its midpoint's distance - step/2) away, so when the 16th midpoint
+        is farther than the best distance found + step/2 the answer is exact, and otherwise
+        the point is checked against every piece of the road.
+        """
         lo, hi = self._first_piece[r], self._first_piece[r + 1]
         xy = self._samples.xy
         a, b = xy[self._pieces[lo:hi, 0]], xy[self._pieces[lo:hi, 1]]
         out = np.ones(len(pts), dtype=np.int64)
-        for start in range(0, len(pts), _CHUNK):
-            p = pts[start : start + _CHUNK]
-            ab = b[None, :, :] - a[None, :, :]
-            ap = p[:, None, :] - a[None, :, :]
-            den = np.maximum((ab**2).sum(axis=2), 1e-12)
-            t = np.clip((ap * ab).sum(axis=2) / den, 0, 1)
-            foot = a[None, :, :] + t[:, :, None] * ab
-            k = np.argmin(((p[:, None, :] - foot) ** 2).sum(axis=2), axis=1)
-            rows = np.arange(len(p))
-            cross = ab[0, k, 0] * ap[rows, k, 1] - ab[0, k, 1] * ap[rows, k, 0]
-            out[start : start + len(p)] = np.where(cross >= 0, 1, -1)
+        if not len(pts) or not len(a):
+            return out
+        near_road = cKDTree(xy[self._samples.roads[r]]).query(
+            pts, distance_upper_bound=self.radius_m + self.step_m
+        )[0]
+        todo = np.flatnonzero(np.isfinite(near_road))
+        if not len(todo):
+            return out
+        k = min(16, len(a))
+        mid_d, cand = cKDTree((a + b) / 2).query(pts[todo], k=k)
+        mid_d, cand = mid_d.reshape(len(todo), k), cand.reshape(len(todo), k)
+        best, side = self._nearest_side(pts[todo], a[cand], b[cand])
+        exact = (k == len(a)) | (mid_d[:, -1] - self.step_m / 2 > best)
+        out[todo] = side
+        rest = todo[~exact]
+        for start in range(0, len(rest), _CHUNK):
+            idx = rest[start : start + _CHUNK]
+            shape = (len(idx), len(a), 2)
+            _, out[idx] = self._nearest_side(
+                pts[idx], np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+            )
         return out
+
+    @staticmethod
+    def _nearest_side(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For points ``p`` (m, 2) and candidate pieces ``a``-``b`` (m, k, 2): the distance to
+        the nearest piece and the side (+1 left, -1 right) of its direction."""
+        ab = b - a
+        ap = p[:, None, :] - a
+        den = np.maximum((ab**2).sum(axis=2), 1e-12)
+        t = np.clip((ap * ab).sum(axis=2) / den, 0, 1)
+        foot = a + t[:, :, None] * ab
+        d2 = ((p[:, None, :] - foot) ** 2).sum(axis=2)
+        k = np.argmin(d2, axis=1)
+        rows = np.arange(len(p))
+        cross = ab[rows, k, 0] * ap[rows, k, 1] - ab[rows, k, 1] * ap[rows, k, 0]
+        return np.sqrt(d2[rows, k]), np.where(cross >= 0, 1, -1)
 
     def _stretches(
         self, samples: _Samples, covered: np.ndarray, side_cov: dict[int, dict[int, np.ndarray]]

@@ -639,17 +639,32 @@ class HydrantGaps:
         r_end = np.searchsorted(row_label[r_order], comps, side="right")
         c_cut = np.searchsorted(col_label[c_order], comps, side="left")
         c_end = np.searchsorted(col_label[c_order], comps, side="right")
+        # Permuted once into block order, each block is a contiguous slice (slicing costs its
+        # own entries; fancy-indexing columns per block would cost every column each time).
+        blocked = a[r_order][:, c_order].tocsr()
+        # A column lies in one block: it covers the whole block when its entries number the
+        # block's rows. The first such column of each block (n_cols when none).
+        n_cols = blocked.shape[1]
+        per_col = np.bincount(blocked.indices, minlength=n_cols)
+        position = np.arange(n_cols)
+        col_block = np.searchsorted(c_end, position, side="right")
+        inside = col_block < len(comps)
+        inside[inside] &= c_cut[col_block[inside]] <= position[inside]
+        block_rows = np.zeros(n_cols, dtype=np.int64)
+        block_rows[inside] = (r_end - r_cut)[col_block[inside]]
+        full_cols = np.flatnonzero(inside & (per_col >= block_rows))
+        first_full = np.full(len(comps), n_cols)
+        np.minimum.at(first_full, col_block[full_cols], full_cols)
         for k in range(len(comps)):
-            rows, cols = r_order[r_cut[k] : r_end[k]], c_order[c_cut[k] : c_end[k]]
-            sub = a[rows][:, cols]
-            whole = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() >= len(rows))
-            if len(whole):
+            cols = c_order[c_cut[k] : c_end[k]]
+            if first_full[k] < n_cols:
                 # One candidate covers the whole block: one hydrant, optimal (a block needs
                 # at least one), no MIP to solve.
-                chosen.append(cols[whole[:1]])
+                chosen.append(c_order[first_full[k] : first_full[k] + 1])
                 primal += 1
                 dual += 1
                 continue
+            sub = blocked[r_cut[k] : r_end[k], c_cut[k] : c_end[k]]
             budget = max(1.0, deadline - time.perf_counter())
             res = milp(
                 np.ones(len(cols)),

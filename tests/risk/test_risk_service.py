@@ -142,6 +142,13 @@ def test_map_layer_draws_the_riskiest_last_for_readers_only(
     body = r.json()
     assert body["as_of"] == DAY.isoformat()
     assert [f["properties"]["code"] for f in body["features"]] == [CALM, RISKY]
+    # The map asks for its view only: the box is applied in SQL.
+    lon, lat = body["features"][1]["geometry"]["coordinates"]
+    box = f"{lon - 1e-4},{lat - 1e-4},{lon + 1e-4},{lat + 1e-4}"
+    r = client.get("/api/map/risk/units", params={"bbox": box}, headers=world["officer"])
+    assert [f["properties"]["code"] for f in r.json()["features"]] == [RISKY]
+    r = client.get("/api/map/risk/units", params={"bbox": "1,2,3"}, headers=world["officer"])
+    assert r.status_code == 422 and "bbox" in r.text
     add_user(uow, "manager", "unit_manager", DAFENG)
     r = client.get("/api/map/risk/units", headers=login(client, "manager"))
     assert r.status_code == 403 and "may not read risk" in r.json()["detail"]

@@ -467,13 +467,22 @@ def list_units(
     return day, [(s, u) for s, u in rows], total
 
 
-def map_units(session: Session, scope: Scope, day: date) -> list[tuple[UnitRiskScore, Unit]]:
-    """All unit scores of ``day`` inside ``scope`` with their units, lowest score first (so a
-    map draws the riskiest last, on top)."""
+def map_units(
+    session: Session,
+    scope: Scope,
+    day: date,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> list[tuple[UnitRiskScore, Unit]]:
+    """The unit scores of ``day`` inside ``scope`` (and ``bbox``: minlon, minlat, maxlon,
+    maxlat, filtered in SQL) with their units, lowest score first (so a map draws the
+    riskiest last, on top)."""
+    where = [UnitRiskScore.as_of == day, scope.within(UnitRiskScore.jurisdiction_id)]
+    if bbox is not None:
+        where += [Unit.lon.between(bbox[0], bbox[2]), Unit.lat.between(bbox[1], bbox[3])]
     rows = session.execute(
         select(UnitRiskScore, Unit)
         .join(Unit, Unit.id == UnitRiskScore.unit_id)
-        .where(UnitRiskScore.as_of == day, scope.within(UnitRiskScore.jurisdiction_id))
+        .where(*where)
         .order_by(UnitRiskScore.score)
     ).all()
     return [(s, u) for s, u in rows]

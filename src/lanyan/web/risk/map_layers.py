@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
+from lanyan.registry.routes import parse_bbox
 from lanyan.risk import service
 from lanyan.risk.choices import AreaKind, RiskGrade
 from lanyan.web.render import ui_for
@@ -22,12 +23,20 @@ def legend(lang: str) -> list[dict[str, str]]:
 
 
 @router.get("/units", summary="Units of the latest risk snapshot as GeoJSON, coloured by grade")
-def unit_layer(request: Request, session: SessionDep, user: Reader) -> dict[str, Any]:
+def unit_layer(
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    bbox: Annotated[
+        str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84): only units inside")
+    ] = None,
+) -> dict[str, Any]:
     ui = ui_for(request, user)
+    box = parse_bbox(bbox)
     day = service.latest_date(session, user.scope)
     features = []
     if day is not None:
-        for s, u in service.map_units(session, user.scope, day):
+        for s, u in service.map_units(session, user.scope, day, box):
             grade = RiskGrade(s.grade)
             top = [
                 [

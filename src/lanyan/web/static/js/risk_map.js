@@ -56,12 +56,31 @@
       if (loaded[layer.slug]) map.removeLayer(loaded[layer.slug]);
       return;
     }
-    if (loaded[layer.slug]) { loaded[layer.slug].addTo(map); return; }
+    if (loaded[layer.slug]) loaded[layer.slug].addTo(map);
+    if (!loaded[layer.slug] || layer.kind === "point") load(layer); // the view may have moved
+  }
+
+  // Units are fetched for the view (and a quarter of it around) and again after each pan or
+  // zoom, like the map's own point layers; H3 cells, a few hundred polygons, once.
+  var asked = {}; // per layer, the latest request: an older answer arriving late is dropped
+
+  function load(layer) {
+    var label = document.querySelector('#risk-toggles [data-layer="' + layer.slug + '"]');
+    var url = layer.url;
+    if (layer.kind === "point") {
+      url += "?bbox=" + encodeURIComponent(map.getBounds().pad(0.25).toBBoxString());
+    }
+    var ticket = (asked[layer.slug] || 0) + 1;
+    asked[layer.slug] = ticket;
     label.dataset.state = "loading";
-    fetch(layer.url, { credentials: "same-origin" })
+    fetch(url, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
-        loaded[layer.slug] = build(layer, data).addTo(map);
+        if (asked[layer.slug] !== ticket) return;
+        var box = document.querySelector('#risk-toggles input[value="' + layer.slug + '"]');
+        if (loaded[layer.slug]) map.removeLayer(loaded[layer.slug]);
+        loaded[layer.slug] = build(layer, data);
+        if (!box || box.checked) loaded[layer.slug].addTo(map);
         if (layer.kind === "polygon") loaded[layer.slug].bringToBack();
         label.dataset.count = String(data.count);
         label.dataset.state = "loaded";
@@ -72,6 +91,17 @@
         label.querySelector(".layer-count").textContent = config.text.loadFailed;
       });
   }
+
+  var moved = null;
+  map.on("moveend", function () {
+    clearTimeout(moved);
+    moved = setTimeout(function () {
+      config.risk.layers.forEach(function (layer) {
+        var box = document.querySelector('#risk-toggles input[value="' + layer.slug + '"]');
+        if (layer.kind === "point" && loaded[layer.slug] && box && box.checked) load(layer);
+      });
+    }, 400);
+  });
 
   var byslug = {};
   config.risk.layers.forEach(function (layer) { byslug[layer.slug] = layer; });

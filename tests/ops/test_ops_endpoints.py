@@ -240,3 +240,25 @@ def test_json_log_lines() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "设备 A1 离线" and line["level"] == "WARNING"
     assert line["logger"] == "lanyan.x" and line["device"] == "A1" and "time" in line
+
+
+def test_a_long_running_command_serves_its_metrics_and_json_logs(tmp_path: Any) -> None:
+    """``--metrics-port`` of the gateways and ingests (``cli.options.observe``): the process's
+    instruments on 127.0.0.1:PORT/metrics, and LANYAN_LOG_FORMAT=json honoured."""
+    import urllib.request
+
+    from lanyan.cli.options import observe
+
+    from support import free_port
+
+    port = free_port()
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    try:
+        observe(Settings(log_format="json", data_dir=tmp_path), port)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+        assert b"# HELP lanyan_" in body
+        assert any(isinstance(h.formatter, JsonFormatter) for h in root.handlers)
+    finally:
+        root.handlers[:] = before
+        root.setLevel(level)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lanyan.cli.common import actor_for, console, friendly_errors, load_settings, sessions
 from lanyan.cli.monitor_cmd import Mode, names_from
+from lanyan.cli.options import MetricsPort, observe
 from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import to_local
 from lanyan.monitoring.batching import MAX_BATCH
@@ -17,8 +18,6 @@ from lanyan.monitoring.gateway import Gateway, event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.ingest import GB26875, accept_sender, pending_senders, reject_sender
 from lanyan.monitoring.jetstream import JetStreamSink
-from lanyan.ops.logs import configure as configure_logging
-from lanyan.ops.metrics import serve_metrics
 from lanyan.store.db import unit_of_work
 from lanyan.store.migrate import upgrade
 
@@ -50,21 +49,12 @@ def serve(
             "process` (default: LANYAN_MONITORING_MODE)"
         ),
     ] = None,
-    metrics_port: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            max=65535,
-            help="expose this process's Prometheus metrics on 127.0.0.1:PORT/metrics (0: off)",
-        ),
-    ] = 0,
+    metrics_port: MetricsPort = 0,
 ) -> None:
     """Accept devices over TCP; confirm each frame once it is stored (embedded) or once
     JetStream holds it (nats)."""
     settings = load_settings()
-    configure_logging(settings.log_format)
-    if metrics_port:
-        serve_metrics(metrics_port)
+    observe(settings, metrics_port)
     mode = mode or Mode(settings.monitoring_mode)
     factory = None
     if mode is Mode.NATS:

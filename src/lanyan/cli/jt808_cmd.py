@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from typing import Annotated
 
@@ -17,6 +16,7 @@ import typer
 from rich.table import Table
 
 from lanyan.cli.common import console, err_console, friendly_errors, load_settings, sessions
+from lanyan.cli.options import MetricsPort, observe
 from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import local_text, utcnow
 from lanyan.monitoring.gateway import event_loop_factory
@@ -123,10 +123,11 @@ def serve(
     max_delay_ms: Annotated[
         float, typer.Option(min=0, help="group commit: longest a message waits for company, ms")
     ] = 2.0,
+    metrics_port: MetricsPort = 0,
 ) -> None:
     """Accept JT/T 808 terminals over TCP; answer each position once it is stored."""
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    observe(settings, metrics_port)
     upgrade(settings.resolved_database_url)
     gateway = Gateway(
         sessions(settings),
@@ -158,12 +159,13 @@ def mqtt(
     client_id: Annotated[
         str, typer.Option(help="fixed client id: the broker keeps its session and backlog")
     ] = "lanyan-vehicle-positions",
+    metrics_port: MetricsPort = 0,
 ) -> None:
     """Store vehicle positions published as MQTT JSON, then acknowledge each (QoS 1)."""
     from lanyan.vehicles.mqtt import PositionIngest
 
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    observe(settings, metrics_port)
     upgrade(settings.resolved_database_url)
     ingest = PositionIngest(sessions(settings), prefix=prefix, client_id=client_id)
     try:

@@ -12,14 +12,13 @@ from typing import Annotated
 import typer
 
 from lanyan.cli.common import console, err_console, load_settings, sessions
+from lanyan.cli.options import MetricsPort, observe
 from lanyan.core.config import Settings
 from lanyan.core.runtime import settle_heap
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.gateway import event_loop_factory
 from lanyan.monitoring.housekeeping import Housekeeping
 from lanyan.monitoring.jetstream import AlarmProcessor, Names
-from lanyan.ops.logs import configure as configure_logging
-from lanyan.ops.metrics import serve_metrics
 from lanyan.store.migrate import upgrade
 
 monitor_app = typer.Typer(
@@ -66,14 +65,7 @@ def process(
         float | None,
         typer.Option(help="escalate a fire alarm unhandled this long, seconds (default: settings)"),
     ] = None,
-    metrics_port: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            max=65535,
-            help="expose this process's Prometheus metrics on 127.0.0.1:PORT/metrics (0: off)",
-        ),
-    ] = 0,
+    metrics_port: MetricsPort = 0,
 ) -> None:
     """Store device messages from JetStream (LANYAN_NATS_URL, LANYAN_NATS_STREAM,
     LANYAN_NATS_SUBJECT, LANYAN_NATS_DURABLE); run as many as the load needs."""
@@ -82,9 +74,7 @@ def process(
     missed = missed or settings.monitor_missed_heartbeats
     escalate_after = escalate_after or settings.monitor_escalate_after_s
     upgrade(settings.resolved_database_url)
-    configure_logging(settings.log_format)
-    if metrics_port:
-        serve_metrics(metrics_port)
+    observe(settings, metrics_port)
     factory = sessions(settings)
     names = names_from(settings)
     processor = AlarmProcessor(factory, names, batch=batch, ack_wait=ack_wait)

@@ -8,11 +8,10 @@ import typer
 
 from lanyan.cli.common import console, err_console, load_settings, sessions
 from lanyan.cli.monitor_cmd import Mode, names_from
+from lanyan.cli.options import MetricsPort, observe
 from lanyan.core.runtime import settle_heap
 from lanyan.monitoring.jetstream import BlockingPublisher
 from lanyan.monitoring.mqtt import DEFAULT_PREFIX, MqttIngest, Thresholds
-from lanyan.ops.logs import configure as configure_logging
-from lanyan.ops.metrics import serve_metrics
 from lanyan.store.migrate import upgrade
 
 mqtt_app = typer.Typer(help="MQTT device ingest 物联网设备接入.", no_args_is_help=True)
@@ -44,21 +43,12 @@ def ingest(
             "process` (default: LANYAN_MONITORING_MODE)"
         ),
     ] = None,
-    metrics_port: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            max=65535,
-            help="expose this process's Prometheus metrics on 127.0.0.1:PORT/metrics (0: off)",
-        ),
-    ] = 0,
+    metrics_port: MetricsPort = 0,
 ) -> None:
     """Store every valid device message (or hand it to JetStream), then acknowledge it (QoS 1,
     at least once)."""
     settings = load_settings()
-    configure_logging(settings.log_format)
-    if metrics_port:
-        serve_metrics(metrics_port)
+    observe(settings, metrics_port)
     limits = Thresholds(hydrant_low_mpa, residual_ma, cable_temp_c)
     mode = mode or Mode(settings.monitoring_mode)
     if mode is Mode.NATS:

@@ -356,8 +356,9 @@ class HydrantGaps:
         if not len(todo):
             return out
         k = min(16, len(a))
-        mid_d, cand = cKDTree((a + b) / 2).query(pts[todo], k=k)
-        mid_d, cand = mid_d.reshape(len(todo), k), cand.reshape(len(todo), k)
+        found = cKDTree((a + b) / 2).query(pts[todo], k=k)
+        mid_d = np.asarray(found[0]).reshape(len(todo), k)
+        cand = np.asarray(found[1]).reshape(len(todo), k)
         best, side = self._nearest_side(pts[todo], a[cand], b[cand])
         exact = (k == len(a)) | (mid_d[:, -1] - self.step_m / 2 > best)
         out[todo] = side

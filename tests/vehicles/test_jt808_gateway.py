@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from lanyan.app import create_app
@@ -179,10 +180,13 @@ def test_bound_terminal_registers_authenticates_and_reports(
         await c.send(loc(t0, extras=extras))
         assert (await c.ack()).result == 0
 
+    counted = REGISTRY.get_sample_value("lanyan_vehicle_positions_total") or 0.0
     run(Gateway(sessions), scenario)
     assert rows_at_ack == [1, 41]
     rows = positions(sessions)
     assert len(rows) == 41 and {r.vehicle_id for r in rows} == {vehicle}
+    # /metrics counts every position acknowledged: 41 rows and the retransmission of one.
+    assert REGISTRY.get_sample_value("lanyan_vehicle_positions_total") == counted + 42
     first = rows[0]
     assert (first.lat, first.lon, first.speed_kmh, first.heading) == (33.59, 119.02, 45.6, 270)
     assert (first.mileage_km, first.satellites) == (1234.5, 9)

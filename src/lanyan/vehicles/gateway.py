@@ -55,7 +55,7 @@ class GatewayStats:
     connections: int = 0
     messages: int = 0
     positions: int = 0  # believable positions handed to the store
-    stored: int = 0  # position rows new in the table
+    stored: int = 0  # positions durably held after a commit (a retransmission counts again)
     acknowledged: int = 0
     refused: int = 0
     garbage_bytes: int = 0

@@ -69,8 +69,9 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of a job: ``bound`` (the phone has a vehicle), ``stored`` (new position
-    rows; a retransmission stores none), ``ok`` (registration or authentication accepted),
+    """What became of a job: ``bound`` (the phone has a vehicle), ``stored`` (its positions,
+    now durably held: a retransmission's rows were already there and are not written twice,
+    but are counted again), ``ok`` (registration or authentication accepted),
     ``auth_code`` (issued at registration)."""
 
     bound: bool

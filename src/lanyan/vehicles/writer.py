@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.store.group_commit import GroupCommitter
 from lanyan.vehicles.ingest import Bindings, Job, Outcome, store_jobs
+from lanyan.vehicles.meters import BATCH_SIZE, POSITIONS
 
 MAX_BATCH = 2000
 Done = Callable[[Outcome | None, BaseException | None], None]
@@ -42,7 +43,11 @@ class JobWriter(GroupCommitter[Job, Outcome]):
         with self.factory() as session:
             out = list(self.store(session, list(items)))
             session.commit()
+        POSITIONS.inc(sum(o.stored for o in out))
         return out
+
+    def observe(self, size: int) -> None:
+        BATCH_SIZE.observe(size)
 
     def describe(self, item: Job) -> str:
         return f"jt808 {item.kind} from {item.phone}"

@@ -97,7 +97,9 @@ def test_roster_shift_log_and_compliance(client: Any, world: dict[str, Any]) -> 
     assert client.get(f"{base}/duty-log", headers=kzs).json()["total"] == 3
 
     month = to_local(start).strftime("%Y-%m")  # the shift counts in the month it starts
-    r = client.get(f"/api/monitoring/duty-compliance?month={month}", headers=world["h"]["prevention"])
+    r = client.get(
+        f"/api/monitoring/duty-compliance?month={month}", headers=world["h"]["prevention"]
+    )
     assert r.status_code == 200, r.text
     rows = {row["unit_code"]: row for row in r.json()["items"]}
     assert r.json()["total"] == 1 and set(rows) == {unit}

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -128,7 +128,7 @@ def start_round(
         }
         for uid, jid in chosen
     ]
-    session.execute(DutyCheck.__table__.insert(), values)
+    session.execute(insert(DutyCheck), values)
     audit.record(session, actor, "duty_check_round", SLUG, row.id, None, round_public(row))
     return row
 

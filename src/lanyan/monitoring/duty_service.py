@@ -84,6 +84,25 @@ def _check_operator(session: Session, unit: Unit, username: str, field: str) -> 
         )
 
 
+def blocking_alarms(session: Session, unit_id: int) -> list[duty.OpenAlarm]:
+    """The unit's open alarms that refuse a handover (``duty.blocks_handover``)."""
+    return [a for a in open_alarms(session, unit_id) if duty.blocks_handover(a)]
+
+
+def my_units(session: Session, scope: Scope, most: int = 50) -> list[dict[str, str]]:
+    """The units a unit-bound caller (a control room) is bound to, by code (at most ``most``:
+    a control room watches a handful); none for a caller not bound to units."""
+    if scope.units.unrestricted:
+        return []
+    rows = session.execute(
+        select(Unit.code, Unit.name)
+        .where(scope.within(Unit.jurisdiction_id), scope.units.within(Unit.id))
+        .order_by(Unit.code)
+        .limit(most)
+    )
+    return [{"code": c, "name": n} for c, n in rows]
+
+
 def hand_over(
     session: Session,
     actor: Actor,

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 T = lanyan.store.base.UTCDateTime(timezone=True)
 
 
-def _placed() -> list[sa.Column]:  # type: ignore[type-arg]
+def _placed() -> list[sa.Column]:
     return [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), sa.ForeignKey("units.id"), nullable=False),

@@ -115,7 +115,7 @@ def test_handover_refused_then_accepted_and_duty_checks_answered_and_missed(
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
-            page = browser.new_page(locale="zh-CN")
+            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 2000})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             _login(page, base, "kzs")
             page.goto(base + "/monitoring/duty")  # the one bound unit opens by itself
@@ -132,7 +132,7 @@ def test_handover_refused_then_accepted_and_duty_checks_answered_and_missed(
             page.screenshot(path=str(ARTIFACTS / "duty-handover-refused.png"), full_page=True)
 
             # A duty-log entry an hour ahead: refused naming the time field.
-            ahead = to_local(utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+            ahead = to_local(utcnow() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
             page.fill("#log-form input[name=at]", ahead)
             page.click("#log-form button[type=submit]")
             expect(page.locator("#refused")).to_contain_text("时间")
@@ -151,7 +151,7 @@ def test_handover_refused_then_accepted_and_duty_checks_answered_and_missed(
             expect(page.locator("#handovers")).to_contain_text("设备正常")
 
             # The centre sends a 查岗 of the unit from its page.
-            desk = browser.new_page(locale="zh-CN")
+            desk = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1100})
             desk.on("pageerror", lambda exc: errors.append(str(exc)))
             _login(desk, base, "desk")
             desk.goto(base + "/monitoring/duty-checks")

@@ -176,8 +176,8 @@ def _problems(ui: Ui, exc: LanyanError) -> list[tuple[str, str]]:
 
 
 def _local_input(text: str) -> datetime | None:
-    """A ``datetime-local`` form value, read as Asia/Shanghai time (aware); None when blank
-    or unreadable (the rule then names the field)."""
+    """A form's time (``YYYY-MM-DD HH:MM``), read as Asia/Shanghai time (aware); None when
+    blank or unreadable (the rule then names the field)."""
     try:
         return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ) if text else None
     except ValueError:
@@ -218,7 +218,7 @@ def _duty_page(
         "flash": request.query_params.get("flash"),
         "can_write": roles.can_write(user.role, duty_service.SLUG),
         "states": [(s.value, ui.choice(s)) for s in PanelState],
-        "now_local": to_local(utcnow()).strftime("%Y-%m-%dT%H:%M"),
+        "now_local": to_local(utcnow()).strftime("%Y-%m-%d %H:%M"),
         "pending": [],
     }
     if unit:

@@ -58,7 +58,7 @@ def check_shift(
     operators otherwise, in the order given."""
     _aware(starts_at, "starts_at")
     _aware(ends_at, "ends_at")
-    if not starts_at < ends_at <= starts_at + SHIFT_MAX:
+    if not timedelta(0) < ends_at - starts_at <= SHIFT_MAX:
         raise ValidationFailed(
             "a shift ends after it starts and lasts at most 24 hours",
             [FieldProblem("ends_at", "must be after starts_at and within 24 hours of it")],

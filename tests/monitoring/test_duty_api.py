@@ -5,6 +5,7 @@ check missed by the housekeeping and counted in the unit's risk factors."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -181,3 +182,35 @@ def test_a_sample_is_drawn_from_the_kept_seed(client: Any, world: dict[str, Any]
     assert duty_check_service.draw([3, 1, 2], 2, body["seed"]) == duty_check_service.draw(
         [1, 2, 3], 2, body["seed"]
     )
+
+
+def _visible_text(html: str) -> str:
+    """The page's words a person sees: tags, scripts and styles removed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_duty_pages_by_role_and_language(client: Any, world: dict[str, Any]) -> None:
+    kzs, desk = world["h"]["kzs"], world["h"]["dispatcher"]
+    unit = world["units"][0]
+    r = client.get("/monitoring/duty", headers=kzs)  # the one bound unit opens by itself
+    assert r.status_code == 200 and unit in r.text and "交接班" in r.text
+    # no English word on the zh-CN page, apart from codes, user names and the GB/T name
+    words = set(re.findall(r"[A-Za-z]{3,}", _visible_text(r.text))) - {"kzs", "English"}
+    assert words == set(), words
+    r = client.get("/monitoring/duty-checks", headers=desk)
+    assert r.status_code == 200 and "发起查岗" in r.text
+    words = set(re.findall(r"[A-Za-z]{3,}", _visible_text(r.text))) - {"dispatcher", "English"}
+    assert words == set(), words
+    assert client.get("/monitoring/duty-checks", headers=kzs).status_code == 403
+    r = client.post(
+        "/monitoring/duty/log",
+        data={"unit": unit, "at": "2999-01-01 08:00", "panel_state": "normal"},
+        headers=kzs,
+    )
+    assert r.status_code == 422 and "值班记录时间不能晚于当前时间" in r.text
+    r = client.post("/monitoring/duty-checks", data={"answer_within_minutes": "5"}, headers=desk)
+    assert r.status_code == 422 and "须填写单位编码或抽查数量" in r.text
+    client.get("/lang/en", headers=desk)
+    r = client.get("/monitoring/duty-checks", headers=desk)
+    assert "Remote duty checks" in r.text and "发起查岗" not in r.text

@@ -181,6 +181,7 @@ def test_handover_refused_then_accepted_and_duty_checks_answered_and_missed(
             expect(desk.locator('#results tr[data-state="answered"]')).to_contain_text("按时应答")
             expect(desk.locator('#results tr[data-state="answered"]')).to_contain_text("kzs")
             expect(desk.locator('#results tr[data-state="missed"]')).to_contain_text("未应答")
+            expect(desk.locator("#compliance")).to_contain_text(unit)  # it has a roster
             desk.screenshot(path=str(ARTIFACTS / "duty-checks-centre.png"), full_page=True)
             page.goto(base + "/monitoring/duty")
             page.screenshot(path=str(ARTIFACTS / "duty-page.png"), full_page=True)

@@ -570,7 +570,9 @@ def log_entries(
 def duty_compliance(
     session: SessionDep,
     user: Annotated[CurrentUser, duty_reader],
-    month: Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 1900–2099")],
+    month: Annotated[
+        str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 1900–2099")
+    ],
     page: PageNo = 1,
     size: PageSize = 50,
 ) -> Any:

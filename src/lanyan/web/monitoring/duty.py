@@ -20,7 +20,7 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import MAX_PAGE
 from lanyan.core.errors import Conflict, FieldProblem, LanyanError, ValidationFailed
-from lanyan.core.timeutil import CHINA_TZ, to_local, utcnow
+from lanyan.core.timeutil import CHINA_TZ, local_today, to_local, utcnow
 from lanyan.monitoring import duty_check_service, duty_checks, duty_service
 from lanyan.monitoring.choices import CheckState, PanelState
 from lanyan.store.db import unit_of_work
@@ -141,6 +141,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "dc_answered_at": ("应答时间", "Answered"),
     "dc_answered_by": ("应答人", "Answered by"),
     "dc_seconds": ("用时（秒）", "Took (s)"),
+    "dc_compliance": ("值班合规（按月）", "Duty compliance by month"),
+    "dc_month": ("月份", "Month"),
+    "dc_shifts": ("班次", "Shifts"),
+    "dc_slots_due": ("应记录时段", "Log slots due"),
+    "dc_slots_on_time": ("按时记录时段", "Log slots on time"),
+    "dc_log_rate": ("记录率", "Log rate"),
+    "dc_handovers": ("交接班", "Handovers"),
 }
 
 
@@ -462,6 +469,15 @@ def _checks_page(
     results, results_total = duty_check_service.checks(
         session, user.scope, number("page"), PAGE_SIZE * 2, round_id, state
     )
+    month_raw = q.get("month", "")
+    month = local_today().replace(day=1)
+    if len(month_raw) == 7 and month_raw[:4].isdigit() and month_raw[5:].isdigit():
+        year, mon = int(month_raw[:4]), int(month_raw[5:])
+        if 1900 <= year <= 2099 and 1 <= mon <= 12:
+            month = date(year, mon, 1)
+    compliance, compliance_total = duty_service.compliance(
+        session, user.scope, month, number("compliance_page"), PAGE_SIZE
+    )
     return render(
         request,
         "monitoring/duty_checks.html",
@@ -476,6 +492,9 @@ def _checks_page(
         states=[(s.value, ui.choice(s), s.color) for s in CheckState],
         labels={s.value: ui.choice(s) for s in CheckState},
         colors={s.value: s.color for s in CheckState},
+        month=month.strftime("%Y-%m"),
+        compliance=compliance,
+        compliance_pager=Pager("compliance_page", number("compliance_page"), compliance_total),
         refused=refused or [],
         values=values or {"answer_within_minutes": str(duty_checks.DEFAULT_ANSWER_MINUTES)},
         can_write=roles.can_write(user.role, duty_check_service.SLUG),

@@ -40,6 +40,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "preplans",
             "alarms",
             "quarantine",
+            "duty-checks",
             "planning",
             "people",
             "outreach",
@@ -47,11 +48,21 @@ WRITE: dict[Role, frozenset[str]] = {
             "investigations",
         }
     ),
+    # The centre's dispatchers and commanders send remote duty checks (查岗, "duty-checks");
+    # a control room answers them under "duty".
     # Dispatchers close incidents and make the fire record or 简易登记 that goes with it.
     # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
     # senders; prevention officers bind senders to the devices they register.
     Role.DISPATCHER: frozenset(
-        {"vehicles", "incidents", "supply-dispatch", "alarms", "quarantine", "fire-records"}
+        {
+            "vehicles",
+            "incidents",
+            "supply-dispatch",
+            "alarms",
+            "quarantine",
+            "duty-checks",
+            "fire-records",
+        }
     ),
     Role.PREVENTION_OFFICER: frozenset(
         {

@@ -49,6 +49,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("prevention", Role.PREVENTION_OFFICER, "防火监督员"),
     DemoUser("inspector", Role.PREVENTION_OFFICER, "防火监督员（二）"),  # 双人执法 needs two
     DemoUser("unit-manager", Role.UNIT_MANAGER, "单位消防安全管理人"),  # of one key unit
+    DemoUser("control-room", Role.CONTROL_ROOM_OPERATOR, "消控室值班员"),  # the same unit
     DemoUser("grid-worker", Role.GRID_WORKER, "消防网格员"),
     DemoUser("government", Role.GOVERNMENT_VIEWER, "区政府（查看）"),
 )
@@ -120,4 +121,5 @@ def bind_demo_unit_manager(session: Session) -> str | None:
     ).scalar_one_or_none()
     if code is not None:
         bind_user_unit(session, DEMO_ACTOR, EVERYWHERE, "unit-manager", code)
+        bind_user_unit(session, DEMO_ACTOR, EVERYWHERE, "control-room", code)
     return code

@@ -49,3 +49,23 @@ class SiteVerdict(Choice):
     FIRE = ("fire", "真实火警", "Real fire", "#d62728")
     FALSE = ("false", "误报", "False alarm", "#7f7f7f")
     TEST = ("test", "测试", "Test", "#1f77b4")
+
+
+class PanelState(Choice):
+    """消控室值班记录: the fire alarm control panel's state as the operator read it."""
+
+    NORMAL = ("normal", "正常", "Normal", "#2ca02c")
+    FIRE = ("fire", "火警", "Fire alarm", "#d62728")
+    FAULT = ("fault", "故障", "Fault", "#ff7f0e")
+    SUPERVISORY = ("supervisory", "监管", "Supervisory", "#9467bd")
+    DISABLED = ("disabled", "屏蔽", "Points disabled", "#8c564b")
+    OFF = ("off", "停机", "Switched off", "#7f7f7f")
+
+
+class CheckState(Choice):
+    """查岗: a check sent to a unit's control room and how it was answered."""
+
+    PENDING = ("pending", "待应答", "Pending", "#1f77b4")
+    ANSWERED = ("answered", "按时应答", "Answered", "#2ca02c")
+    LATE = ("late", "超时应答", "Answered late", "#ff7f0e")
+    MISSED = ("missed", "未应答", "Missed", "#d62728")

@@ -1,5 +1,6 @@
 """Periodic work beside the gateway: devices offline after missed heartbeats, escalation of
-unhandled fire alarms (each round in short transactions of at most ``CHUNK`` rows), and the retention of running-state frames
+unhandled fire alarms (each round in short transactions of at most ``CHUNK`` rows), remote duty
+checks (查岗) past their missed line marked missed, and the retention of running-state frames
 (``monitoring.retention``, in short transactions of its own)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.alarms import sweep_offline
+from lanyan.monitoring.duty_check_service import mark_missed
 from lanyan.monitoring.handling import escalate_unhandled
 from lanyan.monitoring.retention import RunningStatePruner
 from lanyan.store.db import unit_of_work
@@ -84,6 +86,19 @@ class Housekeeping:
                 break
         return offline, escalated
 
+    def missed_checks(
+        self, factory: sessionmaker[Session], now: datetime, chunk: int = CHUNK
+    ) -> int:
+        """Mark pending duty checks past their missed line missed, ``chunk`` per transaction;
+        how many."""
+        missed = 0
+        while True:
+            with unit_of_work(factory) as session:
+                n = mark_missed(session, now, chunk)
+            missed += n
+            if n < chunk:
+                return missed
+
     async def run(
         self,
         factory: sessionmaker[Session],
@@ -109,6 +124,13 @@ class Housekeeping:
                     )
                     if on_change is not None:
                         on_change()
+            try:
+                missed = await asyncio.to_thread(self.missed_checks, factory, clock())
+            except Exception:
+                log.exception("marking missed duty checks failed; retrying next round")
+            else:
+                if missed:
+                    log.info("%d duty check(s) missed", missed)
             try:
                 folded = await asyncio.to_thread(self.prune, factory, clock())
             except Exception:

@@ -215,3 +215,90 @@ class DutyHandover(Base):
     accepted_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+class DutyOperator(Base):
+    """值班人员名册: a control-room operator on a unit's duty roster, with their certificate
+    (消防设施操作员证书) number and expiry date."""
+
+    __tablename__ = "monitoring_duty_operators"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "username", name="uq_monitoring_duty_operators_unit_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    certificate_no: Mapped[str] = mapped_column(String(64))
+    certificate_expires: Mapped[date] = mapped_column(Date)
+
+
+class DutyShift(Base):
+    """值班班次: one control-room shift at a unit, staffed by two certified operators.
+    ``slots``: how many two-hour duty-log slots it spans (``duty.shift_slots``)."""
+
+    __tablename__ = "monitoring_duty_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    operator_1: Mapped[str] = mapped_column(String(64))
+    operator_2: Mapped[str] = mapped_column(String(64))
+    slots: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DutyLogEntry(Base):
+    """值班记录: the panel's state written by the operator on duty, every two hours.
+    ``slot``: the two-hour slot of ``at`` (``duty.log_slot``), counted in SQL for compliance."""
+
+    __tablename__ = "monitoring_duty_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    panel_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DutyCheckRound(Base):
+    """查岗 round: the centre checks one unit or a random sample (``seed`` drawn from
+    ``secrets``, kept so the sample can be re-drawn and verified)."""
+
+    __tablename__ = "monitoring_duty_check_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answer_within_minutes: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int | None] = mapped_column(Integer)  # None: one named unit
+    seed: Mapped[str | None] = mapped_column(String(64))
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class DutyCheck(Base):
+    """One 查岗 of one unit in a round: its deadline and how it was answered."""
+
+    __tablename__ = "monitoring_duty_checks"
+    __table_args__ = (
+        Index("ix_monitoring_duty_checks_state_missed", "state", "missed_at"),
+        Index("ix_monitoring_duty_checks_unit_sent", "unit_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("monitoring_duty_check_rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    missed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the missed line
+    state: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(64))

@@ -9,10 +9,10 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -21,8 +21,24 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
-from lanyan.monitoring import alarm_machine, duty, duty_service, handling, history, views
-from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind, SiteVerdict
+from lanyan.monitoring import (
+    alarm_machine,
+    duty,
+    duty_check_service,
+    duty_checks,
+    duty_service,
+    handling,
+    history,
+    views,
+)
+from lanyan.monitoring.choices import (
+    AlarmStatus,
+    CheckState,
+    PanelState,
+    QuarantineStatus,
+    SignalKind,
+    SiteVerdict,
+)
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
 from lanyan.store.db import unit_of_work
@@ -35,6 +51,8 @@ q_reader, q_writer = require(QUARANTINE, "read"), require(QUARANTINE, "write")
 stats_reader = require(MONITORING, "read")
 site_writer = require(SITE, "write")
 duty_reader, duty_writer = require(duty_service.SLUG, "read"), require(duty_service.SLUG, "write")
+check_reader = require(duty_check_service.SLUG, "read")
+check_writer = require(duty_check_service.SLUG, "write")
 
 KEEPALIVE_S = 15.0
 
@@ -73,6 +91,107 @@ class HandoverPublic(BaseModel):
     accepted_by: str
     at: datetime
     note: str
+
+
+class RosterEntry(BaseModel):
+    """值班人员名册: a control-room operator of the unit and their certificate."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Field(min_length=1, max_length=64)
+    certificate_no: str = Field(min_length=1, max_length=64)
+    certificate_expires: date
+
+
+class RosterEntryPublic(RosterEntry):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    unit_code: str
+
+
+class ShiftCreate(BaseModel):
+    """值班排班: a shift's start and end (with a time zone) and its two certified operators."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    starts_at: datetime
+    ends_at: datetime
+    operators: list[str] = Field(max_length=10)
+
+
+class ShiftPublic(BaseModel):
+    id: int
+    unit_code: str
+    starts_at: datetime
+    ends_at: datetime
+    operators: list[str]
+    slots: int
+    created_by: str
+
+
+class LogEntryCreate(BaseModel):
+    """值班记录: when (not in the future), the panel's state and a note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    at: datetime
+    panel_state: PanelState
+    note: str = Field(default="", max_length=duty.NOTE_MAX)
+
+
+class LogEntryPublic(BaseModel):
+    id: int
+    unit_code: str
+    at: datetime
+    panel_state: str
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ComplianceRowPublic(BaseModel):
+    unit_code: str
+    unit_name: str
+    month: str
+    shifts: int
+    log_slots_due: int
+    log_slots_on_time: int
+    log_rate: float | None
+    handovers: int
+
+
+class CheckRoundCreate(BaseModel):
+    """查岗: one unit (``unit_code``) or a random sample (``sample_size``) of the units in
+    scope, answered within ``answer_within_minutes`` (1–255, as GB/T 26875.3 type 91)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    unit_code: str | None = Field(default=None, min_length=1, max_length=64)
+    sample_size: int | None = Field(default=None, ge=1, le=duty_check_service.MAX_SAMPLE)
+    answer_within_minutes: int = Field(
+        default=duty_checks.DEFAULT_ANSWER_MINUTES, ge=1, le=duty_checks.MAX_ANSWER_MINUTES
+    )
+
+
+class CheckRoundPublic(BaseModel):
+    id: int
+    started_by: str
+    started_at: datetime
+    answer_within_minutes: int
+    sample_size: int | None
+    seed: str | None
+    units: int
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+class DutyCheckPublic(BaseModel):
+    id: int
+    round_id: int
+    unit_code: str
+    unit_name: str
+    sent_at: datetime
+    deadline: datetime
+    missed_at: datetime
+    state: str
+    answered_at: datetime | None
+    answered_by: str | None
+    seconds: float | None
 
 
 class Accept(BaseModel):
@@ -317,6 +436,239 @@ def handovers(
 ) -> Any:
     items, total = duty_service.handovers(session, user.scope, unit_code, page, size)
     return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/units/{unit_code}/duty-roster",
+    response_model=RosterEntryPublic,
+    summary="Put an operator and their certificate on the unit's duty roster (值班人员名册)",
+)
+def save_roster_entry(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+    payload: Annotated[RosterEntry, Body()],
+) -> Any:
+    """Adds the operator, or renews the certificate of one already on the roster."""
+    row = duty_service.save_operator(
+        session,
+        user.actor,
+        user.scope,
+        unit_code,
+        payload.username,
+        payload.certificate_no,
+        payload.certificate_expires,
+    )
+    return duty_service.operator_public(row, unit_code)
+
+
+@router.get(
+    "/units/{unit_code}/duty-roster",
+    response_model=Page[RosterEntryPublic],
+    summary="A unit's duty roster with certificates",
+)
+def roster(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_service.roster(session, user.scope, unit_code, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/units/{unit_code}/duty-shifts",
+    response_model=ShiftPublic,
+    status_code=201,
+    summary="Plan a shift (值班排班): two certified operators of the roster",
+)
+def add_shift(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+    payload: Annotated[ShiftCreate, Body()],
+) -> Any:
+    """Refused (422 naming ``operators``) unless two different operators of the roster, with
+    certificates valid to the shift's end, staff it."""
+    row = duty_service.add_shift(
+        session,
+        user.actor,
+        user.scope,
+        unit_code,
+        payload.starts_at,
+        payload.ends_at,
+        payload.operators,
+    )
+    return duty_service.shift_public(row, unit_code)
+
+
+@router.get(
+    "/units/{unit_code}/duty-shifts",
+    response_model=Page[ShiftPublic],
+    summary="A unit's shifts, latest first",
+)
+def shifts(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_service.shifts(session, user.scope, unit_code, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/units/{unit_code}/duty-log",
+    response_model=LogEntryPublic,
+    status_code=201,
+    summary="Write a duty-log entry (值班记录) with the panel's state",
+)
+def add_log_entry(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+    payload: Annotated[LogEntryCreate, Body()],
+) -> Any:
+    """Refused (422 naming ``at``) for a time in the future or more than a day back."""
+    row = duty_service.add_log_entry(
+        session,
+        user.actor,
+        user.scope,
+        unit_code,
+        payload.at,
+        payload.panel_state.value,
+        payload.note,
+        utcnow(),
+    )
+    return duty_service.log_public(row, unit_code)
+
+
+@router.get(
+    "/units/{unit_code}/duty-log",
+    response_model=Page[LogEntryPublic],
+    summary="A unit's duty log, latest first",
+)
+def log_entries(
+    unit_code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_service.log_entries(session, user.scope, unit_code, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/duty-compliance",
+    response_model=Page[ComplianceRowPublic],
+    summary="Monthly duty compliance per unit (shifts, log slots on time, handovers)",
+)
+def duty_compliance(
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_reader],
+    month: Annotated[
+        str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 1900–2099")
+    ],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    items, total = duty_service.compliance(session, user.scope, first, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/duty-checks",
+    response_model=CheckRoundPublic,
+    status_code=201,
+    summary="Start a remote duty check (查岗) of one unit or a random sample",
+)
+def start_duty_check(
+    session: SessionDep,
+    user: Annotated[CurrentUser, check_writer],
+    payload: Annotated[CheckRoundCreate, Body()],
+) -> Any:
+    """The sample is drawn from a seed out of ``secrets``, kept on the round."""
+    row = duty_check_service.start_round(
+        session,
+        user.actor,
+        user.scope,
+        utcnow(),
+        payload.answer_within_minutes,
+        payload.unit_code,
+        payload.sample_size,
+    )
+    return {**duty_check_service.round_public(row), "counts": {}}
+
+
+@router.get(
+    "/duty-checks", response_model=Page[DutyCheckPublic], summary="Duty checks, latest first"
+)
+def duty_check_list(
+    session: SessionDep,
+    user: Annotated[CurrentUser, check_reader],
+    round_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    state: CheckState | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_check_service.checks(session, user.scope, page, size, round_id, state)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/duty-checks/pending",
+    response_model=list[DutyCheckPublic],
+    summary="The pending duty checks of the caller's units (the control room's page)",
+)
+def pending_duty_checks(session: SessionDep, user: Annotated[CurrentUser, duty_reader]) -> Any:
+    return duty_check_service.pending(session, user.scope, utcnow())
+
+
+@router.post(
+    "/duty-checks/{check_id}/answer",
+    response_model=DutyCheckPublic,
+    summary="The control room answers a duty check (查岗应答)",
+)
+def answer_duty_check(
+    check_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    user: Annotated[CurrentUser, duty_writer],
+) -> Any:
+    """Answered or late by the clock; 409 once the check is missed or already answered."""
+    return duty_check_service.answer(session, user.actor, user.scope, check_id, utcnow())
+
+
+@router.get(
+    "/duty-check-rounds",
+    response_model=Page[CheckRoundPublic],
+    summary="Duty-check rounds, latest first",
+)
+def duty_check_rounds(
+    session: SessionDep,
+    user: Annotated[CurrentUser, check_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = duty_check_service.rounds(session, user.scope, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/duty-check-rounds/{round_id}",
+    response_model=CheckRoundPublic,
+    summary="One duty-check round with its checks counted by state",
+)
+def duty_check_round(
+    round_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    user: Annotated[CurrentUser, check_reader],
+) -> Any:
+    return duty_check_service.round_report(session, user.scope, round_id)
 
 
 @router.get("/units/{unit_code}/devices", summary="A unit's devices: status and last heartbeat")

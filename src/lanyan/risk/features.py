@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.timeutil import CHINA_TZ
-from lanyan.monitoring.choices import AlarmStatus, SignalKind
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm
+from lanyan.monitoring.choices import AlarmStatus, CheckState, SignalKind
+from lanyan.monitoring.models import DeviceHealth, DutyCheck, MonitoringAlarm
 from lanyan.prevention.choices import HazardState
 from lanyan.prevention.hazards import AWAITING_UNIT
 from lanyan.prevention.models.inspections import Hazard, Inspection
@@ -160,6 +160,21 @@ def collect(
 
     faults = alarms(SignalKind.FAULT, 90)
     fire_alarms = alarms(SignalKind.FIRE, 365)
+    # 查岗 the control room did not answer in the last 90 days (late answers do not count).
+    missed_checks = _count_by_unit(
+        session,
+        ids,
+        lambda part: (
+            select(DutyCheck.unit_id, func.count())
+            .where(
+                DutyCheck.unit_id.in_(part),
+                DutyCheck.state == CheckState.MISSED.value,
+                DutyCheck.sent_at < end,
+                DutyCheck.sent_at >= end - timedelta(days=90),
+            )
+            .group_by(DutyCheck.unit_id)
+        ),
+    )
     fires = _count_by_unit(
         session,
         ids,
@@ -196,6 +211,7 @@ def collect(
             "devices_offline_share": offline.get(u.id, 0) / n_devices if n_devices else None,
             "fault_alarms_90d": faults.get(u.id, 0),
             "fire_alarms_365d": fire_alarms.get(u.id, 0),
+            "duty_checks_missed_90d": missed_checks.get(u.id, 0),
             "fires_5y": fires.get(u.id, 0),
             **credit.raw_values(credits.get(u.id)),
         }

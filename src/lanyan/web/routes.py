@@ -15,6 +15,7 @@ from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
+from lanyan.web.monitoring import duty as monitoring_duty
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
@@ -40,6 +41,7 @@ STATIC = Path(__file__).parent / "static"
 # Each page package's own words, added to the one catalogue (web/i18n.py MESSAGES) here.
 PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     monitoring.WORDS,
+    monitoring_duty.WORDS,
     ops.WORDS,
     outreach.WORDS,
     plans.WORDS,
@@ -97,6 +99,7 @@ def install(app: FastAPI) -> None:
         risk,
         records,
         record_steps,
+        monitoring_duty,
         monitoring,
         docs_page,
     ):

@@ -1,0 +1,279 @@
+"""Remote duty checks (查岗): the centre sends a round to one unit or to a random sample of
+the units in its scope; each unit's control room answers on its duty page; the housekeeping
+marks the unanswered ones missed. The states follow ``duty_checks`` (the pure rule); the
+results per unit feed the unit's risk (``risk.features``: missed checks in 90 days).
+
+The sample is drawn with ``random.Random(seed)`` over the units in scope ordered by id, the
+seed taken from ``secrets`` and kept on the round, so anyone can re-draw and verify it."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.monitoring import duty_checks
+from lanyan.monitoring.choices import CheckState
+from lanyan.monitoring.duty_checks import DutyCheck as CheckRule
+from lanyan.monitoring.duty_service import unit_in_scope
+from lanyan.monitoring.models import DutyCheck, DutyCheckRound
+from lanyan.registry.models import Unit
+from lanyan.registry.scope import Scope, row_path
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
+
+SLUG = "duty-checks"  # the centre's side; a control room answers under ``duty``
+MAX_SAMPLE = 10_000
+
+
+def _rule(row: DutyCheck) -> CheckRule:
+    return CheckRule(
+        row.id,
+        row.sent_at,
+        row.deadline,
+        CheckState(row.state),
+        row.answered_at,
+        row.answered_by,
+    )
+
+
+def round_public(row: DutyCheckRound) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "started_by": row.started_by,
+        "started_at": row.started_at,
+        "answer_within_minutes": row.answer_within_minutes,
+        "sample_size": row.sample_size,
+        "seed": row.seed,
+        "units": row.units,
+    }
+
+
+def draw(unit_ids: list[int], size: int, seed: str) -> list[int]:
+    """The sample of ``size`` unit ids drawn with ``seed`` (ids sorted first)."""
+    ordered = sorted(unit_ids)
+    return sorted(random.Random(seed).sample(ordered, min(size, len(ordered))))
+
+
+def start_round(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    now: datetime,
+    answer_within_minutes: int = duty_checks.DEFAULT_ANSWER_MINUTES,
+    unit_code: str | None = None,
+    sample_size: int | None = None,
+    seed: str | None = None,
+) -> DutyCheckRound:
+    """Send a 查岗 to ``unit_code``, or to ``sample_size`` units drawn at random from the
+    units in the caller's scope (all of them when there are fewer)."""
+    if (unit_code is None) == (sample_size is None):
+        raise ValidationFailed(
+            "name one unit or a sample size, not both",
+            [FieldProblem("unit_code", "give unit_code or sample_size")],
+        )
+    if sample_size is not None and not 1 <= sample_size <= MAX_SAMPLE:
+        raise ValidationFailed(
+            "the sample size is 1 to 10,000 units",
+            [FieldProblem("sample_size", f"must be between 1 and {MAX_SAMPLE}")],
+        )
+    minutes = answer_within_minutes
+    duty_checks.check_minutes(minutes)
+    audit.begin_write(session)
+    if unit_code is not None:
+        unit = unit_in_scope(session, scope, unit_code)
+        chosen = [(unit.id, unit.jurisdiction_id)]
+        seed = None
+    else:
+        assert sample_size is not None
+        pool = dict(
+            session.execute(
+                select(Unit.id, Unit.jurisdiction_id).where(
+                    scope.within(Unit.jurisdiction_id), scope.units.within(Unit.id)
+                )
+            ).all()
+        )
+        seed = seed or secrets.token_hex(16)
+        chosen = [(uid, pool[uid]) for uid in draw(list(pool), sample_size, seed)]
+    if not chosen:
+        raise ValidationFailed(
+            "there is no unit in your scope to check", [FieldProblem("sample_size", "no units")]
+        )
+    row = DutyCheckRound(
+        started_by=actor.username,
+        started_at=now,
+        answer_within_minutes=minutes,
+        sample_size=sample_size,
+        seed=seed,
+        units=len(chosen),
+    )
+    session.add(row)
+    session.flush()
+    sent = CheckRule.send(None, now, minutes)
+    values = [
+        {
+            "round_id": row.id,
+            "unit_id": uid,
+            "jurisdiction_id": jid,
+            "sent_at": now,
+            "deadline": sent.deadline,
+            "missed_at": sent.missed_line,
+            "state": CheckState.PENDING.value,
+        }
+        for uid, jid in chosen
+    ]
+    session.execute(insert(DutyCheck), values)
+    audit.record(session, actor, "duty_check_round", SLUG, row.id, None, round_public(row))
+    return row
+
+
+def check_public(row: DutyCheck, unit_code: str, unit_name: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "round_id": row.round_id,
+        "unit_code": unit_code,
+        "unit_name": unit_name,
+        "sent_at": row.sent_at,
+        "deadline": row.deadline,
+        "missed_at": row.missed_at,
+        "state": row.state,
+        "answered_at": row.answered_at,
+        "answered_by": row.answered_by,
+        "seconds": (row.answered_at - row.sent_at).total_seconds() if row.answered_at else None,
+    }
+
+
+def _checks(scope: Scope) -> Any:
+    return (
+        select(DutyCheck, Unit.code, Unit.name)
+        .join(Unit, Unit.id == DutyCheck.unit_id)
+        .where(scope.within(DutyCheck.jurisdiction_id), scope.units.within(DutyCheck.unit_id))
+    )
+
+
+def checks(
+    session: Session,
+    scope: Scope,
+    page: int,
+    size: int,
+    round_id: int | None = None,
+    state: CheckState | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Checks in scope, latest first (by round, then unit code), paged in SQL."""
+    stmt = _checks(scope)
+    if round_id is not None:
+        stmt = stmt.where(DutyCheck.round_id == round_id)
+    if state is not None:
+        stmt = stmt.where(DutyCheck.state == state.value)
+    rows, total = paginate(
+        session, stmt.order_by(DutyCheck.sent_at.desc(), Unit.code, DutyCheck.id), page, size
+    )
+    return [check_public(r, code, name) for r, code, name in rows], total
+
+
+def pending(session: Session, scope: Scope, now: datetime) -> list[dict[str, Any]]:
+    """The pending checks of the caller's units not yet past their missed line: what the
+    control room's page shows first (a control room has a handful of units, so no paging)."""
+    rows = session.execute(
+        _checks(scope)
+        .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at >= now)
+        .order_by(DutyCheck.deadline, DutyCheck.id)
+        .limit(100)
+    ).all()
+    return [check_public(r, code, name) for r, code, name in rows]
+
+
+def answer(
+    session: Session, actor: Actor, scope: Scope, check_id: int, now: datetime
+) -> dict[str, Any]:
+    """The control room answers a check of one of its units: answered or late; refused (409)
+    once it is missed or already answered."""
+    audit.begin_write(session)
+    found = session.execute(
+        _checks(scope).where(DutyCheck.id == check_id).with_for_update(of=DutyCheck)
+    ).first()
+    if found is None:
+        raise NotFound(f"duty check {check_id} does not exist or is not one of your units'")
+    row, code, name = found
+    rule = _rule(row)
+    before = check_public(row, code, name)
+    rule.answer(actor.username, now)
+    row.state, row.answered_at, row.answered_by = (
+        rule.state.value,
+        rule.answered_at,
+        rule.answered_by,
+    )
+    session.flush()
+    after = check_public(row, code, name)
+    audit.record(
+        session, actor, "answer", SLUG, row.id, before, after, scope_path=row_path(session, row)
+    )
+    return after
+
+
+def mark_missed(session: Session, now: datetime, chunk: int = 5000) -> int:
+    """Housekeeping: pending checks past their missed line become missed (at most ``chunk``
+    per call, in the caller's transaction); how many did. One UPDATE with the condition of
+    ``duty_checks.DutyCheck.expire`` (``now`` past ``missed_at``), not a load per row."""
+    ids = list(
+        session.execute(
+            select(DutyCheck.id)
+            .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at < now)
+            .order_by(DutyCheck.id)
+            .limit(chunk)
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(DutyCheck)
+        .where(DutyCheck.id.in_(ids), DutyCheck.state == CheckState.PENDING.value)
+        .values(state=CheckState.MISSED.value)
+    )
+    return len(ids)
+
+
+def round_report(session: Session, scope: Scope, round_id: int) -> dict[str, Any]:
+    """One round and how many of its checks (in scope) are in each state, counted in SQL."""
+    row = session.get(DutyCheckRound, round_id)
+    if row is None:
+        raise NotFound(f"duty-check round {round_id} does not exist")
+    counts = dict.fromkeys((s.value for s in CheckState), 0)
+    for state, n in session.execute(
+        select(DutyCheck.state, func.count())
+        .where(
+            DutyCheck.round_id == round_id,
+            scope.within(DutyCheck.jurisdiction_id),
+            scope.units.within(DutyCheck.unit_id),
+        )
+        .group_by(DutyCheck.state)
+    ):
+        counts[state] = int(n)
+    return {**round_public(row), "counts": counts}
+
+
+def rounds(
+    session: Session, scope: Scope, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The rounds with a check in the caller's scope, latest first, paged in SQL."""
+    rows, total = paginate(
+        session,
+        select(DutyCheckRound)
+        .where(
+            exists().where(
+                DutyCheck.round_id == DutyCheckRound.id,
+                scope.within(DutyCheck.jurisdiction_id),
+                scope.units.within(DutyCheck.unit_id),
+            )
+        )
+        .order_by(DutyCheckRound.started_at.desc(), DutyCheckRound.id.desc()),
+        page,
+        size,
+    )
+    return [round_public(r) for r in rows], total

@@ -15,9 +15,10 @@ Tolerances, each with its mechanism:
 * typos: candidates come from an inverted index of *pinyin* bigrams, gapped too (a homophone
   typed through a pinyin input method, 宏原 for 宏源, keeps every bigram; a replaced or
   dropped character keeps the pairs that skip it), ranked by rapidfuzz ratios on the
-  characters and on the syllables — a syllable matches only a syllable that sounds the same,
-  up to the fuzzy sounds of pinyin input methods (模糊音: z/zh, c/ch, s/sh, l/n, an/ang,
-  en/eng, in/ing), so 锦 is heard in 金 but not in 鑫;
+  characters and on the syllables — a syllable matches only a syllable that sounds the same
+  (HEARD), or a little lower one that does up to the fuzzy sounds of pinyin input methods
+  (模糊音: z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing; FUZZY_HEARD), so 锦 is heard in 金
+  but not in 鑫;
 * a name's leading place word left out (宏源医院 for 大中宏源医院): a two-character word that
   begins many of the indexed names is a place word (the registry's names are 行政区划 + 字号 +
   行业), and such a name is indexed without it too, a little below the full name;
@@ -154,6 +155,18 @@ def _grams(toks: tuple[str, ...]) -> set[str]:
     return pairs or {toks[0]}
 
 
+def _heard(
+    said: tuple[str, ...],
+    fuzzy: tuple[str, ...],
+    other: tuple[str, ...],
+    other_fuzzy: tuple[str, ...],
+) -> float:
+    """How alike two texts sound, 0..HEARD: by their syllables, else by their fuzzy ones."""
+    return max(
+        fuzz.ratio(said, other) / 100 * HEARD, fuzz.ratio(fuzzy, other_fuzzy) / 100 * FUZZY_HEARD
+    )
+
+
 def initials(text: str) -> str:
     """Pinyin initials of each hanzi (digits and letters kept): 宏源医院 → hyyy."""
     return "".join(s[0] for s in syllables(text))
@@ -229,6 +242,7 @@ class _Name:
     place: int
     text: str  # normalized, prefix stripped
     sound: tuple[str, ...]  # its fuzzy syllables
+    said: tuple[str, ...]  # its syllables
     why: str
     full: str  # normalized, with its prefix
     weight: float = 1.0  # below 1 for the name without its leading place word
@@ -238,6 +252,8 @@ class _Name:
 # is a place word the dispatcher may leave out (大中, 盐城 of 大中宏源医院, 盐城恒泰贸易有限公司).
 HEAD_MIN_NAMES = 20
 HEAD_MIN_SHARE = 0.002
+HEARD = 0.97  # a name heard in the query (the same syllables), below the same characters
+FUZZY_HEARD = 0.95  # the same syllables up to the fuzzy sounds of pinyin input methods
 HEADLESS = 0.975  # a name found without its place word, below the same name typed in full
 VIA_ADDRESS = 0.9  # a unit found by its address, below the house numbers themselves
 
@@ -269,6 +285,7 @@ class Index:
         for numbers in self._road_numbers.values():
             numbers.sort()
         self._road_sound_list = [sounds(r) for r in self._road_list]
+        self._road_said_list = [syllables(r) for r in self._road_list]
         self._add_headless()
         self._build_postings()
         pairs = sorted((initials(n.text), k) for k, n in enumerate(self._names))
@@ -319,7 +336,7 @@ class Index:
                 self._houses.setdefault((house.road, house.number), []).append(i)
                 self._road_numbers.setdefault(house.road, []).append(house.number)
                 continue
-            self._names.append(_Name(i, core, sounds(core), why, text))
+            self._names.append(_Name(i, core, sounds(core), syllables(core), why, text))
         if p.code:
             self._codes[normalize(p.code)] = i
         if p.kind is Kind.ROAD:
@@ -338,7 +355,9 @@ class Index:
         for n in named:
             if len(n.text) >= 6 and n.text[:2] in words:
                 rest = n.text[2:]
-                self._names.append(_Name(n.place, rest, sounds(rest), n.why, rest, HEADLESS))
+                self._names.append(
+                    _Name(n.place, rest, sounds(rest), syllables(rest), n.why, rest, HEADLESS)
+                )
 
     def buildings_xy(self) -> tuple[list[int], np.ndarray]:
         """The buildings as (place numbers, an (n, 2) array of lon, lat), made once."""
@@ -405,10 +424,13 @@ class Index:
         scored: list[tuple[str, float]] = []
         for name in found:
             chars = fuzz.ratio(road, name) / 100
-            heard = fuzz.ratio(sound, self._road_sound_list[self._road_at(name)]) / 100
+            at = self._road_at(name)
+            heard = _heard(
+                syllables(road), sound, self._road_said_list[at], self._road_sound_list[at]
+            )
             # a homophone typed through a pinyin input method (宏原路 for 宏源路) just below
             # the name itself; equal letters apart, the closer sound wins
-            scored.append((name, max(chars, heard * 0.97) * 0.98 + heard * 0.02))
+            scored.append((name, max(chars, heard) * 0.98 + heard * 0.02))
         scored.sort(key=lambda s: (-s[1], s[0]))
         if number is None:
             return scored[:limit]
@@ -481,20 +503,22 @@ class Index:
 
     def _name_hits(self, text: str, full: str) -> list[Hit]:
         best: dict[int, tuple[float, str]] = {}
-        py = sounds(text)
+        py, said = sounds(text), syllables(text)
         for k in self._candidates(py).tolist():
             n = self._names[k]
             ratio = fuzz.ratio(text, n.text) / 100
             if full != text or n.full != n.text:
                 # the same name under another city's prefix ranks below the one typed in full
                 ratio = max(ratio * 0.99, fuzz.ratio(full, n.full) / 100)
-            sound = fuzz.ratio(py, n.sound) / 100 * 0.97
+            sound = _heard(said, py, n.said, n.sound)
             part = 0.0
             if len(text) >= 2 and len(n.text) > len(text):
                 # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
                 share = len(text) / len(n.text)
                 heard = max(
-                    fuzz.partial_ratio(text, n.text), fuzz.partial_ratio(py, n.sound) * 0.97
+                    fuzz.partial_ratio(text, n.text),
+                    fuzz.partial_ratio(said, n.said) * HEARD,
+                    fuzz.partial_ratio(py, n.sound) * FUZZY_HEARD,
                 )
                 part = heard / 100 * (0.8 + 0.15 * share)
             ratio, sound, part = ratio * n.weight, sound * n.weight, part * n.weight

@@ -286,6 +286,9 @@ class Index:
             numbers.sort()
         self._road_sound_list = [sounds(r) for r in self._road_list]
         self._road_said_list = [syllables(r) for r in self._road_list]
+        self._number_roads: dict[int, list[str]] = {}  # house number -> the roads that have it
+        for road, number in self._houses:
+            self._number_roads.setdefault(number, []).append(road)
         self._add_headless()
         self._build_postings()
         pairs = sorted((initials(n.text), k) for k, n in enumerate(self._names))
@@ -421,6 +424,14 @@ class Index:
                 sound, self._road_sound_list, scorer=fuzz.ratio, limit=wide, score_cutoff=40
             )
         }
+        if number is not None:
+            having = self._number_roads.get(number, [])
+            found |= {
+                name
+                for name, _, _ in process.extract(
+                    road, having, scorer=fuzz.ratio, limit=limit, score_cutoff=40
+                )
+            }
         scored: list[tuple[str, float]] = []
         for name in found:
             chars = fuzz.ratio(road, name) / 100

@@ -445,8 +445,8 @@ class Index:
         scored.sort(key=lambda s: (-s[1], s[0]))
         if number is None:
             return scored[:limit]
-        having = [s for s in scored if (s[0], number) in self._houses][:limit]
-        return sorted({*scored[:limit], *having}, key=lambda s: (-s[1], s[0]))
+        numbered = [s for s in scored if (s[0], number) in self._houses][:limit]
+        return sorted({*scored[:limit], *numbered}, key=lambda s: (-s[1], s[0]))
 
     def _road_at(self, name: str) -> int:
         return bisect.bisect_left(self._road_list, name)

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from pypinyin import Style, lazy_pinyin
@@ -147,20 +148,39 @@ def sounds(text: str) -> tuple[str, ...]:
     return tuple(_fuzzy(s) for s in syllables(text))
 
 
-def _grams(toks: tuple[str, ...]) -> set[str]:
-    """Pairs of neighbouring syllables and pairs one apart: a replaced or dropped character
-    leaves the pair that skips it (金宏服装 and 金三服装 share 金·服)."""
-    pairs = {f"{a} {b}" for a, b in itertools.pairwise(toks)}
-    pairs |= {f"{a} {b}" for a, b in zip(toks, toks[2:], strict=False)}
+_CODES: dict[str, str] = {}
+
+
+def _coded(toks: tuple[str, ...]) -> str:
+    """Syllables as a string of one private-use character each (rapidfuzz compares strings
+    much faster than tuples; equal syllables, equal characters)."""
+    out = []
+    for t in toks:
+        code = _CODES.get(t)
+        if code is None:
+            code = _CODES.setdefault(t, chr(0xF0000 + len(_CODES)))
+        out.append(code)
+    return "".join(out)
+
+
+def _said(text: str) -> str:
+    return _coded(syllables(text))
+
+
+def _heard_as(text: str) -> str:
+    return _coded(sounds(text))
+
+
+def _grams(toks: str) -> set[str]:
+    """Pairs of neighbouring syllables and pairs one apart (coded, see :func:`_coded`): a
+    replaced or dropped character leaves the pair that skips it (金宏服装 and 金三服装 share
+    金·服)."""
+    pairs = {a + b for a, b in itertools.pairwise(toks)}
+    pairs |= {a + b for a, b in zip(toks, toks[2:], strict=False)}
     return pairs or {toks[0]}
 
 
-def _heard(
-    said: tuple[str, ...],
-    fuzzy: tuple[str, ...],
-    other: tuple[str, ...],
-    other_fuzzy: tuple[str, ...],
-) -> float:
+def _heard(said: str, fuzzy: str, other: str, other_fuzzy: str) -> float:
     """How alike two texts sound, 0..HEARD: by their syllables, else by their fuzzy ones."""
     return max(
         fuzz.ratio(said, other) / 100 * HEARD, fuzz.ratio(fuzzy, other_fuzzy) / 100 * FUZZY_HEARD
@@ -241,8 +261,8 @@ class Answer:
 class _Name:
     place: int
     text: str  # normalized, prefix stripped
-    sound: tuple[str, ...]  # its fuzzy syllables
-    said: tuple[str, ...]  # its syllables
+    sound: str  # its fuzzy syllables (coded)
+    said: str  # its syllables (coded)
     why: str
     full: str  # normalized, with its prefix
     weight: float = 1.0  # below 1 for the name without its leading place word
@@ -284,8 +304,8 @@ class Index:
         self._road_list = sorted({*self._road_numbers, *self._roads})
         for numbers in self._road_numbers.values():
             numbers.sort()
-        self._road_sound_list = [sounds(r) for r in self._road_list]
-        self._road_said_list = [syllables(r) for r in self._road_list]
+        self._road_sound_list = [_heard_as(r) for r in self._road_list]
+        self._road_said_list = [_said(r) for r in self._road_list]
         self._number_roads: dict[int, list[str]] = {}  # house number -> the roads that have it
         for road, number in self._houses:
             self._number_roads.setdefault(number, []).append(road)
@@ -339,7 +359,7 @@ class Index:
                 self._houses.setdefault((house.road, house.number), []).append(i)
                 self._road_numbers.setdefault(house.road, []).append(house.number)
                 continue
-            self._names.append(_Name(i, core, sounds(core), syllables(core), why, text))
+            self._names.append(_Name(i, core, _heard_as(core), _said(core), why, text))
         if p.code:
             self._codes[normalize(p.code)] = i
         if p.kind is Kind.ROAD:
@@ -359,7 +379,7 @@ class Index:
             if len(n.text) >= 6 and n.text[:2] in words:
                 rest = n.text[2:]
                 self._names.append(
-                    _Name(n.place, rest, sounds(rest), syllables(rest), n.why, rest, HEADLESS)
+                    _Name(n.place, rest, _heard_as(rest), _said(rest), n.why, rest, HEADLESS)
                 )
 
     def buildings_xy(self) -> tuple[list[int], np.ndarray]:
@@ -411,7 +431,7 @@ class Index:
         if road in self._road_numbers or road in self._roads:
             return [(road, 1.0)]
         wide = max(limit * 8, 60)
-        sound = sounds(road)
+        sound = _heard_as(road)
         found = {
             name
             for name, _, _ in process.extract(
@@ -436,9 +456,7 @@ class Index:
         for name in found:
             chars = fuzz.ratio(road, name) / 100
             at = self._road_at(name)
-            heard = _heard(
-                syllables(road), sound, self._road_said_list[at], self._road_sound_list[at]
-            )
+            heard = _heard(_said(road), sound, self._road_said_list[at], self._road_sound_list[at])
             # a homophone typed through a pinyin input method (宏原路 for 宏源路) just below
             # the name itself; equal letters apart, the closer sound wins
             scored.append((name, max(chars, heard) * 0.98 + heard * 0.02))
@@ -494,7 +512,7 @@ class Index:
                     hits.append(self._hit(i, min(sa, sb), f"junction of {a} and {b}"))
         return hits
 
-    def _candidates(self, sound: tuple[str, ...], limit: int = 150) -> np.ndarray:
+    def _candidates(self, sound: str, limit: int = 150) -> np.ndarray:
         grams = _grams(sound)
         lists = sorted(
             (self._postings[g] for g in grams if g in self._postings), key=lambda a: a.size
@@ -513,34 +531,54 @@ class Index:
         return found
 
     def _name_hits(self, text: str, full: str) -> list[Hit]:
+        cands = [self._names[k] for k in self._candidates(_heard_as(text)).tolist()]
+        if not cands:
+            return []
+        py, said = _heard_as(text), _said(text)
+
+        def scores(query: str, choices: list[str], scorer: Any = fuzz.ratio) -> np.ndarray:
+            out = process.cdist([query], choices, scorer=scorer, dtype=np.float64, workers=1)
+            return np.asarray(out[0]) / 100
+
+        ratio = scores(text, [n.text for n in cands])
+        # the same name under another city's prefix ranks below the one typed in full
+        prefixed = np.array([full != text or n.full != n.text for n in cands])
+        if prefixed.any():
+            whole = scores(full, [n.full for n in cands])
+            ratio = np.where(prefixed, np.maximum(ratio * 0.99, whole), ratio)
+        sound = np.maximum(
+            scores(said, [n.said for n in cands]) * HEARD,
+            scores(py, [n.sound for n in cands]) * FUZZY_HEARD,
+        )
+        # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
+        lengths = np.array([len(n.text) for n in cands], dtype=np.float64)
+        part = np.zeros(len(cands))
+        longer = lengths > len(text)
+        if len(text) >= 2 and longer.any():
+            heard = np.maximum.reduce(
+                [
+                    scores(text, [n.text for n in cands], fuzz.partial_ratio),
+                    scores(said, [n.said for n in cands], fuzz.partial_ratio) * HEARD,
+                    scores(py, [n.sound for n in cands], fuzz.partial_ratio) * FUZZY_HEARD,
+                ]
+            )
+            part = np.where(longer, heard * (0.8 + 0.15 * len(text) / lengths), 0.0)
+        weight = np.array([n.weight for n in cands])
+        ratio, sound, part = ratio * weight, sound * weight, part * weight
+        top = np.maximum.reduce([ratio, sound, part])
+        score = top * 0.98 + sound * 0.02
         best: dict[int, tuple[float, str]] = {}
-        py, said = sounds(text), syllables(text)
-        for k in self._candidates(py).tolist():
-            n = self._names[k]
-            ratio = fuzz.ratio(text, n.text) / 100
-            if full != text or n.full != n.text:
-                # the same name under another city's prefix ranks below the one typed in full
-                ratio = max(ratio * 0.99, fuzz.ratio(full, n.full) / 100)
-            sound = _heard(said, py, n.said, n.sound)
-            part = 0.0
-            if len(text) >= 2 and len(n.text) > len(text):
-                # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
-                share = len(text) / len(n.text)
-                heard = max(
-                    fuzz.partial_ratio(text, n.text),
-                    fuzz.partial_ratio(said, n.said) * HEARD,
-                    fuzz.partial_ratio(py, n.sound) * FUZZY_HEARD,
-                )
-                part = heard / 100 * (0.8 + 0.15 * share)
-            ratio, sound, part = ratio * n.weight, sound * n.weight, part * n.weight
-            score = max(ratio, sound, part) * 0.98 + sound * 0.02
-            top = max(ratio, sound, part)
-            why = "name" if top == ratio else "sounds like" if top == sound else "part of"
+        for j in np.flatnonzero(score >= FLOOR).tolist():
+            n = cands[j]
+            if score[j] <= best.get(n.place, (0.0, ""))[0]:
+                continue
+            why = (
+                "name" if top[j] == ratio[j] else "sounds like" if top[j] == sound[j] else "part of"
+            )
             if n.why != "name":
                 why = f"{why} ({n.why})"
-            if score > best.get(n.place, (0.0, ""))[0]:
-                best[n.place] = (score, why)
-        return [self._hit(i, s, w) for i, (s, w) in best.items() if s >= 0.5]
+            best[n.place] = (float(score[j]), why)
+        return [self._hit(i, s, w) for i, (s, w) in best.items()]
 
     def _initial_hits(self, text: str) -> list[Hit]:
         if not _INITIALS.match(text):

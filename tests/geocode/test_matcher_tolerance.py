@@ -12,6 +12,7 @@ from lanyan.geocode.matcher import (
     Kind,
     Place,
     sounds,
+    split_names,
     syllables,
 )
 
@@ -95,3 +96,13 @@ def test_a_unit_found_by_its_address_ranks_below_the_house_number() -> None:
     hits = Index(places, DIVISIONS).search("健康路155号").hits
     assert [h.label for h in hits[:2]] == ["健康路155号", "恒泰纺织有限公司"]
     assert hits[1].confidence <= VIA_ADDRESS * hits[0].confidence
+
+
+def test_a_field_of_names_is_split() -> None:
+    assert split_names(" 金港百货大楼、原金港商厦;大丰商场，老百货 ") == [
+        "金港百货大楼",
+        "原金港商厦",
+        "大丰商场",
+        "老百货",
+    ]
+    assert split_names("") == []

@@ -85,6 +85,15 @@ _DIVISION_SUFFIX = re.compile(
 )
 
 
+_NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
+
+
+def split_names(text: str) -> list[str]:
+    """The names of a list written in one field (a unit's 别名、曾用名): separated by 、 ; or a
+    comma, blanks dropped."""
+    return [n.strip() for n in _NAME_SEPARATORS.split(text or "") if n.strip()]
+
+
 def normalize(text: str) -> str:
     """Full-width folded (NFKC), lower case, without spaces and punctuation; 號/樓 simplified."""
     folded = unicodedata.normalize("NFKC", text).lower()

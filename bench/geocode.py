@@ -15,6 +15,11 @@ the server). The anchor is rapidfuzz's plain ``process.extractOne`` (WRatio) ove
 label strings, on the first ``--anchor`` queries (it scans every string per query).
 Targets: top-1 ≥ 90 %, top-5 ≥ 98 %, p99 ≤ 50 ms.
 
+The city is one county (大丰区, whose 119 centre receives every query) and its units lie at
+random points whatever their city word, so the caller's context — the board's jurisdiction,
+the map view, the dispatcher's county — tells nothing here and is not modelled: a name that
+exists under several city words is a tie by its text alone.
+
 Every miss is classified by how many *rivals* the query has: other places at least as close
 to it as its target, by character or by pinyin-syllable edit distance (a homophone costs
 nothing in syllables), after the division prefix is stripped, on the road alone for an address

@@ -106,3 +106,24 @@ def test_a_field_of_names_is_split() -> None:
         "老百货",
     ]
     assert split_names("") == []
+
+
+def test_a_division_name_before_a_name_that_begins_with_he() -> None:
+    # 大丰 is stripped from 大丰和瑞三科技有限公司 like from any name; 和 is not "and" here
+    index = Index([unit("大丰和瑞三科技有限公司", 1), unit("禾瑞科技有限公司", 2)], DIVISIONS)
+    assert first(index, "和繠三科技有限公司") == "大丰和瑞三科技有限公司"  # 繠 for 瑞
+    assert index.strip_prefix("大丰和瑞三科技有限公司") == "和瑞三科技有限公司"
+    assert index.strip_prefix("大丰路") == "大丰路"
+
+
+def test_fewer_edits_break_a_tie() -> None:
+    # 松祥中 is one replacement from 松祥绣 and two from 松中川; Indel scores both 0.8
+    index = Index([unit("松中川宾馆", 1), unit("松祥绣宾馆", 2)], DIVISIONS)
+    assert first(index, "松祥中宾馆") == "松祥绣宾馆"
+
+
+def test_a_known_road_without_the_number_offers_the_road_one_slip_away() -> None:
+    places = [Place(Kind.ADDRESS, f"方丰路{n}号", 120.3, 33.1 + n * 1e-4) for n in range(1, 162)]
+    places.append(Place(Kind.ADDRESS, "幸丰路207号", 120.5, 33.2))
+    labels = [h.label for h in Index(places, DIVISIONS).search("方丰路207号").hits[:5]]
+    assert "幸丰路207号" in labels and "方丰路161号" in labels

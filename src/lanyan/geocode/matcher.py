@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 
 class Kind(StrEnum):
@@ -78,7 +79,8 @@ _JUNCTION = re.compile(
     rf"^(?P<a>.+?(?:{_ROAD_SUFFIX}))(?:与|和|跟|同|及|&|x|×)"
     rf"(?P<b>.+?(?:{_ROAD_SUFFIX}))(?:交叉口|交叉路口|交口|路口|十字路口|交汇处|口)?$"
 )
-_BARE = re.compile(rf"^(?:{_ROAD_SUFFIX}|\d|号|与|和)")
+# 和 begins names (和平, 和瑞): only 与 is taken for "and" after a division name
+_BARE = re.compile(rf"^(?:{_ROAD_SUFFIX}|\d|号|与)")
 _INITIALS = re.compile(r"^[a-z]{2,}$")
 _DIVISION_SUFFIX = re.compile(
     r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|省|市|区|县|旗|盟)$"
@@ -282,7 +284,7 @@ class _Name:
 HEAD_MIN_NAMES = 20
 HEAD_MIN_SHARE = 0.002
 HEARD = 0.97  # a name heard in the query (the same syllables), below the same characters
-FUZZY_HEARD = 0.95  # the same syllables up to the fuzzy sounds of pinyin input methods
+FUZZY_HEARD = 0.94  # the same syllables up to the fuzzy sounds of pinyin input methods
 HEADLESS = 0.975  # a name found without its place word, below the same name typed in full
 VIA_ADDRESS = 0.9  # a unit found by its address, below the house numbers themselves
 
@@ -437,8 +439,10 @@ class Index:
         """Known road names closest to ``road`` (characters or syllables), score 0..1. With a
         house ``number``, the best ``limit`` roads that have it come too, however many roads
         without it are as close (a typo in a short name has many neighbours)."""
-        if road in self._road_numbers or road in self._roads:
+        known = road in self._road_numbers or road in self._roads
+        if known and (number is None or (road, number) in self._houses):
             return [(road, 1.0)]
+        # a known road without the number typed: the roads one slip away that have it come too
         wide = max(limit * 8, 60)
         sound = _heard_as(road)
         found = {
@@ -473,7 +477,8 @@ class Index:
         if number is None:
             return scored[:limit]
         numbered = [s for s in scored if (s[0], number) in self._houses][:limit]
-        return sorted({*scored[:limit], *numbered}, key=lambda s: (-s[1], s[0]))
+        exact = [(road, 1.0)] if known else []
+        return sorted({*exact, *scored[:limit], *numbered}, key=lambda s: (-s[1], s[0]))
 
     def _road_at(self, name: str) -> int:
         return bisect.bisect_left(self._road_list, name)
@@ -545,9 +550,11 @@ class Index:
             return []
         py, said = _heard_as(text), _said(text)
 
-        def scores(query: str, choices: list[str], scorer: Any = fuzz.ratio) -> np.ndarray:
+        def scores(
+            query: str, choices: list[str], scorer: Any = fuzz.ratio, scale: float = 100
+        ) -> np.ndarray:
             out = process.cdist([query], choices, scorer=scorer, dtype=np.float64, workers=1)
-            return np.asarray(out[0]) / 100
+            return np.asarray(out[0]) / scale
 
         ratio = scores(text, [n.text for n in cands])
         # the same name under another city's prefix ranks below the one typed in full
@@ -575,7 +582,10 @@ class Index:
         weight = np.array([n.weight for n in cands])
         ratio, sound, part = ratio * weight, sound * weight, part * weight
         top = np.maximum.reduce([ratio, sound, part])
-        score = top * 0.98 + sound * 0.02
+        # equal apart, the closer sound wins, then the fewer edits (Levenshtein: 松祥中 is one
+        # replacement from 松祥绣 but two from 松中川, which Indel scores alike)
+        edits = scores(text, [n.text for n in cands], Levenshtein.normalized_similarity, 1)
+        score = top * 0.97 + sound * 0.02 + edits * weight * 0.01
         best: dict[int, tuple[float, str]] = {}
         for j in np.flatnonzero(score >= FLOOR).tolist():
             n = cands[j]

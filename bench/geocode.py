@@ -24,8 +24,9 @@ Every miss is classified by how many *rivals* the query has: other places at lea
 to it as its target, by character or by pinyin-syllable edit distance (a homophone costs
 nothing in syllables), after the division prefix is stripped, on the road alone for an address
 (among the roads that have its number) and with or without the name's own city word for a
-unit. With 5 or more rivals no ranker that reads only the text can put the target in the top
-5; with 1 to 4 the top 1 is a tie; with none the miss is the matcher's. ``--misses`` prints
+unit. With 5 or more rivals no ranker that reads only the text can be sure to put the target in
+the top 5 (with 5 or more strictly closer, none can); with 1 to 4 the top 1 is a tie; with
+none the miss is the matcher's. ``--misses`` prints
 each miss.
 
     python bench/geocode.py [--queries 1000] [--anchor 100] [--seed 7] [--misses]
@@ -223,41 +224,50 @@ class Rivals:
     def _distance(a: str, b: str) -> int:
         return min(Levenshtein.distance(a, b), Levenshtein.distance(syllables(a), syllables(b)))
 
-    def count(self, text: str, target: Place) -> int:
+    def count(self, text: str, target: Place) -> tuple[int, int]:
+        """(places as close as the target, places strictly closer)."""
         core = self.index.strip_prefix(normalize(text))
         if target.kind is Kind.ADDRESS:
             house, want = parse_house_number(core), parse_house_number(target.label)
             if house is None or want is None:
-                return -1
+                return -1, -1
             own = self._distance(house.road, want.road)
             roads = self.numbers.get(house.number, set()) - {want.road}
-            return sum(self._distance(house.road, r) <= own for r in roads)
+            found = [self._distance(house.road, r) for r in roads]
+            return sum(d <= own for d in found), sum(d < own for d in found)
         own = min(
             self._distance(core, f)
             for f, label in zip(self.unit_forms, self.unit_owner, strict=True)
             if label == target.label
         )
+        return self._near(core, own, target.label), self._near(core, own - 1, target.label)
+
+    def _near(self, core: str, within: int, label: str) -> int:
+        if within < 0:
+            return 0
         chars = process.extract(
-            core, self.unit_forms, scorer=Levenshtein.distance, score_cutoff=own, limit=None
+            core, self.unit_forms, scorer=Levenshtein.distance, score_cutoff=within, limit=None
         )
         sounds = process.extract(
             syllables(core),
             self.unit_sounds,
             scorer=Levenshtein.distance,
-            score_cutoff=own,
+            score_cutoff=within,
             limit=None,
         )
-        near = {self.unit_owner[k] for _, _, k in chars} | {
-            self.unit_owner[k] for _, _, k in sounds
-        }
-        return len(near - {target.label})
+        near = {self.unit_owner[k] for _, _, k in chars}
+        near |= {self.unit_owner[k] for _, _, k in sounds}
+        return len(near - {label})
 
 
-def rival_class(rivals: int) -> str:
-    if rivals >= 5:
-        return "indistinguishable (≥5 rivals)"
-    if rivals >= 1:
-        return "tied (1–4 rivals)"
+def rival_class(rivals: tuple[int, int]) -> str:
+    as_close, closer = rivals
+    if closer >= 5:
+        return "beaten (≥5 strictly closer)"
+    if as_close >= 5:
+        return "indistinguishable (≥5 as close)"
+    if as_close >= 1:
+        return "tied (1–4 as close)"
     return "matcher's own (no rival)"
 
 
@@ -328,7 +338,7 @@ def main() -> None:
             print(f"  miss [{cls}; {noise}; {where}] {text} → want {target.label}; got {tops}")
     print(f"misses: {len(missed)} at top-1, {n - top5} at top-5, by rivals:")
     for (cls, in_five), count in sorted(classes.items()):
-        print(f"  {cls:<31} {'in top 5' if in_five else 'not in top 5':<13} {count:4d}")
+        print(f"  {cls:<33} {'in top 5' if in_five else 'not in top 5':<13} {count:4d}")
     labels = [p.label for p in places + divisions]
     sub = work[: args.anchor]
     a_right = mine_right = 0

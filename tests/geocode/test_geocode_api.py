@@ -102,6 +102,26 @@ def _a_write_to_the_registry_refreshes_the_index(
     assert hits[0]["code"] == "B-GRAIN"
 
 
+def _a_unit_by_its_former_name(client: TestClient, world: dict[str, Any], uow: Any) -> None:
+    headers = login(client, "df_dispatch")
+    q = {"q": "金港百货大楼"}
+    before = client.get("/api/geocode", params=q, headers=headers).json()["hits"]
+    assert not before or before[0]["code"] != world["unit_code"]
+    units = get_type("units")
+    with uow() as s:
+        unit_id = service.id_of_code(s, units, EVERYWHERE, world["unit_code"])
+        assert unit_id is not None
+        service.update(
+            s, units, SYSTEM, EVERYWHERE, unit_id, {"aliases": "大丰广场、原金港百货大楼"}
+        )
+    first = client.get("/api/geocode", params=q, headers=headers).json()["hits"][0]
+    assert first["code"] == world["unit_code"] and first["reason"] == "alias"
+    # the registry's own search finds it by the former name too
+    listed = client.get("/api/units", params={"q": "金港百货"}, headers=headers).json()
+    assert [u["code"] for u in listed["items"]] == [world["unit_code"]]
+    assert listed["items"][0]["aliases"] == "大丰广场、原金港百货大楼"
+
+
 def _nothing_matches_says_so_and_offers_the_nearest_road(
     client: TestClient, world: dict[str, Any]
 ) -> None:
@@ -146,6 +166,7 @@ def test_api_search_snap_and_bad_input(client: TestClient, world: dict[str, Any]
     _snap_a_click_to_the_nearest_building(client, world)
     _bad_input_and_roles(client, world)
     _a_write_to_the_registry_refreshes_the_index(client, world, uow)
+    _a_unit_by_its_former_name(client, world, uow)
 
 
 def test_a_big_index_is_rebuilt_in_the_background(

@@ -12,9 +12,16 @@ Tolerances, each with its mechanism:
   stripped from the start of both the query and every indexed name (:meth:`Index.strip_prefix`);
 * 号 / 號 / 号楼 / 栋 / 幢 / 座 variants: :func:`parse_house_number` reads a road, a number
   and an optional building number whatever the suffix;
-* typos: candidates come from an inverted index of *pinyin* bigrams (a homophone typed through
-  a pinyin input method, 宏原 for 宏源, keeps every bigram), ranked by rapidfuzz ratios on the
-  characters and on the pinyin;
+* typos: candidates come from an inverted index of *pinyin* bigrams, gapped too (a homophone
+  typed through a pinyin input method, 宏原 for 宏源, keeps every bigram; a replaced or
+  dropped character keeps the pairs that skip it), ranked by rapidfuzz ratios on the
+  characters and on the syllables — a syllable matches only a syllable that sounds the same
+  (HEARD), or a little lower one that does up to the fuzzy sounds of pinyin input methods
+  (模糊音: z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing; FUZZY_HEARD), so 锦 is heard in 金
+  but not in 鑫;
+* a name's leading place word left out (宏源医院 for 大中宏源医院): a two-character word that
+  begins many of the indexed names is a place word (the registry's names are 行政区划 + 字号 +
+  行业), and such a name is indexed without it too, a little below the full name;
 * pinyin initials (hyyy for 宏源医院): a sorted table of every name's initials, prefix-matched.
 
 Libraries: ``rapidfuzz`` (string similarity), ``pypinyin`` (characters to pinyin).
@@ -30,10 +37,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 
 class Kind(StrEnum):
@@ -49,6 +58,9 @@ class Kind(StrEnum):
     HYDRANT = "hydrant"
     POI = "poi"
 
+
+# the kinds whose names may begin with a place word (not roads, divisions or house numbers)
+_HEADED = frozenset({Kind.BUILDING, Kind.UNIT, Kind.STATION, Kind.POI})
 
 # A hit at or above this confidence, clear of the runner-up by AMBIGUITY_MARGIN, may be picked
 # for the dispatcher; below it the hits are listed and a person chooses.
@@ -67,11 +79,21 @@ _JUNCTION = re.compile(
     rf"^(?P<a>.+?(?:{_ROAD_SUFFIX}))(?:与|和|跟|同|及|&|x|×)"
     rf"(?P<b>.+?(?:{_ROAD_SUFFIX}))(?:交叉口|交叉路口|交口|路口|十字路口|交汇处|口)?$"
 )
-_BARE = re.compile(rf"^(?:{_ROAD_SUFFIX}|\d|号|与|和)")
+# 和 begins names (和平, 和瑞): only 与 is taken for "and" after a division name
+_BARE = re.compile(rf"^(?:{_ROAD_SUFFIX}|\d|号|与)")
 _INITIALS = re.compile(r"^[a-z]{2,}$")
 _DIVISION_SUFFIX = re.compile(
     r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|省|市|区|县|旗|盟)$"
 )
+
+
+_NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
+
+
+def split_names(text: str) -> list[str]:
+    """The names of a list written in one field (a unit's 别名、曾用名): separated by 、 ; or a
+    comma, blanks dropped."""
+    return [n.strip() for n in _NAME_SEPARATORS.split(text or "") if n.strip()]
 
 
 def normalize(text: str) -> str:
@@ -113,6 +135,67 @@ def _syllable(ch: str) -> str:
 def syllables(text: str) -> tuple[str, ...]:
     """One token per character: its toneless pinyin for a hanzi, else the character."""
     return tuple(_syllable(c) for c in text)
+
+
+_FUZZY_INITIAL = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FUZZY_FINAL = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy(syllable: str) -> str:
+    for a, b in _FUZZY_INITIAL:
+        if syllable.startswith(a) and len(syllable) > len(a):
+            syllable = b + syllable[len(a) :]
+            break
+    for a, b in _FUZZY_FINAL:
+        if syllable.endswith(a):
+            return syllable[: -len(a)] + b
+    return syllable
+
+
+def sounds(text: str) -> tuple[str, ...]:
+    """:func:`syllables` folded by the fuzzy sounds of pinyin input methods (模糊音):
+    z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing — 幸 and 新 both sound ``xin``."""
+    return tuple(_fuzzy(s) for s in syllables(text))
+
+
+_CODES: dict[str, str] = {}
+
+
+def _coded(toks: tuple[str, ...]) -> str:
+    """Syllables as a string of one private-use character each (rapidfuzz compares strings
+    much faster than tuples; equal syllables, equal characters)."""
+    out = []
+    for t in toks:
+        code = _CODES.get(t)
+        if code is None:
+            code = _CODES.setdefault(t, chr(0xF0000 + len(_CODES)))
+        out.append(code)
+    return "".join(out)
+
+
+def _said(text: str) -> str:
+    return _coded(syllables(text))
+
+
+def _heard_as(text: str) -> str:
+    return _coded(sounds(text))
+
+
+def _grams(toks: str) -> set[str]:
+    """Pairs of neighbouring syllables and pairs one apart (coded, see :func:`_coded`): a
+    replaced or dropped character leaves the pair that skips it (金宏服装 and 金三服装 share
+    金·服)."""
+    pairs = {a + b for a, b in itertools.pairwise(toks)}
+    pairs |= {a + b for a, b in zip(toks, toks[2:], strict=False)}
+    return pairs or {toks[0]}
+
+
+def _heard(said: str, fuzzy: str, other: str, other_fuzzy: str) -> float:
+    """How alike two texts sound, 0..HEARD: by their syllables, else by their fuzzy ones."""
+    return max(
+        fuzz.ratio(said, other) / 100 * HEARD, fuzz.ratio(fuzzy, other_fuzzy) / 100 * FUZZY_HEARD
+    )
 
 
 def initials(text: str) -> str:
@@ -189,9 +272,21 @@ class Answer:
 class _Name:
     place: int
     text: str  # normalized, prefix stripped
-    pinyin: str
+    sound: str  # its fuzzy syllables (coded)
+    said: str  # its syllables (coded)
     why: str
     full: str  # normalized, with its prefix
+    weight: float = 1.0  # below 1 for the name without its leading place word
+
+
+# A two-character word that begins at least this many indexed names (and this share of them)
+# is a place word the dispatcher may leave out (大中, 盐城 of 大中宏源医院, 盐城恒泰贸易有限公司).
+HEAD_MIN_NAMES = 20
+HEAD_MIN_SHARE = 0.002
+HEARD = 0.97  # a name heard in the query (the same syllables), below the same characters
+FUZZY_HEARD = 0.94  # the same syllables up to the fuzzy sounds of pinyin input methods
+HEADLESS = 0.975  # a name found without its place word, below the same name typed in full
+VIA_ADDRESS = 0.9  # a unit found by its address, below the house numbers themselves
 
 
 @dataclass
@@ -218,11 +313,14 @@ class Index:
         for i, p in enumerate(self.places):
             self._add(i, p)
         self._road_list = sorted({*self._road_numbers, *self._roads})
-        self._road_sounds: dict[str, list[str]] = {}
-        for road in self._road_list:
-            self._road_sounds.setdefault(" ".join(syllables(road)), []).append(road)
         for numbers in self._road_numbers.values():
             numbers.sort()
+        self._road_sound_list = [_heard_as(r) for r in self._road_list]
+        self._road_said_list = [_said(r) for r in self._road_list]
+        self._number_roads: dict[int, list[str]] = {}  # house number -> the roads that have it
+        for road, number in self._houses:
+            self._number_roads.setdefault(number, []).append(road)
+        self._add_headless()
         self._build_postings()
         pairs = sorted((initials(n.text), k) for k, n in enumerate(self._names))
         self._initial_keys = [p[0] for p in pairs]
@@ -272,11 +370,28 @@ class Index:
                 self._houses.setdefault((house.road, house.number), []).append(i)
                 self._road_numbers.setdefault(house.road, []).append(house.number)
                 continue
-            self._names.append(_Name(i, core, " ".join(syllables(core)), why, text))
+            self._names.append(_Name(i, core, _heard_as(core), _said(core), why, text))
         if p.code:
             self._codes[normalize(p.code)] = i
         if p.kind is Kind.ROAD:
             self._roads.setdefault(self.strip_prefix(normalize(p.label)), i)
+
+    def _add_headless(self) -> None:
+        """Index each name that begins with a place word (see ``HEAD_MIN_NAMES``) once more,
+        without that word."""
+        named = [n for n in self._names if self.places[n.place].kind in _HEADED]
+        heads: dict[str, int] = {}
+        for n in named:
+            if len(n.text) >= 6:
+                heads[n.text[:2]] = heads.get(n.text[:2], 0) + 1
+        least = max(HEAD_MIN_NAMES, HEAD_MIN_SHARE * len(named))
+        words = {h for h, c in heads.items() if c >= least and not h.isascii()}
+        for n in named:
+            if len(n.text) >= 6 and n.text[:2] in words:
+                rest = n.text[2:]
+                self._names.append(
+                    _Name(n.place, rest, _heard_as(rest), _said(rest), n.why, rest, HEADLESS)
+                )
 
     def buildings_xy(self) -> tuple[list[int], np.ndarray]:
         """The buildings as (place numbers, an (n, 2) array of lon, lat), made once."""
@@ -298,8 +413,7 @@ class Index:
     def _build_postings(self) -> None:
         grams: dict[str, list[int]] = {}
         for k, n in enumerate(self._names):
-            toks = n.pinyin.split(" ")
-            for g in {f"{a} {b}" for a, b in itertools.pairwise(toks)} or {toks[0]}:
+            for g in _grams(n.sound):
                 grams.setdefault(g, []).append(k)
         self._postings = {g: np.asarray(v, dtype=np.int32) for g, v in grams.items()}
 
@@ -319,29 +433,62 @@ class Index:
             p.jurisdiction_id,
         )
 
-    def _best_roads(self, road: str, limit: int = 3) -> list[tuple[str, float]]:
-        """Known road names closest to ``road`` (characters or pinyin), score 0..1."""
-        if road in self._road_numbers or road in self._roads:
+    def _best_roads(
+        self, road: str, limit: int = 3, number: int | None = None
+    ) -> list[tuple[str, float]]:
+        """Known road names closest to ``road`` (characters or syllables), score 0..1. With a
+        house ``number``, the best ``limit`` roads that have it come too, however many roads
+        without it are as close (a typo in a short name has many neighbours)."""
+        known = road in self._road_numbers or road in self._roads
+        if known and (number is None or (road, number) in self._houses):
             return [(road, 1.0)]
-        found = process.extract(road, self._road_list, scorer=fuzz.ratio, limit=limit * 3)
-        py = " ".join(syllables(road))
-        # a homophone typed through a pinyin input method (宏原路 for 宏源路)
-        scored = [(name, 0.97) for name in self._road_sounds.get(py, [])]
-        for name, score, _ in found:
-            sp = fuzz.ratio(py, " ".join(syllables(name)))
-            # equal letters apart, the closer sound wins (a slip of the input method)
-            scored.append((name, (max(score, sp * 0.97) * 0.98 + sp * 0.02) / 100))
-        best: dict[str, float] = {}
-        for name, score in scored:
-            best[name] = max(score, best.get(name, 0.0))
-        return sorted(best.items(), key=lambda s: (-s[1], s[0]))[:limit]
+        # a known road without the number typed: the roads one slip away that have it come too
+        wide = max(limit * 8, 60)
+        sound = _heard_as(road)
+        found = {
+            name
+            for name, _, _ in process.extract(
+                road, self._road_list, scorer=fuzz.ratio, limit=wide, score_cutoff=40
+            )
+        }
+        found |= {
+            self._road_list[k]
+            for _, _, k in process.extract(
+                sound, self._road_sound_list, scorer=fuzz.ratio, limit=wide, score_cutoff=40
+            )
+        }
+        if number is not None:
+            having = self._number_roads.get(number, [])
+            found |= {
+                name
+                for name, _, _ in process.extract(
+                    road, having, scorer=fuzz.ratio, limit=limit, score_cutoff=40
+                )
+            }
+        scored: list[tuple[str, float]] = []
+        for name in found:
+            chars = fuzz.ratio(road, name) / 100
+            at = self._road_at(name)
+            heard = _heard(_said(road), sound, self._road_said_list[at], self._road_sound_list[at])
+            # a homophone typed through a pinyin input method (宏原路 for 宏源路) just below
+            # the name itself; equal letters apart, the closer sound wins
+            scored.append((name, max(chars, heard) * 0.98 + heard * 0.02))
+        scored.sort(key=lambda s: (-s[1], s[0]))
+        if number is None:
+            return scored[:limit]
+        numbered = [s for s in scored if (s[0], number) in self._houses][:limit]
+        exact = [(road, 1.0)] if known else []
+        return sorted({*exact, *scored[:limit], *numbered}, key=lambda s: (-s[1], s[0]))
+
+    def _road_at(self, name: str) -> int:
+        return bisect.bisect_left(self._road_list, name)
 
     def _address_hits(self, text: str) -> list[Hit]:
         house = parse_house_number(text)
         if house is None:
             return []
         hits: list[Hit] = []
-        for road, score in self._best_roads(house.road, 8):
+        for road, score in self._best_roads(house.road, 8, house.number):
             if score < 0.6:
                 continue
             exact = self._houses.get((road, house.number))
@@ -351,7 +498,7 @@ class Index:
                     # the 门牌 itself before a unit or building that has it as its address
                     own = self.places[i].kind is Kind.ADDRESS
                     why = f"house number {house.number}; {road_why}"
-                    hits.append(self._hit(i, score * (1.0 if own else 0.98), why))
+                    hits.append(self._hit(i, score * (1.0 if own else VIA_ADDRESS), why))
                 continue
             numbers = self._road_numbers.get(road)
             if numbers:
@@ -379,9 +526,8 @@ class Index:
                     hits.append(self._hit(i, min(sa, sb), f"junction of {a} and {b}"))
         return hits
 
-    def _candidates(self, text: str, limit: int = 150) -> np.ndarray:
-        toks = syllables(text)
-        grams = {f"{a} {b}" for a, b in itertools.pairwise(toks)} or {toks[0]}
+    def _candidates(self, sound: str, limit: int = 150) -> np.ndarray:
+        grams = _grams(sound)
         lists = sorted(
             (self._postings[g] for g in grams if g in self._postings), key=lambda a: a.size
         )
@@ -399,29 +545,59 @@ class Index:
         return found
 
     def _name_hits(self, text: str, full: str) -> list[Hit]:
+        cands = [self._names[k] for k in self._candidates(_heard_as(text)).tolist()]
+        if not cands:
+            return []
+        py, said = _heard_as(text), _said(text)
+
+        def scores(
+            query: str, choices: list[str], scorer: Any = fuzz.ratio, scale: float = 100
+        ) -> np.ndarray:
+            out = process.cdist([query], choices, scorer=scorer, dtype=np.float64, workers=1)
+            return np.asarray(out[0]) / scale
+
+        ratio = scores(text, [n.text for n in cands])
+        # the same name under another city's prefix ranks below the one typed in full
+        prefixed = np.array([full != text or n.full != n.text for n in cands])
+        if prefixed.any():
+            whole = scores(full, [n.full for n in cands])
+            ratio = np.where(prefixed, np.maximum(ratio * 0.99, whole), ratio)
+        sound = np.maximum(
+            scores(said, [n.said for n in cands]) * HEARD,
+            scores(py, [n.sound for n in cands]) * FUZZY_HEARD,
+        )
+        # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
+        lengths = np.array([len(n.text) for n in cands], dtype=np.float64)
+        part = np.zeros(len(cands))
+        longer = lengths > len(text)
+        if len(text) >= 2 and longer.any():
+            heard = np.maximum.reduce(
+                [
+                    scores(text, [n.text for n in cands], fuzz.partial_ratio),
+                    scores(said, [n.said for n in cands], fuzz.partial_ratio) * HEARD,
+                    scores(py, [n.sound for n in cands], fuzz.partial_ratio) * FUZZY_HEARD,
+                ]
+            )
+            part = np.where(longer, heard * (0.8 + 0.15 * len(text) / lengths), 0.0)
+        weight = np.array([n.weight for n in cands])
+        ratio, sound, part = ratio * weight, sound * weight, part * weight
+        top = np.maximum.reduce([ratio, sound, part])
+        # equal apart, the closer sound wins, then the fewer edits (Levenshtein: 松祥中 is one
+        # replacement from 松祥绣 but two from 松中川, which Indel scores alike)
+        edits = scores(text, [n.text for n in cands], Levenshtein.normalized_similarity, 1)
+        score = top * 0.97 + sound * 0.02 + edits * weight * 0.01
         best: dict[int, tuple[float, str]] = {}
-        py = " ".join(syllables(text))
-        for k in self._candidates(text).tolist():
-            n = self._names[k]
-            ratio = fuzz.ratio(text, n.text) / 100
-            if full != text or n.full != n.text:
-                # the same name under another city's prefix ranks below the one typed in full
-                ratio = max(ratio * 0.99, fuzz.ratio(full, n.full) / 100)
-            sound = fuzz.ratio(py, n.pinyin) / 100 * 0.97
-            part = 0.0
-            if len(text) >= 2 and len(n.text) > len(text):
-                # the dispatcher typed part of a longer name (宏源医院 of 大丰宏源医院有限公司)
-                share = len(text) / len(n.text)
-                heard = max(fuzz.partial_ratio(text, n.text), fuzz.partial_ratio(py, n.pinyin))
-                part = heard / 100 * (0.8 + 0.15 * share)
-            score = max(ratio, sound, part) * 0.98 + sound * 0.02
-            top = max(ratio, sound, part)
-            why = "name" if top == ratio else "sounds like" if top == sound else "part of"
+        for j in np.flatnonzero(score >= FLOOR).tolist():
+            n = cands[j]
+            if score[j] <= best.get(n.place, (0.0, ""))[0]:
+                continue
+            why = (
+                "name" if top[j] == ratio[j] else "sounds like" if top[j] == sound[j] else "part of"
+            )
             if n.why != "name":
                 why = f"{why} ({n.why})"
-            if score > best.get(n.place, (0.0, ""))[0]:
-                best[n.place] = (score, why)
-        return [self._hit(i, s, w) for i, (s, w) in best.items() if s >= 0.5]
+            best[n.place] = (float(score[j]), why)
+        return [self._hit(i, s, w) for i, (s, w) in best.items()]
 
     def _initial_hits(self, text: str) -> list[Hit]:
         if not _INITIALS.match(text):
@@ -474,9 +650,13 @@ class Index:
         """The closest road by name, else the division named at the start of the text."""
         house = parse_house_number(core)
         road = house.road if house else core
-        for name, score in self._best_roads(road, 1):
-            if score >= 0.4 and name in self._roads:
-                return self._hit(self._roads[name], score, f"nearest road by name: {name}")
+        # the fallback is generous: the closest road by the letters of its pinyin
+        letters = [" ".join(syllables(r)) for r in self._roads]
+        found = process.extractOne(" ".join(syllables(road)), letters, scorer=fuzz.ratio)
+        if found is not None and found[1] >= 40:
+            name = list(self._roads)[found[2]]
+            score = found[1] / 100
+            return self._hit(self._roads[name], score, f"nearest road by name: {name}")
         for name in self._prefixes.get(text[:1], ()):
             if text.startswith(name):
                 for i, p in enumerate(self.places):

@@ -28,7 +28,16 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import Crs, check_lon_lat, to_wgs84
-from lanyan.geocode.matcher import Answer, Hit, Index, Kind, Place, normalize, parse_house_number
+from lanyan.geocode.matcher import (
+    Answer,
+    Hit,
+    Index,
+    Kind,
+    Place,
+    normalize,
+    parse_house_number,
+    split_names,
+)
 from lanyan.geocode.models import GeocodePlace
 from lanyan.registry import service as registry_service
 from lanyan.registry.scope import Scope
@@ -154,6 +163,8 @@ def build_index(session: Session) -> Index:
                 names: tuple[str, ...] = ()
                 if slug in ("units", "buildings", "stations") and r.address:
                     names = (r.address,)
+                if slug == "units":
+                    names += tuple(split_names(r.aliases))
                 jid = r.id if slug == "jurisdictions" else r.jurisdiction_id
                 places.append(Place(kind, label, lon, lat, r.code, names, jid, r.id))
     for name, pts in road_parts.items():

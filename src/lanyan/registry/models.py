@@ -94,6 +94,8 @@ class Unit(Timestamped, CodedBase):
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(20), index=True)
     address: Mapped[str] = mapped_column(String(255), default="")
+    # 别名、曾用名: the other names it is known by, separated by 、 ; or a comma
+    aliases: Mapped[str] = mapped_column(String(500), default="")
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)

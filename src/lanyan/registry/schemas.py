@@ -164,6 +164,9 @@ class UnitCreate(_In):
     name: Name
     category: UnitCategory
     address: Annotated[str, Field(max_length=255)] = ""
+    aliases: Annotated[
+        str, Field(max_length=500, description="别名、曾用名, separated by 、 ; or a comma")
+    ] = ""
     lon: Lon
     lat: Lat
     jurisdiction_code: str

@@ -150,7 +150,7 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         refs=(_J, Ref("grid_code", "grid_id", m.Grid)),
         geometry="point",
         list_columns=("code", "name", "category", "address", "manager_person"),
-        search_columns=("code", "name", "address"),
+        search_columns=("code", "name", "address", "aliases"),
     ),
     _ot(
         "buildings",

@@ -198,6 +198,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "grid_code": ("所属网格", "Grid"),
     "category": ("类别", "Category"),
     "address": ("地址", "Address"),
+    "aliases": ("别名/曾用名", "Aliases / former names"),
     "responsible_person": ("消防安全责任人", "Responsible person"),
     "responsible_phone": ("责任人电话", "Responsible person's phone"),
     "manager_person": ("消防安全管理人", "Safety manager"),

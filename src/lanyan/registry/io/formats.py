@@ -95,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "phone": "电话",
     "category": "类别",
     "address": "地址",
+    "aliases": "别名/曾用名",
     "responsible_person": "消防安全责任人",
     "responsible_phone": "责任人电话",
     "manager_person": "消防安全管理人",

@@ -1,0 +1,28 @@
+"""units: aliases (别名、曾用名), found by the geocoder and the registry's search
+
+Revision ID: d1a7c3e9b250
+Revises: c4a8e1f05d37
+Create Date: 2026-12-07 18:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "d1a7c3e9b250"
+down_revision: str | None = "c4a8e1f05d37"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.add_column(
+            sa.Column("aliases", sa.String(length=500), nullable=False, server_default="")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.drop_column("aliases")

@@ -1,7 +1,7 @@
 """units: aliases (别名、曾用名), found by the geocoder and the registry's search
 
 Revision ID: d1a7c3e9b250
-Revises: c4a8e1f05d37
+Revises: d7b3e9a2c610
 Create Date: 2026-12-07 18:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d1a7c3e9b250"
-down_revision: str | None = "c4a8e1f05d37"
+down_revision: str | None = "d7b3e9a2c610"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -37,6 +37,7 @@ from typing import Any, Literal, cast
 
 from gmssl import sm3
 from sqlalchemy import (
+    Connection,
     CursorResult,
     Engine,
     Index,
@@ -56,11 +57,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     Mapped,
-    ORMExecuteState,
     Session,
     SessionTransaction,
     mapped_column,
-    object_session,
 )
 
 from lanyan.core.errors import Conflict
@@ -74,7 +73,7 @@ GLOBAL = "/"  # the chain of entries with no place (users, catalogues)
 SEQ_SEQUENCE = "audit_log_seq_counter"  # PostgreSQL: where ``seq`` values come from
 # session.info keys
 _HEADS = "audit_heads"  # chain -> [seq, hash] of its head, locked by this transaction
-_CHAIN_OF = "audit_chain_of"  # scope path -> chain, this transaction
+_CHAIN_OF = "audit_chain_of"  # scope path -> (chain, worth remembering), this transaction
 SINGLE_CHAIN = "audit_single_chain"  # True: every entry into the global chain (bench anchor)
 HashName = Literal["sha256", "sm3"]
 
@@ -221,16 +220,17 @@ def _is_sqlite(session: Session) -> bool:
 #
 # A scope path names its jurisdictions' ids ("/1/2/3/9/"), so its chain depends only on those
 # ids' levels. Reading them is a query per transaction; the answer is therefore remembered per
-# engine once the transaction that read it commits. A jurisdiction moved to another parent
-# gets another path (another key here); what can change a known path's chain is a level
-# changed by an update (with the code, GB/T 2260) or a deleted id re-used (SQLite). Any update
-# or delete of a jurisdiction through a session forgets what its engine knew, at commit (and
-# that session's own transaction reads afresh from then on). Another process keeps its memory
-# until it restarts: its entries may then join the chain of the old level — a valid, linked,
-# verifiable chain all the same (which chain an entry joins only decides which lock it takes;
-# tamper evidence holds in any chain).
+# engine once the transaction that read it commits, if every id in the path was found. A
+# jurisdiction moved to another parent gets another path (another key here); what can change
+# a known path's chain is a level changed (with the code, GB/T 2260) or an id re-used after a
+# delete (SQLite; an emptied and re-filled table). So any UPDATE, DELETE or TRUNCATE statement
+# naming ``jurisdictions`` that goes through an engine makes it forget what it knew, when the
+# statement runs and again when its transaction ends, and that transaction reads afresh
+# until then. Another process, or a restore by other means, is not seen: until a restart,
+# entries may join the chain of an old level — a valid, linked, verifiable chain all the same
+# (which chain an entry joins decides which lock it takes; tamper evidence holds in any).
 _JURISDICTIONS = "jurisdictions"  # the registry's table, by name (store sits below the registry)
-_WROTE_JURISDICTIONS = "audit_wrote_jurisdictions"  # session.info: this transaction did
+_WROTE_JURISDICTIONS = "audit_wrote_jurisdictions"  # connection.info: this transaction did
 _KNOWN_SINCE = "audit_known_since"  # session.info: the memory's generation when first read
 
 
@@ -241,52 +241,50 @@ class _Memory:
     chains: dict[str, str] = field(default_factory=dict)
     generation: int = 0
 
+    def forget(self) -> None:
+        self.chains.clear()
+        self.generation += 1
+
 
 _MEMORIES: weakref.WeakKeyDictionary[Engine, _Memory] = weakref.WeakKeyDictionary()
 
 
-def _memory(session: Session) -> _Memory:
-    engine = session.get_bind().engine
+def _memory_of(engine: Engine) -> _Memory:
     memory = _MEMORIES.get(engine)
     if memory is None:
         memory = _MEMORIES.setdefault(engine, _Memory())
     return memory
 
 
-def _wrote_jurisdictions(session: Session) -> None:
-    session.info[_WROTE_JURISDICTIONS] = True
-    session.info.pop(_CHAIN_OF, None)  # read afresh: a level may have changed
+_WRITES = ("UPDATE", "DELETE", "TRUNCATE")
 
 
-@event.listens_for(Base, "after_update", propagate=True)
-@event.listens_for(Base, "after_delete", propagate=True)
-def _row_written(_mapper: Any, _connection: Any, target: Any) -> None:
-    if getattr(target, "__tablename__", None) == _JURISDICTIONS:
-        session = object_session(target)
-        if session is not None:
-            _wrote_jurisdictions(session)
+@event.listens_for(Engine, "before_cursor_execute")
+def _watch_jurisdictions(
+    conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+) -> None:
+    if _JURISDICTIONS in statement and statement[:20].lstrip().upper().startswith(_WRITES):
+        conn.info[_WROTE_JURISDICTIONS] = True
+        _memory_of(conn.engine).forget()
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _statement_written(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) == _JURISDICTIONS:
-            _wrote_jurisdictions(state.session)
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(conn: Connection) -> None:
+    if conn.info.pop(_WROTE_JURISDICTIONS, False):
+        _memory_of(conn.engine).forget()  # what others read meanwhile may be the old level
 
 
 @event.listens_for(Session, "after_commit")
 def _remember_chains(session: Session) -> None:
-    """What this transaction read joins its engine's memory; a jurisdiction written empties it."""
+    """What this transaction read joins its engine's memory, unless the memory was emptied
+    since (a jurisdiction written, here or elsewhere in this process)."""
     info = session.info
-    if info.get(_WROTE_JURISDICTIONS):
-        memory = _memory(session)
-        memory.chains.clear()
-        memory.generation += 1
-    elif (learned := info.get(_CHAIN_OF)) and _KNOWN_SINCE in info:
-        memory = _memory(session)
-        if memory.generation == info[_KNOWN_SINCE]:  # nobody forgot meanwhile
-            memory.chains.update(learned)
+    learned = info.get(_CHAIN_OF)
+    if learned and (since := info.get(_KNOWN_SINCE)) is not None:
+        memory = _memory_of(session.get_bind().engine)
+        if memory.generation == since:
+            memory.chains.update((p, c) for p, (c, complete) in learned.items() if complete)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -295,7 +293,7 @@ def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
     the heads too (rolled back, its entries and row locks are gone): the next write re-reads
     its chain's head, re-taking the lock (at no wait if the transaction still holds it)."""
     if transaction.parent is None:
-        for key in (_HEADS, _CHAIN_OF, "audit_locked", _WROTE_JURISDICTIONS, _KNOWN_SINCE):
+        for key in (_HEADS, _CHAIN_OF, "audit_locked", _KNOWN_SINCE):
             session.info.pop(key, None)
     elif transaction.nested:
         session.info.pop(_HEADS, None)
@@ -313,14 +311,15 @@ def chain_of(session: Session, scope_path: str) -> str:
     if scope_path == GLOBAL or session.info.get(SINGLE_CHAIN):
         return GLOBAL
     info = session.info
-    learned: dict[str, str] | None = info.get(_CHAIN_OF)
-    if learned is not None and (chain := learned.get(scope_path)) is not None:
-        return chain
-    memory = _memory(session)
-    if not info.get(_WROTE_JURISDICTIONS) and (chain := memory.chains.get(scope_path)):
-        return chain
-    if learned is None:
-        learned = info[_CHAIN_OF] = {}
+    conn = session.connection()
+    fresh = conn.info.get(_WROTE_JURISDICTIONS)  # this transaction wrote jurisdictions
+    learned: dict[str, tuple[str, bool]] | None = info.get(_CHAIN_OF)
+    if not fresh:
+        if learned is not None and (known := learned.get(scope_path)) is not None:
+            return known[0]
+        memory = _memory_of(conn.engine)
+        if (chain := memory.chains.get(scope_path)) is not None:
+            return chain
         info.setdefault(_KNOWN_SINCE, memory.generation)
     ids = [int(i) for i in scope_path.strip("/").split("/") if i.isdigit()]
     # The registry's jurisdiction tree, read by name (store sits below the registry).
@@ -334,7 +333,9 @@ def chain_of(session: Session, scope_path: str) -> str:
             depth = n
     depth = depth or 1  # unknown levels: the top jurisdiction's chain
     chain = "/" + "".join(f"{i}/" for i in ids[:depth]) if ids else scope_path
-    learned[scope_path] = chain
+    if not fresh:
+        complete = len(levels) == len(set(ids))  # every id found: worth remembering
+        info.setdefault(_CHAIN_OF, {})[scope_path] = (chain, complete)
     return chain
 
 

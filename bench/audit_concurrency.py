@@ -85,6 +85,11 @@ class Run:
         return f"{client:.2f}+{1e3 * self.backend_cpu / self.writes:.2f}"
 
 
+def times(a: Run, b: Run) -> str:
+    """``a``'s rate over ``b``'s ("-" if ``b`` committed nothing)."""
+    return f"{a.per_second / b.per_second:.2f}×" if b.per_second else "-"
+
+
 def county_code(i: int) -> str:
     return f"3209{i + 10:02d}"
 
@@ -161,6 +166,7 @@ def writer(
 
     one = hydrant if kind == "hydrant" else entry
     one(-1)  # warm up: imports, connection, statement caches
+    start.wait()  # all warmed up: the deadline is set now
     start.wait()
     deadline = stop_at.value
     mine, theirs = time.process_time(), proc_cpu(backend)
@@ -184,9 +190,9 @@ def run(url: str, writers: int, single: bool, seconds: float, kind: str) -> Run:
     ]
     for p in procs:
         p.start()
-    stop_at.value = time.time() + 1e9
-    # Let every writer warm up, then start them together with a common deadline.
-    time.sleep(0.5 + 0.1 * writers)
+    # Every writer warms up and waits (the first crossing); the deadline is set once all are
+    # ready, however long a loaded host takes, and they start together (the second).
+    start.wait()
     stop_at.value = time.time() + seconds
     began, host_before = time.time(), host_cpu()
     start.wait()
@@ -240,20 +246,19 @@ def main() -> None:
                 anchor = run(url, n, True, args.seconds, kind)
                 chains = run(url, n, False, args.seconds, kind)
                 rows[n] = (anchor, chains)
-                ratio = chains.per_second / anchor.per_second
+                ratio = times(chains, anchor)
                 cpu = f"{anchor.ms_per_write()} | {chains.ms_per_write()}"
                 busy = f"{anchor.host_busy:.0%} | {chains.host_busy:.0%}"
                 print(
-                    f"{n:>8} {anchor.per_second:>10.1f} {chains.per_second:>11.1f} {ratio:>6.2f}×"
+                    f"{n:>8} {anchor.per_second:>10.1f} {chains.per_second:>11.1f} {ratio:>7}"
                     f"   {cpu:>30} {busy:>27}"
                 )
             for n in WRITERS[1:]:
                 anchor, chains = rows[n]
                 print(
-                    f"  {n} writers: per county / one chain {chains.per_second / anchor.per_second:.2f}×; "
-                    f"per county {n} writers / 1 writer "
-                    f"{chains.per_second / rows[1][1].per_second:.2f}×; "
-                    f"one chain {n} / 1 {anchor.per_second / rows[1][0].per_second:.2f}×"
+                    f"  {n} writers: per county / one chain {times(chains, anchor)}; "
+                    f"per county {n} writers / 1 writer {times(chains, rows[1][1])}; "
+                    f"one chain {n} / 1 {times(anchor, rows[1][0])}"
                 )
         load = os.getloadavg()
         print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

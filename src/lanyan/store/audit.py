@@ -38,7 +38,6 @@ from typing import Any, Literal, cast
 from gmssl import sm3
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Engine,
     Index,
     Integer,
@@ -384,18 +383,19 @@ def _lock_chain(session: Session, chain: str, draw: bool = False) -> tuple[list[
     head = heads.get(chain)
     if head is not None:
         return head, None
-    postgres = not _is_sqlite(session)
+    conn = session.connection()  # plain statements: no ORM, nothing to flush first
+    postgres = conn.dialect.name != "sqlite"
     stmt = (_LOCK_AND_DRAW if draw else _LOCK) if postgres else _READ_HEAD
     try:
-        row = session.execute(stmt, {"chain": chain}).first()
+        row = conn.execute(stmt, {"chain": chain}).first()
         if row is None:  # a new chain: its head first (a concurrent creator: wait, then lock)
             dialect = postgresql if postgres else sqlite
-            session.execute(
+            conn.execute(
                 dialect.insert(_HEAD)
                 .values(chain=chain, seq=0, hash=GENESIS)
                 .on_conflict_do_nothing(index_elements=["chain"])
             )
-            row = session.execute(stmt, {"chain": chain}).one()
+            row = conn.execute(stmt, {"chain": chain}).one()
     except DBAPIError as exc:
         # 40P01 deadlock_detected: two transactions took two chains in opposite orders.
         if getattr(exc.orig, "sqlstate", None) in ("40P01", "55P03"):
@@ -447,10 +447,11 @@ def _next_seqs(session: Session, n: int) -> list[int]:
 def _append(session: Session, row: dict[str, Any]) -> int:
     """Insert one entry and move its chain's head to it; the entry's id."""
     head = {"head_chain": row["chain"], "head_seq": row["seq"], "head_hash": row["hash"]}
-    if not _is_sqlite(session):
-        return int(session.execute(_APPEND_PG, row | head).scalar_one())
-    result = cast("CursorResult[Any]", session.execute(_INSERT_ENTRY, row))
-    session.execute(_SET_HEAD, head)
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return int(conn.execute(_APPEND_PG, row | head).scalar_one())
+    result = conn.execute(_INSERT_ENTRY, row)
+    conn.execute(_SET_HEAD, head)
     return int(result.lastrowid)
 
 

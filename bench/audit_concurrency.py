@@ -75,6 +75,10 @@ class Run:
     writer_cpu: float  # seconds, all writer processes
     backend_cpu: float | None  # seconds, their PostgreSQL backends (None: not readable)
     host_busy: float  # fraction of all cores busy during the run (everyone's work)
+    share: float | None  # fraction of all cores the writers and their backends used
+
+    def cores_used(self) -> str:
+        return "?" if self.share is None else f"{self.share:.0%}"
 
     def ms_per_write(self) -> str:
         if not self.writes:
@@ -203,12 +207,17 @@ def run(url: str, writers: int, single: bool, seconds: float, kind: str) -> Run:
         p.join()
     writes = sum(r[0] for r in results)
     backends = [r[2] for r in results]
+    backend_cpu = None if None in backends else sum(backends)
+    writer_cpu = sum(r[1] for r in results)
+    cores = os.cpu_count() or 1
+    share = None if backend_cpu is None else (writer_cpu + backend_cpu) / (elapsed * cores)
     return Run(
         writes / elapsed,
         writes,
-        sum(r[1] for r in results),
-        None if None in backends else sum(backends),
+        writer_cpu,
+        backend_cpu,
         busy / total if total else 0.0,
+        share,
     )
 
 
@@ -233,13 +242,14 @@ def main() -> None:
         )
         print(
             "CPU ms/write: writer process + its PostgreSQL backend, CPU time per committed write; "
-            "host busy: all cores, everyone's work, during the run"
+            "host busy: all cores, everyone's work, during the run (ours: the share of all "
+            "cores the writers and their backends used)"
         )
         for kind, what in KINDS.items():
             print(f"PostgreSQL, {args.seconds:g} s per run: {what}, committed per second")
             print(
                 f"{'writers':>8} {'one chain':>10} {'per county':>11} {'ratio':>7}   "
-                f"{'CPU ms/write one | per county':>30} {'host busy one | per county':>27}"
+                f"{'CPU ms/write one | per county':>30} {'host busy (ours) one | per county':>34}"
             )
             rows: dict[int, tuple[Run, Run]] = {}
             for n in WRITERS:
@@ -248,10 +258,13 @@ def main() -> None:
                 rows[n] = (anchor, chains)
                 ratio = times(chains, anchor)
                 cpu = f"{anchor.ms_per_write()} | {chains.ms_per_write()}"
-                busy = f"{anchor.host_busy:.0%} | {chains.host_busy:.0%}"
+                busy = (
+                    f"{anchor.host_busy:.0%} ({anchor.cores_used()}) | "
+                    f"{chains.host_busy:.0%} ({chains.cores_used()})"
+                )
                 print(
                     f"{n:>8} {anchor.per_second:>10.1f} {chains.per_second:>11.1f} {ratio:>7}"
-                    f"   {cpu:>30} {busy:>27}"
+                    f"   {cpu:>30} {busy:>34}"
                 )
             for n in WRITERS[1:]:
                 anchor, chains = rows[n]

@@ -439,7 +439,9 @@ def _next_seqs(session: Session, n: int) -> list[int]:
             ).scalars()
         )
     # SQLite: the caller holds the database's write lock (begin_write); entries are inserted
-    # when recorded, so the largest is in the table.
+    # when recorded, so the largest is in the table. The flush is the caller's pending rows, as
+    # before (a constraint they break is raised here, as it always was on SQLite).
+    session.flush()
     top = session.execute(select(func.max(AuditEntry.seq))).scalar_one() or 0
     return list(range(top + 1, top + n + 1))
 

@@ -5,24 +5,31 @@ county (issue #16), in the same run.
 Each writer is a process (no shared interpreter lock) with its own engine, creating hydrants
 (消火栓, ``registry.service.create``: validation, insert and its audit entry, one transaction
 each, committed) in its own county for a fixed time. The anchor runs the same code with every
-entry forced into the global chain (``store.audit.SINGLE_CHAIN`` in the sessions' info), so
-every write waits for the one chain head as before #16; it takes that lock at the write's
-``record``, not at its first statement as the old ``begin_write`` did, so the anchor is if
-anything faster than the old code and the ratio understates the gain.
+entry forced into the global chain (``store.audit.SINGLE_CHAIN`` in the sessions' info):
+``begin_write``, the write's first statement, then locks that one head, so every write waits
+for it from its first statement to its commit, as before #16.
+
+The machine is printed with the figures: its cores, the host reference (bench/hostref.py), the
+load average, and for every run the CPU time spent per committed write by the writer processes
+and by their PostgreSQL backends (from /proc: the bench and the server share the host) and how
+busy the host's cores were during the run (/proc/stat, everyone's work): a row whose cores were
+near 100% busy is bound by the CPU, not by the chains' locks.
 
     python bench/audit_concurrency.py [--seconds 4] [--pg postgresql://postgres@127.0.0.1/postgres]
 
-A fresh database is created and dropped. The host reference (bench/hostref.py) is printed
-with the figures; this machine is shared, so figures compare only within one run.
+A fresh database is created and dropped. This machine is shared, so figures compare only
+within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,54 @@ KINDS = {
     "entry": "audited writes (begin_write, record, commit: the audit functions alone)",
     "hydrant": "hydrant creates (registry.service.create: validation, insert, audit)",
 }
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, or None if /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+
+
+def host_cpu() -> tuple[float, float]:
+    """(busy, total) clock ticks of all the host's cores so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle, iowait
+    total = sum(ticks[:8])  # without guest time, already counted in user
+    return total - idle, total
+
+
+@dataclass
+class Run:
+    per_second: float
+    writes: int
+    writer_cpu: float  # seconds, all writer processes
+    backend_cpu: float | None  # seconds, their PostgreSQL backends (None: not readable)
+    host_busy: float  # fraction of all cores busy during the run (everyone's work)
+    share: float | None  # fraction of all cores the writers and their backends used
+
+    def cores_used(self) -> str:
+        return "?" if self.share is None else f"{self.share:.0%}"
+
+    def ms_per_write(self) -> str:
+        if not self.writes:
+            return "-"
+        client = 1e3 * self.writer_cpu / self.writes
+        if self.backend_cpu is None:
+            return f"{client:.2f}+?"
+        return f"{client:.2f}+{1e3 * self.backend_cpu / self.writes:.2f}"
+
+
+def times(a: Run, b: Run) -> str:
+    """``a``'s rate over ``b``'s ("-" if ``b`` committed nothing)."""
+    return f"{a.per_second / b.per_second:.2f}×" if b.per_second else "-"
 
 
 def county_code(i: int) -> str:
@@ -69,7 +124,7 @@ def seed(url: str) -> None:
 def writer(
     url: str, county: int, single: bool, start: Any, stop_at: Any, out: Any, kind: str
 ) -> None:
-    from sqlalchemy import select
+    from sqlalchemy import select, text
     from sqlalchemy.orm import sessionmaker
 
     from lanyan.registry import service
@@ -89,6 +144,7 @@ def writer(
     n = 0
     with sessions() as s:
         path = s.execute(select(Jurisdiction.path).where(Jurisdiction.code == code)).scalar_one()
+        backend = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
     def entry(i: int) -> None:
         # The audit functions alone, as every service calls them: the lock first, then the
@@ -114,16 +170,20 @@ def writer(
 
     one = hydrant if kind == "hydrant" else entry
     one(-1)  # warm up: imports, connection, statement caches
+    start.wait()  # all warmed up: the deadline is set now
     start.wait()
     deadline = stop_at.value
+    mine, theirs = time.process_time(), proc_cpu(backend)
     while time.time() < deadline:
         one(n)
         n += 1
+    mine = time.process_time() - mine
+    after = proc_cpu(backend)  # the pool's one connection: the same backend throughout
     engine.dispose()
-    out.put(n)
+    out.put((n, mine, None if theirs is None or after is None else after - theirs))
 
 
-def run(url: str, writers: int, single: bool, seconds: float, kind: str) -> float:
+def run(url: str, writers: int, single: bool, seconds: float, kind: str) -> Run:
     ctx = mp.get_context("fork")
     start = ctx.Barrier(writers + 1)
     stop_at = ctx.Value("d", 0.0)
@@ -134,17 +194,31 @@ def run(url: str, writers: int, single: bool, seconds: float, kind: str) -> floa
     ]
     for p in procs:
         p.start()
-    stop_at.value = time.time() + 1e9
-    # Let every writer warm up, then start them together with a common deadline.
-    time.sleep(0.5 + 0.1 * writers)
-    stop_at.value = time.time() + seconds
-    began = time.time()
+    # Every writer warms up and waits (the first crossing); the deadline is set once all are
+    # ready, however long a loaded host takes, and they start together (the second).
     start.wait()
-    total = sum(out.get(timeout=seconds + 120) for _ in procs)
+    stop_at.value = time.time() + seconds
+    began, host_before = time.time(), host_cpu()
+    start.wait()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
     elapsed = max(time.time() - began, seconds)
+    busy, total = (a - b for a, b in zip(host_cpu(), host_before, strict=True))
     for p in procs:
         p.join()
-    return total / elapsed
+    writes = sum(r[0] for r in results)
+    backends = [r[2] for r in results]
+    backend_cpu = None if None in backends else sum(backends)
+    writer_cpu = sum(r[1] for r in results)
+    cores = os.cpu_count() or 1
+    share = None if backend_cpu is None else (writer_cpu + backend_cpu) / (elapsed * cores)
+    return Run(
+        writes / elapsed,
+        writes,
+        writer_cpu,
+        backend_cpu,
+        busy / total if total else 0.0,
+        share,
+    )
 
 
 def main() -> None:
@@ -162,13 +236,45 @@ def main() -> None:
         upgrade(url)
         seed(url)
         print(host_line())
+        load = os.getloadavg()
+        print(
+            f"cores: {os.cpu_count()}; load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
+        print(
+            "CPU ms/write: writer process + its PostgreSQL backend, CPU time per committed write; "
+            "host busy: all cores, everyone's work, during the run (ours: the share of all "
+            "cores the writers and their backends used)"
+        )
         for kind, what in KINDS.items():
             print(f"PostgreSQL, {args.seconds:g} s per run: {what}, committed per second")
-            print(f"{'writers':>8} {'one chain':>11} {'per county':>11} {'ratio':>7}")
+            print(
+                f"{'writers':>8} {'one chain':>10} {'per county':>11} {'ratio':>7}   "
+                f"{'CPU ms/write one | per county':>30} {'host busy (ours) one | per county':>34}"
+            )
+            rows: dict[int, tuple[Run, Run]] = {}
             for n in WRITERS:
                 anchor = run(url, n, True, args.seconds, kind)
                 chains = run(url, n, False, args.seconds, kind)
-                print(f"{n:>8} {anchor:>11.1f} {chains:>11.1f} {chains / anchor:>6.2f}×")
+                rows[n] = (anchor, chains)
+                ratio = times(chains, anchor)
+                cpu = f"{anchor.ms_per_write()} | {chains.ms_per_write()}"
+                busy = (
+                    f"{anchor.host_busy:.0%} ({anchor.cores_used()}) | "
+                    f"{chains.host_busy:.0%} ({chains.cores_used()})"
+                )
+                print(
+                    f"{n:>8} {anchor.per_second:>10.1f} {chains.per_second:>11.1f} {ratio:>7}"
+                    f"   {cpu:>30} {busy:>34}"
+                )
+            for n in WRITERS[1:]:
+                anchor, chains = rows[n]
+                print(
+                    f"  {n} writers: per county / one chain {times(chains, anchor)}; "
+                    f"per county {n} writers / 1 writer {times(chains, rows[1][1])}; "
+                    f"one chain {n} / 1 {times(anchor, rows[1][0])}"
+                )
+        load = os.getloadavg()
+        print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         from lanyan.store.audit import verify
         from lanyan.store.db import make_engine, make_session_factory
 

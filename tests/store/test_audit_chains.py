@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, event, select, text, update
 
 from lanyan.core.errors import Conflict
 from lanyan.logistics.schemas.equipment import KindCreate
@@ -306,3 +306,101 @@ def test_the_migration_keeps_the_old_chain_verifiable(old_database: str) -> None
         assert "altered" in result.problem
     finally:
         engine.dispose()
+
+
+# --- what a write costs, and the memory of which chain a place's entries join ---------------
+
+
+def _record(s: Any, name: str, path: str) -> AuditEntry:
+    return audit.record(s, SYSTEM, "t", "x", name, None, {}, scope_path=path)
+
+
+def test_a_known_place_costs_no_query_for_its_chain(
+    engine: Any, uow: Any, world: dict[str, str]
+) -> None:
+    """Once a transaction has read a place's chain and committed, later transactions do not read
+    the jurisdiction tree again; on PostgreSQL an entry is then two statements (the head locked
+    and read with the entry's number drawn, then the entry and its head written)."""
+    dafeng = world[DAFENG]
+    with uow() as s:
+        _record(s, "first", dafeng)
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with uow() as s:
+            entry = _record(s, "second", dafeng)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert entry.chain == dafeng
+    assert not [q for q in seen if "jurisdictions" in q], seen
+    if engine.dialect.name == "postgresql":
+        assert len(seen) == 2, seen
+
+
+def test_a_changed_level_sends_later_entries_to_the_new_chain(
+    uow: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    """A jurisdiction's level written (by the ORM or by a statement) makes the remembered chains
+    be read again, in the writing transaction at once and in every later one."""
+    tinghu, city = world[TINGHU], world["320900"]
+    with uow() as s:
+        assert _record(s, "a", tinghu).chain == tinghu  # remembered from here on
+    with uow() as s:
+        row = s.execute(select(Jurisdiction).where(Jurisdiction.code == TINGHU)).scalar_one()
+        row.level = "town"
+    with uow() as s:
+        assert _record(s, "b", tinghu).chain == city
+    with uow() as s:
+        assert _record(s, "c", tinghu).chain == city
+        s.execute(update(Jurisdiction).where(Jurisdiction.code == TINGHU).values(level="county"))
+        assert _record(s, "d", tinghu).chain == tinghu  # the same transaction reads afresh
+    with uow() as s:
+        assert _record(s, "e", tinghu).chain == tinghu
+    with sessions() as s:
+        result = verify(s)
+    assert result.ok, result.problem
+
+
+def test_a_rolled_back_savepoint_leaves_the_chain_linked(
+    uow: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    """An entry written inside a savepoint that rolls back is gone; the next entry of the same
+    chain links to the one before it, not to the undone one."""
+    dafeng = world[DAFENG]
+    with uow() as s:
+        _record(s, "kept-1", dafeng)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            _record(s, "undone", dafeng)
+            raise RuntimeError("roll the savepoint back")
+        _record(s, "kept-2", dafeng)
+    with sessions() as s:
+        result = verify(s)
+        names = set(
+            s.execute(select(AuditEntry.object_id).where(AuditEntry.action == "t")).scalars()
+        )
+    assert result.ok, result.problem
+    assert names == {"kept-1", "kept-2"}
+
+
+def test_chains_locked_up_front_then_written_stay_linked(
+    uow: Any, sessions: Any, world: dict[str, str]
+) -> None:
+    """``begin_write`` with places locks their chains first; the entries then drawn into them
+    link one after the other, in both chains."""
+    dafeng, tinghu = world[DAFENG], world[TINGHU]
+    with uow() as s:
+        audit.begin_write(s, tinghu, dafeng)
+        for name in ("a", "b"):
+            _record(s, name, dafeng)
+            _record(s, name, tinghu)
+    with sessions() as s:
+        result = verify(s)
+        for chain in (dafeng, tinghu):
+            tail = _county_entries(sessions, chain)[-2:]
+            assert [e.object_id for e in tail] == ["a", "b"]
+            assert tail[1].prev_seq == tail[0].seq and tail[1].prev_hash == tail[0].hash
+    assert result.ok, result.problem

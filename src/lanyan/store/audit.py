@@ -29,16 +29,37 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from gmssl import sm3
-from sqlalchemy import Index, Integer, String, Text, bindparam, event, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
 
 from lanyan.core.errors import Conflict
 from lanyan.core.timeutil import utcnow
@@ -50,8 +71,8 @@ LEGACY = "legacy"  # the one chain of the entries written before chains were par
 GLOBAL = "/"  # the chain of entries with no place (users, catalogues)
 SEQ_SEQUENCE = "audit_log_seq_counter"  # PostgreSQL: where ``seq`` values come from
 # session.info keys
-_HEADS = "audit_heads"  # chain -> its locked head, this transaction
-_CHAIN_OF = "audit_chain_of"  # scope path -> chain, this transaction
+_HEADS = "audit_heads"  # chain -> [seq, hash] of its head, locked by this transaction
+_CHAIN_OF = "audit_chain_of"  # scope path -> (chain, worth remembering), this transaction
 SINGLE_CHAIN = "audit_single_chain"  # True: every entry into the global chain (bench anchor)
 HashName = Literal["sha256", "sm3"]
 
@@ -194,15 +215,93 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+# --- which chain: a scope path's county, remembered per database ----------------------------
+#
+# A scope path names its jurisdictions' ids ("/1/2/3/9/"), so its chain depends only on those
+# ids' levels. Reading them is a query per transaction; the answer is therefore remembered per
+# engine once the transaction that read it commits, if every id in the path was found. A
+# jurisdiction moved to another parent gets another path (another key here); what can change
+# a known path's chain is a level changed (with the code, GB/T 2260) or an id re-used after a
+# delete (SQLite; an emptied and re-filled table). So any UPDATE, DELETE or TRUNCATE statement
+# naming ``jurisdictions`` that goes through an engine makes it forget what it knew, when the
+# statement runs and again when its transaction ends, and that transaction reads afresh
+# until then. Another process, or a restore by other means, is not seen: until a restart,
+# entries may join the chain of an old level — a valid, linked, verifiable chain all the same
+# (which chain an entry joins decides which lock it takes; tamper evidence holds in any).
+_JURISDICTIONS = "jurisdictions"  # the registry's table, by name (store sits below the registry)
+_WROTE_JURISDICTIONS = "audit_wrote_jurisdictions"  # connection.info: this transaction did
+_KNOWN_SINCE = "audit_known_since"  # session.info: the memory's generation when first read
+
+
+@dataclass
+class _Memory:
+    """Scope path -> chain for one engine's database; ``generation`` counts forgettings."""
+
+    chains: dict[str, str] = field(default_factory=dict)
+    generation: int = 0
+
+    def forget(self) -> None:
+        self.chains.clear()
+        self.generation += 1
+
+
+_MEMORIES: weakref.WeakKeyDictionary[Engine, _Memory] = weakref.WeakKeyDictionary()
+
+
+def _memory_of(engine: Engine) -> _Memory:
+    memory = _MEMORIES.get(engine)
+    if memory is None:
+        memory = _MEMORIES.setdefault(engine, _Memory())
+    return memory
+
+
+_WRITES = ("UPDATE", "DELETE", "TRUNCATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _watch_jurisdictions(
+    conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+) -> None:
+    if _JURISDICTIONS in statement and statement[:20].lstrip().upper().startswith(_WRITES):
+        conn.info[_WROTE_JURISDICTIONS] = True
+        _memory_of(conn.engine).forget()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(conn: Connection) -> None:
+    if conn.info.pop(_WROTE_JURISDICTIONS, False):
+        _memory_of(conn.engine).forget()  # what others read meanwhile may be the old level
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_chains(session: Session) -> None:
+    """What this transaction read joins its engine's memory, unless the memory was emptied
+    since (a jurisdiction written, here or elsewhere in this process)."""
+    info = session.info
+    learned = info.get(_CHAIN_OF)
+    if learned and (since := info.get(_KNOWN_SINCE)) is not None:
+        memory = _memory_of(session.get_bind().engine)
+        if memory.generation == since:
+            memory.chains.update((p, c) for p, (c, complete) in learned.items() if complete)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
-    """Locks end with the transaction: the next one takes its own."""
+    """Locks end with the transaction: the next one takes its own. A savepoint's end forgets
+    the heads too (rolled back, its entries and row locks are gone): the next write re-reads
+    its chain's head, re-taking the lock (at no wait if the transaction still holds it)."""
     if transaction.parent is None:
-        for key in (_HEADS, _CHAIN_OF, "audit_locked"):
+        for key in (_HEADS, _CHAIN_OF, "audit_locked", _KNOWN_SINCE):
             session.info.pop(key, None)
+    elif transaction.nested:
+        session.info.pop(_HEADS, None)
 
 
 _CHAIN_LEVELS = ("province", "city", "county")
+_LEVELS = text("SELECT id, level FROM jurisdictions WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 
 
 def chain_of(session: Session, scope_path: str) -> str:
@@ -210,46 +309,93 @@ def chain_of(session: Session, scope_path: str) -> str:
     jurisdiction (or of the city or province itself, above county level); ``/`` for ``/``."""
     if scope_path == GLOBAL or session.info.get(SINGLE_CHAIN):
         return GLOBAL
-    known: dict[str, str] = session.info.setdefault(_CHAIN_OF, {})
-    chain = known.get(scope_path)
-    if chain is None:
-        ids = [int(i) for i in scope_path.strip("/").split("/") if i.isdigit()]
-        # The registry's jurisdiction tree, read by name (store sits below the registry).
-        levels: dict[int, str] = {}
-        if ids:
-            query = text("SELECT id, level FROM jurisdictions WHERE id IN :ids")
-            rows = session.execute(query.bindparams(bindparam("ids", expanding=True)), {"ids": ids})
-            levels = {int(jid): str(level) for jid, level in rows}
-        depth = 0
-        for n, jid in enumerate(ids, start=1):
-            if levels.get(jid) in _CHAIN_LEVELS:
-                depth = n
-        depth = depth or 1  # unknown levels: the top jurisdiction's chain
-        chain = "/" + "".join(f"{i}/" for i in ids[:depth]) if ids else scope_path
-        known[scope_path] = chain
+    info = session.info
+    conn = session.connection()
+    fresh = conn.info.get(_WROTE_JURISDICTIONS)  # this transaction wrote jurisdictions
+    learned: dict[str, tuple[str, bool]] | None = info.get(_CHAIN_OF)
+    if not fresh:
+        if learned is not None and (known := learned.get(scope_path)) is not None:
+            return known[0]
+        memory = _memory_of(conn.engine)
+        if (chain := memory.chains.get(scope_path)) is not None:
+            return chain
+        info.setdefault(_KNOWN_SINCE, memory.generation)
+    ids = [int(i) for i in scope_path.strip("/").split("/") if i.isdigit()]
+    # The registry's jurisdiction tree, read by name (store sits below the registry).
+    levels: dict[int, str] = {}
+    if ids:
+        rows = session.execute(_LEVELS, {"ids": ids})
+        levels = {int(jid): str(level) for jid, level in rows}
+    depth = 0
+    for n, jid in enumerate(ids, start=1):
+        if levels.get(jid) in _CHAIN_LEVELS:
+            depth = n
+    depth = depth or 1  # unknown levels: the top jurisdiction's chain
+    chain = "/" + "".join(f"{i}/" for i in ids[:depth]) if ids else scope_path
+    if not fresh:
+        complete = len(levels) == len(set(ids))  # every id found: worth remembering
+        info.setdefault(_CHAIN_OF, {})[scope_path] = (chain, complete)
     return chain
 
 
-def _lock_chain(session: Session, chain: str) -> AuditHead:
-    """This transaction's lock on ``chain``'s head (created if the chain is new)."""
-    heads: dict[str, AuditHead] = session.info.setdefault(_HEADS, {})
+# --- the chains' heads -----------------------------------------------------------------------
+#
+# PostgreSQL: one statement locks a head and reads it (UPDATE … SET seq = seq RETURNING: the
+# row lock, and the values as they are once the lock is held) and, for a ``record``, draws the
+# entry's ``seq`` in the same statement: RETURNING is evaluated after the row is locked, so
+# the number is drawn after the chain's previous writer committed and a chain's numbers
+# increase. The entry and its head's new values then go in one statement (INSERT with the
+# head's UPDATE as a CTE). SQLite (its write lock already held, see begin_write) reads the head
+# and writes entry and head in two statements.
+_LOG = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_LOCK = text("UPDATE audit_head SET seq = seq WHERE chain = :chain RETURNING seq, hash")
+_LOCK_AND_DRAW = text(
+    "UPDATE audit_head SET seq = seq WHERE chain = :chain "
+    f"RETURNING seq, hash, nextval('{SEQ_SEQUENCE}')"
+)
+_READ_HEAD = text("SELECT seq, hash FROM audit_head WHERE chain = :chain")
+_ENTRY_COLUMNS = (*_HASHED, "hash", "chain", "prev_seq")
+_INSERT_ENTRY = insert(_LOG).values({c: bindparam(c, type_=_LOG.c[c].type) for c in _ENTRY_COLUMNS})
+_SET_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.chain == bindparam("head_chain", type_=_HEAD.c.chain.type))
+    .values(
+        seq=bindparam("head_seq", type_=_HEAD.c.seq.type),
+        hash=bindparam("head_hash", type_=_HEAD.c.hash.type),
+    )
+)
+# Text, not insert().add_cte(update()): given the entry's values, the compiled UPDATE would
+# also SET every head column an entry key names (``chain``, ``seq``, ``hash``).
+_APPEND_PG = text(
+    "WITH head AS (UPDATE audit_head SET seq = :head_seq, hash = :head_hash "
+    "WHERE chain = :head_chain) "
+    f"INSERT INTO audit_log ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _ENTRY_COLUMNS)}) RETURNING id"
+).bindparams(*(bindparam(c, type_=_LOG.c[c].type) for c in _ENTRY_COLUMNS))
+
+
+def _lock_chain(session: Session, chain: str, draw: bool = False) -> tuple[list[Any], int | None]:
+    """This transaction's lock on ``chain``'s head (created if the chain is new): the head as
+    ``[seq, hash]`` (``record`` moves it on) and, if ``draw`` and the lock was taken now on
+    PostgreSQL, a fresh ``seq`` drawn under it (else None)."""
+    heads: dict[str, list[Any]] = session.info.setdefault(_HEADS, {})
     head = heads.get(chain)
     if head is not None:
-        return head
-    table = AuditHead.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        return head, None
+    conn = session.connection()  # plain statements: no ORM, nothing to flush first
+    postgres = conn.dialect.name != "sqlite"
+    stmt = (_LOCK_AND_DRAW if draw else _LOCK) if postgres else _READ_HEAD
     try:
-        session.execute(
-            dialect.insert(table)
-            .values(chain=chain, seq=0, hash=GENESIS)
-            .on_conflict_do_nothing(index_elements=["chain"])
-        )
-        head = session.execute(
-            select(AuditHead)
-            .where(AuditHead.chain == chain)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
+        row = conn.execute(stmt, {"chain": chain}).first()
+        if row is None:  # a new chain: its head first (a concurrent creator: wait, then lock)
+            dialect = postgresql if postgres else sqlite
+            conn.execute(
+                dialect.insert(_HEAD)
+                .values(chain=chain, seq=0, hash=GENESIS)
+                .on_conflict_do_nothing(index_elements=["chain"])
+            )
+            row = conn.execute(stmt, {"chain": chain}).one()
     except DBAPIError as exc:
         # 40P01 deadlock_detected: two transactions took two chains in opposite orders.
         if getattr(exc.orig, "sqlstate", None) in ("40P01", "55P03"):
@@ -258,8 +404,8 @@ def _lock_chain(session: Session, chain: str) -> AuditHead:
                 "time; nothing was saved: try again"
             ) from exc
         raise
-    heads[chain] = head
-    return head
+    head = heads[chain] = [int(row[0]), str(row[1])]
+    return head, int(row[2]) if postgres and draw else None
 
 
 def begin_write(session: Session, *scope_paths: str) -> None:
@@ -269,7 +415,7 @@ def begin_write(session: Session, *scope_paths: str) -> None:
     lock the chains of ``scope_paths`` now, in sorted order; without any, lock nothing — each
     ``record`` locks its chain's head when it writes.
     """
-    if _is_sqlite(session) and not session.info.get("audit_locked"):
+    if not session.info.get("audit_locked") and _is_sqlite(session):
         result = session.execute(
             update(AuditHead).where(AuditHead.chain == LEGACY).values(seq=AuditHead.seq)
         )
@@ -285,17 +431,30 @@ def begin_write(session: Session, *scope_paths: str) -> None:
 
 def _next_seqs(session: Session, n: int) -> list[int]:
     """``n`` fresh deployment-wide sequence numbers, increasing."""
-    if session.get_bind().dialect.name == "postgresql":
+    if not _is_sqlite(session):
         return list(
             session.execute(
                 text("SELECT nextval(:s) FROM generate_series(1, :n)"),
                 {"s": SEQ_SEQUENCE, "n": n},
             ).scalars()
         )
-    # SQLite: the caller holds the database's write lock (begin_write).
+    # SQLite: the caller holds the database's write lock (begin_write); entries are inserted
+    # when recorded, so the largest is in the table. The flush is the caller's pending rows, as
+    # before (a constraint they break is raised here, as it always was on SQLite).
     session.flush()
     top = session.execute(select(func.max(AuditEntry.seq))).scalar_one() or 0
     return list(range(top + 1, top + n + 1))
+
+
+def _append(session: Session, row: dict[str, Any]) -> int:
+    """Insert one entry and move its chain's head to it; the entry's id."""
+    head = {"head_chain": row["chain"], "head_seq": row["seq"], "head_hash": row["hash"]}
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return int(conn.execute(_APPEND_PG, row | head).scalar_one())
+    result = conn.execute(_INSERT_ENTRY, row)
+    conn.execute(_SET_HEAD, head)
+    return int(result.lastrowid)
 
 
 def record(
@@ -317,29 +476,29 @@ def record(
     algorithm = session_algorithm(session)
     begin_write(session)
     chain = chain_of(session, scope_path)
-    head = _lock_chain(session, chain)
-    (seq,) = _next_seqs(session, 1)
-    entry = AuditEntry(
-        seq=seq,
-        at=utcnow(),
-        actor=actor.username,
-        actor_id=actor.user_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=dumps(before),
-        after=dumps(after),
-        algorithm=algorithm,
-        prev_hash=head.hash,
-        scope_path=scope_path,
-        chain=chain,
-        prev_seq=head.seq,
-    )
-    entry.hash = entry_hash(entry)
-    head.seq = entry.seq
-    head.hash = entry.hash
-    session.add(entry)
-    return entry
+    head, seq = _lock_chain(session, chain, draw=True)
+    if seq is None:  # the chain was locked earlier in this transaction
+        (seq,) = _next_seqs(session, 1)
+    row: dict[str, Any] = {
+        "seq": seq,
+        "at": utcnow(),
+        "actor": actor.username,
+        "actor_id": actor.user_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": dumps(before),
+        "after": dumps(after),
+        "algorithm": algorithm,
+        "prev_hash": head[1],
+        "scope_path": scope_path,
+        "chain": chain,
+        "prev_seq": head[0],
+    }
+    row["hash"] = content_hash(row)
+    entry_id = _append(session, row)
+    head[0], head[1] = seq, row["hash"]
+    return AuditEntry(id=entry_id, **row)  # written already: not added to the session
 
 
 def trail(
@@ -483,8 +642,8 @@ def record_many(
     algorithm = session_algorithm(session)
     begin_write(session)
     chains = [chain_of(session, item[3]) for item in items]
-    heads = {c: _lock_chain(session, c) for c in sorted(set(chains))}
-    state = {c: (h.seq, h.hash) for c, h in heads.items()}
+    heads = {c: _lock_chain(session, c)[0] for c in sorted(set(chains))}
+    state = {c: (h[0], h[1]) for c, h in heads.items()}
     seqs = _next_seqs(session, len(items))
     at = utcnow()
     # content_hash's text, with the fields every entry shares formatted once. verify()
@@ -540,8 +699,12 @@ def record_many(
         rows.append(row)
     from lanyan.store.bulk import insert_rows
 
-    insert_rows(session, AuditEntry.__table__, rows)  # type: ignore[arg-type]
+    insert_rows(session, _LOG, rows)
+    session.execute(
+        _SET_HEAD,
+        [{"head_chain": c, "head_seq": seq, "head_hash": h} for c, (seq, h) in state.items()],
+    )
     for chain, head in heads.items():
-        head.seq, head.hash = state[chain]
+        head[0], head[1] = state[chain]
     session.flush()
     return len(rows)

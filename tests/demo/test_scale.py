@@ -64,7 +64,6 @@ def test_two_times_the_counts(one: DemoData, two: DemoData) -> None:
 def test_scaled_region_is_deterministic(two: DemoData) -> None:
     again = generate(DEFAULT_SEED, scale=2)
     assert json.dumps(again.batches, sort_keys=True) == json.dumps(two.batches, sort_keys=True)
-    assert generate(DEFAULT_SEED + 1, scale=2).batches["units"] != two.batches["units"]
 
 
 def test_scaled_records_are_unique_and_inside(two: DemoData) -> None:

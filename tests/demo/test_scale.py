@@ -2,7 +2,7 @@
 
 The generator is checked without a database (counts about N×, deterministic, every record
 inside the county, codes unique, scale 1 untouched); one load writes the 2× region's
-divisions, grids, units and forces through the registry service, and the CLI refuses an out-of-range ``--scale`` before writing.
+divisions, grids and forces (with the units they name) through the registry service, and the CLI refuses an out-of-range ``--scale`` before writing.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SCALED = ("units", "buildings", "grid-workers", "stations", "vehicles", "personn
           "water-sources", "fire-lanes", "devices")  # fmt: skip
 FIXED = ("jurisdictions", "populations")
 # What the scaled stages add that the 1× rows do not show: more grids, the extra stations
-# with their fleets and crews (units first: stations refer to them).
+# with their fleets and crews (and the units stations refer to).
 LOADED = ("jurisdictions", "populations", "grids", "units", "stations", "vehicles", "personnel")
 
 
@@ -101,10 +101,13 @@ def test_scaled_region_loads(tmp_path: Any, two: DemoData) -> None:
     upgrade(url)
     factory = make_session_factory(make_engine(url))
     part = DemoData({slug: two.batches[slug] for slug in LOADED})
+    # Only the units the stations name (micro stations at key units, enterprise teams).
+    named = {r["unit_code"] for r in two.batches["stations"] if r.get("unit_code")}
+    part.batches["units"] = [u for u in two.batches["units"] if u["code"] in named]
     with unit_of_work(factory) as session:
         written = load(session, part)
     assert written == part.counts()
     with factory() as session:
-        for model, slug in ((m.Unit, "units"), (m.Station, "stations"), (m.Vehicle, "vehicles")):
+        for model, slug in ((m.Grid, "grids"), (m.Station, "stations"), (m.Vehicle, "vehicles")):
             n = session.execute(select(func.count()).select_from(model)).scalar_one()
             assert n == len(two.batches[slug]), slug

@@ -1,6 +1,7 @@
 """Benchmark: ``lanyan backup`` and ``lanyan restore`` on the demo region, against the bare tools.
 
-Builds the Dafeng demo (``lanyan demo``) into a fresh SQLite file, then in the same run:
+Takes a fresh copy of the Dafeng demo (``lanyan demo``, built once into ``var/bench-cache/``)
+as a SQLite file, then in the same run:
 
 SQLite
     backup: ``create_backup`` (online backup API + manifest + audit verify + evidence + tar)
@@ -12,16 +13,15 @@ PostgreSQL (``--pg-url``, an admin URL; skipped if unreachable)
     database (``pg_dump -Fc`` + the portable snapshot + checks) against ``pg_dump -Fc`` alone,
     and restore into another new database against ``pg_restore`` alone.
 
-A 10× region needs ``lanyan demo --scale N``; when this Lanyan has no such option the 10× part
-is skipped and the output says so.
+``--scale N`` runs the same measurements on a region N times the demo (``lanyan demo --scale
+N``), built once and then reused from ``var/bench-cache/`` (``bench/demo_cache.py``).
 
-    python bench/backup.py [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+    python bench/backup.py [--scale 10] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from demo_cache import demo_copy
 from hostref import host_line
 
 from lanyan.ops.backup import create_backup, libpq_url
@@ -45,24 +46,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t = time.perf_counter()
     out = fn()
     return time.perf_counter() - t, out
-
-
-def demo_has_scale() -> bool:
-    out = subprocess.run(
-        [sys.executable, "-m", "lanyan.cli.main", "demo", "--help"], capture_output=True, text=True
-    )
-    return "--scale" in out.stdout
-
-
-def build_demo(folder: Path, scale: int | None = None) -> tuple[str, Path]:
-    url = f"sqlite:///{folder / 'demo.db'}"
-    data_dir = folder / "data"
-    env = os.environ | {"LANYAN_DATABASE_URL": url, "LANYAN_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "lanyan.cli.main", "demo"]
-    if scale:
-        command += ["--scale", str(scale)]
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    return url, data_dir
 
 
 def sqlite_backup_alone(src: Path, dst: Path) -> None:
@@ -101,7 +84,7 @@ def line(what: str, ours: float, anchor: float, anchor_name: str) -> None:
 
 def sqlite_part(folder: Path, url: str, data_dir: Path) -> Path:
     db = Path(url.split("///", 1)[1])
-    print(f"SQLite demo: {mib(db.stat().st_size)} database file")
+    print(f"SQLite demo: {mib(db.stat().st_size)} database file")  # the cache's copy: no WAL
     t_ours, result = timed(lambda: create_backup(url, data_dir, folder / "ours.tar"))
     t_bare, _ = timed(lambda: sqlite_backup_alone(db, folder / "bare.db"))
     print(
@@ -150,26 +133,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--scale", type=int, default=1, help="region N× the demo (1–50)")
     args = parser.parse_args()
     print(host_line())
     with tempfile.TemporaryDirectory(prefix="lanyan-bench-backup-") as tmp:
         folder = Path(tmp)
-        t, (url, data_dir) = timed(lambda: build_demo(folder))
-        print(f"demo built in {t:.1f} s")
+        url, data_dir = demo_copy(args.scale, folder)
         archive = sqlite_part(folder, url, data_dir)
         if not args.no_pg:
             try:
                 pg_part(folder, archive, args.pg_url)
             except Exception as exc:  # an unreachable server: the SQLite figures stand
                 print(f"PostgreSQL part skipped: {type(exc).__name__}: {exc}")
-        if demo_has_scale():
-            big = folder / "x10"
-            big.mkdir()
-            t, (url, data_dir) = timed(lambda: build_demo(big, scale=10))
-            print(f"10× demo built in {t:.1f} s")
-            sqlite_part(big, url, data_dir)
-        else:
-            print("10× region skipped: this Lanyan's `lanyan demo` has no --scale option yet")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """City scale (issue 22), the parts measurable so far: CLI start, HTTP bytes and server time of
 the heaviest pages and the map layers, and log-in latency while a risk recompute runs.
 
-Against a demo database (build one with ``lanyan demo``; ``--scale N`` is not there yet, so
-this runs at 1×). Each figure comes with its anchor from the same run:
+Against the demo database ``LANYAN_DATABASE_URL`` names, or with ``--scale N`` against a copy
+of a region N times the demo (``lanyan demo --scale N``, built once and then reused from
+``var/bench-cache/``, see ``bench/demo_cache.py``). Each figure comes with its anchor from the
+same run:
 
 * ``lanyan --help`` (a fresh interpreter, best of 5) against importing every command module
   up front, which is what ``cli/main.py`` did before (``python -c "import lanyan.cli.x, …"``);
@@ -15,6 +17,7 @@ this runs at 1×). Each figure comes with its anchor from the same run:
 Server time is measured in-process (Starlette's TestClient: the app's own work, no network).
 
     LANYAN_DATABASE_URL=sqlite:///var/demo.db python bench/web_scale.py [--repeat 5]
+    python bench/web_scale.py --scale 10 --parts http
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hostref import host_line  # bench/hostref.py, beside this script
+from demo_cache import demo_copy  # bench/demo_cache.py, beside this script
+from hostref import host_line
 
 PAGES = [
     "/",
@@ -185,6 +190,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--parts", default="cli,http,risk", help="which of cli, http, risk to run")
     ap.add_argument("--password", default=os.environ.get("LANYAN_DEMO_PASSWORD", ""))
+    ap.add_argument("--scale", type=int, default=0, help="a copy of the N× demo (1–50)")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     print(host_line(), flush=True)
@@ -193,13 +199,22 @@ def main() -> None:
 
     if not parts & {"http", "risk"}:
         return
+    with tempfile.TemporaryDirectory(prefix="lanyan-bench-web-") as tmp:
+        if args.scale:
+            url, data_dir = demo_copy(args.scale, Path(tmp))
+            os.environ |= {"LANYAN_DATABASE_URL": url, "LANYAN_DATA_DIR": str(data_dir)}
+        serve(parts, args.repeat, args.password)
+
+
+def serve(parts: set[str], repeat: int, password: str) -> None:
+    """The HTTP and risk parts, against the database the environment names."""
     from fastapi.testclient import TestClient
 
     from lanyan.app import create_app
     from lanyan.core.config import Settings
     from lanyan.demo.build import DEMO_PASSWORD
 
-    password = args.password or DEMO_PASSWORD
+    password = password or DEMO_PASSWORD
     settings = Settings(monitor_housekeeping_every_s=0, incidents_from_alarms_interval_s=0)
     app = create_app(settings)
     with TestClient(app) as client:
@@ -207,7 +222,7 @@ def main() -> None:
         assert r.status_code == 200, f"log in as the demo's admin: {r.text}"
         auth = {"Authorization": f"Bearer {r.json()['token']}"}
         if "http" in parts:
-            http(client, auth, args.repeat)
+            http(client, auth, repeat)
         if "risk" in parts:
             recompute(app, client, password)
 

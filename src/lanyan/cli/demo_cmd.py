@@ -31,6 +31,7 @@ from lanyan.demo.build import (
 from lanyan.demo.generate import DEFAULT_SEED, generate
 from lanyan.demo.monitoring import build_monitoring
 from lanyan.demo.region import COUNTY_CODE
+from lanyan.demo.scale import SCALE_MAX, SCALE_MIN, SCALE_RULE
 from lanyan.registry.types import get_type
 from lanyan.stats.demo import seed_fire_records
 from lanyan.store.db import unit_of_work
@@ -93,8 +94,20 @@ def register(app: typer.Typer) -> None:
         password: Annotated[
             str, typer.Option(help="password of every demo user (at least 10 characters)")
         ] = DEMO_PASSWORD,
+        scale: Annotated[
+            int,
+            typer.Option(
+                help=f"N× the county's units, roads and records on the same outline "
+                f"({SCALE_MIN}–{SCALE_MAX}), for benchmarks"
+            ),
+        ] = 1,
     ) -> None:
         """Build the synthetic Dafeng (大丰区) demo county, with one log-in per role."""
+        if not SCALE_MIN <= scale <= SCALE_MAX:
+            with friendly_errors():
+                raise ValidationFailed(
+                    "demo scale out of range", [FieldProblem("--scale", SCALE_RULE)]
+                )
         settings = load_settings()
         url = settings.resolved_database_url
         with console.status("migrating the database…"):
@@ -131,7 +144,7 @@ def register(app: typer.Typer) -> None:
                     [FieldProblem("--password", "must have at least 10 characters")],
                 )
             with console.status("laying out roads, divisions and records…"):
-                data = generate(seed)
+                data = generate(seed, scale)
             counts = data.counts()
             columns = (
                 TextColumn("{task.description}"),
@@ -145,10 +158,12 @@ def register(app: typer.Typer) -> None:
                     for slug, n in counts.items()
                 }
                 load(session, data, lambda slug, n: bar.advance(tasks[slug], n))
-                plans_task = bar.add_task("数字化预案 Pre-plans", total=demo_preplans.COUNT)
+                n_plans = demo_preplans.COUNT * scale
+                plans_task = bar.add_task("数字化预案 Pre-plans", total=n_plans)
                 counts["preplans"] = demo_preplans.build(
                     session,
                     seed,
+                    count=n_plans,
                     progress=lambda n: bar.advance(plans_task, n),
                 )
                 bar.update(plans_task, total=counts["preplans"])
@@ -163,7 +178,14 @@ def register(app: typer.Typer) -> None:
 
                 local = to_local(utcnow())
                 assert local is not None
-                supervised = supervision.build(session, seed, local.date(), tick)
+                supervised = supervision.build(
+                    session,
+                    seed,
+                    local.date(),
+                    tick,
+                    n_inspections=supervision.INSPECTIONS * scale,
+                    n_fires=supervision.FIRES * scale,
+                )
                 bind_demo_unit_manager(session)  # a unit with hazards
                 demo_plan.adopt_dafeng(session, DEMO_ACTOR)  # the district's own plan
                 people = bar.add_task("人员与宣教 People & outreach", total=None)
@@ -183,12 +205,16 @@ def register(app: typer.Typer) -> None:
                     COUNTY_CODE,
                     seed,
                     lambda n: bar.update(fires, total=n, completed=n),
+                    scale=scale,
                 )
             with Progress(*columns, console=console) as bar:
                 task = bar.add_task("监控历史 monitoring history", total=counts["devices"])
-                history = build_monitoring(factory, seed, utcnow(), lambda n: bar.advance(task, n))
+                history = build_monitoring(
+                    factory, seed, utcnow(), lambda n: bar.advance(task, n), scale=scale
+                )
         elapsed = time.perf_counter() - started
-        summary = Table(title=f"大丰区 demo built in {elapsed:.1f} s (seed {seed})")
+        region = "大丰区" if scale == 1 else f"大丰区 ×{scale}"
+        summary = Table(title=f"{region} demo built in {elapsed:.1f} s (seed {seed})")
         summary.add_column("对象 object type")
         summary.add_column("rows", justify="right")
         for slug, n in counts.items():

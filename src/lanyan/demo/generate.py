@@ -31,6 +31,7 @@ from lanyan.demo.region import (
     real_divisions,
 )
 from lanyan.demo.roads import WIDTH_M
+from lanyan.demo.scale import check_scale
 from lanyan.registry.choices import (
     ROAD_DEFAULT_SPEED_KMH,
     BuildingUse,
@@ -90,9 +91,11 @@ class DemoData:
         return {slug: len(rows) for slug, rows in self.batches.items()}
 
 
-def generate(seed: int = DEFAULT_SEED) -> DemoData:
-    """Build every record of the demo county for ``seed`` (same seed, same records)."""
-    return _Generator(seed).run()
+def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> DemoData:
+    """Build every record of the demo county for ``seed`` (same seed, same records); ``scale``
+    N > 1 builds a region N times the county on the same outline (:mod:`lanyan.demo.scale`)."""
+    check_scale(scale)
+    return _Generator(seed, scale).run()
 
 
 @dataclass
@@ -106,9 +109,10 @@ class _Unit:
 
 
 class _Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, scale: int = 1) -> None:
         self.seed = seed
-        self.layout: Layout = build_layout(seed)
+        self.scale = scale
+        self.layout: Layout = build_layout(seed, scale)
         self.frame = self.layout.frame
         self.data = DemoData()
         self.grid_polys: dict[str, list[tuple[str, Any]]] = {}
@@ -185,13 +189,14 @@ class _Generator:
         out-migration, L27 "农村空巢老人、留守儿童增多"), each with a little noise.
         """
         rng = self.rng("population")
-        base: dict[str, float] = {CENTRAL_CITY[0]: 0.56 * plan.URBAN_POPULATION_2020,
-                                  CENTRAL_CITY[1]: 0.44 * plan.URBAN_POPULATION_2020}  # fmt: skip
+        k = self.scale
+        base: dict[str, float] = {CENTRAL_CITY[0]: 0.56 * k * plan.URBAN_POPULATION_2020,
+                                  CENTRAL_CITY[1]: 0.44 * k * plan.URBAN_POPULATION_2020}  # fmt: skip
         zones = [p for p in PLACES if p.kind == "zone"]
         for z in zones:
-            base[z.code] = rng.uniform(2500, 9000)
+            base[z.code] = k * rng.uniform(2500, 9000)
         towns = [p for p in PLACES if p.kind == "town"]
-        rest = plan.POPULATION_2020 - sum(base.values())
+        rest = k * plan.POPULATION_2020 - sum(base.values())
         weights = {t.code: area_km2(self.frame.geom_to_ll(self.layout.parts_m[t.code])) ** 0.7
                    * rng.uniform(0.85, 1.15) for t in towns}  # fmt: skip
         total_w = sum(weights.values())
@@ -199,7 +204,7 @@ class _Generator:
             base[t.code] = rest * weights[t.code] / total_w
         # Integer shares that add up exactly to the 2020 figure.
         counts = {code: int(v) for code, v in base.items()}
-        counts[towns[0].code] += plan.POPULATION_2020 - sum(counts.values())
+        counts[towns[0].code] += k * plan.POPULATION_2020 - sum(counts.values())
         trend = {"subdistrict": 0.008, "zone": 0.015, "town": -0.006}
         rows = []
         per_year: Counter[int] = Counter()
@@ -229,7 +234,9 @@ class _Generator:
         for place in PLACES:
             poly = self.layout.parts_m[place.code]
             area = poly.area / 1e6
-            k = 8 if place.kind == "subdistrict" else max(2, min(10, round(area / 40)))
+            k = self.scale * (
+                8 if place.kind == "subdistrict" else max(2, min(10, round(area / 40)))
+            )
             seeds = [Point(self.layout.point_in(place.code, rng, 50.0)) for _ in range(k)]
             cells = voronoi_diagram(MultiPoint(seeds), envelope=poly.envelope.buffer(1000))
             ordered = sorted(cells.geoms, key=lambda c: (-c.centroid.y, c.centroid.x))
@@ -247,8 +254,9 @@ class _Generator:
                 self.grid_polys[place.code].append((code, prep(piece)))
                 weights.append((code, self.population_2020[place.code] / k))
         total = sum(w for _, w in weights)
-        share = [(code, max(1, round(plan.GRID_WORKERS * w / total))) for code, w in weights]
-        share[0] = (share[0][0], share[0][1] + plan.GRID_WORKERS - sum(n for _, n in share))
+        workers_total = plan.GRID_WORKERS * self.scale
+        share = [(code, max(1, round(workers_total * w / total))) for code, w in weights]
+        share[0] = (share[0][0], share[0][1] + workers_total - sum(n for _, n in share))
         for code, n in share:
             for _ in range(n):
                 workers.append({"code": f"GW{len(workers) + 1:05d}", "name": names.person(rng),
@@ -300,9 +308,10 @@ class _Generator:
         plan_rows = [(UnitCategory.KEY, PORT), (UnitCategory.KEY, "热电有限公司")]
         for category, count in UNIT_COUNTS.items():
             kinds = names.KINDS[category]
+            count *= self.scale
             if category is UnitCategory.GENERAL:
-                plan_rows += [(category, COMPOUND)] * RESIDENTIAL_COMPOUNDS
-                count -= RESIDENTIAL_COMPOUNDS
+                plan_rows += [(category, COMPOUND)] * (RESIDENTIAL_COMPOUNDS * self.scale)
+                count -= RESIDENTIAL_COMPOUNDS * self.scale
             if category is UnitCategory.KEY:
                 count -= 2
             plan_rows += [(category, kinds[i % len(kinds)]) for i in range(count)]
@@ -529,9 +538,17 @@ class _Generator:
             personnel.append(
                 self._count(code, PersonnelCategory.ENTERPRISE_FULLTIME, rng.randint(12, 20))
             )
+        if self.scale > 1:  # N times the fleet of the stations above
+            more_stations, more_vehicles, more_personnel = self.scaled_stations(
+                used, (self.scale - 1) * len(vehicles)
+            )
+            stations += more_stations
+            vehicles += more_vehicles
+            personnel += more_personnel
         # Micro fire stations (L17): 167 at key units and 185 in communities and villages.
         key_units = [u for u in self.units if u.payload["category"] == "key"]
-        for n, unit in enumerate(rng.sample(key_units, plan.MICRO_AT_KEY_UNITS), start=1):
+        at_key_units = plan.MICRO_AT_KEY_UNITS * self.scale
+        for n, unit in enumerate(rng.sample(key_units, at_key_units), start=1):
             stations.append(self._micro(f"DF-WX-{n:03d}", f"{unit.payload['name']}微型消防站",
                                         unit.x + 12, unit.y, unit.payload["jurisdiction_code"],
                                         unit.payload["address"], unit.payload["code"]))  # fmt: skip
@@ -541,7 +558,8 @@ class _Generator:
             vx, vy = self.layout.network.nodes[v.node]
             spots.append((f"{BY_CODE[v.town].name}{v.name}", vx + 15, vy + 15, v.town))
         taken: set[str] = set()
-        while len(spots) < plan.MICRO_IN_COMMUNITIES:
+        in_communities = plan.MICRO_IN_COMMUNITIES * self.scale
+        while len(spots) < in_communities:
             key = (
                 CITY
                 if rng.random() < 0.6
@@ -553,8 +571,8 @@ class _Generator:
             if place and name not in taken:
                 taken.add(name)
                 spots.append((name, x, y, place))
-        community = spots[: plan.MICRO_IN_COMMUNITIES]
-        for n, (name, x, y, place) in enumerate(community, start=plan.MICRO_AT_KEY_UNITS + 1):
+        community = spots[:in_communities]
+        for n, (name, x, y, place) in enumerate(community, start=at_key_units + 1):
             stations.append(self._micro(f"DF-WX-{n:03d}", f"{name}微型消防站", x, y, place,
                                         f"江苏省盐城市大丰区{name}", None))  # fmt: skip
         for st in stations:
@@ -565,6 +583,56 @@ class _Generator:
         self.data.batches["stations"] = stations
         self.data.batches["vehicles"] = vehicles
         self.data.batches["personnel"] = personnel
+
+    def scaled_stations(
+        self, used: set[int], fleet_size: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """A scaled region's extra 二级 government full-time stations, until they hold
+        ``fleet_size`` vehicles: places in turn, each at the road junction nearest a random spot
+        of the place (its own stage's draws, so scale 1 is untouched). Stations, vehicles,
+        personnel."""
+        rng = self.rng("stations-scaled")
+        net = self.layout.network
+        near: dict[str, list[int]] = {}
+        for i in sorted({i for s in net.segments if s.road_class is not RoadClass.EXPRESSWAY
+                         for i in (s.a, s.b)}):  # fmt: skip
+            x, y = net.nodes[i]
+            if place := self.layout.locate(x + 30, y + 30):
+                near.setdefault(place, []).append(i)
+        stations: list[dict[str, Any]] = []
+        vehicles: list[dict[str, Any]] = []
+        personnel: list[dict[str, Any]] = []
+        per_place: Counter[str] = Counter()
+        klass = StationClass.CLASS2
+        n = 0
+        while len(vehicles) < fleet_size and n < fleet_size:
+            place = PLACES[n % len(PLACES)]
+            n += 1
+            tx, ty = self.layout.point_in(place.code, rng)
+            free = [i for i in near.get(place.code, []) if i not in used]
+            if not free:
+                continue
+            node = min(free, key=lambda i: (math.dist(net.nodes[i], (tx, ty)), i))
+            used.add(node)
+            x, y = net.nodes[node][0] + 30, net.nodes[node][1] + 30
+            road = next(s.name for s in net.segments if node in (s.a, s.b))
+            per_place[place.code] += 1
+            code = f"DF-XFZ-K{n:03d}"
+            lon, lat = self.ll(x, y)
+            stations.append({
+                "code": code, "name": f"{place.name}第{per_place[place.code]}消防救援站",
+                "station_class": klass.value, "force_type": ForceType.GOVERNMENT_FULLTIME.value,
+                "status": StationStatus.EXISTING.value,
+                "address": f"江苏省盐城市大丰区{place.name}{road}",
+                "phone": f"0515-8{rng.randrange(10**6):06d}", "lon": lon, "lat": lat,
+                "jurisdiction_code": place.code,
+            })  # fmt: skip
+            fleet = self._fleet(rng, code, klass)
+            vehicles += fleet
+            crew = max(plan.MIN_STAFF[klass], 6 * len(fleet))
+            personnel.append(self._count(code, PersonnelCategory.GOVERNMENT_FULLTIME, crew))
+            personnel.append(self._count(code, PersonnelCategory.CLERK, rng.randint(1, 3)))
+        return stations, vehicles, personnel
 
     def _micro(self, code: str, name: str, x: float, y: float, place: str, address: str,
                unit_code: str | None) -> dict[str, Any]:  # fmt: skip
@@ -646,8 +714,8 @@ class _Generator:
         net = self.layout.network
         spots: list[tuple[float, float, str]] = []  # x, y, street name
         for key in self.layout.grids:
-            quota = HYDRANTS_CITY if key == CITY else (
-                HYDRANTS_ZONE if BY_CODE[key].kind == "zone" else HYDRANTS_TOWN)  # fmt: skip
+            quota = self.scale * (HYDRANTS_CITY if key == CITY else (
+                HYDRANTS_ZONE if BY_CODE[key].kind == "zone" else HYDRANTS_TOWN))  # fmt: skip
             cx, cy = net.nodes[self.layout.grids[key].centre]
             rank = {RoadClass.ARTERIAL: 0, RoadClass.SECONDARY: 1, RoadClass.LOCAL: 2}
             segs = sorted(
@@ -674,16 +742,19 @@ class _Generator:
         villages = list(self.layout.villages)
         rng.shuffle(villages)
         i = 0
-        while len(spots) < plan.HYDRANTS_2020:
+        while len(spots) < plan.HYDRANTS_2020 * self.scale:
             v = villages[i % len(villages)]
             vx, vy = net.nodes[v.node]
             spots.append((vx + rng.uniform(-60, 60), vy + rng.uniform(8, 60), v.name))
             i += 1
         n = len(spots)
-        bad = rng.sample(range(n), DAMAGED_HYDRANTS + MISSING_HYDRANTS)
-        status = {j: WaterSourceStatus.DAMAGED for j in bad[:DAMAGED_HYDRANTS]}
-        status |= {j: WaterSourceStatus.MISSING for j in bad[DAMAGED_HYDRANTS:]}
-        old = set(rng.sample(range(n), plan.HYDRANTS_BEFORE_2016))  # L17: 565 of them are new
+        damaged = DAMAGED_HYDRANTS * self.scale
+        bad = rng.sample(range(n), damaged + MISSING_HYDRANTS * self.scale)
+        status = {j: WaterSourceStatus.DAMAGED for j in bad[:damaged]}
+        status |= {j: WaterSourceStatus.MISSING for j in bad[damaged:]}
+        old = set(
+            rng.sample(range(n), plan.HYDRANTS_BEFORE_2016 * self.scale)
+        )  # L17: 565 of them are new
         rows = []
         for j, (x, y, street) in enumerate(spots):
             place = self.layout.locate(x, y)
@@ -706,7 +777,9 @@ class _Generator:
                 row |= {"pressure_mpa": round(rng.uniform(0.02, 0.12), 2),
                         "last_inspected_on": date(2025, rng.randint(1, 6), rng.randint(1, 28)).isoformat()}  # fmt: skip
             rows.append(row)
-        for n_dock, v in enumerate(sorted(villages[: plan.INTAKE_DOCKS], key=lambda v: v.node), 1):
+        for n_dock, v in enumerate(
+            sorted(villages[: plan.INTAKE_DOCKS * self.scale], key=lambda v: v.node), 1
+        ):
             vx, vy = net.nodes[v.node]
             x, y = vx + 80, vy - 40
             place = self.layout.locate(x, y) or v.town
@@ -716,7 +789,7 @@ class _Generator:
                          "address": f"大丰区{BY_CODE[v.town].name}{v.name}河道消防取水码头",
                          "jurisdiction_code": place, "flow_lps": 60.0, "installed_year": rng.randint(2016, 2020)})  # fmt: skip
         zones = [k for k in self.layout.grids if k != CITY and BY_CODE[k].kind == "zone"]
-        for n_pool, key in enumerate(zones, 1):
+        for n_pool, key in enumerate(zones * self.scale, 1):
             x, y, _, _ = self.layout.block_point(key, rng)
             lon, lat = self.ll(x, y)
             place = self.layout.locate(x, y) or key
@@ -766,14 +839,16 @@ class _Generator:
         pressure sensors on sprinkler systems of key units."""
         rng = self.rng("devices")
         rows: list[dict[str, Any]] = []
+        per_kind: Counter[DeviceKind] = Counter()
 
         def add(prefix: str, kind: DeviceKind, protocol: DeviceProtocol, where: dict[str, Any],
                 unit: str | None, building: str | None = None, water: str | None = None) -> None:  # fmt: skip
             r = rng.random()
             status = (DeviceStatus.ONLINE if r < 0.93 else DeviceStatus.OFFLINE if r < 0.98
                       else DeviceStatus.FAULT)  # fmt: skip
+            per_kind[kind] += 1
             rows.append({
-                "code": f"{prefix}-{sum(1 for d in rows if d['kind'] == kind.value) + 1:05d}",
+                "code": f"{prefix}-{per_kind[kind]:05d}",
                 "kind": kind.value, "protocol": protocol.value, "status": status.value,
                 "unit_code": unit, "building_code": building, "water_source_code": water,
                 "jurisdiction_code": where["jurisdiction_code"], "lon": where["lon"],
@@ -786,16 +861,18 @@ class _Generator:
 
         monitored = [u for u in self.units if u.payload["category"] in ("key", "high_risk")
                      and with_system(u, FireSystem.CONTROL_ROOM.value)]  # fmt: skip
+        watched = {id(u) for u in monitored}
         others = [u for u in self.units if u.payload["category"] in ("key", "high_risk", "crowded")
-                  and u.buildings and u not in monitored]  # fmt: skip
-        chosen = monitored[: plan.CONNECTED_UNITS]
-        chosen += rng.sample(others, plan.CONNECTED_UNITS - len(chosen))
+                  and u.buildings and id(u) not in watched]  # fmt: skip
+        connected = plan.CONNECTED_UNITS * self.scale
+        chosen = monitored[:connected]
+        chosen += rng.sample(others, connected - len(chosen))
         for u in chosen:
             b = with_system(u, FireSystem.CONTROL_ROOM.value) or u.buildings[0]
             add("UITD", DeviceKind.USER_INFO_TRANSMISSION, DeviceProtocol.GB26875, b,
                 u.payload["code"], b["code"])  # fmt: skip
         small = [u for u in self.units if u.payload["category"] in ("nine_small", "three_in_one")]
-        for _ in range(plan.SMOKE_ALARMS):
+        for _ in range(plan.SMOKE_ALARMS * self.scale):
             u = rng.choice(small)
             b = u.buildings[0]
             add(
@@ -808,7 +885,7 @@ class _Generator:
             )
         labour = [u for u in self.units if u.buildings and (
             u.payload["category"] == "crowded" or u.kind in ("纺织有限公司", "纺织印染有限公司"))]  # fmt: skip
-        for u in rng.sample(labour, plan.ELECTRICAL_MONITORS):
+        for u in rng.sample(labour, plan.ELECTRICAL_MONITORS * self.scale):
             b = u.buildings[0]
             add(
                 "DQ",

@@ -29,6 +29,7 @@ from lanyan.demo.region import (
     partition,
 )
 from lanyan.demo.roads import Network, StreetGrid
+from lanyan.demo.scale import side_streets, street_split
 from lanyan.registry.choices import RoadClass
 
 CITY = "city"  # settlement key of the central city's grid (spans both subdistricts)
@@ -95,11 +96,16 @@ class Layout:
         """A random point inside a random block of a settlement's grid (off the streets);
         returns x, y and the block's column and row."""
         grid = self.grids[key]
-        n = len(grid.nodes) - 1
-        i, j = rng.randrange(n), rng.randrange(n)
+        i, j = rng.randrange(len(grid.nodes) - 1), rng.randrange(len(grid.nodes[0]) - 1)
         x0, y0 = self.network.nodes[grid.nodes[i][j]]
-        s = grid.spacing_m
-        return x0 + rng.uniform(inset_m, s - inset_m), y0 + rng.uniform(inset_m, s - inset_m), i, j
+        sx, sy = grid.spacing_m, grid.spacing_y_m
+        inset_m = min(inset_m, 0.3 * min(sx, sy))  # the small blocks of a scaled region
+        return (
+            x0 + rng.uniform(inset_m, sx - inset_m),
+            y0 + rng.uniform(inset_m, sy - inset_m),
+            i,
+            j,
+        )
 
 
 def settlement_seat(frame: Frame, key: str) -> tuple[float, float]:
@@ -114,24 +120,25 @@ def short(code: str) -> str:
     return "大丰" if code == CITY else BY_CODE[code].short
 
 
-def build_layout(seed: int) -> Layout:
-    """Division polygons, street grids, arterials, G15 and villages for ``seed``."""
+def build_layout(seed: int, scale: int = 1) -> Layout:
+    """Division polygons, street grids, arterials, G15 and villages for ``seed``; ``scale``
+    (:mod:`lanyan.demo.scale`) splits the street blocks and multiplies the villages."""
     county_ll = county_boundary()
     frame = Frame(county_ll)
     county_m = frame.geom_to_m(county_ll)
     network = Network(county_m.buffer(-60.0))
     layout = Layout(frame, county_ll, county_m, partition(county_m, frame), network, {}, {})
     rng = random.Random(f"{seed}:roads")
-    _street_grids(layout, rng)
+    _street_grids(layout, rng, street_split(scale))
     _arterials(layout)
     _expressway(layout)
-    _villages(layout, rng)
+    _villages(layout, rng, scale)
     if network.components() != 1:
         raise RuntimeError("demo road network is not connected; adjust seats or waypoints")
     return layout
 
 
-def _street_grids(layout: Layout, rng: random.Random) -> None:
+def _street_grids(layout: Layout, rng: random.Random, split: tuple[int, int]) -> None:
     net = layout.network
     keys = [CITY] + [p.code for p in PLACES if p.kind != "subdistrict" and p.street_grid]
     for key in keys:
@@ -150,13 +157,16 @@ def _street_grids(layout: Layout, rng: random.Random) -> None:
             street = [
                 f"{short(key)}{s}路" if k == blocks // 2 else f"{s}路" for k, s in enumerate(picks)
             ]
+        street = side_streets(street[: blocks + 1], split[1]) + side_streets(
+            street[blocks + 1 :], split[0]
+        )
         cx, cy = settlement_seat(layout.frame, key)
         half = blocks * spacing / 2
         corners = [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half),
                    (cx - half, cy + half), (cx - half, cy - half)]  # fmt: skip
         if not net.fits(corners):
             raise RuntimeError(f"street grid of {key} leaves the county")
-        layout.grids[key] = net.street_grid(key, cx, cy, blocks, spacing, street)
+        layout.grids[key] = net.street_grid(key, cx, cy, blocks, spacing, street, split)
         layout.street_names[key] = street
 
 
@@ -203,8 +213,9 @@ def _expressway(layout: Layout) -> None:
             net.add_path(exit_node, target, RoadClass.ARTERIAL, f"G15{exit_name}互通连接线", 1500.0)
 
 
-def _villages(layout: Layout, rng: random.Random) -> None:
-    """Villages scattered over each town, each tied by a rural road to the nearest road node."""
+def _villages(layout: Layout, rng: random.Random, scale: int) -> None:
+    """Villages scattered over each town, each tied by a rural road to the nearest road node;
+    ``scale`` times as many, closer together, in a scaled region."""
     net = layout.network
     reachable = sorted(
         {i for s in net.segments if s.road_class != RoadClass.EXPRESSWAY for i in (s.a, s.b)}
@@ -216,10 +227,13 @@ def _villages(layout: Layout, rng: random.Random) -> None:
         used: set[str] = set()
         placed: list[tuple[float, float]] = []
         tries = 0
-        while len(placed) < VILLAGES_PER_TOWN and tries < 500:
+        apart_m = 900.0 / math.sqrt(scale)
+        while len(placed) < VILLAGES_PER_TOWN * scale and tries < 500 * scale:
             tries += 1
             x, y = layout.point_in(place.code, rng, inset_m=300.0)
-            if math.dist((x, y), seat) < 1500 or any(math.dist((x, y), p) < 900 for p in placed):
+            if math.dist((x, y), seat) < 1500 or any(
+                math.dist((x, y), p) < apart_m for p in placed
+            ):
                 continue
             target = net.nearest(x, y, reachable)
             if not net.fits([(x, y), net.nodes[target]]):

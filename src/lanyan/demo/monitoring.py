@@ -126,8 +126,10 @@ def build_monitoring(
     seed: int,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    scale: int = 1,
 ) -> MonitoringCounts:
-    """Write the demo's monitoring history; ``progress(n)`` is told as devices are done."""
+    """Write the demo's monitoring history; ``progress(n)`` is told as devices are done.
+    A region of ``scale`` N has N times the fires and faults."""
     rng = random.Random(f"{seed}-monitoring")
     tick = progress or (lambda _n: None)
     with factory() as session:
@@ -162,7 +164,7 @@ def build_monitoring(
             feeder.heartbeat(sources[d.id], now - timedelta(seconds=rng.uniform(5, 40)))
         tick(1)
     talking = [d for d in uitds if d not in silent]
-    picked = rng.sample(talking, min(len(talking), FIRES + FAULTS))
+    picked = rng.sample(talking, min(len(talking), (FIRES + FAULTS) * scale))
     n_fires = round(len(picked) * FIRES / (FIRES + FAULTS))
     fire_devices, fault_devices = picked[:n_fires], picked[n_fires:]
 

@@ -38,24 +38,25 @@ class Segment:
 
 @dataclass
 class StreetGrid:
-    """A square street grid: ``nodes[i][j]`` is column i (west→east), row j (south→north)."""
+    """A street grid: ``nodes[i][j]`` is column i (west→east), row j (south→north); blocks
+    are ``spacing_m`` wide (west–east) and ``spacing_y_m`` deep (south–north)."""
 
     code: str
     nodes: list[list[int]]
     spacing_m: float
+    spacing_y_m: float
 
     @property
     def centre(self) -> int:
-        n = len(self.nodes) // 2
-        return self.nodes[n][n]
+        return self.nodes[len(self.nodes) // 2][len(self.nodes[0]) // 2]
 
     def perimeter(self) -> list[int]:
-        n = len(self.nodes) - 1
+        nx, ny = len(self.nodes) - 1, len(self.nodes[0]) - 1
         return [
             self.nodes[i][j]
-            for i in range(n + 1)
-            for j in range(n + 1)
-            if i in (0, n) or j in (0, n)
+            for i in range(nx + 1)
+            for j in range(ny + 1)
+            if i in (0, nx) or j in (0, ny)
         ]
 
 
@@ -109,32 +110,37 @@ class Network:
         blocks: int,
         spacing_m: float,
         names: list[str],
+        split: tuple[int, int] = (1, 1),
     ) -> StreetGrid:
         """``blocks`` × ``blocks`` blocks centred on (cx, cy). The middle street each way is
-        an arterial, every fourth street secondary, the rest local; ``names`` must hold
-        ``2 × (blocks + 1)`` street names (west–east streets first)."""
+        an arterial, every fourth street secondary, the rest local. ``split`` = (kx, ky) cuts
+        each block by ``kx - 1`` more south–north and ``ky - 1`` more west–east local streets
+        (支路), for a denser grid on the same ground. ``names`` holds one name per street line,
+        west–east lines first: ``blocks × ky + 1`` of them, then ``blocks × kx + 1``."""
+        kx, ky = split
+        nx, ny = blocks * kx, blocks * ky
+        sx, sy = spacing_m / kx, spacing_m / ky
         half = blocks * spacing_m / 2
         nodes = [
-            [
-                self.node(cx - half + i * spacing_m, cy - half + j * spacing_m)
-                for j in range(blocks + 1)
-            ]
-            for i in range(blocks + 1)
+            [self.node(cx - half + i * sx, cy - half + j * sy) for j in range(ny + 1)]
+            for i in range(nx + 1)
         ]
         mid = blocks // 2
 
-        def klass(k: int) -> RoadClass:
-            if k == mid:
+        def klass(k: int, per: int) -> RoadClass:
+            if k % per:
+                return RoadClass.LOCAL
+            if k // per == mid:
                 return RoadClass.ARTERIAL
-            return RoadClass.SECONDARY if k % 4 == 0 else RoadClass.LOCAL
+            return RoadClass.SECONDARY if (k // per) % 4 == 0 else RoadClass.LOCAL
 
-        for j in range(blocks + 1):  # west–east streets
-            for i in range(blocks):
-                self.add(nodes[i][j], nodes[i + 1][j], klass(j), names[j], code)
-        for i in range(blocks + 1):  # south–north streets
-            for j in range(blocks):
-                self.add(nodes[i][j], nodes[i][j + 1], klass(i), names[blocks + 1 + i], code)
-        return StreetGrid(code, nodes, spacing_m)
+        for j in range(ny + 1):  # west–east streets
+            for i in range(nx):
+                self.add(nodes[i][j], nodes[i + 1][j], klass(j, ky), names[j], code)
+        for i in range(nx + 1):  # south–north streets
+            for j in range(ny):
+                self.add(nodes[i][j], nodes[i][j + 1], klass(i, kx), names[ny + 1 + i], code)
+        return StreetGrid(code, nodes, sx, sy)
 
     def components(self) -> int:
         """Connected components among the nodes that some segment uses (union-find)."""

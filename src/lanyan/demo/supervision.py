@@ -15,6 +15,7 @@ import hashlib
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -102,9 +103,10 @@ def build(
         )
     units = list(session.execute(select(Unit).order_by(Unit.code)).scalars())
     weights = [WEIGHT.get(u.category, 1) for u in units]
+    cum = list(accumulate(weights))  # once, not per draw: same draws as weights=, O(1) prep
     counts = {"inspections": 0, "hazards": 0, "closed": 0, "listed": 0}
     for n in range(n_inspections):
-        unit = rng.choices(units, weights)[0]
+        unit = rng.choices(units, cum_weights=cum)[0]
         day = today - timedelta(days=rng.randint(3, 730))
         found_at = _at(day, rng.randint(9, 16), rng.choice((0, 15, 30, 45)))
         findings = []
@@ -230,8 +232,9 @@ def _fires(
     s: Session, rng: random.Random, units: list[Unit], weights: list[int], today: date, n: int
 ) -> int:
     """Past fires (火灾警情) at units over five years, each closed: the risk index's history."""
+    cum = list(accumulate(weights))
     for _ in range(n):
-        unit = rng.choices(units, weights)[0]
+        unit = rng.choices(units, cum_weights=cum)[0]
         at = _at(
             today - timedelta(days=rng.randint(30, 5 * 365)), rng.randint(0, 23), rng.randint(0, 59)
         )

@@ -50,9 +50,10 @@ def seed_fire_records(
     county_code: str,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    scale: int = 1,
 ) -> int:
     """Write the demo fires of the county ``county_code``; returns how many (audited, one entry
-    per record)."""
+    per record). A region of ``scale`` N (``lanyan demo --scale``) has N times the fires."""
     rng = random.Random(f"{seed}:fire-records")
     county = session.execute(
         select(Jurisdiction).where(Jurisdiction.code == county_code)
@@ -81,7 +82,7 @@ def seed_fire_records(
     audit.begin_write(session)
     rows: list[FireRecord] = []
     for year in YEARS:
-        for _ in range(max(40, 260 - 18 * (year - YEARS[0]) + rng.randint(-15, 15))):
+        for _ in range(scale * max(40, 260 - 18 * (year - YEARS[0]) + rng.randint(-15, 15))):
             day = datetime(year, 1, 1, tzinfo=CHINA_TZ) + timedelta(days=rng.randrange(365))
             # Winter and spring (冬春) burn more: redraw half the summer days.
             if day.month in (6, 7, 8, 9) and rng.random() < 0.45:

@@ -24,6 +24,7 @@ from lanyan.web.prevention import (
     draws,
     inspections,
     patrols,
+    portal,
     public_draws,
     record_steps,
     records,
@@ -54,6 +55,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     record_steps.WORDS,
     siting.WORDS,
     stats.WORDS,
+    portal.WORDS,
 )
 
 
@@ -94,6 +96,7 @@ def install(app: FastAPI) -> None:
         inspections,
         draws,
         public_draws,
+        portal,
         webhooks,
         risk_map_layers,
         risk,

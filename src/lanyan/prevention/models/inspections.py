@@ -267,6 +267,9 @@ class Complaint(Timestamped, Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reward: Mapped[bool] = mapped_column(Boolean, default=False)  # 举报奖励
+    # 查询码: the number a reporter on the public portal looks the report up by (with the last
+    # four digits of their phone); random, so one report's number says nothing of another's.
+    tracking_no: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
 
 
 class CreditRecord(Timestamped, Base):

@@ -144,8 +144,15 @@ def test_submissions_are_limited_per_address(region: Any, client: TestClient, ap
             "/api/public/complaints", json=REPORT, headers={"X-Forwarded-For": "10.0.0.9"}
         )
         assert other.status_code == 429  # no trusted proxy header: the peer address counts
-        app.state.settings = original.model_copy(update={"public_submit_max": 0})
+        app.state.settings = original.model_copy(
+            update={"public_submit_max": 0, "public_lookup_max": 2}
+        )
         _report(client)  # 0: the limit is off
+        guess = {"tracking_no": "20250101-AAAAAAAAAA", "phone_last4": "0000"}
+        codes = [
+            client.post("/api/public/complaints/lookup", json=guess).status_code for _ in range(3)
+        ]
+        assert codes == [404, 404, 429]  # look-ups have their own, separate count
     finally:
         app.state.settings = original
 

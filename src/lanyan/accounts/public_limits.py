@@ -1,5 +1,7 @@
 """The rate limit on public-portal submissions (公众服务限流): at most ``public_submit_max`` forms
-from one client address in a rolling window of ``public_submit_window_minutes``.
+from one client address in a rolling window of ``public_submit_window_minutes``, and at most
+``public_lookup_max`` status lookups (so the four phone digits that guard a report cannot be
+tried one after another by someone who has seen its tracking number).
 
 The count lives in the database (the ``login_throttles`` table, kind ``submit``), like the
 log-in limits (:mod:`lanyan.accounts.login_limits`) and for the same reasons: every worker
@@ -9,7 +11,7 @@ refused or invalid submission still counts (a flood of bad forms is a flood) and
 not hold a lock for the length of the submission. The client address is
 :func:`lanyan.accounts.login_limits.client_address` (the trusted proxy header's last hop).
 
-``public_submit_max = 0`` turns the limit off.
+A limit of 0 turns it off.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from lanyan.core.errors import LanyanError
 from lanyan.core.timeutil import local_clock, utcnow
 from lanyan.store.db import unit_of_work
 
-__all__ = ["SubmitLimit", "TooManySubmissions", "count_submission"]
+__all__ = ["SubmitLimit", "TooManySubmissions", "count_lookup", "count_submission"]
 
 KIND = "submit"
+LOOKUP_KIND = "lookup"
 
 
 class TooManySubmissions(LanyanError):
@@ -38,7 +41,7 @@ class TooManySubmissions(LanyanError):
 
     def __init__(self, until: datetime) -> None:
         super().__init__(
-            "too many submissions from this address; "
+            "too many submissions or look-ups from this address; "
             f"try again after {local_clock(until)} (Asia/Shanghai)",
             [],
             429,
@@ -53,12 +56,12 @@ class SubmitLimit:
 
     max_per_window: int
     window: timedelta
+    kind: str = KIND
 
     @classmethod
-    def of(cls, settings: Settings) -> SubmitLimit:
-        return cls(
-            settings.public_submit_max, timedelta(minutes=settings.public_submit_window_minutes)
-        )
+    def of(cls, settings: Settings, kind: str = KIND) -> SubmitLimit:
+        most = settings.public_lookup_max if kind == LOOKUP_KIND else settings.public_submit_max
+        return cls(most, timedelta(minutes=settings.public_submit_window_minutes), kind)
 
     @property
     def off(self) -> bool:
@@ -72,13 +75,14 @@ class SubmitLimit:
             return
         session.execute(
             delete(LoginThrottle).where(
-                LoginThrottle.kind == KIND, LoginThrottle.window_started_at < now - self.window
+                LoginThrottle.kind == self.kind,
+                LoginThrottle.window_started_at < now - self.window,
             )
         )
-        LoginLimits._ensure(session, [(KIND, address[:300])], now)
+        LoginLimits._ensure(session, [(self.kind, address[:300])], now)
         row = session.execute(
             select(LoginThrottle)
-            .where(LoginThrottle.kind == KIND, LoginThrottle.key == address[:300])
+            .where(LoginThrottle.kind == self.kind, LoginThrottle.key == address[:300])
             .with_for_update()
         ).scalar_one()
         if row.window_started_at + self.window <= now:
@@ -90,8 +94,17 @@ class SubmitLimit:
 
 def count_submission(request: Request) -> None:
     """A dependency of every public form: count this submission or refuse it (429)."""
+    _count(request, KIND)
+
+
+def count_lookup(request: Request) -> None:
+    """A dependency of the status lookups: count this lookup or refuse it (429)."""
+    _count(request, LOOKUP_KIND)
+
+
+def _count(request: Request, kind: str) -> None:
     settings: Settings = request.app.state.settings
-    limit = SubmitLimit.of(settings)
+    limit = SubmitLimit.of(settings, kind)
     if limit.off:
         return
     address = client_address(request, settings.trusted_proxy_header)

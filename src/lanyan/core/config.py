@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # 0 turns the limit off (a benchmark; a closed network with its own gateway limit).
     public_submit_max: int = Field(default=10, ge=0)
     public_submit_window_minutes: int = Field(default=60, ge=1)
+    # Status lookups (tracking number + phone digits) from one address in the same window: enough
+    # for a reporter, too few to try the 10,000 phone endings of a number someone has seen.
+    public_lookup_max: int = Field(default=30, ge=0)
     # Behind a reverse proxy: the header it puts the client's address in (e.g. X-Forwarded-For).
     # Empty: the connection's own peer address. Never set it without a proxy in front.
     trusted_proxy_header: str = ""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from lanyan.accounts.public_limits import count_submission
+from lanyan.accounts.public_limits import count_lookup, count_submission
 from lanyan.api.deps import SessionDep
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.api.problems import PROBLEM
@@ -28,7 +28,7 @@ from lanyan.prevention.schemas.portal import (
 router = APIRouter(prefix="/api/public", tags=["Public 公开"])
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
-        "description": "Too many submissions from this address (LANYAN_PUBLIC_SUBMIT_MAX)",
+        "description": "Too many from this address (LANYAN_PUBLIC_SUBMIT_MAX, _LOOKUP_MAX)",
         "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
     }
 }
@@ -57,6 +57,8 @@ def submit_complaint(payload: Annotated[PublicComplaintCreate, Body()], session:
 @router.post(
     "/complaints/lookup",
     response_model=PublicComplaintStatus,
+    responses=RATE_LIMITED,
+    dependencies=[Depends(count_lookup)],
     summary="A report's status by its tracking number and the phone's last four digits",
 )
 def lookup_complaint(payload: Annotated[PublicComplaintLookup, Body()], session: SessionDep) -> Any:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from lanyan.accounts.public_limits import count_submission
+from lanyan.accounts.public_limits import count_lookup, count_submission
 from lanyan.api.deps import SessionDep
 from lanyan.api.paging import PageNo
 from lanyan.core.errors import FieldProblem, LanyanError, NotFound
@@ -166,7 +166,7 @@ def track_page(request: Request) -> HTMLResponse:
     return render(request, "prevention/portal_track.html", None, values={}, status=None)
 
 
-@router.post("/track", response_class=HTMLResponse)
+@router.post("/track", response_class=HTMLResponse, dependencies=[Depends(count_lookup)])
 def track_submit(
     request: Request, session: SessionDep, form: Annotated[FormData, Depends(form_data)]
 ) -> HTMLResponse:

@@ -263,3 +263,82 @@ def test_the_published_lists(region: Any, client: TestClient, uow: Any) -> None:
     assert client.get("/portal/lists/secrets").status_code == 404
     places = client.get("/api/public/places", params={"q": "大丰"}).json()
     assert DAFENG in {p["code"] for p in places["items"]}
+
+
+def _decision(
+    uow: Any, kind: str, state: str = "in_force", no: str = "大消封字〔2026〕1号"
+) -> None:
+    with uow() as s:
+        unit = s.execute(select(Unit).where(Unit.code == uscc(DAFENG, 1))).scalar_one()
+        s.add(
+            EnforcementAction(
+                code=f"ZF-{no}",
+                kind=kind,
+                state=state,
+                basis="xfl_60",
+                decision_no=no,
+                decided_on=date(2026, 1, 6),
+                starts_on=date(2026, 1, 6),
+                facts="",
+                unit_id=unit.id,
+                jurisdiction_id=unit.jurisdiction_id,
+            )
+        )
+
+
+APPLICATION = {
+    "kind": "lift_seal",
+    "decision_no": "大消封字〔2026〕1号",
+    "applicant_name": "李经理",
+    "applicant_phone": "13900002222",
+    "reason": "已清理堆放物并恢复疏散通道畅通",
+}
+
+
+def test_an_application_lands_in_the_officers_queue(
+    officers: Any, client: TestClient, uow: Any
+) -> None:
+    create_sample(uow, "units", DAFENG, 1)
+    _decision(uow, "seal_up")
+    _decision(uow, "fine", no="大消罚字〔2026〕2号")
+    wrong = client.post(
+        "/api/public/applications", json=APPLICATION | {"kind": "resume_use"}
+    )  # a seal-up is lifted, not resumed
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "decision_no"
+    fine = client.post(
+        "/api/public/applications", json=APPLICATION | {"decision_no": "大消罚字〔2026〕2号"}
+    )
+    assert fine.status_code == 422
+    r = client.post("/api/public/applications", json=APPLICATION)
+    assert r.status_code == 201, r.text
+    no = r.json()["tracking_no"]
+    queue = client.get("/api/enforcement-applications", headers=officers["a"]).json()
+    assert queue["total"] == 1 and queue["items"][0]["tracking_no"] == no
+    assert queue["items"][0]["applicant_phone"] == "13900002222"  # an enforcement writer
+    assert client.get("/api/enforcement-applications").status_code == 401
+    item = queue["items"][0]
+    r = client.post(
+        f"/api/enforcement-applications/{item['id']}/handle",
+        json={"reply": "已安排明日复查"},
+        headers=officers["a"],
+    )
+    assert r.status_code == 200 and r.json()["state"] == "handled"
+    assert r.json()["handled_by"] == "insp_a"
+    again = client.post(
+        f"/api/enforcement-applications/{item['id']}/handle",
+        json={"reply": "x"},
+        headers=officers["a"],
+    )
+    assert again.status_code == 409
+    page = client.get("/supervision/applications", headers=officers["a"])
+    assert page.status_code == 200 and no in page.text and "已安排明日复查" in page.text
+
+
+def test_the_application_page(region: Any, client: TestClient, uow: Any) -> None:
+    create_sample(uow, "units", DAFENG, 1)
+    _decision(uow, "stop_use")
+    assert client.get("/portal/apply").status_code == 200
+    bad = client.post("/portal/apply", data=APPLICATION)  # a stop-use is resumed, not lifted
+    assert bad.status_code == 422 and 'data-field="decision_no"' in bad.text
+    ok = client.post("/portal/apply", data=APPLICATION | {"kind": "resume_use"})
+    assert ok.status_code == 200 and 'id="tracking-no"' in ok.text and "恢复使用申请" in ok.text

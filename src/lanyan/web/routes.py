@@ -21,6 +21,7 @@ from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import (
+    applications,
     draws,
     inspections,
     patrols,
@@ -56,6 +57,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     siting.WORDS,
     stats.WORDS,
     portal.WORDS,
+    applications.WORDS,
 )
 
 
@@ -97,6 +99,7 @@ def install(app: FastAPI) -> None:
         draws,
         public_draws,
         portal,
+        applications,
         webhooks,
         risk_map_layers,
         risk,

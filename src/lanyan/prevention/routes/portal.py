@@ -9,12 +9,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
+from lanyan.accounts import roles
 from lanyan.accounts.public_limits import count_lookup, count_submission
-from lanyan.api.deps import SessionDep
+from lanyan.accounts.service import CurrentUser
+from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.api.problems import PROBLEM
-from lanyan.prevention import complaints, published
+from lanyan.prevention import applications, complaints, published
+from lanyan.prevention.choices import ApplicationState
 from lanyan.prevention.schemas.portal import (
+    ApplicationHandle,
+    ApplicationPublic,
+    PublicApplicationCreate,
+    PublicApplicationReceipt,
     PublicComplaintCreate,
     PublicComplaintLookup,
     PublicComplaintReceipt,
@@ -26,6 +33,9 @@ from lanyan.prevention.schemas.portal import (
 )
 
 router = APIRouter(prefix="/api/public", tags=["Public 公开"])
+queue_router = APIRouter(
+    prefix="/api/enforcement-applications", tags=["Enforcement 行政强制与处罚"]
+)
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many from this address (LANYAN_PUBLIC_SUBMIT_MAX, _LOOKUP_MAX)",
@@ -92,3 +102,51 @@ def enforcement_decisions(session: SessionDep, page: PageNo = 1, size: PageSize 
 def commitment_units(session: SessionDep, page: PageNo = 1, size: PageSize = 50) -> Any:
     items, total = published.commitments(session, page, size)
     return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/applications",
+    response_model=PublicApplicationReceipt,
+    status_code=201,
+    responses=RATE_LIMITED,
+    dependencies=[Depends(count_submission)],
+    summary="Apply to lift a seal-up (解除临时查封) or resume use (恢复使用)",
+)
+def submit_application(
+    payload: Annotated[PublicApplicationCreate, Body()], session: SessionDep
+) -> Any:
+    return applications.receipt(applications.submit(session, payload))
+
+
+@queue_router.get(
+    "", response_model=Page[ApplicationPublic], summary="The queue of portal applications"
+)
+def application_queue(
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(applications.SLUG, "read")],
+    state: ApplicationState | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    rows, total = applications.queue(session, user.scope, state, page, size)
+    may_act = roles.can_write(user.role, applications.SLUG)
+    items = [applications.public(session, r, may_act) for r in rows]
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@queue_router.post(
+    "/{application_id}/handle",
+    response_model=ApplicationPublic,
+    summary="Reply to an application and take it off the queue",
+)
+def handle_application(
+    application_id: int,
+    payload: Annotated[ApplicationHandle, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, require(applications.SLUG, "write")],
+) -> Any:
+    row = applications.handle(session, user.actor, user.scope, application_id, payload)
+    return applications.public(session, row, may_act=True)
+
+
+routers = (router, queue_router)

@@ -10,6 +10,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanyan.prevention.choices import (
+    ApplicationKind,
+    ApplicationState,
     CommitmentState,
     ComplaintState,
     EnforcementKind,
@@ -116,3 +118,46 @@ class PublishedCommitment(BaseModel):
     opens_on: date
     state: CommitmentState
     state_zh: str
+
+
+class PublicApplicationCreate(_In):
+    """解除临时查封 or 恢复使用 applied for by the unit the decision was against."""
+
+    kind: ApplicationKind
+    decision_no: str = Field(
+        min_length=1, max_length=60, description="the 决定书文号 of the decision in force"
+    )
+    applicant_name: str = Field(min_length=1, max_length=50)
+    applicant_phone: str = Field(pattern=MOBILE, description="an 11-digit mobile number")
+    reason: str = Field(min_length=5, max_length=2000, description="what was rectified")
+
+
+class PublicApplicationReceipt(BaseModel):
+    tracking_no: str
+    kind: ApplicationKind
+    received_at: datetime
+    state: ApplicationState
+
+
+class ApplicationHandle(_In):
+    reply: str = Field(min_length=1, max_length=2000, description="what the applicant is told")
+
+
+class ApplicationPublic(BaseModel):
+    """An application in the officers' queue; the phone masked except for an officer who may
+    act on it (the enforcement writer who calls the applicant back)."""
+
+    id: int
+    tracking_no: str
+    kind: ApplicationKind
+    kind_zh: str
+    decision_no: str
+    unit_code: str
+    applicant_name: str
+    applicant_phone: str
+    reason: str
+    received_at: datetime
+    state: ApplicationState
+    handled_by: str | None
+    handled_at: datetime | None
+    reply: str

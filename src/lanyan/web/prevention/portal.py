@@ -17,8 +17,13 @@ from lanyan.accounts.public_limits import count_lookup, count_submission
 from lanyan.api.deps import SessionDep
 from lanyan.api.paging import PageNo
 from lanyan.core.errors import FieldProblem, LanyanError, NotFound
-from lanyan.prevention import attachments, complaints, published
-from lanyan.prevention.schemas.portal import PublicComplaintCreate, PublicComplaintLookup
+from lanyan.prevention import applications, attachments, complaints, published
+from lanyan.prevention.choices import ApplicationKind
+from lanyan.prevention.schemas.portal import (
+    PublicApplicationCreate,
+    PublicComplaintCreate,
+    PublicComplaintLookup,
+)
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
 from lanyan.store.db import unit_of_work
@@ -85,6 +90,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "pt_anonymised": (
         "公开信息仅列单位名称及决定要素，不公开个人信息和案情描述。",
         "Units are named with the decision's facts of record; no person and no case narrative.",
+    ),
+    "pt_apply": ("解除临时查封、恢复使用申请", "Apply to lift a seal-up or resume use"),
+    "pt_f_kind": ("申请事项", "Application"),
+    "pt_f_decision_no": ("决定书文号", "Decision No."),
+    "pt_f_applicant_name": ("申请人", "Applicant"),
+    "pt_f_applicant_phone": ("手机号码", "Mobile number"),
+    "pt_f_reason": ("整改情况", "What was rectified"),
+    "pt_apply_submit": ("提交申请", "Send the application"),
+    "pt_applied": ("申请已提交", "Application received"),
+    "pt_applied_note": (
+        "申请已进入办理民警待办，民警将电话联系并安排复查。",
+        "The application is in the officers' queue; an officer will call to arrange a recheck.",
     ),
     "pt_back": ("返回公众服务", "Back to public services"),
     "pt_total": ("共 {n} 条", "{n} in all"),
@@ -159,6 +176,43 @@ def report_submit(
     except LanyanError as exc:
         return _report_page(request, session, values, exc.problems, 422)
     return render(request, "prevention/portal_receipt.html", None, r=receipt)
+
+
+def _apply_page(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    problems: list[FieldProblem] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "prevention/portal_apply.html",
+        None,
+        status_code=status_code,
+        kinds=list(ApplicationKind),
+        values=values or {},
+        problems=problems,
+    )
+
+
+@router.get("/apply", response_class=HTMLResponse)
+def apply_page(request: Request) -> HTMLResponse:
+    return _apply_page(request)
+
+
+@router.post("/apply", response_class=HTMLResponse, dependencies=[Depends(count_submission)])
+def apply_submit(request: Request, form: Annotated[FormData, Depends(form_data)]) -> Response:
+    """解除临时查封 / 恢复使用: queued for the officers of the decision's jurisdiction."""
+    values = _values(form)
+    try:
+        payload = PublicApplicationCreate.model_validate(values)
+        with unit_of_work(request.app.state.sessions) as s:
+            receipt = applications.receipt(applications.submit(s, payload))
+    except PydanticValidationError as exc:
+        return _apply_page(request, values, pydantic_problems(exc), 422)
+    except LanyanError as exc:
+        return _apply_page(request, values, exc.problems, 422)
+    return render(request, "prevention/portal_applied.html", None, r=receipt)
 
 
 @router.get("/track", response_class=HTMLResponse)

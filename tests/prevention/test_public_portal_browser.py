@@ -118,6 +118,10 @@ def test_a_citizen_reports_and_sees_the_officers_feedback(served: str) -> None:
 
             citizen.goto(base + "/portal/lists/enforcement")
             expect(citizen.locator("#list-total")).to_contain_text("共 0 条")
+            citizen.screenshot(path=str(ARTIFACTS / "portal-list-phone.png"), full_page=True)
+            citizen.goto(base + "/portal/apply")
+            expect(citizen.locator("#f-kind option")).to_have_count(2)
+            citizen.screenshot(path=str(ARTIFACTS / "portal-apply-phone.png"), full_page=True)
             assert errors == []
         finally:
             browser.close()

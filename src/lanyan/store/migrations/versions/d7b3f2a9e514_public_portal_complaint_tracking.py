@@ -2,7 +2,7 @@
 lift a seal-up or resume use (解除临时查封, 恢复使用) waiting in the officers' queue
 
 Revision ID: d7b3f2a9e514
-Revises: c4a8e1f05d37
+Revises: d1a7c3e9b250
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "d7b3f2a9e514"
-down_revision: str | None = "c4a8e1f05d37"
+down_revision: str | None = "d1a7c3e9b250"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -36,6 +36,7 @@ from lanyan.plans import routes as plans_routes
 from lanyan.prevention.routes.draws import routers as draw_routers
 from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
+from lanyan.prevention.routes.portal import routers as portal_routers
 from lanyan.prevention.routes.records import routers as prevention_record_routers
 from lanyan.registry.choices import Choice
 from lanyan.registry.io.routes import io_routers
@@ -158,6 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in prevention_record_routers:
         app.include_router(router)
     for router in draw_routers:
+        app.include_router(router)
+    for router in portal_routers:
         app.include_router(router)
     app.include_router(webhook_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id

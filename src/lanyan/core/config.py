@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     login_account_max_failures: int = Field(default=50, ge=1)
     login_account_delay_s: float = Field(default=10.0, ge=0)
     login_failure_window_minutes: int = Field(default=15, ge=1)
+    # Public portal (公众服务) submissions: at most public_submit_max forms (complaints,
+    # declarations, applications) from one client address per public_submit_window_minutes;
+    # 0 turns the limit off (a benchmark; a closed network with its own gateway limit).
+    public_submit_max: int = Field(default=10, ge=0)
+    public_submit_window_minutes: int = Field(default=60, ge=1)
+    # Status lookups (tracking number + phone digits) from one address in the same window: enough
+    # for a reporter, too few to try the 10,000 phone endings of a number someone has seen.
+    public_lookup_max: int = Field(default=30, ge=0)
     # Behind a reverse proxy: the header it puts the client's address in (e.g. X-Forwarded-For).
     # Empty: the connection's own peer address. Never set it without a proxy in front.
     trusted_proxy_header: str = ""

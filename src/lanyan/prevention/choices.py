@@ -78,6 +78,18 @@ class EnforcementState(Choice):
     LIFTED = ("lifted", "已解除", "Lifted", "#2ca02c")
 
 
+class ApplicationKind(Choice):
+    """A unit's application about an enforcement decision, sent through the public portal."""
+
+    LIFT_SEAL = ("lift_seal", "解除临时查封申请", "Application to lift a seal-up")
+    RESUME_USE = ("resume_use", "恢复使用申请", "Application to resume use")
+
+
+class ApplicationState(Choice):
+    SUBMITTED = ("submitted", "待处理", "Waiting", "#ff7f0e")
+    HANDLED = ("handled", "已处理", "Handled", "#2ca02c")
+
+
 class CommitmentState(Choice):
     """告知承诺: submitted, then found true or false on inspection."""
 

@@ -4,10 +4,20 @@ its 举报核查 inspection, and feedback to the reporter with the reward flag (
 
 States: 已受理 (received) → 核查中 (assigned) → 已核查 (verified) → 已反馈办结 (closed); a complaint
 may be reassigned until it is verified.
+
+A citizen may also report through the public portal (:func:`public_intake`, no log-in). Such a
+report gets a random tracking number (查询码), and :func:`track` answers its status only to
+someone holding both that number and the last four digits of the reporter's phone; a wrong
+number and a wrong phone get the same answer, so nobody learns whether another's report exists.
+The reporter's phone is masked (138****1234) everywhere except in the view of the officer the
+complaint is assigned to (:func:`public` with ``viewer_id``).
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, not_, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.models import User
-from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import (
@@ -25,6 +35,7 @@ from lanyan.prevention.choices import (
     InspectionKind,
 )
 from lanyan.prevention.models.inspections import Complaint, Inspection
+from lanyan.prevention.schemas.portal import PublicComplaintCreate, PublicComplaintLookup
 from lanyan.prevention.schemas.records import (
     ComplaintAssign,
     ComplaintCreate,
@@ -44,6 +55,15 @@ OPEN = frozenset({ComplaintState.RECEIVED.value, ComplaintState.ASSIGNED.value})
 # Roles whose holders may be assigned a complaint to verify.
 VERIFIERS = frozenset({"prevention_officer", "admin"})
 REWARDABLE = frozenset({ComplaintResult.SUBSTANTIATED.value, ComplaintResult.PARTLY.value})
+PUBLIC_ACTOR = Actor("public:portal", role="public")
+# The tracking number's random part: 10 characters of an alphabet without look-alikes (0/O,
+# 1/I/L), 31**10 (about 2**49) numbers per day.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
+NOT_FOUND = (
+    "no report matches this tracking number and phone; check both and try again "
+    "(a report appears here as soon as it is sent)"
+)
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -145,6 +165,95 @@ def intake(
     session.flush()
     _audit(session, actor, "create", row, None)
     return row
+
+
+def mask_phone(phone: str) -> str:
+    """``13812341234`` → ``138****1234``; a short number keeps only its last two digits."""
+    if len(phone) >= 7:
+        return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+    return f"{'*' * max(0, len(phone) - 2)}{phone[-2:]}" if phone else ""
+
+
+def new_tracking_no(received_day: date) -> str:
+    """A tracking number (查询码): the local day and a random part from ``secrets``."""
+    tail = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+    return f"{received_day:%Y%m%d}-{tail}"
+
+
+def normalise_tracking_no(text: str) -> str:
+    """What a reporter typed, as stored: upper case, without spaces; the dash put back."""
+    compact = re.sub(r"[\s-]", "", text).upper()
+    return f"{compact[:8]}-{compact[8:]}" if len(compact) > 8 else compact
+
+
+def public_intake(session: Session, payload: PublicComplaintCreate) -> Complaint:
+    """网上举报 from the portal: recorded as a web report with its tracking number."""
+    audit.begin_write(session)
+    place = session.execute(
+        select(Jurisdiction).where(Jurisdiction.code == payload.jurisdiction_code)
+    ).scalar_one_or_none()
+    if place is None:
+        raise ValidationFailed(
+            f"there is no place {payload.jurisdiction_code}",
+            [FieldProblem("jurisdiction_code", "must be a code from the places list")],
+        )
+    received_at = utcnow()
+    received_day = lookup.local_day(received_at)
+    row = Complaint(
+        code=lookup.temporary_code(),
+        channel=ComplaintChannel.WEB.value,
+        external_no="",
+        received_at=received_at,
+        jurisdiction_id=place.id,
+        unit_id=None,
+        address=payload.address,
+        content=payload.content,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        anonymous=False,
+        state=ComplaintState.RECEIVED.value,
+        due_on=received_day + timedelta(days=VERIFY_DAYS),
+        tracking_no=new_tracking_no(received_day),
+    )
+    session.add(row)
+    session.flush()
+    row.code = lookup.dated_code("JB", received_at, row.id)
+    session.flush()
+    _audit(session, PUBLIC_ACTOR, "create", row, None)
+    return row
+
+
+def track(session: Session, query: PublicComplaintLookup) -> Complaint:
+    """The report with this tracking number whose phone ends in these four digits.
+
+    A wrong number and a wrong phone raise the same NotFound (same message, same work: the
+    digits are compared even when no report matched)."""
+    row = session.execute(
+        select(Complaint).where(Complaint.tracking_no == normalise_tracking_no(query.tracking_no))
+    ).scalar_one_or_none()
+    phone = row.reporter_phone if row is not None else "----"
+    matches = hmac.compare_digest(phone[-4:].encode(), query.phone_last4.encode())
+    if row is None or not matches:
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+def status_public(row: Complaint) -> dict[str, Any]:
+    """What the reporter sees of their report: its state and the officer's feedback."""
+    state = ComplaintState(row.state)
+    return {
+        "tracking_no": row.tracking_no,
+        "received_at": row.received_at,
+        "address": row.address,
+        "content": row.content,
+        "reporter_phone": mask_phone(row.reporter_phone),
+        "state": state,
+        "state_zh": state.zh,
+        "due_on": row.due_on,
+        "verified_at": row.verified_at,
+        "feedback": row.feedback if state is ComplaintState.CLOSED else "",
+        "feedback_at": row.feedback_at,
+    }
 
 
 def get_complaint(
@@ -305,7 +414,11 @@ def list_complaints(
     )
 
 
-def public(session: Session, row: Complaint, today: date | None = None) -> dict[str, Any]:
+def public(
+    session: Session, row: Complaint, today: date | None = None, viewer_id: int | None = None
+) -> dict[str, Any]:
+    """The complaint for staff; the reporter's phone is masked unless ``viewer_id`` is the
+    officer it is assigned to (the one who calls the reporter back)."""
     state = ComplaintState(row.state)
     assignee = (
         session.execute(select(User.username).where(User.id == row.assignee_id)).scalar_one()
@@ -323,7 +436,11 @@ def public(session: Session, row: Complaint, today: date | None = None) -> dict[
         "address": row.address,
         "content": row.content,
         "reporter_name": row.reporter_name,
-        "reporter_phone": row.reporter_phone,
+        "reporter_phone": (
+            row.reporter_phone
+            if viewer_id is not None and viewer_id == row.assignee_id
+            else mask_phone(row.reporter_phone)
+        ),
         "anonymous": row.anonymous,
         "state": state,
         "state_zh": state.zh,
@@ -338,6 +455,7 @@ def public(session: Session, row: Complaint, today: date | None = None) -> dict[
         "feedback": row.feedback,
         "feedback_at": row.feedback_at,
         "reward": row.reward,
+        "tracking_no": row.tracking_no,
     }
 
 

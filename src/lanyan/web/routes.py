@@ -21,9 +21,11 @@ from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import (
+    applications,
     draws,
     inspections,
     patrols,
+    portal,
     public_draws,
     record_steps,
     records,
@@ -54,6 +56,8 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     record_steps.WORDS,
     siting.WORDS,
     stats.WORDS,
+    portal.WORDS,
+    applications.WORDS,
 )
 
 
@@ -94,6 +98,8 @@ def install(app: FastAPI) -> None:
         inspections,
         draws,
         public_draws,
+        portal,
+        applications,
         webhooks,
         risk_map_layers,
         risk,

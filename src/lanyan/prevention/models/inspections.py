@@ -267,6 +267,32 @@ class Complaint(Timestamped, Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reward: Mapped[bool] = mapped_column(Boolean, default=False)  # 举报奖励
+    # 查询码: the number a reporter on the public portal looks the report up by (with the last
+    # four digits of their phone); random, so one report's number says nothing of another's.
+    tracking_no: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
+
+
+class EnforcementApplication(Timestamped, Base):
+    """解除临时查封 or 恢复使用 applied for through the public portal: in the officers' queue until
+    one of them handles it (the lifting itself is ``enforcement.lift``)."""
+
+    __tablename__ = "prevention_enforcement_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    enforcement_id: Mapped[int] = mapped_column(
+        ForeignKey("prevention_enforcement_actions.id"), index=True
+    )
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(50))
+    applicant_phone: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str] = mapped_column(Text, default="")
 
 
 class CreditRecord(Timestamped, Base):

@@ -302,7 +302,7 @@ def intake(
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
     row = complaints.intake(session, user.actor, user.scope, payload)
-    return complaints.public(session, row)
+    return complaints.public(session, row, viewer_id=user.id)
 
 
 @complaint_router.get("", response_model=Page[ComplaintPublic], summary="List complaints")
@@ -319,7 +319,7 @@ def list_complaints(
     rows, total = complaints.list_complaints(
         session, user.scope, state, channel, overdue, assignee, page=page, size=size
     )
-    items = [complaints.public(session, r) for r in rows]
+    items = [complaints.public(session, r, viewer_id=user.id) for r in rows]
     return {"items": items, "total": total, "page": page, "size": size}
 
 
@@ -329,7 +329,8 @@ def read_complaint(
     session: SessionDep,
     user: Annotated[CurrentUser, require(complaints.SLUG, "read")],
 ) -> Any:
-    return complaints.public(session, complaints.get_complaint(session, user.scope, complaint_id))
+    row = complaints.get_complaint(session, user.scope, complaint_id)
+    return complaints.public(session, row, viewer_id=user.id)
 
 
 @complaint_router.post(
@@ -342,7 +343,7 @@ def assign_complaint(
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
     row = complaints.assign(session, user.actor, user.scope, complaint_id, payload)
-    return complaints.public(session, row)
+    return complaints.public(session, row, viewer_id=user.id)
 
 
 @complaint_router.post(
@@ -355,7 +356,7 @@ def verify_complaint(
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
     row = complaints.verify(session, user.actor, user.scope, complaint_id, payload)
-    return complaints.public(session, row)
+    return complaints.public(session, row, viewer_id=user.id)
 
 
 @complaint_router.post(
@@ -368,7 +369,7 @@ def complaint_feedback(
     user: Annotated[CurrentUser, require(complaints.SLUG, "write")],
 ) -> Any:
     row = complaints.feedback(session, user.actor, user.scope, complaint_id, payload)
-    return complaints.public(session, row)
+    return complaints.public(session, row, viewer_id=user.id)
 
 
 # ---- credit ---------------------------------------------------------------------------------

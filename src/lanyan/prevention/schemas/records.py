@@ -226,7 +226,7 @@ class ComplaintPublic(BaseModel):
     address: str
     content: str
     reporter_name: str
-    reporter_phone: str
+    reporter_phone: str = Field(description="masked (138****1234) except for the assigned officer")
     anonymous: bool
     state: ComplaintState
     state_zh: str
@@ -241,6 +241,7 @@ class ComplaintPublic(BaseModel):
     feedback: str
     feedback_at: datetime | None
     reward: bool
+    tracking_no: str | None = Field(description="查询码 of a report sent through the portal")
 
 
 # ---- credit (信用) ---------------------------------------------------------------------------

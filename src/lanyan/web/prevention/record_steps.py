@@ -300,7 +300,7 @@ def _complaint_page(
 ) -> HTMLResponse:
     ui = ui_for(request, user)
     row = complaints.get_complaint(session, user.scope, complaint_id)
-    p = complaints.public(session, row)
+    p = complaints.public(session, row, viewer_id=user.id)
     state = ComplaintState(row.state)
     reporter = (
         ui.t("sr_anonymous")

@@ -231,7 +231,7 @@ def _complaints_page(
     rows, total = complaints.list_complaints(session, user.scope, page=1, size=PAGE_SIZE)
     shown = []
     for r in rows:
-        p = complaints.public(session, r)
+        p = complaints.public(session, r, viewer_id=user.id)
         shown.append(
             Row(
                 (

@@ -167,9 +167,13 @@ class _History:
         }
         for t in STATION_TABLE:
             row = rows.get(t.name)
-            if row is None or t.deadline is None or row.status == StationStatus.EXISTING.value:
+            if row is None or t.deadline is None:
                 continue
             project = next((pid for name, pid in projects.items() if name in t.name), None)
+            if row.status == StationStatus.EXISTING.value:  # 提档升级 of a working station
+                if project is not None:
+                    self.progress(project, _day(rng, t.deadline, 6, 11), completed=True)
+                continue
             year = LATE.get(t.no, t.deadline)
             if row.status == StationStatus.PLANNED.value:
                 start = (year or t.deadline) - 1

@@ -421,7 +421,7 @@ class _History:
             ).scalars()
         )
         admin = self.s.execute(select(User).where(User.username == "admin")).scalar_one()
-        actor = Actor(admin.username, admin.id)
+        actor = Actor(DEMO_ACTOR.username, admin.id)  # the demo's own record, on the admin's id
         for year, share in PLATFORM_USE.items():
             if year > self.today.year:
                 break

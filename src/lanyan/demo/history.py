@@ -41,13 +41,13 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.accounts.service import User
 from lanyan.core.timeutil import CHINA_TZ
 from lanyan.demo.build import DEMO_ACTOR
 from lanyan.demo.plan import STATION_TABLE
 from lanyan.demo.region import COUNTY_CODE
 from lanyan.plans import records as plan_records
 from lanyan.prevention import inspections, patrols
+from lanyan.prevention.models.patrols import PatrolRound
 from lanyan.prevention.schemas.inspections import (
     CertificateCreate,
     FindingCreate,
@@ -67,7 +67,6 @@ from lanyan.registry.models import Building, Device, Jurisdiction, Station, Unit
 from lanyan.registry.scope import EVERYWHERE
 from lanyan.registry.types import get_type
 from lanyan.store import audit
-from lanyan.store.audit import Actor
 
 Progress = Callable[[str, int], None]
 PLAN = "dafeng"
@@ -83,7 +82,7 @@ REPAIRED_2021 = 19  # L295: "2021年底前，对19个已损坏市政消火栓进
 CONNECT_SHARE = {2021: 0.25, 2022: 0.2, 2023: 0.2, 2024: 0.15, 2025: 0.1, 2026: 0.05}
 # Share of key units doing their monthly checks on the platform, per year (L74 targets 100 %).
 PLATFORM_USE = {2021: 0.35, 2022: 0.5, 2023: 0.65, 2024: 0.8, 2025: 0.9, 2026: 0.93}
-OLD_INSPECTIONS = 45  # inspections a year in 2021–2024 (supervision.build writes the last two)
+OLD_INSPECTIONS = 30  # inspections a year in 2021–2024 (supervision.build writes the last two)
 OLD_INSPECTORS = ("inspector", "prevention")  # the demo's inspectors (demo.supervision)
 DEMO_MARK = "演示数据（手工录入示例）"  # evidence prefix of the seeded manual entries
 
@@ -355,7 +354,7 @@ class _History:
     # --- activity (after supervision and duty) ------------------------------------------------
 
     def inspections(self) -> None:
-        """45 inspections a year in 2021–2024 with their hazard loops (major ones included)."""
+        """30 inspections a year in 2021–2024 with their hazard loops (major ones included)."""
         from lanyan.demo import supervision  # the same hazard loop as the last two years
 
         rng = self.rng("inspections")
@@ -413,36 +412,50 @@ class _History:
                     self.count("hazards")
 
     def platform_use(self) -> None:
-        """Key units' monthly checks (月度检查) on the platform, a growing share each year."""
+        """Key units' monthly checks (月度检查) on the platform, a growing share each year:
+        finished checks written in one batch, each with its audit entry (``audit.record_many``,
+        as the demo's registry load does), the patrol's own day in the row."""
         rng = self.rng("patrols")
-        units = list(
-            self.s.execute(
-                select(Unit.code).where(Unit.category == UnitCategory.KEY.value).order_by(Unit.code)
-            ).scalars()
-        )
-        admin = self.s.execute(select(User).where(User.username == "admin")).scalar_one()
-        actor = Actor(DEMO_ACTOR.username, admin.id)  # the demo's own record, on the admin's id
+        units = self.s.execute(
+            select(Unit.id, Unit.jurisdiction_id, Jurisdiction.path)
+            .join(Jurisdiction, Jurisdiction.id == Unit.jurisdiction_id)
+            .where(Unit.category == UnitCategory.KEY.value)
+            .order_by(Unit.code)
+        ).all()
+        rows = []
         for year, share in PLATFORM_USE.items():
             if year > self.today.year:
                 break
-            for code in units:
+            for unit_id, place, path in units:
                 if rng.random() >= share:
                     continue
                 day = _day(rng, year, 1, self.today.month if year == self.today.year else 12)
                 if day >= self.today:
                     continue
-                when = _at(day, 9)
-                patrol = patrols.start(
-                    self.s,
-                    actor,
-                    EVERYWHERE,
-                    "admin",
-                    kind=patrols.PatrolKind.MONTHLY_CHECK,
-                    unit_code=code,
-                    now=when,
+                row = PatrolRound(
+                    kind=patrols.PatrolKind.MONTHLY_CHECK.value,
+                    unit_id=unit_id,
+                    jurisdiction_id=place,
+                    patroller=DEMO_ACTOR.username,
+                    started_at=_at(day, 9),
+                    finished_at=_at(day, 10),
+                    checked_on=day,
+                    year=day.year,
+                    expected=0,
+                    scanned=0,
+                    problems=0,
                 )
-                patrols.finish(self.s, actor, EVERYWHERE, patrol.id, now=when + timedelta(hours=1))
-                self.count("patrols")
+                rows.append((row, path))
+        self.s.add_all([r for r, _ in rows])
+        self.s.flush()
+        audit.record_many(
+            self.s,
+            DEMO_ACTOR,
+            "demo",
+            patrols.PATROLS,
+            [(r.id, None, patrols._snapshot(r), path) for r, path in rows],
+        )
+        self.count("patrols", len(rows))
 
 
 def build_registry(

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/lanyan init
 	$(BIN)/lanyan demo --if-empty
-	$(BIN)/lanyan serve
+	LANYAN_DEMO_LIVE=1 $(BIN)/lanyan serve
 
 ## Install everything (Python packages, Debian's Chromium and a CJK font) and run all tests
 test: $(STAMP)

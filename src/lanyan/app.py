@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,9 @@ from lanyan.api.limits import BodyLimit
 from lanyan.api.security_headers import SecurityHeaders
 from lanyan.api.storable import storable_input
 from lanyan.core.config import Settings
+from lanyan.core.timeutil import utcnow
+from lanyan.demo.live import beat
+from lanyan.demo.live import run as demo_live
 from lanyan.exchange.routes import router as webhook_router
 from lanyan.exchange.service import relay_forever
 from lanyan.exchange.settings import webhook_policy
@@ -80,6 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 asyncio.create_task(
                     relay_forever(app.state.sessions, relay, webhook_policy(settings))
                 )
+            )
+        if settings.demo_live:  # the demo's devices keep reporting, first beat before the sweep
+            beat(app.state.sessions, utcnow(), random.Random(0), set())
+            tasks.append(
+                asyncio.create_task(demo_live(app.state.sessions, settings.monitor_heartbeat_s))
             )
         chores = (
             asyncio.create_task(run_housekeeping(app))

@@ -7,7 +7,10 @@ compared row by row; one more build runs on every configured backend (``db_url``
 from __future__ import annotations
 
 import json
+import random
+import sqlite3
 from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +23,10 @@ from lanyan.accounts.models import AccountUnit
 from lanyan.accounts.service import User
 from lanyan.cli.main import app
 from lanyan.core.geo import Crs, area_km2, from_wgs84, to_metric, to_wgs84
+from lanyan.core.timeutil import to_local, utcnow
+from lanyan.demo import history, live
 from lanyan.demo.build import (
+    DEMO_ACTOR,
     DEMO_PASSWORD,
     DEMO_USERS,
     bind_demo_unit_manager,
@@ -28,8 +34,13 @@ from lanyan.demo.build import (
     load,
 )
 from lanyan.demo.generate import DEFAULT_SEED, DemoData, generate
-from lanyan.demo.plan import STATION_TABLE
+from lanyan.demo.plan import STATION_TABLE, adopt_dafeng
 from lanyan.demo.region import county_boundary, county_boundary_gcj02
+from lanyan.monitoring.alarms import sweep_offline
+from lanyan.monitoring.models import DeviceHealth
+from lanyan.plans.catalog import load_plan
+from lanyan.plans.engine.evaluate import evaluate
+from lanyan.plans.models import ManualEntry
 from lanyan.prevention.models.inspections import Hazard
 from lanyan.registry import models as m
 from lanyan.registry import service
@@ -38,8 +49,15 @@ from lanyan.registry.types import OBJECT_TYPES
 from lanyan.store import audit
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade
+from lanyan.vehicles.models import VehicleLive
 
 POINT_MODELS = (m.Unit, m.Building, m.Station, m.WaterSource)
+
+
+def _today() -> date:
+    local = to_local(utcnow())
+    assert local is not None
+    return local.date()
 
 
 def _cli(url: str, *args: str) -> Any:
@@ -73,7 +91,8 @@ def demo_data() -> DemoData:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, demo_data: DemoData) -> tuple[str, str, Any]:
-    """Database A built by ``lanyan demo``, database B by the library; both the default seed."""
+    """Database A built by ``lanyan demo``, database B by the library (the registry and its
+    history, ``demo.history.build_registry``); both the default seed."""
     url_a = f"sqlite:///{tmp_path_factory.mktemp('demo_a') / 'a.db'}"
     result = _cli(url_a)
     assert result.exit_code == 0, result.output
@@ -83,6 +102,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, demo_data: DemoData) -> tupl
         load(s, demo_data)
         create_users(s)
         bind_demo_unit_manager(s)
+        adopt_dafeng(s, DEMO_ACTOR)
+        history.build_registry(s, DEFAULT_SEED, _today())  # the registry's years 2021–today
     return url_a, url_b, result
 
 
@@ -166,25 +187,24 @@ def test_station_table_is_encoded(built: tuple[str, str, Any]) -> None:
             staff[sid] += n
     assert len(STATION_TABLE) == 20
     expected = {
-        "大丰港经济开发区特勤政府专职消防站": ("special_service", "", "government_fulltime", "planned", 2022),
+        # Built since 2020 (demo.history): opened in the table year, or late (西团 2023).
+        "大丰港经济开发区特勤政府专职消防站": ("special_service", "", "government_fulltime", "existing", 2022),
         "幸福路消防站": ("class1", "", "national", "existing", None),
-        "刘庄镇政府专职消防站": ("class1", "省规一级站", "government_fulltime", "planned", 2021),
-        "西团镇政府专职消防站": ("class2", "省规二级站", "government_fulltime", "planned", 2022),
+        "刘庄镇政府专职消防站": ("class1", "省规一级站", "government_fulltime", "existing", 2021),
+        "西团镇政府专职消防站": ("class2", "省规二级站", "government_fulltime", "existing", 2022),
         "丰华街道（高新区）政府专职消防站": ("class2", "省规二级站", "government_fulltime", "existing", None),
         "经开区政府专职消防站": ("class1", "省规一级站", "government_fulltime", "existing", None),
-        "临港产业园政府专职消防站": ("class1", "省规一级站", "government_fulltime", "under_construction", 2022),
-        "白驹镇政府专职消防站": ("class2", "省规二级站", "government_fulltime", "under_construction", 2022),
+        "临港产业园政府专职消防站": ("class1", "省规一级站", "government_fulltime", "existing", 2022),
+        "白驹镇政府专职消防站": ("class2", "省规二级站", "government_fulltime", "existing", 2022),
+        "常州盐城工业园政府专职消防站": ("class2", "省规二级站", "government_fulltime", "under_construction", 2022),
     }  # fmt: skip
     for name, want in expected.items():
         st = stations[name]
         got = (st.station_class, st.local_class, st.force_type, st.status, st.planned_year)
         assert got == want, name
     table = [stations[row.name] for row in STATION_TABLE]
-    assert Counter(st.status for st in table) == {
-        "existing": 3,
-        "under_construction": 2,
-        "planned": 15,
-    }
+    assert Counter(st.status for st in table) == {"existing": 19, "under_construction": 1}
+    assert stations["西团镇政府专职消防站"].opened_on.year == 2023  # late: the table says 2022
     assert Counter(st.station_class for st in table) == {
         "special_service": 1,
         "class1": 7,
@@ -193,11 +213,11 @@ def test_station_table_is_encoded(built: tuple[str, str, Any]) -> None:
     minimum = {"special_service": 45, "class1": 24, "class2": 16}  # L357
     vehicles = {"special_service": (8, 11), "class1": (5, 7), "class2": (2, 4)}
     for st in table:
-        if st.status == "existing":
+        if st.status == "existing" and (st.opened_on is None or st.opened_on.year < 2021):
             lo, hi = vehicles[st.station_class]
             assert lo <= fleets[st.id] <= hi, st.name
             assert staff[st.id] >= minimum[st.station_class], st.name
-        else:
+        else:  # planned in 2020: no fleet or staff registered (the registry has no history)
             assert fleets[st.id] == 0 and staff[st.id] == 0, st.name
     micro = [st for st in stations.values() if st.force_type == "micro"]
     assert len(micro) == 167 + 185  # L17
@@ -208,7 +228,7 @@ def test_hydrants_match_the_plan(built: tuple[str, str, Any]) -> None:
     with _sessions(built[0])() as s:
         rows = s.execute(
             select(m.WaterSource.status, m.WaterSource.pressure_mpa).where(
-                m.WaterSource.kind == "municipal_hydrant"
+                m.WaterSource.kind == "municipal_hydrant", m.WaterSource.installed_year <= 2020
             )
         ).all()
         intakes = s.execute(
@@ -312,3 +332,69 @@ def test_demo_loads_on_each_backend(uow: Any, db_url: str, demo_data: DemoData) 
         for ot in OBJECT_TYPES:
             count = s.execute(select(func.count()).select_from(ot.model)).scalar_one()
             assert count == written[ot.slug], ot.slug
+
+
+# --- the years 2021 to today (demo.history) -------------------------------------------------
+
+
+def _evaluate(url: str, year: int) -> Any:
+    with _sessions(url)() as s:
+        j = s.execute(select(m.Jurisdiction).where(m.Jurisdiction.code == "320904")).scalar_one()
+        return evaluate(s, load_plan("dafeng"), j, year)
+
+
+@pytest.mark.parametrize("year", [2023, 2025])
+def test_dafeng_dashboard_has_a_value_for_every_computed_indicator(
+    built: tuple[str, str, Any], year: int
+) -> None:
+    result = _evaluate(built[0], year)
+    rows = result.as_dicts()
+    computed = [r for r in rows if r["how"] != "manual"]
+    assert len(computed) == 16
+    assert [r["id"] for r in computed if r["value"] is None] == []
+    statuses = Counter(r["status"] for r in rows)
+    assert statuses["met"] and statuses["not_met"], statuses  # a mix, not one colour
+    # Manual indicators: some entered (marked as demo entries), the rest 无数据.
+    manual = [r for r in rows if r["how"] == "manual"]
+    assert any(r["value"] is not None for r in manual)
+    assert any(r["status"] == "no_data" for r in manual)
+
+
+def test_history_gives_each_year_its_own_value(built: tuple[str, str, Any]) -> None:
+    series = {r["id"]: r["series"] for r in _evaluate(built[0], 2025).as_dicts()}
+    coverage = series["town_station_coverage_rate"]  # stations opened in their years
+    assert coverage["2021"] < coverage["2022"] < coverage["2025"]
+    assert series["new_hydrants_yearly"] == {
+        str(y): float(n) for y, n in history.HYDRANTS_PER_YEAR.items() if y <= 2025
+    }
+    usage = series["key_unit_management_system_usage_rate"]
+    assert usage["2021"] < usage["2025"]
+    with _sessions(built[0])() as s:
+        marked = s.execute(select(ManualEntry.evidence)).scalars().all()
+    assert marked and all(e.startswith(history.DEMO_MARK) for e in marked)
+
+
+def test_live_feeder_keeps_the_devices_and_vehicles_reporting(
+    built: tuple[str, str, Any], tmp_path: Any
+) -> None:
+    """Half an hour after the build, the offline sweep would raise an alarm for every online
+    device; after one round of the demo feeder (``make run``) it raises none, and every vehicle
+    not in the workshop has a fresh position."""
+    copy = tmp_path / "live.db"
+    with sqlite3.connect(built[0].removeprefix("sqlite:///")) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    factory = _sessions(f"sqlite:///{copy}")
+    later = utcnow() + timedelta(minutes=30)
+    with factory() as s:
+        online = s.execute(select(func.count()).where(DeviceHealth.online.is_(True))).scalar_one()
+    assert online > 2000  # what the sweep would have flooded the desk with
+    assert live.beat(factory, later, random.Random(1), set()) >= online - 5
+    with unit_of_work(factory) as s:
+        assert len(sweep_offline(s, later + timedelta(seconds=30), timedelta(minutes=1))) <= 5
+    stored = live.drive(factory, later, random.Random(1))
+    with factory() as s:
+        fresh = s.execute(select(func.count()).where(VehicleLive.reported_at == later)).scalar_one()
+        in_service = s.execute(
+            select(func.count()).where(m.Vehicle.status != "out_of_service")
+        ).scalar_one()
+    assert stored == fresh == in_service > 0

@@ -15,6 +15,7 @@ from lanyan.cli.common import console, friendly_errors, load_settings, sessions
 from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.demo import duty as demo_duty
+from lanyan.demo import history as demo_history
 from lanyan.demo import outreach as demo_outreach
 from lanyan.demo import plan as demo_plan
 from lanyan.demo import preplans as demo_preplans
@@ -188,6 +189,7 @@ def register(app: typer.Typer) -> None:
                 )
                 bind_demo_unit_manager(session)  # a unit with hazards
                 demo_plan.adopt_dafeng(session, DEMO_ACTOR)  # the district's own plan
+                demo_history.build_registry(session, seed, local.date())  # 2021 to the build day
                 people = bar.add_task("人员与宣教 People & outreach", total=None)
                 outreach = demo_outreach.build(
                     session, DEMO_ACTOR, seed, lambda _what, n: bar.advance(people, n)
@@ -198,6 +200,7 @@ def register(app: typer.Typer) -> None:
                 duty = demo_duty.build_equipment(session, seed, tick_duty)
                 duty |= demo_duty.build_patrols(session, seed, tick_duty)
                 bar.update(duty_task, completed=8)
+                demo_history.build_activity(session, seed, local.date())
                 fires = bar.add_task("火灾统计记录 fire records", total=None)
                 counts["fire-records"] = seed_fire_records(
                     session,

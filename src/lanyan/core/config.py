@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # how many may be missed before a device is offline; how long a fire alarm may stay
     # unconfirmed before it escalates; how often the round runs (0: not in this process).
     monitor_heartbeat_s: float = Field(default=60.0, gt=0)
+    # The demo only (``make run``): ``lanyan serve`` keeps the demo devices reporting
+    # (``demo.live``), so the desk is not flooded with offline alarms. Never in a deployment.
+    demo_live: bool = False
     monitor_missed_heartbeats: int = Field(default=3, ge=1)
     monitor_escalate_after_s: float = Field(default=180.0, gt=0)
     monitor_housekeeping_every_s: float = Field(default=30.0, ge=0)

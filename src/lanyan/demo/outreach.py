@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lanyan.core.timeutil import to_local, utcnow
 from lanyan.demo.region import COUNTY_CODE
 from lanyan.outreach import service, survey
 from lanyan.outreach.choices import (
@@ -66,6 +67,12 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+def _today() -> date:
+    local = to_local(utcnow())
+    assert local is not None
+    return local.date()
+
+
 def _day(rng: random.Random, year: int) -> date:
     return date(year, 1, 1) + timedelta(days=rng.randrange(365))
 
@@ -88,9 +95,11 @@ class _Builder:
                 .order_by(Jurisdiction.code)
             ).scalars()
         )
+        self.today = _today()
+        self.years = range(YEARS[0], self.today.year + 1)  # 2021 to the build year
         self.stations = list(
             session.execute(
-                select(Station.code)
+                select(Station.code, Station.opened_on)
                 .where(
                     inside.within(Station.jurisdiction_id),
                     Station.status == StationStatus.EXISTING.value,
@@ -99,7 +108,7 @@ class _Builder:
                     ),
                 )
                 .order_by(Station.code)
-            ).scalars()
+            ).all()
         )
         served = (UnitCategory.KEY.value, UnitCategory.HIGH_RISK.value, UnitCategory.CROWDED.value)
         self.units = list(
@@ -148,7 +157,8 @@ class _Builder:
         full-time) for trainings and health checks."""
         rng = self.rng
         rescue: list[str] = []
-        station = self.stations[0] if self.stations else None
+        old = [c for c, opened in self.stations if opened is None or opened < date(YEARS[0], 1, 1)]
+        station = old[0] if old else None  # a station on duty before the plan period
         for i in range(1, RESCUERS + 1):
             code = f"XF{i:04d}"
             self.person(
@@ -204,7 +214,7 @@ class _Builder:
     def trainings(self, rescue: list[str]) -> None:
         rng = self.rng
         in_post = {p.code: p for p in (service.get_person(self.s, EVERYWHERE, c) for c in rescue)}
-        for year in (2024, 2025):
+        for year in self.years:
             for code, p in in_post.items():
                 if rng.random() > 0.9:
                     continue  # L73 targets 专项培训率 100 %; some are still to be trained
@@ -213,6 +223,7 @@ class _Builder:
                     last = min(
                         p.left_on - timedelta(days=1) if p.left_on else date(year, 12, 31),
                         date(year, 12, 31),
+                        self.today,
                     )
                     if first > last:
                         break
@@ -233,7 +244,7 @@ class _Builder:
                         kind=TrainingKind.EMPLOYEE,
                         title="员工消防安全培训",
                         unit_code=unit,
-                        held_on=_day(rng, year),
+                        held_on=min(_day(rng, year), self.today),
                         attendees=rng.randrange(10, 120),
                         hours=2.0,
                     )
@@ -263,7 +274,7 @@ class _Builder:
             Channel.FAMILY: (ParticipantGroup.RESIDENTS,),
         }
         volunteers = [f"ZY{i:04d}" for i in range(1, VOLUNTEERS + 1)]
-        for year in YEARS:
+        for year in self.years:
             for k in range(24):
                 channel = channels[k % len(channels)]
                 kind = (
@@ -271,7 +282,7 @@ class _Builder:
                     if channel is Channel.SCHOOL and k % 2
                     else rng.choice((EventKind.PUBLICITY, EventKind.LECTURE, EventKind.DRILL))
                 )
-                held = date(year, 11, 9) if k == 0 else _day(rng, year)
+                held = min(date(year, 11, 9) if k == 0 else _day(rng, year), self.today)
                 payload = EventCreate(
                     title=("119消防宣传月" if k == 0 else f"消防安全{channel.zh}"),
                     kind=kind,
@@ -297,18 +308,22 @@ class _Builder:
                         )
 
     def open_days(self) -> None:
-        """2024 and 2025: every on-duty station opens 2–4 days a month, except that the last
-        one misses some months in 2025 — so the 30/2 check shows both outcomes."""
+        """2021 to the build day: every on-duty station opens 2–4 days a month from the month it
+        opened, except that one station a year misses some months — so the 30/2 check shows
+        both outcomes (and a station opened in the year falls short of it that year)."""
         rng = self.rng
-        for year in (2024, 2025):
-            for s_index, code in enumerate(self.stations):
-                short = year == 2025 and s_index == len(self.stations) - 1
+        for year in self.years:
+            for s_index, (code, opened) in enumerate(self.stations):
+                short = s_index == (year * 7) % len(self.stations)
                 for month in range(1, 13):
                     n = 1 if short and month in (2, 7, 8) else rng.choice((2, 3, 3, 4))
                     for day in sorted(rng.sample(range(1, 29), n)):
+                        when = date(year, month, day)
+                        if (opened is not None and when < opened) or when > self.today:
+                            continue
                         payload = OpenDayCreate(
                             station_code=code,
-                            day=date(year, month, day),
+                            day=when,
                             visitors=rng.randrange(20, 300),
                         )
                         service.record_open_day(self.s, self.actor, EVERYWHERE, payload)
@@ -328,8 +343,10 @@ class _Builder:
             *[f"{q.number}、{q.text}" for q in key.questions],
             f"{key.educated.number}、{key.educated.text}",
         ]
-        skill = {2023: 0.84, 2024: 0.87, 2025: 0.905}
+        skill = {2021: 0.78, 2022: 0.81, 2023: 0.84, 2024: 0.87, 2025: 0.905, 2026: 0.915}
         for year, p_pass in skill.items():
+            if date(year, 8, 1) > self.today:
+                continue
             for town in self.towns:
                 out = io.StringIO()
                 w = csv.writer(out)

@@ -467,11 +467,17 @@ def record(
     after: dict[str, Any] | None,
     *,
     scope_path: str = "/",
+    at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry to its chain inside the caller's transaction.
 
     ``scope_path`` is the jurisdiction path the change belongs to, which decides who may read it
     and which chain the entry joins. The hash algorithm is the session's (``session_algorithm``).
+    ``at``: when the change happened, if not now — a back-filled history (the demo's years
+    2021–today, ``demo.history``). The entry still joins the chain at its end (its ``seq`` and
+    hash link are the next ones), so the chain stays verifiable; ``registry.history`` reads the
+    changes in ``seq`` order, so a row's back-filled changes must be written oldest first and
+    before any change made now.
     """
     algorithm = session_algorithm(session)
     begin_write(session)
@@ -481,7 +487,7 @@ def record(
         (seq,) = _next_seqs(session, 1)
     row: dict[str, Any] = {
         "seq": seq,
-        "at": utcnow(),
+        "at": at or utcnow(),
         "actor": actor.username,
         "actor_id": actor.user_id,
         "action": action,

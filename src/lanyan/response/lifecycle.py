@@ -85,10 +85,12 @@ class IncidentEvent:
 @dataclass(frozen=True)
 class IncidentEdited(IncidentEvent):
     changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, before, after)
+    remark: str = ""
     step: Any = TimelineStep.EDITED
 
     def note(self) -> str:
-        return "; ".join(f"{f}: {_show(a)} → {_show(b)}" for f, a, b in self.changes)
+        text = "; ".join(f"{f}: {_show(a)} → {_show(b)}" for f, a, b in self.changes)
+        return f"{text} ({self.remark})" if self.remark else text
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,9 @@ class Case:
                 [FieldProblem("status", f"must be 处置中 (active) to {action.value}")],
             )
 
-    def edit(self, changes: dict[str, tuple[Any, Any]], by: str, at: datetime) -> IncidentEdited:
+    def edit(
+        self, changes: dict[str, tuple[Any, Any]], by: str, at: datetime, remark: str = ""
+    ) -> IncidentEdited:
         """修改: record the fields that really change (``field → (before, after)``)."""
         self.require(IncidentAction.EDIT)
         unknown = sorted(set(changes) - set(EDITABLE))
@@ -186,7 +190,7 @@ class Case:
                 f"the edit changes nothing on incident {self.code}",
                 [FieldProblem("body", "must change at least one field")],
             )
-        event = IncidentEdited(self.code, by, at, changes=real)
+        event = IncidentEdited(self.code, by, at, changes=real, remark=remark.strip())
         self.events.append(event)
         return event
 
@@ -220,8 +224,7 @@ class Case:
             )
         if self.dispatched:
             raise Conflict(
-                f"incident {self.code} has vehicles committed: merge {target.code} into it "
-                "instead",
+                f"incident {self.code} has vehicles committed: merge {target.code} into it instead",
                 [FieldProblem("code", "must have no dispatch to be merged into another")],
             )
         reason = reason.strip()

@@ -78,7 +78,9 @@ def test_every_lifecycle_event_is_a_timeline_note() -> None:
 
 def test_edit_records_only_real_changes_and_refuses_none_or_unknown() -> None:
     c = case()
-    ev = c.edit({"address": ("幸福路1号", "幸福路8号"), "floor": (None, 12), "lon": (1.0, 1.0)}, "u", T0)
+    ev = c.edit(
+        {"address": ("幸福路1号", "幸福路8号"), "floor": (None, 12), "lon": (1.0, 1.0)}, "u", T0
+    )
     assert ev.changes == (("address", "幸福路1号", "幸福路8号"), ("floor", None, 12))
     assert ev.note() == "address: 幸福路1号 → 幸福路8号; floor: — → 12"
     with pytest.raises(ValidationFailed) as err:

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from lanyan.exchange.models import ExchangeEvent
 from lanyan.store.audit import AuditEntry, verify
 
 from response_world import build, node
@@ -187,6 +188,13 @@ def test_cancel_with_a_reason_but_not_after_a_dispatch(
     assert r.status_code == 409 and "归队" in r.json()["detail"]
     assert client.get(f"/api/incidents/{sent['id']}", headers=h).json()["status"] == "active"
     assert _actions(sessions, inc["id"]) == ["create", "cancelled"]
+    # Webhook subscribers hear the cancelled incident end, as they heard it open.
+    with sessions() as s:
+        events = s.scalars(
+            select(ExchangeEvent).where(ExchangeEvent.event_type == "incident_closed")
+        ).all()
+        assert [e.payload["code"] for e in events] == [inc["code"]]
+        assert events[0].payload["status"] == "cancelled"
 
 
 def test_level_raise_then_reinforce_while_open(

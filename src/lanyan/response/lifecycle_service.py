@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import FieldProblem, ValidationFailed
 from lanyan.core.geo import metres_between
 from lanyan.core.timeutil import utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.registry.models import Building
 from lanyan.registry.scope import Scope, row_path
 from lanyan.response.choices import (
@@ -30,6 +32,7 @@ from lanyan.response.incidents import (
     BUILDING_POINT_M,
     SLUG,
     building_class_of,
+    exchange_view,
     get_incident,
     in_scope,
     snapshot,
@@ -47,6 +50,8 @@ from lanyan.response.schemas import (
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 
+ENDED = frozenset({IncidentStatus.CANCELLED, IncidentStatus.MERGED})
+
 
 def case_of(session: Session, row: Incident) -> Case:
     """The rules' view of an incident row."""
@@ -62,6 +67,7 @@ def _store(
     session: Session, actor: Actor, row: Incident, case: Case, before: dict[str, Any]
 ) -> None:
     """Write the case's state and its events (timeline entries and audit rows)."""
+    ended = row.status != case.status.value and case.status in ENDED
     row.status = case.status.value
     row.alarm_level = case.level
     if case.received_at != row.received_at:
@@ -75,6 +81,11 @@ def _store(
     for event in case.events:
         _write_event(session, actor, row, event)
     session.flush()
+    if ended:  # webhook subscribers that heard it open hear it end (status: cancelled, merged)
+        at = case.events[-1].at
+        exchange.emit(
+            session, EventType.INCIDENT_CLOSED, {**exchange_view(row), "closed_at": at}, at
+        )
     audit.record(
         session,
         actor,

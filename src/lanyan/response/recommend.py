@@ -327,17 +327,18 @@ def _fill(
     missing = req.count - len(chosen)
     # Why the group is short, as codes with their figures (the board words them through the
     # catalogue) and as English notes for API readers.
+    counts = [
+        ("unavailable", committed),
+        ("ladder_short", too_short),
+        ("unreachable", unreachable),
+        ("missing", missing),
+    ]
     shortfalls = [
         {"reason": reason, "count": n, "height_m": need_h if reason == "ladder_short" else None}
-        for reason, n in (
-            ("unavailable", committed),
-            ("ladder_short", too_short),
-            ("unreachable", unreachable),
-            ("missing", missing),
-        )
+        for reason, n in counts
         if n
     ]
-    notes = [SHORTFALL_NOTES[f["reason"]].format(n=f["count"], h=need_h) for f in shortfalls]
+    notes = [SHORTFALL_NOTES[reason].format(n=n, h=need_h) for reason, n in counts if n]
     return {
         "capability": cap.name,
         "zh": cap.zh,

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from lanyan.core.config import Settings
 from lanyan.monitoring.models import DeviceHealth
 from lanyan.registry.scope import EVERYWHERE
-from lanyan.response import preplans
+from lanyan.response import lifecycle_service, preplans
+from lanyan.response.choices import CancelReason
 from lanyan.response.models import Incident
 from lanyan.response.preplans import PrePlanCreate
+from lanyan.response.schemas import CancelRequest
 from lanyan.store.audit import SYSTEM
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 
@@ -222,6 +224,14 @@ def test_alarm_opened_incident_card_routes_and_print(server: dict[str, Any]) -> 
     from playwright.sync_api import expect, sync_playwright
 
     sessions = make_session_factory(make_engine(server["url"]))
+    # A call at the plaza from an earlier test is still open: an alarm there would attach to it
+    # (多次报警). Cancel it first, so this alarm opens its own incident.
+    with unit_of_work(sessions) as s:
+        for row in s.scalars(select(Incident).where(Incident.status == "active")).all():
+            if row.building_id == server["plaza"]["building_id"]:
+                lifecycle_service.cancel(
+                    s, SYSTEM, EVERYWHERE, row.id, CancelRequest(reason=CancelReason.HANDLED)
+                )
     confirmed = datetime.now(UTC).replace(microsecond=0)
     alarm_id = response_world.fire_alarm(
         lambda: unit_of_work(sessions), server["plaza"], confirmed, confirmed

@@ -18,7 +18,7 @@ from lanyan.cli.main import app as cli_app
 from lanyan.monitoring.models import OutboxEvent
 from lanyan.response import from_alarms
 from lanyan.response.incidents import incidents_for_alarms
-from lanyan.response.models import Incident, IncidentEvent
+from lanyan.response.models import Incident, IncidentCall, IncidentEvent
 from lanyan.store.audit import AuditEntry
 
 from response_world import add_plaza, build, fire_alarm
@@ -47,12 +47,12 @@ def test_confirmed_fire_opens_one_incident(sessions: Any, uow: Any, plaza: Any) 
     (inc,) = _incidents(sessions)
     assert (inc.incident_type, inc.source, inc.alarm_id) == ("fire", "iot_alarm", alarm_id)
     assert inc.unit_id == plaza["unit_id"] and inc.building_id == plaza["building_id"]
-    assert inc.received_at == confirmed  # 接警 = the operator's confirmation
+    assert inc.received_at == T0  # 接警 = when the alarm was raised, not its confirmation
     assert inc.address == "大丰区幸福路88号" and "三层东侧烟感" in inc.summary
     assert inc.lon is not None and inc.building_class == "high_rise"
     with sessions() as s:
         (step,) = s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == inc.id))
-        assert (step.step, step.at) == ("received", confirmed)
+        assert (step.step, step.at) == ("received", T0)
         (event,) = s.scalars(select(OutboxEvent))
         assert event.delivered_at is not None
         actions = s.scalars(
@@ -68,7 +68,9 @@ def test_confirmed_fire_opens_one_incident(sessions: Any, uow: Any, plaza: Any) 
 
 
 def test_events_are_delivered_in_order(sessions: Any, uow: Any, plaza: Any) -> None:
-    # Confirmed in the order 3, 1, 2 of raising: incidents follow the confirmations.
+    # Confirmed in the order 3, 1, 2 of raising: events are handled in confirmation order; the
+    # first opens the plaza's incident and the others attach to it (多次报警), whose 接警 is
+    # the earliest raising.
     ids = [fire_alarm(uow, plaza, T0 + timedelta(minutes=k)) for k in range(3)]
     for n, k in enumerate((2, 0, 1)):
         from lanyan.monitoring.handling import confirm_alarm
@@ -78,12 +80,28 @@ def test_events_are_delivered_in_order(sessions: Any, uow: Any, plaza: Any) -> N
         with uow() as s:
             confirm_alarm(s, SYSTEM, EVERYWHERE, ids[k], T0 + timedelta(minutes=10 + n))
     done = from_alarms.run_once(sessions)
-    assert [d.alarm_id for d in done] == [ids[2], ids[0], ids[1]]
-    assert [i.alarm_id for i in _incidents(sessions)] == [ids[2], ids[0], ids[1]]
+    assert [(d.alarm_id, d.opened, d.attached) for d in done] == [
+        (ids[2], True, False),
+        (ids[0], False, True),
+        (ids[1], False, True),
+    ]
+    (inc,) = _incidents(sessions)
+    assert inc.alarm_id == ids[2] and inc.received_at == T0
+    with sessions() as s:
+        calls = s.scalars(
+            select(IncidentCall).where(IncidentCall.incident_id == inc.id).order_by(IncidentCall.at)
+        ).all()
+        assert [(c.kind, c.alarm_id) for c in calls] == [("alarm", i) for i in ids]
+        assert incidents_for_alarms(s, ids) == {i: (inc.id, inc.code) for i in ids}
+        steps = s.scalars(
+            select(IncidentEvent.step).where(IncidentEvent.incident_id == inc.id)
+        ).all()
+        assert sorted(steps) == ["call_added", "call_added", "received"]
 
 
 def test_racing_consumers_open_each_alarm_once(sessions: Any, uow: Any, plaza: Any) -> None:
-    """Four consumers in threads on the same five events (on PostgreSQL they truly overlap)."""
+    """Four consumers in threads on the same five events (on PostgreSQL they truly overlap): the
+    five alarms at one building make one incident, each alarm linked to it exactly once."""
     alarm_ids = [
         fire_alarm(uow, plaza, T0 + timedelta(minutes=k), T0 + timedelta(minutes=k, seconds=30))
         for k in range(5)
@@ -112,8 +130,15 @@ def test_racing_consumers_open_each_alarm_once(sessions: Any, uow: Any, plaza: A
     assert errors == []
     delivered = sorted(d.alarm_id for got in results for d in got)
     assert delivered == sorted(alarm_ids)  # every event handled exactly once across consumers
-    assert all(d.opened for got in results for d in got)
-    assert sorted(i.alarm_id for i in _incidents(sessions)) == sorted(alarm_ids)
+    assert sum(d.opened for got in results for d in got) == 1
+    assert sum(d.attached for got in results for d in got) == 4
+    (inc,) = _incidents(sessions)
+    with sessions() as s:
+        linked = s.scalars(
+            select(IncidentCall.alarm_id).where(IncidentCall.incident_id == inc.id)
+        ).all()
+        assert sorted(linked) == sorted(alarm_ids)
+        assert inc.received_at == T0  # the first alarm's raising
     with sessions() as s:
         assert s.scalar(select(func.count()).where(OutboxEvent.delivered_at.is_(None))) == 0
 

@@ -40,6 +40,7 @@ class AlarmFacts:
     location: str
     unverified: bool
     handled_at: datetime | None
+    raised_at: datetime | None = None  # when the alarm was raised (报警时间)
 
 
 def alarm_facts(session: Session, alarm_id: int) -> AlarmFacts | None:
@@ -59,6 +60,7 @@ def alarm_facts(session: Session, alarm_id: int) -> AlarmFacts | None:
         row.location,
         row.unverified,
         row.handled_at,
+        row.raised_at,
     )
 
 

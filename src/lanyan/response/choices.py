@@ -37,6 +37,35 @@ class BuildingClass(Choice):
 class IncidentStatus(Choice):
     ACTIVE = ("active", "处置中", "Active", "#d62728")
     CLOSED = ("closed", "已结案", "Closed", "#7f7f7f")
+    CANCELLED = ("cancelled", "已撤销", "Cancelled", "#9e9e9e")
+    MERGED = ("merged", "已合并", "Merged into another", "#9e9e9e")
+
+
+class CancelReason(Choice):
+    """Why an incident is cancelled without a dispatch (撤销警情)."""
+
+    FALSE_ALARM = ("false_alarm", "误报", "False alarm")
+    DUPLICATE = ("duplicate", "重复", "Duplicate")
+    HANDLED = ("handled", "已处置", "Already handled")
+
+
+class CallKind(Choice):
+    """One report of an incident (报警): a call taken by hand or an IoT fire alarm."""
+
+    CALL = ("call", "电话报警", "Call")
+    ALARM = ("alarm", "物联网报警", "IoT alarm")
+
+
+class IncidentAction(Choice):
+    """What may be done to an incident (警情处置); :mod:`.lifecycle` holds the rules."""
+
+    EDIT = ("edit", "修改", "Edit")
+    ADD_CALL = ("add_call", "多次报警", "Add a call")
+    MERGE = ("merge", "合并", "Merge")
+    CANCEL = ("cancel", "撤销", "Cancel")
+    LEVEL = ("level", "调整等级", "Change level")
+    DISPATCH = ("dispatch", "调派/增派", "Dispatch")
+    STEP = ("step", "记录时间线", "Record a step")
 
 
 class TimelineStep(Choice):
@@ -55,6 +84,13 @@ class TimelineStep(Choice):
     REINFORCEMENT_APPROVED = ("reinf_approved", "增援批准", "Reinforcement approved")
     REINFORCEMENT_REFUSED = ("reinf_refused", "增援拒绝", "Reinforcement refused")
     REINFORCEMENT_CANCELLED = ("reinf_cancelled", "增援撤回", "Reinforcement cancelled")
+    # Entries of the incident's lifecycle (:mod:`.lifecycle`): facts, not steps either.
+    EDITED = ("edited", "修改警情", "Incident edited")
+    CALL_ADDED = ("call_added", "多次报警", "Further call")
+    MERGED_IN = ("merged_in", "并入警情", "Incident merged in")
+    MERGED_INTO = ("merged_into", "合并至", "Merged into")
+    CANCELLED = ("cancelled", "撤销警情", "Incident cancelled")
+    LEVEL_CHANGED = ("level_changed", "调整等级", "Alarm level changed")
 
 
 STEP_ORDER = {step: i for i, step in enumerate(TimelineStep)}

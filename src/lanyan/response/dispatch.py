@@ -25,8 +25,8 @@ from lanyan.registry.choices import VehicleStatus
 from lanyan.registry.models import Jurisdiction, Station, Vehicle
 from lanyan.registry.scope import Scope, row_path
 from lanyan.response import reinforcement_service
-from lanyan.response.choices import IncidentStatus, TimelineStep
-from lanyan.response.incidents import append_step, get_incident
+from lanyan.response.choices import TimelineStep
+from lanyan.response.incidents import append_step, get_incident, rules_view
 from lanyan.response.models import Dispatch, Incident
 from lanyan.response.schemas import DispatchChoice, DispatchCommit
 from lanyan.store import audit
@@ -62,11 +62,7 @@ def commit(
     """Commit the chosen vehicles to the incident and write 出动 to its timeline."""
     audit.begin_write(session)
     incident = get_incident(session, scope, incident_id, lock=True)
-    if incident.status != IncidentStatus.ACTIVE.value:
-        raise Conflict(
-            f"incident {incident.code} is closed",
-            [FieldProblem("incident", "must be active to dispatch vehicles")],
-        )
+    rules_view(incident).check_dispatch()  # 调派 and 增派: at any time while 处置中
     codes = [c.vehicle_code for c in payload.vehicles]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:

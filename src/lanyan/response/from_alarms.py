@@ -3,12 +3,15 @@
 The monitoring domain writes ``fire_confirmed`` into its transactional outbox
 (``monitoring_outbox``) in the transaction that confirms the alarm. This consumer reads the
 undelivered events oldest first and, for each, opens an incident (source 物联网报警, type 火灾,
-unit/building/place from the alarm, 接警 at the confirmation time) and marks the event delivered
-in the same transaction.
+unit/building/place from the alarm, 接警 at the time the alarm was raised) and marks the event
+delivered in the same transaction. A fire alarm at a building (else a unit) that already has an
+open incident (处置中) attaches to it as a further report (多次报警) instead: two detectors at one
+fire are one incident, whose 接警 is the earliest alarm.
 
 Guarantees:
-- *exactly one incident per alarm*: ``response_incidents.alarm_id`` is unique, and an alarm that
-  already has an incident (opened by hand through the API first) only gets its event delivered;
+- *every alarm reports exactly one incident*: ``response_incident_calls.alarm_id`` is unique,
+  and an alarm that already reported one (opened by hand through the API first) only gets its
+  event delivered;
 - *never two consumers on one event*: each event is handled under the audit writers' lock and a
   row lock on the event, and ``delivered_at`` is re-read under them;
 - *in order*: events are taken strictly by id, one transaction each, so a failure stops the
@@ -29,6 +32,7 @@ from lanyan.core.timeutil import utcnow
 from lanyan.monitoring import public as monitoring
 from lanyan.registry.models import Building, Jurisdiction, Unit
 from lanyan.registry.scope import EVERYWHERE, Scope
+from lanyan.response import lifecycle_service
 from lanyan.response.choices import IncidentSource, IncidentType
 from lanyan.response.incidents import create_incident, incident_for_alarm
 from lanyan.response.models import Incident
@@ -50,15 +54,8 @@ class Delivery:
     event_id: int
     alarm_id: int
     incident_code: str
-    opened: bool  # False: the alarm already had an incident (opened through the API)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value)
-    return None
+    opened: bool  # False: the alarm already had an incident, or attached to an open one
+    attached: bool = False  # True: a further alarm at an open incident's place (多次报警)
 
 
 def _root_jurisdiction(session: Session) -> int:
@@ -85,7 +82,8 @@ def open_from_alarm(
     """The incident of a confirmed fire alarm, opened now unless the alarm already has one.
 
     Returns ``(incident, opened)``. The alarm must be a fire alarm an operator confirmed; the
-    incident's 接警 time is the confirmation time (``received_at`` overrides it).
+    incident's 接警 time is when the alarm was raised (``received_at`` overrides it). An alarm
+    at the building (else unit) of an open incident attaches to it (多次报警, ``opened`` False).
     ``confirmed=True`` (the ``fire_confirmed`` event is the proof) accepts an alarm that was
     confirmed and has since been reset (复位).
     """
@@ -111,6 +109,12 @@ def open_from_alarm(
             f"alarm {alarm_id} is {alarm.status}: an operator must confirm the fire (人工确认) "
             "before an incident is opened from it"
         )
+    raised = received_at or alarm.raised_at or alarm.handled_at or utcnow()
+    where = " ".join(p for p in (alarm.location, alarm.point) if p)
+    open_one = lifecycle_service.open_incident_at(session, alarm.building_id, alarm.unit_id)
+    if open_one is not None and scope.contains(session, open_one.jurisdiction_id):
+        lifecycle_service.attach_alarm(session, actor, open_one, alarm.id, raised, where)
+        return open_one, False
     building = session.get(Building, alarm.building_id) if alarm.building_id else None
     unit = session.get(Unit, alarm.unit_id) if alarm.unit_id else None
     place = (unit or building) if (unit or building) is not None else None
@@ -123,7 +127,6 @@ def open_from_alarm(
     lon = lat = None
     if building is None and unit is not None:
         lon, lat = unit.lon, unit.lat
-    where = " ".join(p for p in (alarm.location, alarm.point) if p)
     address = (building.address if building else "") or (unit.address if unit else "")
     if not address:
         address = f"报警设备 {alarm.source}"
@@ -133,7 +136,7 @@ def open_from_alarm(
         summary += "；报警设备未登记 (unverified sender)"
     payload = IncidentCreate(
         incident_type=IncidentType.FIRE,
-        received_at=received_at or alarm.handled_at or utcnow(),
+        received_at=raised,
         source=IncidentSource.IOT_ALARM,
         caller_name=(unit.name if unit else "")[:50],
         address=address[:255],
@@ -161,13 +164,11 @@ def deliver(session: Session, event_id: int, actor: Actor = CONSUMER) -> Deliver
     if event is None:
         return None
     alarm_id = int(event.payload["alarm_id"])
-    confirmed_at = _parse_time(event.payload.get("confirmed_at"))
-    incident, opened = open_from_alarm(
-        session, actor, EVERYWHERE, alarm_id, confirmed_at, confirmed=True
-    )
+    reported = incident_for_alarm(session, alarm_id) is not None
+    incident, opened = open_from_alarm(session, actor, EVERYWHERE, alarm_id, confirmed=True)
     monitoring.mark_delivered(session, event.id)
     session.flush()
-    return Delivery(event.id, alarm_id, incident.code, opened)
+    return Delivery(event.id, alarm_id, incident.code, opened, not opened and not reported)
 
 
 def park(session: Session, event_id: int, reason: str, actor: Actor = CONSUMER) -> None:
@@ -214,7 +215,7 @@ def run_once(sessions: sessionmaker[Session], limit: int = 1000) -> list[Deliver
             "alarm %s → incident %s%s",
             done.alarm_id,
             done.incident_code,
-            "" if done.opened else " (already open)",
+            "" if done.opened else " (attached: 多次报警)" if done.attached else " (already open)",
         )
         out.append(done)
     return out

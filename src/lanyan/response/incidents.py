@@ -22,10 +22,12 @@ from lanyan.registry.models import Building, Jurisdiction, Station, Unit, Vehicl
 from lanyan.registry.scope import Scope, row_path
 from lanyan.response.choices import (
     BuildingClass,
+    CallKind,
     IncidentStatus,
     TimelineStep,
 )
-from lanyan.response.models import Dispatch, Incident, IncidentEvent
+from lanyan.response.lifecycle import Case
+from lanyan.response.models import Dispatch, Incident, IncidentCall, IncidentEvent
 from lanyan.response.schemas import IncidentCreate, StepCreate
 from lanyan.response.timeline import NOTES, check_step
 from lanyan.store import audit
@@ -175,6 +177,18 @@ def create_incident(
             recorded_by=actor.username,
         )
     )
+    session.add(
+        IncidentCall(
+            incident_id=row.id,
+            kind=(CallKind.CALL if alarm_id is None else CallKind.ALARM).value,
+            at=received_at,
+            caller_name=payload.caller_name,
+            caller_phone=payload.caller_phone,
+            alarm_id=alarm_id,
+            note="",
+            recorded_by=actor.username,
+        )
+    )
     session.flush()
     audit.record(
         session,
@@ -207,22 +221,38 @@ def exchange_view(row: Incident) -> dict[str, Any]:
 
 
 def incident_for_alarm(session: Session, alarm_id: int) -> Incident | None:
-    """The incident a confirmed IoT fire alarm opened, if any (the alarm side of the link)."""
+    """The incident a confirmed IoT fire alarm reported (opened it, or attached to it as
+    多次报警, or was merged into), if any: the alarm side of the link."""
     return session.execute(
-        select(Incident).where(Incident.alarm_id == alarm_id)
+        select(Incident)
+        .join(IncidentCall, IncidentCall.incident_id == Incident.id)
+        .where(IncidentCall.alarm_id == alarm_id)
     ).scalar_one_or_none()
 
 
 def incidents_for_alarms(session: Session, alarm_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """``alarm id → (incident id, 警情编号)`` for the alarms that opened one (for alarm lists)."""
+    """``alarm id → (incident id, 警情编号)`` for the alarms that reported one (alarm lists)."""
     if not alarm_ids:
         return {}
     rows = session.execute(
-        select(Incident.alarm_id, Incident.id, Incident.code).where(
-            Incident.alarm_id.in_(alarm_ids)
-        )
+        select(IncidentCall.alarm_id, Incident.id, Incident.code)
+        .join(Incident, Incident.id == IncidentCall.incident_id)
+        .where(IncidentCall.alarm_id.in_(alarm_ids))
     ).all()
     return {a: (i, c) for a, i, c in rows if a is not None}  # IN(...) matches no NULL
+
+
+def calls_of(session: Session, incident_id: int) -> list[IncidentCall]:
+    """Every report of an incident (多次报警), earliest first."""
+    return list(
+        session.execute(
+            select(IncidentCall)
+            .where(IncidentCall.incident_id == incident_id)
+            .order_by(IncidentCall.at, IncidentCall.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def get_incident(session: Session, scope: Scope, incident_id: int, lock: bool = False) -> Incident:
@@ -301,6 +331,11 @@ def append_step(
     return event
 
 
+def rules_view(row: Incident) -> Case:
+    """The lifecycle rules' view of a row, for a check that needs no dispatch facts."""
+    return Case(row.code, IncidentStatus(row.status), row.alarm_level, row.received_at)
+
+
 def record_step(
     session: Session,
     actor: Actor,
@@ -311,11 +346,12 @@ def record_step(
     """Add a timeline step to an incident inside ``scope``."""
     if payload.step in NOTES:
         raise ValidationFailed(
-            f"{payload.step.zh} is written by the reinforcement request, not by hand",
-            [FieldProblem("step", "must be a step (到场, 出水 …), not a reinforcement entry")],
+            f"{payload.step.zh} is written by its workflow (增援, 修改, 合并 …), not by hand",
+            [FieldProblem("step", "must be a step (到场, 出水 …), not a workflow entry")],
         )
     audit.begin_write(session)
     incident = get_incident(session, scope, incident_id, lock=True)
+    rules_view(incident).check_step()
     return append_step(session, actor, incident, payload.step, payload.at or utcnow(), payload.note)
 
 
@@ -368,9 +404,27 @@ def public(session: Session, row: Incident) -> dict[str, Any]:
         .where(Dispatch.incident_id == row.id)
         .order_by(Dispatch.dispatched_at, Dispatch.id)
     ).all()
+    merged_into = (
+        session.execute(select(Incident.code).where(Incident.id == row.merged_into_id)).scalar()
+        if row.merged_into_id is not None
+        else None
+    )
     return {
         **{c.key: getattr(row, c.key) for c in Incident.__table__.columns},
         "building_class": row.building_class or BuildingClass.OTHER.value,
+        "merged_into_code": merged_into,
+        "calls": [
+            {
+                "kind": c.kind,
+                "at": c.at,
+                "caller_name": c.caller_name,
+                "caller_phone": c.caller_phone,
+                "alarm_id": c.alarm_id,
+                "note": c.note,
+                "recorded_by": c.recorded_by,
+            }
+            for c in calls_of(session, row.id)
+        ],
         "unit_code": codes[Unit],
         "building_code": codes[Building],
         "jurisdiction_code": jcode,

@@ -55,6 +55,35 @@ class Incident(Timestamped, Base):
     alarm_id: Mapped[int | None] = mapped_column(
         ForeignKey("monitoring_alarms.id"), unique=True, index=False
     )
+    floor: Mapped[int | None] = mapped_column(Integer)  # 楼层 of the fire; negative: underground
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))  # CancelReason when 已撤销
+    cancel_note: Mapped[str] = mapped_column(String(255), default="")
+    # The incident this duplicate was merged into (已合并); its calls moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("response_incidents.id"), index=True
+    )
+
+
+class IncidentCall(Base):
+    """One report of an incident (报警): the call that opened it, a further call or an IoT fire
+    alarm (多次报警). The incident's 接警 time is the earliest ``at`` of its calls."""
+
+    __tablename__ = "response_incident_calls"
+    __table_args__ = (
+        CheckConstraint("kind IN ('call', 'alarm')", name="kind_known"),
+        CheckConstraint("(kind = 'alarm') = (alarm_id IS NOT NULL)", name="alarm_has_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("response_incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_name: Mapped[str] = mapped_column(String(50), default="")
+    caller_phone: Mapped[str] = mapped_column(String(20), default="")
+    # An alarm reports one incident at most: the database's guard behind attach-or-open.
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_alarms.id"), unique=True)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100))
 
 
 class IncidentEvent(Base):

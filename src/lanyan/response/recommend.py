@@ -266,6 +266,14 @@ def recommend(
     }
 
 
+SHORTFALL_NOTES = {
+    "unavailable": "{n} skipped: not available (committed or out of service)",
+    "ladder_short": "{n} skipped: ladder shorter than {h:g} m",
+    "unreachable": "{n} skipped: station not reachable by road",
+    "missing": "{n} short: no further vehicle can be sent",
+}
+
+
 def _fill(
     req: Requirement,
     order: Sequence[VehicleInfo],
@@ -317,15 +325,20 @@ def _fill(
                 }
             )
     missing = req.count - len(chosen)
-    notes = []
-    if committed:
-        notes.append(f"{committed} skipped: not available (committed or out of service)")
-    if too_short:
-        notes.append(f"{too_short} skipped: ladder shorter than {need_h:g} m")
-    if unreachable:
-        notes.append(f"{unreachable} skipped: station not reachable by road")
-    if missing:
-        notes.append(f"{missing} short: no further vehicle can be sent")
+    # Why the group is short, as codes with their figures (the board words them through the
+    # catalogue) and as English notes for API readers.
+    counts = [
+        ("unavailable", committed),
+        ("ladder_short", too_short),
+        ("unreachable", unreachable),
+        ("missing", missing),
+    ]
+    shortfalls = [
+        {"reason": reason, "count": n, "height_m": need_h if reason == "ladder_short" else None}
+        for reason, n in counts
+        if n
+    ]
+    notes = [SHORTFALL_NOTES[reason].format(n=n, h=need_h) for reason, n in counts if n]
     return {
         "capability": cap.name,
         "zh": cap.zh,
@@ -335,4 +348,5 @@ def _fill(
         "vehicles": chosen,
         "missing": missing,
         "notes": notes,
+        "shortfalls": shortfalls,
     }

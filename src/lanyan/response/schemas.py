@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from lanyan.core.errors import FieldProblem
 from lanyan.response.choices import (
     BuildingClass,
+    CallKind,
+    CancelReason,
     IncidentSource,
     IncidentStatus,
     IncidentType,
@@ -87,6 +89,97 @@ class StepCreate(BaseModel):
         return _aware(value)
 
 
+class IncidentEdit(BaseModel):
+    """修改: the fields to change; those left out stay. A new building moves the point to it
+    unless lon/lat are given too; ``building_code: ""`` unlinks the building."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incident_type: IncidentType | None = None
+    address: str | None = Field(None, max_length=255)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    building_code: str | None = None
+    building_class: BuildingClass | None = None
+    floor: int | None = Field(None, ge=-20, le=200, description="楼层; negative underground")
+    note: str = Field("", max_length=200, description="why, for the timeline")
+
+    def problems(self) -> list[FieldProblem]:
+        given = self.model_fields_set - {"note"}
+        out = []
+        if not given:
+            out.append(FieldProblem("body", "must name at least one field to change"))
+        if ("lon" in given) != ("lat" in given) or (self.lon is None) != (self.lat is None):
+            out.append(FieldProblem("lat" if "lon" in given else "lon", "must go with lon/lat"))
+        for name in ("incident_type", "address"):
+            if name in given and getattr(self, name) is None:
+                out.append(FieldProblem(name, "must not be null"))
+        if self.floor == 0:
+            out.append(
+                FieldProblem("floor", "must not be 0: floors count 1, 2 … above, -1 … below")
+            )
+        return out
+
+
+class CallCreate(BaseModel):
+    """多次报警: a further call about an open incident; ``at`` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime | None = None
+    caller_name: str = Field("", max_length=50)
+    caller_phone: str = Field("", max_length=20)
+    note: str = Field("", max_length=255)
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not re.match(PHONE, value):
+            raise ValueError("must be a phone number: digits, +, -, spaces, brackets")
+        return value
+
+
+class MergeRequest(BaseModel):
+    """合并: this incident is a duplicate of ``into`` (a 警情编号); its calls go there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(min_length=1, max_length=32, description="警情编号 of the incident kept")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CancelRequest(BaseModel):
+    """撤销: end an incident that had no dispatch, for a reason (误报, 重复, 已处置)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CancelReason
+    note: str = Field("", max_length=200)
+
+
+class LevelChange(BaseModel):
+    """调整等级: the new alarm level (火警等级); the run card follows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(description="1 to the deployment's scale (5)")
+
+
+class CallPublic(BaseModel):
+    kind: CallKind
+    at: datetime
+    caller_name: str
+    caller_phone: str
+    alarm_id: int | None
+    note: str
+    recorded_by: str
+
+
 class StepPublic(BaseModel):
     step: TimelineStep
     zh: str
@@ -124,6 +217,11 @@ class IncidentPublic(BaseModel):
     building_code: str | None
     jurisdiction_code: str
     alarm_id: int | None = Field(None, description="the IoT fire alarm that opened it")
+    floor: int | None = None
+    cancel_reason: CancelReason | None = None
+    cancel_note: str = ""
+    merged_into_code: str | None = Field(None, description="the incident it was merged into")
+    calls: list[CallPublic] = Field(description="every report (多次报警), earliest first")
     timeline: list[StepPublic]
     dispatches: list[DispatchPublic]
 

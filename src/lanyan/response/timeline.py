@@ -9,8 +9,8 @@ Plain Python: the service loads the history and asks :func:`check_step` before i
 * a step's time is not earlier than the step before it;
 * nothing follows 归队 (returned), which closes the incident.
 
-The reinforcement entries (:data:`NOTES`: 增援请求, 批准, 拒绝, 撤回) are facts written by the
-reinforcement workflow, not steps: they need 接警 before them, take no place in the order, and are
+The reinforcement entries (:data:`NOTES`: 增援请求, 批准, 拒绝, 撤回) and the lifecycle entries
+(修改, 多次报警, 合并, 撤销, 调整等级: :mod:`.lifecycle`) are facts written by their workflows, not steps: they need 接警 before them, take no place in the order, and are
 left out of the history the steps are checked against.
 """
 
@@ -30,6 +30,12 @@ NOTES = frozenset(
         TimelineStep.REINFORCEMENT_APPROVED,
         TimelineStep.REINFORCEMENT_REFUSED,
         TimelineStep.REINFORCEMENT_CANCELLED,
+        TimelineStep.EDITED,
+        TimelineStep.CALL_ADDED,
+        TimelineStep.MERGED_IN,
+        TimelineStep.MERGED_INTO,
+        TimelineStep.CANCELLED,
+        TimelineStep.LEVEL_CHANGED,
     }
 )
 

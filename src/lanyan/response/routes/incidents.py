@@ -13,16 +13,27 @@ from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Building, Unit
-from lanyan.response import dispatch, from_alarms, incidents, reinforcement_service
+from lanyan.response import (
+    dispatch,
+    from_alarms,
+    incidents,
+    lifecycle_service,
+    reinforcement_service,
+)
 from lanyan.response.choices import BuildingClass, IncidentStatus, IncidentType
 from lanyan.response.recommend_service import NetworkProvider, recommendation
 from lanyan.response.routing.networks import GraphCache
 from lanyan.response.routing.speeds import SpeedTable
 from lanyan.response.runcards import RunCards
 from lanyan.response.schemas import (
+    CallCreate,
+    CancelRequest,
     DispatchCommit,
     IncidentCreate,
+    IncidentEdit,
     IncidentPublic,
+    LevelChange,
+    MergeRequest,
     ReinforcementCreate,
     ReinforcementPublic,
     StepCreate,
@@ -129,6 +140,80 @@ def list_(
 @router.get("/{incident_id}", response_model=IncidentPublic, summary="Read one incident")
 def read(incident_id: int, session: SessionDep, user: Annotated[CurrentUser, reader]) -> Any:
     return incidents.public(session, incidents.get_incident(session, user.scope, incident_id))
+
+
+@router.patch(
+    "/{incident_id}", response_model=IncidentPublic, summary="Edit an open incident (修改)"
+)
+def edit(
+    incident_id: int,
+    payload: Annotated[IncidentEdit, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = lifecycle_service.edit(session, user.actor, user.scope, incident_id, payload)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/{incident_id}/calls",
+    response_model=IncidentPublic,
+    status_code=201,
+    summary="Record a further call about an open incident (多次报警)",
+)
+def add_call(
+    incident_id: int,
+    payload: Annotated[CallCreate, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = lifecycle_service.add_call(session, user.actor, user.scope, incident_id, payload)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/{incident_id}/merge",
+    response_model=IncidentPublic,
+    summary="Merge a duplicate into another open incident (合并); returns the one kept",
+)
+def merge(
+    incident_id: int,
+    payload: Annotated[MergeRequest, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = lifecycle_service.merge(session, user.actor, user.scope, incident_id, payload)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/{incident_id}/cancel",
+    response_model=IncidentPublic,
+    summary="Cancel an incident that had no dispatch (撤销: 误报, 重复, 已处置)",
+)
+def cancel(
+    incident_id: int,
+    payload: Annotated[CancelRequest, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = lifecycle_service.cancel(session, user.actor, user.scope, incident_id, payload)
+    return incidents.public(session, row)
+
+
+@router.post(
+    "/{incident_id}/level",
+    response_model=IncidentPublic,
+    summary="Change the alarm level (调整等级); the run card follows it",
+)
+def level(
+    incident_id: int,
+    payload: Annotated[LevelChange, Body()],
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+) -> Any:
+    row = lifecycle_service.set_level(session, user.actor, user.scope, incident_id, payload)
+    return incidents.public(session, row)
 
 
 @router.post(

@@ -5,8 +5,7 @@
   const zh = cfg.lang === "zh";
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  const T = (z, e) => (zh ? z : e);
-  const W = (key) => cfg.words[key] || key; // words of the catalogue, in the page's language
+  const W = (key) => (key in cfg.words ? cfg.words[key] : key); // words of the catalogue, in the page's language
   const when = (t) => new Date(t).toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai" });
   let current = null; // the incident shown
   let rec = null; // its recommendation
@@ -44,7 +43,7 @@
         const ok = f.properties.status === "intact";
         const [lon, lat] = f.geometry.coordinates;
         L.circleMarker([lat, lon], { radius: 4, weight: 1, color: ok ? "#0277bd" : "#b3261e", fillColor: ok ? "#b3e5fc" : "#ffcdd2", fillOpacity: 1, className: ok ? "water-dot" : "water-dot water-damaged" })
-          .bindTooltip(`${esc(f.properties.code)}${ok ? "" : " " + T("损坏", "damaged")}`).addTo(waterLayer);
+          .bindTooltip(`${esc(f.properties.code)}${ok ? "" : " " + W("board_damaged")}`).addTo(waterLayer);
       }
     } catch (e) { /* the base layers are context only: the board works without them */ }
   }
@@ -71,7 +70,7 @@
     const data = await res.json().catch(() => ({}));
     if (!res.ok) {
       const problems = (data.errors || []).map((p) => `${p.field}: ${p.rule}`).join("; ");
-      throw new Error(`${T("操作失败", "Failed")}: ${data.detail || data.title || res.status}${problems ? " — " + problems : ""}`);
+      throw new Error(`${W("board_failed")}: ${data.detail || data.title || res.status}${problems ? " — " + problems : ""}`);
     }
     return data;
   }
@@ -182,8 +181,9 @@
 
   async function loadList() {
     const data = await call("GET", "/api/incidents?status=active&size=100");
+    openIncidents = data.items;
     $("incident-list").innerHTML = data.items.map((i) =>
-      `<li data-id="${i.id}" data-source="${esc(i.source)}">${i.source === "iot_alarm" ? `<span class="tag-iot">${T("物联网", "IoT")}</span> ` : ""}${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
+      `<li data-id="${i.id}" data-source="${esc(i.source)}">${i.source === "iot_alarm" ? `<span class="tag-iot">${W("board_iot")}</span> ` : ""}${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
     for (const li of $("incident-list").querySelectorAll("li")) li.onclick = () => open(+li.dataset.id).catch((e) => showError(e.message));
   }
 
@@ -191,22 +191,25 @@
   const min = (s) => (s == null ? "—" : (s / 60).toFixed(1) + " min");
 
   function renderCard(r) {
-    let html = `<p>${T("调派标准", "Run card")}: ${esc(r.run_card.label)}</p>`;
+    let html = `<p>${W("board_run_card")}: ${esc(r.run_card.label)}</p>`;
     // Committed vehicles are skipped by the recommendation, so after a dispatch the card lists
     // what could be sent in addition; say so rather than let it read as the first call.
-    if (current && current.dispatches.length) html += `<p class="muted" id="rec-extra">${T("已出动车辆不再推荐，下表为增派建议", "Committed vehicles are skipped: these are further vehicles")}</p>`;
+    if (current && current.dispatches.length) html += `<p class="muted" id="rec-extra">${W("board_rec_extra")}</p>`;
     for (const g of r.requirements) {
-      html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${T("缺", "short")} ${g.missing}</span>` : ""}</h4>`;
-      html += `<table><tr><th>${T("车辆", "Vehicle")}</th><th>${T("消防站", "Station")}</th><th>${T("到场时间", "ETA")}</th><th>${T("距离", "Distance")}</th><th></th></tr>`;
+      html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${W("board_short")} ${g.missing}</span>` : ""}</h4>`;
+      html += `<table><tr><th>${W("board_vehicle")}</th><th>${W("board_station")}</th><th>${W("board_eta")}</th><th>${W("board_distance")}</th><th></th></tr>`;
       for (const v of g.vehicles) {
-        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""} ${reinfAction(v, g.capability)}</td></tr>`;
+        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${W("board_cross_district")}</span>` : ""} ${reinfAction(v, g.capability)}</td></tr>`;
       }
       html += "</table>";
-      for (const n of g.notes) html += `<p class="muted">${esc(n)}</p>`;
+      for (const f of g.shortfalls || []) {
+        const text = W("short_" + f.reason).replace("{n}", f.count).replace("{h}", f.height_m == null ? "" : f.height_m);
+        html += `<p class="muted shortfall" data-reason="${esc(f.reason)}">${esc(text)}</p>`;
+      }
     }
-    html += `<h4>${T("最近水源", "Nearest water sources")}</h4><ul id="water">`;
+    html += `<h4>${W("board_nearest_water")}</h4><ul id="water">`;
     for (const w of r.water_sources) {
-      html += `<li>${esc(w.code)} · ${km(w.meters)}${w.usable ? "" : ` <span class="tag-damaged">${T("损坏", "damaged")}</span>`}</li>`;
+      html += `<li>${esc(w.code)} · ${km(w.meters)}${w.usable ? "" : ` <span class="tag-damaged">${W("board_damaged")}</span>`}</li>`;
     }
     html += "</ul>" + renderPlace(r.place);
     html += renderRoutes(r.routes || []);
@@ -285,9 +288,9 @@
 
   function renderRoutes(routes) {
     if (!routes.length) return "";
-    let html = `<h4>${T("行车路线", "Routes")}</h4><ul id="routes">`;
+    let html = `<h4>${W("board_routes")}</h4><ul id="routes">`;
     for (const rt of routes) {
-      html += `<li data-station="${esc(rt.station)}"><i class="route-swatch" style="background:${routeColour(rt.station)}"></i>${esc(rt.station_name)} → ${rt.reachable ? `${min(rt.seconds)} · ${km(rt.meters)}` : `<span class="tag-short">${T("不可达", "unreachable")}</span> ${esc(rt.reason || "")}`}</li>`;
+      html += `<li data-station="${esc(rt.station)}"><i class="route-swatch" style="background:${routeColour(rt.station)}"></i>${esc(rt.station_name)} → ${rt.reachable ? `${min(rt.seconds)} · ${km(rt.meters)}` : `<span class="tag-short">${W("board_unreachable")}</span> ${esc(rt.reason || "")}`}</li>`;
     }
     return html + "</ul>";
   }
@@ -304,29 +307,29 @@
     let html = `<div id="place" class="rec-place">`;
     const b = place.building;
     if (b) {
-      html += `<h4>${T("建筑", "Building")}: ${esc(b.name)}</h4><p id="building-facts">${T("高度", "Height")} ${b.height_m} m · ${T("地上", "above")} ${b.floors_above} ${T("层", "floors")} / ${T("地下", "below")} ${b.floors_below}${b.is_high_rise ? ` · <b>${T("高层", "high-rise")}</b>` : ""}</p>`;
+      html += `<h4>${W("board_building")}: ${esc(b.name)}</h4><p id="building-facts">${W("board_height")} ${b.height_m} m · ${W("board_above")} ${b.floors_above} ${W("board_floors")} / ${W("board_below")} ${b.floors_below}${b.is_high_rise ? ` · <b>${W("board_high_rise")}</b>` : ""}</p>`;
     }
     const u = place.unit;
-    if (u) html += `<p>${T("单位", "Unit")}: ${esc(u.name)} · ${T("责任人", "responsible")} ${esc(u.responsible_person || "—")} ${esc(u.responsible_phone || "")}</p>`;
+    if (u) html += `<p>${W("board_unit")}: ${esc(u.name)} · ${W("board_responsible")} ${esc(u.responsible_person || "—")} ${esc(u.responsible_phone || "")}</p>`;
     const p = place.preplan;
-    html += `<h4>${T("数字化预案", "Pre-plan")}</h4>`;
+    html += `<h4>${W("board_preplan")}</h4>`;
     if (p) {
-      html += `<div id="preplan"><a href="${esc(p.url)}" target="_blank">${esc(p.code)} ${esc(p.title)}</a> (${T("第", "rev. ")}${p.revision}${T("版", "")}) · <a href="${esc(p.print_url)}" target="_blank">${T("打印", "print")}</a>`;
+      html += `<div id="preplan"><a href="${esc(p.url)}" target="_blank">${esc(p.code)} ${esc(p.title)}</a> (${esc(W("board_revision").replace("{n}", p.revision))}) · <a href="${esc(p.print_url)}" target="_blank">${W("board_print")}</a>`;
       const facts = [];
       if (p.structure) facts.push(esc(p.structure));
-      if (p.occupants_day != null) facts.push(`${T("白天", "day")} ${p.occupants_day} ${T("人", "people")}`);
-      if (p.occupants_night != null) facts.push(`${T("夜间", "night")} ${p.occupants_night} ${T("人", "people")}`);
+      if (p.occupants_day != null) facts.push(`${W("board_day")} ${p.occupants_day} ${W("board_people")}`);
+      if (p.occupants_night != null) facts.push(`${W("board_night")} ${p.occupants_night} ${W("board_people")}`);
       if (facts.length) html += `<br>${facts.join(" · ")}`;
-      if (p.key_parts.length) html += `<br>${T("重点部位", "Key parts")}: ${p.key_parts.map(esc).join("、")}`;
+      if (p.key_parts.length) html += `<br>${W("board_key_parts")}: ${p.key_parts.map(esc).join("、")}`;
       if (p.hazardous_materials.length) html += `<br><span class="tag-short">⚠ ${p.hazardous_materials.map(esc).join("、")}</span>`;
-      if (p.control_room) html += `<br>${T("消防控制室", "Control room")}: ${esc(p.control_room)}`;
+      if (p.control_room) html += `<br>${W("board_control_room")}: ${esc(p.control_room)}`;
       html += "</div>";
-    } else html += `<p class="muted" id="preplan">${T("该单位尚无预案", "No pre-plan for this unit")}</p>`;
+    } else html += `<p class="muted" id="preplan">${W("board_no_preplan")}</p>`;
     const m = place.monitoring;
     if (m && m.devices.length) {
-      html += `<h4>${T("物联网设备", "Monitored devices")}</h4><p id="devices">${T("在线", "online")} ${m.online} · ${T("离线", "offline")} ${m.offline} · ${T("未上报", "never reported")} ${m.never_reported}${m.fire_alarms_open ? ` · <span class="tag-short">${T("火警", "fire alarms")} ${m.fire_alarms_open}</span>` : ""}${m.faults_open ? ` · ${T("故障", "faults")} ${m.faults_open}` : ""}</p>`;
+      html += `<h4>${W("board_devices")}</h4><p id="devices">${W("board_online")} ${m.online} · ${W("board_offline")} ${m.offline} · ${W("board_never_reported")} ${m.never_reported}${m.fire_alarms_open ? ` · <span class="tag-short">${W("board_fire_alarms")} ${m.fire_alarms_open}</span>` : ""}${m.faults_open ? ` · ${W("board_faults")} ${m.faults_open}` : ""}</p>`;
     }
-    if (place.risk) html += `<p id="risk">${T("风险等级", "Risk grade")}: <b>${esc(place.risk.grade ?? JSON.stringify(place.risk))}</b></p>`;
+    if (place.risk) html += `<p id="risk">${W("board_risk_grade")}: <b>${esc(place.risk.grade ?? JSON.stringify(place.risk))}</b></p>`;
     return html + "</div>";
   }
 
@@ -337,7 +340,7 @@
     L.circleMarker(pt, { radius: 10, color: "#b3261e", fillColor: "#e53935", fillOpacity: 0.9 }).bindTooltip(inc.code).addTo(overlay);
     for (const w of (r ? r.water_sources : [])) {
       L.circleMarker([w.lat, w.lon], { radius: 5, color: w.usable ? "#0277bd" : "#b3261e", fillColor: w.usable ? "#4fc3f7" : "#ffcdd2", fillOpacity: 1 })
-        .bindTooltip(`${w.code}${w.usable ? "" : " " + T("损坏", "damaged")}`).addTo(overlay);
+        .bindTooltip(`${w.code}${w.usable ? "" : " " + W("board_damaged")}`).addTo(overlay);
     }
     routesLayer.clearLayers();
     const bounds = L.latLngBounds([pt]);
@@ -358,7 +361,7 @@
     $("incident-view").hidden = false;
     $("incident-title").textContent = `${inc.code} · ${cfg.types[inc.incident_type]} · ${inc.address}`;
     $("incident-source").innerHTML = inc.alarm_id != null
-      ? `<span class="tag-iot">${T("物联网火警", "IoT fire alarm")}</span> ${T("报警编号", "alarm")} #${inc.alarm_id} · ${esc(inc.summary)}`
+      ? `<span class="tag-iot">${W("board_iot_fire_alarm")}</span> ${W("board_alarm_no")} #${inc.alarm_id} · ${esc(inc.summary)}`
       : "";
     $("timeline").innerHTML = inc.timeline.map((s) =>
       `<li data-step="${s.step}"><b>${esc(cfg.steps[s.step])}</b> ${esc(new Date(s.at).toLocaleString(zh ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai" }))} ${esc(s.recorded_by)}</li>`).join("");
@@ -368,8 +371,12 @@
       for (const v of vs.items) status[v.code] = v.status;
     }
     $("dispatched").innerHTML = inc.dispatches.map((d) =>
-      `<li data-code="${esc(d.vehicle_code)}">${esc(d.vehicle_code)} (${esc(d.station_code)}) · ${T("状态", "status")}: <span class="vehicle-status">${esc(statusLabel(status[d.vehicle_code]))}</span>${d.is_reinforcement ? ` <span class="tag-reinf">${T("跨区增援", "Cross-district")}</span>` : ""}</li>`).join("");
-    $("dispatch-btn").disabled = !cfg.canWrite || inc.dispatches.length > 0;
+      `<li data-code="${esc(d.vehicle_code)}">${esc(d.vehicle_code)} (${esc(d.station_code)}) · ${W("board_status")}: <span class="vehicle-status">${esc(statusLabel(status[d.vehicle_code]))}</span>${d.is_reinforcement ? ` <span class="tag-reinf">${W("board_cross_district")}</span>` : ""}</li>`).join("");
+    // 调派, then 增派 at any time while the incident is open (处置中).
+    const open_ = inc.status === "active";
+    $("dispatch-btn").disabled = !cfg.canWrite || !open_;
+    $("dispatch-btn").textContent = W(inc.dispatches.length ? "board_reinforce" : "board_dispatch");
+    renderLifecycle(inc, open_);
     renderRequests(await call("GET", `/api/incidents/${inc.id}/reinforcements`));
     // A closed 火灾 incident leads to its fire statistics record (lanyan.stats).
     const closedFire = inc.incident_type === "fire" && inc.status === "closed";
@@ -379,6 +386,72 @@
 
   const statusLabel = (s) => cfg.vehicleStatus[s] || s || "—";
 
+  // State, level, 接警 time, the calls (多次报警) and the lifecycle forms of the incident shown.
+  let openIncidents = [];
+  function renderLifecycle(inc, open_) {
+    $("incident-status").textContent = cfg.statuses[inc.status] || inc.status;
+    $("incident-status").dataset.status = inc.status;
+    $("incident-level").textContent = inc.alarm_level;
+    $("incident-received").textContent = when(inc.received_at);
+    $("incident-floor").textContent = inc.floor == null ? "" : ` · ${W("board_floor_n").replace("{n}", inc.floor)}`;
+    if (inc.merged_into_code) $("incident-floor").textContent += ` · ${W("board_merged_into")} ${inc.merged_into_code}`;
+    if (inc.cancel_reason) $("incident-floor").textContent += ` · ${cfg.cancelReasons[inc.cancel_reason]} ${inc.cancel_note}`;
+    $("calls").innerHTML = inc.calls.map((c) =>
+      `<li data-kind="${esc(c.kind)}"><b>${esc(cfg.callKinds[c.kind])}</b> ${esc(when(c.at))} ${esc(c.caller_name)} ${esc(c.caller_phone)}${c.alarm_id != null ? ` #${c.alarm_id}` : ""} ${esc(c.note)}</li>`).join("");
+    $("incident-actions").hidden = !open_ || !cfg.canWrite;
+    if (!open_) { rec = null; $("rec-card").innerHTML = ""; }
+    $("level-form").elements.level.value = String(inc.alarm_level);
+    const ef = $("edit-form").elements;
+    ef.e_incident_type.value = inc.incident_type;
+    ef.e_address.value = inc.address;
+    ef.e_building_code.value = inc.building_code || "";
+    ef.e_floor.value = inc.floor == null ? "" : inc.floor;
+    ef.e_note.value = "";
+    // 撤销 only before any dispatch; after one the incident ends with 归队.
+    const sent = inc.dispatches.length > 0;
+    $("cancel-form").querySelector("button").disabled = sent;
+    $("cancel-form").title = sent ? W("board_cancel_sent") : "";
+    const others = openIncidents.filter((i) => i.id !== inc.id);
+    $("merge-form").elements.into.innerHTML = others.length
+      ? others.map((i) => `<option value="${esc(i.code)}">${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</option>`).join("")
+      : `<option value="">${esc(W("board_merge_none"))}</option>`;
+  }
+
+  function formBody(form) {
+    const body = {};
+    // The edit and call forms prefix their names (e_, c_) so they never clash with the new-call form.
+    for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) body[k.replace(/^[ec]_/, "")] = String(v).trim();
+    return body;
+  }
+  function onSubmit(id, send) {
+    $(id).addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      clearError();
+      try {
+        const inc = await send(formBody(ev.target));
+        ev.target.reset();
+        for (const d of $("incident-actions").querySelectorAll("details")) d.open = false;
+        await loadList();
+        await open(inc.id);
+      } catch (e) { showError(e.message); }
+    });
+  }
+  onSubmit("level-form", (b) => call("POST", `/api/incidents/${current.id}/level`, { level: +b.level }));
+  onSubmit("call-form", (b) => call("POST", `/api/incidents/${current.id}/calls`, b));
+  onSubmit("merge-form", (b) => call("POST", `/api/incidents/${current.id}/merge`, { into: b.into || "", reason: b.reason || "" }));
+  onSubmit("cancel-form", (b) => call("POST", `/api/incidents/${current.id}/cancel`, b));
+  onSubmit("edit-form", (b) => {
+    // Send only what differs from the incident shown: an edit names the fields it changes.
+    const body = {};
+    if (b.incident_type !== current.incident_type) body.incident_type = b.incident_type;
+    if ((b.address || "") !== current.address) body.address = b.address || "";
+    if ((b.building_code || "") !== (current.building_code || "")) body.building_code = b.building_code || "";
+    const floor = b.floor === undefined ? null : +b.floor;
+    if (floor !== current.floor) body.floor = floor;
+    if (b.note) body.note = b.note;
+    return call("PATCH", `/api/incidents/${current.id}`, body);
+  });
+
   async function open(id) {
     clearError();
     const inc = await call("GET", `/api/incidents/${id}`);
@@ -386,10 +459,13 @@
     $("rec-card").innerHTML = "";
     $("reinf-note").hidden = true;
     await renderIncident(inc);
-    try {
-      rec = await call("GET", `/api/incidents/${id}/recommendation`);
-      renderCard(rec);
-    } catch (e) { showError(e.message); }
+    // A closed, cancelled or merged incident is a record: no card to dispatch from.
+    if (inc.status === "active") {
+      try {
+        rec = await call("GET", `/api/incidents/${id}/recommendation`);
+        renderCard(rec);
+      } catch (e) { showError(e.message); }
+    }
     drawIncident(inc, rec);
   }
 
@@ -417,7 +493,7 @@
 
   $("dispatch-btn").addEventListener("click", async () => {
     clearError();
-    if (!rec) return showError(T("没有可调派的推荐", "No recommendation to dispatch"));
+    if (!rec) return showError(W("board_no_recommendation"));
     const vehicles = [];
     let skipped = 0;
     // Vehicles outside the user's jurisdiction go only under an approved reinforcement request.
@@ -427,7 +503,7 @@
     }
     $("reinf-note").hidden = !skipped;
     $("reinf-note").textContent = skipped ? W("reinf_skipped") : "";
-    if (!vehicles.length) return showError(T("推荐中没有车辆", "The recommendation holds no vehicle"));
+    if (!vehicles.length) return showError(W("board_no_vehicle"));
     try { await renderIncident(await call("POST", `/api/incidents/${current.id}/dispatch`, { vehicles })); } catch (e) { showError(e.message); }
   });
 

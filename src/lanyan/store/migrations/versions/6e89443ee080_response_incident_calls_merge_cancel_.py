@@ -4,7 +4,7 @@ Every existing incident gets its opening report as its first call (an alarm for 
 fire alarm opened), so the 接警 time stays the earliest call.
 
 Revision ID: 6e89443ee080
-Revises: c4a8e1f05d37
+Revises: d7b3f2a9e514
 Create Date: 2026-12-07 17:43:18.562699
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "6e89443ee080"
-down_revision: str | None = "c4a8e1f05d37"
+down_revision: str | None = "d7b3f2a9e514"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

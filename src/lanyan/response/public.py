@@ -4,7 +4,8 @@
 * :func:`closed_without`: closed incidents of a type that lack something another domain keeps
   (the fire statistics' missing-records list);
 * :func:`active_incidents`: the newest active incidents in a scope (a dispatch form's choices);
-* :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export.
+* :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export;
+* :func:`dispatch_orders`: where dispatched vehicles are bound (the vehicle simulator follows them).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
 from lanyan.response.choices import IncidentStatus
-from lanyan.response.models import Incident
+from lanyan.response.models import Dispatch, Incident
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,26 @@ def active_incidents(session: Session, scope: Scope, limit: int) -> list[Any]:
 def code_of(incident_id: Any) -> ScalarSelect[str]:
     """A scalar subquery: the code of the incident ``incident_id`` (a column), NULL for none."""
     return select(Incident.code).where(Incident.id == incident_id).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class DispatchOrder:
+    """A vehicle on an unreleased dispatch (出动中) and where its incident is (WGS-84)."""
+
+    vehicle_id: int
+    incident_code: str
+    lon: float | None
+    lat: float | None
+
+
+def dispatch_orders(session: Session, vehicle_ids: list[int]) -> list[DispatchOrder]:
+    """The unreleased dispatches of ``vehicle_ids`` (at most one each: see ``Dispatch``)."""
+    if not vehicle_ids:
+        return []
+    rows = session.execute(
+        select(Dispatch.vehicle_id, Incident.code, Incident.lon, Incident.lat)
+        .join(Incident, Incident.id == Dispatch.incident_id)
+        .where(Dispatch.vehicle_id.in_(vehicle_ids), Dispatch.released_at.is_(None))
+        .order_by(Dispatch.vehicle_id)
+    )
+    return [DispatchOrder(v, code, lon, lat) for v, code, lon, lat in rows]

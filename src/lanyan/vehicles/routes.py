@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,12 +17,18 @@ from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import utcnow
 from lanyan.vehicles import service
-from lanyan.vehicles.schemas import BindTerminal, TerminalPublic, VehiclePositionPublic
+from lanyan.vehicles.schemas import (
+    BindTerminal,
+    TerminalPublic,
+    TrackPoint,
+    VehiclePositionPublic,
+)
 
 VEHICLES = "vehicles"
 router = APIRouter(prefix="/api/vehicles", tags=["Vehicles 车辆"])
 reader, writer = require(VEHICLES, "read"), require(VEHICLES, "write")
 VehiclePositionPage = Page[VehiclePositionPublic]
+TrackPointPage = Page[TrackPoint]
 
 
 @router.get(
@@ -45,6 +52,27 @@ def positions(
     box = service.Box.parse(bbox) if bbox else None
     items, total = service.live_positions(
         session, user.scope, utcnow(), page, size, box, stale_minutes
+    )
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/{code}/track",
+    response_model=TrackPointPage,
+    summary="A vehicle's track: its stored positions of the last minutes, oldest first",
+)
+def vehicle_track(
+    session: SessionDep,
+    user: Annotated[CurrentUser, reader],
+    code: str,
+    minutes: Annotated[
+        int, Query(ge=1, le=1440, description="how far back, in minutes")
+    ] = service.TRACK_MINUTES,
+    page: PageNo = 1,
+    size: PageSize = 500,
+) -> Any:
+    items, total = service.track(
+        session, user.scope, code, utcnow() - timedelta(minutes=minutes), page, size
     )
     return {"items": items, "total": total, "page": page, "size": size}
 

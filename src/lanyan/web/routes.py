@@ -15,6 +15,7 @@ from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
+from lanyan.web.map import vehicles as map_vehicles
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
@@ -52,6 +53,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     record_steps.WORDS,
     siting.WORDS,
     stats.WORDS,
+    map_vehicles.WORDS,
 )
 
 
@@ -66,6 +68,7 @@ def install_words_and_globals() -> None:
         outreach_rule=outreach.outreach_rule,
         risk_raw=risk.raw_text,
         role_may_write=roles.can_write,  # the prevention pages offer forms only to writers
+        vehicle_layer_config=map_vehicles.layer_config,  # the live vehicles on any map
     )
 
 

@@ -157,7 +157,7 @@
       if (el) el.dataset.points = String(points.length);
       document.documentElement.dataset.trackPoints = String(points.length);
       var note = document.querySelector(".popup-vehicle .popup-track");
-      if (note) note.textContent = text.veh_track + " · " + points.length + " " + text.veh_track_points;
+      if (note) note.textContent = text.veh_track + " · " + text.veh_track_points + " " + points.length;
     });
   }
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -203,6 +203,16 @@ def simulation_fleet(session: Session, scope: Scope, count: int) -> list[FleetMe
         at = (live.lon, live.lat) if live is not None else (lon, lat)
         fleet.append(FleetMember(vehicle.id, vehicle.code, vehicle.plate, phone, *at))
     return fleet
+
+
+def status_counts(session: Session, scope: Scope) -> dict[str, int]:
+    """How many registry vehicles in ``scope`` are in each status (VehicleStatus values)."""
+    rows = session.execute(
+        select(Vehicle.status, func.count())
+        .where(scope.within(Vehicle.jurisdiction_id))
+        .group_by(Vehicle.status)
+    ).all()
+    return {status: n for status, n in rows}
 
 
 TRACK_MINUTES = 60  # the track drawn on the map: the last hour

@@ -15,6 +15,7 @@ from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
+from lanyan.web.map import screen as map_screen
 from lanyan.web.map import vehicles as map_vehicles
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
@@ -54,6 +55,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     siting.WORDS,
     stats.WORDS,
     map_vehicles.WORDS,
+    map_screen.WORDS,
 )
 
 
@@ -80,6 +82,7 @@ def install(app: FastAPI) -> None:
         map_layers,
         sign_in,
         map_page,
+        map_screen,
         registry,
         plans,
         siting,

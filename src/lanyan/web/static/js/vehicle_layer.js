@@ -17,6 +17,7 @@
   var zh = cfg.lang === "zh";
   var PAGE = 500;
   var REFRESH_MS = 60000;
+  var SIZE = window.lanyanScreenMap ? 34 : 26; // the big screen is read from across the hall
 
   map.createPane("vehicles").style.zIndex = 630; // above the alarms, under the popups
   var group = L.layerGroup().addTo(map);
@@ -43,13 +44,14 @@
   function iconOf(item) {
     var html =
       '<div class="vehicle-arrow" style="--c:' + colour(item) + ";transform:rotate(" +
-      Number(item.heading || 0) + 'deg)"><svg viewBox="0 0 24 24" width="26" height="26" ' +
+      Number(item.heading || 0) + 'deg)"><svg viewBox="0 0 24 24" width="' + SIZE +
+      '" height="' + SIZE + '" ' +
       'aria-hidden="true"><path d="M12 2 L20 21 L12 16 L4 21 Z"/></svg></div>';
     return L.divIcon({
       className: "vehicle-marker" + (item.stale ? " vehicle-stale" : ""),
       html: html,
-      iconSize: [26, 26],
-      iconAnchor: [13, 13],
+      iconSize: [SIZE, SIZE],
+      iconAnchor: [SIZE / 2, SIZE / 2],
       popupAnchor: [0, -12],
     });
   }

@@ -141,7 +141,7 @@ class SimStats:
     acknowledged: int = 0
     refused: int = 0
     followed: int = 0  # dispatches a terminal started to drive to
-    failed: int = 0  # terminals that lost their connection
+    failed: int = 0  # connections lost (a terminal running until stopped dials again)
 
 
 class _Link:
@@ -168,6 +168,9 @@ class _Link:
         return self.pending.pop(0)
 
 
+RECONNECT_S = 3.0  # a terminal that runs until stopped dials again this long after a loss
+
+
 async def _drive(
     vehicle: SimVehicle,
     host: str,
@@ -180,6 +183,47 @@ async def _drive(
     rng: random.Random,
     stats: SimStats,
     timeout: float,
+) -> None:
+    """Report ``reports`` times (None: until cancelled, dialling again after a lost
+    connection, as a real terminal does)."""
+    sent = [0]
+    while True:
+        try:
+            await _session(
+                vehicle,
+                host,
+                port,
+                navigator,
+                interval,
+                reports,
+                orders,
+                clock,
+                rng,
+                stats,
+                timeout,
+                sent,
+            )
+            return
+        except (OSError, ConnectionError, TimeoutError):
+            stats.failed += 1
+            if reports is not None:
+                return
+        await asyncio.sleep(RECONNECT_S)
+
+
+async def _session(
+    vehicle: SimVehicle,
+    host: str,
+    port: int,
+    navigator: Navigator,
+    interval: float,
+    reports: int | None,
+    orders: Callable[[int], Orders | None] | None,
+    clock: Callable[[], datetime],
+    rng: random.Random,
+    stats: SimStats,
+    timeout: float,
+    sent: list[int],
 ) -> None:
     link = _Link(*await asyncio.open_connection(host, port))
     try:
@@ -197,28 +241,26 @@ async def _drive(
             stats.refused += 1
             return
         stats.registered += 1
-        sent = 0
         last = clock()
-        while reports is None or sent < reports:
+        first = True
+        while reports is None or sent[0] < reports:
             if orders is not None:
                 _follow(vehicle, orders(vehicle.vehicle_id), navigator, stats)
             if not vehicle.path and vehicle.orders is None:
                 vehicle.path = navigator.wander(vehicle.position, rng)[1:]
             now = clock()
-            vehicle.advance(max((now - last).total_seconds(), 0.0) if sent else 0.0)
-            last = now
+            vehicle.advance(0.0 if first else max((now - last).total_seconds(), 0.0))
+            last, first = now, False
             await link.send(vehicle.location(now), vehicle.phone)
-            sent += 1
+            sent[0] += 1
             stats.sent += 1
             ack = await link.reply(timeout)
             if isinstance(ack, PlatformResponse) and ack.result == 0:
                 stats.acknowledged += 1
             else:
                 stats.refused += 1
-            if reports is None or sent < reports:
+            if reports is None or sent[0] < reports:
                 await asyncio.sleep(interval)
-    except (OSError, ConnectionError, TimeoutError):
-        stats.failed += 1
     finally:
         link.writer.close()
 

@@ -10,6 +10,7 @@ functions, inside the viewer's jurisdiction; a panel the role may not read is le
 from __future__ import annotations
 
 import re
+import time as time_module
 from datetime import datetime, time
 from statistics import median
 from typing import Annotated, Any
@@ -83,7 +84,7 @@ def screen_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResp
         "map/screen.html",
         user,
         config=config,
-        figures=screen_figures(session, user, ui),
+        figures=screen_figures(session, user, ui, _plan_cache(request)),
         vehicle_control=False,
     )
 
@@ -91,15 +92,32 @@ def screen_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResp
 @router.get("/screen/figures")
 def screen_figures_json(request: Request, session: SessionDep, user: Viewer) -> dict[str, Any]:
     """The big screen's panels as JSON (what the page shows; refreshed every 30 s)."""
-    return screen_figures(session, user, ui_for(request, user))
+    return screen_figures(session, user, ui_for(request, user), _plan_cache(request))
+
+
+# The plans' headlines are evaluated from many tables and change slowly (yearly figures):
+# each viewer's (scope, language) answer is kept this long, per app.
+PLANS_KEEP_S = 600.0
+PlanCache = dict[tuple[str, str], tuple[float, list[dict[str, Any]]]]
+
+
+def _plan_cache(request: Request) -> PlanCache:
+    state = request.app.state
+    if not hasattr(state, "screen_plans"):
+        state.screen_plans = {}
+    cache: PlanCache = state.screen_plans
+    return cache
 
 
 def _today_start() -> datetime:
     return datetime.combine(utcnow().astimezone(CHINA_TZ).date(), time(0), CHINA_TZ)
 
 
-def screen_figures(session: Any, user: CurrentUser, ui: Ui) -> dict[str, Any]:
-    """Every panel of the screen for ``user`` (inside their jurisdiction)."""
+def screen_figures(
+    session: Any, user: CurrentUser, ui: Ui, plan_cache: PlanCache | None = None
+) -> dict[str, Any]:
+    """Every panel of the screen for ``user`` (inside their jurisdiction); the plans'
+    headlines from ``plan_cache`` while younger than ``PLANS_KEEP_S``."""
     since = _today_start()
     by_type = response.incidents_by_type(session, user.scope, since)
     rows, open_total = response.open_incidents(session, user.scope, 1, OPEN_DRAWN)
@@ -120,10 +138,10 @@ def screen_figures(session: Any, user: CurrentUser, ui: Ui) -> dict[str, Any]:
                     "code": code,
                     "type": kind,
                     "level": level,
-                    "address": address,
+                    "address": short_address(address),
                     "lon": lon,
                     "lat": lat,
-                    "at": ui.time(at, "%H:%M"),
+                    "at": ui.time(at, "%H:%M" if at >= since else "%m-%d %H:%M"),
                 }
                 for code, kind, level, address, lon, lat, at in rows
             ],
@@ -147,7 +165,13 @@ def screen_figures(session: Any, user: CurrentUser, ui: Ui) -> dict[str, Any]:
     if roles.can_read(user.role, "alarms"):
         figures["alarms"] = _alarms(session, user)
     if roles.can_read(user.role, "plans"):
-        figures["plans"] = _plans(session, user, ui)
+        key = (f"{user.scope.path}|{user.jurisdiction_id}", ui.lang)
+        kept = (plan_cache or {}).get(key)
+        if kept is None or time_module.monotonic() - kept[0] > PLANS_KEEP_S:
+            kept = (time_module.monotonic(), _plans(session, user, ui))
+            if plan_cache is not None:
+                plan_cache[key] = kept
+        figures["plans"] = kept[1]
     return figures
 
 
@@ -161,6 +185,17 @@ def _alarms(session: Any, user: CurrentUser) -> dict[str, int]:
     everything = total(None)
     fire = total(SignalKind.FIRE)
     return {"fire": fire, "other": everything - fire}
+
+
+# Only when a city leads: "团结小区3号" alone keeps its 区.
+_REGION_PREFIX = re.compile(r"^(?:[^省]{2,7}省)?[^市]{2,7}市(?:[^区县]{2,7}[区县])?")
+
+
+def short_address(address: str) -> str:
+    """An address without its province, city and county (the screen shows one county):
+    江苏省盐城市大丰区丰华街道团结路380号 → 丰华街道团结路380号."""
+    rest = _REGION_PREFIX.sub("", address, count=1)
+    return rest or address
 
 
 def _short_region(name: str) -> str:

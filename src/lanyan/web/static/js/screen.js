@@ -33,12 +33,16 @@
     });
   }
 
-  // The basemap, once: boundaries as land, roads as thin light lines.
-  var canvas = L.canvas({ padding: 0.3 });
+  // The basemap, once: boundaries as land, roads as light lines above it (own panes, so the
+  // order the two answers arrive in does not matter).
+  map.createPane("land").style.zIndex = 300;
+  map.createPane("roads").style.zIndex = 350;
+  var land = L.svg({ pane: "land" });
+  var canvas = L.canvas({ pane: "roads", padding: 0.3 });
   Promise.all([
     getJson("/api/map/layers/jurisdictions").then(function (data) {
       L.geoJSON(data, {
-        interactive: false,
+        renderer: land, interactive: false,
         style: { color: "#3b6fb6", weight: 2, dashArray: "8 6", fillColor: "#12243f", fillOpacity: 0.9 },
       }).addTo(basemap);
     }),
@@ -47,7 +51,7 @@
         renderer: canvas, interactive: false,
         style: function (f) {
           var major = f.properties.road_class === "expressway" || f.properties.road_class === "arterial";
-          return { color: major ? "#5d7aa6" : "#34496b", weight: major ? 3 : 1.4, opacity: 0.9 };
+          return { color: major ? "#8fb0dd" : "#55739f", weight: major ? 3 : 1.6, opacity: 0.9 };
         },
       }).addTo(basemap);
     }),
@@ -80,7 +84,7 @@
       L.circleMarker([i.lat, i.lon], {
         pane: "incidents", radius: 16, color: "#ff1744", weight: 5, fillColor: type.color,
         fillOpacity: 0.95, className: "screen-incident",
-      }).bindTooltip(type.label + " " + i.address, {
+      }).bindTooltip(type.label + " · " + i.at, {
         permanent: true, direction: "right", offset: [18, 0], className: "screen-tooltip",
       }).addTo(incidentGroup);
     });

@@ -2,7 +2,8 @@
 real TCP JT/T 808 to a gateway (the simulator's terminal, in this process) and the vehicle's
 marker appears, then moves and turns with the next report without a reload (server-sent
 events); its popup gives speed and time and a click draws the track. A vehicle whose last
-report is old is drawn stale. The incident board shows the same layer.
+report is old is drawn stale. The incident board shows the same layer, and so does the
+command hall's big screen (/screen, 1920×1080, Chinese only) with the open incident.
 
 Debian's Chromium through Playwright against uvicorn on its own SQLite database; the gateway
 stores through another engine on the same file, as ``lanyan jt808 serve`` would.
@@ -11,6 +12,7 @@ stores through another engine on the same file, as ``lanyan jt808 serve`` would.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from lanyan.core.config import Settings
+from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import EVERYWHERE
+from lanyan.response.models import Incident
 from lanyan.store.db import make_engine, make_session_factory
 from lanyan.vehicles import service
 from lanyan.vehicles.gateway import Gateway
@@ -55,6 +60,21 @@ def _seed(uow: Uow) -> list[service.FleetMember]:
     create_sample(uow, "vehicles", DAFENG, 1)
     create_sample(uow, "vehicles", DAFENG, 2)
     with uow() as s:
+        county = s.scalars(select(Jurisdiction.id).where(Jurisdiction.code == DAFENG)).one()
+        s.add(
+            Incident(
+                code="JQ-SCREEN-1",
+                incident_type="fire",
+                source="phone",
+                status="active",
+                alarm_level=2,
+                received_at=datetime.now(UTC) - timedelta(minutes=3),
+                address="江苏省盐城市大丰区幸福路8号",
+                lon=120.47,
+                lat=33.2,
+                jurisdiction_id=county,
+            )
+        )
         return service.simulation_fleet(s, EVERYWHERE, 2)
 
 
@@ -173,6 +193,28 @@ def test_vehicle_marker_appears_moves_and_draws_its_track(world: World) -> None:
             on_board = board.locator(f'.vehicle-marker[data-vehicle="{moving.code}"]')
             expect(on_board).to_have_attribute("data-lon", str(moved[0]))
             board.screenshot(path=str(ARTIFACTS / "board-vehicles.png"))
+
+            screen = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+            big = screen.new_page()
+            big.on("pageerror", lambda exc: errors.append(str(exc)))
+            sign_in(big, world.base_url, "/screen")
+            expect(big).to_have_url(world.base_url + "/screen")
+            expect(big.locator("html")).to_have_attribute("data-figures", "shown")
+            expect(big.locator("#screen-map")).to_have_attribute("data-incidents", "1")
+            listed = big.locator("#open-list li")
+            expect(listed).to_have_count(1)
+            expect(listed.first).to_contain_text("火灾幸福路8号")  # the county's prefix dropped
+            expect(big.locator("#today-total")).to_have_text("1")
+            on_screen = big.locator(f'.vehicle-marker[data-vehicle="{moving.code}"]')
+            expect(on_screen).to_have_attribute("data-lon", str(moved[0]))
+            expect(big.locator("#screen-map")).to_have_attribute("data-basemap", "ready")
+            # Nothing runs off the 1920×1080 screen, and no English word shows.
+            assert big.evaluate(
+                "document.body.scrollWidth <= 1920 && document.body.scrollHeight <= 1080"
+            )
+            words = big.evaluate("document.body.innerText")
+            assert not re.findall(r"[A-Za-z]{2,}", words), words
+            big.screenshot(path=str(ARTIFACTS / "screen.png"))
         finally:
             browser.close()
     assert errors == []

@@ -13,11 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-## Install, build the Dafeng demo region and serve it at http://127.0.0.1:8000
+# The JT/T 808 port the demo's server listens on and its simulated vehicles report to.
+DEMO_JT808_PORT ?= 6808
+
+## Install, build the Dafeng demo region and serve it at http://127.0.0.1:8000 (big screen:
+## /screen), with 40 simulated vehicles driving the roads and answering dispatches
 run: $(STAMP)
 	$(BIN)/lanyan init
 	$(BIN)/lanyan demo --if-empty
-	LANYAN_DEMO_LIVE=1 $(BIN)/lanyan serve
+	$(BIN)/lanyan simulate vehicles --follow-dispatch --count 40 --port $(DEMO_JT808_PORT) & sim=$$!; \
+	LANYAN_DEMO_LIVE=1 LANYAN_JT808_PORT=$(DEMO_JT808_PORT) $(BIN)/lanyan serve; status=$$?; \
+	kill $$sim 2>/dev/null; exit $$status
 
 ## Install everything (Python packages, Debian's Chromium and a CJK font) and run all tests
 test: $(STAMP)

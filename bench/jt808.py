@@ -10,7 +10,15 @@ and the vehicle's live row) and acknowledged only after its transaction committe
 Phases, in one run:
 
 1. **anchor** — per-message commit (``--max-batch 1 --max-delay-ms 0``);
-2. **group commit** — the default gateway (``--max-batch 2000 --max-delay-ms 2``).
+2. **group commit** — the default gateway (``--max-batch 2000 --max-delay-ms 2``);
+3. **report → screen** — ``lanyan serve`` with its JT/T 808 gateway (``LANYAN_JT808_PORT``),
+   ``--live-terminals`` terminals each reporting once a second (paced, not closed loop) and a
+   client on the map's server-sent events (``/api/vehicles/positions/stream``). Each report's
+   latency is from its send to the arrival of its ``position`` event (one clock: loopback);
+   the anchor in the same phase is send → 0x8001 (stored and acknowledged). Target: p99
+   report → screen ≤ 1 s. The stream reads the store twice a second and sends each vehicle's
+   latest position, so a report overtaken by the next one within a poll is never sent
+   ("overtaken" below).
 
 "Per core" is reports acknowledged in the measured window divided by the CPU seconds (user +
 system, all threads) the gateway process used in that window. With PostgreSQL the database
@@ -18,12 +26,14 @@ server's own CPU is not in that figure. The host reference (``bench/hostref.py``
 first: the machines are shared, and figures from different runs compare only with it.
 
     python bench/jt808.py [--terminals 5000] [--clients 1] [--seconds 10] [--url URL]
+                          [--live-terminals 500]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import os
 import shutil
@@ -55,6 +65,8 @@ from lanyan.vehicles.jt808.messages import (
 from lanyan.vehicles.models import VehicleLive, VehiclePosition, VehicleTerminal
 
 TARGET_PER_CORE = 10_000
+TARGET_SCREEN_P99_S = 1.0
+BENCH_USER, BENCH_PASSWORD = "bench-screen", "bench-screen-password-808"
 FIRST_PHONE = 13_800_000_000
 
 
@@ -291,6 +303,139 @@ def report(phase: Phase) -> None:
     )
 
 
+# --- report → screen (SSE) -----------------------------------------------------------------
+
+
+def add_viewer(url: str) -> None:
+    """A dispatcher of the county, who reads the position stream."""
+    from lanyan.accounts.service import create_user
+    from lanyan.registry.scope import EVERYWHERE
+    from lanyan.store.audit import SYSTEM
+
+    factory = make_session_factory(make_engine(url))
+    with factory() as s:
+        create_user(
+            s,
+            SYSTEM,
+            EVERYWHERE,
+            {
+                "username": BENCH_USER,
+                "password": BENCH_PASSWORD,
+                "role": "dispatcher",
+                "jurisdiction_code": "320904",
+            },
+        )
+        s.commit()
+
+
+def start_server(url: str, web_port: int, jt808_port: int, data_dir: str) -> Any:
+    env = os.environ | {
+        "LANYAN_DATABASE_URL": url,
+        "LANYAN_DATA_DIR": data_dir,
+        "LANYAN_JT808_PORT": str(jt808_port),
+        "LANYAN_JT808_HOST": "127.0.0.1",
+    }
+    cmd = [sys.executable, "-m", "lanyan.cli.main", "serve", "--port", str(web_port)]
+    log = Path(data_dir) / f"serve-{web_port}.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=sink)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"lanyan serve exited: {log.read_text()[-2000:]}")
+        try:
+            for port in (web_port, jt808_port):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("lanyan serve never listened")
+
+
+@dataclass
+class Live:
+    sent: int
+    acked: list[float]  # send → 0x8001, seconds
+    screen: list[float]  # send → SSE position event, seconds
+    overtaken: int
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+async def _live(web_port: int, jt808_port: int, terminals: int, seconds: float) -> Live:
+    import httpx
+
+    sent_at: dict[tuple[str, datetime], float] = {}  # (vehicle code, terminal time) → send
+    screen: list[float] = []
+    acked: list[float] = []
+    codes = {str(FIRST_PHONE + i): f"V{i:05d}" for i in range(terminals)}
+    ready = asyncio.Event()
+
+    async def watch(client: Any, token: str) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with client.stream("GET", "/api/vehicles/positions/stream", headers=headers) as r:
+            event = ""
+            async for line in r.aiter_lines():
+                now = time.perf_counter()
+                if line.startswith("event: "):
+                    event = line[7:]
+                    if event == "ready":
+                        ready.set()
+                elif line.startswith("data: ") and event == "position":
+                    item = json.loads(line[6:])
+                    at = datetime.fromisoformat(item["reported_at"].replace("Z", "+00:00"))
+                    t0 = sent_at.pop((item["vehicle_code"], at), None)
+                    if t0 is not None:
+                        screen.append(now - t0)
+
+    async def terminal(i: int, start: datetime, stop: float) -> None:
+        phone = str(FIRST_PHONE + i)
+        reader, writer = await asyncio.open_connection("127.0.0.1", jt808_port)
+        scanner = Scanner()
+        await asyncio.sleep(i / terminals)  # spread the fleet over the second
+        k = 0
+        while time.perf_counter() < stop:
+            k += 1
+            when = start + timedelta(seconds=k)
+            loc = Location(0, 3, 33_200_000 + k, 120_460_000, 5, 400, 90, when)
+            t0 = time.perf_counter()
+            sent_at[(codes[phone], when.astimezone(UTC))] = t0
+            writer.write(encode(loc, phone=phone, serial=k & 0xFFFF)[0])
+            await writer.drain()
+            got = False
+            while not got:
+                chunk = await reader.read(4096)
+                if not chunk:
+                    return
+                got = bool(scanner.feed(chunk))
+            acked.append(time.perf_counter() - t0)
+            await asyncio.sleep(max(0.0, t0 + 1.0 - time.perf_counter()))
+        writer.close()
+
+    base = f"http://127.0.0.1:{web_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=None) as client:
+        r = await client.post(
+            "/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD}
+        )
+        r.raise_for_status()
+        watcher = asyncio.create_task(watch(client, r.json()["token"]))
+        await asyncio.wait_for(ready.wait(), 30)
+        # Terminal times from now, a second apart per terminal (stored once per second).
+        start = datetime.now(CHINA_TZ).replace(microsecond=0)
+        stop = time.perf_counter() + seconds
+        await asyncio.gather(*(terminal(i, start, stop) for i in range(terminals)))
+        await asyncio.sleep(3.0)  # the last events (the stream polls twice a second)
+        watcher.cancel()
+    total = len(acked)
+    return Live(total, acked, screen, total - len(screen))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--terminals", type=int, default=5000)
@@ -298,6 +443,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--url", default="")
+    parser.add_argument("--live-terminals", type=int, default=500)
     args = parser.parse_args()
 
     print(host_line(), flush=True)
@@ -334,6 +480,34 @@ def main() -> None:
             f"group commit / anchor: {ratio:.1f}× per core; target ≥ {TARGET_PER_CORE:,} "
             f"reports/s per core: {'met' if group.per_core >= TARGET_PER_CORE else 'NOT met'} "
             f"({group.per_core:,.0f})",
+            flush=True,
+        )
+        clear(url)
+        add_viewer(url)
+        web_port, jt808_port = free_port(), free_port()
+        server = start_server(url, web_port, jt808_port, tmp)
+        try:
+            live = asyncio.run(_live(web_port, jt808_port, args.live_terminals, args.seconds))
+        finally:
+            stop_gateway(server)
+        p99_ack, p99_screen = pct(live.acked, 0.99), pct(live.screen, 0.99)
+        print(
+            f"  report → screen: {args.live_terminals} terminals at 1 report/s for "
+            f"{args.seconds:.0f} s through lanyan serve; {live.sent} reports, "
+            f"{len(live.screen)} seen on the stream, {live.overtaken} overtaken",
+            flush=True,
+        )
+        print(
+            f"    anchor send → 0x8001: p50 {pct(live.acked, 0.5) * 1000:.0f} ms, "
+            f"p99 {p99_ack * 1000:.0f} ms; send → SSE event: p50 "
+            f"{pct(live.screen, 0.5) * 1000:.0f} ms, p99 {p99_screen * 1000:.0f} ms "
+            f"(max {max(live.screen, default=float('nan')) * 1000:.0f} ms)",
+            flush=True,
+        )
+        print(
+            f"report → screen p99 / report → acknowledged p99: {p99_screen / p99_ack:.1f}×; "
+            f"target p99 ≤ {TARGET_SCREEN_P99_S:g} s: "
+            f"{'met' if p99_screen <= TARGET_SCREEN_P99_S else 'NOT met'}",
             flush=True,
         )
     finally:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,12 +34,13 @@ from lanyan.registry.choices import VehicleStatus
 from lanyan.registry.models import Station, Vehicle
 from lanyan.store.db import unit_of_work
 from lanyan.vehicles.ingest import POSITIONS, Bindings, Fix, Job, store_jobs
-from lanyan.vehicles.models import VehicleTerminal
+from lanyan.vehicles.models import VehicleLive, VehicleTerminal
 
 log = logging.getLogger(__name__)
 DROP_ODDS = 1 / 20_000  # per online device and round: ~1 of 2,600 devices silent every 8 rounds
 DEMO_PHONE = 13900000000  # demo terminal phones: this plus the vehicle id
 VEHICLE_EVERY = 2  # rounds between two positions of a vehicle (stale after 5 min)
+RELAY_AFTER = timedelta(minutes=5)  # a vehicle silent this long gets a parked position
 
 
 def beat(
@@ -67,31 +68,52 @@ def beat(
     return len(talking)
 
 
-def drive(factory: sessionmaker[Session], now: datetime, rng: random.Random) -> int:
-    """One position per vehicle of a station (terminals bound on first use); returns how many
-    were stored."""
+def drive(
+    factory: sessionmaker[Session],
+    now: datetime,
+    rng: random.Random,
+    ours: dict[int, datetime] | None = None,
+) -> int:
+    """One position per vehicle of a station (terminals bound on first use) that nothing else
+    reports for; returns how many were stored. ``ours``: the time of this feeder's last
+    position per vehicle, kept by the caller between rounds."""
+    ours = {} if ours is None else ours
     with unit_of_work(factory) as session:
         fleet = session.execute(
             select(Vehicle.id, Vehicle.status, Station.lon, Station.lat)
             .join(Station, Station.id == Vehicle.station_id)
             .order_by(Vehicle.id)
         ).all()
-        bound = set(session.execute(select(VehicleTerminal.vehicle_id)).scalars())
+        phones = dict(
+            session.execute(select(VehicleTerminal.vehicle_id, VehicleTerminal.phone)).tuples()
+        )
         for vid, *_ in fleet:
-            if vid not in bound:
-                phone = str(DEMO_PHONE + vid)
+            if vid not in phones:
+                phones[vid] = str(DEMO_PHONE + vid)
                 session.add(
-                    VehicleTerminal(phone=phone, vehicle_id=vid, auth_code="", last_peer="")
+                    VehicleTerminal(phone=phones[vid], vehicle_id=vid, auth_code="", last_peer="")
                 )
         session.flush()
+        # A vehicle something else reports for (`lanyan simulate vehicles`, a real terminal)
+        # is left to it: a live position newer than RELAY_AFTER that this feeder did not write.
+        live = dict(
+            session.execute(
+                select(VehicleLive.vehicle_id, VehicleLive.reported_at).where(
+                    VehicleLive.reported_at > now - RELAY_AFTER
+                )
+            ).tuples()
+        )
         jobs = []
         for vid, status, lon, lat in fleet:
             if status == VehicleStatus.OUT_OF_SERVICE.value:
                 continue  # in the workshop: its terminal is off
+            if vid in live and live[vid] != ours.get(vid):
+                continue
+            ours[vid] = now
             moving = status == VehicleStatus.DISPATCHED.value
             spread = 0.02 if moving else 0.0003
             fix = Fix(
-                phone=str(DEMO_PHONE + vid),
+                phone=phones[vid],
                 reported_at=now,
                 received_at=now,
                 lat=lat + rng.uniform(-spread, spread),
@@ -110,12 +132,13 @@ async def run(factory: sessionmaker[Session], every: float, seed: int = 2025) ->
     move the vehicles every ``VEHICLE_EVERY`` beats, starting now."""
     rng = random.Random(f"{seed}:live")
     silent: set[int] = set()
+    ours: dict[int, datetime] = {}
     rounds = 0
     with contextlib.suppress(asyncio.CancelledError):
         while True:
             try:
                 if rounds % VEHICLE_EVERY == 0:
-                    await asyncio.to_thread(drive, factory, utcnow(), rng)
+                    await asyncio.to_thread(drive, factory, utcnow(), rng, ours)
                 await asyncio.sleep(every)
                 await asyncio.to_thread(beat, factory, utcnow(), rng, silent)
             except asyncio.CancelledError:

@@ -4,7 +4,10 @@
 * :func:`closed_without`: closed incidents of a type that lack something another domain keeps
   (the fire statistics' missing-records list);
 * :func:`active_incidents`: the newest active incidents in a scope (a dispatch form's choices);
-* :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export.
+* :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export;
+* :func:`dispatch_orders`: where dispatched vehicles are bound (the vehicle simulator follows them);
+* :func:`incidents_by_type`, :func:`open_incidents`, :func:`arrival_minutes`: the command
+  hall's big screen (指挥大屏).
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
-from lanyan.response.choices import IncidentStatus
-from lanyan.response.models import Incident
+from lanyan.response.choices import IncidentStatus, TimelineStep
+from lanyan.response.models import Dispatch, Incident, IncidentEvent
+from lanyan.store.paging import paginate
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,73 @@ def active_incidents(session: Session, scope: Scope, limit: int) -> list[Any]:
 def code_of(incident_id: Any) -> ScalarSelect[str]:
     """A scalar subquery: the code of the incident ``incident_id`` (a column), NULL for none."""
     return select(Incident.code).where(Incident.id == incident_id).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class DispatchOrder:
+    """A vehicle on an unreleased dispatch (出动中) and where its incident is (WGS-84)."""
+
+    vehicle_id: int
+    incident_code: str
+    lon: float | None
+    lat: float | None
+
+
+def dispatch_orders(session: Session, vehicle_ids: list[int]) -> list[DispatchOrder]:
+    """The unreleased dispatches of ``vehicle_ids`` (at most one each: see ``Dispatch``)."""
+    if not vehicle_ids:
+        return []
+    rows = session.execute(
+        select(Dispatch.vehicle_id, Incident.code, Incident.lon, Incident.lat)
+        .join(Incident, Incident.id == Dispatch.incident_id)
+        .where(Dispatch.vehicle_id.in_(vehicle_ids), Dispatch.released_at.is_(None))
+        .order_by(Dispatch.vehicle_id)
+    )
+    return [DispatchOrder(v, code, lon, lat) for v, code, lon, lat in rows]
+
+
+def incidents_by_type(session: Session, scope: Scope, since: datetime) -> dict[str, int]:
+    """How many incidents in ``scope`` were received since ``since``, by incident type."""
+    rows = session.execute(
+        select(Incident.incident_type, func.count())
+        .where(scope.within(Incident.jurisdiction_id), Incident.received_at >= since)
+        .group_by(Incident.incident_type)
+    ).all()
+    return {kind: n for kind, n in rows}
+
+
+def open_incidents(session: Session, scope: Scope, page: int, size: int) -> tuple[list[Any], int]:
+    """One page of the active incidents in ``scope``, newest first: (code, incident_type,
+    alarm_level, address, lon, lat, received_at) rows, and how many there are."""
+    stmt = (
+        select(
+            Incident.code,
+            Incident.incident_type,
+            Incident.alarm_level,
+            Incident.address,
+            Incident.lon,
+            Incident.lat,
+            Incident.received_at,
+        )
+        .where(scope.within(Incident.jurisdiction_id), Incident.status == IncidentStatus.ACTIVE)
+        .order_by(Incident.received_at.desc(), Incident.id.desc())
+    )
+    rows, total = paginate(session, stmt, page, size)
+    return list(rows), total
+
+
+def arrival_minutes(session: Session, scope: Scope, since: datetime) -> list[float]:
+    """Response times (接警 → first 到场, minutes) of the incidents in ``scope`` received since
+    ``since`` that have an arrival, shortest first."""
+    first_arrival = (
+        select(IncidentEvent.incident_id, func.min(IncidentEvent.at).label("at"))
+        .where(IncidentEvent.step == TimelineStep.ARRIVED.value)
+        .group_by(IncidentEvent.incident_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Incident.received_at, first_arrival.c.at)
+        .join(first_arrival, first_arrival.c.incident_id == Incident.id)
+        .where(scope.within(Incident.jurisdiction_id), Incident.received_at >= since)
+    ).all()
+    return sorted(max((at - received).total_seconds(), 0.0) / 60 for received, at in rows)

@@ -26,6 +26,16 @@ class VehiclePositionPublic(BaseModel):
     stale: bool
 
 
+class TrackPoint(BaseModel):
+    """One stored position of a vehicle's track (轨迹)."""
+
+    reported_at: datetime
+    lat: float
+    lon: float
+    speed_kmh: float
+    heading: int
+
+
 class BindTerminal(BaseModel):
     """Bind a terminal (by its phone, 终端手机号) to a registry vehicle."""
 

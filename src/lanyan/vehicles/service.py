@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
-from lanyan.registry.models import Vehicle
+from lanyan.registry.models import Station, Vehicle
 from lanyan.registry.scope import Scope
 from lanyan.store.paging import paginate
 from lanyan.vehicles.jt808.frame import phone_key
@@ -164,6 +164,91 @@ class PositionFeed:
         if len(self.sent) > limit:
             self.sent = {k: v for k, v in self.sent.items() if v >= horizon}
         return out
+
+
+@dataclass(frozen=True)
+class FleetMember:
+    """A vehicle a simulated terminal rides on: its terminal phone and where it starts (its
+    latest position, else its station)."""
+
+    vehicle_id: int
+    code: str
+    plate: str
+    phone: str
+    lon: float
+    lat: float
+
+
+SIM_PHONE_PREFIX = "1990"  # simulated terminals' phones: 1990 + the vehicle id in 7 digits
+
+
+def simulation_fleet(session: Session, scope: Scope, count: int) -> list[FleetMember]:
+    """The first ``count`` vehicles in ``scope`` (by code) whose station has a position, each
+    with its terminal; a vehicle without one is bound to a simulated phone (1990 + its id)."""
+    rows = session.execute(
+        select(Vehicle, Station.lon, Station.lat, VehicleTerminal.phone, VehicleLive)
+        .join(Station, Station.id == Vehicle.station_id)
+        .outerjoin(VehicleTerminal, VehicleTerminal.vehicle_id == Vehicle.id)
+        .outerjoin(VehicleLive, VehicleLive.vehicle_id == Vehicle.id)
+        .where(scope.within(Vehicle.jurisdiction_id))
+        .order_by(Vehicle.code)
+        .limit(count)
+    ).all()
+    fleet = []
+    for vehicle, lon, lat, phone, live in rows:
+        if phone is None:
+            phone = bind_terminal(
+                session, scope, f"{SIM_PHONE_PREFIX}{vehicle.id:07d}", vehicle.code
+            ).phone
+        at = (live.lon, live.lat) if live is not None else (lon, lat)
+        fleet.append(FleetMember(vehicle.id, vehicle.code, vehicle.plate, phone, *at))
+    return fleet
+
+
+def status_counts(session: Session, scope: Scope) -> dict[str, int]:
+    """How many registry vehicles in ``scope`` are in each status (VehicleStatus values)."""
+    rows = session.execute(
+        select(Vehicle.status, func.count())
+        .where(scope.within(Vehicle.jurisdiction_id))
+        .group_by(Vehicle.status)
+    ).all()
+    return {status: n for status, n in rows}
+
+
+TRACK_MINUTES = 60  # the track drawn on the map: the last hour
+
+
+def track(
+    session: Session,
+    scope: Scope,
+    code: str,
+    since: datetime,
+    page: int,
+    size: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the stored positions of vehicle ``code`` reported since ``since``, oldest
+    first (the track, 轨迹). NotFound when the vehicle is not in ``scope``."""
+    vehicle_id = session.execute(
+        select(Vehicle.id).where(Vehicle.code == code, scope.within(Vehicle.jurisdiction_id))
+    ).scalar_one_or_none()
+    if vehicle_id is None:
+        raise NotFound(f"vehicle {code}")
+    stmt = (
+        select(VehiclePosition)
+        .where(VehiclePosition.vehicle_id == vehicle_id, VehiclePosition.reported_at >= since)
+        .order_by(VehiclePosition.reported_at, VehiclePosition.id)
+    )
+    rows, total = paginate(session, stmt, page, size)
+    return [
+        {
+            "reported_at": p.reported_at,
+            "lat": p.lat,
+            "lon": p.lon,
+            "speed_kmh": p.speed_kmh,
+            "heading": p.heading,
+        }
+        for p in rows
+    ], total
 
 
 def quarantined(session: Session, page: int, size: int) -> tuple[list[QuarantinedTerminal], int]:

@@ -16,6 +16,8 @@ from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
 from lanyan.web.monitoring import duty as monitoring_duty
+from lanyan.web.map import screen as map_screen
+from lanyan.web.map import vehicles as map_vehicles
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
@@ -58,6 +60,8 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     stats.WORDS,
     portal.WORDS,
     applications.WORDS,
+    map_vehicles.WORDS,
+    map_screen.WORDS,
 )
 
 
@@ -72,6 +76,7 @@ def install_words_and_globals() -> None:
         outreach_rule=outreach.outreach_rule,
         risk_raw=risk.raw_text,
         role_may_write=roles.can_write,  # the prevention pages offer forms only to writers
+        vehicle_layer_config=map_vehicles.layer_config,  # the live vehicles on any map
     )
 
 
@@ -83,6 +88,7 @@ def install(app: FastAPI) -> None:
         map_layers,
         sign_in,
         map_page,
+        map_screen,
         registry,
         plans,
         siting,

@@ -15,9 +15,9 @@ from lanyan.web.exchange import webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
-from lanyan.web.monitoring import duty as monitoring_duty
 from lanyan.web.map import screen as map_screen
 from lanyan.web.map import vehicles as map_vehicles
+from lanyan.web.monitoring import duty as monitoring_duty
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach

@@ -49,6 +49,7 @@ from lanyan.registry.types import OBJECT_TYPES
 from lanyan.store import audit
 from lanyan.store.db import make_engine, make_session_factory, unit_of_work
 from lanyan.store.migrate import upgrade
+from lanyan.vehicles.ingest import POSITIONS, Bindings, Fix, Job, store_jobs
 from lanyan.vehicles.models import VehicleLive
 
 POINT_MODELS = (m.Unit, m.Building, m.Station, m.WaterSource)
@@ -391,10 +392,25 @@ def test_live_feeder_keeps_the_devices_and_vehicles_reporting(
     assert live.beat(factory, later, random.Random(1), set()) >= online - 5
     with unit_of_work(factory) as s:
         assert len(sweep_offline(s, later + timedelta(seconds=30), timedelta(minutes=1))) <= 5
-    stored = live.drive(factory, later, random.Random(1))
+    ours: dict[int, Any] = {}
+    stored = live.drive(factory, later, random.Random(1), ours)
     with factory() as s:
         fresh = s.execute(select(func.count()).where(VehicleLive.reported_at == later)).scalar_one()
         in_service = s.execute(
             select(func.count()).where(m.Vehicle.status != "out_of_service")
         ).scalar_one()
     assert stored == fresh == in_service > 0
+    # A vehicle another source reports for (the simulator, a real terminal) is left to it.
+    with factory() as s:
+        other = s.execute(select(VehicleLive).order_by(VehicleLive.vehicle_id)).scalars().first()
+        assert other is not None
+        vid, phone, lat, lon = other.vehicle_id, other.phone, other.lat, other.lon
+    moved_at = later + timedelta(minutes=1)
+    fix = Fix(phone, moved_at, moved_at, lat + 0.01, lon, speed_kmh=40.0, source="jt808")
+    with unit_of_work(factory) as s:
+        store_jobs(s, [Job(POSITIONS, phone, "sim", moved_at, [fix])], Bindings())
+    again = live.drive(factory, later + timedelta(minutes=4), random.Random(2), ours)
+    assert again == stored - 1
+    with factory() as s:
+        kept = s.get(VehicleLive, vid)
+        assert kept is not None and kept.reported_at == moved_at

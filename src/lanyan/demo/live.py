@@ -84,9 +84,12 @@ def drive(
             .join(Station, Station.id == Vehicle.station_id)
             .order_by(Vehicle.id)
         ).all()
-        phones = dict(
-            session.execute(select(VehicleTerminal.vehicle_id, VehicleTerminal.phone)).tuples()
-        )
+        phones: dict[int, str] = {
+            vid: phone
+            for vid, phone in session.execute(
+                select(VehicleTerminal.vehicle_id, VehicleTerminal.phone)
+            )
+        }
         for vid, *_ in fleet:
             if vid not in phones:
                 phones[vid] = str(DEMO_PHONE + vid)
@@ -96,13 +99,14 @@ def drive(
         session.flush()
         # A vehicle something else reports for (`lanyan simulate vehicles`, a real terminal)
         # is left to it: a live position newer than RELAY_AFTER that this feeder did not write.
-        live = dict(
-            session.execute(
+        live: dict[int, datetime] = {
+            vid: at
+            for vid, at in session.execute(
                 select(VehicleLive.vehicle_id, VehicleLive.reported_at).where(
                     VehicleLive.reported_at > now - RELAY_AFTER
                 )
-            ).tuples()
-        )
+            )
+        }
         jobs = []
         for vid, status, lon, lat in fleet:
             if status == VehicleStatus.OUT_OF_SERVICE.value:

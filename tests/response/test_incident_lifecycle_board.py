@@ -190,3 +190,38 @@ def test_cancel_a_duplicate(base_url: str) -> None:
         finally:
             page.context.browser.close()
     assert errors == [], errors
+
+
+def test_a_call_taken_without_a_point_heads_the_board_as_pending_location(
+    base_url: str,
+) -> None:
+    """A call the API took from an address alone shows first in the board's list, tagged
+    待定位, until someone gives it a point."""
+    import httpx
+    from playwright.sync_api import expect, sync_playwright
+
+    with httpx.Client(base_url=base_url, timeout=30) as api:
+        token = api.post(
+            "/api/auth/login", json={"username": "dispatcher", "password": PASSWORD}
+        ).json()["token"]
+        call = {
+            "incident_type": "fire",
+            "caller_phone": "13700000044",
+            "address": "永泰路口附近，报警人说不清门牌",
+            "jurisdiction_code": DAFENG,
+        }
+        r = api.post("/api/incidents", json=call, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201, r.text
+        code = r.json()["code"]
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        page = _board(pw, base_url, errors)
+        try:
+            first = page.locator("#incident-list li").first
+            expect(first).to_contain_text(code)
+            expect(first.locator(".tag-unlocated")).to_have_text("待定位")
+            expect(page.locator("#incident-list li[data-located=false]")).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "incident-board-unlocated.png"))
+        finally:
+            page.context.browser.close()
+    assert errors == [], errors

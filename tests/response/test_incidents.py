@@ -137,3 +137,28 @@ def test_incidents_are_scoped_to_the_jurisdiction(
     viewer = login(client, "viewer")
     assert client.get("/api/incidents", headers=viewer).json()["total"] == 1
     assert client.post("/api/incidents", json=_call(), headers=viewer).status_code == 403
+
+
+def test_a_call_without_a_point_is_listed_first_until_located(
+    client: TestClient, dispatcher: dict[str, str]
+) -> None:
+    """The API takes a call from an address alone (the board does not): it is 待定位
+    (``located`` false) and heads the active list, ahead of newer calls, until an edit gives
+    it a point."""
+    later = (T0 + timedelta(minutes=5)).isoformat()
+    vague = _call(building_code=None, jurisdiction_code=DAFENG, address="永泰路附近")
+    unlocated = client.post("/api/incidents", json=vague, headers=dispatcher).json()
+    newer = client.post("/api/incidents", json=_call(received_at=later), headers=dispatcher)
+    assert unlocated["located"] is False and newer.json()["located"] is True
+    listed = client.get("/api/incidents?status=active", headers=dispatcher).json()["items"]
+    assert [i["code"] for i in listed] == [unlocated["code"], newer.json()["code"]]
+    lon, lat = node(1, 1)
+    r = client.patch(
+        f"/api/incidents/{unlocated['id']}",
+        json={"lon": lon, "lat": lat, "note": "回拨确认位置"},
+        headers=dispatcher,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["located"] is True
+    listed = client.get("/api/incidents?status=active", headers=dispatcher).json()["items"]
+    assert [i["code"] for i in listed] == [newer.json()["code"], unlocated["code"]]

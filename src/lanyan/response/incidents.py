@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, case, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -272,13 +272,19 @@ def list_incidents(
     page: int = 1,
     size: int = 50,
 ) -> tuple[list[Incident], int]:
-    """Incidents inside ``scope``, newest call first."""
+    """Incidents inside ``scope``: active ones still without a point (待定位, taken by the API
+    from an address alone) first, then newest call first."""
     where = [in_scope(scope)]
     if status is not None:
         where.append(Incident.status == status.value)
+    unlocated = case(
+        (and_(Incident.lon.is_(None), Incident.status == IncidentStatus.ACTIVE.value), 0), else_=1
+    )
     return paginate(
         session,
-        select(Incident).where(*where).order_by(Incident.received_at.desc(), Incident.id.desc()),
+        select(Incident)
+        .where(*where)
+        .order_by(unlocated, Incident.received_at.desc(), Incident.id.desc()),
         page,
         size,
     )
@@ -412,6 +418,7 @@ def public(session: Session, row: Incident) -> dict[str, Any]:
     return {
         **{c.key: getattr(row, c.key) for c in Incident.__table__.columns},
         "building_class": row.building_class or BuildingClass.OTHER.value,
+        "located": row.lon is not None,
         "merged_into_code": merged_into,
         "calls": [
             {

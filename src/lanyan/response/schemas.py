@@ -212,6 +212,9 @@ class IncidentPublic(BaseModel):
     address: str
     lon: float | None
     lat: float | None
+    located: bool = Field(
+        description="false: taken without a point (待定位); listed first until it is located"
+    )
     summary: str
     unit_code: str | None
     building_code: str | None

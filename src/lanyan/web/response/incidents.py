@@ -168,6 +168,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "board_devices": ("物联网设备", "Monitored devices"),
     "board_iot_fire_alarm": ("物联网火警", "IoT fire alarm"),
     "board_iot": ("物联网", "IoT"),
+    "board_unlocated": ("待定位", "Location pending"),
+    "board_more": (
+        "另有 {n} 起处置中的警情未列出，请在警情列表中查看",
+        "{n} more active incidents not listed: see the incident list",
+    ),
     "board_fire_alarms": ("火警", "fire alarms"),
     "board_station": ("消防站", "Station"),
     "board_control_room": ("消防控制室", "Control room"),

@@ -179,12 +179,25 @@
     if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(searchTimer); runSearch(); }
   });
 
-  async function loadList() {
-    const data = await call("GET", "/api/incidents?status=active&size=100");
-    openIncidents = data.items;
-    $("incident-list").innerHTML = data.items.map((i) =>
-      `<li data-id="${i.id}" data-source="${esc(i.source)}">${i.source === "iot_alarm" ? `<span class="tag-iot">${W("board_iot")}</span> ` : ""}${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("");
-    for (const li of $("incident-list").querySelectorAll("li")) li.onclick = () => open(+li.dataset.id).catch((e) => showError(e.message));
+  // The active incidents, 100 a page; a last line says how many more there are and loads
+  // the next page when clicked (the list never silently stops at a page).
+  let listPages = 1; // pages the dispatcher has opened: the 5 s refresh keeps them
+  async function loadList(pages = listPages) {
+    listPages = pages;
+    let items = [], total = 0;
+    for (let p = 1; p <= pages; p++) {
+      const data = await call("GET", `/api/incidents?status=active&size=100&page=${p}`);
+      items = items.concat(data.items);
+      total = data.total;
+      if (items.length >= total) break;
+    }
+    openIncidents = items;
+    $("incident-list").innerHTML = items.map((i) =>
+      `<li data-id="${i.id}" data-source="${esc(i.source)}" data-located="${i.located}">${i.located ? "" : `<span class="tag-unlocated">${W("board_unlocated")}</span> `}${i.source === "iot_alarm" ? `<span class="tag-iot">${W("board_iot")}</span> ` : ""}${esc(i.code)} · ${esc(cfg.types[i.incident_type])} · ${esc(i.address)}</li>`).join("") +
+      (total > items.length ? `<li class="list-more" data-pages="${pages + 1}">${esc(W("board_more").replace("{n}", total - items.length))}</li>` : "");
+    for (const li of $("incident-list").querySelectorAll("li[data-id]")) li.onclick = () => open(+li.dataset.id).catch((e) => showError(e.message));
+    const more = $("incident-list").querySelector("li.list-more");
+    if (more) more.onclick = () => loadList(+more.dataset.pages).catch((e) => showError(e.message));
   }
 
   const km = (m) => (m == null ? "—" : (m / 1000).toFixed(2) + " km");

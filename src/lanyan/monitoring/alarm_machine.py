@@ -76,7 +76,9 @@ MOVES: dict[SignalKind, dict[AlarmStatus, dict[AlarmAction, AlarmStatus]]] = {
         CONFIRMED: {PANEL_RESET: CLEARED},
     },
     # A fault also closes when its repair work order (维修工单) is done (``work_orders``).
-    SignalKind.FAULT: {state: moves | {REPAIRED: CLEARED} for state, moves in _DEVICE_STATE.items()},
+    SignalKind.FAULT: {
+        state: moves | {REPAIRED: CLEARED} for state, moves in _DEVICE_STATE.items()
+    },
     SignalKind.SUPERVISORY: _DEVICE_STATE,
     SignalKind.FEEDBACK: _DEVICE_STATE,
     SignalKind.OFFLINE: {

@@ -208,3 +208,38 @@ def order_detail(session: Session, scope: Scope, order_id: int) -> dict[str, Any
     row = _reachable(session, scope, order_id)
     found = session.execute(_listing(scope).where(RepairWorkOrder.id == row.id)).one()
     return order_item(*found)
+
+
+def faults_without_order(
+    session: Session, scope: Scope, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The open fault alarms in ``scope`` that have no work order yet (报修 candidates), newest
+    first; one page in SQL."""
+    has_order = select(RepairWorkOrder.id).where(RepairWorkOrder.alarm_id == MonitoringAlarm.id)
+    stmt = (
+        select(MonitoringAlarm, Unit)
+        .outerjoin(Unit, Unit.id == MonitoringAlarm.unit_id)
+        .where(
+            MonitoringAlarm.kind == SignalKind.FAULT.value,
+            MonitoringAlarm.status.in_([s.value for s in alarm_machine.OPEN]),
+            ~has_order.exists(),
+            scope.within(MonitoringAlarm.jurisdiction_id),
+        )
+        .order_by(MonitoringAlarm.id.desc())
+    )
+    if not scope.units.unrestricted:
+        stmt = stmt.where(scope.units.within(MonitoringAlarm.unit_id))
+    rows, total = paginate(session, stmt, page, size)
+    return [
+        {
+            "alarm_id": alarm.id,
+            "unit_name": unit.name if unit else None,
+            "unit_code": unit.code if unit else None,
+            "point": alarm.point,
+            "location": alarm.location,
+            "detail": alarm.detail,
+            "raised_at": alarm.raised_at,
+            "status": alarm.status,
+        }
+        for alarm, unit in rows
+    ], total

@@ -60,6 +60,8 @@ def act(alarm: Alarm, action: AlarmAction, when: datetime) -> None:
         alarm.device_back(when)
     elif action is AlarmAction.SITE_CONFIRM:
         alarm.site_confirm(SiteVerdict.FALSE, when, "site", "厨房油烟，已复位", AFTER)
+    elif action is AlarmAction.REPAIRED:
+        alarm.repaired(when, "kzs", "维修工单 1: 更换烟感")
     else:  # pragma: no cover - a new action needs a line here
         raise AssertionError(action)
 

@@ -95,9 +95,18 @@ WRITE: dict[Role, frozenset[str]] = {
     # its own hazards' loop (rectification: 开始整改, 整改照片, 申请复查; the authority's steps
     # stay with "hazards").
     Role.UNIT_MANAGER: frozenset(
-        {"buildings", "devices", "fire-lanes", "patrols", "commitments", "rectification"}
+        {
+            "buildings",
+            "devices",
+            "fire-lanes",
+            "patrols",
+            "commitments",
+            "rectification",
+            "work-orders",
+        }
     ),
-    Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site", "duty"}),
+    # 维修工单: the unit's manager and control room open a repair from a fault and close it.
+    Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site", "duty", "work-orders"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
 }
@@ -118,10 +127,11 @@ _UNIT_SIDE_READ = frozenset(
 READ: dict[Role, frozenset[str]] = {
     # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
     Role.UNIT_MANAGER: _UNIT_SIDE_READ
-    | {"hazards", "patrols", "commitments", "credit", "monitoring"},
+    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
-    Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ | {"alarms", "monitoring", "alarm-site", "duty"},
+    Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ
+    | {"alarms", "monitoring", "alarm-site", "duty", "work-orders"},
 }
 
 

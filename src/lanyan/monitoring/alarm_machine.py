@@ -12,6 +12,7 @@ Per kind (火警 fire · 故障 fault · 监管 supervisory · 反馈 feedback �
                    ╰── 超时升级, 复位: recorded, stays 未处理 (only a person closes a fire alarm)
 
     fault,       未处理 ──确认──▶ 已确认 ──复位──▶ 已复位
+                   (a fault also closes, from 未处理 or 已确认, when its 维修工单 is done)
     supervisory,   ├──误报──▶ 误报
     feedback       ╰──复位──▶ 已复位 (the device says it is over)
 
@@ -52,7 +53,7 @@ ESCALATE, PANEL_RESET, DEVICE_BACK = (
     AlarmAction.PANEL_RESET,
     AlarmAction.DEVICE_BACK,
 )
-SITE_CONFIRM = AlarmAction.SITE_CONFIRM
+SITE_CONFIRM, REPAIRED = AlarmAction.SITE_CONFIRM, AlarmAction.REPAIRED
 
 # A fault, supervisory or feedback signal is the device's own state: its reset ends it.
 _DEVICE_STATE: dict[AlarmStatus, dict[AlarmAction, AlarmStatus]] = {
@@ -74,7 +75,10 @@ MOVES: dict[SignalKind, dict[AlarmStatus, dict[AlarmAction, AlarmStatus]]] = {
         },
         CONFIRMED: {PANEL_RESET: CLEARED},
     },
-    SignalKind.FAULT: _DEVICE_STATE,
+    # A fault also closes when its repair work order (维修工单) is done (``work_orders``).
+    SignalKind.FAULT: {
+        state: moves | {REPAIRED: CLEARED} for state, moves in _DEVICE_STATE.items()
+    },
     SignalKind.SUPERVISORY: _DEVICE_STATE,
     SignalKind.FEEDBACK: _DEVICE_STATE,
     SignalKind.OFFLINE: {
@@ -180,6 +184,14 @@ class AlarmMarkedFalse(AlarmHandled):
     """误报: it counts in the unit's false-alarm rate."""
 
     name: ClassVar[str] = MARK_FALSE.value
+
+
+@dataclass(frozen=True)
+class AlarmRepaired(AlarmHandled):
+    """维修完成: the fault's repair work order was done; ``by`` is who marked it done and the
+    note names the order and what was done."""
+
+    name: ClassVar[str] = REPAIRED.value
 
 
 @dataclass(frozen=True)
@@ -325,6 +337,12 @@ class Alarm:
     def mark_false(self, at: datetime, by: str, note: str = "") -> None:
         """误报: a person marks the alarm false."""
         self.events.append(AlarmMarkedFalse(*self._handle(MARK_FALSE, at, by, note)))
+
+    def repaired(self, at: datetime, by: str, note: str) -> None:
+        """维修完成: the fault's repair work order is done, which closes the alarm (已复位),
+        recorded as handled by ``by`` with the order in ``note``."""
+        self.events.append(AlarmRepaired(*self._handle(REPAIRED, at, by, note)))
+        self.cleared_at = at
 
     # -- the unit's control room --
 

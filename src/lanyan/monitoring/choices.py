@@ -41,6 +41,7 @@ class AlarmAction(Choice):
     PANEL_RESET = ("reset", "复位", "Panel reset")
     DEVICE_BACK = ("device_back", "设备恢复", "Device heard again")
     SITE_CONFIRM = ("site_confirm", "现场确认", "On-site confirmation")
+    REPAIRED = ("repaired", "维修完成", "Repaired")
 
 
 class SiteVerdict(Choice):
@@ -69,3 +70,20 @@ class CheckState(Choice):
     ANSWERED = ("answered", "按时应答", "Answered", "#2ca02c")
     LATE = ("late", "超时应答", "Answered late", "#ff7f0e")
     MISSED = ("missed", "未应答", "Missed", "#d62728")
+
+
+class WorkOrderStatus(Choice):
+    """维修工单: a repair opened from a device fault (see ``work_orders``)."""
+
+    OPEN = ("open", "待维修", "Awaiting repair", "#d62728")
+    REPAIRING = ("repairing", "维修中", "Under repair", "#ff7f0e")
+    DONE = ("done", "已完成", "Done", "#2ca02c")
+    CLOSED = ("closed", "随报警关闭", "Closed with the alarm", "#7f7f7f")
+
+
+class WorkOrderAction(Choice):
+    """What may happen to a work order; each is one method of ``work_orders.WorkOrder``."""
+
+    START = ("start", "开始维修", "Start the repair")
+    COMPLETE = ("complete", "维修完成", "Repair done")
+    CLOSE_WITH_ALARM = ("close_with_alarm", "随报警关闭", "Close with the alarm")

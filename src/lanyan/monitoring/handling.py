@@ -17,19 +17,20 @@ from lanyan.core.errors import NotFound
 from lanyan.core.timeutil import utcnow
 from lanyan.exchange import public as exchange
 from lanyan.exchange.choices import EventType
-from lanyan.monitoring import alarm_machine
+from lanyan.monitoring import alarm_machine, work_orders
 from lanyan.monitoring.alarm_machine import (
     Alarm,
     AlarmConfirmed,
     AlarmEscalated,
     AlarmEvent,
     AlarmHandled,
+    AlarmRepaired,
     SiteConfirmed,
 )
 from lanyan.monitoring.alarms import refresh_status
 from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind, SiteVerdict
 from lanyan.monitoring.events import DomainEvent, FireConfirmed, FireEscalated
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent
+from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, RepairWorkOrder
 from lanyan.registry.choices import UnitCategory
 from lanyan.registry.models import Device, Jurisdiction, Unit
 from lanyan.registry.scope import Scope, row_path
@@ -38,6 +39,7 @@ from lanyan.store.audit import Actor
 from lanyan.store.db import rowcount
 
 SLUG = "monitoring_alarms"
+ORDER_SLUG = "monitoring_work_orders"
 # Statuses that wait for a person (未处理); the figures count a fault as open only in these.
 UNHANDLED = tuple(s.value for s in AlarmStatus if s in alarm_machine.AWAITING_OPERATOR)
 
@@ -129,6 +131,9 @@ def save(
     row.site_verdict = alarm.site_verdict.value if alarm.site_verdict else None
     row.site_by, row.site_at, row.site_note = alarm.site_by, alarm.site_at, alarm.site_note
     session.flush()
+    closing = [e for e in alarm.events if e.to_state not in alarm_machine.OPEN]
+    if closing and not any(isinstance(e, AlarmRepaired) for e in closing):
+        _close_order_with(session, actor, row, closing[-1])
     if row.device_id is not None and alarm.kind is SignalKind.FAULT:
         refresh_status(session, [row.device_id])  # a fault marked false is closed
     for event in alarm.events:
@@ -144,6 +149,55 @@ def save(
                 scope_path=row_path(session, row),
             )
     alarm.events.clear()
+
+
+def order_snapshot(order: RepairWorkOrder) -> dict[str, Any]:
+    return {
+        "status": order.status,
+        "repairer": order.repairer,
+        "work_done": order.work_done,
+        "done_by": order.done_by,
+        "closed_by": order.closed_by,
+    }
+
+
+def _close_order_with(
+    session: Session, actor: Actor, row: MonitoringAlarm, event: AlarmEvent
+) -> None:
+    """随报警关闭: the alarm was closed otherwise than by its order (误报 by a person): its open
+    repair work order ends with it, recorded with who."""
+    order = session.scalars(
+        select(RepairWorkOrder).where(
+            RepairWorkOrder.alarm_id == row.id,
+            RepairWorkOrder.status.in_([s.value for s in work_orders.OPEN_STATES]),
+        )
+    ).one_or_none()
+    if order is None:
+        return
+    before = order_snapshot(order)
+    machine = work_orders.WorkOrder(
+        id=order.id,
+        alarm_id=row.id,
+        opened_at=order.opened_at,
+        status=work_orders.WorkOrderStatus(order.status),
+    )
+    machine.close_with_alarm(max(event.at, order.opened_at), event.by, event.to_state.value)
+    order.status, order.closed_by, order.closed_at = (
+        machine.status.value,
+        machine.closed_by,
+        machine.closed_at,
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        work_orders.CLOSE_WITH_ALARM.value,
+        ORDER_SLUG,
+        order.id,
+        before,
+        order_snapshot(order),
+        scope_path=row_path(session, order),
+    )
 
 
 def _reachable(

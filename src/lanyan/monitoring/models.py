@@ -302,3 +302,25 @@ class DutyCheck(Base):
     state: Mapped[str] = mapped_column(String(16))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RepairWorkOrder(Timestamped, Base):
+    """A repair work order (维修工单) opened by a person from a fault alarm; done, it closes the
+    alarm; the alarm closed otherwise closes it (see ``work_orders``). One per alarm."""
+
+    __tablename__ = "monitoring_work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("monitoring_alarms.id"), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    repairer: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    work_done: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    done_by: Mapped[str | None] = mapped_column(String(64))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,6 +30,7 @@ from lanyan.monitoring import (
     handling,
     history,
     views,
+    work_order_service,
 )
 from lanyan.monitoring.choices import (
     AlarmStatus,
@@ -38,6 +39,7 @@ from lanyan.monitoring.choices import (
     QuarantineStatus,
     SignalKind,
     SiteVerdict,
+    WorkOrderStatus,
 )
 from lanyan.monitoring.ingest import accept_sender, reject_sender
 from lanyan.monitoring.live import AlarmHub
@@ -53,6 +55,8 @@ site_writer = require(SITE, "write")
 duty_reader, duty_writer = require(duty_service.SLUG, "read"), require(duty_service.SLUG, "write")
 check_reader = require(duty_check_service.SLUG, "read")
 check_writer = require(duty_check_service.SLUG, "write")
+order_reader = require(work_order_service.SLUG, "read")
+order_writer = require(work_order_service.SLUG, "write")
 
 KEEPALIVE_S = 15.0
 
@@ -778,3 +782,88 @@ async def run_housekeeping(app: Any) -> None:
             settings.monitor_housekeeping_every_s,
             on_change=app.state.alarm_hub.notify,
         )
+
+
+# --- repair work orders (维修工单) ----------------------------------------------------------
+
+
+class WorkOrderPage(Page[dict[str, Any]]):
+    """A page of repair work orders (``work_order_service.order_item`` dicts)."""
+
+
+class RepairStart(BaseModel):
+    """开始维修: who repairs it."""
+
+    model_config = ConfigDict(extra="forbid")
+    repairer: str = Field(description="the repairer's name (维修人)")
+
+
+class RepairDoneBody(BaseModel):
+    """维修完成: what was done."""
+
+    model_config = ConfigDict(extra="forbid")
+    work_done: str = Field(description="what was done (维修内容)")
+
+
+@router.post("/alarms/{alarm_id}/work-order", summary="Open the repair work order of a fault")
+def open_work_order(
+    alarm_id: int, request: Request, user: Annotated[CurrentUser, order_writer]
+) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        order_id = work_order_service.open_order(
+            session, user.actor, user.scope, alarm_id, utcnow()
+        ).id
+    with request.app.state.sessions() as session:
+        return work_order_service.order_detail(session, user.scope, order_id)
+
+
+@router.get("/work-orders", response_model=WorkOrderPage, summary="Repair work orders (维修工单)")
+def work_orders_list(
+    session: SessionDep,
+    user: Annotated[CurrentUser, order_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+    status: WorkOrderStatus | None = None,
+) -> Any:
+    items, total = work_order_service.list_orders(session, user.scope, status, page, size)
+    return WorkOrderPage(items=items, total=total, page=page, size=size)
+
+
+@router.get("/work-orders/{order_id}", summary="One repair work order")
+def work_order_detail(
+    order_id: int, session: SessionDep, user: Annotated[CurrentUser, order_reader]
+) -> Any:
+    return work_order_service.order_detail(session, user.scope, order_id)
+
+
+@router.post("/work-orders/{order_id}/start", summary="Start the repair (开始维修)")
+def work_order_start(
+    order_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, order_writer],
+    payload: Annotated[RepairStart, Body()],
+) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        work_order_service.start_repair(
+            session, user.actor, user.scope, order_id, utcnow(), payload.repairer
+        )
+    with request.app.state.sessions() as session:
+        return work_order_service.order_detail(session, user.scope, order_id)
+
+
+@router.post(
+    "/work-orders/{order_id}/done", summary="Repair done (维修完成): closes the fault alarm"
+)
+def work_order_done(
+    order_id: int,
+    request: Request,
+    user: Annotated[CurrentUser, order_writer],
+    payload: Annotated[RepairDoneBody, Body()],
+) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        work_order_service.complete_repair(
+            session, user.actor, user.scope, order_id, utcnow(), payload.work_done
+        )
+    hub_of(request).notify()
+    with request.app.state.sessions() as session:
+        return work_order_service.order_detail(session, user.scope, order_id)

@@ -19,6 +19,7 @@ from lanyan.web.map import screen as map_screen
 from lanyan.web.map import vehicles as map_vehicles
 from lanyan.web.monitoring import duty as monitoring_duty
 from lanyan.web.monitoring import pages as monitoring
+from lanyan.web.monitoring import work_orders as monitoring_work_orders
 from lanyan.web.ops import pages as ops
 from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
@@ -46,6 +47,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     monitoring.WORDS,
     monitoring_duty.WORDS,
+    monitoring_work_orders.WORDS,
     ops.WORDS,
     outreach.WORDS,
     plans.WORDS,
@@ -112,6 +114,7 @@ def install(app: FastAPI) -> None:
         records,
         record_steps,
         monitoring_duty,
+        monitoring_work_orders,
         monitoring,
         docs_page,
     ):

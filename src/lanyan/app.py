@@ -23,7 +23,7 @@ from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.demo.live import beat
 from lanyan.demo.live import run as demo_live
-from lanyan.exchange.inbound_routes import router as inbound_exchange_router
+from lanyan.exchange.routes import inbound_router as inbound_exchange_router
 from lanyan.exchange.routes import router as webhook_router
 from lanyan.exchange.service import relay_forever
 from lanyan.exchange.settings import webhook_policy

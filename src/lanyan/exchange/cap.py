@@ -16,6 +16,7 @@ from __future__ import annotations
 import xml.parsers.expat
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -77,7 +78,7 @@ class _Refused(Exception):
     pass
 
 
-def _refuse(*_: object) -> None:
+def _refuse(*_: object) -> Any:
     raise _Refused
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lanyan.core.timeutil import utcnow
 from lanyan.exchange.cap import CapAlert, read_alert
 from lanyan.exchange.models import WeatherWarning
+from lanyan.store.db import rowcount
 from lanyan.store.paging import paginate
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,16 @@ def store_alert(session: Session, alert: CapAlert, now: datetime | None = None) 
         return CapResult(alert.identifier, "duplicate", 0)
     ended = 0
     if alert.references:
-        ended = session.execute(
-            update(WeatherWarning)
-            .where(
-                WeatherWarning.identifier.in_(alert.references),
-                WeatherWarning.ended_at.is_(None),
+        ended = rowcount(
+            session.execute(
+                update(WeatherWarning)
+                .where(
+                    WeatherWarning.identifier.in_(alert.references),
+                    WeatherWarning.ended_at.is_(None),
+                )
+                .values(ended_at=at, ended_by=alert.identifier)
             )
-            .values(ended_at=at, ended_by=alert.identifier)
-        ).rowcount
+        )
     session.add(
         WeatherWarning(
             identifier=alert.identifier,

@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/webhooks", tags=["Webhooks 数据交换"])
 inbound_router = APIRouter(prefix="/api/exchange", tags=["Inbound exchange 数据接入"])
 Reader = Annotated[CurrentUser, require(service.SLUG, "read")]
 Writer = Annotated[CurrentUser, require(service.SLUG, "write")]
+WarningReader = Annotated[CurrentUser, require(service.WARNINGS_SLUG, "read")]
 
 
 @router.get("/subscriptions", response_model=Page[SubscriptionPublic], summary="Subscriptions")
@@ -106,6 +107,8 @@ async def import_cap(request: Request, session: SessionDep, user: Writer) -> Any
 @inbound_router.get(
     "/warnings", response_model=Page[WeatherWarningPublic], summary="Weather warnings in force"
 )
-def list_warnings(session: SessionDep, user: Reader, page: PageNo = 1, size: PageSize = 50) -> Any:
+def list_warnings(
+    session: SessionDep, user: WarningReader, page: PageNo = 1, size: PageSize = 50
+) -> Any:
     items, total = cap_service.active(session, page, size)
     return {"items": items, "total": total, "page": page, "size": size}

@@ -23,6 +23,7 @@ from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.demo.live import beat
 from lanyan.demo.live import run as demo_live
+from lanyan.exchange.routes import inbound_router as inbound_exchange_router
 from lanyan.exchange.routes import router as webhook_router
 from lanyan.exchange.service import relay_forever
 from lanyan.exchange.settings import webhook_policy
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in portal_routers:
         app.include_router(router)
     app.include_router(webhook_router)
+    app.include_router(inbound_exchange_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -347,12 +347,14 @@ def test_map_layer_list_follows_the_role(client: Any, region: Any) -> None:
     assert [x["layer"] for x in layers] == [
         "roads",
         "jurisdictions",
+        "weather-warnings",
         "units",
         "water-sources",
         "stations",
         "alarms",
     ]
-    assert layers[3]["label"] == "消防水源" and layers[3]["kind"] == "point"
+    assert layers[4]["label"] == "消防水源" and layers[4]["kind"] == "point"
+    assert layers[2]["label"] == "气象预警" and layers[2]["kind"] == "area"
 
 
 def test_map_layer_is_scoped_geojson(client: Any, region: Any) -> None:

@@ -20,3 +20,13 @@ class DeliveryState(Choice):
     PENDING = ("pending", "待投递", "Pending", "#1f77b4")
     DELIVERED = ("delivered", "已投递", "Delivered", "#2ca02c")
     FAILING = ("failing", "投递失败", "Failing", "#d62728")
+
+
+class WarningLevel(Choice):
+    """A weather warning's colour level (预警颜色等级, GB/T 27962 signals); see
+    :mod:`lanyan.exchange.cap` for how CAP severity and 预警级别 map onto it."""
+
+    BLUE = ("blue", "蓝色预警", "Blue warning", "#1f6fd1")
+    YELLOW = ("yellow", "黄色预警", "Yellow warning", "#e6b800")
+    ORANGE = ("orange", "橙色预警", "Orange warning", "#f07800")
+    RED = ("red", "红色预警", "Red warning", "#d62728")

@@ -70,3 +70,33 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str] = mapped_column(Text, default="")
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WeatherWarning(Base):
+    """A CAP 1.2 weather warning (气象预警) as imported, one row per CAP identifier (a repeat is
+    ignored). An Update or Cancel ends the warnings it references (``ended_at``, ``ended_by``);
+    ``geometry`` is a GeoJSON Polygon/MultiPolygon (WGS84) of its polygons and circles."""
+
+    __tablename__ = "exchange_weather_warnings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), unique=True)
+    sender: Mapped[str] = mapped_column(String(200))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    sent: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))
+    msg_type: Mapped[str] = mapped_column(String(12))
+    event: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(12))
+    urgency: Mapped[str] = mapped_column(String(12))
+    certainty: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(String(8))
+    headline: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    area_desc: Mapped[str] = mapped_column(String(500), default="")
+    onset: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

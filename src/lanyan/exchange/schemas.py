@@ -1,8 +1,9 @@
-"""API shapes of webhook subscriptions and the delivery log."""
+"""API shapes of webhook subscriptions, the delivery log and CAP weather warnings."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,3 +52,28 @@ class AttemptPublic(BaseModel):
     duration_ms: int
     delivery_state: str
     attempts: int
+
+
+class CapImported(BaseModel):
+    """What one CAP document did: imported, duplicate, updated or cancelled."""
+
+    identifier: str
+    outcome: str
+    ended: int
+
+
+class WeatherWarningPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    identifier: str
+    sender_name: str
+    event: str
+    severity: str
+    level: str
+    headline: str
+    description: str
+    area_desc: str
+    onset: datetime | None
+    expires: datetime | None
+    geometry: dict[str, Any] | None

@@ -36,6 +36,7 @@ from lanyan.store.paging import paginate
 
 log = logging.getLogger(__name__)
 SLUG = "webhooks"
+WARNINGS_SLUG = "weather-warnings"  # read by every role that reads all (the map layer)
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=2)
 FANOUT_BATCH = 500

@@ -17,6 +17,7 @@ from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
 from lanyan.web.map import screen as map_screen
 from lanyan.web.map import vehicles as map_vehicles
+from lanyan.web.map import warnings as map_warnings
 from lanyan.web.monitoring import duty as monitoring_duty
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.monitoring import work_orders as monitoring_work_orders
@@ -64,6 +65,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     applications.WORDS,
     map_vehicles.WORDS,
     map_screen.WORDS,
+    map_warnings.WORDS,
 )
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from lanyan.accounts import roles
 from lanyan.api.deps import SessionDep, UserDep, permit
 from lanyan.core.errors import NotFound
+from lanyan.exchange.choices import WarningLevel
 from lanyan.monitoring import views
 from lanyan.monitoring.choices import SignalKind
 from lanyan.registry import service
@@ -21,6 +22,7 @@ from lanyan.registry.choices import Choice
 from lanyan.registry.routes import parse_bbox
 from lanyan.registry.types import ObjectType, get_type
 from lanyan.web.forms import choice_of
+from lanyan.web.map.warnings import WARNING_LAYER, warning_features
 from lanyan.web.render import ui_for
 
 Box = tuple[float, float, float, float]
@@ -37,7 +39,7 @@ class Layer:
 
     slug: str
     color_by: str | None
-    kind: str  # "boundary", "road" or "point": how the page draws it
+    kind: str  # "boundary", "road", "area" or "point": how the page draws it
     # Not a registry type: the layer's own palette (e.g. alarms by kind).
     choices: type[Choice] | None = None
 
@@ -55,6 +57,8 @@ class Layer:
 LAYERS: tuple[Layer, ...] = (
     Layer("roads", "road_class", "road"),
     Layer("jurisdictions", None, "boundary"),
+    # CAP weather warnings in force (气象预警), filled by colour level over the land.
+    Layer(WARNING_LAYER, "level", "area", WarningLevel),
     Layer("units", "category", "point"),
     Layer("water-sources", "status", "point"),
     Layer("stations", "status", "point"),
@@ -132,6 +136,10 @@ def layer_features(
         permit(user, ALARM_LAYER, "read")
         features, total = _alarm_features(request, session, user, parse_bbox(bbox))
         return _respond(spec, features, total)
+    if spec.slug == WARNING_LAYER:
+        permit(user, WARNING_LAYER, "read")
+        features, total = warning_features(ui_for(request, user), session)
+        return _respond(spec, features)
     ot = spec.object_type
     permit(user, ot.slug, "read")
     box = parse_bbox(bbox)

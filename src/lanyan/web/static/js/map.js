@@ -24,6 +24,9 @@
   map.createPane("roads").style.zIndex = 250;
   var boundaryRenderer = L.svg({ pane: "boundaries" });
   var roadRenderer = L.canvas({ pane: "roads", padding: 0.5, tolerance: 4 });
+  // Weather warnings (气象预警) lie over the roads, translucent, under every point.
+  map.createPane("warnings").style.zIndex = 260;
+  var warningRenderer = L.svg({ pane: "warnings" });
   var pointRenderer = L.svg({ padding: 0.5 });
   // Alarms lie above every other point (under the popups): they are what one looks for.
   map.createPane("alarms").style.zIndex = 620;
@@ -56,8 +59,8 @@
       '<div class="popup-kind">' + escapeHtml(layer.label) + "</div>" +
       '<div class="popup-title">' + escapeHtml(props.title) + "</div>" +
       '<table class="popup-fields">' + rows + "</table>" +
-      '<a class="popup-link" href="' + escapeHtml(props.url) + '">' +
-      escapeHtml(config.text.viewDetail) + " ›</a></div>";
+      (props.url ? '<a class="popup-link" href="' + escapeHtml(props.url) + '">' +
+       escapeHtml(config.text.viewDetail) + " ›</a>" : "") + "</div>";
   }
 
   function bindPopup(layer) {
@@ -94,6 +97,18 @@
       interactive: false,
       style: { color: "#1d4f91", weight: 2, dashArray: "8 5", fillColor: "#fdfcf9",
                fillOpacity: 0.75 },
+    });
+  }
+
+  function areaLayer(layer, data) {
+    return L.geoJSON(data, {
+      renderer: warningRenderer,
+      style: function (f) {
+        var c = f.properties.color || "#555555";
+        return { color: c, weight: 2, fillColor: c, fillOpacity: 0.25,
+                 className: "feature-" + layer.slug };
+      },
+      onEachFeature: bindPopup(layer),
     });
   }
 
@@ -167,7 +182,7 @@
     });
   }
 
-  var BUILD = { road: roadLayer, boundary: boundaryLayer, point: pointLayer };
+  var BUILD = { road: roadLayer, boundary: boundaryLayer, area: areaLayer, point: pointLayer };
   var loaded = {};
   var pending = config.layers.length;
 

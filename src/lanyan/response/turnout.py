@@ -1,0 +1,212 @@
+"""Turnout orders (出动指令): each dispatch as the station receives it, and its 签收.
+
+A dispatch row is the order; the station acknowledges it once (``acknowledged_at``/``by``: the
+first acknowledgement is kept, a repeat changes nothing). Who may see and acknowledge a
+station's orders is the usual scope rule: a user whose jurisdiction holds the station (a
+station's duty officer is a dispatcher scoped to the station's jurisdiction).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lanyan.core.errors import Forbidden, NotFound
+from lanyan.core.timeutil import utcnow
+from lanyan.registry.models import Jurisdiction, Station, Vehicle, WaterSource
+from lanyan.registry.scope import Scope
+from lanyan.response import preplans
+from lanyan.response.models import Dispatch, Incident
+from lanyan.store import audit
+from lanyan.store.audit import Actor
+from lanyan.store.paging import paginate
+
+NEAR_WATER_M = 500.0  # hydrants listed on the order: within this straight-line distance
+WATER_ON_ORDER = 3  # at most this many, nearest first
+
+
+def station_in_scope(session: Session, scope: Scope, code: str) -> Station:
+    """The station by code, if the user's jurisdiction holds it (403 if not, 404 if unknown)."""
+    row = session.execute(
+        select(Station, Jurisdiction.path)
+        .join(Jurisdiction, Jurisdiction.id == Station.jurisdiction_id)
+        .where(Station.code == code)
+    ).first()
+    if row is None:
+        raise NotFound(f"station {code} not found")
+    station, path = row
+    if not (scope.unrestricted or path.startswith(scope.path)):
+        raise Forbidden(f"station {code} is outside your jurisdiction")
+    return station
+
+
+def acknowledge(session: Session, actor: Actor, scope: Scope, dispatch_id: int) -> Dispatch:
+    """签收: record the station's acknowledgement; the first one is kept. Commits."""
+    audit.begin_write(session)
+    row = session.execute(
+        select(Dispatch, Station.code, Jurisdiction.path)
+        .join(Station, Station.id == Dispatch.station_id)
+        .join(Jurisdiction, Jurisdiction.id == Station.jurisdiction_id)
+        .where(Dispatch.id == dispatch_id)
+        .with_for_update(of=Dispatch)
+    ).first()
+    if row is None:
+        raise NotFound(f"dispatch {dispatch_id} not found")
+    dispatch, station_code, path = row
+    if not (scope.unrestricted or path.startswith(scope.path)):
+        raise Forbidden(f"dispatch {dispatch_id} belongs to station {station_code}")
+    if dispatch.acknowledged_at is None:
+        dispatch.acknowledged_at = utcnow()
+        dispatch.acknowledged_by = actor.username
+        audit.record(
+            session,
+            actor,
+            "acknowledge",
+            "dispatches",
+            dispatch.id,
+            None,
+            {"acknowledged_at": dispatch.acknowledged_at.isoformat(), "station": station_code},
+            scope_path=path,
+        )
+    session.commit()
+    return dispatch
+
+
+def _meters(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine, metres)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(a))
+
+
+def nearest_water(session: Session, lon: float, lat: float) -> list[dict[str, Any]]:
+    """Usable water sources within ``NEAR_WATER_M`` of the point, nearest first (at most
+    ``WATER_ON_ORDER``), each with its straight-line distance in metres."""
+    dlat = NEAR_WATER_M / 111_320.0
+    dlon = NEAR_WATER_M / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    rows = session.execute(
+        select(WaterSource).where(
+            WaterSource.status == "intact",
+            WaterSource.lon.between(lon - dlon, lon + dlon),
+            WaterSource.lat.between(lat - dlat, lat + dlat),
+        )
+    ).scalars()
+    near = [(round(_meters(lon, lat, w.lon, w.lat)), w) for w in rows]
+    near = sorted((m, w.code, w) for m, w in near if m <= NEAR_WATER_M)[:WATER_ON_ORDER]
+    return [
+        {"code": w.code, "kind": w.kind, "meters": m, "address": w.address} for m, _c, w in near
+    ]
+
+
+def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
+    """The 出车单 of one dispatch: the incident, its place, type and level, this station's
+    vehicles on it, the route summary (ETA stored when committed, seconds; straight-line
+    distance station→incident, metres), the nearest water and the pre-plan's id if any."""
+    incident = session.get(Incident, dispatch.incident_id)
+    station = session.get(Station, dispatch.station_id)
+    assert incident is not None and station is not None  # foreign keys
+    vehicles = session.execute(
+        select(Vehicle.code, Vehicle.vehicle_type, Dispatch.capability)
+        .join(Dispatch, Dispatch.vehicle_id == Vehicle.id)
+        .where(
+            Dispatch.incident_id == incident.id,
+            Dispatch.station_id == station.id,
+            Dispatch.dispatched_at == dispatch.dispatched_at,
+        )
+        .order_by(Vehicle.code)
+    ).all()
+    lon, lat = incident.lon, incident.lat
+    plan = preplans.preplan_for(session, incident.unit_id, incident.building_id)
+    return {
+        "id": dispatch.id,
+        "incident_id": incident.id,
+        "incident_code": incident.code,
+        "incident_type": incident.incident_type,
+        "alarm_level": incident.alarm_level,
+        "address": incident.address,
+        "station_code": station.code,
+        "station_name": station.name,
+        "vehicles": [{"code": c, "type": t, "capability": cap} for c, t, cap in vehicles],
+        "eta_s": dispatch.eta_s,
+        "distance_m": (
+            round(_meters(station.lon, station.lat, lon, lat))
+            if lon is not None and lat is not None
+            else None
+        ),
+        "water": nearest_water(session, lon, lat) if lon is not None and lat is not None else [],
+        "preplan_id": plan.id if plan is not None else None,
+        "dispatched_at": dispatch.dispatched_at,
+        "acknowledged_at": dispatch.acknowledged_at,
+        "acknowledged_by": dispatch.acknowledged_by,
+    }
+
+
+def station_orders(
+    session: Session, station_id: int, after_id: int = 0, limit: int = 50
+) -> list[dict[str, Any]]:
+    """This station's unreleased orders with id above ``after_id``, oldest first (the SSE
+    stream's cursor; ``limit`` is one poll's batch, the next poll continues after it)."""
+    rows = session.execute(
+        select(Dispatch)
+        .where(
+            Dispatch.station_id == station_id,
+            Dispatch.released_at.is_(None),
+            Dispatch.id > after_id,
+        )
+        .order_by(Dispatch.id)
+        .limit(limit)
+    ).scalars()
+    return [order(session, d) for d in rows]
+
+
+@dataclass
+class TurnoutFeed:
+    """The SSE stream's cursor over one station's orders."""
+
+    station_id: int
+    after_id: int = 0
+
+    def poll(self, session: Session) -> list[dict[str, Any]]:
+        out = station_orders(session, self.station_id, self.after_id)
+        if out:
+            self.after_id = out[-1]["id"]
+        return out
+
+
+def unacknowledged(
+    session: Session, scope: Scope, ack_s: int, page: int, size: int, now: datetime | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Unreleased orders in scope not acknowledged within ``ack_s`` seconds, oldest first."""
+    cutoff = (now or utcnow()) - timedelta(seconds=ack_s)
+    stmt = (
+        select(Dispatch, Incident.code, Station.code, Station.name, Vehicle.code)
+        .join(Incident, Incident.id == Dispatch.incident_id)
+        .join(Station, Station.id == Dispatch.station_id)
+        .join(Vehicle, Vehicle.id == Dispatch.vehicle_id)
+        .where(
+            Dispatch.acknowledged_at.is_(None),
+            Dispatch.released_at.is_(None),
+            Dispatch.dispatched_at <= cutoff,
+            scope.within(Station.jurisdiction_id),
+        )
+        .order_by(Dispatch.dispatched_at, Dispatch.id)
+    )
+    rows, total = paginate(session, stmt, page, size)
+    return [
+        {
+            "id": d.id,
+            "incident_id": d.incident_id,
+            "incident_code": icode,
+            "station_code": scode,
+            "station_name": sname,
+            "vehicle_code": vcode,
+            "dispatched_at": d.dispatched_at,
+        }
+        for d, icode, scode, sname, vcode in rows
+    ], total

@@ -54,7 +54,7 @@ def test_order_acknowledge_is_kept_and_scoped(
     r = client.get("/api/stations/S-DF1/orders", headers=world["df"])
     assert r.status_code == 200, r.text
     orders = r.json()
-    assert len(orders) == 2 and {o["incident_id"] for o in orders} == {incident_id}
+    assert len(orders) == 1 and orders[0]["incident_id"] == incident_id  # one 出车单 per commit
     first = orders[0]
     assert [v["code"] for v in first["vehicles"]] == ["V-DF1-1", "V-DF1-2"]
     assert first["alarm_level"] == 2 and first["incident_type"] == "fire"
@@ -80,6 +80,9 @@ def test_order_acknowledge_is_kept_and_scoped(
     assert acked["acknowledged_by"] == "df_dispatch" and acked["acknowledged_at"]
     again = client.post(f"/api/dispatches/{first['id']}/acknowledge", headers=world["df"]).json()
     assert again["acknowledged_at"] == acked["acknowledged_at"]  # the first time is kept
+    with sessions() as s:
+        rows = s.query(Dispatch.acknowledged_at, Dispatch.acknowledged_by).all()
+    assert len(rows) == 2 and len(set(rows)) == 1  # both vehicles of the order, once
     assert client.post("/api/dispatches/999999/acknowledge", headers=world["df"]).status_code == 404
 
 
@@ -98,9 +101,9 @@ def test_board_lists_orders_left_unacknowledged(
     # Paged in SQL.
     one = client.get("/api/dispatches/unacknowledged?size=1&page=2", headers=world["df"]).json()
     assert one["total"] == 2 and len(one["items"]) == 1
-    client.post(f"/api/dispatches/{page['items'][0]['id']}/acknowledge", headers=world["df"])
-    left = client.get("/api/dispatches/unacknowledged", headers=world["df"]).json()
-    assert [i["id"] for i in left["items"]] == [page["items"][1]["id"]]
+    # 签收 of the order acknowledges both of its vehicles.
+    client.post(f"/api/dispatches/{page['items'][1]['id']}/acknowledge", headers=world["df"])
+    assert client.get("/api/dispatches/unacknowledged", headers=world["df"]).json()["total"] == 0
 
 
 def test_recent_orders_are_not_yet_late(uow: Any, client: TestClient, world: Any) -> None:
@@ -116,5 +119,5 @@ def test_feed_returns_each_order_once(uow: Any, client: TestClient, world: Any) 
     with uow() as s:
         station = turnout.station_in_scope(s, EVERYWHERE, "S-DF1")
         feed = turnout.TurnoutFeed(station.id)
-        assert len(feed.poll(s)) == 2
+        assert len(feed.poll(s)) == 1
         assert feed.poll(s) == []

@@ -1,7 +1,8 @@
 """Turnout orders (出动指令): each dispatch as the station receives it, and its 签收.
 
-A dispatch row is the order; the station acknowledges it once (``acknowledged_at``/``by``: the
-first acknowledgement is kept, a repeat changes nothing). Who may see and acknowledge a
+One commit's dispatches of one station's vehicles are one order (one 出车单), named by its
+first dispatch's id; the station acknowledges it once (``acknowledged_at``/``by`` on each of its
+dispatches: the first acknowledgement is kept, a repeat changes nothing). Who may see and acknowledge a
 station's orders is the usual scope rule: a user whose jurisdiction holds the station (a
 station's duty officer is a dispatcher scoped to the station's jurisdiction).
 """
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, aliased
 
 from lanyan.core.errors import Forbidden, NotFound
 from lanyan.core.timeutil import utcnow
@@ -60,21 +61,43 @@ def acknowledge(session: Session, actor: Actor, scope: Scope, dispatch_id: int) 
     dispatch, station_code, path = row
     if not (scope.unrestricted or path.startswith(scope.path)):
         raise Forbidden(f"dispatch {dispatch_id} belongs to station {station_code}")
-    if dispatch.acknowledged_at is None:
-        dispatch.acknowledged_at = utcnow()
-        dispatch.acknowledged_by = actor.username
+    siblings = session.execute(
+        select(Dispatch)
+        .where(_same_order(Dispatch, dispatch), Dispatch.acknowledged_at.is_(None))
+        .order_by(Dispatch.id)
+        .with_for_update()
+    ).scalars()
+    now = utcnow()
+    for row in siblings:
+        row.acknowledged_at, row.acknowledged_by = now, actor.username
         audit.record(
             session,
             actor,
             "acknowledge",
             "dispatches",
-            dispatch.id,
+            row.id,
             None,
-            {"acknowledged_at": dispatch.acknowledged_at.isoformat(), "station": station_code},
+            {"acknowledged_at": now.isoformat(), "station": station_code},
             scope_path=path,
         )
     session.commit()
-    return dispatch
+    return first_of_order(session, dispatch)
+
+
+def _same_order(table: Any, dispatch: Dispatch) -> ColumnElement[bool]:
+    """Dispatches of the same order as ``dispatch``: one station, one incident, one commit."""
+    return and_(
+        table.incident_id == dispatch.incident_id,
+        table.station_id == dispatch.station_id,
+        table.dispatched_at == dispatch.dispatched_at,
+    )
+
+
+def first_of_order(session: Session, dispatch: Dispatch) -> Dispatch:
+    """The dispatch that names the order ``dispatch`` belongs to (its lowest id)."""
+    return session.execute(
+        select(Dispatch).where(_same_order(Dispatch, dispatch)).order_by(Dispatch.id).limit(1)
+    ).scalar_one()
 
 
 def _meters(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -150,14 +173,26 @@ def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
 def station_orders(
     session: Session, station_id: int, after_id: int = 0, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """This station's unreleased orders with id above ``after_id``, oldest first (the SSE
+    """This station's unreleased orders (one per commit) with id above ``after_id``, oldest first (the SSE
     stream's cursor; ``limit`` is one poll's batch, the next poll continues after it)."""
+    other = aliased(Dispatch)
+    earlier = (
+        select(other.id)
+        .where(
+            other.incident_id == Dispatch.incident_id,
+            other.station_id == Dispatch.station_id,
+            other.dispatched_at == Dispatch.dispatched_at,
+            other.id < Dispatch.id,
+        )
+        .exists()
+    )
     rows = session.execute(
         select(Dispatch)
         .where(
             Dispatch.station_id == station_id,
             Dispatch.released_at.is_(None),
             Dispatch.id > after_id,
+            ~earlier,
         )
         .order_by(Dispatch.id)
         .limit(limit)

@@ -70,9 +70,9 @@ async def order_stream(
 ) -> Any:
     """``event: order`` with one ``TurnoutOrder`` (JSON) per new dispatch of the station's
     vehicles, read from the store every half second after the orders open when it connected
-    (``?after=<id>`` to resume). Starts with ``event: ready``; ``: keep-alive`` every 15 s."""
+    (``?after=<id>`` or the ``Last-Event-ID`` a reconnecting browser sends resumes). Starts with ``event: ready``; ``: keep-alive`` every 15 s."""
     station = turnout.station_in_scope(session, user.scope, code)
-    after = request.query_params.get("after", "")
+    after = request.query_params.get("after") or request.headers.get("last-event-id", "")
     feed = turnout.TurnoutFeed(station.id, int(after) if after.isdigit() else 0)
     session.close()
     factory = request.app.state.sessions

@@ -59,6 +59,9 @@ def test_order_acknowledge_is_kept_and_scoped(
     assert [v["code"] for v in first["vehicles"]] == ["V-DF1-1", "V-DF1-2"]
     assert first["alarm_level"] == 2 and first["incident_type"] == "fire"
     assert first["distance_m"] > 0
+    # Committed without a stored ETA: the road router's, with its road distance.
+    assert first["eta_source"] == "road" and first["eta_s"] > 0
+    assert first["road_m"] >= first["distance_m"]
     # Water: the intact hydrant at the tower (H-1), never the damaged H-2.
     assert [w["code"] for w in first["water"]][:1] == ["H-1"]
     assert "H-2" not in [w["code"] for w in first["water"]]

@@ -98,6 +98,7 @@ def test_order_arrives_by_sse_and_is_acknowledged(world: World) -> None:
             expect(sheet).to_contain_text("火灾")
             expect(sheet).to_contain_text("2 级")
             expect(sheet).to_contain_text("H-1")  # the nearest usable hydrant
+            expect(sheet).to_contain_text("（道路计算）")  # ETA from the road router
             page.screenshot(path=str(ARTIFACTS / "turnout-sheet-a4.png"), full_page=True)
             page.check("input[name=paper][value=receipt]")
             expect(page.locator("body")).to_have_class("to-body paper-receipt")
@@ -111,13 +112,13 @@ def test_order_arrives_by_sse_and_is_acknowledged(world: World) -> None:
             late = board.locator("#turnout-late li[data-dispatch]")
             expect(late).to_have_count(2, timeout=20_000)  # both vehicles, in red
             expect(late.first).to_contain_text(code)
+            board.screenshot(path=str(ARTIFACTS / "turnout-board-late.png"))
 
             page.get_by_role("button", name="签收").click()
             expect(sheet).to_contain_text("已签收")
             board.reload()
             expect(board.locator("#turnout-late")).to_contain_text("无超时未签收")
             expect(late).to_have_count(0)
-            board.screenshot(path=str(ARTIFACTS / "turnout-board.png"))
         finally:
             browser.close()
     assert errors == []

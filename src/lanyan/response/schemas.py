@@ -349,8 +349,9 @@ class TurnoutWater(BaseModel):
 
 
 class TurnoutOrder(BaseModel):
-    """The 出车单: one dispatch as its station receives it. ``eta_s``: road ETA stored when
-    committed (seconds); ``distance_m``: straight-line station→incident (metres)."""
+    """The 出车单: one order (a commit's vehicles of one station) as its station receives it.
+    ``eta_s``: road ETA (seconds), stored when committed or else the router's; ``road_m``: the
+    router's road distance, ``distance_m`` the straight line station→incident (metres)."""
 
     id: int
     incident_id: int
@@ -362,6 +363,8 @@ class TurnoutOrder(BaseModel):
     station_name: str
     vehicles: list[TurnoutVehicle]
     eta_s: float | None
+    eta_source: str | None  # "recommendation" (stored when committed) or "road" (the router)
+    road_m: int | None
     distance_m: int | None
     water: list[TurnoutWater]
     preplan_id: int | None

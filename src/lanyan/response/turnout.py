@@ -10,6 +10,7 @@ station's duty officer is a dispatcher scoped to the station's jurisdiction).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,10 +128,18 @@ def nearest_water(session: Session, lon: float, lat: float) -> list[dict[str, An
     ]
 
 
-def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
+# (session, from lon, from lat, to lon, to lat) → (seconds, metres) by road, None if no route.
+RoadRoute = Callable[[Session, float, float, float, float], tuple[float, float] | None]
+
+
+def order(session: Session, dispatch: Dispatch, road: RoadRoute | None = None) -> dict[str, Any]:
     """The 出车单 of one dispatch: the incident, its place, type and level, this station's
-    vehicles on it, the route summary (ETA stored when committed, seconds; straight-line
-    distance station→incident, metres), the nearest water and the pre-plan's id if any."""
+    vehicles on it, the route summary, the nearest water and the pre-plan's id if any.
+
+    Route: ``eta_s`` is the road ETA stored when the dispatcher committed it from the
+    recommendation (``eta_source`` "recommendation"), else the road router's (``road``,
+    "road"); ``road_m`` the router's road distance; ``distance_m`` the straight line
+    station→incident (metres)."""
     incident = session.get(Incident, dispatch.incident_id)
     station = session.get(Station, dispatch.station_id)
     assert incident is not None and station is not None  # foreign keys
@@ -145,6 +154,14 @@ def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
         .order_by(Vehicle.code)
     ).all()
     lon, lat = incident.lon, incident.lat
+    routed = (
+        road(session, station.lon, station.lat, lon, lat)
+        if road is not None and lon is not None and lat is not None
+        else None
+    )
+    eta_s, eta_source = dispatch.eta_s, "recommendation" if dispatch.eta_s is not None else None
+    if eta_s is None and routed is not None:
+        eta_s, eta_source = routed[0], "road"
     plan = preplans.preplan_for(session, incident.unit_id, incident.building_id)
     return {
         "id": dispatch.id,
@@ -156,7 +173,9 @@ def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
         "station_code": station.code,
         "station_name": station.name,
         "vehicles": [{"code": c, "type": t, "capability": cap} for c, t, cap in vehicles],
-        "eta_s": dispatch.eta_s,
+        "eta_s": eta_s,
+        "eta_source": eta_source,
+        "road_m": round(routed[1]) if routed is not None else None,
         "distance_m": (
             round(_meters(station.lon, station.lat, lon, lat))
             if lon is not None and lat is not None
@@ -171,7 +190,11 @@ def order(session: Session, dispatch: Dispatch) -> dict[str, Any]:
 
 
 def station_orders(
-    session: Session, station_id: int, after_id: int = 0, limit: int = 50
+    session: Session,
+    station_id: int,
+    after_id: int = 0,
+    limit: int = 50,
+    road: RoadRoute | None = None,
 ) -> list[dict[str, Any]]:
     """This station's unreleased orders (one per commit) with id above ``after_id``, oldest first (the SSE
     stream's cursor; ``limit`` is one poll's batch, the next poll continues after it)."""
@@ -197,7 +220,7 @@ def station_orders(
         .order_by(Dispatch.id)
         .limit(limit)
     ).scalars()
-    return [order(session, d) for d in rows]
+    return [order(session, d, road) for d in rows]
 
 
 @dataclass
@@ -206,9 +229,10 @@ class TurnoutFeed:
 
     station_id: int
     after_id: int = 0
+    road: RoadRoute | None = None
 
     def poll(self, session: Session) -> list[dict[str, Any]]:
-        out = station_orders(session, self.station_id, self.after_id)
+        out = station_orders(session, self.station_id, self.after_id, road=self.road)
         if out:
             self.after_id = out[-1]["id"]
         return out

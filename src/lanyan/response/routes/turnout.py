@@ -14,13 +14,34 @@ from fastapi.responses import StreamingResponse
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import Page, PageNo, PageSize
+from lanyan.core.errors import LanyanError
 from lanyan.response import turnout
+from lanyan.response.routes.incidents import provider_of
 from lanyan.response.schemas import TurnoutOrder, UnacknowledgedOrder
 
 router = APIRouter(prefix="/api", tags=["Turnout 出动指令"])
 reader, writer = require("incidents", "read"), require("incidents", "write")
 POLL_S = 0.5
 KEEPALIVE_S = 15.0
+
+
+def road_of(request: Request) -> turnout.RoadRoute:
+    """The road router of the app's response network (the recommendation's), for orders
+    committed without a stored ETA."""
+    provider, _cards = provider_of(request.app.state)
+
+    def road(
+        session: Any, x0: float, y0: float, x1: float, y1: float
+    ) -> tuple[float, float] | None:
+        try:
+            route = provider.network(session).router.many_to_one([(x0, y0)], (x1, y1))[0]
+        except LanyanError:  # no road network, or a point too far from it
+            return None
+        if route.seconds is None or route.meters is None:
+            return None
+        return route.seconds, route.meters
+
+    return road
 
 
 @router.post(
@@ -55,9 +76,11 @@ def unacknowledged(
     response_model=list[TurnoutOrder],
     summary="A station's open turnout orders (出车单), oldest first",
 )
-def station_orders(code: str, session: SessionDep, user: Annotated[CurrentUser, reader]) -> Any:
+def station_orders(
+    code: str, request: Request, session: SessionDep, user: Annotated[CurrentUser, reader]
+) -> Any:
     station = turnout.station_in_scope(session, user.scope, code)
-    return turnout.station_orders(session, station.id)
+    return turnout.station_orders(session, station.id, road=road_of(request))
 
 
 @router.get(
@@ -73,7 +96,7 @@ async def order_stream(
     (``?after=<id>`` or the ``Last-Event-ID`` a reconnecting browser sends resumes). Starts with ``event: ready``; ``: keep-alive`` every 15 s."""
     station = turnout.station_in_scope(session, user.scope, code)
     after = request.query_params.get("after") or request.headers.get("last-event-id", "")
-    feed = turnout.TurnoutFeed(station.id, int(after) if after.isdigit() else 0)
+    feed = turnout.TurnoutFeed(station.id, int(after) if after.isdigit() else 0, road_of(request))
     session.close()
     factory = request.app.state.sessions
 

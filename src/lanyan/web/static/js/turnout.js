@@ -59,9 +59,13 @@
     return el("tr", {}, [el("th", { textContent: label }), el("td", {}, [value])]);
   }
   function route(o) {
-    if (o.distance_m == null && o.eta_s == null) return W("to_route_none");
-    const mins = o.eta_s == null ? W("to_eta_none") : String(Math.max(1, Math.round(o.eta_s / 60)));
-    return W("to_route_text").replace("{d}", o.distance_m == null ? "—" : o.distance_m).replace("{m}", mins);
+    const parts = [];
+    const mins = o.eta_s == null ? null : String(Math.max(1, Math.round(o.eta_s / 60)));
+    if (mins && o.road_m != null) parts.push(W("to_route_road").replace("{d}", o.road_m).replace("{m}", mins));
+    else if (mins) parts.push(W("to_route_eta").replace("{m}", mins));
+    if (mins && o.eta_source) parts.push(W("to_eta_" + o.eta_source));
+    if (o.distance_m != null) parts.push((parts.length ? "；" : "") + W("to_route_line").replace("{d}", o.distance_m));
+    return parts.length ? parts.join("") : W("to_route_none");
   }
   function water(o) {
     if (!o.water.length) return document.createTextNode(W("to_water_none"));

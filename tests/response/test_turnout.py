@@ -14,7 +14,7 @@ from lanyan.response import turnout
 from lanyan.response.models import Dispatch
 
 from response_world import build
-from support import DAFENG, TINGHU, add_user, login
+from support import DAFENG, PASSWORD, TINGHU, add_user, login
 
 
 @pytest.fixture
@@ -124,3 +124,20 @@ def test_feed_returns_each_order_once(uow: Any, client: TestClient, world: Any) 
         feed = turnout.TurnoutFeed(station.id)
         assert len(feed.poll(s)) == 1
         assert feed.poll(s) == []
+
+
+def test_terminal_page_is_scoped_to_the_station(client: TestClient, world: Any) -> None:
+    client.cookies.clear()
+    r = client.post(
+        "/login",
+        data={"username": "th_duty", "password": PASSWORD, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get("/stations/S-DF1/terminal")
+    assert page.status_code == 403 and 'class="sidenav"' in page.text  # a page, not a bare error
+    assert client.get("/stations/S-TH1/terminal").status_code == 200
+    client.cookies.set("lanyan_lang", "en")
+    page = client.get("/stations/S-TH1/terminal")
+    assert page.status_code == 200 and "Turnout orders" in page.text
+    assert client.get("/stations/NOPE/terminal").status_code == 404

@@ -69,14 +69,14 @@ def acknowledge(session: Session, actor: Actor, scope: Scope, dispatch_id: int) 
         .with_for_update()
     ).scalars()
     now = utcnow()
-    for row in siblings:
-        row.acknowledged_at, row.acknowledged_by = now, actor.username
+    for sibling in siblings:
+        sibling.acknowledged_at, sibling.acknowledged_by = now, actor.username
         audit.record(
             session,
             actor,
             "acknowledge",
             "dispatches",
-            row.id,
+            sibling.id,
             None,
             {"acknowledged_at": now.isoformat(), "station": station_code},
             scope_path=path,
@@ -121,8 +121,8 @@ def nearest_water(session: Session, lon: float, lat: float) -> list[dict[str, An
             WaterSource.lat.between(lat - dlat, lat + dlat),
         )
     ).scalars()
-    near = [(round(_meters(lon, lat, w.lon, w.lat)), w) for w in rows]
-    near = sorted((m, w.code, w) for m, w in near if m <= NEAR_WATER_M)[:WATER_ON_ORDER]
+    measured = [(round(_meters(lon, lat, w.lon, w.lat)), w.code, w) for w in rows]
+    near = sorted(t for t in measured if t[0] <= NEAR_WATER_M)[:WATER_ON_ORDER]
     return [
         {"code": w.code, "kind": w.kind, "meters": m, "address": w.address} for m, _c, w in near
     ]

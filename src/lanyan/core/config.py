@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # the input) and the earliest time it may run. Only outside production may a caller choose
     # the seed (tests, demos); in production the server always generates it.
     draw_delay_hours: float = Field(default=24.0, ge=0)
+    # Turnout orders (出动指令): seconds a station may leave an order unacknowledged (签收)
+    # before the dispatcher's board shows it in red. 60 s is the platform's own default, not a
+    # national figure.
+    turnout_ack_s: int = Field(default=60, ge=1, le=3600)
     # Outbound webhooks (lanyan.exchange): how often ``lanyan serve`` relays emitted events
     # (seconds; 0: not in this process, use ``lanyan webhooks deliver``; unset: every 5 s, except
     # under environment "test"), attempts before a delivery is marked failing, the first retry's

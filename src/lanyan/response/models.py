@@ -125,6 +125,9 @@ class Dispatch(Base):
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_by: Mapped[str] = mapped_column(String(100))
+    # 签收: when the station acknowledged the turnout order (出动指令); the first time is kept.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class PrePlan(Timestamped, Base):

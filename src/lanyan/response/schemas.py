@@ -333,3 +333,51 @@ class ReinforcementPublic(BaseModel):
     can_decide: bool = Field(description="whether the caller may approve or refuse it")
     can_cancel: bool = Field(description="whether the caller may cancel it")
     history: list[ReinforcementHistoryEntry]
+
+
+class TurnoutVehicle(BaseModel):
+    code: str
+    type: str
+    capability: str
+
+
+class TurnoutWater(BaseModel):
+    code: str
+    kind: str
+    meters: int
+    address: str
+
+
+class TurnoutOrder(BaseModel):
+    """The 出车单: one order (a commit's vehicles of one station) as its station receives it.
+    ``eta_s``: road ETA (seconds), stored when committed or else the router's; ``road_m``: the
+    router's road distance, ``distance_m`` the straight line station→incident (metres)."""
+
+    id: int
+    incident_id: int
+    incident_code: str
+    incident_type: str
+    alarm_level: int
+    address: str
+    station_code: str
+    station_name: str
+    vehicles: list[TurnoutVehicle]
+    eta_s: float | None
+    eta_source: str | None  # "recommendation" (stored when committed) or "road" (the router)
+    road_m: int | None
+    distance_m: int | None
+    water: list[TurnoutWater]
+    preplan_id: int | None
+    dispatched_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class UnacknowledgedOrder(BaseModel):
+    id: int
+    incident_id: int
+    incident_code: str
+    station_code: str
+    station_name: str
+    vehicle_code: str
+    dispatched_at: datetime

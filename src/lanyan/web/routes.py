@@ -36,7 +36,7 @@ from lanyan.web.prevention import (
 )
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
-from lanyan.web.response import incidents, preplans
+from lanyan.web.response import incidents, preplans, terminal
 from lanyan.web.risk import map_layers as risk_map_layers
 from lanyan.web.risk import pages as risk
 from lanyan.web.siting import pages as siting
@@ -54,6 +54,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     plans.WORDS,
     incidents.WORDS,
     preplans.WORDS,
+    terminal.WORDS,
     inspections.WORDS,
     draws.WORDS,
     webhooks.WORDS,
@@ -103,6 +104,7 @@ def install(app: FastAPI) -> None:
         supplies,
         outreach,
         incidents,
+        terminal,
         patrols,
         preplans,
         inspections,

@@ -248,6 +248,8 @@ def board(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
         "callKinds": {k.value: (k.zh if zh else k.en) for k in CallKind},
         "words": {key: ui.t(key) for key in WORDS},
         "snapMetres": SNAP_M,
+        # Turnout orders left unacknowledged this long are listed in red (turnout_board.js).
+        "turnoutAckS": settings.turnout_ack_s,
         # Stations of every county: the recommendation may send 跨区增援 from outside the scope.
         "stations": [
             {"code": c, "name": n, "lon": x, "lat": y}

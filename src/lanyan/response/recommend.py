@@ -217,6 +217,7 @@ class Start:
     age_s: float | None = None
     lon: float | None = None
     lat: float | None = None
+    beyond: bool = False  # away, but not reached within the bounded search: ETA unknown yet
 
     def as_dict(self) -> dict[str, Any]:
         if not self.away:
@@ -238,16 +239,18 @@ def vehicle_starts(
     seconds: np.ndarray,
     meters: np.ndarray,
     away_m: float = AWAY_M,
+    limit_s: float | None = math.inf,
 ) -> dict[int, Start]:
     """Each vehicle's start and ETA: from its station, or from its position when away (one
-    reversed search from the incident for all away vehicles; a position off the network
-    falls back to the station)."""
+    reversed search from the incident for all away vehicles, bounded at ``limit_s`` seconds:
+    one not reached within it is ``beyond``; ``None`` searches nothing and keeps every vehicle
+    at its station). A position off the network falls back to the station."""
     out: dict[int, Start] = {}
     away: list[tuple[VehicleInfo, Snap, float]] = []
     for v in vehicles:
         i = index[v.station_id]
         st = net.stations[i]
-        if is_away(v, st, away_m):
+        if limit_s is not None and is_away(v, st, away_m):
             assert v.live is not None  # is_away holds only with a position
             try:
                 vsnap = net.router.snap((v.live.lon, v.live.lat), f"vehicle {v.code}")
@@ -259,7 +262,8 @@ def vehicle_starts(
                 continue
         out[v.id] = Start(float(seconds[i]), float(meters[i]))
     if away:
-        routes = net.router.many_to_one([s for _, s, _ in away], snap)
+        assert limit_s is not None
+        routes = net.router.many_to_one([s for _, s, _ in away], snap, limit_s=limit_s)
         for (v, _, d), r in zip(away, routes, strict=True):
             assert v.live is not None
             out[v.id] = Start(
@@ -270,6 +274,7 @@ def vehicle_starts(
                 v.live.age_s,
                 v.live.lon,
                 v.live.lat,
+                beyond=not r.reachable and math.isfinite(limit_s),
             )
     return out
 
@@ -298,13 +303,43 @@ def recommend(
         dtype=bool,
     )
     known = [v for v in vehicles if v.station_id in index]
-    starts = vehicle_starts(net, snap, known, index, seconds, meters)
-    order = sorted(known, key=lambda v: (starts[v.id].seconds, v.code))
-    taken: set[int] = set()
-    groups = [
-        _fill(req, order, index, starts, local, net, taken, building_height_m)
-        for req in card.requirements
-    ]
+
+    def fill(limit_s: float | None) -> tuple[dict[int, Start], list[dict[str, Any]]]:
+        starts = vehicle_starts(net, snap, known, index, seconds, meters, limit_s=limit_s)
+        order = sorted(known, key=lambda v: (starts[v.id].seconds, v.code))
+        taken: set[int] = set()
+        groups = [
+            _fill(req, order, index, starts, local, net, taken, building_height_m)
+            for req in card.requirements
+        ]
+        return starts, groups
+
+    # Vehicles away from their stations are timed by one search from the incident, bounded at
+    # the slowest vehicle the card would send with everyone at the station and widened (×2)
+    # while a vehicle not reached could still change the card: the slowest one chosen is
+    # beyond the bound, or a short group could take one not reached.
+    starts, groups = fill(None)
+    if any(is_away(v, net.stations[index[v.station_id]]) for v in known):
+        chosen = [x["eta_s"] for g in groups for x in g["vehicles"] if x["eta_s"] is not None]
+        limit = max(chosen, default=0.0) or 600.0
+        while True:
+            starts, groups = fill(limit)
+            beyond = [v for v in known if starts[v.id].beyond]
+            if not beyond:
+                break
+            slowest = max(
+                (x["eta_s"] for g in groups for x in g["vehicles"] if x["eta_s"] is not None),
+                default=0.0,
+            )
+            short_types = {
+                t
+                for req, g in zip(card.requirements, groups, strict=True)
+                if g["missing"]
+                for t in req.capability.vehicle_types
+            }
+            if slowest <= limit and not any(v.vehicle_type in short_types for v in beyond):
+                break
+            limit = limit * 2 if limit < 4 * 3600 else math.inf
     stations_out = []
     for i, st in enumerate(net.stations):
         stations_out.append(

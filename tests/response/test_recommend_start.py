@@ -19,7 +19,9 @@ from lanyan.response.recommend import (
     ResponseNetwork,
     StationSite,
     VehicleInfo,
+    _fill,
     recommend,
+    vehicle_starts,
 )
 from lanyan.response.routing import RoadGraph, RoadSegments, Router
 from lanyan.response.runcards import RunCards
@@ -141,3 +143,34 @@ def test_recommendation_endpoint_ranks_a_vehicle_from_where_it_is(
     assert home["start"] == "station" and home["meters"] == pytest.approx(
         2 * 466 + 2 * 554.6, abs=3
     )
+
+
+def test_bounded_search_for_away_vehicles_gives_the_unbounded_card() -> None:
+    rng = np.random.default_rng(3)
+    router = _grid()
+    sites = [
+        StationSite(i, f"S{i}", "", "national", "/a/", *_at(*rng.integers(0, 10, 2)))
+        for i in range(4)
+    ]
+    net = ResponseNetwork(router, sites, [])
+    card = RunCards.load().card_for(IncidentType.FIRE, BuildingClass.HIGH_RISE, 1)
+    types = ["water_tender", "water_tender", "aerial_platform", "rescue"]
+    for trial in range(15):
+        vehicles = []
+        for i in range(4):
+            for k, t in enumerate(types):
+                live = None
+                if rng.random() < 0.4:
+                    live = LivePoint(*rng.uniform([120, 30], [120.036, 30.036]), 60.0, False)
+                vehicles.append(VehicleInfo(i * 10 + k, f"V{i}{k}", t, "available", i, 50.0, live))
+        point = tuple(rng.uniform([120, 30], [120.036, 30.036]))
+        out = recommend(net, *point, card, vehicles, None)
+        snap = net.snap(*point)
+        seconds, meters = net.station_etas(snap)
+        index = {st.id: i for i, st in enumerate(sites)}
+        exact = vehicle_starts(net, snap, vehicles, index, seconds, meters)
+        order = sorted(vehicles, key=lambda v: (exact[v.id].seconds, v.code))
+        taken: set[int] = set()
+        local = np.ones(len(sites), dtype=bool)
+        want = [_fill(r, order, index, exact, local, net, taken, None) for r in card.requirements]
+        assert out["requirements"] == want, trial

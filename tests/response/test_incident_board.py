@@ -147,6 +147,7 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             expect(card.locator("tr.rec-vehicle[data-code='V-DF1-1'] .rec-start")).to_have_text(
                 "从车库出发"
             )
+            card.screenshot(path=str(ARTIFACTS / "incident-board-start.png"))
             expect(page.locator("#water")).to_contain_text("H-2")
             expect(page.locator("#water")).to_contain_text("损坏")
             expect(page.locator("#incident-list li:not([data-source=iot_alarm])")).to_have_count(1)

@@ -143,6 +143,11 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             expect(card.locator("tr.rec-vehicle[data-code='V-DF1-1']")).to_have_count(1)
             expect(card).to_contain_text("min")
             expect(card).to_contain_text("km")
+            # Where each vehicle starts: none has reported a position, so all from the station.
+            expect(card.locator("tr.rec-vehicle[data-code='V-DF1-1'] .rec-start")).to_have_text(
+                "从车库出发"
+            )
+            card.screenshot(path=str(ARTIFACTS / "incident-board-start.png"))
             expect(page.locator("#water")).to_contain_text("H-2")
             expect(page.locator("#water")).to_contain_text("损坏")
             expect(page.locator("#incident-list li:not([data-source=iot_alarm])")).to_have_count(1)
@@ -164,6 +169,7 @@ def test_create_recommend_dispatch_arrive(base_url: str) -> None:
             page.click("#incident-list li")
             expect(page.locator(".step-btn[data-step='arrived']")).to_have_text("Arrived")
             expect(page.locator("#rec-extra")).to_contain_text("further vehicles")
+            expect(page.locator("#rec-card .rec-start").first).to_have_text("From the station")
             page.click(".step-btn[data-step='arrived']")
             expect(page.locator("#board-error")).to_contain_text("Failed")
             page.screenshot(path=str(ARTIFACTS / "incident-board-english.png"), full_page=True)

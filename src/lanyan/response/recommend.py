@@ -37,6 +37,19 @@ from lanyan.response.routing.snap import Snap
 from lanyan.response.runcards import Requirement, RunCard
 
 FIRST_RESPONDER_FORCES = ("micro", "government_fulltime", "enterprise_fulltime")
+AWAY_M = 300.0  # a fresh position farther than this from the station: the vehicle is away
+EARTH_R_M = 6371008.8
+
+
+@dataclass(frozen=True)
+class LivePoint:
+    """A vehicle's latest reported position: ``age_s`` since the report, ``stale`` by the
+    vehicles domain's rule (no report for its stale period)."""
+
+    lon: float
+    lat: float
+    age_s: float
+    stale: bool
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class VehicleInfo:
     status: str
     station_id: int
     ladder_height_m: float | None = None
+    live: LivePoint | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,95 @@ def _round(x: float) -> float | None:
     return None if not math.isfinite(x) else round(x, 1)
 
 
+def ground_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_R_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def is_away(v: VehicleInfo, station: StationSite, away_m: float = AWAY_M) -> bool:
+    """True when the vehicle starts from its reported position rather than its station:
+    available, with a fresh position more than ``away_m`` from the station."""
+    if v.status != "available" or v.live is None or v.live.stale:
+        return False
+    return ground_m(v.live.lon, v.live.lat, station.lon, station.lat) > away_m
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where one vehicle's ETA is counted from, with its seconds and metres to the incident."""
+
+    seconds: float
+    meters: float
+    away: bool = False
+    station_m: float | None = None
+    age_s: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+    beyond: bool = False  # away, but not reached within the bounded search: ETA unknown yet
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.away:
+            return {"start": "station"}
+        return {
+            "start": "position",
+            "reported_min_ago": int((self.age_s or 0.0) // 60),
+            "station_km": round((self.station_m or 0.0) / 1000.0, 1),
+            "start_lon": self.lon,
+            "start_lat": self.lat,
+        }
+
+
+def vehicle_starts(
+    net: ResponseNetwork,
+    snap: Snap,
+    vehicles: Sequence[VehicleInfo],
+    index: dict[int, int],
+    seconds: np.ndarray,
+    meters: np.ndarray,
+    away_m: float = AWAY_M,
+    limit_s: float | None = math.inf,
+) -> dict[int, Start]:
+    """Each vehicle's start and ETA: from its station, or from its position when away (one
+    reversed search from the incident for all away vehicles, bounded at ``limit_s`` seconds:
+    one not reached within it is ``beyond``; ``None`` searches nothing and keeps every vehicle
+    at its station). A position off the network falls back to the station."""
+    out: dict[int, Start] = {}
+    away: list[tuple[VehicleInfo, Snap, float]] = []
+    for v in vehicles:
+        i = index[v.station_id]
+        st = net.stations[i]
+        if limit_s is not None and is_away(v, st, away_m):
+            assert v.live is not None  # is_away holds only with a position
+            try:
+                vsnap = net.router.snap((v.live.lon, v.live.lat), f"vehicle {v.code}")
+            except LanyanError:
+                vsnap = None
+            if vsnap is not None:
+                d = ground_m(v.live.lon, v.live.lat, st.lon, st.lat)
+                away.append((v, vsnap, d))
+                continue
+        out[v.id] = Start(float(seconds[i]), float(meters[i]))
+    if away:
+        assert limit_s is not None
+        routes = net.router.many_to_one([s for _, s, _ in away], snap, limit_s=limit_s)
+        for (v, _, d), r in zip(away, routes, strict=True):
+            assert v.live is not None
+            out[v.id] = Start(
+                r.seconds if r.seconds is not None else math.inf,
+                r.meters if r.meters is not None else math.nan,
+                True,
+                d,
+                v.live.age_s,
+                v.live.lon,
+                v.live.lat,
+                beyond=not r.reachable and math.isfinite(limit_s),
+            )
+    return out
+
+
 def recommend(
     net: ResponseNetwork,
     lon: float,
@@ -199,15 +302,44 @@ def recommend(
         [home_path is None or st.jurisdiction_path.startswith(home_path) for st in net.stations],
         dtype=bool,
     )
-    order = sorted(
-        (v for v in vehicles if v.station_id in index),
-        key=lambda v: (seconds[index[v.station_id]], v.code),
-    )
-    taken: set[int] = set()
-    groups = [
-        _fill(req, order, index, seconds, meters, local, net, taken, building_height_m)
-        for req in card.requirements
-    ]
+    known = [v for v in vehicles if v.station_id in index]
+
+    def fill(limit_s: float | None) -> tuple[dict[int, Start], list[dict[str, Any]]]:
+        starts = vehicle_starts(net, snap, known, index, seconds, meters, limit_s=limit_s)
+        order = sorted(known, key=lambda v: (starts[v.id].seconds, v.code))
+        taken: set[int] = set()
+        groups = [
+            _fill(req, order, index, starts, local, net, taken, building_height_m)
+            for req in card.requirements
+        ]
+        return starts, groups
+
+    # Vehicles away from their stations are timed by one search from the incident, bounded at
+    # the slowest vehicle the card would send with everyone at the station and widened (×2)
+    # while a vehicle not reached could still change the card: the slowest one chosen is
+    # beyond the bound, or a short group could take one not reached.
+    starts, groups = fill(None)
+    if any(is_away(v, net.stations[index[v.station_id]]) for v in known):
+        chosen = [x["eta_s"] for g in groups for x in g["vehicles"] if x["eta_s"] is not None]
+        limit = max(chosen, default=0.0) or 600.0
+        while True:
+            starts, groups = fill(limit)
+            beyond = [v for v in known if starts[v.id].beyond]
+            if not beyond:
+                break
+            slowest = max(
+                (x["eta_s"] for g in groups for x in g["vehicles"] if x["eta_s"] is not None),
+                default=0.0,
+            )
+            short_types = {
+                t
+                for req, g in zip(card.requirements, groups, strict=True)
+                if g["missing"]
+                for t in req.capability.vehicle_types
+            }
+            if slowest <= limit and not any(v.vehicle_type in short_types for v in beyond):
+                break
+            limit = limit * 2 if limit < 4 * 3600 else math.inf
     stations_out = []
     for i, st in enumerate(net.stations):
         stations_out.append(
@@ -278,8 +410,7 @@ def _fill(
     req: Requirement,
     order: Sequence[VehicleInfo],
     index: dict[int, int],
-    seconds: np.ndarray,
-    meters: np.ndarray,
+    starts: dict[int, Start],
     local: np.ndarray,
     net: ResponseNetwork,
     taken: set[int],
@@ -306,7 +437,8 @@ def _fill(
             if need_h is not None and (v.ladder_height_m or 0.0) < need_h:
                 too_short += 1
                 continue
-            if not np.isfinite(seconds[i]):
+            start = starts[v.id]
+            if not math.isfinite(start.seconds):
                 unreachable += 1
                 continue
             taken.add(v.id)
@@ -318,10 +450,11 @@ def _fill(
                     "station": st.code,
                     "station_name": st.name,
                     "force_type": st.force_type,
-                    "eta_s": _round(float(seconds[i])),
-                    "meters": _round(float(meters[i])),
+                    "eta_s": _round(start.seconds),
+                    "meters": _round(start.meters),
                     "ladder_height_m": v.ladder_height_m,
                     "reinforcement": not want_local,
+                    **start.as_dict(),
                 }
             )
     missing = req.count - len(chosen)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.timeutil import utcnow
 from lanyan.monitoring import public as monitoring
 from lanyan.registry.models import (
     Building,
@@ -29,6 +30,7 @@ from lanyan.response.choices import BuildingClass, IncidentType
 from lanyan.response.dispatch import home_path
 from lanyan.response.incidents import building_class_of
 from lanyan.response.recommend import (
+    LivePoint,
     ResponseNetwork,
     StationSite,
     VehicleInfo,
@@ -41,6 +43,7 @@ from lanyan.response.routing.router import Router
 from lanyan.response.routing.speeds import SpeedTable
 from lanyan.response.runcards import RunCards
 from lanyan.risk import service as risk_service
+from lanyan.vehicles import public as vehicles_public
 
 
 @dataclass
@@ -100,11 +103,22 @@ def _water(session: Session) -> list[WaterPoint]:
 
 
 def _vehicles(session: Session) -> list[VehicleInfo]:
-    rows = session.execute(select(Vehicle).order_by(Vehicle.code)).scalars()
-    return [
-        VehicleInfo(v.id, v.code, v.vehicle_type, v.status, v.station_id, v.ladder_height_m)
-        for v in rows
-    ]
+    """Every vehicle, each available one with its latest position from the vehicles domain
+    (fresh or stale by that domain's rule; the recommendation decides where it starts)."""
+    rows = list(session.execute(select(Vehicle).order_by(Vehicle.code)).scalars())
+    fixes = vehicles_public.latest_fixes(
+        session, [v.id for v in rows if v.status == "available"], utcnow()
+    )
+    out = []
+    for v in rows:
+        fix = fixes.get(v.id)
+        live = LivePoint(fix.lon, fix.lat, fix.age_s, fix.stale) if fix is not None else None
+        out.append(
+            VehicleInfo(
+                v.id, v.code, v.vehicle_type, v.status, v.station_id, v.ladder_height_m, live
+            )
+        )
+    return out
 
 
 def county_at(session: Session, lon: float, lat: float) -> Jurisdiction | None:

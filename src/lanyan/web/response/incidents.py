@@ -121,6 +121,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "{n} skipped: station not reachable by road",
     ),
     "short_missing": ("尚缺 {n} 辆：无更多车辆可派", "{n} short: no further vehicle can be sent"),
+    # Where a recommended vehicle starts ({n} minutes since its report, {km} from its station).
+    "board_start": ("出发位置", "Starts from"),
+    "start_station": ("从车库出发", "From the station"),
+    "start_position": (
+        "当前位置（{n} 分钟前上报，距车站 {km} km）",
+        "Current position (reported {n} min ago, {km} km from the station)",
+    ),
     # The incident's lifecycle on the board (修改, 多次报警, 合并, 撤销, 调整等级, 增派).
     "board_level": ("火警等级", "Alarm level"),
     "board_level_btn": ("调整等级", "Change level"),

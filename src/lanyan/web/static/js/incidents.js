@@ -203,6 +203,12 @@
   const km = (m) => (m == null ? "—" : (m / 1000).toFixed(2) + " km");
   const min = (s) => (s == null ? "—" : (s / 60).toFixed(1) + " min");
 
+  // Where the vehicle's ETA counts from: its station, or its reported position when away.
+  const startText = (v) =>
+    v.start === "position"
+      ? W("start_position").replace("{n}", v.reported_min_ago).replace("{km}", v.station_km)
+      : W("start_station");
+
   function renderCard(r) {
     let html = `<p>${W("board_run_card")}: ${esc(r.run_card.label)}</p>`;
     // Committed vehicles are skipped by the recommendation, so after a dispatch the card lists
@@ -210,9 +216,9 @@
     if (current && current.dispatches.length) html += `<p class="muted" id="rec-extra">${W("board_rec_extra")}</p>`;
     for (const g of r.requirements) {
       html += `<h4>${esc(zh ? g.zh : g.en)} × ${g.count}${g.missing ? ` <span class="tag-short">${W("board_short")} ${g.missing}</span>` : ""}</h4>`;
-      html += `<table><tr><th>${W("board_vehicle")}</th><th>${W("board_station")}</th><th>${W("board_eta")}</th><th>${W("board_distance")}</th><th></th></tr>`;
+      html += `<table><tr><th>${W("board_vehicle")}</th><th>${W("board_station")}</th><th>${W("board_eta")}</th><th>${W("board_distance")}</th><th>${W("board_start")}</th><th></th></tr>`;
       for (const v of g.vehicles) {
-        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td>${v.reinforcement ? `<span class="tag-reinf">${W("board_cross_district")}</span>` : ""} ${reinfAction(v, g.capability)}</td></tr>`;
+        html += `<tr class="rec-vehicle" data-code="${esc(v.code)}"><td>${esc(v.code)}</td><td>${esc(v.station_name)}</td><td>${min(v.eta_s)}</td><td>${km(v.meters)}</td><td class="rec-start" data-start="${esc(v.start)}">${esc(startText(v))}</td><td>${v.reinforcement ? `<span class="tag-reinf">${W("board_cross_district")}</span>` : ""} ${reinfAction(v, g.capability)}</td></tr>`;
       }
       html += "</table>";
       for (const f of g.shortfalls || []) {

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lanyan.core import cells
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
+from lanyan.plans.engine.evaluate import Completeness
 from lanyan.plans.tracker import ProjectStatus
 
 
@@ -60,6 +61,44 @@ def lineage_text(r: IndicatorResult) -> str:
     return "; ".join(parts)
 
 
+# The words of the data-completeness warning (数据不全) beside an indicator computed from thin data,
+# zh-CN then English. The dashboard's catalogue takes them in (web/plans/pages.py ``WORDS``), and
+# the reports write the same sentence with ``completeness_text``, so all of them say the same.
+COMPLETENESS_WORDS: dict[str, tuple[str, str]] = {
+    "plan_data_warning": ("数据不全", "Incomplete data"),
+    "plan_records": ("依据 {n} 条记录", "from {n} records"),
+    "plan_missing_years": ("缺 {years} 年数据", "no data for {years}"),
+    "plan_stand_in_population": (
+        "缺 {year} 年人口，沿用 {used} 年",
+        "no population for {year}; {used}'s used",
+    ),
+    "plan_sep": ("；", "; "),
+    "plan_list_sep": ("、", ", "),
+}
+# The fill of a warning cell in the PDF and XLSX reports (the dashboard's .completeness colour).
+WARNING_COLOR = "#fff4e0"
+
+
+def completeness_text(c: Completeness | None, lang: str = "zh") -> str:
+    """The warning beside a computed value resting on thin or incomplete data, word for word the
+    dashboard's (without its ⚠ marker): "数据不全 依据 4 条记录；缺 2021 年数据；…"; "" when the
+    data is complete enough (or the indicator is manual / has no value)."""
+    if c is None or not c.warn:
+        return ""
+    i = 0 if lang == "zh" else 1
+
+    def t(key: str, **kw: object) -> str:
+        return COMPLETENESS_WORDS[key][i].format(**kw)
+
+    parts = [t("plan_records", n=c.records)]
+    if c.missing_years:
+        parts.append(
+            t("plan_missing_years", years=t("plan_list_sep").join(map(str, c.missing_years)))
+        )
+    parts += [t(f"plan_stand_in_{what}", year=year, used=used) for what, year, used in c.stand_ins]
+    return f"{t('plan_data_warning')} {t('plan_sep').join(parts)}"
+
+
 INDICATOR_COLUMNS = [
     ("编号 Id", 26),
     ("指标 Indicator", 40),
@@ -77,6 +116,7 @@ INDICATOR_COLUMNS = [
     ("方式 How", 24),
     ("数据来源 Lineage", 60),
     ("说明 Note", 40),
+    ("数据完整性 Data completeness", 40),
 ]
 PROJECT_COLUMNS = [
     ("编号 Id", 30),
@@ -152,11 +192,14 @@ def to_xlsx(report: Report) -> bytes:
                 "人工填报 manual" if ind.manual else str(ind.computation),
                 lineage_text(r),
                 r.figure.note,
+                completeness_text(r.completeness) or None,
             ]
         )
     _sheet(ws, INDICATOR_COLUMNS, rows)
     for i, r in enumerate(ev.results, start=2):
         ws.cell(row=i, column=10).fill = _fill(r.status.color or "#ffffff")
+        if completeness_text(r.completeness):
+            ws.cell(row=i, column=len(INDICATOR_COLUMNS)).fill = _fill(WARNING_COLOR)
 
     ws = wb.create_sheet("项目 Projects")
     prows = [
@@ -202,4 +245,5 @@ def to_html(report: Report) -> str:
         counts=report.evaluation.counts(),
         statuses=list(Status),
         lineage=lineage_text,
+        warning=completeness_text,
     )

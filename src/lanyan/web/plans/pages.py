@@ -19,6 +19,7 @@ from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
+from lanyan.plans.report import COMPLETENESS_WORDS
 from lanyan.plans.routes import plans as plan_rows
 from lanyan.plans.service import (
     build_report,
@@ -72,15 +73,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_adopt_for": ("采用辖区代码", "Adopting jurisdiction code"),
     "plan_adopted": ("已采用", "Adopted"),
     "plan_target": ("目标", "target"),
-    "plan_data_warning": ("数据不全", "Incomplete data"),
-    "plan_records": ("依据 {n} 条记录", "from {n} records"),
-    "plan_missing_years": ("缺 {years} 年数据", "no data for {years}"),
-    "plan_stand_in_population": (
-        "缺 {year} 年人口，沿用 {used} 年",
-        "no population for {year}; {used}'s used",
-    ),
-    "plan_sep": ("；", "; "),
-    "plan_list_sep": ("、", ", "),
+    **COMPLETENESS_WORDS,
     "plan_actual": ("实际", "value"),
     # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
     **{unit_key(u): (u.zh, u.en) for u in Unit},

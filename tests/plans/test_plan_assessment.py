@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi.testclient import TestClient
 
 from lanyan.core.errors import ValidationFailed
+from lanyan.plans import records
 from lanyan.plans.assessment import Weights, rank, score
 from lanyan.plans.engine import Status
 from lanyan.plans.tracker import ProjectState
+from lanyan.registry.scope import EVERYWHERE
+from lanyan.store.audit import SYSTEM
+
+from plans_support import load_engine_fixture
+from support import add_user, login
 
 S, P = Status, ProjectState
 
@@ -61,3 +70,58 @@ def test_rank_best_first_ties_share_a_rank() -> None:
         (3, "320901"),
         (4, "320903"),
     ]
+
+
+# --- through the API, on both databases -----------------------------------------------------------
+
+POINTS = {"met": 1.0, "at_risk": 0.5, "not_met": 0.0, "no_data": 0.0}
+PROJECT = {"done": 1.0, "on_track": 1.0, "late": 0.5, "not_started": 0.0}
+
+
+def test_assessment_ranks_every_adopter_in_your_area(uow: Any, client: TestClient) -> None:
+    load_engine_fixture(uow)
+    add_user(uow, "commander", "commander", "320904")
+    add_user(uow, "town", "government_viewer", "320904101")
+    auth = login(client, "commander")
+    for code in ("320904", "320904101"):
+        r = client.post("/api/plans/kaifeng/adoptions", json={"jurisdiction": code}, headers=auth)
+        assert r.status_code == 201, r.text
+    with uow() as s:
+        records.add_progress(
+            s,
+            SYSTEM,
+            EVERYWHERE,
+            {
+                "plan": "kaifeng",
+                "project": "station_fuxing_avenue",
+                "jurisdiction": "320904",
+                "reported_on": "2022-06-01",
+                "completed": True,
+            },
+        )
+    r = client.get("/api/plans/kaifeng/assessment?year=2023", headers=auth)
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert sorted(x["jurisdiction"] for x in rows) == ["320904", "320904101"]
+    assert [x["total"] for x in rows] == sorted((x["total"] for x in rows), reverse=True)
+    assert rows[0]["rank"] == 1
+    for row in rows:
+        # The breakdown agrees with the evaluation of the same jurisdiction and year.
+        ev = client.get(
+            f"/api/plans/kaifeng/evaluation?year=2023&jurisdiction={row['jurisdiction']}",
+            headers=auth,
+        ).json()
+        statuses = [i["status"] for i in ev["indicators"]]
+        states = [p["state"] for p in ev["projects"]]
+        assert [x["status"] for x in row["indicators"]] == statuses
+        assert [x["status"] for x in row["projects"]] == states
+        ind = 100 * sum(POINTS[s] for s in statuses) / len(statuses)
+        prj = 100 * sum(PROJECT[s] for s in states) / len(states)
+        assert row["total"] == pytest.approx((70 * ind + 30 * prj) / 100)
+        assert row["missing"] == [i["id"] for i in ev["indicators"] if i["status"] == "no_data"]
+    county = next(x for x in rows if x["jurisdiction"] == "320904")
+    assert "done" in [x["status"] for x in county["projects"]]
+    # 政府查看 in the town reads the assessment of its own area only.
+    town = client.get("/api/plans/kaifeng/assessment?year=2023", headers=login(client, "town"))
+    assert town.status_code == 200, town.text
+    assert [x["jurisdiction"] for x in town.json()] == ["320904101"]

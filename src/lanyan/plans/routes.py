@@ -19,7 +19,13 @@ from lanyan.plans.catalog import list_plans, load_plan
 from lanyan.plans.models import PlanAdoption
 from lanyan.plans.report import Report, to_html, to_xlsx
 from lanyan.plans.report_pdf import to_pdf
-from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.plans.service import (
+    assess_adopters,
+    build_report,
+    default_year,
+    report_dict,
+    scoped_jurisdiction,
+)
 from lanyan.registry.models import Jurisdiction
 
 router = APIRouter(prefix="/api/plans", tags=["plans 规划"])
@@ -91,6 +97,17 @@ def evaluation(
 ) -> dict[str, Any]:
     """Every indicator (value, target, status, lineage) and project of the plan for a year."""
     return report_dict(_report(session, user, plan_id, year, jurisdiction))
+
+
+@router.get("/{plan_id}/assessment")
+def assessment(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None
+) -> list[dict[str, Any]]:
+    """规划实施考核: every adopting jurisdiction in your area scored for the year and ranked
+    best first (platform default rule and weights 70/30, see plans/assessment.py)."""
+    plan = load_plan(plan_id)
+    ranked = assess_adopters(session, plan, user.scope, year or default_year(plan))
+    return [{"rank": n, "name": name, **a.as_dict()} for n, a, name in ranked]
 
 
 @router.get("/{plan_id}/report.xlsx", response_class=Response)

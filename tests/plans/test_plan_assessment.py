@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from lanyan.core.errors import ValidationFailed
 from lanyan.plans import records
@@ -121,6 +123,15 @@ def test_assessment_ranks_every_adopter_in_your_area(uow: Any, client: TestClien
         assert row["missing"] == [i["id"] for i in ev["indicators"] if i["status"] == "no_data"]
     county = next(x for x in rows if x["jurisdiction"] == "320904")
     assert "done" in [x["status"] for x in county["projects"]]
+    book = load_workbook(
+        BytesIO(client.get("/api/plans/kaifeng/assessment.xlsx?year=2023", headers=auth).content)
+    )
+    ranking = list(book["排名 Ranking"].iter_rows(min_row=5, values_only=True))
+    assert [(r[0], r[1], r[6]) for r in ranking] == [
+        (x["rank"], x["jurisdiction"], round(x["total"], 2)) for x in rows
+    ]
+    detail = list(book["明细 Breakdown"].iter_rows(min_row=2, values_only=True))
+    assert len(detail) == sum(len(x["indicators"]) + len(x["projects"]) for x in rows)
     # 政府查看 in the town reads the assessment of its own area only.
     town = client.get("/api/plans/kaifeng/assessment?year=2023", headers=login(client, "town"))
     assert town.status_code == 200, town.text

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lanyan.core import cells
+from lanyan.plans.assessment import Assessment
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
 from lanyan.plans.engine.evaluate import Completeness
 from lanyan.plans.tracker import ProjectStatus
@@ -247,3 +248,65 @@ def to_html(report: Report) -> str:
         lineage=lineage_text,
         warning=completeness_text,
     )
+
+
+def assessment_xlsx(plan_title: str, year: int, ranked: list[tuple[int, Assessment, str]]) -> bytes:
+    """规划实施考核 as a workbook: 排名 Ranking (one row per adopting jurisdiction, best first)
+    and 明细 Breakdown (every indicator and project of each, with its status and points)."""
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = "排名 Ranking"
+    cells.append(ws, [f"{plan_title} 规划实施考核（{year}年度）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    cells.append(ws, ["平台默认规则，非规划原文 Platform default rule, not the plan's"])
+    cells.append(ws, [])
+    header = [
+        ("名次 Rank", 8),
+        ("辖区代码 Code", 14),
+        ("辖区 Jurisdiction", 20),
+        ("指标得分 Indicators", 12),
+        ("项目得分 Projects", 12),
+        ("权重 Weights", 12),
+        ("总分 Total", 10),
+        ("无数据指标 Missing", 50),
+    ]
+    cells.append(ws, [h for h, _ in header])
+    for i, (_, width) in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.cell(row=4, column=i).font = Font(bold=True)
+    for n, a, name in ranked:
+        cells.append(
+            ws,
+            [
+                n,
+                a.jurisdiction,
+                name,
+                None if a.indicator_score is None else round(a.indicator_score, 2),
+                None if a.project_score is None else round(a.project_score, 2),
+                f"{a.weights.indicators:g}/{a.weights.projects:g}",
+                round(a.total, 2),
+                "、".join(a.missing),
+            ],
+        )
+    detail = wb.create_sheet("明细 Breakdown")
+    rows = [
+        [a.jurisdiction, kind, x.id, x.status, x.points]
+        for _, a, _ in ranked
+        for kind, lines in (("指标 indicator", a.indicators), ("项目 project", a.projects))
+        for x in lines
+    ]
+    _sheet(
+        detail,
+        [
+            ("辖区代码 Code", 14),
+            ("类别 Kind", 14),
+            ("编号 Id", 30),
+            ("状态 Status", 12),
+            ("得分 Points", 10),
+        ],
+        rows,
+    )
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -17,7 +17,7 @@ from lanyan.logistics.labels import find_font
 from lanyan.plans import records
 from lanyan.plans.catalog import list_plans, load_plan
 from lanyan.plans.models import PlanAdoption
-from lanyan.plans.report import Report, to_html, to_xlsx
+from lanyan.plans.report import Report, assessment_xlsx, to_html, to_xlsx
 from lanyan.plans.report_pdf import to_pdf
 from lanyan.plans.service import (
     assess_adopters,
@@ -108,6 +108,21 @@ def assessment(
     plan = load_plan(plan_id)
     ranked = assess_adopters(session, plan, user.scope, year or default_year(plan))
     return [{"rank": n, "name": name, **a.as_dict()} for n, a, name in ranked]
+
+
+@router.get("/{plan_id}/assessment.xlsx", response_class=Response)
+def assessment_workbook(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None
+) -> Response:
+    """规划实施考核 as a workbook: the ranking and each jurisdiction's breakdown."""
+    plan = load_plan(plan_id)
+    year = year or default_year(plan)
+    ranked = assess_adopters(session, plan, user.scope, year)
+    return Response(
+        assessment_xlsx(plan.title_zh, year, ranked),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{plan_id}-{year}-assessment.xlsx"'},
+    )
 
 
 @router.get("/{plan_id}/report.xlsx", response_class=Response)

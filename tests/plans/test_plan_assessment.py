@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from typing import Any
 
@@ -136,3 +137,30 @@ def test_assessment_ranks_every_adopter_in_your_area(uow: Any, client: TestClien
     town = client.get("/api/plans/kaifeng/assessment?year=2023", headers=login(client, "town"))
     assert town.status_code == 200, town.text
     assert [x["jurisdiction"] for x in town.json()] == ["320904101"]
+
+
+def test_assessment_page_for_the_committee(uow: Any, client: TestClient) -> None:
+    load_engine_fixture(uow)
+    add_user(uow, "commander", "commander", "320904")
+    add_user(uow, "town", "government_viewer", "320904101")
+    auth = login(client, "commander")
+    for code in ("320904", "320904101"):
+        client.post("/api/plans/kaifeng/adoptions", json={"jurisdiction": code}, headers=auth)
+    api = client.get("/api/plans/kaifeng/assessment?year=2023", headers=auth).json()
+    page = client.get("/plans/kaifeng/assessment?year=2023", headers=auth)
+    assert page.status_code == 200, page.text
+    shown = re.findall(r'<tr data-jurisdiction="(\d+)" data-total="([0-9.]+)">', page.text)
+    assert shown == [(x["jurisdiction"], f"{x['total']:.2f}") for x in api]
+    assert "规划实施考核" in page.text and "平台默认规则" in page.text
+    assert page.text.count('class="card assessment-breakdown"') == 2
+    body = re.search(r"<main.*?</main>", page.text, re.S)
+    text = re.sub(r"<[^>]+>", " ", body[0] if body else page.text)
+    # No English word on the Chinese page (the file format's name XLSX aside, as on the dashboard).
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"&[a-z]+;|XLSX", "", text)), text
+    town = client.get("/plans/kaifeng/assessment?year=2023", headers=login(client, "town"))
+    assert town.status_code == 200
+    assert re.findall(r'<tr data-jurisdiction="(\d+)"', town.text) == ["320904101"]
+    client.get("/lang/en")
+    en = client.get("/plans/kaifeng/assessment?year=2023", headers=auth).text
+    assert "Implementation assessment" in en and "Platform default rule" in en
+    client.get("/lang/zh")

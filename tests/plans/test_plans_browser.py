@@ -98,3 +98,31 @@ def test_dashboard_draws_every_chart(base_url: str) -> None:
         finally:
             browser.close()
     assert errors == []
+
+
+def test_assessment_page_from_the_dashboard(base_url: str) -> None:
+    """规划实施考核: the dashboard links to the committee's page, which ranks the adopters and
+    shows each one's breakdown."""
+    from playwright.sync_api import expect, sync_playwright
+
+    plan = load_plan("kaifeng")
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base_url + "/login?next=/plans/kaifeng?year=2023")
+            page.fill("input[name=username]", "commander")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.click("#assessment-link")
+            row = page.locator('#assessment-ranking tr[data-jurisdiction="320904"]')
+            expect(row).to_contain_text("大丰区")
+            breakdown = page.locator('.assessment-breakdown[data-jurisdiction="320904"] tbody tr')
+            expect(breakdown).to_have_count(len(plan.indicators) + len(plan.projects))
+            expect(page.locator(".assessment-breakdown")).to_contain_text("已完成")
+            page.screenshot(path=str(ARTIFACTS / "plan_assessment.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []

@@ -1,6 +1,7 @@
-"""The PDF, XLSX and HTML evaluation reports colour the same rows the same way: the PDF's status
+"""The PDF, XLSX and HTML evaluation reports colour the same rows the same way and carry the same
+data-completeness warning (数据不全) on the same rows as the dashboard: the PDF's status and warning
 cells are read back from its drawing operators (filled rectangles and the text drawn inside them),
-so a colour shifted by one row fails."""
+so a colour or a warning shifted by one row fails."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from lanyan.logistics.labels import SYSTEM_FONTS, find_font
 from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.engine import Status
-from lanyan.plans.report import to_html, to_xlsx
+from lanyan.plans.report import WARNING_COLOR, completeness_text, to_html, to_xlsx
 from lanyan.plans.report_pdf import to_pdf
 from lanyan.plans.service import build_report
 from lanyan.plans.tracker import ProjectState
@@ -29,6 +30,7 @@ from lanyan.store.audit import SYSTEM
 from plans_support import jurisdiction, load_engine_fixture
 
 COLOURS = {c.color.lower(): c.zh for c in [*Status, *ProjectState] if c.color}
+COLOURS[WARNING_COLOR] = "warning"
 
 
 def _mul(a: list[float], b: list[float]) -> list[float]:
@@ -44,8 +46,8 @@ def _mul(a: list[float], b: list[float]) -> list[float]:
 
 
 def _page_cells(page: Any) -> list[tuple[str, str]]:
-    """(text drawn inside, fill colour) of each rectangle of ``page`` filled in a status colour,
-    top to bottom."""
+    """(text drawn inside, fill colour) of each rectangle of ``page`` filled in a status colour or
+    the warning colour, top to bottom and, within a row, left to right."""
     rects: list[tuple[float, float, float, float, str]] = []
     texts: list[tuple[float, float, str]] = []
     fill = ["#000000"]
@@ -72,7 +74,7 @@ def _page_cells(page: Any) -> list[tuple[str, str]]:
             texts.append((m[4], m[5], t))
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
-    rects.sort(key=lambda r: -r[3])
+    rects.sort(key=lambda r: (-round(r[3], 1), r[0]))
     return [
         (re.sub(r"\s+", "", "".join(t for x, y, t in texts if x0 <= x <= x1 and y0 <= y <= y1)), c)
         for x0, y0, x1, y1, c in rects
@@ -111,8 +113,17 @@ def test_pdf_xlsx_and_html_colour_the_same_rows(uow: Any) -> None:
     # Rows of two statuses or more: some neighbours differ, so a shift by one row shows.
     assert len(set(statuses)) >= 2 and len(set(states)) >= 2
     expected = [(s.zh, s.color) for s in statuses] + [(s.zh, s.color) for s in states]
-
-    assert pdf_status_cells(to_pdf(report, find_font())) == expected
+    warnings = [completeness_text(r.completeness) for r in report.evaluation.results]
+    # Some rows warn and some do not, so a warning shifted by one row shows.
+    assert any(warnings) and not all(warnings)
+    # In the PDF a row's warning cell follows its status cell (same row, further right).
+    pdf_expected = [
+        cell
+        for s, w in zip(statuses, warnings, strict=True)
+        for cell in [(s.zh, s.color), *([(w, WARNING_COLOR)] if w else [])]
+    ] + [(s.zh, s.color) for s in states]
+    pdf = pdf_status_cells(to_pdf(report, find_font()))
+    assert pdf == [(re.sub(r"\s+", "", t), c) for t, c in pdf_expected]
 
     book = load_workbook(io.BytesIO(to_xlsx(report)))
     xlsx = [
@@ -123,6 +134,11 @@ def test_pdf_xlsx_and_html_colour_the_same_rows(uow: Any) -> None:
         for row in book["项目 Projects"].iter_rows(min_row=2)
     ]
     assert xlsx == expected
+    rows = list(book["指标 Indicators"].iter_rows(min_row=2))
+    assert [row[-1].value or "" for row in rows] == warnings
+    assert ["#" + row[-1].fill.start_color.rgb[-6:].lower() == WARNING_COLOR for row in rows] == [
+        bool(w) for w in warnings
+    ]
 
     html = to_html(report)
     spans = re.findall(
@@ -131,3 +147,6 @@ def test_pdf_xlsx_and_html_colour_the_same_rows(uow: Any) -> None:
     # The summary's legend comes first, one span per status.
     body = [(text, colour.lower()) for colour, text in spans[len(Status) :]]
     assert body == expected
+    cells = re.findall(r'<tr id="ind-[^"]+">.*?</tr>', html, re.S)
+    shown = [re.findall(r'<span class="warning"[^>]*>⚠ ([^<]+)</span>', c) for c in cells]
+    assert shown == [[w] if w else [] for w in warnings]

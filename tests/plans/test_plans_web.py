@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from lanyan.plans.catalog import load_plan
+from lanyan.plans.engine.evaluate import Completeness
+from lanyan.plans.report import completeness_text
 
 from plans_support import load_engine_fixture
 from support import add_user, login
@@ -134,6 +136,9 @@ def test_thin_data_warning_beside_the_indicator(uow: Any, client: TestClient) ->
         "missing_years": [2021],
         "stand_ins": [{"what": "population", "year": 2024, "used": 2023}],
     }
+    # The PDF and XLSX reports write the same sentence (plans/report.py completeness_text).
+    same = Completeness(4, (2021,), (("population", 2024, 2023),))
+    assert text == f"⚠ {completeness_text(same)}"
     client.get("/lang/en")
     page = client.get("/plans/dafeng?year=2024&jurisdiction=320904", headers=auth).text
     assert "no data for 2021; no population for 2024; 2023&#39;s used" in page

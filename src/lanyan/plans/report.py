@@ -18,7 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lanyan.core import cells
+from lanyan.plans.assessment import Assessment
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
+from lanyan.plans.engine.evaluate import Completeness
 from lanyan.plans.tracker import ProjectStatus
 
 
@@ -60,6 +62,44 @@ def lineage_text(r: IndicatorResult) -> str:
     return "; ".join(parts)
 
 
+# The words of the data-completeness warning (数据不全) beside an indicator computed from thin data,
+# zh-CN then English. The dashboard's catalogue takes them in (web/plans/pages.py ``WORDS``), and
+# the reports write the same sentence with ``completeness_text``, so all of them say the same.
+COMPLETENESS_WORDS: dict[str, tuple[str, str]] = {
+    "plan_data_warning": ("数据不全", "Incomplete data"),
+    "plan_records": ("依据 {n} 条记录", "from {n} records"),
+    "plan_missing_years": ("缺 {years} 年数据", "no data for {years}"),
+    "plan_stand_in_population": (
+        "缺 {year} 年人口，沿用 {used} 年",
+        "no population for {year}; {used}'s used",
+    ),
+    "plan_sep": ("；", "; "),
+    "plan_list_sep": ("、", ", "),
+}
+# The fill of a warning cell in the PDF and XLSX reports (the dashboard's .completeness colour).
+WARNING_COLOR = "#fff4e0"
+
+
+def completeness_text(c: Completeness | None, lang: str = "zh") -> str:
+    """The warning beside a computed value resting on thin or incomplete data, word for word the
+    dashboard's (without its ⚠ marker): "数据不全 依据 4 条记录；缺 2021 年数据；…"; "" when the
+    data is complete enough (or the indicator is manual / has no value)."""
+    if c is None or not c.warn:
+        return ""
+    i = 0 if lang == "zh" else 1
+
+    def t(key: str, **kw: object) -> str:
+        return COMPLETENESS_WORDS[key][i].format(**kw)
+
+    parts = [t("plan_records", n=c.records)]
+    if c.missing_years:
+        parts.append(
+            t("plan_missing_years", years=t("plan_list_sep").join(map(str, c.missing_years)))
+        )
+    parts += [t(f"plan_stand_in_{what}", year=year, used=used) for what, year, used in c.stand_ins]
+    return f"{t('plan_data_warning')} {t('plan_sep').join(parts)}"
+
+
 INDICATOR_COLUMNS = [
     ("编号 Id", 26),
     ("指标 Indicator", 40),
@@ -77,6 +117,7 @@ INDICATOR_COLUMNS = [
     ("方式 How", 24),
     ("数据来源 Lineage", 60),
     ("说明 Note", 40),
+    ("数据完整性 Data completeness", 40),
 ]
 PROJECT_COLUMNS = [
     ("编号 Id", 30),
@@ -152,11 +193,14 @@ def to_xlsx(report: Report) -> bytes:
                 "人工填报 manual" if ind.manual else str(ind.computation),
                 lineage_text(r),
                 r.figure.note,
+                completeness_text(r.completeness) or None,
             ]
         )
     _sheet(ws, INDICATOR_COLUMNS, rows)
     for i, r in enumerate(ev.results, start=2):
         ws.cell(row=i, column=10).fill = _fill(r.status.color or "#ffffff")
+        if completeness_text(r.completeness):
+            ws.cell(row=i, column=len(INDICATOR_COLUMNS)).fill = _fill(WARNING_COLOR)
 
     ws = wb.create_sheet("项目 Projects")
     prows = [
@@ -202,4 +246,67 @@ def to_html(report: Report) -> str:
         counts=report.evaluation.counts(),
         statuses=list(Status),
         lineage=lineage_text,
+        warning=completeness_text,
     )
+
+
+def assessment_xlsx(plan_title: str, year: int, ranked: list[tuple[int, Assessment, str]]) -> bytes:
+    """规划实施考核 as a workbook: 排名 Ranking (one row per adopting jurisdiction, best first)
+    and 明细 Breakdown (every indicator and project of each, with its status and points)."""
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = "排名 Ranking"
+    cells.append(ws, [f"{plan_title} 规划实施考核（{year}年度）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    cells.append(ws, ["平台默认规则，非规划原文 Platform default rule, not the plan's"])
+    cells.append(ws, [])
+    header = [
+        ("名次 Rank", 8),
+        ("辖区代码 Code", 14),
+        ("辖区 Jurisdiction", 20),
+        ("指标得分 Indicators", 12),
+        ("项目得分 Projects", 12),
+        ("权重 Weights", 12),
+        ("总分 Total", 10),
+        ("无数据指标 Missing", 50),
+    ]
+    cells.append(ws, [h for h, _ in header])
+    for i, (_, width) in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.cell(row=4, column=i).font = Font(bold=True)
+    for n, a, name in ranked:
+        cells.append(
+            ws,
+            [
+                n,
+                a.jurisdiction,
+                name,
+                None if a.indicator_score is None else round(a.indicator_score, 2),
+                None if a.project_score is None else round(a.project_score, 2),
+                f"{a.weights.indicators:g}/{a.weights.projects:g}",
+                round(a.total, 2),
+                "、".join(a.missing),
+            ],
+        )
+    detail = wb.create_sheet("明细 Breakdown")
+    rows = [
+        [a.jurisdiction, kind, x.id, x.status, x.points]
+        for _, a, _ in ranked
+        for kind, lines in (("指标 indicator", a.indicators), ("项目 project", a.projects))
+        for x in lines
+    ]
+    _sheet(
+        detail,
+        [
+            ("辖区代码 Code", 14),
+            ("类别 Kind", 14),
+            ("编号 Id", 30),
+            ("状态 Status", 12),
+            ("得分 Points", 10),
+        ],
+        rows,
+    )
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

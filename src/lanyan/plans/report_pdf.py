@@ -3,7 +3,8 @@
 The PDF embeds a subset of a CJK TrueType font found on the server (``LANYAN_LABEL_FONT`` or a
 common system font such as WenQuanYi; see ``logistics.labels.find_font``), so it prints the same
 anywhere and its Chinese text can be searched and extracted (the embedded subset carries a
-ToUnicode map). Same content as the HTML report: summary, indicators with lineage, projects.
+ToUnicode map). Same content as the HTML report: summary, indicators with lineage and the
+data-completeness warning (数据不全, the dashboard's words, on an amber cell), projects.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lanyan.plans.engine import Status
-from lanyan.plans.report import Report, _number, lineage_text
+from lanyan.plans.report import WARNING_COLOR, Report, _number, completeness_text, lineage_text
 
 FONT_NAME = "LanyanCJK"
 
@@ -79,6 +80,8 @@ def to_pdf(report: Report, font: Path) -> bytes:
         widths: list[float],
         colour_col: int | None = None,
         colours: Sequence[str | None] | None = None,
+        warn_col: int | None = None,
+        warned: Sequence[bool] = (),
     ) -> Table:
         table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
         style: list[tuple[Any, ...]] = [
@@ -92,6 +95,11 @@ def to_pdf(report: Report, font: Path) -> bytes:
             if colour_col is not None and colour:
                 style.append(
                     ("BACKGROUND", (colour_col, i), (colour_col, i), colors.HexColor(colour))
+                )
+        for i, warn in enumerate(warned, start=1):
+            if warn_col is not None and warn:
+                style.append(
+                    ("BACKGROUND", (warn_col, i), (warn_col, i), colors.HexColor(WARNING_COLOR))
                 )
         table.setStyle(TableStyle(style))
         return table
@@ -133,6 +141,7 @@ def to_pdf(report: Report, font: Path) -> bytes:
                 "状态",
                 "到期预测",
                 "数据来源 Lineage",
+                "数据完整性",
             )
         ]
     ]
@@ -159,14 +168,17 @@ def to_pdf(report: Report, font: Path) -> bytes:
                 p(r.status.zh),
                 p(_number(r.projected)),
                 p(source[:600], "small"),
+                p(completeness_text(r.completeness), "small"),
             ]
         )
     story.append(
         grid(
             rows,
-            [62, 13, 16, 22, 16, 18, 16, 14, 16, 74],
+            [56, 12, 15, 22, 15, 17, 15, 14, 15, 54, 38],
             7,
             [r.status.color for r in ev.results],
+            10,
+            [bool(completeness_text(r.completeness)) for r in ev.results],
         )
     )
     story += [Spacer(1, 4 * mm), p("三、重点项目 Projects", "h2")]

@@ -17,9 +17,15 @@ from lanyan.logistics.labels import find_font
 from lanyan.plans import records
 from lanyan.plans.catalog import list_plans, load_plan
 from lanyan.plans.models import PlanAdoption
-from lanyan.plans.report import Report, to_html, to_xlsx
+from lanyan.plans.report import Report, assessment_xlsx, to_html, to_xlsx
 from lanyan.plans.report_pdf import to_pdf
-from lanyan.plans.service import build_report, default_year, report_dict, scoped_jurisdiction
+from lanyan.plans.service import (
+    assess_adopters,
+    build_report,
+    default_year,
+    report_dict,
+    scoped_jurisdiction,
+)
 from lanyan.registry.models import Jurisdiction
 
 router = APIRouter(prefix="/api/plans", tags=["plans 规划"])
@@ -91,6 +97,32 @@ def evaluation(
 ) -> dict[str, Any]:
     """Every indicator (value, target, status, lineage) and project of the plan for a year."""
     return report_dict(_report(session, user, plan_id, year, jurisdiction))
+
+
+@router.get("/{plan_id}/assessment")
+def assessment(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None
+) -> list[dict[str, Any]]:
+    """规划实施考核: every adopting jurisdiction in your area scored for the year and ranked
+    best first (platform default rule and weights 70/30, see plans/assessment.py)."""
+    plan = load_plan(plan_id)
+    ranked = assess_adopters(session, plan, user.scope, year or default_year(plan))
+    return [{"rank": n, "name": name, **a.as_dict()} for n, a, name in ranked]
+
+
+@router.get("/{plan_id}/assessment.xlsx", response_class=Response)
+def assessment_workbook(
+    plan_id: str, session: SessionDep, user: Reader, year: YearQ = None
+) -> Response:
+    """规划实施考核 as a workbook: the ranking and each jurisdiction's breakdown."""
+    plan = load_plan(plan_id)
+    year = year or default_year(plan)
+    ranked = assess_adopters(session, plan, user.scope, year)
+    return Response(
+        assessment_xlsx(plan.title_zh, year, ranked),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{plan_id}-{year}-assessment.xlsx"'},
+    )
 
 
 @router.get("/{plan_id}/report.xlsx", response_class=Response)

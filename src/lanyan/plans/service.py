@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
+from lanyan.plans.assessment import DEFAULT_WEIGHTS, Assessment, Weights, rank, score
 from lanyan.plans.engine import Evaluator
 from lanyan.plans.models import PlanAdoption
 from lanyan.plans.records import jurisdiction_by_code
@@ -113,3 +114,35 @@ def report_dict(report: Report) -> dict[str, object]:
 def jurisdiction_code(session: Session, jurisdiction_id: int) -> str:
     """The GB/T 2260 code of a jurisdiction (a user's home, for the adopt button)."""
     return session.get_one(Jurisdiction, jurisdiction_id).code
+
+
+def assess(report: Report, weights: Weights = DEFAULT_WEIGHTS) -> Assessment:
+    """规划实施考核 of one report (one adopter, one year) by the platform's default rule
+    (plans/assessment.py)."""
+    ev = report.evaluation
+    return score(
+        ev.jurisdiction_code,
+        ev.year,
+        [(r.indicator.id, r.status) for r in ev.results],
+        [(p.project.id, p.state) for p in report.projects],
+        weights,
+    )
+
+
+def assess_adopters(
+    session: Session, plan: Plan, scope: Scope, year: int, today: date | None = None
+) -> list[tuple[int, Assessment, str]]:
+    """Every jurisdiction inside ``scope`` that adopted ``plan``, scored for ``year`` and ranked
+    best first: (rank, assessment, jurisdiction name). The ranking needs every adopter's score,
+    so the whole (small: one row per adopting jurisdiction) list is computed."""
+    adopters = list(
+        session.execute(
+            select(Jurisdiction)
+            .join(PlanAdoption, PlanAdoption.jurisdiction_id == Jurisdiction.id)
+            .where(PlanAdoption.plan_id == plan.id, scope.jurisdictions())
+            .order_by(Jurisdiction.code)
+        ).scalars()
+    )
+    names = {j.code: j.name for j in adopters}
+    scored = [assess(build_report(session, plan, j, year, today)) for j in adopters]
+    return [(n, a, names[a.jurisdiction]) for n, a in rank(scored)]

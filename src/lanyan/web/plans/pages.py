@@ -19,8 +19,10 @@ from lanyan.plans import records
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
+from lanyan.plans.report import COMPLETENESS_WORDS
 from lanyan.plans.routes import plans as plan_rows
 from lanyan.plans.service import (
+    assess_adopters,
     build_report,
     default_year,
     jurisdiction_code,
@@ -72,15 +74,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_adopt_for": ("采用辖区代码", "Adopting jurisdiction code"),
     "plan_adopted": ("已采用", "Adopted"),
     "plan_target": ("目标", "target"),
-    "plan_data_warning": ("数据不全", "Incomplete data"),
-    "plan_records": ("依据 {n} 条记录", "from {n} records"),
-    "plan_missing_years": ("缺 {years} 年数据", "no data for {years}"),
-    "plan_stand_in_population": (
-        "缺 {year} 年人口，沿用 {used} 年",
-        "no population for {year}; {used}'s used",
+    **COMPLETENESS_WORDS,
+    "plan_assessment": ("规划实施考核", "Implementation assessment"),
+    "plan_assessment_rule": (
+        "平台默认规则（非规划原文）：指标达标得 1 分、有风险 0.5 分、未达标和无数据 0 分；"
+        "项目已完成或按期推进得 1 分、滞后 0.5 分、未启动 0 分；各部分折算为百分制，按权重合计。",
+        "Platform default rule (not the plan's): an indicator met scores 1, at risk 0.5, not met "
+        "or no data 0; a project done or on track scores 1, late 0.5, not started 0; each part "
+        "is scaled to 100 and the parts are combined by their weights.",
     ),
-    "plan_sep": ("；", "; "),
-    "plan_list_sep": ("、", ", "),
+    "plan_rank": ("名次", "Rank"),
+    "plan_jurisdiction": ("辖区", "Jurisdiction"),
+    "plan_indicator_score": ("指标得分", "Indicator score"),
+    "plan_project_score": ("项目得分", "Project score"),
+    "plan_weights": ("权重（指标/项目）", "Weights (indicators/projects)"),
+    "plan_total": ("总分", "Total"),
+    "plan_missing": ("无数据指标", "Indicators without data"),
+    "plan_no_adopters": (
+        "您的辖区内没有采用本规划的辖区",
+        "No jurisdiction in your area adopted this plan",
+    ),
+    "plan_breakdown": ("得分明细", "Breakdown"),
+    "plan_item": ("指标/项目", "Indicator / project"),
+    "plan_points": ("得分", "Points"),
+    "plan_item_status": ("状态", "Status"),
+    "plan_assessment_xlsx": ("下载考核表（XLSX）", "Assessment (XLSX)"),
     "plan_actual": ("实际", "value"),
     # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
     **{unit_key(u): (u.zh, u.en) for u in Unit},
@@ -188,6 +206,35 @@ def dashboard(
     jurisdiction: str | None = None,
 ) -> HTMLResponse:
     return _dashboard(request, session, user, plan_id, year, jurisdiction)
+
+
+@router.get("/plans/{plan_id}/assessment", response_class=HTMLResponse)
+def assessment_page(
+    request: Request,
+    plan_id: str,
+    session: SessionDep,
+    user: Reader,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> HTMLResponse:
+    """规划实施考核 for the committee: every adopter in your area ranked, with the breakdown."""
+    plan = load_plan(plan_id)
+    year = year or default_year(plan)
+    ui = ui_for(request, user)
+    zh = ui.lang == "zh"
+    names = {i.id: i.name_zh if zh else i.name_en for i in plan.indicators}
+    names.update({p.id: p.name_zh if zh else p.name_en for p in plan.projects})
+    words = {c.value: (c.zh if zh else c.en, c.color) for c in [*Status, *ProjectState]}
+    return render(
+        request,
+        "plans/assessment.html",
+        user,
+        plan=plan,
+        year=year,
+        years=list(range(plan.period_start, plan.period_end + 1)),
+        ranked=assess_adopters(session, plan, user.scope, year),
+        names=names,
+        words=words,
+    )
 
 
 def _problem_text(exc: ValidationFailed) -> str:

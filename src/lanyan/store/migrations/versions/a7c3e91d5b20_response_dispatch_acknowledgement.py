@@ -1,7 +1,7 @@
 """response: the station's acknowledgement (签收) of a turnout order
 
 Revision ID: a7c3e91d5b20
-Revises: 6e89443ee080
+Revises: c4a7e2d91b36
 Create Date: 2026-12-07 19:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "a7c3e91d5b20"
-down_revision: str | None = "6e89443ee080"
+down_revision: str | None = "c4a7e2d91b36"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

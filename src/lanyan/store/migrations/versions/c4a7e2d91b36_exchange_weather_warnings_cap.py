@@ -1,7 +1,7 @@
 """exchange: weather warnings imported from CAP 1.2 (气象预警)
 
 Revision ID: c4a7e2d91b36
-Revises: 6e89443ee080
+Revises: a7c4e19d2b60
 Create Date: 2026-12-07 19:05:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "c4a7e2d91b36"
-down_revision: str | None = "6e89443ee080"
+down_revision: str | None = "a7c4e19d2b60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from lanyan.prevention.hazards import local_date
 from lanyan.prevention.schemas.inspections import CertificateCreate, HazardMove
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import EVERYWHERE
+from lanyan.risk import config as risk_config
 from lanyan.store.audit import SYSTEM
 
 from browser_support import (
@@ -244,7 +245,7 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             page.screenshot(path=str(ARTIFACTS / "supervision-risk.png"), full_page=True)
             first.locator("a").first.click()
             rows = page.locator("#contributions tbody tr")
-            expect(rows).to_have_count(15)
+            expect(rows).to_have_count(len(risk_config.load().factors))
             shown = sum(float(rows.nth(i).locator("td").last.inner_text()) for i in range(15))
             assert abs(shown - float(page.locator("#score").inner_text())) < 0.1
             expect(page.locator('#contributions tr[data-factor="major_hazards"]')).to_contain_text(

@@ -32,7 +32,24 @@ def run_migrations_online() -> None:
         raise RuntimeError("no database: set sqlalchemy.url or pass a connection")
     engine = make_engine(url)
     with engine.connect() as conn:
-        _run(conn)
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, drop, rename): with foreign keys on,
+            # dropping a parent table would delete its dependants' ON DELETE CASCADE rows.
+            # The pragma works only outside a transaction; the keys are checked afterwards.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            _run(conn)
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     engine.dispose()
 
 

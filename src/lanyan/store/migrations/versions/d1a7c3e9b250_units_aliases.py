@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("units") as batch:
-        batch.drop_column("aliases")
+    # Not in batch mode: SQLite (3.35+) drops the column in place. A batch rebuild of `units`
+    # would drop the table, and its dependants' ON DELETE CASCADE rows (account_units) with it.
+    op.drop_column("units", "aliases")

@@ -248,6 +248,30 @@ def heartbeat_frame(serial: int, at: datetime, source: bytes) -> bytes:
     )
 
 
+def component_state_frame(
+    source: bytes, at: datetime, state: int, address: int, description: str, serial: int = 1
+) -> bytes:
+    """A GB/T 26875.3 component-state upload (部件运行状态, type 2) from ``source``: one
+    smoke detector (type 42) at ``address`` in ``state`` (0b11 fire, the fault bit a fault)."""
+    component = {
+        "system_type": 1,
+        "system_address": 1,
+        "component_type": 42,
+        "component_address": address,
+        "state": state,
+        "description": description,
+        "time": at,
+    }
+    return encode(
+        serial=serial,
+        command=2,
+        source=source,
+        destination=0,
+        payload=encode_appdata(2, [component]),
+        timestamp=at,
+    )
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now (for servers a test starts)."""
     with socket.socket() as s:

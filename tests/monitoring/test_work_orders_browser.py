@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
-from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
+from lanyan.monitoring.gb26875 import decode
 from lanyan.monitoring.ingest import store_frame
 from lanyan.monitoring.models import MonitoringAlarm
 from lanyan.registry import service
@@ -33,7 +33,15 @@ from browser_support import (
     live_server,
     require_chromium,
 )
-from support import DAFENG, PASSWORD, add_user, bind_unit, sample, seed_region
+from support import (
+    DAFENG,
+    PASSWORD,
+    add_user,
+    bind_unit,
+    component_state_frame,
+    sample,
+    seed_region,
+)
 
 pytestmark = pytest.mark.browser
 UITD = bytes.fromhex("e1e2e3e4e5e6")
@@ -57,23 +65,7 @@ def _seed(uow: Uow) -> str:
 
 def _raise_fault(sessions: Any) -> None:
     at = utcnow() - timedelta(seconds=20)
-    component = {
-        "system_type": 1,
-        "system_address": 1,
-        "component_type": 42,
-        "component_address": 3,
-        "state": FAULT,
-        "description": "二层走廊烟感",
-        "time": at,
-    }
-    raw = encode(
-        serial=1,
-        command=2,
-        source=UITD,
-        destination=0,
-        payload=encode_appdata(2, [component]),
-        timestamp=at,
-    )
+    raw = component_state_frame(UITD, at, FAULT, 3, "二层走廊烟感")
     store_frame(sessions, decode(raw), raw, at, "test")
 
 

@@ -277,3 +277,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def loaded_image_width(page: Any, selector: str) -> int:
+    """The natural width of the first image matching ``selector`` once it has decoded.
+
+    ``naturalWidth`` is 0 until the browser has fetched and decoded the image, so
+    reading it straight after the element appears races the download; a broken
+    image never completes, and the wait times out naming the selector.
+    """
+    script = (
+        "sel => { const i = document.querySelector(sel);"
+        " return !!i && i.complete && i.naturalWidth > 0; }"
+    )
+    page.wait_for_function(script, arg=selector, timeout=10_000)
+    return int(page.evaluate("sel => document.querySelector(sel).naturalWidth", selector))

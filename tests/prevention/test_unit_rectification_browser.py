@@ -33,7 +33,7 @@ from browser_support import (
     live_server,
     require_chromium,
 )
-from support import DAFENG, PASSWORD, add_user, bind_unit, sample, seed_region
+from support import DAFENG, PASSWORD, add_user, bind_unit, loaded_image_width, sample, seed_region
 
 pytestmark = pytest.mark.browser
 UNIT = sample("units", DAFENG, 1)["code"]
@@ -118,7 +118,7 @@ def test_unit_rectifies_with_a_photo_and_the_officer_passes_the_recheck(
             expect(page.locator("#flash")).to_contain_text("整改照片已上传")
             img = page.locator('#evidence figure[data-purpose="rectification"] img')
             expect(img).to_have_count(1)
-            assert page.evaluate("document.querySelector('#evidence img').naturalWidth") == 64
+            assert loaded_image_width(page, "#evidence img") == 64
             ask = page.locator('form[data-action="request_recheck"]')
             ask.locator("input[name=note]").fill("已整改完毕，申请复查")
             ask.locator("button").click()
@@ -137,7 +137,7 @@ def test_unit_rectifies_with_a_photo_and_the_officer_passes_the_recheck(
             officer.goto(f"{base}/hazards/{hid}")
             expect(officer.locator("#recheck-due")).to_contain_text("个工作日")
             expect(officer.locator("#evidence figure figcaption")).to_contain_text("manager")
-            assert officer.evaluate("document.querySelector('#evidence img').naturalWidth") == 64
+            assert loaded_image_width(officer, "#evidence img") == 64
             officer.locator('form[data-action="pass_recheck"] input[name=note]').fill("通道畅通")
             officer.locator('form[data-action="pass_recheck"] button').click()
             expect(officer.locator("#hazard-state")).to_have_attribute(

@@ -35,7 +35,7 @@ from browser_support import (
     live_server,
     require_chromium,
 )
-from support import DAFENG, PASSWORD, TINGHU, add_user
+from support import DAFENG, PASSWORD, TINGHU, add_user, loaded_image_width
 
 pytestmark = pytest.mark.browser
 
@@ -288,7 +288,7 @@ def test_alarm_opened_incident_card_routes_and_print(server: dict[str, Any]) -> 
             expect(view.locator("svg.site-sketch circle.sketch-water")).not_to_have_count(0)
             expect(view.locator("#pp-water tr.pp-damaged")).to_contain_text("损坏")
             expect(view.locator(".pp-figure img")).to_have_count(1)
-            assert view.evaluate("document.querySelector('.pp-figure img').naturalWidth") == 360
+            assert loaded_image_width(view, ".pp-figure img") == 360
             view.emulate_media(media="print")
             # Printed, the page keeps to the A4 text width (190 mm ≈ 718 CSS px) at any window.
             assert view.evaluate("document.body.getBoundingClientRect().width") <= 719

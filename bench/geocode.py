@@ -15,10 +15,13 @@ the server). The anchor is rapidfuzz's plain ``process.extractOne`` (WRatio) ove
 label strings, on the first ``--anchor`` queries (it scans every string per query).
 Targets: top-1 ≥ 90 %, top-5 ≥ 98 %, p99 ≤ 50 ms.
 
-The city is one county (大丰区, whose 119 centre receives every query) and its units lie at
-random points whatever their city word, so the caller's context — the board's jurisdiction,
-the map view, the dispatcher's county — tells nothing here and is not modelled: a name that
-exists under several city words is a tie by its text alone.
+The city is one county (大丰区, whose 119 centre receives every query); a unit stands at its
+address. Every query is run twice: by its text alone, and with the caller's context — a point
+drawn around the target with a normal error of ``--caller-m`` metres (default 1,000 m, the
+platform's assumption for the location a phone network gives with a call; a dispatcher's
+town-sized map view is as coarse) passed as ``near``. The context only orders hits the text
+leaves nearly equal (``NEAR_WEIGHT`` in the matcher), so it cannot rescue a query whose target
+the text ranks clearly lower.
 
 Every miss is classified by how many *rivals* the query has: other places at least as close
 to it as its target, by character or by pinyin-syllable edit distance (a homophone costs
@@ -29,12 +32,14 @@ the top 5 (with 5 or more strictly closer, none can); with 1 to 4 the top 1 is a
 none the miss is the matcher's. ``--misses`` prints
 each miss.
 
-    python bench/geocode.py [--queries 1000] [--anchor 100] [--seed 7] [--misses]
+    python bench/geocode.py [--queries 1000] [--anchor 100] [--seed 7] [--caller-m 1000]
+                            [--misses]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import time
@@ -130,13 +135,15 @@ def city(rng: random.Random) -> tuple[list[Place], list[str]]:
         names.add(f"{word}{core}{rng.choice(SUFFIXES)}")
     for name in sorted(names):
         r = rng.randrange(ROADS)
-        address = f"{roads[r]}{rng.randint(1, lengths[r])}号"
+        number = rng.randint(1, lengths[r])
+        address = f"{roads[r]}{number}号"
+        # a unit stands at its address, give or take 30 m
         places.append(
             Place(
                 Kind.UNIT,
                 name,
-                LON0 + rng.random() * 0.2,
-                LAT0 + rng.random() * 0.16,
+                LON0 + (r // 40) * 0.01 + number * 0.00004 + (rng.random() - 0.5) * 0.0006,
+                LAT0 + (r % 40) * 0.004 + (rng.random() - 0.5) * 0.0006,
                 code=f"91320982MA{len(places):08d}",
                 names=(address,),
             )
@@ -281,6 +288,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--anchor", type=int, default=100)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--caller-m", type=float, default=1000.0, help="error of the caller's point (metres)"
+    )
     ap.add_argument("--misses", action="store_true", help="print every miss")
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -339,6 +349,28 @@ def main() -> None:
     print(f"misses: {len(missed)} at top-1, {n - top5} at top-5, by rivals:")
     for (cls, in_five), count in sorted(classes.items()):
         print(f"  {cls:<33} {'in top 5' if in_five else 'not in top 5':<13} {count:4d}")
+    # with the caller's context: a point around the target (its own seeded stream, so the
+    # queries are the same as above)
+    crng = random.Random(args.seed + 1)
+    c_top1 = c_top5 = 0
+    c_times: list[float] = []
+    for text, target in work:
+        dx, dy = crng.gauss(0, args.caller_m), crng.gauss(0, args.caller_m)
+        near = (
+            target.lon + dx / (111_320.0 * math.cos(math.radians(target.lat))),
+            target.lat + dy / 111_320.0,
+        )
+        t = time.perf_counter()
+        answer = index.search(text, limit=5, near=near)
+        c_times.append((time.perf_counter() - t) * 1e3)
+        labels = [(h.kind, h.label) for h in answer.hits]
+        c_top1 += bool(labels) and labels[0] == (target.kind, target.label)
+        c_top5 += (target.kind, target.label) in labels
+    print(
+        f"with the caller's point (error σ {args.caller_m:,.0f} m): top-1 "
+        f"{100 * c_top1 / n:.1f} %, top-5 {100 * c_top5 / n:.1f} %; median "
+        f"{statistics.median(c_times):.2f} ms, p99 {pct(c_times, 0.99):.2f} ms"
+    )
     labels = [p.label for p in places + divisions]
     sub = work[: args.anchor]
     a_right = mine_right = 0
@@ -357,9 +389,13 @@ def main() -> None:
         f"{100 * mine_right / len(sub):.1f} %), median {statistics.median(a_times):.1f} ms, "
         f"p99 {pct(a_times, 0.99):.1f} ms; ratio of medians {statistics.median(a_times) / mine_median:.0f}×"
     )
+
+    def verdict(one: int, five: int, lat: list[float]) -> str:
+        return "met" if one >= 0.9 * n and five >= 0.98 * n and pct(lat, 0.99) <= 50 else "NOT met"
+
     print(
-        "targets: top-1 ≥ 90 %, top-5 ≥ 98 %, p99 ≤ 50 ms → "
-        + ("met" if top1 >= 0.9 * n and top5 >= 0.98 * n and pct(times, 0.99) <= 50 else "NOT met")
+        "targets: top-1 ≥ 90 %, top-5 ≥ 98 %, p99 ≤ 50 ms → by the text alone "
+        f"{verdict(top1, top5, times)}; with the caller's point {verdict(c_top1, c_top5, c_times)}"
     )
     print(host_line())
 

@@ -169,6 +169,16 @@ def sample(slug: str, county: str, n: int = 1) -> dict[str, Any]:
             "protocol": "gb26875",
             "jurisdiction_code": county,
         },
+        "landmarks": {
+            "code": f"LM-{tag}",
+            "name": f"测试广场{n}",
+            "category": "square",
+            "aliases": "老广场、人民广场",
+            "address": f"测试路{n}号",
+            "lon": lon,
+            "lat": lat,
+            "jurisdiction_code": county,
+        },
         "roads": {
             "code": f"R-{tag}",
             "name": f"测试路{n}",
@@ -206,6 +216,7 @@ CHANGE = {
     "water-sources": ("status", "damaged"),
     "fire-lanes": ("is_marked", True),
     "devices": ("status", "online"),
+    "landmarks": ("category", "park"),
     "roads": ("speed_kmh", 40.0),
 }
 

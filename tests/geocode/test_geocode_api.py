@@ -141,6 +141,17 @@ def _bad_input_and_roles(client: TestClient, world: dict[str, Any]) -> None:
     assert "q" in json.dumps(r.json()["errors"])
     r = client.get("/api/geocode/snap", params={"lon": 200, "lat": 33}, headers=headers)
     assert r.status_code == 422
+    # the caller's point comes whole or not at all, named by its missing half
+    r = client.get("/api/geocode", params={"q": "大丰", "near_lon": 120.4}, headers=headers)
+    assert r.status_code == 422 and "near_lat" in json.dumps(r.json()["errors"])
+    r = client.get(
+        "/api/geocode", params={"q": "大丰", "near_lon": 120.4, "near_lat": 95}, headers=headers
+    )
+    assert r.status_code == 422 and "near_lat" in json.dumps(r.json()["errors"])
+    r = client.get(
+        "/api/geocode", params={"q": "大丰", "near_lon": 120.4, "near_lat": 33.2}, headers=headers
+    )
+    assert r.status_code == 200
     viewer = login(client, "viewer")
     assert client.get("/api/geocode", params={"q": "大丰"}, headers=viewer).status_code == 403
 
@@ -158,6 +169,33 @@ def _snap_a_click_to_the_nearest_building(client: TestClient, world: dict[str, A
     assert far["building"] is None
 
 
+def _a_landmark_the_desk_adds_by_its_popular_name(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    """Landmarks are a registry type the dispatchers keep: one added through the registry API
+    is found by its popular name (俗称) at once."""
+    headers = login(client, "df_dispatch")
+    lon, lat = node(1, 2)
+    body = {
+        "code": "LM-DRUM",
+        "name": "鼓楼广场",
+        "category": "square",
+        "aliases": "老鼓楼、钟鼓楼",
+        "lon": lon,
+        "lat": lat,
+        "jurisdiction_code": DAFENG,
+    }
+    r = client.post("/api/landmarks", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    r = client.post("/api/landmarks", json={**body, "code": "LM-X", "category": "tower"},
+                    headers=headers)  # fmt: skip
+    assert r.status_code == 422 and "category" in json.dumps(r.json()["errors"])
+    hits = client.get("/api/geocode", params={"q": "老鼓楼"}, headers=headers).json()["hits"]
+    assert (hits[0]["kind"], hits[0]["code"], hits[0]["label"]) == ("poi", "LM-DRUM", "鼓楼广场")
+    viewer = login(client, "viewer")
+    assert client.post("/api/landmarks", json=body, headers=viewer).status_code == 403
+
+
 def test_api_search_snap_and_bad_input(client: TestClient, world: dict[str, Any], uow: Any) -> None:
     """One world for the read-only API checks (building the world is the slow part)."""
     _search_finds_a_building_with_a_typo(client, world)
@@ -167,6 +205,7 @@ def test_api_search_snap_and_bad_input(client: TestClient, world: dict[str, Any]
     _bad_input_and_roles(client, world)
     _a_write_to_the_registry_refreshes_the_index(client, world, uow)
     _a_unit_by_its_former_name(client, world, uow)
+    _a_landmark_the_desk_adds_by_its_popular_name(client, world)
 
 
 def test_a_big_index_is_rebuilt_in_the_background(
@@ -209,7 +248,8 @@ def test_cli_imports_addresses_and_prints_json(
     good = tmp_path / "doors.csv"
     lon, lat = node(1, 4)
     good.write_text(
-        f"label,lon,lat,kind\n幸福路12号,{lon},{lat},address\n人民广场,{lon},{lat + 0.001},poi\n",
+        "label,lon,lat,kind,jurisdiction_code\n"
+        f"幸福路12号,{lon},{lat},address,\n人民广场,{lon},{lat + 0.001},poi,{DAFENG}\n",
         encoding="utf-8",
     )
     r = runner.invoke(cli_app, ["geocode", "import-addresses", str(good)])
@@ -226,3 +266,7 @@ def test_cli_imports_addresses_and_prints_json(
     assert json.loads(r.output)["hits"][0]["label"] == "人民广场"
     r = runner.invoke(cli_app, ["geocode", "x", "--format", "yaml"])
     assert r.exit_code == 1 and "--format" in r.output and "Traceback" not in r.output
+    r = runner.invoke(cli_app, ["geocode", "幸福路12号", "--near", f"{lon},{lat}"])
+    assert r.exit_code == 0 and "幸福路12号" in r.output
+    r = runner.invoke(cli_app, ["geocode", "幸福路12号", "--near", "120.4"])
+    assert r.exit_code == 1 and "--near" in r.output and "Traceback" not in r.output

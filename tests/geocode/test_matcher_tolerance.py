@@ -127,3 +127,48 @@ def test_a_known_road_without_the_number_offers_the_road_one_slip_away() -> None
     places.append(Place(Kind.ADDRESS, "幸丰路207号", 120.5, 33.2))
     labels = [h.label for h in Index(places, DIVISIONS).search("方丰路207号").hits[:5]]
     assert "幸丰路207号" in labels and "方丰路161号" in labels
+
+
+def _far_and_near_twins() -> tuple[Index, Place, Place]:
+    """Two 宏源医院 the text cannot tell apart, 11 km apart."""
+    west = Place(Kind.UNIT, "宏源医院", 120.30, 33.10, code="W")
+    east = Place(Kind.UNIT, "盐城宏源医院", 120.42, 33.10, code="E")
+    return Index([west, east], DIVISIONS), west, east
+
+
+def test_the_callers_context_orders_names_the_text_leaves_equal() -> None:
+    index, west, east = _far_and_near_twins()
+    # the place word 盐城 is left out: both read the same
+    assert {h.code for h in index.search("宏源医院").hits} == {"W", "E"}
+    near_east = index.search("盐城宏源医院", near=(east.lon - 0.01, east.lat))
+    assert near_east.hits[0].code == "E"
+    near_west = index.search("宏缘医院", near=(west.lon + 0.005, west.lat))  # a homophone typo
+    assert near_west.hits[0].code == "W"
+    near_east = index.search("宏缘医院", near=(east.lon + 0.005, east.lat))
+    assert near_east.hits[0].code == "E"
+    # without the context the label decides the tie: the west one first
+    assert index.search("宏缘医院").hits[0].code == "W"
+    # the confidence shown is the text's alone, and a tie is never picked for the dispatcher
+    text_only = {h.code: h.confidence for h in index.search("宏缘医院").hits}
+    assert near_east.hits[0].confidence == text_only["E"]
+    assert near_east.ambiguous and near_east.picked is None
+
+
+def test_the_context_never_beats_a_clearly_better_typed_name() -> None:
+    near = Place(Kind.UNIT, "宏光超市", 120.30, 33.10, code="NEAR")  # one character off
+    far = Place(Kind.UNIT, "宏源超市", 120.60, 33.30, code="FAR")  # typed exactly, 36 km away
+    index = Index([near, far], DIVISIONS)
+    answer = index.search("宏源超市", near=(near.lon, near.lat))
+    assert [h.code for h in answer.hits][:2] == ["FAR", "NEAR"]
+    assert answer.picked is not None and answer.picked.code == "FAR"
+
+
+def test_a_homophone_next_to_the_caller_beats_the_same_sound_far_away() -> None:
+    # over the telephone 宏缘 and 宏源 are the same words: where the caller is decides
+    near = Place(Kind.UNIT, "宏缘超市", 120.30, 33.10, code="NEAR")
+    far = Place(Kind.UNIT, "宏源超市", 120.60, 33.30, code="FAR")
+    index = Index([near, far], DIVISIONS)
+    assert index.search("宏源超市").hits[0].code == "FAR"
+    answer = index.search("宏源超市", near=(near.lon + 0.002, near.lat))
+    assert answer.hits[0].code == "NEAR"
+    assert answer.picked is None and answer.ambiguous  # offered first, never picked

@@ -32,6 +32,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "water-sources",
             "fire-lanes",
             "roads",
+            "landmarks",
             "incidents",
             "equipment",
             "supplies",
@@ -53,8 +54,10 @@ WRITE: dict[Role, frozenset[str]] = {
     # Dispatchers close incidents and make the fire record or 简易登记 that goes with it.
     # Dispatchers and commanders handle alarms (火警确认 / 误报) and the quarantine of unknown
     # senders; prevention officers bind senders to the devices they register.
+    # Dispatchers keep the landmarks (地标) callers name, as they learn them.
     Role.DISPATCHER: frozenset(
         {
+            "landmarks",
             "vehicles",
             "incidents",
             "supply-dispatch",

@@ -27,6 +27,19 @@ def _crs(text: str) -> Crs:
         ) from None
 
 
+def _near(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        lon, lat = (float(v) for v in parts)
+    except ValueError:
+        raise ValidationFailed(
+            "--near is not a point", [FieldProblem("--near", "LON,LAT, two numbers")]
+        ) from None
+    return service.caller_context(lon, lat, ("--near", "--near"))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``geocode`` command to ``app``."""
 
@@ -39,6 +52,12 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(min=1, max=50, help="top N hits")] = 10,
         user: Annotated[str | None, typer.Option(help="search in this user's jurisdiction")] = None,
         crs: Annotated[str, typer.Option(help=f"{IMPORT}: coordinates of the file")] = "WGS84",
+        near: Annotated[
+            str | None,
+            typer.Option(
+                help="the caller's point LON,LAT (WGS84): orders equal hits nearest first"
+            ),
+        ] = None,
     ) -> None:
         """Print the places matching the text, best first (lon/lat WGS84), or import a file."""
         settings = load_settings()
@@ -65,7 +84,7 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"imported {n} place(s) from {path.name}")
                     return
                 _, scope = actor_for(session, user, "geocode")
-                answer = service.search(session, scope, " ".join(words), limit)
+                answer = service.search(session, scope, " ".join(words), limit, _near(near))
                 out = GeocodeAnswer.of(answer, limit, answer.total)
         if fmt == "json":
             typer.echo(json.dumps(out.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -1,4 +1,6 @@
-"""Geocoder tables: house-number addresses (门牌) and landmarks (POI), imported from files."""
+"""Geocoder tables: house-number addresses (门牌), imported from files. Landmarks (POI) are the
+registry's ``landmarks`` type; a ``poi`` row here is one imported before that type existed that
+no jurisdiction could take (migration b4e1d7a9c352), still indexed."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from lanyan.store.base import Base, Timestamped
 
 
 class GeocodePlace(Timestamped, Base):
-    """A place the registry does not hold: a house number (门牌 ``address``) or a landmark
-    (``poi``: 地标, a square, a bridge, a shop sign) with its WGS84 point."""
+    """A place the registry does not hold: a house number (门牌 ``address``) with its WGS84
+    point (or a legacy ``poi``, see the module's docstring)."""
 
     __tablename__ = "geocode_places"
     __table_args__ = (UniqueConstraint("kind", "label"),)

@@ -23,8 +23,21 @@ def geocode(
     user: Desk,
     q: Annotated[str, Query(min_length=1, max_length=200, description="free text")],
     limit: Annotated[int, Query(ge=1, le=50, description="top N hits")] = 10,
+    near_lon: Annotated[
+        float | None,
+        Query(
+            ge=-180,
+            le=180,
+            description="the caller's context (WGS84 longitude): orders hits "
+            "the text leaves nearly equal, nearest first; with near_lat",
+        ),
+    ] = None,
+    near_lat: Annotated[
+        float | None, Query(ge=-90, le=90, description="the caller's context (WGS84 latitude)")
+    ] = None,
 ) -> GeocodeAnswer:
-    answer = service.search(session, user.scope, q, limit)
+    near = service.caller_context(near_lon, near_lat)
+    answer = service.search(session, user.scope, q, limit, near)
     return GeocodeAnswer.of(answer, limit, answer.total)
 
 

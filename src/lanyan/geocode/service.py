@@ -11,6 +11,7 @@ when one moved.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -53,6 +54,7 @@ SOURCES: dict[str, Kind] = {
     "buildings": Kind.BUILDING,
     "stations": Kind.STATION,
     "water-sources": Kind.HYDRANT,
+    "landmarks": Kind.POI,
     "roads": Kind.ROAD,
 }
 EVERYWHERE = Scope()
@@ -161,9 +163,9 @@ def build_index(session: Session) -> Index:
                     continue
                 label = getattr(r, "name", "") or getattr(r, "address", "") or r.code
                 names: tuple[str, ...] = ()
-                if slug in ("units", "buildings", "stations") and r.address:
+                if slug in ("units", "buildings", "stations", "landmarks") and r.address:
                     names = (r.address,)
-                if slug == "units":
+                if slug in ("units", "landmarks"):
                     names += tuple(split_names(r.aliases))
                 jid = r.id if slug == "jurisdictions" else r.jurisdiction_id
                 places.append(Place(kind, label, lon, lat, r.code, names, jid, r.id))
@@ -255,9 +257,37 @@ def _in_scope_ids(session: Session, scope: Scope) -> set[int] | None:
     return ids
 
 
-def search(session: Session, scope: Scope, query: str, limit: int = 10) -> Answer:
+def caller_context(
+    lon: float | None, lat: float | None, fields: tuple[str, str] = ("near_lon", "near_lat")
+) -> tuple[float, float] | None:
+    """The caller's point from its two halves: both or neither, each in range (WGS84)."""
+    if lon is None and lat is None:
+        return None
+    problems = [
+        FieldProblem(name, "give both near_lon and near_lat, or neither")
+        for name, value in zip(fields, (lon, lat), strict=True)
+        if value is None
+    ]
+    if lon is not None and not -180 <= lon <= 180:
+        problems.append(FieldProblem(fields[0], "a longitude from -180 to 180"))
+    if lat is not None and not -90 <= lat <= 90:
+        problems.append(FieldProblem(fields[1], "a latitude from -90 to 90"))
+    if problems:
+        raise ValidationFailed("the caller's point is incomplete or out of range", problems)
+    assert lon is not None and lat is not None
+    return lon, lat
+
+
+def search(
+    session: Session,
+    scope: Scope,
+    query: str,
+    limit: int = 10,
+    near: tuple[float, float] | None = None,
+) -> Answer:
     """Places for ``query``, best first; hits of another jurisdiction than the user's are left
-    out (divisions and landmarks with no jurisdiction are kept)."""
+    out (divisions and landmarks with no jurisdiction are kept). ``near`` (lon, lat) is the
+    caller's context: the location that came with the call, or the dispatcher's map view."""
     text = query.strip()
     if not text:
         raise ValidationFailed("the query is empty", [FieldProblem("q", "must not be empty")])
@@ -267,7 +297,7 @@ def search(session: Session, scope: Scope, query: str, limit: int = 10) -> Answe
         )
     index = index_for(session)
     allowed = _in_scope_ids(session, scope)
-    answer = index.search(text, limit if allowed is None else limit * 5)
+    answer = index.search(text, limit if allowed is None else limit * 5, near)
     if allowed is not None:
         answer.hits = [
             h for h in answer.hits if h.jurisdiction_id is None or h.jurisdiction_id in allowed
@@ -332,11 +362,21 @@ def _rows_of(path: Path) -> list[dict[str, str]]:
     )
 
 
-def import_places(session: Session, path: Path, crs: Crs = Crs.WGS84) -> int:
+def landmark_code(jurisdiction_code: str, name: str) -> str:
+    """The code an imported landmark gets: stable for its jurisdiction and name, so importing
+    the same file again updates the row instead of adding another."""
+    digest = hashlib.sha1(f"{jurisdiction_code}|{name}".encode()).hexdigest()[:12]
+    return f"POI-{digest.upper()}"
+
+
+def import_places(
+    session: Session, path: Path, crs: Crs = Crs.WGS84, actor: audit.Actor = audit.SYSTEM
+) -> int:
     """Import house numbers (门牌, kind ``address``, the default) and landmarks (``poi``) from
     a CSV/XLSX file with columns label, lon, lat [, kind, alias, jurisdiction_code]. Every row
     is checked first; one bad row refuses the whole file, naming its row and column. A label
-    already imported is updated."""
+    already imported is updated. A landmark is a registry object (``landmarks``, audited as
+    ``actor``) and needs its jurisdiction_code; its code is :func:`landmark_code`."""
     rows = _rows_of(path)
     if rows:
         missing = [c for c in COLUMNS if c not in rows[0]]
@@ -374,6 +414,15 @@ def import_places(session: Session, path: Path, crs: Crs = Crs.WGS84) -> int:
             problems.append(
                 FieldProblem("jurisdiction_code", f"no jurisdiction has code {code}", line)
             )
+        if kind == "poi" and len(label) > 200:
+            problems.append(
+                FieldProblem("label", "a landmark's name is at most 200 characters", line)
+            )
+        if kind == "poi" and not code:
+            problems.append(
+                FieldProblem("jurisdiction_code", "a landmark (poi) needs its jurisdiction", line)
+            )
+        item["jurisdiction_code"] = code
         house = parse_house_number(normalize(label)) if kind == "address" else None
         if kind == "address" and label and house is None:
             problems.append(
@@ -395,7 +444,12 @@ def import_places(session: Session, path: Path, crs: Crs = Crs.WGS84) -> int:
             select(GeocodePlace.id, GeocodePlace.kind, GeocodePlace.label)
         ).all()
     }
+    landmarks = get_type("landmarks")
     for item in good:
+        code = item.pop("jurisdiction_code")
+        if item["kind"] == "poi":
+            _import_landmark(session, landmarks, actor, item, code)
+            continue
         row_id = existing.get((item["kind"], item["label"]))
         row = session.get(GeocodePlace, row_id) if row_id else GeocodePlace()
         for name, value in item.items():
@@ -403,3 +457,21 @@ def import_places(session: Session, path: Path, crs: Crs = Crs.WGS84) -> int:
         session.add(row)
     session.flush()
     return len(good)
+
+
+def _import_landmark(
+    session: Session, ot: Any, actor: audit.Actor, item: dict[str, Any], jurisdiction: str
+) -> None:
+    data = {
+        "name": item["label"],
+        "aliases": item["alias"],
+        "lon": item["lon"],
+        "lat": item["lat"],
+        "jurisdiction_code": jurisdiction,
+    }
+    code = landmark_code(jurisdiction, data["name"])
+    row_id = registry_service.id_of_code(session, ot, EVERYWHERE, code)
+    if row_id is None:
+        registry_service.create(session, ot, actor, EVERYWHERE, {"code": code, **data})
+    else:
+        registry_service.update(session, ot, actor, EVERYWHERE, row_id, data)

@@ -171,6 +171,19 @@ class FireLaneStatus(Choice):
     SUBSTANDARD = ("substandard", "不达标", "Below standard", "#fd8d3c")
 
 
+class LandmarkCategory(Choice):
+    """What a landmark (地标) is: the names callers give instead of an address."""
+
+    SQUARE = ("square", "广场", "Square", "#9467bd")
+    PARK = ("park", "公园景区", "Park or scenic spot", "#2ca02c")
+    TRANSPORT = ("transport", "交通站点", "Station, stop or port", "#1f77b4")
+    BRIDGE = ("bridge", "桥梁", "Bridge", "#8c564b")
+    MARKET = ("market", "商圈市场", "Market or shopping area", "#ff7f0e")
+    PUBLIC = ("public", "公共机构", "Public institution", "#17becf")
+    NEIGHBOURHOOD = ("neighbourhood", "小区村庄", "Residential estate or village", "#bcbd22")
+    OTHER = ("other", "其他", "Other", "#7f7f7f")
+
+
 class DeviceKind(Choice):
     USER_INFO_TRANSMISSION = ("user_info_transmission", "用户信息传输装置", "Transmission device")
     SMOKE_DETECTOR = ("smoke_detector", "独立式感烟探测器", "Standalone smoke detector")

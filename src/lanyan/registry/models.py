@@ -257,6 +257,23 @@ class Device(Timestamped, CodedBase):
     installed_on: Mapped[date | None] = mapped_column(Date)
 
 
+class Landmark(Timestamped, CodedBase):
+    """A landmark (地标, POI): a square, a park, a bridge, a bus station, a market — a name a
+    caller gives instead of an address, found by the geocoder with its aliases (俗称、曾用名)."""
+
+    __tablename__ = "landmarks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    aliases: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+
+
 class Road(Timestamped, CodedBase):
     """A road segment of the basemap and the routing network (node to node)."""
 

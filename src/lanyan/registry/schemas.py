@@ -25,6 +25,7 @@ from lanyan.registry.choices import (
     FireSystem,
     ForceType,
     JurisdictionLevel,
+    LandmarkCategory,
     PersonnelCategory,
     RoadClass,
     StationClass,
@@ -366,6 +367,23 @@ def derive_fire_lane(data: dict[str, Any]) -> dict[str, Any]:
     if (narrow or low) and str(data.get("status", "clear")) == "clear":
         data["status"] = FireLaneStatus.SUBSTANDARD.value
     return data
+
+
+class LandmarkCreate(_In):
+    code: Code
+    name: Name
+    category: LandmarkCategory = LandmarkCategory.OTHER
+    aliases: Annotated[
+        str, Field(max_length=500, description="俗称、曾用名, separated by 、 ; or a comma")
+    ] = ""
+    address: Annotated[str, Field(max_length=255)] = ""
+    lon: Lon
+    lat: Lat
+    jurisdiction_code: str
+
+
+class LandmarkFilter(_Filter):
+    category: LandmarkCategory | None = None
 
 
 class DeviceCreate(_In):

@@ -246,6 +246,18 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         search_columns=("code",),
     ),
     _ot(
+        "landmarks",
+        m.Landmark,
+        s.LandmarkCreate,
+        s.LandmarkFilter,
+        "地标",
+        "Landmarks",
+        refs=(_J,),
+        geometry="point",
+        list_columns=("code", "name", "category", "address"),
+        search_columns=("code", "name", "address", "aliases"),
+    ),
+    _ot(
         "roads",
         m.Road,
         s.RoadCreate,

@@ -146,7 +146,14 @@
     if (!q) { showHits(false); return; }
     hitsList.setAttribute("aria-busy", "true");
     try {
-      const ans = await call("GET", `/api/geocode?limit=8&q=${encodeURIComponent(q)}`);
+      // A town-sized view (zoom ≥ 13) is the dispatcher's context: names the text leaves
+      // equal are ordered nearest its centre first. A whole-county view says nothing.
+      let near = "";
+      if (map.getZoom() >= 13) {
+        const c = map.getCenter();
+        near = `&near_lon=${c.lng.toFixed(6)}&near_lat=${c.lat.toFixed(6)}`;
+      }
+      const ans = await call("GET", `/api/geocode?limit=8&q=${encodeURIComponent(q)}${near}`);
       if (seq !== searchSeq) return;
       hitsList.textContent = "";
       const note = (text) => { const li = document.createElement("li"); li.className = "picker-note"; li.textContent = text; hitsList.appendChild(li); };

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -157,6 +157,7 @@ def edit(
 def next_seq(session: Session, jurisdiction_id: int, kind: DocumentKind, year: int) -> int:
     """The next sequence number of ``kind`` in ``year`` for the jurisdiction (see the module)."""
     table = DocumentCounter.__table__
+    assert isinstance(table, Table)
     key = {"jurisdiction_id": jurisdiction_id, "kind": kind.value, "year": year}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(table).values(**key, last_seq=0).on_conflict_do_nothing())
@@ -403,3 +404,16 @@ def filename(row: EnforcementDocument) -> str:
     """An ASCII file name for the download (the number is in the PDF itself)."""
     tail = f"{row.year}-{row.seq:04d}" if row.seq is not None else f"draft-{row.id}"
     return f"{row.kind}-{tail}.pdf"
+
+
+def case_facts(session: Session, inspection: Inspection) -> dict[str, Any]:
+    """What the case page shows of its inspection."""
+    unit = session.get(Unit, inspection.unit_id)
+    assert unit is not None
+    return {
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "address": unit.address,
+        "inspected_at": inspection.inspected_at,
+        "inspection_code": inspection.code,
+    }

@@ -178,8 +178,10 @@ def test_penalty_decision_review_issue_download_and_credit(
             expect(case_row.locator(".doc-number")).to_have_text(number)
             officer.screenshot(path=str(ARTIFACTS / "documents-case.png"), full_page=True)
             officer.goto(f"{base}/supervision/credit/units/{UNIT}")
-            expect(officer.locator("body")).to_contain_text(number)
-            officer.screenshot(path=str(ARTIFACTS / "documents-credit.png"), full_page=True)
+            record = officer.locator("table tbody tr", has_text=number).first
+            expect(record).to_be_visible()
+            record.scroll_into_view_if_needed()
+            officer.screenshot(path=str(ARTIFACTS / "documents-credit.png"))
         finally:
             browser.close()
     assert errors == []

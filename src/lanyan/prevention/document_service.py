@@ -267,7 +267,7 @@ def _issue(
             unit,
             CreditKind.PENALTY,
             points,
-            f"{kind.zh} {row.number}：{row.facts}"[:2000],
+            f"{kind.zh} {row.number}",
             today,
             (OBJECT, row.id),
         )

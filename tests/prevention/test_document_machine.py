@@ -143,3 +143,54 @@ def test_which_kinds_are_reviewed() -> None:
     assert set(actions_for(DocumentKind.PENALTY_DECISION)) == set(DocumentAction)
     doc = Document(DocumentKind.PENALTY_DECISION, DocumentState.APPROVED, OFFICER)
     assert doc.allowed(DocumentAction.ISSUE) and not doc.allowed(DocumentAction.SUBMIT)
+
+
+def test_the_number_pattern_is_checked_and_used() -> None:
+    from pydantic import ValidationError
+
+    from lanyan.core.config import Settings
+    from lanyan.prevention import document_templates as templates
+
+    for bad in ("{org}消罚〔{year}〕号", "{org}{nope}{seq}", "{org}{seq:04q}"):
+        with pytest.raises(ValidationError, match="doc_number_pattern"):
+            Settings(doc_number_pattern=bad)
+    pattern = Settings().doc_number_pattern
+    assert templates.number(pattern, "盐丰", DocumentKind.PENALTY_DECISION, 2026, 7) == (
+        "盐丰消行罚决字〔2026〕第0007号"
+    )
+    assert templates.number(
+        "{org}-{kind}-{year}-{seq:03d}", "盐", DocumentKind.INSPECTION_OPINION, 2026, 12
+    ) == ("盐-检-2026-012")
+
+
+def test_every_template_fills_with_the_case_facts() -> None:
+    from lanyan.prevention import document_templates as templates
+
+    keys = [
+        "authority",
+        "review_body",
+        "unit_name",
+        "unit_code",
+        "address",
+        "inspection_code",
+        "inspected_on",
+        "facts",
+        "demands",
+        "deadline",
+        "amount",
+        "seal_place",
+        "starts_on",
+        "ends_on",
+        "bases",
+        "number",
+        "issued_on",
+    ]
+    facts = {k: f"<{k}>" for k in keys}
+    for kind in DocumentKind:
+        addressee, body = templates.fill(kind, facts)
+        text = addressee + "".join(body)
+        assert "<facts>" in text and "<unit_name>" in text and "<bases>" in text, kind
+        assert "{" not in text, kind
+    assert "<deadline>" in "".join(templates.fill(DocumentKind.RECTIFICATION_NOTICE, facts)[1])
+    assert "<amount>" in "".join(templates.fill(DocumentKind.PENALTY_DECISION, facts)[1])
+    assert "<seal_place>" in "".join(templates.fill(DocumentKind.SEAL_UP_DECISION, facts)[1])

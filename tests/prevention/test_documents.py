@@ -221,6 +221,19 @@ def test_penalty_decision_through_review_to_issue_and_credit(
     text = _pdf_text(r.content)
     for words in (issued["number"], "行政处罚决定书", FACTS[:12], "5,000.00", "第六十条", UNIT):
         assert words in text, (words, text)
+    # The 法制审核意见: both reviews, with the reason of the return.
+    r = client.get(f"{BASE}/{did}/review.pdf", headers=officer)
+    assert r.status_code == 200, r.text
+    text = _pdf_text(r.content)
+    for words in (
+        "法制审核意见",
+        issued["number"],
+        "退回修改",
+        "罚款数额与情节不符",
+        "同意",
+        "insp_b",
+    ):
+        assert words in text, (words, text)
 
 
 def test_notices_are_issued_without_review_and_numbered_per_kind(
@@ -296,6 +309,7 @@ def test_a_draft_pdf_has_no_number(client: TestClient, world: dict[str, Any]) ->
     did = client.post(BASE, json=_penalty(world), headers=world["officer"]).json()["id"]
     text = _pdf_text(client.get(f"{BASE}/{did}/pdf", headers=world["officer"]).content)
     assert "未签发" in text and FACTS[:12] in text
+    _problem(client.get(f"{BASE}/{did}/review.pdf", headers=world["officer"]), 409, "status")
 
 
 def test_numbers_under_concurrent_issuing_and_rollback(uow: Any, engine: Engine) -> None:

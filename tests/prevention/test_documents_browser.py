@@ -165,6 +165,7 @@ def test_penalty_decision_review_issue_download_and_credit(
             number = officer.locator("#doc-number").inner_text().strip()
             assert number.startswith("大丰消行罚决字〔") and number.endswith("第0001号"), number
             expect(officer.locator("#doc-history tbody tr")).to_have_count(5)
+            expect(officer.locator("#download-review")).to_be_visible()
             officer.screenshot(path=str(ARTIFACTS / "documents-issued.png"), full_page=True)
             with officer.expect_download() as download:
                 officer.click("#download")

@@ -103,3 +103,49 @@ def to_pdf(kind: DocumentKind, facts: dict[str, Any], font: Path | None) -> byte
     )
     doc.build(story)
     return out.getvalue()
+
+
+def review_pdf(
+    facts: dict[str, Any], reviews: list[tuple[str, str, str, str]], font: Path | None
+) -> bytes:
+    """The 法制审核意见 of a decision: the case, then each review (date, reviewer, conclusion,
+    reasons) in order. ``facts`` as for :func:`to_pdf` plus ``kind``, ``officer``."""
+    face = _register(font)
+    title = ParagraphStyle("t", fontName=face, fontSize=18, leading=28, alignment=TA_CENTER)
+    body = ParagraphStyle("b", fontName=face, fontSize=12, leading=21, wordWrap="CJK")
+    small = ParagraphStyle(
+        "m", fontName=face, fontSize=8, leading=11, textColor=colors.HexColor("#5b6577")
+    )
+
+    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+    story: list[Flowable] = [
+        p(facts["authority"], ParagraphStyle("a", parent=title, fontSize=15)),
+        p("法制审核意见", title),
+        Spacer(1, 5 * mm),
+        p(f"文书：{facts['kind']}　{facts['number'] or '（未签发）'}"),
+        p(f"当事人：{facts['unit_name']}（{facts['unit_code']}）"),
+        p(f"检查编号：{facts['inspection_code']}　承办人：{facts['officer']}"),
+        p(f"法律依据：{facts['bases']}"),
+        p(f"违法事实：{facts['facts']}"),
+        Spacer(1, 4 * mm),
+    ]
+    for day, reviewer, conclusion, reasons in reviews:
+        story.append(p(f"{day}　审核人：{reviewer}　结论：{conclusion}"))
+        if reasons:
+            story.append(p(f"意见：{reasons}"))
+        story.append(Spacer(1, 2 * mm))
+    story += [Spacer(1, 8 * mm), p(templates.catalogue().disclaimer, small)]
+    out = BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=26 * mm,
+        rightMargin=24 * mm,
+        topMargin=30 * mm,
+        bottomMargin=25 * mm,
+        title="法制审核意见",
+        author="Lanyan 蓝焰",
+    ).build(story)
+    return out.getvalue()

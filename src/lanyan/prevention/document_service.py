@@ -12,7 +12,7 @@ it — no number is handed out twice and none is skipped.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.models import User
-from lanyan.core.errors import FieldProblem, ValidationFailed
+from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.logistics.labels import find_font
 from lanyan.prevention import credit, document_pdf, enforcement, lookup
@@ -417,3 +417,34 @@ def case_facts(session: Session, inspection: Inspection) -> dict[str, Any]:
         "inspected_at": inspection.inspected_at,
         "inspection_code": inspection.code,
     }
+
+
+def review_pdf(session: Session, row: EnforcementDocument, label_font: str = "") -> bytes:
+    """The 法制审核意见 of a reviewed decision (409 naming ``status`` before any review)."""
+    reviews = [
+        e for e in row.history if e["action"] in (DocumentAction.APPROVE, DocumentAction.RETURN)
+    ]
+    if not reviews:
+        raise Conflict(
+            "the document has not been reviewed (法制审核) yet",
+            [FieldProblem("status", f"is {row.state}; a review opinion needs a review")],
+        )
+    kind = DocumentKind(row.kind)
+    facts = facts_for_pdf(session, row) | {
+        "kind": kind.zh,
+        "officer": _username(session, row.officer_id) or "",
+    }
+    lines = [
+        (
+            templates.chinese_date(lookup.local_day(datetime.fromisoformat(e["at"]))),
+            _username(session, int(e["by"])) or str(e["by"]),
+            "同意" if e["action"] == DocumentAction.APPROVE else "退回修改",
+            str(e.get("reason", "")),
+        )
+        for e in reviews
+    ]
+    try:
+        font: Path | None = find_font(label_font)
+    except ValidationFailed:
+        font = None
+    return document_pdf.review_pdf(facts, lines, font)

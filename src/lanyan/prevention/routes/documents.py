@@ -150,3 +150,15 @@ def download(doc_id: int, session: SessionDep, settings: SettingsDep, user: Read
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{service.filename(row)}"'},
     )
+
+
+@router.get("/{doc_id}/review.pdf", summary="The 法制审核意见 as PDF", response_class=Response)
+def download_review(
+    doc_id: int, session: SessionDep, settings: SettingsDep, user: Reader
+) -> Response:
+    row = service.get_document(session, user.scope, doc_id)
+    return Response(
+        service.review_pdf(session, row, settings.label_font),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="review-{row.id}.pdf"'},
+    )

@@ -45,6 +45,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "doc_new": ("制作文书", "Draft a document"),
     "doc_save": ("保存草稿", "Save the draft"),
     "doc_download": ("下载 PDF", "Download PDF"),
+    "doc_review_pdf": ("法制审核意见 PDF", "Legal review opinion (PDF)"),
     "doc_open": ("查看", "Open"),
     "doc_refused": ("未能完成，请按提示修改：", "Not done; please correct:"),
     "doc_done": ("已完成：", "Done:"),
@@ -406,6 +407,7 @@ def _document_page(
         problems=_problems(ui, problems or []),
         flash=request.query_params.get("flash"),
         reviewed=DocumentKind(row.kind) in REVIEWED,
+        has_review=any(e["action"] in ("approve", "return") for e in doc["history"]),
         history=[
             e | {"at": datetime.fromisoformat(e["at"]), "state": DocumentState(e["state"])}
             for e in doc["history"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
-from lanyan.api.deps import SessionDep, require
+from lanyan.api.deps import SessionDep, permit, require
 from lanyan.core.errors import FieldProblem, Forbidden, LanyanError, NotFound
 from lanyan.prevention import document_service as service
 from lanyan.prevention import document_templates as templates
@@ -439,9 +439,7 @@ def document_step(
 ) -> Response:
     if step not in (*STEP_ACTIONS, "edit"):
         raise NotFound(f"no step {step}")
-    slug = service.REVIEW_SLUG if step in ("approve", "return") else service.SLUG
-    if not roles.can_write(user.role, slug):
-        raise Forbidden(f"role {user.role} may not change {slug}")
+    permit(user, service.REVIEW_SLUG if step in ("approve", "return") else service.SLUG, "write")
     values = _form_values(form)
     from_queue = form.get("from") == "queue"
     settings = request.app.state.settings

@@ -38,6 +38,7 @@ from lanyan.ops import routes as ops_routes
 from lanyan.ops.backup_schedule import last_good_backup_at, run_backups
 from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
+from lanyan.prevention.routes.documents import router as document_router
 from lanyan.prevention.routes.draws import routers as draw_routers
 from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in prevention_record_routers:
         app.include_router(router)
+    app.include_router(document_router)
     for router in draw_routers:
         app.include_router(router)
     for router in portal_routers:

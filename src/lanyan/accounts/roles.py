@@ -92,6 +92,9 @@ WRITE: dict[Role, frozenset[str]] = {
             "outreach",
             "fire-records",
             "investigations",  # 火灾调查 sits with fire prevention (防火监督)
+            # 法制审核 of penalty and seal-up decisions (prevention/documents.py): any officer
+            # but the case's own; administrators have it through "*".
+            "legal-review",
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens, and closes

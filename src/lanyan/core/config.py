@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for PNG label sheets; empty: look for a common system font.
     label_font: str = ""
+    # Enforcement documents (执法文书): the number (文号) pattern, with {org} (doc_org, or the
+    # issuing jurisdiction's name when empty), {kind} (the template's short word: 责改, 临封,
+    # 行罚决, 检), {year} and {seq} (per kind, year and issuing jurisdiction). The default is
+    # the platform's own choice in the usual 文号 shape, not a national rule.
+    doc_number_pattern: str = "{org}消{kind}字〔{year}〕第{seq:04d}号"
+    doc_org: str = Field(default="", max_length=20)
     # How often ``lanyan serve`` turns confirmed IoT fire alarms into incidents (seconds; 0: off;
     # unset: every 2 s, except under environment "test" where tests switch it on themselves).
     incidents_from_alarms_interval_s: float | None = None
@@ -148,6 +154,17 @@ class Settings(BaseSettings):
     mqtt_broker: str = Field(default="", pattern=r"^([^:\s]+:\d{1,5})?$")
     # Log lines as text (the default) or one JSON object per line for a log collector.
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("doc_number_pattern")
+    @classmethod
+    def _doc_pattern(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise ValueError("must contain {seq} (e.g. 第{seq:04d}号)")
+        try:
+            value.format(org="蓝", kind="罚", year=2026, seq=1)
+        except (ValueError, IndexError, KeyError) as exc:
+            raise ValueError(f"may use only {{org}}, {{kind}}, {{year}}, {{seq}}: {exc}") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

@@ -146,3 +146,29 @@ class DrawOutcome(Choice):
         if enforcement:
             return cls.PENALTY
         return cls.RECTIFY if hazards else cls.PASSED
+
+
+class DocumentKind(Choice):
+    """执法文书: the forms an officer hands over (templates in ``data/documents.yaml``)."""
+
+    RECTIFICATION_NOTICE = ("rectification_notice", "责令限期改正通知书", "Rectification notice")
+    SEAL_UP_DECISION = ("seal_up_decision", "临时查封决定书", "Temporary seal-up decision")
+    PENALTY_DECISION = ("penalty_decision", "行政处罚决定书", "Administrative penalty decision")
+    INSPECTION_OPINION = ("inspection_opinion", "检查意见书", "Inspection opinion")
+
+
+class DocumentState(Choice):
+    """A document's way through 法制审核 (see ``prevention/documents.py``)."""
+
+    DRAFT = ("draft", "草稿", "Draft", "#8c96a5")
+    SUBMITTED = ("submitted", "待法制审核", "Awaiting legal review", "#ff7f0e")
+    RETURNED = ("returned", "审核退回", "Returned by review", "#d62728")
+    APPROVED = ("approved", "审核通过", "Approved", "#1f77b4")
+    ISSUED = ("issued", "已签发", "Issued", "#2ca02c")
+
+
+class DocumentAction(Choice):
+    SUBMIT = ("submit", "提交法制审核", "Submit for legal review")
+    APPROVE = ("approve", "审核通过", "Approve")
+    RETURN = ("return", "退回修改", "Return with reasons")
+    ISSUE = ("issue", "签发", "Issue")

@@ -8,6 +8,7 @@ from lanyan.monitoring import models as monitoring_models  # noqa: F401
 from lanyan.ops import models as ops_models  # noqa: F401
 from lanyan.outreach import models as outreach_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
+from lanyan.prevention.models import documents as document_models  # noqa: F401
 from lanyan.prevention.models import inspections as prevention_models  # noqa: F401
 from lanyan.prevention.models import patrols as patrol_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401

@@ -26,6 +26,7 @@ from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import (
     applications,
+    documents,
     draws,
     inspections,
     patrols,
@@ -60,6 +61,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     webhooks.WORDS,
     records.WORDS,
     record_steps.WORDS,
+    documents.WORDS,
     siting.WORDS,
     stats.WORDS,
     portal.WORDS,
@@ -117,6 +119,7 @@ def install(app: FastAPI) -> None:
         risk,
         records,
         record_steps,
+        documents,
         monitoring_duty,
         monitoring_work_orders,
         monitoring,

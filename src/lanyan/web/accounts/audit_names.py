@@ -7,7 +7,7 @@ write to the audit chain. A slug or action missing here is shown as it is stored
 from __future__ import annotations
 
 from lanyan.logistics.choices import ItemAction, StockReason
-from lanyan.prevention.choices import HazardAction
+from lanyan.prevention.choices import DocumentAction, HazardAction
 from lanyan.registry.choices import Choice
 from lanyan.stats.choices import CaseAction
 
@@ -24,6 +24,7 @@ OBJECT_TYPES: dict[str, tuple[str, str]] = {
     "complaints": ("投诉举报", "Complaints"),
     "draws": ("双随机抽查", "Random draws"),
     "credit": ("信用记录", "Credit records"),
+    "documents": ("执法文书", "Enforcement documents"),
     "commitments": ("消防安全承诺", "Safety commitments"),
     "attachments": ("证据材料", "Attachments"),
     "recusals": ("回避", "Recusals"),
@@ -62,6 +63,7 @@ ACTIONS_BY_TYPE: dict[str, type[Choice]] = {
     "investigations": CaseAction,
     "equipment-items": ItemAction,
     "supply-lots": StockReason,
+    "documents": DocumentAction,
 }
 
 ACTIONS: dict[str, tuple[str, str]] = {

@@ -1,7 +1,7 @@
 """prevention: enforcement documents (执法文书) with 法制审核 and their number counters
 
 Revision ID: d0c5e1a7b920
-Revises: a7c3e91d5b20
+Revises: b4e1d7a9c352
 Create Date: 2026-12-07 21:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "d0c5e1a7b920"
-down_revision: str | None = "a7c3e91d5b20"
+down_revision: str | None = "b4e1d7a9c352"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ from lanyan.outreach import models as outreach_models  # noqa: F401
 from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention.models import inspections as prevention_models  # noqa: F401
 from lanyan.prevention.models import patrols as patrol_models  # noqa: F401
+from lanyan.prevention.models import unit_files as unit_file_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.risk import models as risk_models  # noqa: F401

@@ -226,9 +226,14 @@ def test_patrol_compliance_counts_only_days_that_have_passed(
         for day in (1, 3, 7):
             at = datetime(2026, 12, day, 2, tzinfo=UTC)
             p = patrols.start(
-                s, actor, EVERYWHERE, "unit_manager",
-                kind=patrols.PatrolKind.DAILY_PATROL, unit_code=A, now=at,
-            )  # fmt: skip
+                s,
+                actor,
+                EVERYWHERE,
+                "unit_manager",
+                kind=patrols.PatrolKind.DAILY_PATROL,
+                unit_code=A,
+                now=at,
+            )
             patrols.finish(s, actor, EVERYWHERE, p.id, now=at)
     with uow() as s:
         by_code = {
@@ -265,9 +270,10 @@ def test_pages_scope_export_and_bad_input(
     r = client.post(f"/units/{A}/file/filing", data=form | {"systems": ["fire_alarm"]})
     assert r.status_code == 422 and "责任人电话：应为11位手机号" in r.text
     r = client.post(
-        f"/units/{A}/file/filing", data=form | {"responsible_phone": "13800000000"},
+        f"/units/{A}/file/filing",
+        data=form | {"responsible_phone": "13800000000"},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert r.status_code == 303
     assert "13800000000" in client.get(f"/units/{A}/file").text
     x = client.get(f"/units/{A}/file.xlsx")
@@ -305,3 +311,61 @@ def test_pages_scope_export_and_bad_input(
     _page_login(client, "officer")
     r = client.get("/monthly-checks?year=2000&month=1")
     assert r.status_code == 200 and 'data-state="signed"' in r.text
+
+
+def test_api_filing_import_check_and_sign(
+    client: TestClient, uow: Any, world: dict[str, Any]
+) -> None:
+    from support import login
+
+    h = login(client, "manager")
+    body = FILING | {"key_parts": ["消防控制室"], "station_members": [], "station_equipment": []}
+    r = client.put(f"/api/units/{A}/filing", json=body | {"responsible_phone": "110"}, headers=h)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["responsible_phone"]
+    r = client.put(f"/api/units/{A}/filing", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["systems"] == ["fire_alarm", "hydrant"]
+    assert client.get(f"/api/units/{B}/filing", headers=h).status_code == 404
+    data = _sheet([[A, "", "13800000000"], [A, "张三", "12345"]])
+    r = client.post(
+        "/api/unit-filings/import",
+        files={"file": ("f.xlsx", data, "application/octet-stream")},
+        headers=h,
+    )
+    assert r.status_code == 422
+    assert {(e["row"], e["field"]) for e in r.json()["errors"]} >= {
+        (2, "消防安全责任人"),
+        (3, "责任人电话"),
+    }
+    items = [
+        {"code": i.code, "ok": i.code != "m07", "note": ""} for i in unit_files.checklist().items
+    ]
+    r = client.post(
+        "/api/monthly-checks",
+        json={"unit_code": A, "checked_on": "2026-12-01", "items": items},
+        headers=h,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note_m07"
+    items[6]["note"] = "配电房堆放杂物"
+    r = client.post(
+        "/api/monthly-checks",
+        json={"unit_code": A, "checked_on": "2026-12-01", "items": items},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    check = r.json()
+    assert check["state"] == "pending" and check["findings"] == 1
+    r = client.post(
+        f"/api/monthly-checks/{check['id']}/sign", json={"signer_name": "张三"}, headers=h
+    )
+    assert r.status_code == 200 and r.json()["state"] == "signed" and r.json()["signed_at"]
+    o = login(client, "officer")
+    r = client.get("/api/monthly-checks/compliance?year=2026&month=12&size=2", headers=o)
+    assert r.status_code == 200 and r.json()["total"] == 3
+    assert r.json()["items"][0] == {
+        "unit_code": A,
+        "unit_name": r.json()["items"][0]["unit_name"],
+        "check_id": check["id"],
+        "findings": 1,
+        "state": "signed",
+    }

@@ -63,7 +63,9 @@ async def import_filings(
     return ImportResult(created=done.created, updated=done.updated)
 
 
-@router.get("/api/unit-filings/template.xlsx", summary="The filing sheet's template")
+@router.get(
+    "/api/unit-filings/template.xlsx", response_class=Response, summary="The filing sheet template"
+)
 def template(user: Writer) -> Response:
     return Response(
         unit_file_service.filings_template(),

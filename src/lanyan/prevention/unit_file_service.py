@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from lanyan.core.timeutil import to_local, utcnow
+from lanyan.core.timeutil import local_today, utcnow
 from lanyan.prevention import hazard_service, unit_files
 from lanyan.prevention.models.unit_files import MonthlyFireCheck, UnitFiling
 from lanyan.prevention.unit_files import CheckState, Filing
@@ -45,12 +45,6 @@ HEADERS: dict[str, str] = {
     "station_members": "微型消防站队员",
     "station_equipment": "微型消防站器材",
 }
-
-
-def local_today() -> date:
-    local = to_local(utcnow())
-    assert local is not None
-    return local.date()
 
 
 def in_scope(model: Any, scope: Scope) -> ColumnElement[bool]:

@@ -291,7 +291,9 @@ def _devices(s: Session, user: CurrentUser, unit: Unit, ui: Ui, page: int, size:
     found = registry_service.list_rows(
         s, ot, user.scope, ot.filter(unit_code=unit.code), page=page, size=size
     )
-    health = {d["code"]: d for d in monitoring_public.unit_devices(s, unit.id, 500)["devices"]}
+    # both lists run by device code: the first page*size cover this page's devices
+    seen = monitoring_public.unit_devices(s, unit.id, page * size)["devices"]
+    health = {d["code"]: d for d in seen}
     rows = []
     for r in found.items:
         h = health.get(r.code, {})

@@ -44,6 +44,7 @@ from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
 from lanyan.prevention.routes.portal import routers as portal_routers
 from lanyan.prevention.routes.records import routers as prevention_record_routers
+from lanyan.prevention.routes.unit_files import router as unit_file_router
 from lanyan.registry.choices import Choice
 from lanyan.registry.io.routes import io_routers
 from lanyan.registry.routes import registry_routers
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(logistics_router)
     app.include_router(supplies_router)
     app.include_router(patrol_router)
+    app.include_router(unit_file_router)
     app.include_router(risk_router)
     app.include_router(monitoring_router)
     app.include_router(planning_router)

@@ -293,6 +293,7 @@ def test_compliance_and_the_plan_indicator_read_patrols(
     ).json()
     mine = next(r for r in rows if r["unit_code"] == key)
     assert (mine["patrol_days"], mine["days_in_month"], mine["monthly_check"]) == (3, 31, True)
+    assert (mine["days_due"], mine["patrol_rate"]) == (31, 3 / 31)  # a past month: all its days
     assert (
         client.get(
             "/api/patrols/reports/compliance?year=2025&month=13", headers=world["h"]["officer"]

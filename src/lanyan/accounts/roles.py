@@ -81,6 +81,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "plans",
             "patrols",
             "patrol-admin",
+            "unit-files",
             "risk",
             "enforcement",
             "complaints",
@@ -109,6 +110,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "commitments",
             "rectification",
             "work-orders",
+            "unit-files",  # the unit's file: filing fields and the monthly fire check
         }
     ),
     # 维修工单: the unit's manager and control room open a repair from a fault and close it.
@@ -133,7 +135,7 @@ _UNIT_SIDE_READ = frozenset(
 READ: dict[Role, frozenset[str]] = {
     # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
     Role.UNIT_MANAGER: _UNIT_SIDE_READ
-    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders"},
+    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders", "unit-files"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
     Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ

@@ -106,6 +106,35 @@ def unit_devices(session: Session, unit_id: int, limit: int = 50) -> dict[str, A
     }
 
 
+def unit_health_counts(session: Session, unit_id: int) -> dict[str, int]:
+    """A unit's device health over all its devices, counted in SQL: devices, online, offline,
+    never reported, and its open fire alarms and faults."""
+    online: dict[bool | None, int] = dict(
+        session.execute(
+            select(DeviceHealth.online, func.count())
+            .select_from(Device)
+            .outerjoin(DeviceHealth, DeviceHealth.device_id == Device.id)
+            .where(Device.unit_id == unit_id)
+            .group_by(DeviceHealth.online)
+        ).all()
+    )
+    alarms = dict(
+        session.execute(
+            select(MonitoringAlarm.kind, func.count())
+            .where(MonitoringAlarm.unit_id == unit_id, MonitoringAlarm.status.in_(OPEN))
+            .group_by(MonitoringAlarm.kind)
+        ).all()
+    )
+    return {
+        "devices": sum(online.values()),
+        "online": online.get(True, 0),
+        "offline": online.get(False, 0),
+        "never_reported": online.get(None, 0),
+        "fire_alarms_open": alarms.get("fire", 0),
+        "faults_open": alarms.get("fault", 0),
+    }
+
+
 # ---- the outbox, for its consumers ---------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lanyan.core.errors import Conflict, FieldProblem, LanyanError, NotFound, ValidationFailed
 from lanyan.core.timeutil import CHINA_TZ, to_local, utcnow
 from lanyan.outreach import survey as survey_scoring
-from lanyan.outreach.choices import PersonKind, TrainingKind
+from lanyan.outreach.choices import EventKind, PersonKind, TrainingKind
 from lanyan.outreach.models import (
     Certification,
     Event,
@@ -416,6 +416,34 @@ def list_trainings(
         .limit(limit)
     ).all()
     return [(t, u or "", p or "") for t, u, p in rows]
+
+
+def unit_trainings(
+    session: Session, scope: Scope, unit_id: int, page: int = 1, size: int = 50
+) -> tuple[list[TrainingRecord], int]:
+    """One unit's employee trainings (单位员工消防培训), newest first, paged in SQL."""
+    stmt = (
+        select(TrainingRecord)
+        .where(in_scope(TrainingRecord, scope), TrainingRecord.unit_id == unit_id)
+        .order_by(TrainingRecord.held_on.desc(), TrainingRecord.id.desc())
+    )
+    return paginate(session, stmt, page, size)
+
+
+def unit_drills(
+    session: Session, scope: Scope, unit_id: int, page: int = 1, size: int = 50
+) -> tuple[list[Event], int]:
+    """One unit's drills (疏散演练, 校园消防演练), newest first, paged in SQL."""
+    stmt = (
+        select(Event)
+        .where(
+            in_scope(Event, scope),
+            Event.unit_id == unit_id,
+            Event.kind.in_((EventKind.DRILL.value, EventKind.SCHOOL_DRILL.value)),
+        )
+        .order_by(Event.held_on.desc(), Event.id.desc())
+    )
+    return paginate(session, stmt, page, size)
 
 
 def list_health_checks(

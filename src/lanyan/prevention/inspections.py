@@ -379,10 +379,13 @@ def list_inspections(
     kind: InspectionKind | None = None,
     page: int = 1,
     size: int = 50,
+    unit_id: int | None = None,
 ) -> tuple[list[InspectionRow], int]:
     where: list[ColumnElement[bool]] = [in_scope(scope)]
     if kind is not None:
         where.append(InspectionRow.kind == kind.value)
+    if unit_id is not None:
+        where.append(InspectionRow.unit_id == unit_id)
     return paginate(
         session,
         select(InspectionRow)

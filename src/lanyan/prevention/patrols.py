@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from lanyan.accounts.models import UNIT_BOUND_ROLE, AccountUnit, User, bind_unit, bound_unit_ids
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention import hazard_service
+from lanyan.prevention import hazard_service, unit_file_service, unit_files
 from lanyan.prevention.models.patrols import (
     Checkpoint,
     GridTask,
@@ -579,25 +579,35 @@ def missed(session: Session, patrol: PatrolRound) -> list[Checkpoint]:
 
 @dataclass(frozen=True)
 class UnitCompliance:
-    """A unit's own patrolling in a month: days with a 防火巡查, and whether a 防火检查 was done."""
+    """A unit's own patrolling in a month: days with a 防火巡查 against the days due so far
+    (only days that have passed: ``unit_files.days_due``), and whether a 防火检查 was done."""
 
     unit: Unit
     patrol_days: int
     days_in_month: int
     monthly_check: bool
+    days_due: int
 
     @property
-    def patrol_rate(self) -> float:
-        return self.patrol_days / self.days_in_month
+    def patrol_rate(self) -> float | None:
+        """Patrol days over days due; None before any day of the month is due."""
+        return min(1.0, self.patrol_days / self.days_due) if self.days_due else None
 
 
 def compliance(
-    session: Session, scope: Scope, year: int, month: int, categories: tuple[str, ...] | None = None
+    session: Session,
+    scope: Scope,
+    year: int,
+    month: int,
+    categories: tuple[str, ...] | None = None,
+    today: date | None = None,
 ) -> list[UnitCompliance]:
     """Per unit (key units and crowded places by default: 消防安全重点单位 patrol daily and check
-    monthly), the month's patrol days and monthly check; units with no record show zero."""
+    monthly), the month's patrol days and monthly check; units with no record show zero. Days
+    still to come are not due (as of ``today``, local)."""
     if not 1 <= month <= 12:
         raise ValidationFailed("no such month", [FieldProblem("month", "must be 1–12")])
+    today = today or _local_day(utcnow())
     categories = categories or (UnitCategory.KEY.value, UnitCategory.CROWDED.value)
     first = date(year, month, 1)
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -610,6 +620,8 @@ def compliance(
         .scalars()
         .all()
     )
+    ids = [u.id for u in units]
+    done = PatrolRound.finished_at.is_not(None)
     stats = {
         (uid, kind): days
         for uid, kind, days in session.execute(
@@ -619,19 +631,32 @@ def compliance(
                 func.count(func.distinct(PatrolRound.checked_on)),
             )
             .where(
-                PatrolRound.unit_id.in_([u.id for u in units]),
-                PatrolRound.checked_on.between(first, last),
-                PatrolRound.finished_at.is_not(None),
+                PatrolRound.unit_id.in_(ids),
+                PatrolRound.checked_on.between(first, min(last, today)),
+                done,
             )
             .group_by(PatrolRound.unit_id, PatrolRound.kind)
         ).all()
     }
+    patrolled_today = set(
+        session.execute(
+            select(PatrolRound.unit_id).where(
+                PatrolRound.unit_id.in_(ids),
+                PatrolRound.checked_on == today,
+                PatrolRound.kind == PatrolKind.DAILY_PATROL.value,
+                done,
+            )
+        ).scalars()
+    )
+    # a 每月防火检查 with its own checklist counts as the month's check too
+    checked = unit_file_service.checked_units(session, ids, year, month)
     return [
         UnitCompliance(
             u,
             stats.get((u.id, PatrolKind.DAILY_PATROL.value), 0),
             last.day,
-            stats.get((u.id, PatrolKind.MONTHLY_CHECK.value), 0) > 0,
+            stats.get((u.id, PatrolKind.MONTHLY_CHECK.value), 0) > 0 or u.id in checked,
+            unit_files.days_due(year, month, today, u.id in patrolled_today),
         )
         for u in units
     ]

@@ -214,6 +214,7 @@ class BuildingCreate(_In):
 class BuildingFilter(_Filter):
     use: BuildingUse | None = None
     is_high_rise: bool | None = None
+    unit_code: str | None = None  # the unit's buildings (its file links here)
 
 
 def is_high_rise(use: str, height_m: float) -> bool:
@@ -404,6 +405,7 @@ class DeviceFilter(_Filter):
     kind: DeviceKind | None = None
     status: DeviceStatus | None = None
     protocol: DeviceProtocol | None = None
+    unit_code: str | None = None  # the unit's devices (its file links here)
 
 
 class RoadCreate(_In):

@@ -133,10 +133,18 @@ def get_preplan(session: Session, scope: Scope, preplan_id: int, lock: bool = Fa
 
 
 def list_preplans(
-    session: Session, scope: Scope, q: str = "", page: int = 1, size: int = 50
+    session: Session,
+    scope: Scope,
+    q: str = "",
+    page: int = 1,
+    size: int = 50,
+    unit_id: int | None = None,
 ) -> tuple[list[tuple[PrePlan, str, str | None]], int]:
-    """Pre-plans in scope with their unit's and building's names, by unit name."""
+    """Pre-plans in scope (of one unit, given ``unit_id``) with their unit's and building's
+    names, by unit name."""
     where = [in_scope(scope)]
+    if unit_id is not None:
+        where.append(PrePlan.unit_id == unit_id)
     if q.strip():
         like = f"%{q.strip()}%"
         where.append(or_(PrePlan.title.ilike(like), Unit.name.ilike(like), PrePlan.code == q))

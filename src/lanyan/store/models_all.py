@@ -11,6 +11,7 @@ from lanyan.plans import models as plans_models  # noqa: F401
 from lanyan.prevention.models import documents as document_models  # noqa: F401
 from lanyan.prevention.models import inspections as prevention_models  # noqa: F401
 from lanyan.prevention.models import patrols as patrol_models  # noqa: F401
+from lanyan.prevention.models import unit_files as unit_file_models  # noqa: F401
 from lanyan.registry import models  # noqa: F401
 from lanyan.response import models as response_models  # noqa: F401
 from lanyan.risk import models as risk_models  # noqa: F401

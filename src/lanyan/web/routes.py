@@ -34,6 +34,7 @@ from lanyan.web.prevention import (
     public_draws,
     record_steps,
     records,
+    unit_file,
 )
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
@@ -66,6 +67,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     stats.WORDS,
     portal.WORDS,
     applications.WORDS,
+    unit_file.WORDS,
     map_vehicles.WORDS,
     map_screen.WORDS,
     map_warnings.WORDS,
@@ -108,6 +110,7 @@ def install(app: FastAPI) -> None:
         incidents,
         terminal,
         patrols,
+        unit_file,
         preplans,
         inspections,
         draws,

@@ -257,6 +257,7 @@ def compliance(
             "category": c.unit.category,
             "patrol_days": c.patrol_days,
             "days_in_month": c.days_in_month,
+            "days_due": c.days_due,
             "patrol_rate": c.patrol_rate,
             "monthly_check": c.monthly_check,
         }

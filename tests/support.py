@@ -169,6 +169,15 @@ def sample(slug: str, county: str, n: int = 1) -> dict[str, Any]:
             "protocol": "gb26875",
             "jurisdiction_code": county,
         },
+        "maintenance-companies": {
+            "code": uscc(county, 500 + n),
+            "name": f"测试维保公司{n}",
+            "jurisdiction_code": county,
+            "phone": "0515-83000000",
+            "cert_number": f"苏消技{n:04d}",
+            "cert_level": "class2",
+            "cert_valid_until": "2030-12-31",
+        },
         "roads": {
             "code": f"R-{tag}",
             "name": f"测试路{n}",
@@ -207,6 +216,7 @@ CHANGE = {
     "fire-lanes": ("is_marked", True),
     "devices": ("status", "online"),
     "roads": ("speed_kmh", 40.0),
+    "maintenance-companies": ("cert_level", "class1"),
 }
 
 

@@ -89,6 +89,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "outreach",
             "fire-records",
             "investigations",  # 火灾调查 sits with fire prevention (防火监督)
+            "maintenance-companies",  # 维保单位 and their certificates (GB 25201)
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens, and closes
@@ -122,6 +123,7 @@ _UNIT_SIDE_READ = frozenset(
         "water-sources",
         "stations",
         "roads",
+        "maintenance-companies",  # to pick the company of a maintenance contract
     }
 )
 READ: dict[Role, frozenset[str]] = {

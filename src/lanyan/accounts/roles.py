@@ -104,6 +104,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "commitments",
             "rectification",
             "work-orders",
+            "maintenance",  # 维保: contracts, monthly records, the annual test report
         }
     ),
     # 维修工单: the unit's manager and control room open a repair from a fault and close it.
@@ -129,7 +130,7 @@ _UNIT_SIDE_READ = frozenset(
 READ: dict[Role, frozenset[str]] = {
     # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
     Role.UNIT_MANAGER: _UNIT_SIDE_READ
-    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders"},
+    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders", "maintenance"},
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
     Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ

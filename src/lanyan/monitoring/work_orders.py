@@ -102,7 +102,7 @@ class WorkOrder:
     """One repair work order and the events its methods recorded since it was built."""
 
     id: int | None
-    alarm_id: int
+    alarm_id: int | None  # None: opened from a maintenance record's 异常 item
     opened_at: datetime
     status: WorkOrderStatus = OPEN
     repairer: str = ""

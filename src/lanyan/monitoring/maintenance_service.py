@@ -191,7 +191,7 @@ def _contract_item(
     }
 
 
-def _contracts(scope: Scope) -> Select[Any]:
+def _contracts(scope: Scope) -> Select[MaintenanceContract, MaintenanceCompany, Unit]:
     return (
         select(MaintenanceContract, MaintenanceCompany, Unit)
         .join(MaintenanceCompany, MaintenanceCompany.id == MaintenanceContract.company_id)

@@ -179,6 +179,15 @@ def sample(slug: str, county: str, n: int = 1) -> dict[str, Any]:
             "lat": lat,
             "jurisdiction_code": county,
         },
+        "maintenance-companies": {
+            "code": uscc(county, 500 + n),
+            "name": f"测试维保公司{n}",
+            "jurisdiction_code": county,
+            "phone": "0515-83000000",
+            "cert_number": f"苏消技{n:04d}",
+            "cert_level": "class2",
+            "cert_valid_until": "2030-12-31",
+        },
         "roads": {
             "code": f"R-{tag}",
             "name": f"测试路{n}",
@@ -218,6 +227,7 @@ CHANGE = {
     "devices": ("status", "online"),
     "landmarks": ("category", "park"),
     "roads": ("speed_kmh", 40.0),
+    "maintenance-companies": ("cert_level", "class1"),
 }
 
 

@@ -345,3 +345,21 @@ def test_site_confirmation_refusals() -> None:
         with pytest.raises(Conflict) as err:
             other.site_confirm(SiteVerdict.FALSE, at(1), "kzs-01", "x", AFTER)
         assert err.value.problems[0].field == "status" and status.value in err.value.message
+
+
+@pytest.mark.parametrize("status", [ACTIVE, CONFIRMED])
+def test_a_reset_on_a_fault_under_repair_is_recorded_and_keeps_it_open(
+    status: AlarmStatus,
+) -> None:
+    """Issue #19 item 5: a fault with an open 维修工单 closes by its order or a person."""
+    fault = alarm_in(SignalKind.FAULT, status)
+    fault.under_repair = True
+    fault.panel_reset(at(2))
+    assert (fault.status, fault.reset_at, fault.cleared_at) == (status, at(2), None)
+    assert [type(e) for e in fault.events] == [PanelResetRecorded]
+    fault.repaired(at(3), "kzs", "维修工单 1: 更换探头")
+    assert (fault.status, fault.cleared_at) == (CLEARED, at(3))
+    fire = alarm_in(SignalKind.FIRE, CONFIRMED)
+    fire.under_repair = True  # only faults have orders; nothing changes for the others
+    fire.panel_reset(at(2))
+    assert fire.status is CLEARED

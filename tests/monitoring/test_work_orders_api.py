@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.gb26875 import decode, encode, encode_appdata
-from lanyan.monitoring.ingest import store_frame
+from lanyan.monitoring.hotpath import read_frame
+from lanyan.monitoring.ingest import Pending, store_events, store_frame
 from lanyan.monitoring.models import MonitoringAlarm
 from lanyan.registry import service
 from lanyan.registry.scope import EVERYWHERE
@@ -179,3 +180,101 @@ def test_refusals_name_the_field_and_write_nothing(client: Any, world: dict[str,
         client.get("/api/monitoring/work-orders", headers=world["h"]["manager"]).json()["total"]
         == 1
     )
+
+
+def reset_frame(serial: int) -> bytes:
+    """The panel's own state with the reset bit (bit 13), as a panel sends after 复位."""
+    at = utcnow() - timedelta(seconds=10)
+    state = {"system_type": 1, "system_address": 1, "state": 1 | 1 << 13, "time": at}
+    return encode(
+        serial=serial,
+        command=2,
+        source=UITD_A,
+        destination=0,
+        payload=encode_appdata(1, [state]),
+        timestamp=at,
+    )
+
+
+def fault_frame(serial: int, address: int) -> bytes:
+    at = utcnow() - timedelta(seconds=10)
+    component = {
+        "system_type": 1,
+        "system_address": 1,
+        "component_type": 42,
+        "component_address": address,
+        "state": FAULT,
+        "description": "三层烟感",
+        "time": at,
+    }
+    return encode(
+        serial=serial,
+        command=2,
+        source=UITD_A,
+        destination=0,
+        payload=encode_appdata(2, [component]),
+        timestamp=at,
+    )
+
+
+def _alarm(sessions: Any, alarm_id: int) -> MonitoringAlarm:
+    with sessions() as s:
+        row = s.get(MonitoringAlarm, alarm_id)
+        assert row is not None
+        s.expunge(row)
+        return row
+
+
+def test_a_device_reset_keeps_a_fault_under_repair_open(
+    client: Any, world: dict[str, Any], sessions: Any
+) -> None:
+    """Issue #19 item 5, the set-based statement: the panel's reset clears the fault without
+    an order, and only records itself (``reset_at``) on the fault whose order is open; the
+    order's 维修完成 then closes it."""
+    kzs, centre = world["h"]["kzs"], world["h"]["dispatcher"]
+    repairing, plain = world["faults"]
+    order = client.post(f"/api/monitoring/alarms/{repairing}/work-order", headers=kzs).json()
+    raw = reset_frame(20)
+    store_frame(sessions, decode(raw), raw, utcnow(), "test")
+    kept, cleared = _alarm(sessions, repairing), _alarm(sessions, plain)
+    assert (kept.status, kept.cleared_at is None, kept.reset_at is not None) == (
+        "active",
+        True,
+        True,
+    )
+    assert cleared.status == "cleared" and cleared.reset_at is not None
+    listed = client.get(f"/api/monitoring/work-orders/{order['id']}", headers=kzs).json()
+    assert (listed["status"], listed["alarm_status"]) == ("open", "active")
+    assert client.get(f"/api/monitoring/alarms/{repairing}", headers=centre).json()["reset_at"]
+    r = client.post(
+        f"/api/monitoring/work-orders/{order['id']}/done",
+        json={"work_done": "更换探头"},
+        headers=kzs,
+    )
+    assert r.status_code == 200 and r.json()["alarm_status"] == "cleared"
+
+
+def test_the_hot_path_batch_keeps_a_fault_under_repair_open(
+    client: Any, world: dict[str, Any], sessions: Any
+) -> None:
+    """The same through the gateway's hot path (``hotpath.read_frame``) in one batch: the
+    fault repeats (so the batch holds it in memory) and the panel resets; the alarm stays open
+    with its order, and a person closing it (误报) closes the order with it."""
+    kzs, centre = world["h"]["kzs"], world["h"]["dispatcher"]
+    repairing = world["faults"][0]
+    order = client.post(f"/api/monitoring/alarms/{repairing}/work-order", headers=kzs).json()
+    now = utcnow()
+    batch = [
+        Pending(read_frame(fault_frame(30, 5))[1], now, "test"),
+        Pending(read_frame(reset_frame(31))[1], now, "test"),
+    ]
+    store_events(sessions, batch)
+    kept = _alarm(sessions, repairing)
+    assert kept.status == "active" and kept.reset_at is not None and kept.repeats >= 2
+    assert _alarm(sessions, world["faults"][1]).status == "cleared"
+    r = client.post(
+        f"/api/monitoring/alarms/{repairing}/false-alarm", json={"note": "误报"}, headers=centre
+    )
+    assert r.status_code == 200, r.text
+    closed = client.get(f"/api/monitoring/work-orders/{order['id']}", headers=kzs).json()
+    assert (closed["status"], closed["alarm_status"]) == ("closed", "false_alarm")

@@ -96,6 +96,7 @@ WRITE: dict[Role, frozenset[str]] = {
             # 法制审核 of penalty and seal-up decisions (prevention/documents.py): any officer
             # but the case's own; administrators have it through "*".
             "legal-review",
+            "maintenance-companies",  # 维保单位 and their certificates (GB 25201)
         }
     ),
     # A unit manager submits the unit's 告知承诺 (commitment) before a place opens, and closes
@@ -111,6 +112,7 @@ WRITE: dict[Role, frozenset[str]] = {
             "rectification",
             "work-orders",
             "unit-files",  # the unit's file: filing fields and the monthly fire check
+            "maintenance",  # 维保: contracts, monthly records, the annual test report
         }
     ),
     # 维修工单: the unit's manager and control room open a repair from a fault and close it.
@@ -130,12 +132,22 @@ _UNIT_SIDE_READ = frozenset(
         "water-sources",
         "stations",
         "roads",
+        "maintenance-companies",  # to pick the company of a maintenance contract
     }
 )
 READ: dict[Role, frozenset[str]] = {
     # "monitoring": devices' status and the per-unit figures (not the alarm desk itself).
     Role.UNIT_MANAGER: _UNIT_SIDE_READ
-    | {"hazards", "patrols", "commitments", "credit", "monitoring", "work-orders", "unit-files"},
+    | {
+        "hazards",
+        "patrols",
+        "commitments",
+        "credit",
+        "monitoring",
+        "work-orders",
+        "unit-files",
+        "maintenance",
+    },
     Role.GRID_WORKER: _UNIT_SIDE_READ | {"grid-workers", "patrols", "risk"},
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
     Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ

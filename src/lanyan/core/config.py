@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # older ones are folded into one row per sender and day (monitoring.retention). Frames
     # that raised an alarm and all other types are kept. 0 keeps everything.
     monitor_keep_heartbeats_days: int = Field(default=90, ge=0)
+    # 维保合同 expiry reminder (issue #19 item 5): a contract ending within this many days is
+    # listed for the unit's manager and the jurisdiction's officers. The platform's choice (no
+    # standard fixes it).
+    maintenance_remind_days: int = Field(default=30, ge=1, le=365)
     # Whose desk gets the alarms of senders not in the registry (未登记设备, quarantined):
     # the GB/T 2260 code of the jurisdiction this deployment's gateways serve. Empty: the
     # administrators and the users of a top jurisdiction (issue #14). Admins always see them.

@@ -20,6 +20,7 @@ from shapely.geometry import LineString, MultiPoint, Point
 from shapely.ops import voronoi_diagram
 from shapely.prepared import prep
 
+from lanyan.core.codes import uscc_with_check_digit
 from lanyan.core.geo import area_km2, geometry_to_json
 from lanyan.demo import names, plan
 from lanyan.demo.layout import CITY, Layout, build_layout
@@ -142,10 +143,12 @@ class _Generator:
         self.fire_lanes()
         self.devices()
         self.roads()
+        self.maintenance_companies()
         self.check_inside()
         order = (
             "jurisdictions", "populations", "grids", "grid-workers", "units", "buildings",
             "stations", "vehicles", "personnel", "water-sources", "fire-lanes", "devices", "roads",
+            "maintenance-companies",
         )  # fmt: skip
         self.data.batches = {slug: self.data.batches[slug] for slug in order}
         return self.data
@@ -926,6 +929,26 @@ class _Generator:
                 "jurisdiction_code": self.layout.locate(mx, my) or COUNTY_CODE,
             })  # fmt: skip
         self.data.batches["roads"] = rows
+
+    def maintenance_companies(self) -> None:
+        """Three maintenance companies (维保单位) of the county with their certificates; the
+        codes' bodies are fixed (no draw from the generator's random stream)."""
+        rows = []
+        for n, (name, level, until) in enumerate(
+            (
+                ("盐城安泰消防技术服务有限公司", "class1", date(2028, 6, 30)),
+                ("大丰区恒安消防设施维保有限公司", "class2", date(2027, 3, 31)),
+                ("江苏苏北消防工程检测有限公司", "ungraded", date(2029, 12, 31)),
+            ),
+            start=1,
+        ):
+            rows.append({
+                "code": uscc_with_check_digit(f"91{COUNTY_CODE}MB{n:07d}"[:17]),
+                "name": name, "jurisdiction_code": COUNTY_CODE, "phone": f"0515-8356{n:04d}",
+                "cert_number": f"苏消技服字第{3200 + n}号", "cert_level": level,
+                "cert_valid_until": until.isoformat(),
+            })  # fmt: skip
+        self.data.batches["maintenance-companies"] = rows
 
     def check_inside(self) -> None:
         """Every point record must lie inside the real outline (a generator bug otherwise)."""

@@ -12,7 +12,8 @@ Per kind (火警 fire · 故障 fault · 监管 supervisory · 反馈 feedback �
                    ╰── 超时升级, 复位: recorded, stays 未处理 (only a person closes a fire alarm)
 
     fault,       未处理 ──确认──▶ 已确认 ──复位──▶ 已复位
-                   (a fault also closes, from 未处理 or 已确认, when its 维修工单 is done)
+                   (a fault also closes, from 未处理 or 已确认, when its 维修工单 is done;
+                    while it has an open 维修工单 a reset is only recorded: ``UNDER_REPAIR``)
     supervisory,   ├──误报──▶ 误报
     feedback       ╰──复位──▶ 已复位 (the device says it is over)
 
@@ -106,6 +107,10 @@ RESET_KEEPS_OPEN = frozenset(
     for state, moves in table.items()
     if moves.get(PANEL_RESET) is state
 )
+# While a fault has an open repair work order (维修工单), the device's reset is a fact recorded
+# on the alarm (``reset_at``) and nothing more: the alarm closes when the order is done or a
+# person closes it (GB 25201's 维修 loop; issue #19 item 5). The hot path's SQL reads this too.
+UNDER_REPAIR_KEEPS_OPEN = frozenset({SignalKind.FAULT})
 NOTE_MAX = 500  # characters of an operator's note (处置说明)
 
 
@@ -265,6 +270,8 @@ class Alarm:
     site_by: str | None = None
     site_at: datetime | None = None
     site_note: str = ""
+    # An open repair work order (维修工单) on this alarm: a reset does not close it.
+    under_repair: bool = False
     events: list[AlarmEvent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -433,8 +440,11 @@ class Alarm:
 
     def panel_reset(self, at: datetime, by: str = "device") -> None:
         """复位: recorded on the alarm (``reset_at``); it clears the alarm unless the table keeps
-        it open (an unhandled fire alarm: only a person closes it)."""
+        it open (an unhandled fire alarm: only a person closes it; a fault under repair: its
+        order or a person closes it)."""
         before, target = self._move(PANEL_RESET, at)
+        if self.under_repair and self.kind in UNDER_REPAIR_KEEPS_OPEN:
+            self.status = target = before
         self.reset_at = at
         self.events.append(PanelResetRecorded(self.id, self.kind, at, by, before, target))
         if target is CLEARED:

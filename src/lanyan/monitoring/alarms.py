@@ -16,10 +16,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lanyan.core.timeutil import to_local
 from lanyan.exchange import public as exchange
 from lanyan.exchange.choices import EventType
-from lanyan.monitoring import alarm_machine
+from lanyan.monitoring import alarm_machine, work_orders
 from lanyan.monitoring.choices import AlarmAction, AlarmStatus, SignalKind
 from lanyan.monitoring.events import FireAlarmRaised
-from lanyan.monitoring.models import DeviceHealth, MonitoringAlarm, OutboxEvent, sqlite_time
+from lanyan.monitoring.models import (
+    DeviceHealth,
+    MonitoringAlarm,
+    OutboxEvent,
+    RepairWorkOrder,
+    sqlite_time,
+)
 from lanyan.monitoring.signals import Signal
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Building, Device
@@ -91,16 +97,21 @@ class OpenAlarms:
         without a device. A reset is a fact, not a decision: it clears faults, supervisory
         and feedback alarms (the device says they are over) and a fire alarm an operator has
         confirmed, but an unhandled fire alarm stays active, marked with ``reset_at``: only a
-        person closes a fire alarm."""
+        person closes a fire alarm. A fault with an open repair work order (维修工单) stays
+        open too (``alarm_machine.UNDER_REPAIR_KEEPS_OPEN``): its order or a person closes it."""
         by_device = device_id is not None
         self.session.connection().execute(
             _reset_statement(by_device), {"who": device_id if by_device else source, "at": at}
         )
-        for key, alarm in list(self.open.items()):
-            if not self._mine(alarm, device_id, source) or alarm.kind not in _ALARMING_VALUES:
-                continue
+        mine = [
+            (key, alarm)
+            for key, alarm in self.open.items()
+            if self._mine(alarm, device_id, source) and alarm.kind in _ALARMING_VALUES
+        ]
+        repairing = _under_repair([a.id for _, a in mine if a.kind in _REPAIR_KEEPS], self.session)
+        for key, alarm in mine:
             changes: dict[str, Any] = {"reset_at": at}
-            if (alarm.kind, alarm.status) not in _RESET_KEEPS_OPEN:
+            if (alarm.kind, alarm.status) not in _RESET_KEEPS_OPEN and alarm.id not in repairing:
                 changes |= {"status": AlarmStatus.CLEARED.value, "cleared_at": at}
                 del self.open[key]
             self._set(alarm, changes)
@@ -154,6 +165,24 @@ _OPEN = tuple(s.value for s in AlarmStatus if s in alarm_machine.OPEN)
 _ALARMING_VALUES = tuple(k.value for k in ALARMING)
 _RESET_KEEPS_OPEN = frozenset((k.value, s.value) for k, s in alarm_machine.RESET_KEEPS_OPEN)
 _BACK_CLEARS = alarm_machine.kinds_for(AlarmAction.DEVICE_BACK)
+_REPAIR_KEEPS = tuple(k.value for k in alarm_machine.UNDER_REPAIR_KEEPS_OPEN)
+# Stored strings of a work order still open (待维修, 维修中): the work-order machine's rule.
+_ORDER_OPEN = tuple(sorted(s.value for s in work_orders.OPEN_STATES))
+
+
+def _under_repair(ids: list[int | None], session: Session) -> set[int]:
+    """Which of these (stored) alarms have an open repair work order; alarms opened in this
+    batch (no id yet) have none."""
+    stored = [i for i in ids if i is not None]
+    if not stored:
+        return set()
+    return set(
+        session.scalars(
+            select(RepairWorkOrder.alarm_id).where(
+                RepairWorkOrder.alarm_id.in_(stored), RepairWorkOrder.status.in_(_ORDER_OPEN)
+            )
+        )
+    )
 
 
 @lru_cache(maxsize=16)
@@ -171,15 +200,19 @@ def _clear_statement(by_device: bool, kinds: tuple[str, ...]) -> Any:
 @lru_cache(maxsize=2)
 def _reset_statement(by_device: bool) -> Any:
     """A device's (``by_device``) or a bare source's reset on its open alarms: every one gets
-    ``reset_at``; all but those the machine keeps open (unhandled fire alarms) are cleared
-    (``OpenAlarms.reset``). The CASE reads the row as it was, on SQLite and PostgreSQL alike."""
+    ``reset_at``; all but those the machine keeps open (unhandled fire alarms, faults with an
+    open repair work order) are cleared (``OpenAlarms.reset``). The CASE reads the row as it
+    was, on SQLite and PostgreSQL alike."""
     table = table_of(MonitoringAlarm)
+    orders = table_of(RepairWorkOrder)
     mine = table.c.device_id if by_device else table.c.source
+    repairing = exists().where(orders.c.alarm_id == table.c.id, orders.c.status.in_(_ORDER_OPEN))
     kept = or_(
         *(
             (table.c.kind == kind) & (table.c.status == status)
             for kind, status in sorted(_RESET_KEEPS_OPEN)
-        )
+        ),
+        table.c.kind.in_(_REPAIR_KEEPS) & repairing,
     )
     reaches = [
         s.value for s in AlarmStatus if s in alarm_machine.states_for(AlarmAction.PANEL_RESET)

@@ -87,3 +87,28 @@ class WorkOrderAction(Choice):
     START = ("start", "开始维修", "Start the repair")
     COMPLETE = ("complete", "维修完成", "Repair done")
     CLOSE_WITH_ALARM = ("close_with_alarm", "随报警关闭", "Close with the alarm")
+
+
+class ItemResult(Choice):
+    """月度维护保养: how one checklist item was found (GB 25201's record table)."""
+
+    NORMAL = ("normal", "正常", "Normal", "#2ca02c")
+    ABNORMAL = ("abnormal", "异常", "Abnormal", "#d62728")
+    NOT_APPLICABLE = ("not_applicable", "不适用", "Not applicable", "#7f7f7f")
+
+
+class ContractState(Choice):
+    """维保合同 on a given day (``maintenance.contract_state``); the reminder window is the
+    platform's choice (``LANYAN_MAINTENANCE_REMIND_DAYS``, 30 days)."""
+
+    NOT_STARTED = ("not_started", "未生效", "Not started", "#1f77b4")
+    ACTIVE = ("active", "有效", "Active", "#2ca02c")
+    EXPIRING = ("expiring", "即将到期", "Expiring", "#ff7f0e")
+    EXPIRED = ("expired", "已过期", "Expired", "#d62728")
+
+
+class ReportConclusion(Choice):
+    """年度检测 report's conclusion."""
+
+    PASS = ("pass", "合格", "Pass", "#2ca02c")
+    FAIL = ("fail", "不合格", "Fail", "#d62728")

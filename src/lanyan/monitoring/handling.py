@@ -60,7 +60,7 @@ def _snapshot(alarm: MonitoringAlarm) -> dict[str, Any]:
     }
 
 
-def to_domain(row: MonitoringAlarm) -> Alarm:
+def to_domain(row: MonitoringAlarm, under_repair: bool = False) -> Alarm:
     return Alarm(
         id=row.id,
         kind=SignalKind(row.kind),
@@ -76,6 +76,7 @@ def to_domain(row: MonitoringAlarm) -> Alarm:
         site_by=row.site_by,
         site_at=row.site_at,
         site_note=row.site_note or "",
+        under_repair=under_repair,
     )
 
 

@@ -306,12 +306,15 @@ class DutyCheck(Base):
 
 class RepairWorkOrder(Timestamped, Base):
     """A repair work order (维修工单) opened by a person from a fault alarm; done, it closes the
-    alarm; the alarm closed otherwise closes it (see ``work_orders``). One per alarm."""
+    alarm; the alarm closed otherwise closes it (see ``work_orders``). One per alarm. An order
+    opened from a monthly maintenance record's 异常 item has no alarm and says what to repair
+    in ``title``."""
 
     __tablename__ = "monitoring_work_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alarm_id: Mapped[int] = mapped_column(ForeignKey("monitoring_alarms.id"), unique=True)
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_alarms.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
@@ -324,3 +327,73 @@ class RepairWorkOrder(Timestamped, Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MaintenanceContract(Timestamped, Base):
+    """A maintenance contract (维保合同) between a unit and a maintenance company (a registry
+    ``MaintenanceCompany``): its period and the checklist systems it covers (``maintenance``)."""
+
+    __tablename__ = "monitoring_maintenance_contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("maintenance_companies.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date] = mapped_column(Date, index=True)
+    systems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MaintenanceRecord(Timestamped, Base):
+    """A monthly maintenance record (月度维护保养记录) of one system of a unit; its items are
+    ``MaintenanceRecordItem`` rows. One per unit, month and system."""
+
+    __tablename__ = "monitoring_maintenance_records"
+    __table_args__ = (UniqueConstraint("unit_id", "month", "system"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_companies.id"))
+    month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
+    system: Mapped[str] = mapped_column(String(32))
+    abnormal: Mapped[int] = mapped_column(Integer, default=0)  # how many 异常 items
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class MaintenanceRecordItem(Base):
+    """One checklist item of a monthly record: 正常/异常/不适用 and a note; an 异常 item may
+    have opened a repair work order."""
+
+    __tablename__ = "monitoring_maintenance_record_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("monitoring_maintenance_records.id"), index=True
+    )
+    item: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_work_orders.id"))
+
+
+class AnnualTestReport(Timestamped, Base):
+    """The annual test report (年度检测报告) of a unit's fire systems: who tested, when, the
+    conclusion and the report's PDF (stored by its SHA-256). One per unit and year."""
+
+    __tablename__ = "monitoring_annual_test_reports"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("maintenance_companies.id"))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    tested_on: Mapped[date] = mapped_column(Date)
+    conclusion: Mapped[str] = mapped_column(String(8))
+    filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))

@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import (
@@ -29,6 +30,8 @@ from lanyan.monitoring import (
     duty_service,
     handling,
     history,
+    maintenance,
+    maintenance_service,
     views,
     work_order_service,
 )
@@ -867,3 +870,273 @@ def work_order_done(
     hub_of(request).notify()
     with request.app.state.sessions() as session:
         return work_order_service.order_detail(session, user.scope, order_id)
+
+
+# --- maintenance (维保, GB 25201) ------------------------------------------------------------
+
+maintenance_reader = require(maintenance_service.SLUG, "read")
+maintenance_writer = require(maintenance_service.SLUG, "write")
+
+
+class MaintenancePage(Page[dict[str, Any]]):
+    """A page of maintenance rows (contracts, records, reports or units)."""
+
+
+class ContractBody(BaseModel):
+    """维保合同: the company by its 统一社会信用代码, the period and the systems covered."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: int
+    company_code: str = Field(description="the maintenance company's code (维保单位)")
+    number: str = Field(description="the contract's number (合同编号)")
+    start_on: date
+    end_on: date
+    systems: list[str] = Field(description="checklist system codes (GET .../checklist)")
+
+
+class ItemAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    result: str = Field(description="normal (正常), abnormal (异常) or not_applicable (不适用)")
+    note: str = ""
+    open_order: bool = Field(False, description="an abnormal item: open a repair work order")
+
+
+class RecordBody(BaseModel):
+    """月度维护保养记录 of one system: every item of the system answered."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: int
+    month: str = Field(description="YYYY-MM")
+    system: str
+    items: dict[str, ItemAnswer]
+
+
+def _remind_days(request: Request) -> int:
+    return int(request.app.state.settings.maintenance_remind_days)
+
+
+@router.get("/maintenance/checklist", summary="The monthly maintenance checklist (GB 25201)")
+def maintenance_checklist(user: Annotated[CurrentUser, maintenance_reader]) -> Any:
+    return [
+        {
+            "code": s.code,
+            "zh": s.zh,
+            "en": s.en,
+            "fire_systems": sorted(s.fire_systems),
+            "always": s.always,
+            "items": [{"code": i.code, "zh": i.zh, "en": i.en} for i in s.items],
+        }
+        for s in maintenance.checklist()
+    ]
+
+
+@router.get("/maintenance/units", response_model=MaintenancePage, summary="Units in reach")
+def maintenance_units(
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    q: str = "",
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.units_in_reach(session, user.scope, q, page, size)
+    return MaintenancePage(items=items, total=total, page=page, size=size)
+
+
+@router.get("/maintenance/units/{unit_id}/systems", summary="The checklist systems a unit has")
+def maintenance_unit_systems(
+    unit_id: int, session: SessionDep, user: Annotated[CurrentUser, maintenance_reader]
+) -> Any:
+    unit = maintenance_service.reachable_unit(session, user.scope, unit_id)
+    return [{"code": s.code, "zh": s.zh} for s in maintenance_service.systems_of(session, unit.id)]
+
+
+@router.post("/maintenance/contracts", summary="Add a maintenance contract (维保合同)")
+def maintenance_contract_create(
+    request: Request,
+    user: Annotated[CurrentUser, maintenance_writer],
+    payload: Annotated[ContractBody, Body()],
+) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        row = maintenance_service.create_contract(
+            session,
+            user.actor,
+            user.scope,
+            payload.unit_id,
+            payload.company_code,
+            payload.number,
+            payload.start_on,
+            payload.end_on,
+            payload.systems,
+        )
+        contract_id = row.id
+    with request.app.state.sessions() as session:
+        items, _ = maintenance_service.list_contracts(
+            session, user.scope, payload.unit_id, local_today(), _remind_days(request), 1, 1000
+        )
+        return next(c for c in items if c["id"] == contract_id)
+
+
+@router.get("/maintenance/contracts", response_model=MaintenancePage, summary="Contracts")
+def maintenance_contracts(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    unit_id: int | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.list_contracts(
+        session, user.scope, unit_id, local_today(), _remind_days(request), page, size
+    )
+    return MaintenancePage(items=items, total=total, page=page, size=size)
+
+
+@router.get(
+    "/maintenance/reminders",
+    response_model=MaintenancePage,
+    summary="Contracts expiring within LANYAN_MAINTENANCE_REMIND_DAYS or expired (到期提醒)",
+)
+def maintenance_reminders(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.expiry_reminders(
+        session, user.scope, local_today(), _remind_days(request), page, size
+    )
+    return MaintenancePage(items=items, total=total, page=page, size=size)
+
+
+@router.post("/maintenance/records", summary="Record a month's maintenance of one system")
+def maintenance_record_create(
+    request: Request,
+    user: Annotated[CurrentUser, maintenance_writer],
+    payload: Annotated[RecordBody, Body()],
+) -> Any:
+    with unit_of_work(request.app.state.sessions) as session:
+        row = maintenance_service.record_month(
+            session,
+            user.actor,
+            user.scope,
+            payload.unit_id,
+            payload.month,
+            payload.system,
+            {k: (v.result, v.note) for k, v in payload.items.items()},
+            {k for k, v in payload.items.items() if v.open_order},
+            local_today(),
+            utcnow(),
+        )
+        record_id = row.id
+    with request.app.state.sessions() as session:
+        return maintenance_service.record_detail(session, user.scope, record_id)
+
+
+@router.get("/maintenance/records", response_model=MaintenancePage, summary="Monthly records")
+def maintenance_records(
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    unit_id: int | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.list_records(session, user.scope, unit_id, page, size)
+    return MaintenancePage(items=items, total=total, page=page, size=size)
+
+
+@router.get("/maintenance/records/{record_id}", summary="One monthly record with its items")
+def maintenance_record(
+    record_id: int, session: SessionDep, user: Annotated[CurrentUser, maintenance_reader]
+) -> Any:
+    return maintenance_service.record_detail(session, user.scope, record_id)
+
+
+@router.post(
+    "/maintenance/reports",
+    status_code=201,
+    summary="Upload the annual test report (年度检测, a PDF)",
+    **upload(UploadKind.ATTACHMENT),
+)
+def maintenance_report_upload(
+    request: Request,
+    user: Annotated[CurrentUser, maintenance_writer],
+    unit_id: Annotated[int, Form()],
+    year: Annotated[int, Form()],
+    company_code: Annotated[str, Form()],
+    tested_on: Annotated[date, Form()],
+    conclusion: Annotated[str, Form(description="pass (合格) or fail (不合格)")],
+    file: Annotated[UploadFile, File(description="the report as a PDF")],
+) -> Any:
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    data = file.file.read(limit + 1)
+    with unit_of_work(request.app.state.sessions) as session:
+        row = maintenance_service.upload_report(
+            session,
+            user.actor,
+            user.scope,
+            unit_id,
+            year,
+            company_code,
+            tested_on,
+            conclusion,
+            file.filename or "",
+            data,
+            settings.data_dir,
+            limit,
+            local_today(),
+        )
+        report_id = row.id
+    with request.app.state.sessions() as session:
+        items, _ = maintenance_service.list_reports(session, user.scope, unit_id, 1, 100)
+        return next(r for r in items if r["id"] == report_id)
+
+
+@router.get("/maintenance/reports", response_model=MaintenancePage, summary="Annual reports")
+def maintenance_reports(
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    unit_id: int | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.list_reports(session, user.scope, unit_id, page, size)
+    return MaintenancePage(items=items, total=total, page=page, size=size)
+
+
+@router.get("/maintenance/reports/{report_id}/content", summary="The annual report's PDF")
+def maintenance_report_content(
+    report_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+) -> Response:
+    row, data = maintenance_service.report_content(
+        session, user.scope, report_id, request.app.state.settings.data_dir
+    )
+    return Response(
+        data,
+        media_type=maintenance_service.PDF,
+        headers={
+            "Content-Disposition": f'inline; filename="report-{row.year}-{row.id}.pdf"',
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{row.sha256}"',
+        },
+    )
+
+
+@router.get(
+    "/maintenance/missing-reports",
+    response_model=MaintenancePage,
+    summary="Key units without an annual test report for the year",
+)
+def maintenance_missing_reports(
+    session: SessionDep,
+    user: Annotated[CurrentUser, maintenance_reader],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    items, total = maintenance_service.units_without_report(session, user.scope, year, page, size)
+    return MaintenancePage(items=items, total=total, page=page, size=size)

@@ -96,6 +96,26 @@ def open_order(
     return row
 
 
+def open_for_maintenance(
+    session: Session, actor: Actor, unit: Unit, title: str, at: datetime
+) -> RepairWorkOrder:
+    """报修 from a monthly maintenance record's 异常 item (``maintenance_service``): an order
+    with no alarm, saying what to repair; the caller checked the unit is the actor's."""
+    row = RepairWorkOrder(
+        alarm_id=None,
+        title=title[:300],
+        unit_id=unit.id,
+        jurisdiction_id=unit.jurisdiction_id,
+        status=WorkOrderStatus.OPEN.value,
+        opened_by=actor.username,
+        opened_at=at,
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, actor, "open", row, None)
+    return row
+
+
 def _reachable(session: Session, scope: Scope, order_id: int) -> RepairWorkOrder:
     row = session.get(RepairWorkOrder, order_id)
     if (
@@ -142,7 +162,7 @@ def complete_repair(
     row = _step(
         session, actor, scope, order_id, lambda o: o.complete(at, actor.username, work_done)
     )
-    alarm_row = session.get(MonitoringAlarm, row.alarm_id)
+    alarm_row = session.get(MonitoringAlarm, row.alarm_id) if row.alarm_id else None
     if alarm_row is not None and AlarmStatus(alarm_row.status) in alarm_machine.OPEN:
         alarm = handling.to_domain(alarm_row)
         note = f"维修工单 {row.id}: {row.work_done}"[: alarm_machine.NOTE_MAX]
@@ -151,22 +171,27 @@ def complete_repair(
     return row
 
 
-def order_item(row: RepairWorkOrder, alarm: MonitoringAlarm, unit: Unit | None) -> dict[str, Any]:
+def order_item(
+    row: RepairWorkOrder, alarm: MonitoringAlarm | None, unit: Unit | None
+) -> dict[str, Any]:
+    """An order as the API and the page show it; an order from a maintenance record has no
+    alarm (its ``title`` says what to repair, in ``detail`` too)."""
     status = WorkOrderStatus(row.status)
-    alarm_status = AlarmStatus(alarm.status)
+    alarm_status = AlarmStatus(alarm.status) if alarm else None
     return {
         "id": row.id,
         "alarm_id": row.alarm_id,
+        "title": row.title,
         "unit_code": unit.code if unit else None,
         "unit_name": unit.name if unit else None,
-        "point": alarm.point,
-        "location": alarm.location,
-        "detail": alarm.detail,
+        "point": alarm.point if alarm else "",
+        "location": alarm.location if alarm else "",
+        "detail": alarm.detail if alarm else row.title,
         "status": status.value,
         "status_label": status.zh,
-        "alarm_status": alarm_status.value,
-        "alarm_status_label": alarm_status.zh,
-        "alarm_handled_by": alarm.handled_by,
+        "alarm_status": alarm_status.value if alarm_status else None,
+        "alarm_status_label": alarm_status.zh if alarm_status else "",
+        "alarm_handled_by": alarm.handled_by if alarm else None,
         "opened_by": row.opened_by,
         "opened_at": row.opened_at,
         "repairer": row.repairer,
@@ -182,7 +207,7 @@ def order_item(row: RepairWorkOrder, alarm: MonitoringAlarm, unit: Unit | None) 
 def _listing(scope: Scope) -> Any:
     stmt = (
         select(RepairWorkOrder, MonitoringAlarm, Unit)
-        .join(MonitoringAlarm, MonitoringAlarm.id == RepairWorkOrder.alarm_id)
+        .outerjoin(MonitoringAlarm, MonitoringAlarm.id == RepairWorkOrder.alarm_id)
         .outerjoin(Unit, Unit.id == RepairWorkOrder.unit_id)
         .where(scope.within(RepairWorkOrder.jurisdiction_id))
     )

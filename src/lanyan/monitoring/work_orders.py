@@ -2,7 +2,10 @@
 
 A person opens an order from an open fault alarm (never automatically: the gateway's hot path
 writes alarms set-based, and a fault often ends by the panel's own reset; a person decides a
-repair is needed, so a flapping fault does not pile up orders). Fire alarms never get one::
+repair is needed, so a flapping fault does not pile up orders). Once an order is open, the
+device's reset no longer closes the fault alarm (it is recorded on it, ``reset_at``): the alarm
+closes when the order is done, or when a person closes the alarm (误报), which ends the order
+with it. Fire alarms never get one::
 
     待维修 ──开始维修──▶ 维修中 ──维修完成──▶ 已完成   (the fault alarm closes with it)
       ╰──维修完成──▶ 已完成
@@ -85,7 +88,7 @@ class RepairDone(WorkOrderEvent):
 
 @dataclass(frozen=True)
 class ClosedWithAlarm(WorkOrderEvent):
-    """随报警关闭: a person (or the device) closed the fault alarm; the order ends with it."""
+    """随报警关闭: a person closed the fault alarm (误报); the order ends with it."""
 
     name: ClassVar[str] = CLOSE_WITH_ALARM.value
     alarm_status: str = ""
@@ -99,7 +102,7 @@ class WorkOrder:
     """One repair work order and the events its methods recorded since it was built."""
 
     id: int | None
-    alarm_id: int
+    alarm_id: int | None  # None: opened from a maintenance record's 异常 item
     opened_at: datetime
     status: WorkOrderStatus = OPEN
     repairer: str = ""
@@ -150,7 +153,7 @@ class WorkOrder:
         self.events.append(RepairDone(self.id, at, by, before, after, work_done))
 
     def close_with_alarm(self, at: datetime, by: str, alarm_status: str) -> None:
-        """随报警关闭: the alarm was closed otherwise (误报, the device's reset)."""
+        """随报警关闭: a person closed the alarm otherwise (误报)."""
         before, after = self._move(CLOSE_WITH_ALARM, at)
         self.closed_by, self.closed_at = by, at
         self.events.append(ClosedWithAlarm(self.id, at, by, before, after, alarm_status))

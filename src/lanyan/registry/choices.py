@@ -84,6 +84,16 @@ class FireSystem(Choice):
     FIRE_DOORS = ("fire_doors", "防火门及卷帘", "Fire doors and shutters")
 
 
+class CertificateLevel(Choice):
+    """The grade on a fire technical service company's certificate (消防技术服务机构资质).
+    Since the 2021 reform new certificates carry no grade (从业条件告知承诺): 不分级."""
+
+    CLASS1 = ("class1", "一级", "Class 1")
+    CLASS2 = ("class2", "二级", "Class 2")
+    CLASS3 = ("class3", "三级", "Class 3")
+    UNGRADED = ("ungraded", "不分级", "Ungraded")
+
+
 class StationClass(Choice):
     """Station classes of 建标152-2017."""
 

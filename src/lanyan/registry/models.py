@@ -274,6 +274,23 @@ class Landmark(Timestamped, CodedBase):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
 
 
+class MaintenanceCompany(Timestamped, CodedBase):
+    """A maintenance company (维保单位, a 消防技术服务机构) by its 统一社会信用代码, with its
+    certificate (资质: number, grade, valid until); contracts and maintenance records name it."""
+
+    __tablename__ = "maintenance_companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    cert_number: Mapped[str] = mapped_column(String(64))
+    cert_level: Mapped[str] = mapped_column(String(16))
+    cert_valid_until: Mapped[date] = mapped_column(Date)
+
+
 class Road(Timestamped, CodedBase):
     """A road segment of the basemap and the routing network (node to node)."""
 

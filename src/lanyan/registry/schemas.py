@@ -18,6 +18,7 @@ from lanyan.core.geo import parse_geojson_geometry
 from lanyan.registry.choices import (
     LEVEL_ORDER,
     BuildingUse,
+    CertificateLevel,
     DeviceKind,
     DeviceProtocol,
     DeviceStatus,
@@ -406,6 +407,26 @@ class DeviceFilter(_Filter):
     status: DeviceStatus | None = None
     protocol: DeviceProtocol | None = None
     unit_code: str | None = None  # the unit's devices (its file links here)
+
+
+class MaintenanceCompanyCreate(_In):
+    code: Annotated[str, Field(description="统一社会信用代码 (GB 32100-2015)")]
+    name: Name
+    jurisdiction_code: str
+    address: Annotated[str, Field(max_length=255)] = ""
+    phone: Phone = ""
+    cert_number: Annotated[str, Field(min_length=1, max_length=64, description="资质证书编号")]
+    cert_level: CertificateLevel
+    cert_valid_until: date
+
+    @field_validator("code")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        return check_uscc(value)
+
+
+class MaintenanceCompanyFilter(_Filter):
+    cert_level: CertificateLevel | None = None
 
 
 class RoadCreate(_In):

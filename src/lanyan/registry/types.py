@@ -258,6 +258,17 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         search_columns=("code", "name", "address", "aliases"),
     ),
     _ot(
+        "maintenance-companies",
+        m.MaintenanceCompany,
+        s.MaintenanceCompanyCreate,
+        s.MaintenanceCompanyFilter,
+        "维保单位",
+        "Maintenance companies",
+        refs=(_J,),
+        list_columns=("code", "name", "cert_number", "cert_level", "cert_valid_until"),
+        search_columns=("code", "name", "cert_number"),
+    ),
+    _ot(
         "roads",
         m.Road,
         s.RoadCreate,

@@ -245,6 +245,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "water_source_code": ("关联水源", "Water source"),
     "installed_on": ("安装日期", "Installed on"),
     "road_class": ("道路等级", "Road class"),
+    "cert_number": ("资质证书编号", "Certificate number"),
+    "cert_level": ("资质等级", "Certificate grade"),
+    "cert_valid_until": ("资质有效期至", "Certificate valid until"),
     "speed_kmh": ("设计车速（km/h）", "Speed (km/h)"),
     "oneway": ("单行", "One-way"),
     "created_at": ("创建时间", "Created"),
@@ -254,6 +257,7 @@ FIELDS: dict[str, tuple[str, str]] = {
 # A field whose meaning differs by type gets its own label here: (slug, field) -> labels.
 TYPE_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("units", "code"): ("统一社会信用代码", "Unified social credit code"),
+    ("maintenance-companies", "code"): ("统一社会信用代码", "Unified social credit code"),
     ("vehicles", "code"): ("车辆编号", "Fleet number"),
     ("devices", "code"): ("设备编号", "Device serial"),
     ("jurisdictions", "code"): ("区划代码（GB/T 2260）", "Division code (GB/T 2260)"),

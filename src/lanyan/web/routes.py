@@ -19,6 +19,7 @@ from lanyan.web.map import screen as map_screen
 from lanyan.web.map import vehicles as map_vehicles
 from lanyan.web.map import warnings as map_warnings
 from lanyan.web.monitoring import duty as monitoring_duty
+from lanyan.web.monitoring import maintenance as monitoring_maintenance
 from lanyan.web.monitoring import pages as monitoring
 from lanyan.web.monitoring import work_orders as monitoring_work_orders
 from lanyan.web.ops import pages as ops
@@ -51,6 +52,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     monitoring.WORDS,
     monitoring_duty.WORDS,
     monitoring_work_orders.WORDS,
+    monitoring_maintenance.WORDS,
     ops.WORDS,
     outreach.WORDS,
     plans.WORDS,
@@ -125,6 +127,7 @@ def install(app: FastAPI) -> None:
         documents,
         monitoring_duty,
         monitoring_work_orders,
+        monitoring_maintenance,
         monitoring,
         docs_page,
     ):

@@ -52,6 +52,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "wo_start": ("开始维修", "Start the repair"),
     "wo_done": ("维修完成", "Repair done"),
     "wo_all": ("全部", "All"),
+    "wo_from_maintenance": ("月度维保异常项", "From a maintenance record"),
     "wo_filter": ("筛选", "Filter"),
     "wo_saved": ("已保存", "Saved"),
     "wo_refused": ("未保存：", "Not saved:"),

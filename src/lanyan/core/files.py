@@ -94,3 +94,25 @@ def read(root: Path, sha256: str) -> bytes:
     if hashlib.sha256(data).hexdigest() != sha256:
         raise NotFound("the stored file no longer matches its SHA-256")
     return data
+
+
+def keep_all(
+    root: Path,
+    sent: list[tuple[str, str, bytes]],
+    allowed: dict[str, str],
+    max_bytes: int,
+) -> list[Stored]:
+    """Check every ``(field, filename, bytes)`` first (one ValidationFailed naming every bad
+    field), then store them all: nothing is kept from a form that is refused."""
+    problems: list[FieldProblem] = []
+    mimes = []
+    for field, _, data in sent:
+        try:
+            mimes.append(check(field, data, allowed, max_bytes))
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed(
+            "files refused: " + "; ".join(f"{p.field}: {p.rule}" for p in problems), problems
+        )
+    return [keep(root, f, name, data, m) for (f, name, data), m in zip(sent, mimes, strict=True)]

@@ -12,13 +12,15 @@ place "及时" (promptly) without a number of days; a deployment whose province 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from lanyan.core import tracking
+from lanyan.core import files, tracking
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.files import Stored
 from lanyan.core.timeutil import utcnow
@@ -28,6 +30,7 @@ from lanyan.prevention.models.inspections import Commitment, CommitmentApplicati
 from lanyan.prevention.schemas.portal import CommitmentReview, PublicCommitmentCreate
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope, row_path
+from lanyan.registry.service import pydantic_problems
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.paging import paginate
@@ -289,3 +292,32 @@ def document(session: Session, scope: Scope, application_id: int, field: str) ->
     if not found:
         raise NotFound(f"commitment application {application_id} has no document {field}")
     return dict(found[0])
+
+
+def submit_form(
+    session: Session,
+    values: dict[str, Any],
+    sent: list[tuple[str, str, bytes]],
+    root: Path,
+    max_bytes: int,
+) -> CommitmentApplication:
+    """The form as sent (fields and ``(field, filename, bytes)`` files): every problem of the
+    fields and the files named at once, then the files kept and the commitment queued."""
+    problems: list[FieldProblem] = []
+    payload = None
+    try:
+        payload = PublicCommitmentCreate.model_validate(values)
+    except PydanticValidationError as exc:
+        problems += pydantic_problems(exc)
+    for field, _, data in sent:
+        try:
+            files.check(field, data, files.DOCUMENTS, max_bytes)
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if problems or payload is None:
+        raise ValidationFailed(
+            "the commitment was refused: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
+            problems,
+        )
+    stored = files.keep_all(root, sent, files.DOCUMENTS, max_bytes)
+    return submit(session, payload, stored)

@@ -182,3 +182,33 @@ def test_the_public_api_is_in_the_openapi(client: TestClient) -> None:
         assert path in paths
     assert "429" in paths["/api/public/lookup"]["post"]["responses"]
     assert "429" in paths["/api/public/fire-losses"]["post"]["responses"]
+
+
+def test_the_pages_refuse_a_non_pdf_naming_the_document_then_accept(
+    officer: Any, client: TestClient, uow: Any
+) -> None:
+    page = client.get("/portal/commitment")
+    assert page.status_code == 200 and "营业执照" in page.text and 'type="file"' in page.text
+    assert "选择文件" in page.text and "未选择文件" in page.text
+    fake = ("licence.pdf", b"MZ\x90\x00 not a PDF", "application/pdf")
+    bad = client.post("/portal/commitment", data=facts(), files=documents(doc_licence=fake))
+    assert bad.status_code == 422 and 'data-field="doc_licence"' in bad.text
+    assert "<strong>营业执照</strong>" in bad.text and "须为 PDF 文件或图片" in bad.text
+    assert 'value="幸福里KTV"' in bad.text  # the form keeps what was typed
+    ok = client.post("/portal/commitment", data=facts(), files=documents())
+    assert ok.status_code == 200 and 'id="tracking-no"' in ok.text
+    with uow() as s:
+        row = s.execute(select(CommitmentApplication)).scalar_one()
+    r = client.post("/portal/track", data={"tracking_no": row.tracking_no, "phone_last4": "5678"})
+    assert r.status_code == 200 and "告知承诺" in r.text and "待审核" in r.text
+    assert "13612345678" not in r.text
+    queue = client.get("/supervision/commitment-applications", headers=officer)
+    assert queue.status_code == 200 and row.tracking_no in queue.text
+    done = client.post(
+        f"/supervision/commitment-applications/{row.id}/review",
+        data={"decision": "accept", "reply": ""},
+        headers=officer,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.get("/api/public/commitments").json()["total"] == 1

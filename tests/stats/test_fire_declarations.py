@@ -170,3 +170,35 @@ def test_the_review_queue_is_guarded_and_paged(
     r = client.get("/api/stats/declarations", params={"size": 2}, headers=officer).json()
     assert r["total"] == 3 and len(r["items"]) == 2
     assert client.get("/api/stats/declarations").status_code == 401
+
+
+def test_the_pages_declare_refuse_a_non_photo_and_review(
+    officer: dict[str, str], client: TestClient, uow: Any
+) -> None:
+    page = client.get("/portal/fire-loss")
+    assert page.status_code == 200 and "火灾损失申报" in page.text and "选择文件" in page.text
+    bad = client.post(
+        "/portal/fire-loss",
+        data=DECLARATION,
+        files=[("photos", ("x.png", b"%PDF-1.4 not a photo", "image/png"))],
+    )
+    assert bad.status_code == 422 and 'data-field="photos.0"' in bad.text
+    assert "须为图片" in bad.text
+    ok = client.post(
+        "/portal/fire-loss", data=DECLARATION, files=[("photos", ("a.png", _png(), "image/png"))]
+    )
+    assert ok.status_code == 200 and 'id="tracking-no"' in ok.text and "待审核" in ok.text
+    with uow() as s:
+        row = s.execute(select(FireLossDeclaration)).scalar_one()
+    queue = client.get("/stats/declarations", headers=officer)
+    assert queue.status_code == 200 and row.tracking_no in queue.text
+    assert "13912345678" in queue.text  # a reviewer calls the declarant back
+    r = client.post(
+        f"/stats/declarations/{row.id}/review",
+        data={"decision": "reject", "reason": "信息不全，请补充"},
+        headers=officer,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    r = client.post("/portal/track", data={"tracking_no": row.tracking_no, "phone_last4": "5678"})
+    assert "不予受理" in r.text and "信息不全，请补充" in r.text

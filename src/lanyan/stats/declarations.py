@@ -14,17 +14,20 @@ digits (:func:`track`), the same answer for a wrong number and a wrong phone.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from lanyan.core import tracking
+from lanyan.core import files, tracking
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.files import Stored
 from lanyan.core.timeutil import to_local, utcnow
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
+from lanyan.registry.service import pydantic_problems
 from lanyan.response import public as response
 from lanyan.stats import records
 from lanyan.stats.choices import DeclarationState
@@ -308,3 +311,32 @@ def photo(session: Session, scope: Scope, declaration_id: int, index: int) -> di
     if row is None or not 0 <= index < len(row.photos or []):
         raise NotFound(f"declaration {declaration_id} has no photo {index} in your area")
     return dict(row.photos[index])
+
+
+def declare_form(
+    session: Session,
+    values: dict[str, Any],
+    photos: list[tuple[str, str, bytes]],
+    root: Path,
+    max_bytes: int,
+) -> FireLossDeclaration:
+    """Validate the fields and the photos together, then keep the photos and the draft."""
+    problems: list[FieldProblem] = []
+    payload = None
+    try:
+        payload = FireLossDeclare.model_validate(values)
+    except PydanticValidationError as exc:
+        problems += pydantic_problems(exc)
+    for field, _, data in photos:
+        try:
+            files.check(field, data, files.IMAGES, max_bytes)
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if problems or payload is None:
+        raise ValidationFailed(
+            "the declaration was refused: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
+            problems,
+        )
+    return declare(
+        session, payload, files.keep_all(root, photos, files.IMAGES, max_bytes)
+    )

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.orm import Session
 
 from lanyan.accounts import roles
 from lanyan.accounts.public_limits import count_submission
@@ -22,7 +20,6 @@ from lanyan.api.limits import UploadKind, upload
 from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core import files
 from lanyan.core.errors import FieldProblem, ValidationFailed
-from lanyan.registry.service import pydantic_problems
 from lanyan.stats import analysis, cases, declarations, io, records
 from lanyan.stats.choices import CaseAction, DeclarationState
 from lanyan.stats.models import FireRecord
@@ -30,7 +27,6 @@ from lanyan.stats.schemas import (
     DeclarationAccept,
     DeclarationPublic,
     DeclarationReject,
-    FireLossDeclare,
     FireLossReceipt,
 )
 
@@ -375,35 +371,6 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def declare_form(
-    session: Session,
-    values: dict[str, Any],
-    photos: list[tuple[str, str, bytes]],
-    root: Any,
-    max_bytes: int,
-) -> Any:
-    """Validate the fields and the photos together, then keep the photos and the draft."""
-    problems: list[FieldProblem] = []
-    payload = None
-    try:
-        payload = FireLossDeclare.model_validate(values)
-    except PydanticValidationError as exc:
-        problems += pydantic_problems(exc)
-    for field, _, data in photos:
-        try:
-            files.check(field, data, files.IMAGES, max_bytes)
-        except ValidationFailed as exc:
-            problems += exc.problems
-    if problems or payload is None:
-        raise ValidationFailed(
-            "the declaration was refused: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
-            problems,
-        )
-    return declarations.declare(
-        session, payload, files.keep_all(root, photos, files.IMAGES, max_bytes)
-    )
-
-
 @public_router.post(
     "/fire-losses",
     response_model=FireLossReceipt,
@@ -447,7 +414,9 @@ def declare_fire_loss(
         "declarant_name": declarant_name,
         "declarant_phone": declarant_phone,
     }
-    return declarations.receipt(declare_form(session, values, sent, settings.data_dir, limit))
+    return declarations.receipt(
+        declarations.declare_form(session, values, sent, settings.data_dir, limit)
+    )
 
 
 @router.get(

@@ -71,9 +71,7 @@ def test_a_non_pdf_document_is_refused_naming_the_field(
     r = client.post("/api/public/commitments", data=facts(), files=documents(doc_licence=fake))
     assert r.status_code == 422, r.text
     assert {e["field"] for e in r.json()["errors"]} == {"doc_licence"}
-    missing = client.post(
-        "/api/public/commitments", data=facts(), files=documents(doc_rules=None)
-    )
+    missing = client.post("/api/public/commitments", data=facts(), files=documents(doc_rules=None))
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} == {"doc_rules"}
     app = client.app.state.settings  # type: ignore[attr-defined]
@@ -117,12 +115,14 @@ def test_accepted_it_is_published_with_its_check_due(officer: Any, client: TestC
     )
     assert doc.status_code == 200 and doc.content == PDF
     no_reason = client.post(
-        f"/api/commitment-applications/{item['id']}/review", json={"accept": False},
+        f"/api/commitment-applications/{item['id']}/review",
+        json={"accept": False},
         headers=officer,
     )
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reply"
     r = client.post(
-        f"/api/commitment-applications/{item['id']}/review", json={"accept": True},
+        f"/api/commitment-applications/{item['id']}/review",
+        json={"accept": True},
         headers=officer,
     )
     assert r.status_code == 200, r.text

@@ -101,8 +101,9 @@ def test_a_draft_counts_nowhere_until_accepted_and_then_links_its_incident(
         assert figures[2025].fires == 1
     status = _lookup(client, no).json()
     assert status["state"] == "accepted" and status["state_zh"] == "已受理"
-    again = client.post(f"/api/stats/declarations/{item['id']}/reject", json={"reason": "重复"},
-                        headers=officer)
+    again = client.post(
+        f"/api/stats/declarations/{item['id']}/reject", json={"reason": "重复"}, headers=officer
+    )
     assert again.status_code == 409
 
 
@@ -162,9 +163,7 @@ def test_a_bad_declaration_names_the_field_and_writes_nothing(
         assert s.execute(select(func.count()).select_from(FireLossDeclaration)).scalar_one() == 0
 
 
-def test_the_review_queue_is_guarded_and_paged(
-    officer: dict[str, str], client: TestClient
-) -> None:
+def test_the_review_queue_is_guarded_and_paged(officer: dict[str, str], client: TestClient) -> None:
     for _ in range(3):
         _declare(client)
     r = client.get("/api/stats/declarations", params={"size": 2}, headers=officer).json()

@@ -45,7 +45,9 @@ class Stored:
 def check(field: str, data: bytes, allowed: dict[str, str], max_bytes: int) -> str:
     """The MIME type the content shows, or ValidationFailed naming ``field`` and the rule."""
     if not data:
-        raise ValidationFailed(f"{field}: the file is empty", [FieldProblem(field, "must not be empty")])
+        raise ValidationFailed(
+            f"{field}: the file is empty", [FieldProblem(field, "must not be empty")]
+        )
     if len(data) > max_bytes:
         mib = max_bytes // (1024 * 1024)
         raise ValidationFailed(
@@ -55,7 +57,11 @@ def check(field: str, data: bytes, allowed: dict[str, str], max_bytes: int) -> s
     kind = filetype.guess(data[:8192])
     if kind is None or kind.mime not in allowed:
         seen = kind.mime if kind is not None else "unrecognised content"
-        what = "PDF or image (JPEG, PNG, WebP)" if "application/pdf" in allowed else "image (JPEG, PNG, WebP)"
+        what = (
+            "PDF or image (JPEG, PNG, WebP)"
+            if "application/pdf" in allowed
+            else "image (JPEG, PNG, WebP)"
+        )
         raise ValidationFailed(
             f"{field}: the file is {seen}; it must be a {what}",
             [FieldProblem(field, f"must be a {what} (got {seen})")],

@@ -12,8 +12,8 @@ place "及时" (promptly) without a number of days; a deployment whose province 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -75,7 +75,13 @@ def _audit(
     session: Session, actor: Actor, action: str, row: CommitmentApplication, before: Any
 ) -> None:
     audit.record(
-        session, actor, action, AUDIT_SLUG, row.id, before, lookup.snapshot(row),
+        session,
+        actor,
+        action,
+        AUDIT_SLUG,
+        row.id,
+        before,
+        lookup.snapshot(row),
         scope_path=row_path(session, row),
     )
 
@@ -236,7 +242,9 @@ def review(
         lookup.record_created(session, actor, "commitments", commitment, unit)
         row.commitment_id = commitment.id
     row.state = (
-        CommitmentApplicationState.ACCEPTED if payload.accept else CommitmentApplicationState.REJECTED
+        CommitmentApplicationState.ACCEPTED
+        if payload.accept
+        else CommitmentApplicationState.REJECTED
     ).value
     row.reply = payload.reply
     row.reviewed_by = actor.username

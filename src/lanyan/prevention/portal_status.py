@@ -18,9 +18,7 @@ from lanyan.stats import public as stats
 
 
 def _complaint(session: Session, number: str, last4: str) -> dict[str, Any]:
-    row = complaints.track(
-        session, PublicComplaintLookup(tracking_no=number, phone_last4=last4)
-    )
+    row = complaints.track(session, PublicComplaintLookup(tracking_no=number, phone_last4=last4))
     s = complaints.status_public(row)
     return {
         "kind": "complaint",

@@ -106,7 +106,13 @@ def declare(
     session.add(row)
     session.flush()
     audit.record(
-        session, PUBLIC_ACTOR, "create", AUDIT_SLUG, row.id, None, _snapshot(row),
+        session,
+        PUBLIC_ACTOR,
+        "create",
+        AUDIT_SLUG,
+        row.id,
+        None,
+        _snapshot(row),
         scope_path=place.path,
     )
     return row
@@ -236,7 +242,13 @@ def accept(
     row.reviewed_at = utcnow()
     session.flush()
     audit.record(
-        session, actor, "accept", AUDIT_SLUG, row.id, before, _snapshot(row),
+        session,
+        actor,
+        "accept",
+        AUDIT_SLUG,
+        row.id,
+        before,
+        _snapshot(row),
         scope_path=_path(session, row),
     )
     return row
@@ -255,7 +267,13 @@ def reject(
     row.reviewed_at = utcnow()
     session.flush()
     audit.record(
-        session, actor, "reject", AUDIT_SLUG, row.id, before, _snapshot(row),
+        session,
+        actor,
+        "reject",
+        AUDIT_SLUG,
+        row.id,
+        before,
+        _snapshot(row),
         scope_path=_path(session, row),
     )
     return row
@@ -285,9 +303,9 @@ def public(session: Session, row: FireLossDeclaration, may_act: bool) -> dict[st
         "deaths": row.deaths,
         "injuries": row.injuries,
         "declarant_name": row.declarant_name,
-        "declarant_phone": row.declarant_phone if may_act else tracking.mask_phone(
-            row.declarant_phone
-        ),
+        "declarant_phone": row.declarant_phone
+        if may_act
+        else tracking.mask_phone(row.declarant_phone),
         "photos": [
             {k: v for k, v in p.items() if k != "sha256"} | {"index": i}
             for i, p in enumerate(row.photos or [])
@@ -304,9 +322,7 @@ def public(session: Session, row: FireLossDeclaration, may_act: bool) -> dict[st
 def photo(session: Session, scope: Scope, declaration_id: int, index: int) -> dict[str, Any]:
     """One photo's stored description (for the officer's download), inside ``scope``."""
     row = session.execute(
-        select(FireLossDeclaration).where(
-            FireLossDeclaration.id == declaration_id, in_scope(scope)
-        )
+        select(FireLossDeclaration).where(FireLossDeclaration.id == declaration_id, in_scope(scope))
     ).scalar_one_or_none()
     if row is None or not 0 <= index < len(row.photos or []):
         raise NotFound(f"declaration {declaration_id} has no photo {index} in your area")
@@ -337,6 +353,4 @@ def declare_form(
             "the declaration was refused: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
             problems,
         )
-    return declare(
-        session, payload, files.keep_all(root, photos, files.IMAGES, max_bytes)
-    )
+    return declare(session, payload, files.keep_all(root, photos, files.IMAGES, max_bytes))

@@ -14,8 +14,8 @@ from lanyan.accounts import roles
 from lanyan.accounts.public_limits import count_lookup, count_submission
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
-from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.api.limits import UploadKind, upload
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.api.problems import PROBLEM
 from lanyan.core import files
 from lanyan.prevention import (
@@ -33,15 +33,14 @@ from lanyan.prevention.schemas.portal import (
     CommitmentReview,
     PublicApplicationCreate,
     PublicApplicationReceipt,
+    PublicCommitmentReceipt,
     PublicComplaintCreate,
     PublicComplaintLookup,
     PublicComplaintReceipt,
     PublicComplaintStatus,
-    PublicCommitmentCreate,
-    PublicCommitmentReceipt,
     PublicLookup,
-    PublicStatus,
     PublicPlace,
+    PublicStatus,
     PublishedCommitment,
     PublishedEnforcement,
     PublishedHazard,
@@ -246,9 +245,7 @@ def submit_commitment(
     return commitment_applications.receipt(row)
 
 
-commitment_router = APIRouter(
-    prefix="/api/commitment-applications", tags=["Supervision 防火监督"]
-)
+commitment_router = APIRouter(prefix="/api/commitment-applications", tags=["Supervision 防火监督"])
 
 
 @commitment_router.get(

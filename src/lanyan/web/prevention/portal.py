@@ -32,9 +32,9 @@ from lanyan.prevention.schemas.portal import (
     PublicComplaintCreate,
     PublicLookup,
 )
-from lanyan.stats import declarations
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
+from lanyan.stats import declarations
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
 from lanyan.web.render import render
@@ -116,7 +116,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "pt_total": ("共 {n} 条", "{n} in all"),
     "pt_choose_file": ("选择文件", "Choose a file"),
     "pt_no_file": ("未选择文件", "No file chosen"),
-    "pt_f_photos": ("现场照片（可选，JPEG/PNG/WebP，最多 6 张）", "Photos (optional: JPEG, PNG or WebP; up to 6)"),
+    "pt_f_photos": (
+        "现场照片（可选，JPEG/PNG/WebP，最多 6 张）",
+        "Photos (optional: JPEG, PNG or WebP; up to 6)",
+    ),
     "pt_fire_loss": ("火灾损失申报", "Declare a fire's loss"),
     "pt_fire_loss_intro": (
         "发生火灾后，可在此申报损失情况。申报经消防救援机构审核受理后纳入火灾统计。",

@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _stamps() -> list[sa.Column]:  # type: ignore[type-arg]
+def _stamps() -> list[sa.Column]:
     return [
         sa.Column("created_at", lanyan.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", lanyan.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -90,7 +90,9 @@ def upgrade() -> None:
         sa.Column("commitment_id", sa.Integer(), nullable=True),
         *_stamps(),
         sa.ForeignKeyConstraint(
-            ["unit_id"], ["units.id"], name=op.f("fk_prevention_commitment_applications_unit_id_units")
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_prevention_commitment_applications_unit_id_units"),
         ),
         sa.ForeignKeyConstraint(
             ["jurisdiction_id"],

@@ -174,17 +174,19 @@ def test_the_review_queue_is_guarded_and_paged(officer: dict[str, str], client: 
 def test_the_pages_declare_refuse_a_non_photo_and_review(
     officer: dict[str, str], client: TestClient, uow: Any
 ) -> None:
+    form = {k: v for k, v in DECLARATION.items() if k != "occurred_at"}
+    form |= {"occurred_day": "2025-03-01", "occurred_time": "9:10"}
     page = client.get("/portal/fire-loss")
     assert page.status_code == 200 and "火灾损失申报" in page.text and "选择文件" in page.text
     bad = client.post(
         "/portal/fire-loss",
-        data=DECLARATION,
+        data=form,
         files=[("photos", ("x.png", b"%PDF-1.4 not a photo", "image/png"))],
     )
     assert bad.status_code == 422 and 'data-field="photos.0"' in bad.text
     assert "须为图片" in bad.text
     ok = client.post(
-        "/portal/fire-loss", data=DECLARATION, files=[("photos", ("a.png", _png(), "image/png"))]
+        "/portal/fire-loss", data=form, files=[("photos", ("a.png", _png(), "image/png"))]
     )
     assert ok.status_code == 200 and 'id="tracking-no"' in ok.text and "待审核" in ok.text
     with uow() as s:

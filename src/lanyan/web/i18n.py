@@ -286,15 +286,15 @@ RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # Files and forms of the public portal (公众服务).
         (
             r"^must be a PDF or image \(JPEG, PNG, WebP\) \(got .*\)$",
-            "须为 PDF 文件或图片（JPEG、PNG、WebP），所选文件不是",
+            "须为 PDF 文件或图片（JPEG、PNG、WebP），所选文件格式不符",
         ),
         (
             r"^must be a image \(JPEG, PNG, WebP\) \(got .*\)$",
-            "须为图片（JPEG、PNG、WebP），所选文件不是",
+            "须为图片（JPEG、PNG、WebP），所选文件格式不符",
         ),
         (
             r"^must be one of image/jpeg, image/png, image/webp \(got .*\)$",
-            "须为图片（JPEG、PNG、WebP），所选文件不是",
+            "须为图片（JPEG、PNG、WebP），所选文件格式不符",
         ),
         (r"^must be at most (\d+) MiB$", r"不得超过 \1 MiB"),
         (r"^must be at most (\d+) bytes$", r"不得超过 \1 字节"),

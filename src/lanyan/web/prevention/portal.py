@@ -6,6 +6,7 @@ services as ``/api/public/`` (:mod:`lanyan.prevention.routes.portal`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -143,10 +144,17 @@ WORDS: dict[str, tuple[str, str]] = {
         "公众聚集场所投入使用、营业前消防安全检查告知承诺",
         "Fire-safety check of a public-gathering place before opening, on commitment",
     ),
+    "pt_documents": ("申请材料", "Documents"),
     "pt_commitment_intro": (
-        "请填写场所情况，勾选承诺并上传下列材料（PDF 文件或图片，每份不超过 {mb} MiB）：",
-        "Give the place's facts, accept the commitment and upload these (PDF or image, {mb} MiB each):",
+        "每份材料须为 PDF 文件或图片（JPEG、PNG、WebP），不超过 {mb} MiB。",
+        "Each document a PDF or an image (JPEG, PNG, WebP) of at most {mb} MiB.",
     ),
+    "pt_reselect": (
+        "为保护您的文件，提交未成功时浏览器不会保留已选文件，请重新选择全部材料。",
+        "A browser keeps no chosen files after a refused form: choose every document again.",
+    ),
+    "pt_f_occurred_day": ("起火日期", "Day of the fire"),
+    "pt_f_occurred_time": ("起火时刻（时:分，如 19:30）", "Time of the fire (HH:MM, e.g. 19:30)"),
     "pt_f_unit_code": ("统一社会信用代码", "Unified social credit code"),
     "pt_f_venue": ("场所名称", "Name of the place"),
     "pt_f_floor_area_m2": ("建筑面积（m²）", "Floor area (m²)"),
@@ -362,12 +370,17 @@ def fire_loss_page(request: Request) -> HTMLResponse:
 def fire_loss_submit(request: Request, form: Annotated[FormData, Depends(form_data)]) -> Response:
     """火灾损失申报: a draft for review (counted in no statistics until accepted)."""
     values = _values(form)
+    day, clock = values.get("occurred_day", ""), values.get("occurred_time", "")
+    if re.fullmatch(r"\d{1}:\d{2}", clock):
+        clock = f"0{clock}"  # 9:30 → 09:30
     settings = request.app.state.settings
     limit = settings.attachment_max_mb * 1024 * 1024
+    fields = {k: v for k, v in values.items() if k not in ("occurred_day", "occurred_time")}
+    fields["occurred_at"] = f"{day}T{clock}" if day and clock else None
     try:
         with unit_of_work(request.app.state.sessions) as s:
             row = declarations.declare_form(
-                s, values, _files(form, ["photos"], limit), settings.data_dir, limit
+                s, fields, _files(form, ["photos"], limit), settings.data_dir, limit
             )
             receipt = declarations.receipt(row)
     except LanyanError as exc:

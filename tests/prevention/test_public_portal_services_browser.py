@@ -118,12 +118,16 @@ def test_no_english_on_the_chinese_portal_and_the_file_pickers(served: tuple[str
                     assert size is not None and size["width"] <= 1 and size["height"] <= 1
                 assert page.locator("input[type=file]:not(.file-input)").count() == 0
             page.goto(base + "/portal/commitment")
-            page.screenshot(path=str(ARTIFACTS / "portal-commitment-form-phone.png"), full_page=True)
+            page.screenshot(
+                path=str(ARTIFACTS / "portal-commitment-form-phone.png"), full_page=True
+            )
         finally:
             browser.close()
 
 
-def test_a_fire_loss_is_declared_accepted_and_seen(served: tuple[str, Path], tmp_path: Path) -> None:
+def test_a_fire_loss_is_declared_accepted_and_seen(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     base, _ = served
@@ -154,12 +158,16 @@ def test_a_fire_loss_is_declared_accepted_and_seen(served: tuple[str, Path], tmp
             assert citizen.evaluate("document.activeElement.id") == "f-photos"
             form.locator("#f-photos").set_input_files(str(files["photo"]))
             expect(form.locator(".file-pick .file-name")).to_have_text("kitchen.png")
-            citizen.screenshot(path=str(ARTIFACTS / "portal-fire-loss-form-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-fire-loss-form-phone.png"), full_page=True
+            )
             assert _english(citizen) == []
             form.locator("button[type=submit]").click()
             expect(citizen.locator("#receipt-state")).to_have_text("待审核")
             tracking_no = citizen.locator("#tracking-no").inner_text().strip()
-            citizen.screenshot(path=str(ARTIFACTS / "portal-fire-loss-receipt-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-fire-loss-receipt-phone.png"), full_page=True
+            )
 
             citizen.goto(base + "/portal/track")
             citizen.fill("#f-tracking_no", tracking_no)
@@ -175,14 +183,18 @@ def test_a_fire_loss_is_declared_accepted_and_seen(served: tuple[str, Path], tmp
             row.locator(".accept-form button[type=submit]").click()
             row = officer.locator(f'tr[data-tracking="{tracking_no}"]')  # type: ignore[attr-defined]
             expect(row).to_have_attribute("data-state", "accepted")
-            officer.screenshot(path=str(ARTIFACTS / "stats-declarations-accepted.png"), full_page=True)  # type: ignore[attr-defined]
+            officer.screenshot(
+                path=str(ARTIFACTS / "stats-declarations-accepted.png"), full_page=True
+            )  # type: ignore[attr-defined]
 
             citizen.fill("#f-phone_last4", "5678")
             citizen.click("#track-form button[type=submit]")
             expect(citizen.locator("#status-state")).to_have_text("已受理")
             assert "13912345678" not in citizen.content()
             assert _english(citizen) == []
-            citizen.screenshot(path=str(ARTIFACTS / "portal-fire-loss-accepted-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-fire-loss-accepted-phone.png"), full_page=True
+            )
             assert errors == []
         finally:
             browser.close()
@@ -231,20 +243,26 @@ def test_a_commitment_refused_for_a_non_pdf_then_accepted(
             expect(citizen.locator("#form-error li")).to_have_count(1)
             expect(citizen.locator("#f-venue")).to_have_value("幸福里量贩式KTV")
             assert _english(citizen) == []
-            citizen.screenshot(path=str(ARTIFACTS / "portal-commitment-refused-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-commitment-refused-phone.png"), full_page=True
+            )
 
             choose(files["doc_licence"])
             citizen.locator("#commitment-form button[type=submit]").click()
             tracking_no = citizen.locator("#tracking-no").inner_text().strip()
             assert len(tracking_no) == 19
-            citizen.screenshot(path=str(ARTIFACTS / "portal-commitment-receipt-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-commitment-receipt-phone.png"), full_page=True
+            )
 
             officer = _officer(browser, base, "/supervision/commitment-applications")
             row = officer.locator(f'tr[data-tracking="{tracking_no}"]')  # type: ignore[attr-defined]
             row.locator('button[value="accept"]').click()
             row = officer.locator(f'tr[data-tracking="{tracking_no}"]')  # type: ignore[attr-defined]
             expect(row).to_have_attribute("data-state", "accepted")
-            officer.screenshot(path=str(ARTIFACTS / "commitment-applications-accepted.png"), full_page=True)  # type: ignore[attr-defined]
+            officer.screenshot(
+                path=str(ARTIFACTS / "commitment-applications-accepted.png"), full_page=True
+            )  # type: ignore[attr-defined]
 
             citizen.goto(base + "/portal/track")
             citizen.fill("#f-tracking_no", tracking_no)
@@ -253,7 +271,9 @@ def test_a_commitment_refused_for_a_non_pdf_then_accepted(
             expect(citizen.locator("#status-state")).to_have_text("已受理")
             citizen.goto(base + "/portal/lists/commitments")
             expect(citizen.locator("#list")).to_contain_text("幸福里量贩式KTV")
-            citizen.screenshot(path=str(ARTIFACTS / "portal-commitments-list-phone.png"), full_page=True)
+            citizen.screenshot(
+                path=str(ARTIFACTS / "portal-commitments-list-phone.png"), full_page=True
+            )
             assert errors == []
         finally:
             browser.close()

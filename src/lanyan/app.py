@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(plans_routes.router)
     app.include_router(stats_routes.router)
+    app.include_router(stats_routes.public_router)
     app.include_router(response_router)
     app.include_router(reinforcement_router)
     app.include_router(turnout_router)

@@ -316,6 +316,12 @@ def test_an_application_lands_in_the_officers_queue(
     assert queue["total"] == 1 and queue["items"][0]["tracking_no"] == no
     assert queue["items"][0]["applicant_phone"] == "13900002222"  # an enforcement writer
     assert client.get("/api/enforcement-applications").status_code == 401
+    track = {"tracking_no": no, "phone_last4": "2222"}
+    status = client.post("/api/public/lookup", json=track).json()
+    assert status["kind"] == "lift_seal" and status["state_zh"] == "待处理"
+    assert status["phone"] == "139****2222" and status["reply"] == ""
+    wrong_phone = client.post("/api/public/lookup", json=track | {"phone_last4": "2223"})
+    assert wrong_phone.status_code == 404
     item = queue["items"][0]
     r = client.post(
         f"/api/enforcement-applications/{item['id']}/handle",
@@ -324,6 +330,8 @@ def test_an_application_lands_in_the_officers_queue(
     )
     assert r.status_code == 200 and r.json()["state"] == "handled"
     assert r.json()["handled_by"] == "insp_a"
+    status = client.post("/api/public/lookup", json=track).json()
+    assert status["state_zh"] == "已处理" and status["reply"] == "已安排明日复查"
     again = client.post(
         f"/api/enforcement-applications/{item['id']}/handle",
         json={"reply": "x"},

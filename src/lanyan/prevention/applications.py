@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lanyan.accounts.models import User
-from lanyan.core.errors import Conflict, FieldProblem, ValidationFailed
+from lanyan.core import tracking
+from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import (
@@ -109,6 +110,37 @@ def receipt(row: EnforcementApplication) -> dict[str, Any]:
         "kind": ApplicationKind(row.kind),
         "received_at": row.received_at,
         "state": ApplicationState(row.state),
+    }
+
+
+def track(session: Session, tracking_no: str, phone_last4: str) -> EnforcementApplication:
+    """The application with this number whose phone ends in these digits; NotFound alike for a
+    wrong number and a wrong phone (the digits are compared in constant time either way)."""
+    row = session.execute(
+        select(EnforcementApplication).where(
+            EnforcementApplication.tracking_no == tracking.normalise(tracking_no)
+        )
+    ).scalar_one_or_none()
+    if not tracking.phone_matches(row.applicant_phone if row else None, phone_last4) or row is None:
+        raise NotFound(tracking.NOT_FOUND)
+    return row
+
+
+def status_public(row: EnforcementApplication) -> dict[str, Any]:
+    """What the applicant sees: the state and the officer's reply."""
+    kind = ApplicationKind(row.kind)
+    state = ApplicationState(row.state)
+    return {
+        "kind": kind.value,
+        "tracking_no": row.tracking_no,
+        "received_at": row.received_at,
+        "state": state.value,
+        "state_zh": state.zh,
+        "state_en": state.en,
+        "summary": kind.zh,
+        "phone": mask_phone(row.applicant_phone),
+        "reply": row.reply,
+        "handled_at": row.handled_at,
     }
 
 

@@ -98,6 +98,15 @@ class CommitmentState(Choice):
     FALSE = ("false", "虚假承诺", "Found false", "#d62728")
 
 
+class CommitmentApplicationState(Choice):
+    """A 告知承诺 sent through the portal: waiting, accepted (published, post-check due), or
+    returned to the applicant with the reason."""
+
+    SUBMITTED = ("submitted", "待审核", "Waiting for review", "#ff7f0e")
+    ACCEPTED = ("accepted", "已受理", "Accepted", "#2ca02c")
+    REJECTED = ("rejected", "不予受理", "Rejected", "#d62728")
+
+
 class ComplaintChannel(Choice):
     HOTLINE_12345 = ("12345", "12345政务热线", "12345 government hotline")
     HOTLINE_96119 = ("96119", "96119举报投诉", "96119 fire-hazard hotline")

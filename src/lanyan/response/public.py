@@ -3,6 +3,8 @@
 * :func:`get_by_code`: one incident (警情) as plain :class:`IncidentFacts`;
 * :func:`closed_without`: closed incidents of a type that lack something another domain keeps
   (the fire statistics' missing-records list);
+* :func:`nearest_closed`: the closed incident of a type nearest a time in one jurisdiction that
+  lacks something another domain keeps (a declared fire loss finds its fire);
 * :func:`active_incidents`: the newest active incidents in a scope (a dispatch form's choices);
 * :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export;
 * :func:`dispatch_orders`: where dispatched vehicles are bound (the vehicle simulator follows them);
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
@@ -110,6 +112,34 @@ def closed_without(
         .limit(limit)
     ).all()
     return [ClosedIncident(*r) for r in rows]
+
+
+def nearest_closed(
+    session: Session,
+    scope: Scope,
+    incident_type: str,
+    jurisdiction_id: int,
+    at: datetime,
+    window: timedelta,
+    has: Callable[[Any], ColumnElement[bool]],
+) -> str | None:
+    """The code of the closed incident of ``incident_type`` in ``jurisdiction_id`` (inside
+    ``scope``) received within ``window`` of ``at`` and lacking ``has``, the nearest in time."""
+    rows = session.execute(
+        select(Incident.code, Incident.received_at)
+        .where(
+            Incident.incident_type == incident_type,
+            Incident.status == IncidentStatus.CLOSED.value,
+            Incident.jurisdiction_id == jurisdiction_id,
+            Incident.received_at.between(at - window, at + window),
+            ~has(Incident.id),
+            scope.within(Incident.jurisdiction_id),
+        )
+        .order_by(Incident.received_at)
+    ).all()
+    if not rows:
+        return None
+    return str(min(rows, key=lambda r: abs((r.received_at - at).total_seconds())).code)
 
 
 def active_incidents(session: Session, scope: Scope, limit: int) -> list[Any]:

@@ -123,3 +123,11 @@ class EvidenceKind(Choice):
     VIDEO = ("video", "视听资料", "Audio-visual record")
     STATEMENT = ("statement", "询问笔录", "Statement")
     EXPERT = ("expert", "鉴定意见", "Expert opinion")
+
+
+class DeclarationState(Choice):
+    """A portal 火灾损失申报: waiting for review, accepted into the statistics, or rejected."""
+
+    SUBMITTED = ("submitted", "待审核", "Waiting for review", "#ff7f0e")
+    ACCEPTED = ("accepted", "已受理", "Accepted", "#2ca02c")
+    REJECTED = ("rejected", "不予受理", "Rejected", "#d62728")

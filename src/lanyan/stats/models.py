@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -147,3 +148,39 @@ class CustodyTransfer(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(255), default="")
     recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class FireLossDeclaration(Timestamped, Base):
+    """火灾损失申报: a citizen's or unit's declaration of a fire's loss through the public portal.
+
+    It is the *draft* of a fire record: nothing here is counted in the statistics (every
+    analysis and indicator reads :class:`FireRecord` only) until an officer accepts it, which
+    writes the record (``fire_record_id``), linked to the matching fire incident if there is one.
+    """
+
+    __tablename__ = "stats_fire_declarations"
+    __table_args__ = (
+        CheckConstraint(
+            "deaths >= 0 AND injuries >= 0 AND direct_loss_yuan >= 0",
+            name="declared_figures_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(40), unique=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)  # DeclarationState
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(String(255))
+    burned: Mapped[str] = mapped_column(Text)  # what burned (燃烧物品)
+    direct_loss_yuan: Mapped[float] = mapped_column(Float)
+    deaths: Mapped[int] = mapped_column(Integer, default=0)
+    injuries: Mapped[int] = mapped_column(Integer, default=0)
+    declarant_name: Mapped[str] = mapped_column(String(100), default="")
+    declarant_phone: Mapped[str] = mapped_column(String(30))
+    photos: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    fire_record_id: Mapped[int | None] = mapped_column(ForeignKey("stats_fire_records.id"))

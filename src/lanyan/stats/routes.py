@@ -8,17 +8,27 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from lanyan.accounts import roles
+from lanyan.accounts.public_limits import count_submission
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
+from lanyan.api.paging import Page, PageNo, PageSize
+from lanyan.core import files
 from lanyan.core.errors import FieldProblem, ValidationFailed
-from lanyan.stats import analysis, cases, io, records
-from lanyan.stats.choices import CaseAction
+from lanyan.stats import analysis, cases, declarations, io, records
+from lanyan.stats.choices import CaseAction, DeclarationState
 from lanyan.stats.models import FireRecord
+from lanyan.stats.schemas import (
+    DeclarationAccept,
+    DeclarationPublic,
+    DeclarationReject,
+    FireLossReceipt,
+)
 
 router = APIRouter(prefix="/api/stats", tags=["fire statistics 火灾统计"])
 RecordReader = Annotated[CurrentUser, require(records.SLUG, "read")]
@@ -351,3 +361,120 @@ def responsibility(
     """Record a responsibility finding (责任认定)."""
     row = cases.add_responsibility(session, user.actor, user.scope, code, body.model_dump())
     return {"id": row.id}
+
+
+# ---- 火灾损失申报: the portal's declaration and the officers' review queue --------------------
+
+public_router = APIRouter(prefix="/api/public", tags=["Public 公开"])
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many from this address (LANYAN_PUBLIC_SUBMIT_MAX)"}
+}
+
+
+@public_router.post(
+    "/fire-losses",
+    response_model=FireLossReceipt,
+    status_code=201,
+    responses=RATE_LIMITED | upload(UploadKind.ATTACHMENT)["responses"],
+    openapi_extra=upload(UploadKind.ATTACHMENT)["openapi_extra"],
+    dependencies=[Depends(count_submission)],
+    summary="Declare a fire's loss (火灾损失申报); answers the tracking number",
+)
+def declare_fire_loss(
+    request: Request,
+    session: SessionDep,
+    jurisdiction_code: Annotated[str, Form()] = "",
+    occurred_at: Annotated[str, Form(description="YYYY-MM-DDTHH:MM, Asia/Shanghai")] = "",
+    address: Annotated[str, Form()] = "",
+    burned: Annotated[str, Form(description="what burned")] = "",
+    direct_loss_yuan: Annotated[str, Form(description="direct loss in 元")] = "",
+    deaths: Annotated[str, Form()] = "0",
+    injuries: Annotated[str, Form()] = "0",
+    declarant_name: Annotated[str, Form()] = "",
+    declarant_phone: Annotated[str, Form()] = "",
+    photos: Annotated[list[UploadFile] | None, File(description="JPEG, PNG or WebP")] = None,
+) -> Any:
+    """Multipart form; the declaration waits as a draft and counts in no statistics until an
+    officer accepts it."""
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    sent = [
+        (f"photos.{i}", f.filename or "", f.file.read(limit + 1))
+        for i, f in enumerate(photos or [])
+        if f.filename
+    ]
+    values = {
+        "jurisdiction_code": jurisdiction_code,
+        "occurred_at": occurred_at or None,
+        "address": address,
+        "burned": burned,
+        "direct_loss_yuan": direct_loss_yuan or None,
+        "deaths": deaths or 0,
+        "injuries": injuries or 0,
+        "declarant_name": declarant_name,
+        "declarant_phone": declarant_phone,
+    }
+    return declarations.receipt(
+        declarations.declare_form(session, values, sent, settings.data_dir, limit)
+    )
+
+
+@router.get(
+    "/declarations",
+    response_model=Page[DeclarationPublic],
+    summary="The review queue of 火灾损失申报 (waiting first)",
+)
+def declaration_queue(
+    session: SessionDep,
+    user: RecordReader,
+    state: DeclarationState | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Any:
+    rows, total = declarations.queue(session, user.scope, state, page, size)
+    may_act = roles.can_write(user.role, declarations.SLUG)
+    items = [declarations.public(session, r, may_act) for r in rows]
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post(
+    "/declarations/{declaration_id}/accept",
+    response_model=DeclarationPublic,
+    summary="Accept a declaration: its fire record joins the statistics",
+)
+def accept_declaration(
+    declaration_id: int,
+    payload: Annotated[DeclarationAccept, Body()],
+    session: SessionDep,
+    user: RecordWriter,
+) -> Any:
+    row = declarations.accept(session, user.actor, user.scope, declaration_id, payload)
+    return declarations.public(session, row, True)
+
+
+@router.post(
+    "/declarations/{declaration_id}/reject",
+    response_model=DeclarationPublic,
+    summary="Reject a declaration with the reason the declarant sees",
+)
+def reject_declaration(
+    declaration_id: int,
+    payload: Annotated[DeclarationReject, Body()],
+    session: SessionDep,
+    user: RecordWriter,
+) -> Any:
+    row = declarations.reject(session, user.actor, user.scope, declaration_id, payload)
+    return declarations.public(session, row, True)
+
+
+@router.get(
+    "/declarations/{declaration_id}/photos/{index}",
+    response_class=Response,
+    summary="One photo of a declaration",
+)
+def declaration_photo(
+    request: Request, declaration_id: int, index: int, session: SessionDep, user: RecordReader
+) -> Response:
+    item = declarations.photo(session, user.scope, declaration_id, index)
+    data = files.read(request.app.state.settings.data_dir, str(item["sha256"]))
+    return Response(data, media_type=str(item["content_type"]))

@@ -287,6 +287,35 @@ RULES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Input should be (('[^']*'(, | or )?)+)$", r"应为以下之一：\1"),
         (r"^no (\w+) row has code (.+)$", r"编码 \2 不存在"),
         (r"^is still referenced by other records.*$", "仍被其他记录引用，请先处理这些记录"),
+        # Files and forms of the public portal (公众服务).
+        (
+            r"^must be a PDF or image \(JPEG, PNG, WebP\) \(got .*\)$",
+            "须为 PDF 文件或图片（JPEG、PNG、WebP），所选文件格式不符",
+        ),
+        (
+            r"^must be a image \(JPEG, PNG, WebP\) \(got .*\)$",
+            "须为图片（JPEG、PNG、WebP），所选文件格式不符",
+        ),
+        (
+            r"^must be one of image/jpeg, image/png, image/webp \(got .*\)$",
+            "须为图片（JPEG、PNG、WebP），所选文件格式不符",
+        ),
+        (r"^must be at most (\d+) MiB$", r"不得超过 \1 MiB"),
+        (r"^must be at most (\d+) bytes$", r"不得超过 \1 字节"),
+        (r"^must not be empty$", "文件为空"),
+        (r"^is required: (.+) \(PDF or image\)$", r"须上传\1（PDF 文件或图片）"),
+        (
+            r"^must be the 统一社会信用代码 of a registered unit$",
+            "须为已登记单位的统一社会信用代码",
+        ),
+        (r"^the commitment must be accepted \(勾选承诺\)$", "须勾选承诺"),
+        (r"^must not be before today$", "不得早于今天"),
+        (r"^must not be in the future$", "不得晚于当前时间"),
+        (r"^must be a code from the places list$", "须从区域列表中选择"),
+        (r"^Input should be a valid datetime.*$", "应为日期和时间"),
+        (r"^at most (\d+) photos$", r"最多 \1 张照片"),
+        (r"^is required when rejecting$", "不予受理时须写明理由"),
+        (r"^must be the 文号 of a (.+) decision in force$", r"须为生效的\1决定书文号"),
     )
 )
 

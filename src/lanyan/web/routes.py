@@ -27,6 +27,7 @@ from lanyan.web.outreach import pages as outreach
 from lanyan.web.plans import pages as plans
 from lanyan.web.prevention import (
     applications,
+    commitment_applications,
     documents,
     draws,
     inspections,
@@ -43,6 +44,7 @@ from lanyan.web.response import incidents, preplans, terminal
 from lanyan.web.risk import map_layers as risk_map_layers
 from lanyan.web.risk import pages as risk
 from lanyan.web.siting import pages as siting
+from lanyan.web.stats import declarations as stats_declarations
 from lanyan.web.stats import pages as stats
 
 STATIC = Path(__file__).parent / "static"
@@ -70,6 +72,8 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     portal.WORDS,
     applications.WORDS,
     unit_file.WORDS,
+    commitment_applications.WORDS,
+    stats_declarations.WORDS,
     map_vehicles.WORDS,
     map_screen.WORDS,
     map_warnings.WORDS,
@@ -103,6 +107,7 @@ def install(app: FastAPI) -> None:
         registry,
         plans,
         siting,
+        stats_declarations,
         stats,
         admin,
         ops,
@@ -119,6 +124,7 @@ def install(app: FastAPI) -> None:
         public_draws,
         portal,
         applications,
+        commitment_applications,
         webhooks,
         risk_map_layers,
         risk,

@@ -237,6 +237,34 @@ class Commitment(Timestamped, Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_inspections.id"))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_note: Mapped[str] = mapped_column(Text, default="")
+    # The post-check (核查) is due by this local day (a portal commitment accepted by an officer).
+    check_due_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CommitmentApplication(Timestamped, Base):
+    """A 告知承诺 sent through the public portal with its documents, waiting for an officer.
+    Accepted, it becomes a :class:`Commitment` (published, with its post-check due)."""
+
+    __tablename__ = "prevention_commitment_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(40), unique=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    venue: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(255))
+    floor_area_m2: Mapped[float] = mapped_column()
+    opens_on: Mapped[date] = mapped_column(Date)
+    applicant_name: Mapped[str] = mapped_column(String(50))
+    applicant_phone: Mapped[str] = mapped_column(String(30))
+    signatory: Mapped[str] = mapped_column(String(50))  # who signed the 承诺书
+    documents: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_commitments.id"))
 
 
 class Complaint(Timestamped, Base):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lanyan.prevention.choices import (
     ApplicationKind,
     ApplicationState,
+    CommitmentApplicationState,
     CommitmentState,
     ComplaintState,
     EnforcementKind,
@@ -161,3 +162,80 @@ class ApplicationPublic(BaseModel):
     handled_by: str | None
     handled_at: datetime | None
     reply: str
+
+
+class PublicCommitmentCreate(_In):
+    """公众聚集场所投入使用、营业前消防安全检查 告知承诺, sent by the place's unit (no log-in); the
+    documents come as files beside these fields."""
+
+    unit_code: str = Field(
+        min_length=18, max_length=18, description="the unit's 统一社会信用代码 (18 characters)"
+    )
+    venue: str = Field(min_length=2, max_length=200, description="the place's name (场所名称)")
+    address: str = Field(min_length=2, max_length=255)
+    floor_area_m2: float = Field(gt=0, le=1_000_000, description="floor area in m²")
+    opens_on: date = Field(description="the day the place is to open (投入使用/营业)")
+    applicant_name: str = Field(min_length=1, max_length=50)
+    applicant_phone: str = Field(pattern=MOBILE, description="an 11-digit mobile number")
+    signatory: str = Field(
+        min_length=1, max_length=50, description="who signs the commitment (承诺人)"
+    )
+    agreed: bool = Field(description="the applicant commits to every statement (must be true)")
+
+
+class PublicCommitmentReceipt(BaseModel):
+    tracking_no: str
+    received_at: datetime
+    state: CommitmentApplicationState
+    state_zh: str
+
+
+class CommitmentReview(_In):
+    accept: bool = Field(description="true: accept (已受理); false: reject with the reply")
+    reply: str = Field("", max_length=2000, description="required when rejecting")
+
+
+class CommitmentApplicationPublic(BaseModel):
+    id: int
+    tracking_no: str
+    state: CommitmentApplicationState
+    state_zh: str
+    unit_code: str
+    unit_name: str
+    venue: str
+    address: str
+    floor_area_m2: float
+    opens_on: date
+    applicant_name: str
+    applicant_phone: str
+    signatory: str
+    documents: list[dict[str, object]]
+    received_at: datetime
+    reviewed_by: str
+    reviewed_at: datetime | None
+    reply: str
+    commitment_code: str | None
+    check_due_on: date | None
+
+
+class PublicLookup(_In):
+    """A status lookup of anything sent through the portal: its tracking number and the last
+    four digits of the sender's phone."""
+
+    tracking_no: str = Field(min_length=1, max_length=40)
+    phone_last4: str = Field(pattern=r"^[0-9]{4}$", description="the phone's last four digits")
+
+
+class PublicStatus(BaseModel):
+    """Where a submission stands, as its sender may see it (the phone masked)."""
+
+    kind: str = Field(description="complaint, lift_seal, resume_use, commitment or fire_loss")
+    tracking_no: str
+    received_at: datetime
+    state: str
+    state_zh: str
+    state_en: str
+    summary: str
+    phone: str = Field(description="masked: 138****1234")
+    reply: str = Field(description="what the officer tells the sender, once there is a reply")
+    handled_at: datetime | None

@@ -6,6 +6,7 @@ services as ``/api/public/`` (:mod:`lanyan.prevention.routes.portal`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,17 +16,26 @@ from starlette.datastructures import FormData, UploadFile
 
 from lanyan.accounts.public_limits import count_lookup, count_submission
 from lanyan.api.deps import SessionDep
+from lanyan.api.limits import UploadKind, upload
 from lanyan.api.paging import PageNo
 from lanyan.core.errors import FieldProblem, LanyanError, NotFound
-from lanyan.prevention import applications, attachments, complaints, published
+from lanyan.prevention import (
+    applications,
+    attachments,
+    commitment_applications,
+    complaints,
+    portal_status,
+    published,
+)
 from lanyan.prevention.choices import ApplicationKind
 from lanyan.prevention.schemas.portal import (
     PublicApplicationCreate,
     PublicComplaintCreate,
-    PublicComplaintLookup,
+    PublicLookup,
 )
 from lanyan.registry.scope import Scope
 from lanyan.registry.service import pydantic_problems
+from lanyan.stats import declarations
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import form_data
 from lanyan.web.render import render
@@ -36,11 +46,11 @@ PAGE_SIZE = 20
 WORDS: dict[str, tuple[str, str]] = {
     "pt_title": ("公众服务", "Public services"),
     "pt_intro": (
-        "无需登录。举报火灾隐患、查询办理进度、查看公开信息。",
-        "No sign-in needed. Report a fire hazard, follow it up, read what is published.",
+        "无需登录。举报火灾隐患、申报火灾损失、提交申请和告知承诺、查询办理进度、查看公开信息。",
+        "No sign-in needed. Report a hazard, declare a fire's loss, apply, commit, follow up, read.",
     ),
     "pt_report": ("举报火灾隐患", "Report a fire hazard"),
-    "pt_track": ("查询举报进度", "Follow up a report"),
+    "pt_track": ("办理进度查询", "Follow up what you sent"),
     "pt_lists": ("信息公开", "Published information"),
     "pt_hazards": ("挂牌督办隐患", "Hazards under supervision (挂牌督办)"),
     "pt_enforcement": ("行政强制与处罚决定", "Enforcement decisions"),
@@ -105,6 +115,71 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "pt_back": ("返回公众服务", "Back to public services"),
     "pt_total": ("共 {n} 条", "{n} in all"),
+    "pt_choose_file": ("选择文件", "Choose a file"),
+    "pt_no_file": ("未选择文件", "No file chosen"),
+    "pt_f_photos": (
+        "现场照片（可选，JPEG/PNG/WebP，最多 6 张）",
+        "Photos (optional: JPEG, PNG or WebP; up to 6)",
+    ),
+    "pt_fire_loss": ("火灾损失申报", "Declare a fire's loss"),
+    "pt_fire_loss_intro": (
+        "发生火灾后，可在此申报损失情况。申报经消防救援机构审核受理后纳入火灾统计。",
+        "Declare a fire's loss here; it joins the fire statistics once the fire service accepts it.",
+    ),
+    "pt_f_occurred_at": ("起火时间", "When the fire started"),
+    "pt_f_burned": ("烧损物品", "What burned"),
+    "pt_f_direct_loss_yuan": ("直接财产损失估算（元）", "Estimated direct loss (yuan)"),
+    "pt_f_deaths": ("死亡人数（人）", "Deaths (persons)"),
+    "pt_f_injuries": ("受伤人数（人）", "Injured (persons)"),
+    "pt_f_declarant_name": ("申报人（可不填）", "Your name (optional)"),
+    "pt_f_declarant_phone": ("手机号码", "Mobile number"),
+    "pt_declare_submit": ("提交申报", "Send the declaration"),
+    "pt_declared": ("申报已提交", "Declaration received"),
+    "pt_declared_note": (
+        "申报进入审核，审核结果可凭查询码和手机号后四位查询。",
+        "The declaration is waiting for review; look up the result with the tracking number.",
+    ),
+    "pt_commitment": ("告知承诺申请", "Commitment (告知承诺) application"),
+    "pt_commitment_long": (
+        "公众聚集场所投入使用、营业前消防安全检查告知承诺",
+        "Fire-safety check of a public-gathering place before opening, on commitment",
+    ),
+    "pt_documents": ("申请材料", "Documents"),
+    "pt_commitment_intro": (
+        "每份材料须为 PDF 文件或图片（JPEG、PNG、WebP），不超过 {mb} MiB。",
+        "Each document a PDF or an image (JPEG, PNG, WebP) of at most {mb} MiB.",
+    ),
+    "pt_reselect": (
+        "为保护您的文件，提交未成功时浏览器不会保留已选文件，请重新选择全部材料。",
+        "A browser keeps no chosen files after a refused form: choose every document again.",
+    ),
+    "pt_f_occurred_day": ("起火日期", "Day of the fire"),
+    "pt_f_occurred_time": ("起火时刻（时:分，如 19:30）", "Time of the fire (HH:MM, e.g. 19:30)"),
+    "pt_f_unit_code": ("统一社会信用代码", "Unified social credit code"),
+    "pt_f_venue": ("场所名称", "Name of the place"),
+    "pt_f_floor_area_m2": ("建筑面积（m²）", "Floor area (m²)"),
+    "pt_f_opens_on": ("拟投入使用、营业日期", "Opening day"),
+    "pt_f_signatory": ("承诺人", "Signed by"),
+    "pt_f_agreed": ("承诺", "Commitment"),
+    "pt_statements": ("承诺内容", "What you commit to"),
+    "pt_agree": (
+        "本人已阅读并作出上述承诺，知晓虚假承诺将承担法律责任",
+        "I make the commitments above and know a false commitment has legal consequences",
+    ),
+    "pt_commit_submit": ("提交告知承诺", "Send the commitment"),
+    "pt_committed": ("告知承诺已提交", "Commitment received"),
+    "pt_committed_note": (
+        "材料进入审核；受理后场所列入告知承诺公示，并由消防救援机构在规定期限内现场核查。",
+        "It waits for review; once accepted the place is published and checked on site in time.",
+    ),
+    "pt_kind": ("事项", "Kind"),
+    "pt_kind_complaint": ("举报投诉", "Report"),
+    "pt_kind_lift_seal": ("解除临时查封申请", "Lift a seal-up"),
+    "pt_kind_resume_use": ("恢复使用申请", "Resume use"),
+    "pt_kind_commitment": ("告知承诺", "Commitment"),
+    "pt_kind_fire_loss": ("火灾损失申报", "Fire-loss declaration"),
+    "pt_summary": ("内容", "About"),
+    "pt_phone": ("手机号码", "Phone"),
 }
 
 
@@ -224,9 +299,11 @@ def track_page(request: Request) -> HTMLResponse:
 def track_submit(
     request: Request, session: SessionDep, form: Annotated[FormData, Depends(form_data)]
 ) -> HTMLResponse:
+    """Any submission's status: reports, applications, 告知承诺 and 火灾损失申报 alike."""
     values = _values(form)
     try:
-        row = complaints.track(session, PublicComplaintLookup.model_validate(values))
+        query = PublicLookup.model_validate(values)
+        status = portal_status.status(session, query.tracking_no, query.phone_last4)
     except PydanticValidationError as exc:
         return render(
             request,
@@ -247,12 +324,130 @@ def track_submit(
             status=None,
             not_found=True,
         )
+    return render(request, "prevention/portal_track.html", None, values=values, status=status)
+
+
+def _files(form: FormData, names: list[str], max_bytes: int) -> list[tuple[str, str, bytes]]:
+    """(field, filename, bytes) of the files chosen in ``names`` (a field may hold several:
+    ``photos`` becomes ``photos.0``, ``photos.1`` …), one byte past the limit at most."""
+    out = []
+    for name in names:
+        chosen = [f for f in form.getlist(name) if isinstance(f, UploadFile) and f.filename]
+        for i, f in enumerate(chosen):
+            field = f"{name}.{i}" if name == "photos" else name
+            out.append((field, f.filename or "", f.file.read(max_bytes + 1)))
+    return out
+
+
+def _fire_loss_page(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    problems: list[FieldProblem] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
-        "prevention/portal_track.html",
+        "prevention/portal_fire_loss.html",
         None,
-        values=values,
-        status=complaints.status_public(row),
+        status_code=status_code,
+        values=values or {},
+        problems=problems,
+        bad={p.field.split(".")[0] for p in problems or []},
+    )
+
+
+@router.get("/fire-loss", response_class=HTMLResponse)
+def fire_loss_page(request: Request) -> HTMLResponse:
+    return _fire_loss_page(request)
+
+
+@router.post(
+    "/fire-loss",
+    response_class=HTMLResponse,
+    dependencies=[Depends(count_submission)],
+    **upload(UploadKind.ATTACHMENT),
+)
+def fire_loss_submit(request: Request, form: Annotated[FormData, Depends(form_data)]) -> Response:
+    """火灾损失申报: a draft for review (counted in no statistics until accepted)."""
+    values = _values(form)
+    day, clock = values.get("occurred_day", ""), values.get("occurred_time", "")
+    if re.fullmatch(r"\d{1}:\d{2}", clock):
+        clock = f"0{clock}"  # 9:30 → 09:30
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    fields = {k: v for k, v in values.items() if k not in ("occurred_day", "occurred_time")}
+    fields["occurred_at"] = f"{day}T{clock}" if day and clock else None
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            row = declarations.declare_form(
+                s, fields, _files(form, ["photos"], limit), settings.data_dir, limit
+            )
+            receipt = declarations.receipt(row)
+    except LanyanError as exc:
+        return _fire_loss_page(request, values, exc.problems, 422)
+    return render(
+        request,
+        "prevention/portal_done.html",
+        None,
+        r=receipt,
+        title="pt_declared",
+        note="pt_declared_note",
+        kind="pt_kind_fire_loss",
+    )
+
+
+def _commitment_page(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    problems: list[FieldProblem] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "prevention/portal_commitment.html",
+        None,
+        status_code=status_code,
+        values=values or {},
+        problems=problems,
+        bad={p.field for p in problems or []},
+        documents=commitment_applications.DOCUMENTS,
+        statements=commitment_applications.STATEMENTS,
+        max_mb=request.app.state.settings.attachment_max_mb,
+    )
+
+
+@router.get("/commitment", response_class=HTMLResponse)
+def commitment_page(request: Request) -> HTMLResponse:
+    return _commitment_page(request)
+
+
+@router.post(
+    "/commitment",
+    response_class=HTMLResponse,
+    dependencies=[Depends(count_submission)],
+    **upload(UploadKind.ATTACHMENT),
+)
+def commitment_submit(request: Request, form: Annotated[FormData, Depends(form_data)]) -> Response:
+    """告知承诺 with its documents: queued for the officers of the unit's jurisdiction."""
+    values = _values(form)
+    values["agreed"] = values.get("agreed") == "on"
+    settings = request.app.state.settings
+    limit = settings.attachment_max_mb * 1024 * 1024
+    sent = _files(form, [d.field for d in commitment_applications.DOCUMENTS], limit)
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            row = commitment_applications.submit_form(s, values, sent, settings.data_dir, limit)
+            receipt = commitment_applications.receipt(row)
+    except LanyanError as exc:
+        return _commitment_page(request, values, exc.problems, 422)
+    return render(
+        request,
+        "prevention/portal_done.html",
+        None,
+        r=receipt,
+        title="pt_committed",
+        note="pt_committed_note",
+        kind="pt_kind_commitment",
     )
 
 

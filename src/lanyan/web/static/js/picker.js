@@ -136,6 +136,10 @@
         return;
       }
       var item = state.items[options().indexOf(li)];
+      // A pick ends the typing: a search still waiting (or on its way) must not reopen the list.
+      clearTimeout(state.timer);
+      state.seq++;
+      busy(false);
       hidden.value = item.code;
       input.value = display(item);
       open(false);

@@ -51,6 +51,7 @@ from lanyan.response.routes.incidents import router as response_router
 from lanyan.response.routes.incidents import warm_network
 from lanyan.response.routes.preplans import router as preplan_router
 from lanyan.response.routes.reinforcements import router as reinforcement_router
+from lanyan.response.routes.crew import router as crew_router
 from lanyan.response.routes.turnout import router as turnout_router
 from lanyan.risk.routes import router as risk_router
 from lanyan.siting.routes import router as planning_router
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(response_router)
     app.include_router(reinforcement_router)
     app.include_router(turnout_router)
+    app.include_router(crew_router)
     app.include_router(geocode_router)
     app.include_router(preplan_router)
     app.include_router(logistics_router)

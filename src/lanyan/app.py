@@ -47,11 +47,11 @@ from lanyan.registry.choices import Choice
 from lanyan.registry.io.routes import io_routers
 from lanyan.registry.routes import registry_routers
 from lanyan.response.from_alarms import consume_forever
+from lanyan.response.routes.crew import router as crew_router
 from lanyan.response.routes.incidents import router as response_router
 from lanyan.response.routes.incidents import warm_network
 from lanyan.response.routes.preplans import router as preplan_router
 from lanyan.response.routes.reinforcements import router as reinforcement_router
-from lanyan.response.routes.crew import router as crew_router
 from lanyan.response.routes.turnout import router as turnout_router
 from lanyan.risk.routes import router as risk_router
 from lanyan.siting.routes import router as planning_router

@@ -36,7 +36,7 @@ from lanyan.web.prevention import (
 )
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
-from lanyan.web.response import incidents, preplans, terminal
+from lanyan.web.response import crew, incidents, preplans, terminal
 from lanyan.web.risk import map_layers as risk_map_layers
 from lanyan.web.risk import pages as risk
 from lanyan.web.siting import pages as siting
@@ -55,6 +55,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     incidents.WORDS,
     preplans.WORDS,
     terminal.WORDS,
+    crew.WORDS,
     inspections.WORDS,
     draws.WORDS,
     webhooks.WORDS,
@@ -105,6 +106,7 @@ def install(app: FastAPI) -> None:
         outreach,
         incidents,
         terminal,
+        crew,
         patrols,
         preplans,
         inspections,

@@ -201,10 +201,16 @@ def times_of(d: Dispatch) -> dict[str, Any]:
     return out
 
 
-def assignment(session: Session, vehicle: Vehicle, road: RoadPath | None = None) -> dict[str, Any]:
-    """What the crew terminal shows: the vehicle, its current dispatch (None when it has none)
-    with the incident, the road route from the vehicle's live position (else its station),
-    the nearest water, the building's facts and the pre-plan, and the moves open now."""
+def assignment(
+    session: Session,
+    vehicle: Vehicle,
+    road: RoadPath | None = None,
+    dispatch: Dispatch | None = None,
+) -> dict[str, Any]:
+    """What the crew terminal shows: the vehicle, its current dispatch (None when it has none;
+    ``dispatch`` shows that one instead, e.g. the one just moved to 归队) with the incident,
+    the road route from the vehicle's live position (else its station), the nearest water, the
+    building's facts and the pre-plan, and the moves open now."""
     station = session.get(Station, vehicle.station_id)
     assert station is not None  # foreign key
     out: dict[str, Any] = {
@@ -216,7 +222,7 @@ def assignment(session: Session, vehicle: Vehicle, road: RoadPath | None = None)
         "station_name": station.name,
         "dispatch": None,
     }
-    d = current_dispatch(session, vehicle.id)
+    d = dispatch or current_dispatch(session, vehicle.id)
     if d is None:
         return out
     incident = session.get(Incident, d.incident_id)

@@ -67,4 +67,4 @@ def move(
         session, user.actor, user.scope, dispatch_id, payload.status, payload.at
     )
     vehicle = crew_service.vehicle_by_id(session, row.vehicle_id)
-    return crew_service.assignment(session, vehicle, road_path_of(request))
+    return crew_service.assignment(session, vehicle, road_path_of(request), row)

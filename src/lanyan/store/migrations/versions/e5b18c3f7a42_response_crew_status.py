@@ -1,4 +1,5 @@
-"""response: each dispatched vehicle's status and move times from the crew terminal
+"""response: each dispatched vehicle's status and move times from the crew terminal; the
+fire record keeps them
 
 Revision ID: e5b18c3f7a42
 Revises: a7c3e91d5b20
@@ -39,9 +40,15 @@ def upgrade() -> None:
             batch.add_column(
                 sa.Column(name, lanyan.store.base.UTCDateTime(timezone=True), nullable=True)
             )
+    with op.batch_alter_table("stats_fire_records") as batch:
+        batch.add_column(sa.Column("vehicle_times", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("first_response_s", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("stats_fire_records") as batch:
+        batch.drop_column("first_response_s")
+        batch.drop_column("vehicle_times")
     with op.batch_alter_table("response_dispatches") as batch:
         for name in reversed(TIMES):
             batch.drop_column(name)

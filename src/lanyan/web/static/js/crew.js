@@ -70,6 +70,7 @@
 
   function route(d) {
     const r = d.route;
+    if (d.status === "back") return W("crew_done");
     if (!r) return W("crew_route_none");
     const from = r.to === "station" ? W("crew_route_to_station")
       : r.start === "position" ? W("crew_route_from_position") : W("crew_route_from_station");

@@ -206,8 +206,14 @@ def test_route_starts_from_the_browser_position(
     assert r.status_code == 403
 
 
-def test_crew_page_and_links(client: TestClient, world: dict[str, dict[str, str]]) -> None:
+def test_crew_page_and_links(
+    client: TestClient, world: dict[str, dict[str, str]], sessions: Any
+) -> None:
     client.cookies.clear()
     r = client.get("/crew/V-DF1-1", headers=world["df"])
     assert r.status_code == 200 and "移动作战终端" in r.text
     assert client.get("/crew/V-TH1-1", headers=world["df"]).status_code == 403
+    with sessions() as s:
+        vid = s.query(Vehicle.id).filter(Vehicle.code == "V-DF1-1").scalar()
+    page = client.get(f"/registry/vehicles/{vid}", headers=world["df"]).text
+    assert 'href="/crew/V-DF1-1"' in page and 'href="/stations/S-DF1/terminal"' in page

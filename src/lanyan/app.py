@@ -49,6 +49,7 @@ from lanyan.registry.choices import Choice
 from lanyan.registry.io.routes import io_routers
 from lanyan.registry.routes import registry_routers
 from lanyan.response.from_alarms import consume_forever
+from lanyan.response.routes.crew import router as crew_router
 from lanyan.response.routes.incidents import router as response_router
 from lanyan.response.routes.incidents import warm_network
 from lanyan.response.routes.preplans import router as preplan_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(response_router)
     app.include_router(reinforcement_router)
     app.include_router(turnout_router)
+    app.include_router(crew_router)
     app.include_router(geocode_router)
     app.include_router(preplan_router)
     app.include_router(logistics_router)

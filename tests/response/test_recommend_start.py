@@ -174,3 +174,26 @@ def test_bounded_search_for_away_vehicles_gives_the_unbounded_card() -> None:
         local = np.ones(len(sites), dtype=bool)
         want = [_fill(r, order, index, exact, local, net, taken, None) for r in card.requirements]
         assert out["requirements"] == want, trial
+
+
+def test_route_of_an_away_vehicle_starts_where_it_is(uow: Any, client: TestClient) -> None:
+    """The board's route line of a vehicle ranked from its position starts at that position,
+    not at its station; its station mates' route still starts at the station."""
+    build(uow)
+    add_user(uow, "df_route", "dispatcher", DAFENG)
+    headers = login(client, "df_route")
+    _live(uow, "V-DF1-2", node(2, 3), timedelta(minutes=3))
+    r = client.post(
+        "/api/incidents",
+        json={"incident_type": "fire", "building_code": "B-TOWER"},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    card = client.get(f"/api/incidents/{r.json()['id']}/recommendation", headers=headers).json()
+    routes = {(rt["start"], rt["vehicle"] or rt["station"]): rt for rt in card["routes"]}
+    away = routes[("position", "V-DF1-2")]
+    assert away["station"] == "S-DF1" and away["reachable"]
+    assert away["path"][0] == pytest.approx(list(node(2, 3)), abs=1e-6)
+    assert away["meters"] == pytest.approx(554.6, abs=3)
+    home = routes[("station", "S-DF1")]  # V-DF1-1 leaves from the station
+    assert home["vehicle"] is None and home["path"][0] == pytest.approx(list(node(0, 0)), abs=1e-6)

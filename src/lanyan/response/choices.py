@@ -113,3 +113,17 @@ class ReinforcementAction(Choice):
     REFUSE = ("refuse", "拒绝", "Refuse")
     CANCEL = ("cancel", "撤回", "Cancel")
     DISPATCH = ("dispatch", "调派", "Dispatch")
+
+
+class CrewStatus(Choice):
+    """A vehicle's status on one dispatch (车辆作战状态), reported from the crew terminal
+    (移动作战终端) in this order; :mod:`.crew` holds the rules."""
+
+    ASSIGNED = ("assigned", "已调派", "Assigned", "#9e9e9e")
+    TURNED_OUT = ("turned_out", "出动", "Turned out", "#d62728")
+    EN_ROUTE = ("en_route", "途中", "En route", "#ff7f0e")
+    ARRIVED = ("arrived", "到场", "On scene", "#9467bd")
+    WATER_ON = ("water_on", "出水", "Water on", "#1f77b4")
+    CONTROLLED = ("controlled", "控制", "Under control", "#17becf")
+    RETURNING = ("returning", "返回", "Returning", "#8c564b")
+    BACK = ("back", "归队", "Back at station", "#2ca02c")

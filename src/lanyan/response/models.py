@@ -128,6 +128,18 @@ class Dispatch(Base):
     # 签收: when the station acknowledged the turnout order (出动指令); the first time is kept.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    # The vehicle's own status on this dispatch (response.choices.CrewStatus), reported from the
+    # crew terminal (移动作战终端), and the time of each move (None: not reported or skipped).
+    crew_status: Mapped[str] = mapped_column(
+        String(16), default="assigned", server_default="assigned"
+    )
+    turned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 出动
+    en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 途中
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 到场
+    water_on_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 出水
+    controlled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 控制
+    returning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 返回
+    back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 归队
 
 
 class PrePlan(Timestamped, Base):

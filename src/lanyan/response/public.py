@@ -8,6 +8,8 @@
 * :func:`active_incidents`: the newest active incidents in a scope (a dispatch form's choices);
 * :func:`code_of`: the incident code of an ``incident_id`` column, for another domain's export;
 * :func:`dispatch_orders`: where dispatched vehicles are bound (the vehicle simulator follows them);
+* :func:`vehicle_times`: each dispatched vehicle's times from the crew terminal and its
+  response time (出动 → 到场), for the fire record;
 * :func:`incidents_by_type`, :func:`open_incidents`, :func:`arrival_minutes`: the command
   hall's big screen (指挥大屏).
 """
@@ -22,9 +24,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.registry.models import Jurisdiction
+from lanyan.registry.models import Jurisdiction, Station, Vehicle
 from lanyan.registry.scope import Scope
 from lanyan.response.choices import IncidentStatus, TimelineStep
+from lanyan.response.crew import TIME_FIELD, response_seconds
 from lanyan.response.models import Dispatch, Incident, IncidentEvent
 from lanyan.store.paging import paginate
 
@@ -227,3 +230,29 @@ def arrival_minutes(session: Session, scope: Scope, since: datetime) -> list[flo
         .where(scope.within(Incident.jurisdiction_id), Incident.received_at >= since)
     ).all()
     return sorted(max((at - received).total_seconds(), 0.0) / 60 for received, at in rows)
+
+
+def vehicle_times(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """Each dispatch of the incident, in dispatch order: the vehicle, its station, the crew
+    status, every move time (ISO 8601, None when not reported) and ``response_s`` (出动 → 到场,
+    seconds; None without both)."""
+    rows = session.execute(
+        select(Dispatch, Vehicle.code, Station.code)
+        .join(Vehicle, Vehicle.id == Dispatch.vehicle_id)
+        .join(Station, Station.id == Dispatch.station_id)
+        .where(Dispatch.incident_id == incident_id)
+        .order_by(Dispatch.dispatched_at, Dispatch.id)
+    ).all()
+    out = []
+    for d, vehicle, station in rows:
+        times = {name: getattr(d, name) for name in ["dispatched_at", *TIME_FIELD.values()]}
+        out.append(
+            {
+                "vehicle": vehicle,
+                "station": station,
+                "crew_status": d.crew_status,
+                **{k: v.isoformat() if v is not None else None for k, v in times.items()},
+                "response_s": response_seconds(d.turned_out_at, d.arrived_at),
+            }
+        )
+    return out

@@ -193,26 +193,36 @@ def unit_risk_grade(session: Session, unit_id: int) -> dict[str, Any] | None:
 def vehicle_routes(
     net: ResponseNetwork, card: dict[str, Any], lon: float, lat: float
 ) -> list[dict[str, Any]]:
-    """Road route geometry from each station a recommended vehicle leaves from to the
-    incident (one search on the reversed graph for all of them)."""
-    codes: list[str] = []
+    """Road route geometry to the incident from where each recommended vehicle starts: its
+    station, or, for an available vehicle away from it (``start`` "position": returning, on
+    patrol), its current position, the point its ETA was counted from. One search on the
+    reversed graph for all of them; a station's route is drawn once for all its vehicles."""
+    by_code = {st.code: st for st in net.stations}
+    origins: dict[tuple[str, str], tuple[StationSite, float, float, str | None]] = {}
     for group in card["requirements"]:
         for v in group["vehicles"]:
-            if v["station"] not in codes:
-                codes.append(v["station"])
-    by_code = {st.code: st for st in net.stations}
-    sites = [by_code[c] for c in codes if c in by_code]
-    if not sites:
+            site = by_code.get(v["station"])
+            if site is None:
+                continue
+            if v.get("start") == "position" and v.get("start_lon") is not None:
+                key = ("vehicle", v["code"])
+                origins.setdefault(key, (site, v["start_lon"], v["start_lat"], v["code"]))
+            else:
+                origins.setdefault(("station", site.code), (site, site.lon, site.lat, None))
+    if not origins:
         return []
     target = net.snap(lon, lat)
-    routes = net.router.many_to_one([(st.lon, st.lat) for st in sites], target, paths=True)
+    starts = list(origins.values())
+    routes = net.router.many_to_one([(x, y) for _s, x, y, _v in starts], target, paths=True)
     out = []
-    for st, route in zip(sites, routes, strict=True):
+    for (st, _x, _y, vehicle), route in zip(starts, routes, strict=True):
         r = route.as_dict()
         out.append(
             {
                 "station": st.code,
                 "station_name": st.name,
+                "vehicle": vehicle,
+                "start": "position" if vehicle is not None else "station",
                 "reachable": r["reachable"],
                 "seconds": r["seconds"],
                 "meters": r["meters"],

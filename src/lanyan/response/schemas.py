@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +13,7 @@ from lanyan.response.choices import (
     BuildingClass,
     CallKind,
     CancelReason,
+    CrewStatus,
     IncidentSource,
     IncidentStatus,
     IncidentType,
@@ -381,3 +383,75 @@ class UnacknowledgedOrder(BaseModel):
     station_name: str
     vehicle_code: str
     dispatched_at: datetime
+
+
+class CrewMove(BaseModel):
+    """One move of a vehicle on its dispatch, from the crew terminal (移动作战终端)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: CrewStatus = Field(description="出动, 途中, 到场, 出水, 控制, 返回 or 归队 (in order)")
+    at: datetime | None = Field(None, description="when it happened; default: now")
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+
+class CrewRoute(BaseModel):
+    """The road route from where the vehicle is (its live position, else its station) to the
+    incident (or, once 返回, to its station); seconds and metres by road, None when unrouted."""
+
+    start: str  # "position" (live, not stale) or "station"
+    to: str  # "incident" or "station"
+    from_lon: float
+    from_lat: float
+    seconds: float | None
+    meters: int | None
+    path: list[list[float]]
+
+
+class CrewDispatch(BaseModel):
+    """The vehicle's current dispatch with its move times (None: not reported or skipped) and
+    its response time (出动 → 到场, seconds)."""
+
+    id: int
+    incident_id: int
+    incident_code: str
+    incident_type: str
+    incident_status: str
+    alarm_level: int
+    address: str
+    lon: float | None
+    lat: float | None
+    dispatched_at: datetime
+    acknowledged_at: datetime | None
+    status: CrewStatus
+    next: list[CrewStatus] = Field(description="the moves open now, in order")
+    turned_out_at: datetime | None
+    en_route_at: datetime | None
+    arrived_at: datetime | None
+    water_on_at: datetime | None
+    controlled_at: datetime | None
+    returning_at: datetime | None
+    back_at: datetime | None
+    response_s: float | None
+    route: CrewRoute | None
+    water: list[TurnoutWater]
+    place: dict[str, Any] | None = Field(
+        description="building, unit and pre-plan facts, as on the card"
+    )
+    preplan_id: int | None
+
+
+class CrewAssignment(BaseModel):
+    """What the crew terminal shows for one vehicle: its current dispatch, if any."""
+
+    vehicle_code: str
+    vehicle_type: str
+    plate: str
+    vehicle_status: str
+    station_code: str
+    station_name: str
+    dispatch: CrewDispatch | None

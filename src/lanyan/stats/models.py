@@ -9,6 +9,7 @@ plain integer comparison on SQLite and PostgreSQL and can use an index.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -75,6 +76,11 @@ class FireRecord(Timestamped, Base):
     major_social_impact: Mapped[bool] = mapped_column(Boolean, default=False)  # 重大社会影响
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    # The incident's vehicles as the crew terminal timed them (出动, 到场, 归队 …; one dict per
+    # dispatch, times ISO 8601), copied when the record is made from an incident, and the
+    # response time (出动 → 到场, seconds) of the first vehicle on scene.
+    vehicle_times: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    first_response_s: Mapped[float | None] = mapped_column(Float)
 
 
 class InvestigationCase(Timestamped, Base):

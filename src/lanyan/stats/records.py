@@ -346,6 +346,27 @@ def snapshot(row: FireRecord) -> dict[str, Any]:
     }
 
 
+def first_response(times: list[dict[str, Any]]) -> float | None:
+    """The response time (出动 → 到场, seconds) of the vehicle first on scene, if any arrived."""
+    timed = [t for t in times if t["arrived_at"] is not None and t["response_s"] is not None]
+    return min(timed, key=lambda t: str(t["arrived_at"]))["response_s"] if timed else None
+
+
+def responses_of(
+    session: Session, codes: list[str]
+) -> dict[str, tuple[float | None, list[dict[str, Any]]]]:
+    """record code → (first vehicle's response seconds, each vehicle's times), for the records
+    that were made from an incident with crew-terminal times."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(FireRecord.code, FireRecord.first_response_s, FireRecord.vehicle_times).where(
+            FireRecord.code.in_(codes), FireRecord.vehicle_times.is_not(None)
+        )
+    ).all()
+    return {code: (first, times or []) for code, first, times in rows}
+
+
 def _insert(session: Session, actor: Actor, checked: Checked, row: int | None) -> FireRecord:
     values = dict(checked.values)
     if not values["code"]:
@@ -362,6 +383,10 @@ def _insert(session: Session, actor: Actor, checked: Checked, row: int | None) -
     if session.execute(select(FireRecord.id).where(FireRecord.code == values["code"])).first():
         rule = f"record {values['code']} already exists"
         raise ValidationFailed(f"fire record refused: {rule}", [FieldProblem("code", rule, row)])
+    if values["incident_id"] is not None:
+        times = response.vehicle_times(session, values["incident_id"])
+        values["vehicle_times"] = times
+        values["first_response_s"] = first_response(times)
     record = FireRecord(**values, recorded_by=actor.username)
     session.add(record)
     session.flush()

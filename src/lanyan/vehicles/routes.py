@@ -19,6 +19,8 @@ from lanyan.core.timeutil import utcnow
 from lanyan.vehicles import service
 from lanyan.vehicles.schemas import (
     BindTerminal,
+    BrowserPosition,
+    BrowserPositionStored,
     TerminalPublic,
     TrackPoint,
     VehiclePositionPublic,
@@ -133,3 +135,30 @@ def bind_terminal(
 ) -> Any:
     terminal = service.bind_terminal(session, user.scope, payload.phone, payload.vehicle_code)
     return {"phone": terminal.phone, "vehicle_code": payload.vehicle_code}
+
+
+@router.post(
+    "/{code}/position",
+    response_model=BrowserPositionStored,
+    status_code=201,
+    summary="A position from the crew terminal's browser geolocation",
+)
+def browser_position(
+    code: str,
+    session: SessionDep,
+    user: Annotated[CurrentUser, writer],
+    payload: BrowserPosition,
+) -> Any:
+    now = utcnow()
+    live = service.browser_position(
+        session,
+        user.scope,
+        code,
+        payload.lat,
+        payload.lon,
+        (payload.at or now).replace(microsecond=0),
+        now,
+        payload.speed_kmh,
+        payload.heading,
+    )
+    return {"vehicle_code": code, "lat": live.lat, "lon": live.lon, "reported_at": live.reported_at}

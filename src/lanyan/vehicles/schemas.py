@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class VehiclePositionPublic(BaseModel):
@@ -47,3 +47,28 @@ class BindTerminal(BaseModel):
 class TerminalPublic(BaseModel):
     phone: str
     vehicle_code: str
+
+
+class BrowserPosition(BaseModel):
+    """A position from the crew terminal's browser geolocation (WGS-84 as the browser gives)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    at: datetime | None = Field(None, description="the fix's time; default: now")
+    speed_kmh: float = Field(0.0, ge=0, le=300)
+    heading: int = Field(0, ge=0, le=359)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone")
+        return value
+
+
+class BrowserPositionStored(BaseModel):
+    vehicle_code: str
+    lat: float
+    lon: float
+    reported_at: datetime

@@ -16,6 +16,7 @@ from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.registry.models import Station, Vehicle
 from lanyan.registry.scope import Scope
 from lanyan.store.paging import paginate
+from lanyan.vehicles.ingest import POSITIONS, Bindings, Fix, Job, _Binding, store_jobs
 from lanyan.vehicles.jt808.frame import phone_key
 from lanyan.vehicles.models import (
     QuarantinedTerminal,
@@ -23,6 +24,7 @@ from lanyan.vehicles.models import (
     VehiclePosition,
     VehicleTerminal,
 )
+from lanyan.vehicles.rules import FUTURE, REASONS, position_problem
 
 STALE_MINUTES = 5  # no report for this long: the position is shown as stale (过时)
 
@@ -332,3 +334,59 @@ def housekeeping(
         if len(rows) < chunk:
             return done
         after = (rows[-1][1], rows[-1][2])
+
+
+BROWSER_PHONE_PREFIX = "W"  # a browser's positions: W + the vehicle id (never a terminal's phone)
+
+
+def browser_position(
+    session: Session,
+    scope: Scope,
+    vehicle_code: str,
+    lat: float,
+    lon: float,
+    reported_at: datetime,
+    now: datetime,
+    speed_kmh: float = 0.0,
+    heading: int = 0,
+) -> VehicleLive:
+    """A position from the crew terminal's browser geolocation (source ``browser``), checked by
+    the same rules as a terminal's and stored like one (the track and the latest position).
+    Its phone is ``W`` + the vehicle id, so it never collides with the terminal's reports."""
+    vehicle = session.execute(
+        select(Vehicle).where(Vehicle.code == vehicle_code, scope.within(Vehicle.jurisdiction_id))
+    ).scalar_one_or_none()
+    if vehicle is None:
+        raise NotFound(f"vehicle {vehicle_code}")
+    problem = position_problem(lat, lon, reported_at, now)
+    if problem is not None:
+        field = "at" if problem == FUTURE else "lat"
+        raise _invalid(field, REASONS[problem])
+    fix = Fix(
+        f"{BROWSER_PHONE_PREFIX}{vehicle.id}",
+        reported_at,
+        now,
+        lat,
+        lon,
+        speed_kmh=speed_kmh,
+        heading=heading,
+        source="browser",
+    )
+    store_jobs(
+        session, [Job(POSITIONS, fix.phone, "browser", now, [fix])], _BrowserBinding(vehicle.id)
+    )
+    session.flush()
+    live = session.get(VehicleLive, vehicle.id)
+    assert live is not None  # just written (or a newer one was already there)
+    return live
+
+
+class _BrowserBinding(Bindings):
+    """The browser's pseudo-phone is bound to its vehicle for this one store."""
+
+    def __init__(self, vehicle_id: int) -> None:
+        super().__init__()
+        self.vehicle_id = vehicle_id
+
+    def resolve(self, session: Session, phones: set[str]) -> dict[str, _Binding]:
+        return {p: _Binding(self.vehicle_id, "", float("inf")) for p in phones}

@@ -40,7 +40,7 @@ from lanyan.web.prevention import (
 )
 from lanyan.web.registry import pages as registry
 from lanyan.web.render import TEMPLATES
-from lanyan.web.response import incidents, preplans, terminal
+from lanyan.web.response import crew, incidents, preplans, terminal
 from lanyan.web.risk import map_layers as risk_map_layers
 from lanyan.web.risk import pages as risk
 from lanyan.web.siting import pages as siting
@@ -61,6 +61,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     incidents.WORDS,
     preplans.WORDS,
     terminal.WORDS,
+    crew.WORDS,
     inspections.WORDS,
     draws.WORDS,
     webhooks.WORDS,
@@ -116,6 +117,7 @@ def install(app: FastAPI) -> None:
         outreach,
         incidents,
         terminal,
+        crew,
         patrols,
         unit_file,
         preplans,

@@ -168,6 +168,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "board_run_card": ("调派标准", "Run card"),
     "board_no_preplan": ("该单位尚无预案", "No pre-plan for this unit"),
     "board_routes": ("行车路线", "Routes"),
+    "board_route_from_position": ("从当前位置", "from its current position"),
     "board_short": ("缺", "short"),
     "board_offline": ("离线", "offline"),
     "board_day": ("白天", "day"),

@@ -44,6 +44,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "to_level": ("等级", "Level"),
     "to_level_n": ("{n} 级", "Level {n}"),
     "to_vehicles": ("出动车辆", "Vehicles"),
+    "to_crew": ("作战终端", "Crew terminal"),
     "to_route": ("路线", "Route"),
     "to_route_road": ("道路距离 {d} 米，预计 {m} 分钟到达", "{d} m by road, ETA {m} min"),
     "to_route_eta": ("预计 {m} 分钟到达", "ETA {m} min"),

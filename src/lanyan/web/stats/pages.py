@@ -46,6 +46,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "stats_title": ("火灾统计分析", "Fire statistics analysis"),
     "stats_records": ("火灾统计记录", "Fire records"),
     "stats_investigations": ("火灾调查", "Fire investigation"),
+    "stats_response": ("首车响应", "First response"),
+    "stats_response_min": ("{m} 分 {s} 秒", "{m} min {s} s"),
+    "stats_response_vehicles": ("各车出动→到场", "Each vehicle, turnout → on scene"),
     "stats_year": ("统计年份", "Year"),
     "stats_first_year": ("趋势起始年", "Trend from"),
     "stats_jurisdiction": ("行政区划", "Jurisdiction"),
@@ -230,6 +233,7 @@ def _records_page(
     rows = io.record_rows(session, user.scope, year)
     codes = [r["code"] for r in rows]
     case_of = cases.cases_of_records(session, codes[-500:])
+    response_of = records.responses_of(session, codes[-500:])
     return render(
         request,
         "stats/records.html",
@@ -242,6 +246,7 @@ def _records_page(
         can_write=roles.can_write(user.role, records.SLUG),
         can_open_case=roles.can_write(user.role, cases.SLUG),
         case_of=case_of,
+        response_of=response_of,
         problems=problems or [],
         message=message,
         flash=request.query_params.get("flash"),

@@ -316,11 +316,13 @@
     if (!routes.length) return "";
     let html = `<h4>${W("board_routes")}</h4><ul id="routes">`;
     for (const rt of routes) {
-      html += `<li data-station="${esc(rt.station)}"><i class="route-swatch" style="background:${routeColour(rt.station)}"></i>${esc(rt.station_name)} → ${rt.reachable ? `${min(rt.seconds)} · ${km(rt.meters)}` : `<span class="tag-short">${W("board_unreachable")}</span> ${esc(rt.reason || "")}`}</li>`;
+      const from = rt.vehicle ? `${esc(rt.vehicle)}（${W("board_route_from_position")}）` : esc(rt.station_name);
+      html += `<li data-station="${esc(rt.station)}" data-start="${esc(rt.start || "station")}"${rt.vehicle ? ` data-vehicle="${esc(rt.vehicle)}"` : ""}><i class="route-swatch" style="background:${routeColour(routeKey(rt))}"></i>${from} → ${rt.reachable ? `${min(rt.seconds)} · ${km(rt.meters)}` : `<span class="tag-short">${W("board_unreachable")}</span> ${esc(rt.reason || "")}`}</li>`;
     }
     return html + "</ul>";
   }
 
+  const routeKey = (rt) => (rt.vehicle ? "vehicle:" + rt.vehicle : rt.station);
   const PALETTE = ["#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457"];
   const colourOf = {};
   function routeColour(code) {
@@ -373,8 +375,8 @@
     for (const rt of (r && r.routes) || []) {
       if (!rt.reachable || rt.path.length < 2) continue;
       const line = rt.path.map(([lon, lat]) => [lat, lon]);
-      L.polyline(line, { color: routeColour(rt.station), weight: 5, opacity: 0.85, className: "route-line" })
-        .bindTooltip(`${esc(rt.station_name)} · ${min(rt.seconds)}`).addTo(routesLayer);
+      L.polyline(line, { color: routeColour(routeKey(rt)), weight: 5, opacity: 0.85, className: "route-line" + (rt.vehicle ? " route-from-position" : "") })
+        .bindTooltip(`${rt.vehicle ? esc(rt.vehicle) + "（" + W("board_route_from_position") + "）" : esc(rt.station_name)} · ${min(rt.seconds)}`).addTo(routesLayer);
       for (const ll of line) bounds.extend(ll);
     }
     if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(pt, Math.max(map.getZoom(), 14));

@@ -28,8 +28,10 @@
     audio = audio || new Ctx();
     audio.resume().then(() => { $("to-sound").textContent = W("to_sound_ready"); beep(1); });
   });
+  // Each alert is counted on <body data-alerts>, each alert actually sounded on data-beeps.
   function beep(times) {
     if (!audio || audio.state !== "running") return;
+    document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
     for (let i = 0; i < times; i++) {
       const osc = audio.createOscillator();
       const gain = audio.createGain();
@@ -92,7 +94,10 @@
     box.append(button, el("button", { type: "button", textContent: W("to_print"), onclick: () => window.print() }));
   }
   function sheet(o) {
-    const vehicles = el("ul", {}, o.vehicles.map((v) => el("li", { textContent: `${v.code} ${config.vehicleTypes[v.type] || v.type}` })));
+    const vehicles = el("ul", {}, o.vehicles.map((v) => el("li", {}, [
+      `${v.code} ${config.vehicleTypes[v.type] || v.type} `,
+      el("a", { className: "to-crew no-print", href: `/crew/${encodeURIComponent(v.code)}`, textContent: W("to_crew") }),
+    ])));
     const plan = o.preplan_id
       ? el("a", { href: `/preplans/${o.preplan_id}`, textContent: W("to_preplan_open") })
       : document.createTextNode(W("to_preplan_none"));
@@ -128,7 +133,10 @@
     shown.set(o.id, card);
     $("to-orders").prepend(card);
     $("to-empty").hidden = true;
-    if (!o.acknowledged_at) beep(3);
+    if (!o.acknowledged_at) {
+      document.body.dataset.alerts = String(Number(document.body.dataset.alerts || 0) + 1);
+      beep(3);
+    }
   }
 
   const source = new EventSource(`/api/stations/${encodeURIComponent(config.station)}/orders/stream`);

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import roles
+from lanyan.accounts.clients import ClientIdentity, client_for_token
 from lanyan.accounts.service import CurrentUser, user_for_token
 from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, Unauthorized
@@ -88,5 +89,29 @@ def require(slug: str, action: str) -> object:
 
     def check(user: UserDep) -> CurrentUser:
         return permit(user, slug, action)
+
+    return Depends(check)
+
+
+def require_client(permission: str) -> object:
+    """A dependency that lets through only a machine client (``accounts.clients``) holding
+    ``permission``: 401 without a valid client token, 403 without the permission."""
+
+    def check(request: Request) -> ClientIdentity:
+        token = bearer_token(request) if request.headers.get("authorization") else None
+        client = None
+        if token:
+            session = request.app.state.sessions()
+            try:
+                client = client_for_token(session, token)
+            finally:
+                session.close()
+        if client is None:
+            raise Unauthorized(
+                "send 'Authorization: Bearer <client token>' (a token from 'lanyan client add')"
+            )
+        if permission not in client.permissions:
+            raise Forbidden(f"client {client.name} does not hold the permission {permission}")
+        return client
 
     return Depends(check)

@@ -107,6 +107,6 @@ def risk_unit_page(
         unit=unit,
         scores=scores,
         latest=scores[0] if scores else None,
-        criteria=model.criteria,
+        criteria=model.display_groups(),
         RiskGrade=RiskGrade,
     )

@@ -131,10 +131,15 @@ def list_keywords(session: Session) -> list[OpinionKeyword]:
 def rules(session: Session) -> opinion.Rules:
     """The keyword rules now: built-in topics, jurisdictions, watched units, own words."""
     words = list_keywords(session)
-    jurisdictions = session.execute(select(Jurisdiction.name, Jurisdiction.id)).tuples()
-    units = session.execute(
-        select(Unit.name, Unit.jurisdiction_id).where(Unit.category.in_(WATCHED_UNITS))
-    ).tuples()
+    jurisdictions = [
+        (name, jid) for name, jid in session.execute(select(Jurisdiction.name, Jurisdiction.id))
+    ]
+    units = [
+        (name, jid)
+        for name, jid in session.execute(
+            select(Unit.name, Unit.jurisdiction_id).where(Unit.category.in_(WATCHED_UNITS))
+        )
+    ]
     return opinion.build_rules(
         [w.word for w in words if w.kind == "topic"],
         jurisdictions,

@@ -35,6 +35,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "op_open": ("待处理", "Open"),
     "op_handled": ("已处理", "Handled"),
     "op_all": ("全部", "All"),
+    "op_total": ("共 {n} 条", "{n} in all"),
     "op_item": ("标题", "Title"),
     "op_source": ("来源", "Source"),
     "op_published": ("发布时间", "Published"),

@@ -98,3 +98,22 @@ def test_a_blue_warning_adds_nothing(uow: Any) -> None:
         cap_service.import_document(s, cap_sample(now, level="蓝色"), now)
     with uow() as s:
         assert _scores(s, today) == before
+
+
+def test_unit_bound_roles_see_the_warnings_layer(client: Any, uow: Any) -> None:
+    from support import add_user, bind_unit, login
+
+    seed_region(uow)
+    create_sample(uow, "units", DAFENG, 1)
+    now = utcnow()
+    with uow() as s:
+        cap_service.import_document(s, cap_sample(now), now)
+    for name, role in (("manager", "unit_manager"), ("room", "control_room_operator")):
+        add_user(uow, name, role, DAFENG)
+        bind_unit(uow, name, INSIDE)
+        h = login(client, name)
+        layers = [x["layer"] for x in client.get("/api/map/layers", headers=h).json()]
+        assert "weather-warnings" in layers, role
+        drawn = client.get("/api/map/layers/weather-warnings", headers=h)
+        assert drawn.status_code == 200 and len(drawn.json()["features"]) == 1
+        assert client.get("/api/exchange/warnings", headers=h).json()["total"] == 1

@@ -117,3 +117,21 @@ def test_unit_bound_roles_see_the_warnings_layer(client: Any, uow: Any) -> None:
         drawn = client.get("/api/map/layers/weather-warnings", headers=h)
         assert drawn.status_code == 200 and len(drawn.json()["features"]) == 1
         assert client.get("/api/exchange/warnings", headers=h).json()["total"] == 1
+
+
+def test_the_unit_page_explains_the_weather_points(client: Any, uow: Any) -> None:
+    from lanyan.store.audit import SYSTEM
+
+    from support import add_user, login
+
+    seed_region(uow)
+    create_sample(uow, "units", DAFENG, 1)
+    now = utcnow()
+    with uow() as s:
+        cap_service.import_document(s, cap_sample(now, level="橙色"), now)
+    with uow() as s:
+        service.compute(s, SYSTEM, EVERYWHERE, now.astimezone(CHINA_TZ).date(), config.load())
+    add_user(uow, "officer", "prevention_officer", DAFENG)
+    html = client.get(f"/risk/units/{INSIDE}", headers=login(client, "officer")).text
+    row = html[html.index('data-factor="weather_warning"') :].split("</tr>")[0]
+    assert "气象预警" in row and "橙色预警" in row and "6.00" in row

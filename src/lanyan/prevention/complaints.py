@@ -500,6 +500,7 @@ def public(
         "feedback_at": row.feedback_at,
         "reward": row.reward,
         "tracking_no": row.tracking_no,
+        "category": row.category,
     }
 
 

@@ -23,7 +23,9 @@ from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.demo.live import beat
 from lanyan.demo.live import run as demo_live
+from lanyan.exchange.opinion_service import poll_forever
 from lanyan.exchange.routes import inbound_router as inbound_exchange_router
+from lanyan.exchange.routes import opinion_router
 from lanyan.exchange.routes import router as webhook_router
 from lanyan.exchange.service import relay_forever
 from lanyan.exchange.settings import webhook_policy
@@ -40,6 +42,7 @@ from lanyan.outreach.routes import outreach_router, people_router
 from lanyan.plans import routes as plans_routes
 from lanyan.prevention.routes.documents import router as document_router
 from lanyan.prevention.routes.draws import routers as draw_routers
+from lanyan.prevention.routes.hotline import routers as hotline_routers
 from lanyan.prevention.routes.inspections import routers as prevention_routers
 from lanyan.prevention.routes.patrols import router as patrol_router
 from lanyan.prevention.routes.portal import routers as portal_routers
@@ -88,6 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks.append(
                 asyncio.create_task(
                     relay_forever(app.state.sessions, relay, webhook_policy(settings))
+                )
+            )
+        poll_every = settings.opinion_poll_every_s
+        if poll_every is None:
+            poll_every = 0.0 if settings.environment == "test" else 600.0
+        if poll_every > 0:  # public-opinion feeds (舆情)
+            tasks.append(
+                asyncio.create_task(
+                    poll_forever(app.state.sessions, poll_every, settings.opinion_fetch_timeout_s)
                 )
             )
         if settings.demo_live:  # the demo's devices keep reporting, first beat before the sweep
@@ -179,10 +191,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(document_router)
     for router in draw_routers:
         app.include_router(router)
+    for router in hotline_routers:
+        app.include_router(router)
     for router in portal_routers:
         app.include_router(router)
     app.include_router(webhook_router)
     app.include_router(inbound_exchange_router)
+    app.include_router(opinion_router)
     for router in io_routers():  # before the CRUD routers: "export" is not a row id
         app.include_router(router)
     for router in registry_routers():

@@ -16,6 +16,8 @@ class Role(Choice):
     CONTROL_ROOM_OPERATOR = ("control_room_operator", "消控室值班员", "Control-room operator")
     GRID_WORKER = ("grid_worker", "网格员", "Grid worker")
     GOVERNMENT_VIEWER = ("government_viewer", "政府查看", "Government viewer")
+    # 宣传 (publicity department): public-opinion alerts (舆情) and outreach.
+    PUBLICITY = ("publicity", "宣传干事", "Publicity officer")
 
 
 ALL = "*"
@@ -119,6 +121,8 @@ WRITE: dict[Role, frozenset[str]] = {
     Role.CONTROL_ROOM_OPERATOR: frozenset({"alarm-site", "duty", "work-orders"}),
     Role.GRID_WORKER: frozenset({"water-sources", "fire-lanes", "patrols"}),
     Role.GOVERNMENT_VIEWER: frozenset(),
+    # 舆情: marks public-opinion alerts handled ("opinion"); the feeds are the admin's.
+    Role.PUBLICITY: frozenset({"opinion", "outreach"}),
 }
 
 _UNIT_SIDE_READ = frozenset(
@@ -133,6 +137,8 @@ _UNIT_SIDE_READ = frozenset(
         "stations",
         "roads",
         "maintenance-companies",  # to pick the company of a maintenance contract
+        # CAP weather warnings in force (气象预警): public facts, the map layer of every role.
+        "weather-warnings",
     }
 )
 READ: dict[Role, frozenset[str]] = {
@@ -152,6 +158,9 @@ READ: dict[Role, frozenset[str]] = {
     # "alarms": its units' alarms (the desk's list and feed, scoped to the bound units).
     Role.CONTROL_ROOM_OPERATOR: _UNIT_SIDE_READ
     | {"alarms", "monitoring", "alarm-site", "duty", "work-orders"},
+    Role.PUBLICITY: frozenset(
+        {"jurisdictions", "units", "stations", "roads", "weather-warnings", "opinion", "outreach"}
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from lanyan.accounts import roles
+from lanyan.accounts.clients import ClientIdentity, client_for_token
 from lanyan.accounts.service import CurrentUser, user_for_token
 from lanyan.core.config import Settings
 from lanyan.core.errors import Forbidden, Unauthorized
@@ -90,3 +91,34 @@ def require(slug: str, action: str) -> object:
         return permit(user, slug, action)
 
     return Depends(check)
+
+
+class ClientCheck:
+    """The dependency of :func:`require_client` (a class, so the OpenAPI builder can tell it
+    asks for a token and documents 401 and 403)."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    def __call__(self, request: Request) -> ClientIdentity:
+        token = bearer_token(request) if request.headers.get("authorization") else None
+        client = None
+        if token:
+            session = request.app.state.sessions()
+            try:
+                client = client_for_token(session, token)
+            finally:
+                session.close()
+        if client is None:
+            raise Unauthorized(
+                "send 'Authorization: Bearer <client token>' (a token from 'lanyan client add')"
+            )
+        if self.permission not in client.permissions:
+            raise Forbidden(f"client {client.name} does not hold the permission {self.permission}")
+        return client
+
+
+def require_client(permission: str) -> object:
+    """A dependency that lets through only a machine client (``accounts.clients``) holding
+    ``permission``: 401 without a valid client token, 403 without the permission."""
+    return Depends(ClientCheck(permission))

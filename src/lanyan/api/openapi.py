@@ -15,7 +15,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from lanyan.api.deps import current_user
+from lanyan.api.deps import ClientCheck, current_user
 from lanyan.api.problems import PROBLEM
 from lanyan.api.storable import bound_spec
 
@@ -68,7 +68,7 @@ def _needs_user(dependant: Dependant) -> bool:
     pending = [dependant]
     while pending:
         d = pending.pop()
-        if d.call is current_user:
+        if d.call is current_user or isinstance(d.call, ClientCheck):
             return True
         pending.extend(d.dependencies)
     return False

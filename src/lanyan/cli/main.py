@@ -75,6 +75,10 @@ COMMANDS: dict[str, Lazy] = {
     "jt808": Lazy(_ + "jt808_cmd", "JT/T 808 道路运输车辆卫星定位终端 frames and gateway."),
     "webhooks": Lazy(_ + "webhooks_cmd", "Outbound webhooks (数据交换): deliver"),
     "cap": Lazy(_ + "cap_cmd", "CAP 1.2 weather warnings (气象预警): import"),
+    "client": Lazy(
+        _ + "client_cmd", "Machine clients (机器接入): API tokens of other departments' systems."
+    ),
+    "opinion": Lazy(_ + "opinion_cmd", "Public opinion monitoring (舆情监测): poll the feeds."),
 }
 
 

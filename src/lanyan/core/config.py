@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=100)
     webhook_backoff_s: float = Field(default=10.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Public-opinion monitoring (舆情, lanyan.exchange): how often ``lanyan serve`` polls the
+    # feeds (seconds; 0: not in this process, use ``lanyan opinion poll``; unset: every 600 s,
+    # except under environment "test") and each fetch's timeout.
+    opinion_poll_every_s: float | None = Field(default=None, ge=0)
+    opinion_fetch_timeout_s: float = Field(default=10.0, gt=0)
     # Monitoring housekeeping inside ``lanyan serve`` (监控巡检): devices' heartbeat period and
     # how many may be missed before a device is offline; how long a fire alarm may stay
     # unconfirmed before it escalates; how often the round runs (0: not in this process).

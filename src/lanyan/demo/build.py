@@ -52,6 +52,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("control-room", Role.CONTROL_ROOM_OPERATOR, "消控室值班员"),  # the same unit
     DemoUser("grid-worker", Role.GRID_WORKER, "消防网格员"),
     DemoUser("government", Role.GOVERNMENT_VIEWER, "区政府（查看）"),
+    DemoUser("publicity", Role.PUBLICITY, "宣传干事"),  # 舆情 alerts
 )
 
 

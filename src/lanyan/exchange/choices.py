@@ -14,6 +14,8 @@ class EventType(Choice):
     INCIDENT_CLOSED = ("incident_closed", "警情结案", "Incident closed")
     HAZARD_LISTED = ("hazard_listed", "隐患挂牌督办", "Hazard listed for supervision")
     DRAW_PUBLISHED = ("draw_published", "双随机抽查公示", "Random draw published")
+    # Addressed to one machine client (the 12345 platform that sent the work order).
+    HOTLINE_STATUS = ("hotline_status", "12345工单状态回传", "12345 work-order status callback")
 
 
 class DeliveryState(Choice):

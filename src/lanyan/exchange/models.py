@@ -24,6 +24,9 @@ class Subscription(Timestamped, Base):
     event_types: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failing: Mapped[bool] = mapped_column(Boolean, default=False)  # a delivery gave up
+    # A machine client's own callback (e.g. the 12345 platform's status callback): it gets the
+    # events addressed to that client (``ExchangeEvent.target_client_id``), and no other client's.
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
 
 
 class ExchangeEvent(Base):
@@ -36,6 +39,8 @@ class ExchangeEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set: only the subscriptions of this machine client get it (a 12345 status callback).
+    target_client_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(Base):
@@ -100,3 +105,51 @@ class WeatherWarning(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[str | None] = mapped_column(String(200))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OpinionFeed(Timestamped, Base):
+    """An RSS or Atom feed watched for public opinion (舆情监测): on an intranet, point it at
+    internal feeds (the government portal, a news mirror)."""
+
+    __tablename__ = "exchange_opinion_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class OpinionKeyword(Base):
+    """A word of the keyword rules beside the built-in ones: ``topic`` (火灾, 爆炸 …) or
+    ``place`` (a place or unit name the registry does not hold)."""
+
+    __tablename__ = "exchange_opinion_keywords"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(50), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OpinionAlert(Base):
+    """A feed item that matched the keyword rules: one per item (``item_key``: the SHA-256 of
+    its guid, else its link), so an item seen again never alerts twice; handled by a person."""
+
+    __tablename__ = "exchange_opinion_alerts"
+    __table_args__ = (Index("ix_exchange_opinion_alerts_open", "handled_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("exchange_opinion_feeds.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    matched: Mapped[list[str]] = mapped_column(JSON)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by: Mapped[str] = mapped_column(String(50), default="")
+    handled_note: Mapped[str] = mapped_column(Text, default="")

@@ -82,9 +82,15 @@ def _snapshot(row: Subscription) -> dict[str, Any]:
 
 
 def create_subscription(
-    session: Session, actor: Actor, name: str, url: str, event_types: list[str]
+    session: Session,
+    actor: Actor,
+    name: str,
+    url: str,
+    event_types: list[str],
+    api_client_id: int | None = None,
 ) -> Subscription:
-    """A new subscription with a fresh secret (``secrets``), audited without the secret."""
+    """A new subscription with a fresh secret (``secrets``), audited without the secret;
+    ``api_client_id`` makes it that machine client's callback (see ``fan_out``)."""
     types = _check(name, url, event_types)
     audit.begin_write(session)
     if session.execute(select(Subscription.id).where(Subscription.name == name)).first():
@@ -98,6 +104,7 @@ def create_subscription(
         event_types=types,
         active=True,
         failing=False,
+        api_client_id=api_client_id,
     )
     session.add(row)
     session.flush()
@@ -181,7 +188,9 @@ def list_attempts(
 
 
 def fan_out(session: Session, now: datetime) -> int:
-    """One delivery per (new event, active subscription of its type); returns how many."""
+    """One delivery per (new event, active subscription of its type); an event addressed to a
+    machine client (``target_client_id``) only to that client's subscriptions. Returns how
+    many deliveries were made."""
     events = session.execute(
         select(ExchangeEvent)
         .where(ExchangeEvent.fanned_out_at.is_(None))
@@ -190,13 +199,15 @@ def fan_out(session: Session, now: datetime) -> int:
         .with_for_update(skip_locked=True)
     ).scalars()
     subs = session.execute(select(Subscription).where(Subscription.active.is_(True))).scalars()
-    by_type: dict[str, list[int]] = {}
+    by_type: dict[str, list[tuple[int, int | None]]] = {}
     for s in subs:
         for t in s.event_types:
-            by_type.setdefault(t, []).append(s.id)
+            by_type.setdefault(t, []).append((s.id, s.api_client_id))
     made = 0
     for event in events:
-        for sub_id in by_type.get(event.event_type, []):
+        for sub_id, client_id in by_type.get(event.event_type, []):
+            if event.target_client_id is not None and client_id != event.target_client_id:
+                continue  # a callback goes to its own client only
             session.add(
                 Delivery(
                     event_id=event.id,

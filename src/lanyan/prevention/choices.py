@@ -113,6 +113,18 @@ class ComplaintChannel(Choice):
     WEB = ("web", "网上举报", "Web report")
 
 
+class HotlineCategory(Choice):
+    """The categories of a 12345 work order the fire service takes (消防类工单); the 12345
+    platform maps its own category tree onto these (README, "12345 work orders")."""
+
+    FIRE_HAZARD = ("fire_hazard", "消防安全隐患", "Fire safety hazard")
+    BLOCKED_PASSAGE = ("blocked_passage", "占用堵塞消防通道", "Fire lane or exit blocked")
+    FACILITIES = ("facilities", "消防设施损坏缺失", "Fire equipment broken or missing")
+    EBIKE = ("ebike", "电动自行车违规停放充电", "E-bike parked or charged unsafely")
+    HOT_WORK = ("hot_work", "违规动火用电", "Unsafe hot work or wiring")
+    OTHER = ("other", "其他消防事项", "Other fire-safety matter")
+
+
 class ComplaintState(Choice):
     RECEIVED = ("received", "已受理", "Received", "#ff7f0e")
     ASSIGNED = ("assigned", "核查中", "Being verified", "#1f77b4")

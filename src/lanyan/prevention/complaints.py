@@ -27,11 +27,14 @@ from sqlalchemy.orm import Session
 from lanyan.accounts.models import User
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
+from lanyan.exchange import public as exchange
+from lanyan.exchange.choices import EventType
 from lanyan.prevention import lookup
 from lanyan.prevention.choices import (
     ComplaintChannel,
     ComplaintResult,
     ComplaintState,
+    HotlineCategory,
     InspectionKind,
 )
 from lanyan.prevention.models.inspections import Complaint, Inspection
@@ -106,13 +109,48 @@ def _audit(
     )
 
 
+def hotline_status(row: Complaint) -> dict[str, Any]:
+    """What the 12345 platform is told of its work order (the API's answer and the callback)."""
+    state = ComplaintState(row.state)
+    category = HotlineCategory(row.category) if row.category else HotlineCategory.OTHER
+    return {
+        "id": row.id,
+        "code": row.code,
+        "order_id": row.external_no,
+        "category": category.value,
+        "category_zh": category.zh,
+        "state": state,
+        "state_zh": state.zh,
+        "received_at": row.received_at,
+        "due_on": row.due_on,
+        "result": row.result,
+        "result_note": row.result_note,
+        "verified_at": row.verified_at,
+        "feedback": row.feedback,
+        "feedback_at": row.feedback_at,
+    }
+
+
+def call_back(session: Session, row: Complaint) -> None:
+    """A work order from a machine client (12345): tell that client the new state and the
+    handler's result and feedback, through the signed, retried webhook outbox (the row is
+    written in this transaction; the relay posts it later)."""
+    if row.api_client_id is None:
+        return
+    payload = hotline_status(row) | {"state": row.state}
+    exchange.emit(session, EventType.HOTLINE_STATUS, payload, target_client_id=row.api_client_id)
+
+
 def intake(
     session: Session,
     actor: Actor,
     scope: Scope,
     payload: ComplaintCreate,
+    api_client_id: int | None = None,
+    category: str = "",
 ) -> Complaint:
-    """受理: record a report; its place is the unit's jurisdiction or the one given."""
+    """受理: record a report; its place is the unit's jurisdiction or the one given. A work
+    order from a machine client (``prevention.hotline``) names the client and its category."""
     audit.begin_write(session)
     unit = lookup.unit(session, scope, payload.unit_code) if payload.unit_code else None
     if payload.jurisdiction_code:
@@ -158,12 +196,15 @@ def intake(
         anonymous=payload.anonymous,
         state=ComplaintState.RECEIVED.value,
         due_on=due_on,
+        api_client_id=api_client_id,
+        category=category,
     )
     session.add(row)
     session.flush()
     row.code = lookup.dated_code("JB", received_at, row.id)
     session.flush()
     _audit(session, actor, "create", row, None)
+    call_back(session, row)
     return row
 
 
@@ -303,6 +344,7 @@ def assign(
         row.due_on = payload.due_on
     session.flush()
     _audit(session, actor, "assign", row, before)
+    call_back(session, row)
     return row
 
 
@@ -348,6 +390,7 @@ def verify(
     row.state = ComplaintState.VERIFIED.value
     session.flush()
     _audit(session, actor, "verify", row, before)
+    call_back(session, row)
     return row
 
 
@@ -382,6 +425,7 @@ def feedback(
     row.state = ComplaintState.CLOSED.value
     session.flush()
     _audit(session, actor, "feedback", row, before)
+    call_back(session, row)
     return row
 
 
@@ -456,6 +500,7 @@ def public(
         "feedback_at": row.feedback_at,
         "reward": row.reward,
         "tracking_no": row.tracking_no,
+        "category": row.category,
     }
 
 

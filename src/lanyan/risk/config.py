@@ -22,6 +22,8 @@ from lanyan.risk import ahp
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "weights.yaml"
 GRADES = ("I", "II", "III", "IV")
+WEATHER_GROUP = "weather"
+WEATHER_FACTOR = "weather_warning"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,35 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class WeatherFactor:
+    """气象预警: a weather warning in force over the unit adds points on top of the AHP index.
+
+    The rule (the platform's own, not a standard's): a CAP warning (``lanyan.exchange``) whose
+    event names one of ``events`` (大风, 高温, 干旱, 雷电 … — the weather that starts or spreads
+    fires) at a colour level listed in ``levels`` (黄/橙/红; blue is not listed) counts for a
+    unit when the unit's point lies inside the warning's area and the warning is in force
+    (from its onset, or its sending, until it expires or is ended by an Update/Cancel) at the
+    moment scored: today's snapshot at the time of computing, another day's at any moment of
+    that day. The factor's value is ``levels[level]`` of the strongest such warning (0 without
+    one) and it adds ``100 × weight × value`` points; the score is still capped at 100. It sits
+    outside the AHP matrices on purpose: a warning is a short-lived condition of the place, not
+    a property of the unit, and must not shift the criteria's weights; the learned model's
+    vector leaves it out for the same reason."""
+
+    zh: str
+    en: str
+    weight: float
+    events: tuple[str, ...]
+    levels: dict[str, float]
+
+    def value(self, level: str | None) -> float:
+        return self.levels.get(level, 0.0) if level else 0.0
+
+    def counts(self, event: str, level: str) -> bool:
+        return level in self.levels and any(word in event for word in self.events)
+
+
+@dataclass(frozen=True)
 class RiskModel:
     factors: dict[str, Factor]
     criteria: dict[str, Criterion]
@@ -72,6 +103,15 @@ class RiskModel:
     warnings: dict[str, float]
     sha256: str  # of the YAML text, stored with each snapshot
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    weather: WeatherFactor | None = None
+
+    def display_groups(self) -> dict[str, Criterion]:
+        """The criteria, and the weather term as a group of its own (for the pages)."""
+        if self.weather is None:
+            return self.criteria
+        w = self.weather
+        extra = Criterion(WEATHER_GROUP, w.zh, w.en, w.weight, 0.0, (WEATHER_FACTOR,))
+        return self.criteria | {WEATHER_GROUP: extra}
 
     def grade(self, score: float) -> str:
         for g in GRADES[:-1]:
@@ -178,6 +218,42 @@ def _factor(name: str, spec: Any, weight: float, group: str) -> Factor:
     return replace(common, points=points)
 
 
+def _weather(spec: Any) -> WeatherFactor | None:
+    """The optional ``weather`` section (see :class:`WeatherFactor`)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise ValidationFailed("weather is not a mapping", [FieldProblem("weather", "mapping")])
+    weight = _number(_need(spec, "weight", "weather"), "weather.weight")
+    if not 0 <= weight <= 0.5:
+        raise ValidationFailed(
+            "weather.weight out of range", [FieldProblem("weather.weight", "must be 0–0.5")]
+        )
+    events = tuple(str(e) for e in _need(spec, "events", "weather") or [])
+    if not events:
+        raise ValidationFailed(
+            "weather.events is empty", [FieldProblem("weather.events", "must list event words")]
+        )
+    levels_spec = _need(spec, "levels", "weather")
+    if not isinstance(levels_spec, dict) or not levels_spec:
+        raise ValidationFailed(
+            "weather.levels is empty",
+            [FieldProblem("weather.levels", "must map colour levels to values")],
+        )
+    levels = {str(k): _number(v, f"weather.levels.{k}") for k, v in levels_spec.items()}
+    if any(not 0 <= v <= 1 for v in levels.values()):
+        raise ValidationFailed(
+            "weather.levels out of range", [FieldProblem("weather.levels", "values must be 0–1")]
+        )
+    return WeatherFactor(
+        str(spec.get("zh", "气象预警")),
+        str(spec.get("en", "Weather warning")),
+        weight,
+        events,
+        levels,
+    )
+
+
 def parse(text: str) -> RiskModel:
     """A checked :class:`RiskModel` from YAML text."""
     try:
@@ -241,6 +317,7 @@ def parse(text: str) -> RiskModel:
         warnings=warn,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         raw=doc,
+        weather=_weather(doc.get("weather")),
     )
 
 

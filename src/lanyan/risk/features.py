@@ -12,10 +12,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
+import shapely
+from shapely.geometry import shape
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from lanyan.core.timeutil import CHINA_TZ
+from lanyan.core.timeutil import CHINA_TZ, utcnow
+from lanyan.exchange import public as exchange
 from lanyan.monitoring.choices import AlarmStatus, CheckState, SignalKind
 from lanyan.monitoring.models import DeviceHealth, DutyCheck, MonitoringAlarm
 from lanyan.prevention.choices import HazardState
@@ -25,7 +29,7 @@ from lanyan.registry.models import Building, Device, Unit
 from lanyan.response.choices import IncidentType
 from lanyan.response.models import Incident
 from lanyan.risk import credit
-from lanyan.risk.config import RiskModel
+from lanyan.risk.config import WEATHER_FACTOR, RiskModel
 
 # Hazards no longer open: rectified and rechecked, or closed.
 SETTLED = (HazardState.RECHECK_PASSED.value, HazardState.CLOSED.value)
@@ -64,14 +68,48 @@ def _hazard_counts(
     )
 
 
+def weather_levels(
+    session: Session, units: Sequence[Unit], as_of: date, model: RiskModel, now: datetime
+) -> dict[int, str]:
+    """{unit id: the colour level of the strongest counted warning over it} (see
+    ``config.WeatherFactor``): today's snapshot looks at ``now``, another day at the whole day."""
+    weather = model.weather
+    if weather is None or not units:
+        return {}
+    end = day_end(as_of)
+    if end - timedelta(days=1) <= now < end:
+        since, until = now, now
+    else:
+        since, until = end - timedelta(days=1), end - timedelta(microseconds=1)
+    counted = [
+        w
+        for w in exchange.warnings_in_force(session, since, until)
+        if weather.counts(w.event, w.level)
+    ]
+    if not counted:
+        return {}
+    xs = np.array([u.lon for u in units], dtype=float)
+    ys = np.array([u.lat for u in units], dtype=float)
+    best: dict[int, str] = {}
+    for w in counted:
+        area = shape(w.geometry)
+        inside = shapely.contains_xy(area, xs, ys)
+        for u, hit in zip(units, inside, strict=True):
+            if hit and weather.value(w.level) > weather.value(best.get(u.id)):
+                best[u.id] = w.level
+    return best
+
+
 def collect(
     session: Session,
     units: Sequence[Unit],
     as_of: date,
     model: RiskModel,
     credit_provider: credit.CreditProvider | None = None,
+    now: datetime | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """``{unit id: {factor name: raw value or None}}`` for ``units`` on ``as_of``."""
+    """``{unit id: {factor name: raw value or None}}`` for ``units`` on ``as_of`` (``now``:
+    the moment today's weather warnings are read at; default the clock)."""
     ids = [u.id for u in units]
     end = day_end(as_of)
     start = end - timedelta(days=1)
@@ -190,6 +228,7 @@ def collect(
         ),
     )
     credits = (credit_provider or credit.default_provider)(session, ids)
+    weather = weather_levels(session, units, as_of, model, now or utcnow())
 
     out: dict[int, dict[str, Any]] = {}
     for u in units:
@@ -214,5 +253,6 @@ def collect(
             "duty_checks_missed_90d": missed_checks.get(u.id, 0),
             "fires_5y": fires.get(u.id, 0),
             **credit.raw_values(credits.get(u.id)),
+            WEATHER_FACTOR: weather.get(u.id),
         }
     return out

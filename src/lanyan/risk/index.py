@@ -3,7 +3,8 @@
 ``score(raw, model)`` takes the unit's raw factor values (``features.FACTOR_NAMES``; None where
 unknown) and returns the score 0–100, the grade I–IV and one :class:`Contribution` per factor:
 its raw value, its value in [0, 1], its weight and the points it adds (weight × value × 100).
-The points add up to the score.
+The points add up to the score (capped at 100). The weather term (``config.WeatherFactor``:
+a warning in force over the unit) is one more contribution, outside the AHP weights.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lanyan.risk.choices import RiskGrade
-from lanyan.risk.config import RiskModel
+from lanyan.risk.config import WEATHER_FACTOR, WEATHER_GROUP, RiskModel
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,23 @@ def score(raw: Mapping[str, Any], model: RiskModel) -> UnitScore:
                 f.weight,
                 100 * f.weight * v,
                 missing,
+            )
+        )
+    if model.weather is not None:
+        w = model.weather
+        level = raw.get(WEATHER_FACTOR)
+        v = w.value(level)
+        parts.append(
+            Contribution(
+                WEATHER_FACTOR,
+                WEATHER_GROUP,
+                w.zh,
+                w.en,
+                level,
+                v,
+                w.weight,
+                100 * w.weight * v,
+                False,
             )
         )
     total = round(min(100.0, max(0.0, sum(p.points for p in parts))), 2)

@@ -11,7 +11,7 @@ from lanyan.accounts import roles
 from lanyan.stats.choices import FireGrade
 from lanyan.web import docs_page, errors, i18n
 from lanyan.web.accounts import admin, sign_in
-from lanyan.web.exchange import webhooks
+from lanyan.web.exchange import opinion, webhooks
 from lanyan.web.logistics import equipment, supplies
 from lanyan.web.map import layers as map_layers
 from lanyan.web.map import page as map_page
@@ -65,6 +65,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     inspections.WORDS,
     draws.WORDS,
     webhooks.WORDS,
+    opinion.WORDS,
     records.WORDS,
     record_steps.WORDS,
     documents.WORDS,
@@ -128,6 +129,7 @@ def install(app: FastAPI) -> None:
         applications,
         commitment_applications,
         webhooks,
+        opinion,
         risk_map_layers,
         risk,
         records,

@@ -271,6 +271,8 @@ class Complaint(Timestamped, Base):
     """A report of a fire hazard (举报投诉) from 12345, 96119 or the web, verified by a deadline."""
 
     __tablename__ = "prevention_complaints"
+    # A work order a machine client (the 12345 platform) sent is one complaint per its order id.
+    __table_args__ = (UniqueConstraint("api_client_id", "external_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)  # 举报编号
@@ -298,6 +300,10 @@ class Complaint(Timestamped, Base):
     # 查询码: the number a reporter on the public portal looks the report up by (with the last
     # four digits of their phone); random, so one report's number says nothing of another's.
     tracking_no: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
+    # The machine client that sent it (12345 工单, ``prevention.hotline``): its status changes
+    # are called back to that client's webhook; and the order's category (HotlineCategory).
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    category: Mapped[str] = mapped_column(String(24), default="", server_default="")
 
 
 class EnforcementApplication(Timestamped, Base):

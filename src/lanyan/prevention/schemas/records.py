@@ -242,6 +242,7 @@ class ComplaintPublic(BaseModel):
     feedback_at: datetime | None
     reward: bool
     tracking_no: str | None = Field(description="查询码 of a report sent through the portal")
+    category: str = Field("", description="a 12345 work order's category (HotlineCategory)")
 
 
 # ---- credit (信用) ---------------------------------------------------------------------------

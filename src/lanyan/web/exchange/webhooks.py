@@ -83,7 +83,8 @@ def _page(
         attempts=log,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
-        event_types=list(EventType),
+        # 12345 callbacks belong to a machine client (``lanyan client add --callback-url``).
+        event_types=[e for e in EventType if e is not EventType.HOTLINE_STATUS],
         EventType=EventType,
         DeliveryState=DeliveryState,
         error=error,

@@ -14,10 +14,12 @@ from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.core.timeutil import CHINA_TZ, utcnow
+from lanyan.exchange.choices import WarningLevel
 from lanyan.registry.choices import BuildingUse, UnitCategory
 from lanyan.risk import config
 from lanyan.risk import service as risk_service
 from lanyan.risk.choices import AreaKind, RiskGrade, WarningKind
+from lanyan.risk.config import WEATHER_FACTOR
 from lanyan.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,9 +35,13 @@ def today_local() -> date:
 def raw_text(contribution: dict[str, Any], lang: str) -> str:
     """A factor's raw value as a reader expects it: category and use by their labels."""
     raw = contribution.get("raw")
+    if raw is None and contribution["factor"] == WEATHER_FACTOR:
+        return "无预警" if lang == "zh" else "none in force"
     if raw is None:
         return "无数据" if lang == "zh" else "no data"
-    enum = {"category": UnitCategory, "use": BuildingUse}.get(contribution["factor"])
+    enum = {"category": UnitCategory, "use": BuildingUse, WEATHER_FACTOR: WarningLevel}.get(
+        contribution["factor"]
+    )
     if enum is not None and raw in enum._value2member_map_:
         return enum(raw).label(lang)
     if isinstance(raw, bool):
@@ -107,6 +113,6 @@ def risk_unit_page(
         unit=unit,
         scores=scores,
         latest=scores[0] if scores else None,
-        criteria=model.criteria,
+        criteria=model.display_groups(),
         RiskGrade=RiskGrade,
     )

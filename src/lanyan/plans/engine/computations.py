@@ -5,8 +5,11 @@ Conventions that hold for every computation (and that the plan files' denominato
 
 * "On duty" stations (执勤消防站) are national-team and government full-time stations whose status
   is existing and that opened on or before the year end (an unknown opening date counts as open).
-* Registry rows without dates (units, grids, a hydrant's status) describe the present: evaluating
-  a past year uses today's registry for them, and the figure's note says so.
+* Registry facts that change are read as of the year end from the audit log
+  (``registry.history``): a station's status, a hydrant's condition and smartness, a device's
+  status (connected: not decommissioned; online), a unit's category (the key-unit flag). Rows
+  without dates of their own (units, grids) stand for the year end as they are today, and the
+  figure's note says so.
 * A rate over activity records (fires, surveys, trainings, open days, self-inspections) whose
   records are absent for the year is 无数据 (no data), not 0 %: absence means nobody recorded,
   which the platform cannot tell apart from nothing happening.
@@ -18,7 +21,18 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from lanyan.outreach.choices import PersonKind, TrainingKind
@@ -122,7 +136,10 @@ def _then(now: ColumnElement[bool], column: Any, flipped: Sequence[int]) -> Colu
     """``now`` as it held at a past instant: true today XOR changed since (``flipped`` ids)."""
     if not flipped:
         return now
-    return or_(and_(now, column.not_in(flipped)), and_(~now, column.in_(flipped)))
+    # The ids are integers from the audit log, written into the SQL text (literal_execute): a
+    # long history does not run into the databases' limits on bound parameters.
+    ids = bindparam("flipped", list(flipped), expanding=True, literal_execute=True, unique=True)
+    return or_(and_(now, column.not_in(ids)), and_(~now, column.in_(ids)))
 
 
 def _then_by_year(

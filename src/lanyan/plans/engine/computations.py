@@ -17,7 +17,7 @@ Conventions that hold for every computation (and that the plan files' denominato
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -118,7 +118,8 @@ def _sums(prefix: str, years: Years, cond: Callable[[int], ColumnElement[bool]])
 
 
 def _get(row: Any, key: str) -> int:
-    return int(row._mapping[key] or 0)
+    """A count from a result row (or a mapping of them)."""
+    return int((row if isinstance(row, dict) else row._mapping)[key] or 0)
 
 
 def _as_of(
@@ -138,8 +139,12 @@ def _then(now: ColumnElement[bool], column: Any, flipped: Sequence[int]) -> Colu
         return now
     # The ids are integers from the audit log, written into the SQL text (literal_execute): a
     # long history does not run into the databases' limits on bound parameters.
-    ids = bindparam("flipped", list(flipped), expanding=True, literal_execute=True, unique=True)
-    return or_(and_(now, column.not_in(ids)), and_(~now, column.in_(ids)))
+    return case((column.in_(_literal_ids(flipped)), ~now), else_=now)
+
+
+def _literal_ids(ids: Iterable[int]) -> Any:
+    """An expanding IN parameter whose integers are written into the SQL text."""
+    return bindparam("ids", sorted(ids), expanding=True, literal_execute=True, unique=True)
 
 
 def _then_by_year(
@@ -150,14 +155,29 @@ def _then_by_year(
     now: ColumnElement[bool],
     column: Any,
     years: Years,
-) -> Callable[[int], ColumnElement[bool]]:
+) -> _AsOf:
     """``now`` (a row's ``test(field)`` today, in SQL) as it held at each year end: the rows
     of ``slug`` whose field changed since are read back from the audit log."""
-    flipped = _as_of(ctx, slug, field, test, years)
-    return lambda y: _then(now, column, flipped[y])
+    return _AsOf(now, column, _as_of(ctx, slug, field, test, years))
 
 
-def _key_unit(ctx: Context, years: Years) -> Callable[[int], ColumnElement[bool]]:
+class _AsOf:
+    """``now`` as it held at each year end (call with the year), and ``ever``: true for the
+    rows for which it held at some year end — ``now`` or changed since (an index-friendly
+    filter of the candidates)."""
+
+    def __init__(self, now: ColumnElement[bool], column: Any, flipped: dict[int, tuple[int, ...]]):
+        self.now, self.column, self.flipped = now, column, flipped
+
+    def __call__(self, y: int) -> ColumnElement[bool]:
+        return _then(self.now, self.column, self.flipped[y])
+
+    def ever(self) -> ColumnElement[bool]:
+        changed = set().union(*self.flipped.values()) if self.flipped else set()
+        return or_(self.now, self.column.in_(_literal_ids(changed))) if changed else self.now
+
+
+def _key_unit(ctx: Context, years: Years) -> _AsOf:
     """Whether a unit was a key unit (重点单位) at the end of year y: its category as of then."""
     return _then_by_year(
         ctx,
@@ -739,6 +759,7 @@ def _unit_rate(
     ctx: Context,
     years: Years,
     unit_filter: Callable[[int], ColumnElement[bool]],
+    candidates: ColumnElement[bool],
     kinds: Sequence[str],
     what: str,
     device_note: str,
@@ -761,7 +782,7 @@ def _unit_rate(
         )
         .select_from(Unit)
         .outerjoin(Device, and_(Device.unit_id == Unit.id, Device.kind.in_(kinds)))
-        .where(ctx.inside(Unit.jurisdiction_id), or_(*(unit_filter(y) for y in years)))
+        .where(ctx.inside(Unit.jurisdiction_id), candidates)
         .group_by(Unit.id)
         .subquery()
     )
@@ -785,10 +806,12 @@ def _unit_rate(
 
 @computation(Computation.KEY_UNIT_CONNECTION_RATE)
 def key_unit_connection(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    key = _key_unit(ctx, years)
     return _unit_rate(
         ctx,
         years,
-        _key_unit(ctx, years),
+        key,
+        key.ever(),
         TRANSMISSION,
         "category = key",
         "user_info_transmission devices installed by the year end, not decommissioned then",
@@ -810,6 +833,7 @@ def control_room_connection(ctx: Context, ind: Indicator, years: Years) -> dict[
         ctx,
         years,
         lambda y: and_(category(y), Unit.id.in_(with_room)),
+        and_(category.ever(), Unit.id.in_(with_room)),
         TRANSMISSION,
         "category in (key, high_risk) with a building whose fire_systems include control_room",
         "user_info_transmission devices installed by the year end, not decommissioned then",
@@ -830,52 +854,132 @@ def _monitored(ctx: Context, years: Years) -> Callable[[int], ColumnElement[bool
     )
 
 
-def _device_summary(ctx: Context, years: Years) -> Any:
+def _device_summary(ctx: Context, years: Years) -> dict[str, int]:
     """Yearly counts of units in the monitoring scope covered by online devices and of premises
-    with a live smoke alarm, from one pass over the devices grouped per unit — both indicators
-    read every device, so they share the scan. A device counts in a year when it was installed
-    by the year end and its status then (from the audit log) qualified; a unit's scope is its
-    category then. Grouping on ``unit_id + 0`` keeps SQLite from walking the unit_id index (a
-    random table read per device) instead of scanning."""
+    with a live smoke alarm — both indicators read every device, so they share the work. A
+    device counts in a year when it was installed by the year end and its status then (audit
+    log) qualified; a unit's scope is its category then.
+
+    Most devices and units never changed: one SQL pass over the devices grouped per unit
+    (grouping on ``unit_id + 0`` keeps SQLite scanning instead of walking the unit_id index)
+    counts the units untouched by any change with today's values. The few units with a changed
+    device or category are then counted here, each device's and unit's value as of each year
+    end read from its changes."""
     key = ("device_summary", tuple(years))
     if key in ctx.memo:
         return ctx.memo[key]
-    online = _device_in(ctx, (DeviceStatus.ONLINE.value,), years)
-    live = _device_in(ctx, LIVE_DEVICE, years)
+    status_key, cat_key = ("changes", "devices", "status"), ("changes", "units", "category")
+    for k in (status_key, cat_key):
+        if k not in ctx.memo:
+            ctx.memo[k] = history.field_changes(ctx.session, k[1], k[2])
+    dev_changes: dict[int, list[Any]] = ctx.memo[status_key]
+    cat_changes: dict[int, list[Any]] = ctx.memo[cat_key]
+    ends = {y: history.end_of_day(year_end(y)) for y in years}
+    general = UnitCategory.GENERAL.value
+    online_now = Device.status == DeviceStatus.ONLINE.value
     smoke = Device.kind == DeviceKind.SMOKE_DETECTOR.value
-    unit_key = Device.unit_id + 0
-    per_unit = (
-        select(
-            unit_key.label("uid"),
-            func.sum(case((Device.status == DeviceStatus.ONLINE.value, 1), else_=0)).label(
-                "n_online"
-            ),
-            func.sum(case((and_(smoke, Device.status.in_(LIVE_DEVICE)), 1), else_=0)).label(
-                "n_smoke"
-            ),
-            *[func.max(case((online(y), 1), else_=0)).label(f"o{y}") for y in years],
-            *[func.max(case((and_(smoke, live(y)), 1), else_=0)).label(f"s{y}") for y in years],
-        )
-        .where(Device.unit_id.is_not(None), ctx.inside(Device.jurisdiction_id))
-        .group_by(unit_key)
-        .subquery()
+    smoke_now = and_(smoke, Device.status.in_(LIVE_DEVICE))
+    dated = func.coalesce(Device.installed_on, EPOCH)
+    # The changed devices of the subtree, and the units they belong to.
+    changed_devices: Sequence[Any] = (
+        ctx.session.execute(
+            select(Device.id, Device.unit_id, Device.kind, Device.status, dated).where(
+                Device.id.in_(_literal_ids(dev_changes)),
+                Device.unit_id.is_not(None),
+                ctx.inside(Device.jurisdiction_id),
+            )
+        ).all()
+        if dev_changes
+        else []
     )
+    affected: set[int] = {d[1] for d in changed_devices} | set(cat_changes)
+    unit_key = Device.unit_id + 0
+    conds = [Device.unit_id.is_not(None), ctx.inside(Device.jurisdiction_id)]
+    if dev_changes:
+        conds.append(Device.id.not_in(_literal_ids(dev_changes)))
+    columns = (
+        func.min(case((online_now, dated))).label("online"),
+        func.min(case((smoke_now, dated))).label("smoke"),
+        func.sum(case((online_now, 1), else_=0)).label("n_online"),
+        func.sum(case((smoke_now, 1), else_=0)).label("n_smoke"),
+    )
+    per_unit = select(unit_key.label("uid"), *columns).where(*conds).group_by(unit_key).subquery()
     c = per_unit.c
-    scope = _monitored(ctx, years)
-    ctx.memo[key] = ctx.session.execute(
+    in_scope = Unit.category != general
+    query = (
         select(
-            func.coalesce(func.sum(c.n_online), 0).label("n_online"),
+            func.coalesce(func.sum(case((in_scope, c.n_online), else_=0)), 0).label("n_online"),
             func.coalesce(func.sum(c.n_smoke), 0).label("n_smoke"),
-            *[
-                func.coalesce(func.sum(case((scope(y), c[f"o{y}"]), else_=0)), 0).label(f"iot{y}")
-                for y in years
-            ],
-            *[func.coalesce(func.sum(c[f"s{y}"]), 0).label(f"smoke{y}") for y in years],
+            *_sums("iot", years, lambda y: and_(in_scope, c.online <= year_end(y))),
+            *_sums("smoke", years, lambda y: c.smoke <= year_end(y)),
         )
         .select_from(per_unit)
         .join(Unit, Unit.id == c.uid)
-    ).one()
-    return ctx.memo[key]
+    )
+    if affected:
+        query = query.where(c.uid.not_in(_literal_ids(affected)))
+    row = ctx.session.execute(query).one()
+    out = {k: int(v or 0) for k, v in row._mapping.items()}
+    if affected:
+        ids = _literal_ids(affected)
+        units = dict(
+            ctx.session.execute(
+                select(Unit.id, Unit.category).where(
+                    Unit.id.in_(ids), ctx.inside(Unit.jurisdiction_id)
+                )
+            ).all()
+        )
+        # The unchanged devices of the affected units, through the unit_id index.
+        sums = {
+            r.uid: r
+            for r in ctx.session.execute(
+                select(Device.unit_id.label("uid"), *columns)
+                .where(*conds, Device.unit_id.in_(ids))
+                .group_by(Device.unit_id)
+            ).all()
+        }
+        devices: dict[int, list[Any]] = {}
+        for d in changed_devices:
+            devices.setdefault(d[1], []).append(d)
+            out["n_online"] += int(
+                d[3] == DeviceStatus.ONLINE.value and units.get(d[1], general) != general
+            )
+            out["n_smoke"] += int(d[2] == DeviceKind.SMOKE_DETECTOR.value and d[3] in LIVE_DEVICE)
+        for uid, category in units.items():
+            base = sums.get(uid)
+            if base is not None:
+                out["n_smoke"] += int(base.n_smoke or 0)
+                out["n_online"] += int(base.n_online or 0) if category != general else 0
+            for y in years:
+                end = year_end(y)
+                cat = category
+                if uid in cat_changes:
+                    cat = history.value_at(cat_changes[uid], ends[y])
+                statuses = [
+                    (d[2], d[4], history.value_at(dev_changes[d[0]], ends[y]))
+                    for d in devices.get(uid, [])
+                ]
+                online = (
+                    base is not None and base.online is not None and base.online <= end
+                ) or any(
+                    st == DeviceStatus.ONLINE.value and _as_date(at) <= end
+                    for _, at, st in statuses
+                )
+                smoky = (base is not None and base.smoke is not None and base.smoke <= end) or any(
+                    kind == DeviceKind.SMOKE_DETECTOR.value
+                    and st in LIVE_DEVICE
+                    and _as_date(at) <= end
+                    for kind, at, st in statuses
+                )
+                out[f"iot{y}"] += int(online and cat != general)
+                out[f"smoke{y}"] += int(smoky)
+    ctx.memo[key] = out
+    return out
+
+
+def _as_date(value: Any) -> date:
+    """A date read back from SQL (SQLite may hand a COALESCE of dates back as text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 @computation(Computation.IOT_MONITORING_COVERAGE_RATE)

@@ -11,8 +11,9 @@ and evaluated for ``--year`` (default 2025, the final year: the longest series, 
 The five-year series: every indicator of the five plans for each year 2021–2025 (one Evaluator
 for the five years, as a dashboard's trend or the 规划实施考核 reads them), with the as-of-date
 history included — the audit log holds a ``create`` entry per hydrant and station and ``update``
-entries changing the condition of 5 % of hydrants and the status of a few stations over
-2021–2025, which the engine reads back (``registry.history``). Target: at most 3 s. The one-year
+entries over 2021–2025 changing the condition of 5 % of hydrants, the status of a few stations,
+the smartness of 10 % of hydrants, the category (key-unit flag) of 1 % of units and the status
+(connection) of 2 % of devices, which the engine reads back (``registry.history``). Target: at most 3 s. The one-year
 evaluation, run in the same process, is its anchor (ratio printed), with bench/hostref.py's host
 reference.
 
@@ -576,6 +577,13 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
     # then condition changes (5 % of hydrants) and status changes (stations) over 2021–2025.
     hydrant_ids = list(range(1, many(30_000) + 1))
     changed = rng.sample(hydrant_ids, len(hydrant_ids) // 20)
+    # Devices' connection, the key-unit flag and smart hydrants (issue 21): their own seeded
+    # draws, so the records above stay those of earlier runs.
+    hist = random.Random(seed + 21)
+    retrofitted = hist.sample(hydrant_ids, len(hydrant_ids) // 10)
+    recategorised = hist.sample(region.units, len(region.units) // 100)
+    device_ids = list(range(1, many(250_000) + 1))
+    reconnected = hist.sample(device_ids, len(device_ids) // 50)
 
     def audit() -> Iterator[dict[str, Any]]:
         seq = 0
@@ -619,6 +627,24 @@ def generate(engine: Engine, scale: float, seed: int) -> dict[str, int]:
                 at,
                 '{"status": "existing"}',
                 '{"status": "under_construction"}',
+            )
+
+        for w in retrofitted:
+            at = datetime(hist.choice(SERIES), hist.randrange(1, 13), 15, tzinfo=UTC)
+            yield entry(
+                "water-sources", w, "update", at, '{"is_smart": false}', '{"is_smart": true}'
+            )
+        for u in recategorised:
+            at = datetime(hist.choice(SERIES), hist.randrange(1, 13), 10, tzinfo=UTC)
+            old, new = hist.sample(["key", "high_risk", "crowded", "general"], 2)
+            yield entry(
+                "units", u, "update", at, f'{{"category": "{old}"}}', f'{{"category": "{new}"}}'
+            )
+        for d in reconnected:
+            at = datetime(hist.choice(SERIES), hist.randrange(1, 13), 5, tzinfo=UTC)
+            old, new = hist.sample(["online", "offline", "decommissioned"], 2)
+            yield entry(
+                "devices", d, "update", at, f'{{"status": "{old}"}}', f'{{"status": "{new}"}}'
             )
 
     put("audit_log", audit())

@@ -370,6 +370,14 @@ def test_history_gives_each_year_its_own_value(built: tuple[str, str, Any]) -> N
     }
     usage = series["key_unit_management_system_usage_rate"]
     assert usage["2021"] < usage["2025"]
+    # Devices' connection, the key-unit flag and smart hydrants as of each year end (the audit
+    # log): hydrants fitted with smart terminals year by year, key units designated and
+    # networked over the years — each year its own value.
+    smart = series["smart_hydrant_rate"]
+    assert smart["2021"] < smart["2022"] < smart["2023"] < smart["2024"] < smart["2025"]
+    for rate in ("control_room_connection_rate", "facility_monitoring_connection_rate"):
+        values = [series[rate][str(y)] for y in range(2021, 2026)]
+        assert len(set(values)) == 5 and values[0] < values[-1], (rate, values)
     with _sessions(built[0])() as s:
         marked = s.execute(select(ManualEntry.evidence)).scalars().all()
     assert marked and all(e.startswith(history.DEMO_MARK) for e in marked)

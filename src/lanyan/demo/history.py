@@ -15,7 +15,13 @@ from the same seed:
   condition changes of damaged hydrants in the audit chain, and the yearly progress of the
   ``new_municipal_hydrants`` project.
 * **Devices** (L305, 专栏07): key units not yet networked get a transmission device installed
-  over the years (``installed_on``), so the connection rates rise.
+  over the years (``installed_on``), so the connection rates rise; a few older transmission
+  devices are repaired (offline until a day of the year) or retired (decommissioned), their
+  status changes in the audit chain.
+* **Key units and smart hydrants**: units designated key units each year (crowded places
+  before) and a few de-listed (``KEY_DESIGNATED``, ``KEY_DELISTED``); old hydrants fitted with
+  a smart terminal each year (``SMART_RETROFIT``, L286) — the category and ``is_smart``
+  changes in the audit chain, which the plan indicators read as of each year end.
 * **Projects and manual figures**: progress of the plan's other projects (a few late), and
   hand-entered values of some manual indicators, each marked ``演示数据（手工录入示例）`` in
   its evidence; the rest stay 无数据, as they would until someone enters them.
@@ -80,6 +86,16 @@ SMART_NEW = 0.92  # share of new hydrants built smart (L286 targets ≥80 % smar
 REPAIRED_2021 = 19  # L295: "2021年底前，对19个已损坏市政消火栓进行维修"
 # Share of not yet networked key units that get a transmission device, per year (L305).
 CONNECT_SHARE = {2021: 0.25, 2022: 0.2, 2023: 0.2, 2024: 0.15, 2025: 0.1, 2026: 0.05}
+# Key units designated (重点单位认定) each year from today's key units (crowded places before), and
+# a few de-listed (key before, a crowded place today): the key-unit flag's history (audit log).
+KEY_DESIGNATED = {2021: 8, 2022: 10, 2023: 9, 2024: 7, 2025: 6, 2026: 3}
+KEY_DELISTED = {2022: 2, 2024: 3}
+# Old (pre-2021) hydrants fitted with a smart terminal each year (L286: ≥80 % smart by 2025).
+SMART_RETROFIT = {2021: 220, 2022: 300, 2023: 320, 2024: 280, 2025: 200, 2026: 60}
+# Devices' connection history: transmission devices repaired each year (offline until then,
+# online today) and taken out of service (decommissioned since; online before).
+DEVICES_REPAIRED = {2021: 4, 2022: 5, 2023: 6, 2024: 5, 2025: 4}
+DEVICES_RETIRED = {2022: 2, 2023: 3, 2024: 2, 2025: 3}
 # Share of key units doing their monthly checks on the platform, per year (L74 targets 100 %).
 PLATFORM_USE = {2021: 0.35, 2022: 0.5, 2023: 0.65, 2024: 0.8, 2025: 0.9, 2026: 0.93}
 OLD_INSPECTIONS = 30  # inspections a year in 2021–2024 (supervision.build writes the last two)
@@ -216,7 +232,35 @@ class _History:
             self.change(
                 "water-sources", w, _day(rng, rng.choice((2022, 2023, 2024, 2025))), status=now
             )
+        self._retrofits(rng, [w for w in intact if not w.is_smart])
         self._new_hydrants(rng, old, places)
+
+    def _retrofits(self, rng: random.Random, plain: list[WaterSource]) -> None:
+        """Old hydrants fitted with a smart terminal, a number each year (``SMART_RETROFIT``),
+        in monthly batches (one audited batch per month: ``audit.record_many(at=…)``)."""
+        ot = get_type("water-sources")
+        paths = dict(self.s.execute(select(Jurisdiction.id, Jurisdiction.path)).all())
+        rng.shuffle(plain)
+        for year, n in SMART_RETROFIT.items():
+            if year > self.today.year:
+                break
+            take, plain = plain[:n], plain[n:]
+            months: dict[int, list[WaterSource]] = {}
+            for w in take:
+                months.setdefault(rng.randint(1, 12), []).append(w)
+            for month, batch in sorted(months.items()):
+                day = date(year, month, 15)
+                if day >= self.today:
+                    continue
+                items = []
+                for w in batch:
+                    before = service.snapshot(ot, w)
+                    w.is_smart = True
+                    after = service.snapshot(ot, w)
+                    items.append((w.id, before, after, paths[w.jurisdiction_id]))
+                self.s.flush()
+                audit.record_many(self.s, DEMO_ACTOR, "update", ot.slug, items, at=_at(day))
+                self.count("smart_retrofits", len(items))
 
     def _new_hydrants(
         self, rng: random.Random, old: list[WaterSource], places: dict[int, str]
@@ -309,6 +353,67 @@ class _History:
                 batch.append(service.BulkRow(len(batch) + 1, service.validate_input(ot, row)))
         service.bulk_create(self.s, ot, DEMO_ACTOR, EVERYWHERE, batch, action="demo")
         self.count("devices", len(batch))
+
+    def key_units(self) -> None:
+        """Key units designated each year (crowded places until then) and a few de-listed."""
+        rng = self.rng("key-units")
+        key = list(
+            self.s.execute(
+                select(Unit).where(Unit.category == UnitCategory.KEY.value).order_by(Unit.code)
+            ).scalars()
+        )
+        rng.shuffle(key)
+        for year, n in KEY_DESIGNATED.items():
+            if year > self.today.year:
+                continue
+            for u in key[:n]:
+                day = _day(rng, year, 1, self.today.month if year == self.today.year else 12)
+                if day >= self.today:
+                    continue
+                u.category = UnitCategory.CROWDED.value  # as it was before its designation
+                self.change("units", u, day, category=UnitCategory.KEY.value)
+                self.count("key_units")
+            key = key[n:]
+        for year, n in KEY_DELISTED.items():
+            if year > self.today.year:
+                continue
+            for u in key[:n]:
+                self.change("units", u, _day(rng, year), category=UnitCategory.CROWDED.value)
+                self.count("key_units")
+            key = key[n:]
+
+    def device_history(self) -> None:
+        """Older transmission devices repaired (offline until a day of the year, online today)
+        or retired (online until a day of the year, decommissioned today)."""
+        rng = self.rng("device-history")
+        online = list(
+            self.s.execute(
+                select(Device)
+                .where(
+                    Device.kind == DeviceKind.USER_INFO_TRANSMISSION.value,
+                    Device.status == DeviceStatus.ONLINE.value,
+                    Device.installed_on < date(2021, 1, 1),
+                )
+                .order_by(Device.code)
+            ).scalars()
+        )
+        rng.shuffle(online)
+        for year, n in DEVICES_REPAIRED.items():
+            if year > self.today.year:
+                continue
+            for d in online[:n]:
+                d.status = DeviceStatus.OFFLINE.value  # as it was before the repair
+                self.change("devices", d, _day(rng, year), status=DeviceStatus.ONLINE.value)
+                self.count("device_changes")
+            online = online[n:]
+        for year, n in DEVICES_RETIRED.items():
+            if year > self.today.year:
+                continue
+            for d in online[:n]:
+                retired = DeviceStatus.DECOMMISSIONED.value
+                self.change("devices", d, _day(rng, year), status=retired)
+                self.count("device_changes")
+            online = online[n:]
 
     # --- other projects and manual figures ----------------------------------------------------
 
@@ -461,11 +566,14 @@ class _History:
 def build_registry(
     session: Session, seed: int, today: date, progress: Progress | None = None
 ) -> dict[str, int]:
-    """Stations, hydrants, devices, project progress and manual figures of 2021–``today``;
+    """Stations, hydrants, key units, devices, project progress and manual figures of
+    2021–``today``;
     run after the registry is loaded and the plan adopted, before outreach and monitoring."""
     h = _History(session, seed, today, progress)
     h.stations()
     h.hydrants()
+    h.key_units()
+    h.device_history()
     h.devices()
     h.projects()
     h.manual()

@@ -20,12 +20,18 @@ points or weights):
 * Total = (indicator weight × indicator part + project weight × project part) ÷ (sum of the
   weights). Default weights 70 / 30 (``DEFAULT_WEIGHTS``). A part with nothing in it (a plan
   without projects) drops out and the other part carries the whole weight.
+
+The committee may change all of it (``Weights``: the two weights, 0–100 each and adding up to
+100, and the points of each status, 0–1); the service keeps the weights a jurisdiction set for a
+plan (``plans_assessment_weights``) and this rule applies them unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from math import isfinite
 from typing import Any
 
 from lanyan.core.errors import FieldProblem, ValidationFailed
@@ -46,26 +52,123 @@ PROJECT_POINTS: dict[ProjectState, float] = {
 }
 
 
+def points_field(state: Status | ProjectState) -> str:
+    """The name of the field that holds a status's points (``met_points``, ``late_points`` …):
+    the form, the API body, the table column and the error messages all use it."""
+    return f"{state.value}_points"
+
+
+POINT_FIELDS: tuple[str, ...] = tuple(points_field(s) for s in [*Status, *ProjectState])
+
+
 @dataclass(frozen=True)
 class Weights:
-    """The weights of the indicator part and the project part (non-negative, not both zero)."""
+    """The weights of the indicator part and the project part (each 0–100, adding up to 100)
+    and the points each status earns (each 0–1). Bad values raise ``ValidationFailed`` naming
+    every bad field and its rule."""
 
     indicators: float = 70.0
     projects: float = 30.0
+    indicator_points: Mapping[Status, float] = field(default_factory=lambda: dict(INDICATOR_POINTS))
+    project_points: Mapping[ProjectState, float] = field(
+        default_factory=lambda: dict(PROJECT_POINTS)
+    )
 
     def __post_init__(self) -> None:
         problems = [
             FieldProblem(f"{name}_weight", "must be a number from 0 to 100")
             for name, w in (("indicators", self.indicators), ("projects", self.projects))
-            if not 0 <= w <= 100
+            if not (isfinite(w) and 0 <= w <= 100)
         ]
-        if not problems and self.indicators + self.projects == 0:
-            problems.append(FieldProblem("indicators_weight", "the two weights must not both be 0"))
+        if not problems and abs(self.indicators + self.projects - 100) > 1e-9:
+            total = f"{self.indicators + self.projects:g}"
+            problems.append(
+                FieldProblem(
+                    "indicators_weight",
+                    f"indicators_weight + projects_weight must be 100 (now {total})",
+                )
+            )
+        states: list[tuple[Status | ProjectState, Mapping[Any, float]]] = [
+            *((s, self.indicator_points) for s in Status),
+            *((s, self.project_points) for s in ProjectState),
+        ]
+        for state, table in states:
+            v = table.get(state)
+            if v is None or not (isfinite(v) and 0 <= v <= 1):
+                problems.append(FieldProblem(points_field(state), "must be a number from 0 to 1"))
         if problems:
             raise ValidationFailed("bad weights", problems)
 
+    @property
+    def is_default(self) -> bool:
+        return self == DEFAULT_WEIGHTS
+
+    def as_fields(self) -> dict[str, float]:
+        """Every value under its field name (the form's, the API's and the table's)."""
+        out = {"indicators_weight": self.indicators, "projects_weight": self.projects}
+        out.update({points_field(s): self.indicator_points[s] for s in Status})
+        out.update({points_field(s): self.project_points[s] for s in ProjectState})
+        return out
+
+    @classmethod
+    def from_fields(cls, values: Mapping[str, Any]) -> Weights:
+        """Weights from field name → value (numbers or the text of a form); a missing or
+        non-numeric value is reported under its field name with the others."""
+        problems: list[FieldProblem] = []
+
+        def number(name: str, rule: str) -> float:
+            raw = values.get(name)
+            try:
+                v = float(str(raw).strip()) if raw is not None and str(raw).strip() else None
+            except ValueError:
+                v = None
+            if v is None:
+                problems.append(FieldProblem(name, rule))
+                return 0.0
+            return v
+
+        ind = number("indicators_weight", "required: a number from 0 to 100")
+        prj = number("projects_weight", "required: a number from 0 to 100")
+        ip = {s: number(points_field(s), "required: a number from 0 to 1") for s in Status}
+        pp = {s: number(points_field(s), "required: a number from 0 to 1") for s in ProjectState}
+        try:
+            weights = cls(ind, prj, ip, pp)
+        except ValidationFailed as exc:
+            seen = {p.field for p in problems}
+            problems.extend(p for p in exc.problems if p.field not in seen)
+            weights = None
+        if problems or weights is None:
+            raise ValidationFailed("bad weights", problems)
+        return weights
+
 
 DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class WeightsInForce:
+    """The weights a ranking uses and where they come from: set by ``set_by`` at ``set_at``
+    for the committee of jurisdiction ``code`` ``name``, or the platform's default (None)."""
+
+    weights: Weights
+    code: str | None = None
+    name: str | None = None
+    set_by: str | None = None
+    set_at: datetime | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.code is None
+
+    def points_text(self) -> str:
+        """The weights and points in one line, zh-CN then English (the XLSX prints it)."""
+        w = self.weights
+        ind = "，".join(f"{s.zh} {w.indicator_points[s]:g}" for s in Status)
+        prj = "，".join(f"{s.zh} {w.project_points[s]:g}" for s in ProjectState)
+        return (
+            f"权重 Weights：指标 indicators {w.indicators:g} / 项目 projects {w.projects:g}；"
+            f"指标得分 indicator points：{ind}；项目得分 project points：{prj}"
+        )
 
 
 @dataclass(frozen=True)
@@ -109,7 +212,11 @@ class Assessment:
         return {
             "jurisdiction": self.jurisdiction,
             "year": self.year,
-            "weights": {"indicators": self.weights.indicators, "projects": self.weights.projects},
+            "weights": {
+                "indicators": self.weights.indicators,
+                "projects": self.weights.projects,
+                "points": {k: v for k, v in self.weights.as_fields().items() if "_points" in k},
+            },
             "indicator_score": self.indicator_score,
             "project_score": self.project_score,
             "total": self.total,
@@ -132,8 +239,8 @@ def score(
 ) -> Assessment:
     """Score one jurisdiction's implementation of a plan for ``year`` by the rule above, from the
     evaluation's (indicator id, status) and the tracker's (project id, state) pairs."""
-    ind = tuple(Line(i, s.value, INDICATOR_POINTS[s]) for i, s in indicators)
-    prj = tuple(Line(i, s.value, PROJECT_POINTS[s]) for i, s in projects)
+    ind = tuple(Line(i, s.value, weights.indicator_points[s]) for i, s in indicators)
+    prj = tuple(Line(i, s.value, weights.project_points[s]) for i, s in projects)
     missing = tuple(x.id for x in ind if x.status == Status.NO_DATA.value)
     return Assessment(jurisdiction, year, weights, ind, prj, missing)
 

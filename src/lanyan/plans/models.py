@@ -83,3 +83,37 @@ class ProjectProgress(Timestamped, Base):
     entered_by: Mapped[str] = mapped_column(String(80), default="")
 
     __table_args__ = (Index("ix_plans_project_progress_project", "plan_id", "project_id"),)
+
+
+class AssessmentWeights(Timestamped, Base):
+    """The weights of 规划实施考核 a jurisdiction's committee set for a plan: the indicator and
+    project parts (0–100, adding up to 100) and the points of each status (0–1). They apply to
+    every adopter the jurisdiction ranks (its own subtree), so one ranking uses one set of
+    weights. Without a row the platform's default (``plans.assessment.DEFAULT_WEIGHTS``)
+    holds. A change updates the row and is audited with the values before and after."""
+
+    __tablename__ = "plans_assessment_weights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(80))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    indicators_weight: Mapped[float] = mapped_column(Float)
+    projects_weight: Mapped[float] = mapped_column(Float)
+    met_points: Mapped[float] = mapped_column(Float)
+    at_risk_points: Mapped[float] = mapped_column(Float)
+    not_met_points: Mapped[float] = mapped_column(Float)
+    no_data_points: Mapped[float] = mapped_column(Float)
+    done_points: Mapped[float] = mapped_column(Float)
+    on_track_points: Mapped[float] = mapped_column(Float)
+    late_points: Mapped[float] = mapped_column(Float)
+    not_started_points: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(80))
+
+    __table_args__ = (
+        Index(
+            "uq_plans_assessment_weights_plan_jurisdiction",
+            "plan_id",
+            "jurisdiction_id",
+            unique=True,
+        ),
+    )

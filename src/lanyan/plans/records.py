@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from lanyan.plans.assessment import Weights
 from lanyan.plans.catalog import load_plan
-from lanyan.plans.models import ManualEntry, PlanAdoption, ProjectProgress
+from lanyan.plans.models import AssessmentWeights, ManualEntry, PlanAdoption, ProjectProgress
 from lanyan.registry.models import Jurisdiction
 from lanyan.registry.scope import Scope
 from lanyan.stats.choices import LARGER_OR_ABOVE, FireGrade, fire_grade
@@ -199,4 +200,53 @@ def add_progress(
         "completed": completed,
     }
     audit.record(session, actor, "create", "plan-progress", row.id, None, after, scope_path=j.path)
+    return row
+
+
+def _weights_row(row: AssessmentWeights) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in Weights().as_fields()}
+
+
+def set_assessment_weights(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    plan_id: str,
+    code: str,
+    values: dict[str, Any],
+) -> AssessmentWeights:
+    """Set the weights of 规划实施考核 of plan ``plan_id`` for the committee of jurisdiction
+    ``code`` (inside ``scope``): ``values`` maps each field of ``Weights.as_fields`` to a number
+    (or its text). Every bad field is refused at once, by name, and nothing is written."""
+    load_plan(plan_id)  # NotFound names the known plans
+    weights = Weights.from_fields(values)
+    j = jurisdiction_by_code(session, code)
+    _inside(session, scope, j)
+    audit.begin_write(session)
+    row = session.execute(
+        select(AssessmentWeights).where(
+            AssessmentWeights.plan_id == plan_id, AssessmentWeights.jurisdiction_id == j.id
+        )
+    ).scalar_one_or_none()
+    before = None if row is None else {**_weights_row(row), "set_by": row.set_by}
+    if row is None:
+        row = AssessmentWeights(plan_id=plan_id, jurisdiction_id=j.id)
+        session.add(row)
+    for name, value in weights.as_fields().items():
+        setattr(row, name, value)
+    row.set_by = actor.username
+    session.flush()
+    after = {"plan": plan_id, "jurisdiction": j.code, **weights.as_fields(), "set_by": row.set_by}
+    if before is not None:
+        before = {"plan": plan_id, "jurisdiction": j.code, **before}
+    audit.record(
+        session,
+        actor,
+        "create" if before is None else "update",
+        "plan-assessment-weights",
+        row.id,
+        before,
+        after,
+        scope_path=j.path,
+    )
     return row

@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lanyan.core import cells
-from lanyan.plans.assessment import Assessment
+from lanyan.core.timeutil import CHINA_TZ
+from lanyan.plans.assessment import DEFAULT_WEIGHTS, Assessment, WeightsInForce
 from lanyan.plans.engine import IndicatorResult, PlanEvaluation, Status
 from lanyan.plans.engine.evaluate import Completeness
 from lanyan.plans.tracker import ProjectStatus
@@ -250,17 +251,35 @@ def to_html(report: Report) -> str:
     )
 
 
-def assessment_xlsx(plan_title: str, year: int, ranked: list[tuple[int, Assessment, str]]) -> bytes:
-    """规划实施考核 as a workbook: 排名 Ranking (one row per adopting jurisdiction, best first)
-    and 明细 Breakdown (every indicator and project of each, with its status and points)."""
+def weights_source_text(w: WeightsInForce) -> str:
+    """Who set the weights when, zh-CN then English, or that they are the platform's default."""
+    if w.is_default or w.set_at is None:
+        return "平台默认规则和权重，非规划原文 Platform default rule and weights, not the plan's"
+    when = w.set_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"权重由 {w.name}（{w.code}）{w.set_by} 于 {when} 设定，非规划原文 "
+        f"Weights set for {w.code} by {w.set_by} at {when} (UTC+8), not the plan's"
+    )
+
+
+def assessment_xlsx(
+    plan_title: str,
+    year: int,
+    ranked: list[tuple[int, Assessment, str]],
+    weights: WeightsInForce | None = None,
+) -> bytes:
+    """规划实施考核 as a workbook: 排名 Ranking (the weights used and who set them when, then
+    one row per adopting jurisdiction, best first) and 明细 Breakdown (every indicator and
+    project of each, with its status and points)."""
+    w = weights or WeightsInForce(DEFAULT_WEIGHTS)
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)
     ws.title = "排名 Ranking"
     cells.append(ws, [f"{plan_title} 规划实施考核（{year}年度）"])
     ws["A1"].font = Font(bold=True, size=14)
-    cells.append(ws, ["平台默认规则，非规划原文 Platform default rule, not the plan's"])
-    cells.append(ws, [])
+    cells.append(ws, [weights_source_text(w)])
+    cells.append(ws, [w.points_text()])
     header = [
         ("名次 Rank", 8),
         ("辖区代码 Code", 14),

@@ -20,11 +20,14 @@ from lanyan.plans.models import PlanAdoption
 from lanyan.plans.report import Report, assessment_xlsx, to_html, to_xlsx
 from lanyan.plans.report_pdf import to_pdf
 from lanyan.plans.service import (
+    WeightsInForce,
     assess_adopters,
     build_report,
     default_year,
+    jurisdiction_code,
     report_dict,
     scoped_jurisdiction,
+    weights_in_force,
 )
 from lanyan.registry.models import Jurisdiction
 
@@ -46,6 +49,37 @@ class ManualEntryIn(BaseModel):
     value: float
     evidence: str
     evidence_file: str = ""
+
+
+class WeightsIn(BaseModel):
+    """规划实施考核 weights: the two parts (0–100 each, adding up to 100) and the points of
+    each status (0–1)."""
+
+    jurisdiction: str | None = Field(
+        None, description="GB/T 2260 code of the assessing jurisdiction; default: your own"
+    )
+    indicators_weight: float = Field(description="weight of the indicator part, 0–100")
+    projects_weight: float = Field(description="weight of the project part, 0–100")
+    met_points: float = Field(description="points of an indicator 达标, 0–1")
+    at_risk_points: float = Field(description="points of an indicator 有风险, 0–1")
+    not_met_points: float = Field(description="points of an indicator 未达标, 0–1")
+    no_data_points: float = Field(description="points of an indicator 无数据, 0–1")
+    done_points: float = Field(description="points of a project 已完成, 0–1")
+    on_track_points: float = Field(description="points of a project 按期推进, 0–1")
+    late_points: float = Field(description="points of a project 滞后, 0–1")
+    not_started_points: float = Field(description="points of a project 未启动, 0–1")
+
+
+def weights_dict(w: WeightsInForce) -> dict[str, Any]:
+    """The weights in force as JSON: every field, and who set them when (null: the platform's
+    default)."""
+    return {
+        **w.weights.as_fields(),
+        "default": w.is_default,
+        "jurisdiction": w.code,
+        "set_by": w.set_by,
+        "set_at": w.set_at.isoformat() if w.set_at else None,
+    }
 
 
 class ProgressIn(BaseModel):
@@ -104,10 +138,35 @@ def assessment(
     plan_id: str, session: SessionDep, user: Reader, year: YearQ = None
 ) -> list[dict[str, Any]]:
     """规划实施考核: every adopting jurisdiction in your area scored for the year and ranked
-    best first (platform default rule and weights 70/30, see plans/assessment.py)."""
+    best first, by the weights in force for you (``/assessment/weights``; the platform's default
+    70/30 until your committee sets others, see plans/assessment.py)."""
     plan = load_plan(plan_id)
-    ranked = assess_adopters(session, plan, user.scope, year or default_year(plan))
+    w = weights_in_force(session, plan, user.jurisdiction_id)
+    ranked = assess_adopters(session, plan, user.scope, year or default_year(plan), None, w.weights)
     return [{"rank": n, "name": name, **a.as_dict()} for n, a, name in ranked]
+
+
+@router.get("/{plan_id}/assessment/weights")
+def assessment_weights(plan_id: str, session: SessionDep, user: Reader) -> dict[str, Any]:
+    """The weights your ranking uses: set by the nearest jurisdiction at or above yours, or the
+    platform's default (``default: true``)."""
+    return weights_dict(weights_in_force(session, load_plan(plan_id), user.jurisdiction_id))
+
+
+@router.put("/{plan_id}/assessment/weights")
+def set_assessment_weights(
+    plan_id: str, body: WeightsIn, session: SessionDep, user: Writer
+) -> dict[str, Any]:
+    """Set the weights of 规划实施考核 for a jurisdiction's committee (default: yours). Each
+    weight 0–100 and the two adding up to 100, each status's points 0–1; a bad field is
+    refused by name (422). Audited."""
+    code = body.jurisdiction or jurisdiction_code(session, user.jurisdiction_id)
+    records.set_assessment_weights(
+        session, user.actor, user.scope, plan_id, code, body.model_dump(exclude={"jurisdiction"})
+    )
+    session.flush()
+    place = records.jurisdiction_by_code(session, code)
+    return weights_dict(weights_in_force(session, load_plan(plan_id), place.id))
 
 
 @router.get("/{plan_id}/assessment.xlsx", response_class=Response)
@@ -117,9 +176,10 @@ def assessment_workbook(
     """规划实施考核 as a workbook: the ranking and each jurisdiction's breakdown."""
     plan = load_plan(plan_id)
     year = year or default_year(plan)
-    ranked = assess_adopters(session, plan, user.scope, year)
+    w = weights_in_force(session, plan, user.jurisdiction_id)
+    ranked = assess_adopters(session, plan, user.scope, year, None, w.weights)
     return Response(
-        assessment_xlsx(plan.title_zh, year, ranked),
+        assessment_xlsx(plan.title_zh, year, ranked, w),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{plan_id}-{year}-assessment.xlsx"'},
     )

@@ -10,9 +10,18 @@ from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import local_today
-from lanyan.plans.assessment import DEFAULT_WEIGHTS, Assessment, Weights, rank, score
+from lanyan.plans.assessment import (
+    DEFAULT_WEIGHTS,
+    INDICATOR_POINTS,
+    PROJECT_POINTS,
+    Assessment,
+    Weights,
+    WeightsInForce,
+    rank,
+    score,
+)
 from lanyan.plans.engine import Evaluator
-from lanyan.plans.models import PlanAdoption
+from lanyan.plans.models import AssessmentWeights, PlanAdoption
 from lanyan.plans.records import jurisdiction_by_code
 from lanyan.plans.report import Report
 from lanyan.plans.schema import Plan
@@ -129,8 +138,36 @@ def assess(report: Report, weights: Weights = DEFAULT_WEIGHTS) -> Assessment:
     )
 
 
+def weights_in_force(session: Session, plan: Plan, home_id: int) -> WeightsInForce:
+    """The weights of 规划实施考核 for a user whose home is jurisdiction ``home_id``: those set
+    for ``plan`` by the nearest jurisdiction at or above it (a town's committee may set its own;
+    otherwise the county's hold), else the platform's default."""
+    home = session.get_one(Jurisdiction, home_id)
+    rows = session.execute(
+        select(AssessmentWeights, Jurisdiction)
+        .join(Jurisdiction, Jurisdiction.id == AssessmentWeights.jurisdiction_id)
+        .where(AssessmentWeights.plan_id == plan.id)
+    ).all()
+    above = [(w, j) for w, j in rows if home.path.startswith(j.path)]
+    if not above:
+        return WeightsInForce(DEFAULT_WEIGHTS)
+    w, j = max(above, key=lambda wj: len(wj[1].path))
+    weights = Weights(
+        w.indicators_weight,
+        w.projects_weight,
+        {s: getattr(w, f"{s.value}_points") for s in INDICATOR_POINTS},
+        {s: getattr(w, f"{s.value}_points") for s in PROJECT_POINTS},
+    )
+    return WeightsInForce(weights, j.code, j.name, w.set_by, w.updated_at)
+
+
 def assess_adopters(
-    session: Session, plan: Plan, scope: Scope, year: int, today: date | None = None
+    session: Session,
+    plan: Plan,
+    scope: Scope,
+    year: int,
+    today: date | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[tuple[int, Assessment, str]]:
     """Every jurisdiction inside ``scope`` that adopted ``plan``, scored for ``year`` and ranked
     best first: (rank, assessment, jurisdiction name). The ranking needs every adopter's score,
@@ -144,5 +181,5 @@ def assess_adopters(
         ).scalars()
     )
     names = {j.code: j.name for j in adopters}
-    scored = [assess(build_report(session, plan, j, year, today)) for j in adopters]
+    scored = [assess(build_report(session, plan, j, year, today), weights) for j in adopters]
     return [(n, a, names[a.jurisdiction]) for n, a in rank(scored)]

@@ -636,8 +636,11 @@ def record_many(
     action: str,
     object_type: str,
     items: list[tuple[str | int, dict[str, Any] | None, dict[str, Any] | None, str]],
+    *,
+    at: datetime | None = None,
 ) -> int:
     """Append one entry per ``(object_id, before, after, scope_path)`` in one multi-row insert.
+    ``at`` back-dates them all, as ``record(at=…)`` does one (the demo's history).
 
     The same chains as ``record``, built in memory: used by imports so that every imported row
     has its own audit entry without a round trip per row. Every chain the items need is locked
@@ -651,7 +654,7 @@ def record_many(
     heads = {c: _lock_chain(session, c)[0] for c in sorted(set(chains))}
     state = {c: (h[0], h[1]) for c, h in heads.items()}
     seqs = _next_seqs(session, len(items))
-    at = utcnow()
+    at = at or utcnow()
     # content_hash's text, with the fields every entry shares formatted once. verify()
     # recomputes every hash with content_hash itself, so the two must agree (the import tests
     # and the benchmark verify the chain after importing).

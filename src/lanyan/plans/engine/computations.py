@@ -5,8 +5,11 @@ Conventions that hold for every computation (and that the plan files' denominato
 
 * "On duty" stations (执勤消防站) are national-team and government full-time stations whose status
   is existing and that opened on or before the year end (an unknown opening date counts as open).
-* Registry rows without dates (units, grids, a hydrant's status) describe the present: evaluating
-  a past year uses today's registry for them, and the figure's note says so.
+* Registry facts that change are read as of the year end from the audit log
+  (``registry.history``): a station's status, a hydrant's condition and smartness, a device's
+  status (connected: not decommissioned; online), a unit's category (the key-unit flag). Rows
+  without dates of their own (units, grids) stand for the year end as they are today, and the
+  figure's note says so.
 * A rate over activity records (fires, surveys, trainings, open days, self-inspections) whose
   records are absent for the year is 无数据 (no data), not 0 %: absence means nobody recorded,
   which the platform cannot tell apart from nothing happening.
@@ -14,11 +17,22 @@ Conventions that hold for every computation (and that the plan files' denominato
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from lanyan.outreach.choices import PersonKind, TrainingKind
@@ -90,12 +104,22 @@ MIN_VEHICLES = {
 }
 
 
+LIVE_DEVICE = (
+    DeviceStatus.REGISTERED.value,
+    DeviceStatus.ONLINE.value,
+    DeviceStatus.OFFLINE.value,
+    DeviceStatus.FAULT.value,
+)
+TRANSMISSION = (DeviceKind.USER_INFO_TRANSMISSION.value,)
+
+
 def _sums(prefix: str, years: Years, cond: Callable[[int], ColumnElement[bool]]) -> list[Any]:
     return [func.sum(case((cond(y), 1), else_=0)).label(f"{prefix}{y}") for y in years]
 
 
 def _get(row: Any, key: str) -> int:
-    return int(row._mapping[key] or 0)
+    """A count from a result row (or a mapping of them)."""
+    return int((row if isinstance(row, dict) else row._mapping)[key] or 0)
 
 
 def _as_of(
@@ -113,7 +137,75 @@ def _then(now: ColumnElement[bool], column: Any, flipped: Sequence[int]) -> Colu
     """``now`` as it held at a past instant: true today XOR changed since (``flipped`` ids)."""
     if not flipped:
         return now
-    return or_(and_(now, column.not_in(flipped)), and_(~now, column.in_(flipped)))
+    # The ids are integers from the audit log, written into the SQL text (literal_execute): a
+    # long history does not run into the databases' limits on bound parameters.
+    return case((column.in_(_literal_ids(flipped)), ~now), else_=now)
+
+
+def _literal_ids(ids: Iterable[int]) -> Any:
+    """An expanding IN parameter whose integers are written into the SQL text."""
+    return bindparam("ids", sorted(ids), expanding=True, literal_execute=True, unique=True)
+
+
+def _then_by_year(
+    ctx: Context,
+    slug: str,
+    field: str,
+    test: Callable[[Any], bool],
+    now: ColumnElement[bool],
+    column: Any,
+    years: Years,
+) -> _AsOf:
+    """``now`` (a row's ``test(field)`` today, in SQL) as it held at each year end: the rows
+    of ``slug`` whose field changed since are read back from the audit log."""
+    return _AsOf(now, column, _as_of(ctx, slug, field, test, years))
+
+
+class _AsOf:
+    """``now`` as it held at each year end (call with the year), and ``ever``: true for the
+    rows for which it held at some year end — ``now`` or changed since (an index-friendly
+    filter of the candidates)."""
+
+    def __init__(self, now: ColumnElement[bool], column: Any, flipped: dict[int, tuple[int, ...]]):
+        self.now, self.column, self.flipped = now, column, flipped
+
+    def __call__(self, y: int) -> ColumnElement[bool]:
+        return _then(self.now, self.column, self.flipped[y])
+
+    def ever(self) -> ColumnElement[bool]:
+        changed = set().union(*self.flipped.values()) if self.flipped else set()
+        return or_(self.now, self.column.in_(_literal_ids(changed))) if changed else self.now
+
+
+def _key_unit(ctx: Context, years: Years) -> _AsOf:
+    """Whether a unit was a key unit (重点单位) at the end of year y: its category as of then."""
+    return _then_by_year(
+        ctx,
+        "units",
+        "category",
+        lambda c: c == UnitCategory.KEY.value,
+        Unit.category == UnitCategory.KEY.value,
+        Unit.id,
+        years,
+    )
+
+
+def _device_in(
+    ctx: Context, statuses: Sequence[str], years: Years
+) -> Callable[[int], ColumnElement[bool]]:
+    """Whether a device was installed by the end of year y (an unknown date counts as long
+    ago) and its status then was one of ``statuses`` (as of then, from the audit log: a
+    device decommissioned in 2024 was connected in 2023)."""
+    live = _then_by_year(
+        ctx,
+        "devices",
+        "status",
+        lambda v: v in statuses,
+        Device.status.in_(statuses),
+        Device.id,
+        years,
+    )
+    return lambda y: and_(func.coalesce(Device.installed_on, EPOCH) <= year_end(y), live(y))
 
 
 def _existing(status: Any) -> bool:
@@ -597,13 +689,33 @@ def hydrant_intact_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int,
 
 @computation(Computation.SMART_HYDRANT_RATE)
 def smart_hydrant_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    sensed = select(Device.water_source_id).where(
-        Device.kind == DeviceKind.SMART_HYDRANT.value,
-        Device.status != DeviceStatus.DECOMMISSIONED.value,
-        Device.water_source_id.is_not(None),
+    smart = _then_by_year(
+        ctx,
+        "water-sources",
+        "is_smart",
+        bool,
+        WaterSource.is_smart.is_(True),
+        WaterSource.id,
+        years,
     )
-    good = or_(WaterSource.is_smart.is_(True), WaterSource.id.in_(sensed))
-    return _hydrant_rate(ctx, years, good, "is_smart or a smart_hydrant device attached")
+    sensor = _device_in(ctx, LIVE_DEVICE, years)
+
+    def good(y: int) -> ColumnElement[bool]:
+        sensed = select(Device.water_source_id).where(
+            Device.kind == DeviceKind.SMART_HYDRANT.value,
+            Device.water_source_id.is_not(None),
+            sensor(y),
+        )
+        return or_(smart(y), WaterSource.id.in_(sensed))
+
+    return _hydrant_rate(
+        ctx,
+        years,
+        good,
+        "is_smart at the year end, or a smart_hydrant device attached, installed by then and "
+        "not decommissioned then (changes read back from the audit log)",
+        note="",
+    )
 
 
 @computation(Computation.NEW_HYDRANTS_PER_YEAR)
@@ -637,70 +749,72 @@ def new_hydrants(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure
 # --- units and devices ----------------------------------------------------------------------------
 
 
-def _device_conds(kinds: Sequence[str] | None, statuses: Sequence[str]) -> list[Any]:
-    conds = [Device.status.in_(statuses)]
-    if kinds is not None:
-        conds.append(Device.kind.in_(kinds))
-    return conds
+UNITS_NOTE = (
+    "units carry no dates: today's units stand for the year end, with their category and "
+    "their devices' state as of the year end (read back from the audit log)"
+)
 
 
 def _unit_rate(
     ctx: Context,
     years: Years,
-    unit_filter: ColumnElement[bool],
-    conds: list[Any],
+    unit_filter: Callable[[int], ColumnElement[bool]],
+    candidates: ColumnElement[bool],
+    kinds: Sequence[str],
     what: str,
     device_note: str,
 ) -> dict[int, Figure]:
-    """Units passing ``unit_filter`` that have a qualifying device installed by each year end
-    (unknown dates count as long ago), over all of them. Each unit's devices are looked up
-    through the unit_id index: the filtered units (key, high-risk) are a few percent of all."""
-    base = (ctx.inside(Unit.jurisdiction_id), unit_filter)
-    first = func.min(case((Device.id.is_not(None), func.coalesce(Device.installed_on, EPOCH))))
+    """Units passing ``unit_filter`` at each year end that had a device of ``kinds`` connected
+    then (installed by the year end, not decommissioned as of then), over all units passing
+    the filter then. One pass: each candidate unit (passing the filter in some year; a few
+    percent of all) with its devices through the unit_id index."""
+    connected = _device_in(ctx, LIVE_DEVICE, years)
     per_unit = (
-        select(first.label("first"), func.count(Device.id).label("devices"))
+        select(
+            func.count(Device.id).label("devices"),
+            *[func.max(case((unit_filter(y), 1), else_=0)).label(f"u{y}") for y in years],
+            *[
+                func.max(case((and_(Device.id.is_not(None), connected(y)), 1), else_=0)).label(
+                    f"c{y}"
+                )
+                for y in years
+            ],
+        )
         .select_from(Unit)
-        .outerjoin(Device, and_(Device.unit_id == Unit.id, *conds))
-        .where(*base)
+        .outerjoin(Device, and_(Device.unit_id == Unit.id, Device.kind.in_(kinds)))
+        .where(ctx.inside(Unit.jurisdiction_id), candidates)
         .group_by(Unit.id)
         .subquery()
     )
+    c = per_unit.c
     row = ctx.session.execute(
         select(
-            func.count().label("den"),
-            func.coalesce(func.sum(per_unit.c.devices), 0).label("devices"),
-            *_sums("n", years, lambda y: per_unit.c.first <= year_end(y)),
+            func.coalesce(func.sum(c.devices), 0).label("devices"),
+            *[func.coalesce(func.sum(c[f"u{y}"]), 0).label(f"d{y}") for y in years],
+            *[func.coalesce(func.sum(c[f"u{y}"] * c[f"c{y}"]), 0).label(f"n{y}") for y in years],
         )
     ).one()
-    den = _get(row, "den")
-    units = Source(
-        "units", den, f"{what}, {ctx.subtree}", ctx.ids_of(select(Unit.id).where(*base), den)
-    )
     devices = Source("devices", _get(row, "devices"), device_note)
-    return {
-        y: _rate_figure(ctx, _get(row, f"n{y}"), den, (units, devices), note=PRESENT_NOTE)
-        for y in years
-    }
-
-
-LIVE_DEVICE = (
-    DeviceStatus.REGISTERED.value,
-    DeviceStatus.ONLINE.value,
-    DeviceStatus.OFFLINE.value,
-    DeviceStatus.FAULT.value,
-)
-TRANSMISSION = (DeviceKind.USER_INFO_TRANSMISSION.value,)
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(row, f"d{y}")
+        q = select(Unit.id).where(ctx.inside(Unit.jurisdiction_id), unit_filter(y))
+        units = Source("units", den, f"{what} at the end of {y}, {ctx.subtree}", ctx.ids_of(q, den))
+        out[y] = _rate_figure(ctx, _get(row, f"n{y}"), den, (units, devices), note=UNITS_NOTE)
+    return out
 
 
 @computation(Computation.KEY_UNIT_CONNECTION_RATE)
 def key_unit_connection(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
+    key = _key_unit(ctx, years)
     return _unit_rate(
         ctx,
         years,
-        Unit.category == UnitCategory.KEY.value,
-        _device_conds(TRANSMISSION, LIVE_DEVICE),
+        key,
+        key.ever(),
+        TRANSMISSION,
         "category = key",
-        "user_info_transmission devices not decommissioned, installed by the year end",
+        "user_info_transmission devices installed by the year end, not decommissioned then",
     )
 
 
@@ -711,73 +825,181 @@ def control_room_connection(ctx: Context, ind: Indicator, years: Years) -> dict[
         Building.unit_id.is_not(None),
         cast(Building.fire_systems, String).like('%"control_room"%'),
     )
-    unit_filter = and_(
-        Unit.category.in_((UnitCategory.KEY.value, UnitCategory.HIGH_RISK.value)),
-        Unit.id.in_(with_room),
+    watched = (UnitCategory.KEY.value, UnitCategory.HIGH_RISK.value)
+    category = _then_by_year(
+        ctx, "units", "category", lambda c: c in watched, Unit.category.in_(watched), Unit.id, years
     )
     return _unit_rate(
         ctx,
         years,
-        unit_filter,
-        _device_conds(TRANSMISSION, LIVE_DEVICE),
+        lambda y: and_(category(y), Unit.id.in_(with_room)),
+        and_(category.ever(), Unit.id.in_(with_room)),
+        TRANSMISSION,
         "category in (key, high_risk) with a building whose fire_systems include control_room",
-        "user_info_transmission devices not decommissioned, installed by the year end",
+        "user_info_transmission devices installed by the year end, not decommissioned then",
     )
 
 
-def _device_summary(ctx: Context, years: Years) -> Any:
-    """Yearly counts of units covered by online devices (IoT monitoring scope) and of premises
-    with a live smoke alarm, from one pass over the devices grouped per unit — both indicators
-    read every device, so they share the scan. Grouping on ``unit_id + 0`` keeps SQLite from
-    walking the unit_id index (a random table read per device) instead of scanning."""
+def _monitored(ctx: Context, years: Years) -> Callable[[int], ColumnElement[bool]]:
+    """Whether a unit was in the monitoring scope (any category but general) at year end y."""
+    general = UnitCategory.GENERAL.value
+    return _then_by_year(
+        ctx,
+        "units",
+        "category",
+        lambda c: c != general,
+        Unit.category != general,
+        Unit.id,
+        years,
+    )
+
+
+def _device_summary(ctx: Context, years: Years) -> dict[str, int]:
+    """Yearly counts of units in the monitoring scope covered by online devices and of premises
+    with a live smoke alarm — both indicators read every device, so they share the work. A
+    device counts in a year when it was installed by the year end and its status then (audit
+    log) qualified; a unit's scope is its category then.
+
+    Most devices and units never changed: one SQL pass over the devices grouped per unit
+    (grouping on ``unit_id + 0`` keeps SQLite scanning instead of walking the unit_id index)
+    counts the units untouched by any change with today's values. The few units with a changed
+    device or category are then counted here, each device's and unit's value as of each year
+    end read from its changes."""
     key = ("device_summary", tuple(years))
     if key in ctx.memo:
         return ctx.memo[key]
+    status_key, cat_key = ("changes", "devices", "status"), ("changes", "units", "category")
+    for k in (status_key, cat_key):
+        if k not in ctx.memo:
+            ctx.memo[k] = history.field_changes(ctx.session, k[1], k[2])
+    dev_changes: dict[int, list[Any]] = ctx.memo[status_key]
+    cat_changes: dict[int, list[Any]] = ctx.memo[cat_key]
+    ends = {y: history.end_of_day(year_end(y)) for y in years}
+    general = UnitCategory.GENERAL.value
+    online_now = Device.status == DeviceStatus.ONLINE.value
+    smoke = Device.kind == DeviceKind.SMOKE_DETECTOR.value
+    smoke_now = and_(smoke, Device.status.in_(LIVE_DEVICE))
     dated = func.coalesce(Device.installed_on, EPOCH)
-    online = Device.status == DeviceStatus.ONLINE.value
-    smoke = and_(Device.kind == DeviceKind.SMOKE_DETECTOR.value, Device.status.in_(LIVE_DEVICE))
-    unit_key = Device.unit_id + 0
-    per_unit = (
-        select(
-            unit_key.label("uid"),
-            func.min(case((online, dated))).label("online"),
-            func.min(case((smoke, dated))).label("smoke"),
-            func.sum(case((online, 1), else_=0)).label("n_online"),
-            func.sum(case((smoke, 1), else_=0)).label("n_smoke"),
-        )
-        .where(Device.unit_id.is_not(None), ctx.inside(Device.jurisdiction_id))
-        .group_by(unit_key)
-        .subquery()
+    # The changed devices of the subtree, and the units they belong to.
+    changed_devices: Sequence[Any] = (
+        ctx.session.execute(
+            select(Device.id, Device.unit_id, Device.kind, Device.status, dated).where(
+                Device.id.in_(_literal_ids(dev_changes)),
+                Device.unit_id.is_not(None),
+                ctx.inside(Device.jurisdiction_id),
+            )
+        ).all()
+        if dev_changes
+        else []
     )
-    in_scope = Unit.category != UnitCategory.GENERAL.value
-    ctx.memo[key] = ctx.session.execute(
+    affected: set[int] = {d[1] for d in changed_devices} | set(cat_changes)
+    unit_key = Device.unit_id + 0
+    conds = [Device.unit_id.is_not(None), ctx.inside(Device.jurisdiction_id)]
+    if dev_changes:
+        conds.append(Device.id.not_in(_literal_ids(dev_changes)))
+    columns = (
+        func.min(case((online_now, dated))).label("online"),
+        func.min(case((smoke_now, dated))).label("smoke"),
+        func.sum(case((online_now, 1), else_=0)).label("n_online"),
+        func.sum(case((smoke_now, 1), else_=0)).label("n_smoke"),
+    )
+    per_unit = select(unit_key.label("uid"), *columns).where(*conds).group_by(unit_key).subquery()
+    c = per_unit.c
+    in_scope = Unit.category != general
+    query = (
         select(
-            func.coalesce(func.sum(case((in_scope, per_unit.c.n_online), else_=0)), 0).label(
-                "n_online"
-            ),
-            func.coalesce(func.sum(per_unit.c.n_smoke), 0).label("n_smoke"),
-            *_sums("iot", years, lambda y: and_(in_scope, per_unit.c.online <= year_end(y))),
-            *_sums("smoke", years, lambda y: per_unit.c.smoke <= year_end(y)),
+            func.coalesce(func.sum(case((in_scope, c.n_online), else_=0)), 0).label("n_online"),
+            func.coalesce(func.sum(c.n_smoke), 0).label("n_smoke"),
+            *_sums("iot", years, lambda y: and_(in_scope, c.online <= year_end(y))),
+            *_sums("smoke", years, lambda y: c.smoke <= year_end(y)),
         )
         .select_from(per_unit)
-        .join(Unit, Unit.id == per_unit.c.uid)
-    ).one()
-    return ctx.memo[key]
+        .join(Unit, Unit.id == c.uid)
+    )
+    if affected:
+        query = query.where(c.uid.not_in(_literal_ids(affected)))
+    row = ctx.session.execute(query).one()
+    out = {k: int(v or 0) for k, v in row._mapping.items()}
+    if affected:
+        ids = _literal_ids(affected)
+        units = dict(
+            ctx.session.execute(
+                select(Unit.id, Unit.category).where(
+                    Unit.id.in_(ids), ctx.inside(Unit.jurisdiction_id)
+                )
+            ).all()
+        )
+        # The unchanged devices of the affected units, through the unit_id index.
+        sums = {
+            r.uid: r
+            for r in ctx.session.execute(
+                select(Device.unit_id.label("uid"), *columns)
+                .where(*conds, Device.unit_id.in_(ids))
+                .group_by(Device.unit_id)
+            ).all()
+        }
+        devices: dict[int, list[Any]] = {}
+        for d in changed_devices:
+            devices.setdefault(d[1], []).append(d)
+            out["n_online"] += int(
+                d[3] == DeviceStatus.ONLINE.value and units.get(d[1], general) != general
+            )
+            out["n_smoke"] += int(d[2] == DeviceKind.SMOKE_DETECTOR.value and d[3] in LIVE_DEVICE)
+        for uid, category in units.items():
+            base = sums.get(uid)
+            if base is not None:
+                out["n_smoke"] += int(base.n_smoke or 0)
+                out["n_online"] += int(base.n_online or 0) if category != general else 0
+            for y in years:
+                end = year_end(y)
+                cat = category
+                if uid in cat_changes:
+                    cat = history.value_at(cat_changes[uid], ends[y])
+                statuses = [
+                    (d[2], d[4], history.value_at(dev_changes[d[0]], ends[y]))
+                    for d in devices.get(uid, [])
+                ]
+                online = (
+                    base is not None and base.online is not None and base.online <= end
+                ) or any(
+                    st == DeviceStatus.ONLINE.value and _as_date(at) <= end
+                    for _, at, st in statuses
+                )
+                smoky = (base is not None and base.smoke is not None and base.smoke <= end) or any(
+                    kind == DeviceKind.SMOKE_DETECTOR.value
+                    and st in LIVE_DEVICE
+                    and _as_date(at) <= end
+                    for kind, at, st in statuses
+                )
+                out[f"iot{y}"] += int(online and cat != general)
+                out[f"smoke{y}"] += int(smoky)
+    ctx.memo[key] = out
+    return out
+
+
+def _as_date(value: Any) -> date:
+    """A date read back from SQL (SQLite may hand a COALESCE of dates back as text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 @computation(Computation.IOT_MONITORING_COVERAGE_RATE)
 def iot_coverage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    scope = (ctx.inside(Unit.jurisdiction_id), Unit.category != UnitCategory.GENERAL.value)
-    den = ctx.session.execute(select(func.count(Unit.id)).where(*scope)).scalar_one()
+    scope = _monitored(ctx, years)
+    dens = ctx.session.execute(
+        select(*_sums("d", years, scope)).where(ctx.inside(Unit.jurisdiction_id))
+    ).one()
     row = _device_summary(ctx, years)
-    units = Source(
-        "units", den, f"category other than general (the monitoring scope), {ctx.subtree}"
-    )
-    devices = Source("devices", _get(row, "n_online"), "online, installed by the year end")
-    return {
-        y: _rate_figure(ctx, _get(row, f"iot{y}"), den, (units, devices), note=PRESENT_NOTE)
-        for y in years
-    }
+    devices = Source("devices", _get(row, "n_online"), "online at the year end, installed by then")
+    out: dict[int, Figure] = {}
+    for y in years:
+        den = _get(dens, f"d{y}")
+        units = Source(
+            "units",
+            den,
+            f"category other than general at the end of {y} (the monitoring scope), {ctx.subtree}",
+        )
+        out[y] = _rate_figure(ctx, _get(row, f"iot{y}"), den, (units, devices), note=UNITS_NOTE)
+    return out
 
 
 @computation(Computation.PREMISES_WITH_SMART_SMOKE_ALARM)
@@ -799,17 +1021,21 @@ def smart_smoke_alarm_premises(ctx: Context, ind: Indicator, years: Years) -> di
 def _activity_rate(
     ctx: Context,
     years: Years,
-    unit_filter: ColumnElement[bool] | None,
+    unit_filter: Callable[[int], ColumnElement[bool]] | None,
     model: Any,
     conds: Sequence[Any],
     what: str,
 ) -> dict[int, Figure]:
-    """Units (passing ``unit_filter``) with at least one ``model`` record (columns year,
-    unit_id, jurisdiction_id — the unit's place) in the year, over all of them."""
-    den_filter = [ctx.inside(Unit.jurisdiction_id)]
-    if unit_filter is not None:
-        den_filter.append(unit_filter)
-    den = ctx.session.execute(select(func.count(Unit.id)).where(*den_filter)).scalar_one()
+    """Units (passing ``unit_filter`` at the end of the year) with at least one ``model``
+    record (columns year, unit_id, jurisdiction_id — the unit's place) in the year, over all of
+    them."""
+    inside = ctx.inside(Unit.jurisdiction_id)
+    if unit_filter is None:
+        den_all = ctx.session.execute(select(func.count(Unit.id)).where(inside)).scalar_one()
+        dens = {y: int(den_all) for y in years}
+    else:
+        row = ctx.session.execute(select(*_sums("d", years, unit_filter)).where(inside)).one()
+        dens = {y: _get(row, f"d{y}") for y in years}
     query = select(
         model.year,
         func.count(distinct(model.unit_id)).label("units"),
@@ -821,17 +1047,20 @@ def _activity_rate(
         model.year.in_(years),
     )
     if unit_filter is not None:
-        query = query.join(Unit, Unit.id == model.unit_id).where(unit_filter)
+        query = query.join(Unit, Unit.id == model.unit_id).where(
+            or_(*(and_(model.year == y, unit_filter(y)) for y in years))
+        )
     rows = {r.year: r for r in ctx.session.execute(query.group_by(model.year)).all()}
     table = model.__tablename__
-    units = Source("units", den, f"{what}, {ctx.subtree}")
+    note = PRESENT_NOTE if unit_filter is None else UNITS_NOTE
     out: dict[int, Figure] = {}
     for y in years:
+        units = Source("units", dens[y], f"{what}, {ctx.subtree}")
         if y not in rows:
-            out[y] = Figure(None, 0, den, (units,), f"no {table} records for {y}")
+            out[y] = Figure(None, 0, dens[y], (units,), f"no {table} records for {y}")
             continue
         src = Source(table, rows[y].records, f"year = {y}, units of {ctx.subtree}")
-        out[y] = _rate_figure(ctx, rows[y].units, den, (units, src), note=PRESENT_NOTE)
+        out[y] = _rate_figure(ctx, rows[y].units, dens[y], (units, src), note=note)
     return out
 
 
@@ -843,8 +1072,8 @@ def training_rate(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figur
 
 @computation(Computation.KEY_UNIT_SYSTEM_USAGE_RATE)
 def key_unit_system_usage(ctx: Context, ind: Indicator, years: Years) -> dict[int, Figure]:
-    key = Unit.category == UnitCategory.KEY.value
-    return _activity_rate(ctx, years, key, PatrolRound, (), "category = key")
+    key = _key_unit(ctx, years)
+    return _activity_rate(ctx, years, key, PatrolRound, (), "category = key at the year end")
 
 
 # --- grids, towns, stations ---------------------------------------------------------------------

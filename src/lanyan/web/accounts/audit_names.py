@@ -50,6 +50,7 @@ OBJECT_TYPES: dict[str, tuple[str, str]] = {
     "plan-adoptions": ("规划采用", "Plan adoptions"),
     "plan-manual-entries": ("规划人工填报", "Plan manual entries"),
     "plan-progress": ("规划实施进度", "Plan progress"),
+    "plan-assessment-weights": ("规划考核权重", "Plan assessment weights"),
     "depots": ("仓库", "Depots"),
     "equipment-kinds": ("装备类型", "Equipment kinds"),
     "equipment-requirements": ("装备配备标准", "Equipment requirements"),

@@ -14,8 +14,9 @@ from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.core.errors import Conflict, NotFound, ValidationFailed
-from lanyan.core.timeutil import local_today
+from lanyan.core.timeutil import CHINA_TZ, local_today
 from lanyan.plans import records
+from lanyan.plans.assessment import points_field
 from lanyan.plans.catalog import load_plan
 from lanyan.plans.choices import Unit
 from lanyan.plans.engine import Status
@@ -28,6 +29,7 @@ from lanyan.plans.service import (
     jurisdiction_code,
     report_dict,
     scoped_jurisdiction,
+    weights_in_force,
 )
 from lanyan.plans.tracker import ProjectState
 from lanyan.store.db import unit_of_work
@@ -100,6 +102,36 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan_item_status": ("状态", "Status"),
     "plan_assessment_xlsx": ("下载考核表（XLSX）", "Assessment (XLSX)"),
     "plan_actual": ("实际", "value"),
+    "plan_weights_title": ("考核权重", "Assessment weights"),
+    "plan_weights_default": (
+        "现用平台默认权重（非规划原文），本级及上级均未设置",
+        "The platform's default weights are in use (not the plan's): none set here or above",
+    ),
+    "plan_weights_set": (
+        "现用权重由 {name}（{code}）的 {user} 于 {when} 设定",
+        "The weights in use were set for {name} ({code}) by {user} at {when}",
+    ),
+    "plan_weights_rule": (
+        "两部分权重各为 0–100 的数，合计须为 100；各状态得分为 0–1 的数。保存后排名按新权重重算。",
+        "Each part's weight is a number from 0 to 100 and the two add up to 100; each status "
+        "scores a number from 0 to 1. Saving re-ranks by the new weights.",
+    ),
+    "plan_weights_for": ("设置辖区", "Set for"),
+    "plan_indicators_weight": ("指标部分权重", "Indicator part weight"),
+    "plan_projects_weight": ("项目部分权重", "Project part weight"),
+    "plan_points_of": ("“{state}”得分", "Points for “{state}”"),
+    "plan_weights_save": ("保存权重", "Save weights"),
+    "plan_weights_saved": (
+        "权重已保存，排名已按新权重重算",
+        "Weights saved; the ranking uses them",
+    ),
+    "plan_weights_refused": ("权重未保存，请更正：", "Weights not saved; please correct:"),
+    "plan_rule_weight": ("须为 0 到 100 之间的数", "must be a number from 0 to 100"),
+    "plan_rule_sum": (
+        "指标部分与项目部分权重之和须为 100（现为 {total}）",
+        "the indicator and project weights must add up to 100 (now {total})",
+    ),
+    "plan_rule_points": ("须为 0 到 1 之间的数", "must be a number from 0 to 1"),
     # Every unit an indicator is measured in (人, 支, 座 …): the charts print them after numbers.
     **{unit_key(u): (u.zh, u.en) for u in Unit},
 }
@@ -208,6 +240,62 @@ def dashboard(
     return _dashboard(request, session, user, plan_id, year, jurisdiction)
 
 
+def _assessment(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    plan_id: str,
+    year: int | None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    plan = load_plan(plan_id)
+    year = year or default_year(plan)
+    ui = ui_for(request, user)
+    zh = ui.lang == "zh"
+    names = {i.id: i.name_zh if zh else i.name_en for i in plan.indicators}
+    names.update({p.id: p.name_zh if zh else p.name_en for p in plan.projects})
+    words = {c.value: (c.zh if zh else c.en, c.color) for c in [*Status, *ProjectState]}
+    w = weights_in_force(session, plan, user.jurisdiction_id)
+    fields = [
+        ("indicators_weight", ui.t("plan_indicators_weight"), "0", "100", "1"),
+        ("projects_weight", ui.t("plan_projects_weight"), "0", "100", "1"),
+        *(
+            (points_field(c), ui.t("plan_points_of", state=c.zh if zh else c.en), "0", "1", "0.05")
+            for c in [*Status, *ProjectState]
+        ),
+    ]
+    set_at = w.set_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if w.set_at else ""
+    source = (
+        ui.t("plan_weights_default")
+        if w.is_default
+        else ui.t("plan_weights_set", name=w.name, code=w.code, user=w.set_by, when=set_at)
+    )
+    values = {k: f"{v:g}" for k, v in w.weights.as_fields().items()}
+    values.update(form or {})
+    return render(
+        request,
+        "plans/assessment.html",
+        user,
+        status_code=status_code,
+        plan=plan,
+        year=year,
+        years=list(range(plan.period_start, plan.period_end + 1)),
+        ranked=assess_adopters(session, plan, user.scope, year, None, w.weights),
+        names=names,
+        words=words,
+        weights=w,
+        weights_source=source,
+        weight_fields=fields,
+        weight_values=values,
+        weight_errors=errors or {},
+        home=jurisdiction_code(session, user.jurisdiction_id),
+        can_write=roles.can_write(user.role, "plans"),
+        flash=request.query_params.get("flash"),
+    )
+
+
 @router.get("/plans/{plan_id}/assessment", response_class=HTMLResponse)
 def assessment_page(
     request: Request,
@@ -216,25 +304,40 @@ def assessment_page(
     user: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> HTMLResponse:
-    """规划实施考核 for the committee: every adopter in your area ranked, with the breakdown."""
-    plan = load_plan(plan_id)
-    year = year or default_year(plan)
-    ui = ui_for(request, user)
-    zh = ui.lang == "zh"
-    names = {i.id: i.name_zh if zh else i.name_en for i in plan.indicators}
-    names.update({p.id: p.name_zh if zh else p.name_en for p in plan.projects})
-    words = {c.value: (c.zh if zh else c.en, c.color) for c in [*Status, *ProjectState]}
-    return render(
-        request,
-        "plans/assessment.html",
-        user,
-        plan=plan,
-        year=year,
-        years=list(range(plan.period_start, plan.period_end + 1)),
-        ranked=assess_adopters(session, plan, user.scope, year),
-        names=names,
-        words=words,
-    )
+    """规划实施考核 for the committee: every adopter in your area ranked, with the breakdown,
+    the weights in use and who set them when; a writer edits them here."""
+    return _assessment(request, session, user, plan_id, year)
+
+
+def _weight_error(ui: Ui, rule: str) -> str:
+    """A refused weight's rule in the page's language (the rules of plans.assessment)."""
+    if "must be 100" in rule:
+        return ui.t("plan_rule_sum", total=rule.rsplit("now ", 1)[-1].rstrip(")"))
+    return ui.t("plan_rule_weight" if "100" in rule else "plan_rule_points")
+
+
+@router.post("/plans/{plan_id}/assessment/weights", response_class=HTMLResponse)
+def assessment_weights_submit(
+    request: Request,
+    plan_id: str,
+    session: SessionDep,
+    user: Writer,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Response:
+    """The assessment page's weights form: the same rule and audit as the API. A refused form
+    is shown again with each bad field's rule beside it, and nothing is written."""
+    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    year = int(values["year"]) if values.get("year", "").isdigit() else None
+    code = jurisdiction_code(session, user.jurisdiction_id)
+    try:
+        with unit_of_work(request.app.state.sessions) as s:
+            records.set_assessment_weights(s, user.actor, user.scope, plan_id, code, values)
+    except ValidationFailed as exc:
+        ui = ui_for(request, user)
+        errors = {p.field: _weight_error(ui, p.rule) for p in exc.problems}
+        return _assessment(request, session, user, plan_id, year, errors, values, 422)
+    query = f"year={year or ''}&flash=weights"
+    return RedirectResponse(f"/plans/{plan_id}/assessment?{query}#assessment-weights", 303)
 
 
 def _problem_text(exc: ValidationFailed) -> str:

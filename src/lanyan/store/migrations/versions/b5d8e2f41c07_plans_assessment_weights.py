@@ -1,7 +1,7 @@
 """plans: the weights of 规划实施考核 per plan and assessing jurisdiction
 
 Revision ID: b5d8e2f41c07
-Revises: a7c3e91d5b20
+Revises: e2b7d4c9a130
 Create Date: 2026-12-07 21:40:00
 
 The as-of history of devices' connection, the key-unit flag and smart hydrants needs no table:
@@ -17,7 +17,7 @@ from alembic import op
 import lanyan.store.base
 
 revision: str = "b5d8e2f41c07"
-down_revision: str | None = "a7c3e91d5b20"
+down_revision: str | None = "e2b7d4c9a130"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,7 +17,7 @@ from lanyan.store.migrate import alembic_config
 
 from conftest import BACKENDS, _pg_database
 
-BEFORE, OURS = "a7c3e91d5b20", "b5d8e2f41c07"
+BEFORE, OURS = "e2b7d4c9a130", "b5d8e2f41c07"
 
 
 @pytest.fixture(params=BACKENDS)

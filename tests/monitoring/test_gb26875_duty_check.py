@@ -103,9 +103,7 @@ def test_a_device_that_never_answers_is_missed_by_housekeeping(
     uow: Any, sessions: Any, unit_with_device: str
 ) -> None:
     round_id = _round(uow, unit_with_device)
-    device = SimulatedDevice(
-        ADDRESS, SimulationStats(), random.Random(1), answer_duty_checks=False
-    )
+    device = SimulatedDevice(ADDRESS, SimulationStats(), random.Random(1), answer_duty_checks=False)
     _serve(sessions, device, lambda: bool(device.duty_checks))
     check = _check(sessions, round_id)
     assert device.duty_checks == [3] and check.device_sent_at is not None

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
     Float,
     ForeignKey,
     Index,
-    JSON,
     Integer,
     String,
     UniqueConstraint,

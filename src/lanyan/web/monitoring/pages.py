@@ -23,8 +23,8 @@ from lanyan.api.deps import SessionDep, UserDep, permit, require
 from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
-from lanyan.monitoring.views import DEVICE_STATUS, device_history
 from lanyan.monitoring.signals import NOT_ALARMS
+from lanyan.monitoring.views import DEVICE_STATUS, device_history
 from lanyan.web.i18n import message, pick
 from lanyan.web.render import render, ui_for
 

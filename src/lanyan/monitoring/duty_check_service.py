@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import to_local
 from lanyan.monitoring import duty_checks
 from lanyan.monitoring.choices import CheckState
 from lanyan.monitoring.duty_checks import DutyCheck as CheckRule
 from lanyan.monitoring.duty_service import unit_in_scope
 from lanyan.monitoring.models import DutyCheck, DutyCheckRound
+from lanyan.prevention import credit
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
@@ -225,22 +227,49 @@ def mark_missed(session: Session, now: datetime, chunk: int = 5000) -> int:
     """Housekeeping: pending checks past their missed line become missed (at most ``chunk``
     per call, in the caller's transaction); how many did. One UPDATE with the condition of
     ``duty_checks.DutyCheck.expire`` (``now`` past ``missed_at``), not a load per row."""
-    ids = list(
-        session.execute(
-            select(DutyCheck.id)
-            .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at < now)
-            .order_by(DutyCheck.id)
-            .limit(chunk)
-        ).scalars()
-    )
-    if not ids:
-        return 0
+    return len(mark_missed_units(session, now, chunk))
+
+
+def mark_missed_units(session: Session, now: datetime, chunk: int = 5000) -> list[int]:
+    """``mark_missed``, returning the unit of each check it marked."""
+    rows = session.execute(
+        select(DutyCheck.id, DutyCheck.unit_id)
+        .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at < now)
+        .order_by(DutyCheck.id)
+        .limit(chunk)
+    ).all()
+    if not rows:
+        return []
     session.execute(
         update(DutyCheck)
-        .where(DutyCheck.id.in_(ids), DutyCheck.state == CheckState.PENDING.value)
+        .where(DutyCheck.id.in_([r[0] for r in rows]), DutyCheck.state == CheckState.PENDING.value)
         .values(state=CheckState.MISSED.value)
     )
-    return len(ids)
+    return [int(r[1]) for r in rows]
+
+
+def credit_missed(session: Session, unit_ids: list[int], now: datetime) -> int:
+    """Feed the units' missed checks of the last 90 days to their credit
+    (``credit.penalise_missed_duty_checks``: every 3 missed is one 失信 record); how many
+    records it wrote."""
+    units = sorted(set(unit_ids))
+    if not units:
+        return 0
+    since = now - timedelta(days=credit.MISSED_CHECKS_DAYS)
+    missed: dict[int, tuple[int, int]] = {}
+    for at in range(0, len(units), 500):
+        for unit_id, count, latest in session.execute(
+            select(DutyCheck.unit_id, func.count(), func.max(DutyCheck.id))
+            .where(
+                DutyCheck.unit_id.in_(units[at : at + 500]),
+                DutyCheck.state == CheckState.MISSED.value,
+                DutyCheck.sent_at >= since,
+            )
+            .group_by(DutyCheck.unit_id)
+        ):
+            missed[int(unit_id)] = (int(count), int(latest))
+    audit.begin_write(session)
+    return len(credit.penalise_missed_duty_checks(session, SYSTEM, missed, to_local(now).date()))
 
 
 def round_report(session: Session, scope: Scope, round_id: int) -> dict[str, Any]:

@@ -59,6 +59,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     draws.WORDS,
     webhooks.WORDS,
     records.WORDS,
+    patrols.WORDS,
     record_steps.WORDS,
     siting.WORDS,
     stats.WORDS,

@@ -601,7 +601,7 @@ def scan(
     if failed:
         ok = False
         if not note.strip():
-            note = "；".join(i.zh for i in failed)
+            note = "检查表不合格：" + "；".join(i.zh for i in failed)
     patrol = _own_open_patrol(session, actor, scope, patrol_id)
     point = checkpoint_by_token(session, token)
     belongs = (

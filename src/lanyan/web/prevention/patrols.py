@@ -9,9 +9,10 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
@@ -23,7 +24,7 @@ from lanyan.prevention.choices import HazardState
 from lanyan.prevention.patrols import PatrolKind
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep, error_text
-from lanyan.web.render import render
+from lanyan.web.render import render, ui_for
 
 router = APIRouter(prefix="/patrol", include_in_schema=False)
 
@@ -74,7 +75,43 @@ WORDS: dict[str, tuple[str, str]] = {
     "patrol_checklist_source": ("检查表来源", "Checklist source"),
     "patrol_found_on": ("上报时间", "Reported"),
     "patrol_state": ("状态", "State"),
+    # A refused form names the field and its rule in the page's language.
+    "patrol_err_photos": (
+        "照片须为图片（JPEG、PNG 或 WebP），且随“发现隐患”提交",
+        "photos must be JPEG, PNG or WebP images, sent with a hazard found",
+    ),
+    "patrol_err_due_on": ("截止日期须为今天或以后的日期", "the due date must be today or later"),
+    "patrol_err_lon": (
+        "位置须同时填写经度和纬度，且在有效范围内",
+        "give both longitude and latitude, within range",
+    ),
+    "patrol_err_place_kind": ("请选择九小场所类别", "choose the kind of small place"),
+    "patrol_err_checklist": (
+        "检查项须属于所选场所类别",
+        "checklist items must belong to the kind of place",
+    ),
+    "patrol_err_assignee": (
+        "须为在该网格值守的网格员",
+        "must be a grid worker on duty for the grid",
+    ),
+    "patrol_err_grid_code": ("网格须在您的辖区内", "the grid must be in your jurisdiction"),
+    "patrol_err_unit_code": ("场所须在您的辖区内", "the place must be in your jurisdiction"),
+    "patrol_err_title": ("任务内容必填", "the task needs a title"),
+    "patrol_err_note": ("发现隐患时须填写问题描述", "describe the hazard"),
+    "patrol_err_hazard_unit_code": ("请填写隐患所属单位", "name the unit of the hazard"),
 }
+_ERROR_KEYS = {"lat": "lon"}
+
+
+def _refusal(exc: LanyanError, lang: str) -> str:
+    """A refusal in the page's language: each field with its rule; the service's message
+    where this page has no words for a field."""
+    parts = []
+    for problem in exc.problems:
+        key = "patrol_err_" + _ERROR_KEYS.get(problem.field, problem.field)
+        if key in WORDS:
+            parts.append(f"{WORDS[key][0 if lang == 'zh' else 1]}（{problem.field}）")
+    return "；".join(parts) if parts else error_text(exc)
 
 
 def _open_patrols(session: Session, user: CurrentUser) -> list[patrols.PatrolRound]:
@@ -256,9 +293,8 @@ def checkpoint_submit(request: Request, token: str, user: ReaderDep, form: FormD
     try:
         _write(request, act)
     except LanyanError as exc:
-        return RedirectResponse(
-            f"/patrol/cp/{token}?error={quote(error_text(exc))}", status_code=303
-        )
+        text = _refusal(exc, ui_for(request, user).lang)
+        return RedirectResponse(f"/patrol/cp/{token}?error={quote(text)}", status_code=303)
     return RedirectResponse(f"/patrol/{pid}?flash=scanned", status_code=303)
 
 
@@ -356,7 +392,8 @@ def task_submit(request: Request, user: ManagerDep, form: FormDep) -> Response:
             ),
         )
     except LanyanError as exc:
-        return _task_form(request, user, values, error_text(exc), exc.status)
+        text = _refusal(exc, ui_for(request, user).lang)
+        return _task_form(request, user, values, text, exc.status)
     return RedirectResponse("/patrol/tasks/new?flash=assigned", status_code=303)
 
 

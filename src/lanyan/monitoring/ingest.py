@@ -152,13 +152,15 @@ def addresses_of_units(
                 Device.protocol == protocol, Device.unit_id.in_(chunk)
             )
         ):
-            out.setdefault(unit_id, set()).add(code.lower())
+            if unit_id is not None:
+                out.setdefault(unit_id, set()).add(code.lower())
         for unit_id, address in session.execute(
             select(Device.unit_id, DeviceAddress.address)
             .join(Device, Device.id == DeviceAddress.device_id)
             .where(DeviceAddress.protocol == protocol, Device.unit_id.in_(chunk))
         ):
-            out.setdefault(unit_id, set()).add(address.lower())
+            if unit_id is not None:
+                out.setdefault(unit_id, set()).add(address.lower())
     return out
 
 

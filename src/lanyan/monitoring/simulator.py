@@ -362,6 +362,8 @@ class _FleetDevice(asyncio.Protocol):
             if not isinstance(item, Candidate) or not self.waiting:
                 continue
             raw = item.raw
+            if raw[26] == t.CONTROL:
+                continue  # a centre's command (查岗): the load fleet does not answer it
             if int.from_bytes(raw[2:4], "little") != self.serial:
                 continue
             command = raw[26]

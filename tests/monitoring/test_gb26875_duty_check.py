@@ -95,7 +95,8 @@ def test_a_round_reaches_the_device_which_answers(
         assert not s.scalars(
             select(MonitoringAlarm).where(MonitoringAlarm.kind == "duty_answer")
         ).all()
-    public = duty_check_service.checks(sessions(), EVERYWHERE, 1, 10, round_id=round_id)[0]
+    with sessions() as s:
+        public = duty_check_service.checks(s, EVERYWHERE, 1, 10, round_id=round_id)[0]
     assert public[0]["answered_via"] == "device"
 
 

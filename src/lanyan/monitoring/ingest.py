@@ -40,7 +40,7 @@ from lanyan.monitoring.models import (
     QuarantinedSender,
     sqlite_time,
 )
-from lanyan.monitoring.signals import Signal, signals_from
+from lanyan.monitoring.signals import NOT_ALARMS, Signal, signals_from
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Device
 from lanyan.registry.scope import row_path
@@ -542,7 +542,7 @@ def _signals(
             (p.item.source, signal.kind.value, signal.point[:200])
             for p in alarming
             for signal in p.item.signals
-            if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
+            if signal.kind not in NOT_ALARMS
         )
     heartbeats(session, seen, book, unsettled)
     if not alarming:

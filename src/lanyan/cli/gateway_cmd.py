@@ -50,6 +50,15 @@ def serve(
         ),
     ] = None,
     metrics_port: MetricsPort = 0,
+    duty_checks: Annotated[
+        bool,
+        typer.Option(
+            help="send 查岗 (GB/T 26875.3 type 91) to connected devices, polling the database"
+        ),
+    ] = True,
+    duty_poll: Annotated[
+        float, typer.Option(min=0.1, help="how often to look for 查岗 to send, seconds")
+    ] = 1.0,
 ) -> None:
     """Accept devices over TCP; confirm each frame once it is stored (embedded) or once
     JetStream holds it (nats)."""
@@ -58,13 +67,23 @@ def serve(
     mode = mode or Mode(settings.monitoring_mode)
     factory = None
     if mode is Mode.NATS:
-        # Stateless: no database here; the alarm processors store and do the housekeeping.
-        gateway = Gateway(sink=JetStreamSink(names_from(settings)), idle_timeout=idle_timeout)
+        # No store here: the alarm processors store and do the housekeeping. The database is
+        # used only for 查岗 (type 91): claim the pending checks of the devices held here.
+        gateway = Gateway(
+            sink=JetStreamSink(names_from(settings)),
+            idle_timeout=idle_timeout,
+            duty_sessions=sessions(settings) if duty_checks else None,
+            duty_poll=duty_poll,
+        )
     else:
         upgrade(settings.resolved_database_url)
         factory = sessions(settings)
         gateway = Gateway(
-            factory, idle_timeout=idle_timeout, max_batch=max_batch, max_delay=max_delay_ms / 1000
+            factory,
+            idle_timeout=idle_timeout,
+            max_batch=max_batch,
+            max_delay=max_delay_ms / 1000,
+            duty_poll=duty_poll if duty_checks else None,
         )
     chores = Housekeeping.from_settings(settings, heartbeat, missed, escalate_after)
 

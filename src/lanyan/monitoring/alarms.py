@@ -382,7 +382,7 @@ def apply_signals(
     device clocks cannot be trusted (reference D4)."""
     opened = []
     for signal in signals:
-        if signal.kind is SignalKind.HEARTBEAT:
+        if signal.kind is SignalKind.HEARTBEAT or signal.kind is SignalKind.DUTY_ANSWER:
             continue
         if signal.kind is SignalKind.RESET:
             book.reset(device.id if device else None, source, at)

@@ -21,6 +21,8 @@ class SignalKind(Choice):
     RESET = ("reset", "复位", "Reset", "#2ca02c")
     HEARTBEAT = ("heartbeat", "心跳", "Heartbeat", "#7f7f7f")
     OFFLINE = ("offline", "离线", "Offline", "#8c564b")
+    # Not an alarm: the UITD's 查岗应答 (type 24 bit 5) answering a remote duty check.
+    DUTY_ANSWER = ("duty_answer", "查岗应答", "Duty-check answer", "#17becf")
 
 
 class AlarmStatus(Choice):

@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lanyan.core.errors import FieldProblem, NotFound, ValidationFailed
+from lanyan.core.timeutil import to_local
 from lanyan.monitoring import duty_checks
 from lanyan.monitoring.choices import CheckState
 from lanyan.monitoring.duty_checks import DutyCheck as CheckRule
 from lanyan.monitoring.duty_service import unit_in_scope
 from lanyan.monitoring.models import DutyCheck, DutyCheckRound
+from lanyan.prevention import credit
 from lanyan.registry.models import Unit
 from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
-from lanyan.store.audit import Actor
+from lanyan.store.audit import SYSTEM, Actor
 from lanyan.store.paging import paginate
 
 SLUG = "duty-checks"  # the centre's side; a control room answers under ``duty``
+PAGE, DEVICE = "page", "device"  # how a check was answered (``answered_via``)
 MAX_SAMPLE = 10_000
 
 
@@ -145,6 +148,8 @@ def check_public(row: DutyCheck, unit_code: str, unit_name: str) -> dict[str, An
         "state": row.state,
         "answered_at": row.answered_at,
         "answered_by": row.answered_by,
+        "answered_via": row.answered_via,
+        "device_sent_at": row.device_sent_at,
         "seconds": (row.answered_at - row.sent_at).total_seconds() if row.answered_at else None,
     }
 
@@ -204,10 +209,11 @@ def answer(
     rule = _rule(row)
     before = check_public(row, code, name)
     rule.answer(actor.username, now)
-    row.state, row.answered_at, row.answered_by = (
+    row.state, row.answered_at, row.answered_by, row.answered_via = (
         rule.state.value,
         rule.answered_at,
         rule.answered_by,
+        PAGE,
     )
     session.flush()
     after = check_public(row, code, name)
@@ -221,22 +227,49 @@ def mark_missed(session: Session, now: datetime, chunk: int = 5000) -> int:
     """Housekeeping: pending checks past their missed line become missed (at most ``chunk``
     per call, in the caller's transaction); how many did. One UPDATE with the condition of
     ``duty_checks.DutyCheck.expire`` (``now`` past ``missed_at``), not a load per row."""
-    ids = list(
-        session.execute(
-            select(DutyCheck.id)
-            .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at < now)
-            .order_by(DutyCheck.id)
-            .limit(chunk)
-        ).scalars()
-    )
-    if not ids:
-        return 0
+    return len(mark_missed_units(session, now, chunk))
+
+
+def mark_missed_units(session: Session, now: datetime, chunk: int = 5000) -> list[int]:
+    """``mark_missed``, returning the unit of each check it marked."""
+    rows = session.execute(
+        select(DutyCheck.id, DutyCheck.unit_id)
+        .where(DutyCheck.state == CheckState.PENDING.value, DutyCheck.missed_at < now)
+        .order_by(DutyCheck.id)
+        .limit(chunk)
+    ).all()
+    if not rows:
+        return []
     session.execute(
         update(DutyCheck)
-        .where(DutyCheck.id.in_(ids), DutyCheck.state == CheckState.PENDING.value)
+        .where(DutyCheck.id.in_([r[0] for r in rows]), DutyCheck.state == CheckState.PENDING.value)
         .values(state=CheckState.MISSED.value)
     )
-    return len(ids)
+    return [int(r[1]) for r in rows]
+
+
+def credit_missed(session: Session, unit_ids: list[int], now: datetime) -> int:
+    """Feed the units' missed checks of the last 90 days to their credit
+    (``credit.penalise_missed_duty_checks``: every 3 missed is one 失信 record); how many
+    records it wrote."""
+    units = sorted(set(unit_ids))
+    if not units:
+        return 0
+    since = now - timedelta(days=credit.MISSED_CHECKS_DAYS)
+    missed: dict[int, tuple[int, int]] = {}
+    for at in range(0, len(units), 500):
+        for unit_id, count, latest in session.execute(
+            select(DutyCheck.unit_id, func.count(), func.max(DutyCheck.id))
+            .where(
+                DutyCheck.unit_id.in_(units[at : at + 500]),
+                DutyCheck.state == CheckState.MISSED.value,
+                DutyCheck.sent_at >= since,
+            )
+            .group_by(DutyCheck.unit_id)
+        ):
+            missed[int(unit_id)] = (int(count), int(latest))
+    audit.begin_write(session)
+    return len(credit.penalise_missed_duty_checks(session, SYSTEM, missed, to_local(now).date()))
 
 
 def round_report(session: Session, scope: Scope, round_id: int) -> dict[str, Any]:
@@ -277,3 +310,90 @@ def rounds(
         size,
     )
     return [round_public(r) for r in rows], total
+
+
+# --- GB/T 26875.3 type 91: the same checks sent down a device's link ------------------------
+
+
+def unsent_to_devices(session: Session, now: datetime, limit: int = 10_000) -> list[DutyCheck]:
+    """Pending checks not yet sent to any device and not past their missed line: what a
+    gateway offers to the devices it holds (uses the state/missed_at index)."""
+    return list(
+        session.scalars(
+            select(DutyCheck)
+            .where(
+                DutyCheck.state == CheckState.PENDING.value,
+                DutyCheck.missed_at > now,
+                DutyCheck.device_sent_at.is_(None),
+            )
+            .order_by(DutyCheck.id)
+            .limit(limit)
+        )
+    )
+
+
+def answer_minutes(row: DutyCheck) -> int:
+    """The check's answer time in whole minutes, as type 91 carries it (1–255)."""
+    minutes = int((row.deadline - row.sent_at).total_seconds() // 60)
+    return max(1, min(duty_checks.MAX_ANSWER_MINUTES, minutes))
+
+
+def mark_sent_to_devices(session: Session, check_ids: list[int], now: datetime) -> list[int]:
+    """Claim checks for sending (only those nobody claimed yet, so two gateway processes
+    never both send one); returns the ids this caller claimed."""
+    claimed: list[int] = []
+    for at in range(0, len(check_ids), 500):
+        chunk = check_ids[at : at + 500]
+        result = session.execute(
+            update(DutyCheck)
+            .where(DutyCheck.id.in_(chunk), DutyCheck.device_sent_at.is_(None))
+            .values(device_sent_at=now)
+            .returning(DutyCheck.id)
+        )
+        claimed += [int(i) for i in result.scalars()]
+    return claimed
+
+
+def answer_from_devices(session: Session, answers: list[tuple[int, str, datetime]]) -> int:
+    """A UITD's operation record with bit 5 查岗应答 (type 24) answers the pending checks of
+    its unit that were sent down a device link; (unit id, device address, received at).
+    Answered or late by the same rule as the page's answer; an answer past the missed line
+    is ignored (the check is missed). How many checks it answered."""
+    done = 0
+    audit.begin_write(session)
+    for unit_id, source, at in answers:
+        rows = session.scalars(
+            select(DutyCheck)
+            .where(
+                DutyCheck.unit_id == unit_id,
+                DutyCheck.state == CheckState.PENDING.value,
+                DutyCheck.device_sent_at.is_not(None),
+            )
+            .with_for_update()
+        ).all()
+        for row in rows:
+            rule = _rule(row)
+            if at > rule.missed_line:
+                continue
+            before = {"state": row.state}
+            rule.answer(f"UITD {source}"[:64], at)
+            row.state, row.answered_at, row.answered_by, row.answered_via = (
+                rule.state.value,
+                rule.answered_at,
+                rule.answered_by,
+                DEVICE,
+            )
+            audit.record(
+                session,
+                SYSTEM,
+                "answer",
+                SLUG,
+                row.id,
+                before,
+                {"state": row.state, "answered_by": row.answered_by, "answered_via": DEVICE},
+                scope_path=row_path(session, row),
+            )
+            done += 1
+    if done:
+        session.flush()
+    return done

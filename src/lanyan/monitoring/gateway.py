@@ -6,6 +6,17 @@ with a bad checksum, unreadable application data or an unknown command byte is d
 response (5) to a query is stored without reply; confirm and deny from the device end an
 exchange and need no reply. When storing fails nothing is sent, so the device retransmits.
 
+Remote duty checks (查岗, GB/T 26875.3 type 91, a control command 1 from the centre): a device
+is known by the source address of its frames. Every ``duty_poll`` seconds (default 1) the
+gateway asks the database for pending checks not yet sent to any device whose unit has a
+device connected to *this* process, claims them (``device_sent_at``, set only where it is
+still empty, so with several gateway processes exactly one sends each check) and writes a
+type-91 frame with the answer time in minutes down each such link. The device confirms (3)
+and its duty person answers with a UITD operation record (type 24) with bit 5 查岗应答, which
+is stored like any frame and answers the check (``duty_check_service.answer_from_devices``).
+A check no device answers is still open to the control room's page, and housekeeping marks
+it missed. The command is sent once (no §6.5 retransmission: the page is the fallback).
+
 Where a frame goes is the gateway's ``sink``: in embedded mode a ``BatchWriter`` that stores
 frames from all connections in group commits; in service mode a JetStream publisher
 (``monitoring.nats``), where "durable" means the stream acknowledged it.
@@ -25,13 +36,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.tcpserver import TcpServer
 from lanyan.core.timeutil import utcnow
+from lanyan.monitoring import duty_check_service
 from lanyan.monitoring.batching import MAX_BATCH, BatchWriter, Done, StoreBatch
-from lanyan.monitoring.gb26875 import FrameError, encode
+from lanyan.monitoring.gb26875 import FrameError, encode, encode_appdata
 from lanyan.monitoring.gb26875 import tables as t
 from lanyan.monitoring.gb26875.frame import header_fields
 from lanyan.monitoring.gb26875.framing import Candidate, FrameScanner
 from lanyan.monitoring.hotpath import Head, Replies, read_frame
-from lanyan.monitoring.ingest import Pending
+from lanyan.monitoring.ingest import GB26875, Pending, addresses_of_units
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +66,7 @@ class GatewayStats:
     garbage_bytes: int = 0
     idle_closed: int = 0
     store_failures: int = 0
+    duty_checks_sent: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -65,6 +78,34 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         return None
     return uvloop.new_event_loop
+
+
+DUTY_CHECK = 91  # 查岗命令 (Table 3; 图46: one object, the answer time in minutes)
+
+
+def duty_commands(
+    factory: sessionmaker[Session], connected: set[str], now: datetime
+) -> list[tuple[str, int, int]]:
+    """Claim the pending checks to send to the devices at ``connected`` (addresses, lower-case
+    hex) and commit the claim; (address, check id, minutes) for each frame to write."""
+    with factory() as session:
+        rows = duty_check_service.unsent_to_devices(session, now)
+        if not rows:
+            return []
+        by_unit = addresses_of_units(session, GB26875, {r.unit_id for r in rows})
+        wanted = [
+            (r, a) for r in rows for a in sorted(by_unit.get(r.unit_id, ())) if a in connected
+        ]
+        if not wanted:
+            return []
+        claimed = set(
+            duty_check_service.mark_sent_to_devices(session, sorted({r.id for r, _ in wanted}), now)
+        )
+        out = [
+            (a, r.id, duty_check_service.answer_minutes(r)) for r, a in wanted if r.id in claimed
+        ]
+        session.commit()
+        return out
 
 
 class Sink(Protocol):
@@ -101,7 +142,11 @@ class Gateway(TcpServer):
         store: StoreBatch | None = None,
         max_batch: int = MAX_BATCH,
         max_delay: float = 0.002,
+        duty_sessions: sessionmaker[Session] | None = None,
+        duty_poll: float | None = 1.0,
     ) -> None:
+        """``duty_sessions``: the database the 查岗 poll reads (default ``factory``; in service
+        mode the CLI passes one); ``duty_poll`` None turns the poll off."""
         if sink is None:
             if factory is None:
                 raise ValueError("a gateway needs a session factory or a sink")
@@ -111,6 +156,74 @@ class Gateway(TcpServer):
         self.clock = clock
         self.stats = GatewayStats()
         self._replies = Replies()
+        self.duty_sessions = duty_sessions if duty_sessions is not None else factory
+        self.duty_poll = duty_poll
+        self._by_address: dict[str, _Connection] = {}
+        self._duty_task: asyncio.Task[None] | None = None
+
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, backlog: int = 4096
+    ) -> tuple[str, int]:
+        bound = await super().start(host, port, backlog)
+        if self.duty_sessions is not None and self.duty_poll:
+            self._duty_task = asyncio.create_task(self._poll_duty_checks())
+        return bound
+
+    async def close(self) -> None:
+        if self._duty_task is not None:
+            self._duty_task.cancel()
+        await super().close()
+
+    async def _poll_duty_checks(self) -> None:
+        assert self.duty_sessions is not None and self.duty_poll
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.duty_poll)
+            if not self._by_address:
+                continue
+            try:
+                commands = await loop.run_in_executor(
+                    None, duty_commands, self.duty_sessions, set(self._by_address), self.clock()
+                )
+            except Exception:  # a database hiccup: try again next round
+                log.exception("gb26875: polling duty checks failed")
+                continue
+            for address, check_id, minutes in commands:
+                self.send_duty_check(address, minutes, check_id)
+
+    def send_duty_check(self, address: str, minutes: int, check_id: int | None = None) -> bool:
+        """Write a type-91 查岗命令 down the link of the device at ``address``; whether it is
+        connected here."""
+        connection = self._by_address.get(address)
+        if connection is None or connection.transport is None:
+            return False
+        serial = connection.next_serial()
+        connection.write(
+            encode(
+                serial=serial,
+                command=t.CONTROL,
+                source=connection.centre,
+                destination=bytes.fromhex(address),
+                payload=encode_appdata(DUTY_CHECK, [{"timeout_minutes": minutes}]),
+                timestamp=self.clock(),
+                version=connection.version,
+            )
+        )
+        self.stats.duty_checks_sent += 1
+        log.info("gb26875 %s: duty check %s sent (serial %s)", connection.peer, check_id, serial)
+        return True
+
+    def _learn(self, connection: _Connection, address: str, head: Head) -> None:
+        """The device behind a connection, from its frames' source address."""
+        if (
+            connection.address is not None
+            and self._by_address.get(connection.address) is connection
+        ):
+            del self._by_address[connection.address]
+        connection.address = address
+        connection.centre = head.destination
+        connection.version = head.version
+        self._by_address[address] = connection
 
     def _connection(self) -> _Connection:
         return _Connection(self)
@@ -147,6 +260,8 @@ class Gateway(TcpServer):
             log.info("gb26875 %s denied: %s", connection.peer, exc.reason)
             connection.write(self._deny_raw(raw, exc.code))
             return
+        if connection.address != item.source:
+            self._learn(connection, item.source, head)
         command = head.command
         if command == t.CONFIRM or command == t.DENY:
             return
@@ -193,6 +308,10 @@ class _Connection(asyncio.Protocol):
         self.last_heard = 0.0
         self.in_flight = 0
         self.paused = False
+        self.address: str | None = None  # the device's source address (hex), once heard
+        self.centre = b"\0" * 6  # the centre's address as the device writes it
+        self.version = (1, 1)
+        self.serial = 0  # the centre's serial for commands it starts (§6.5, Table 1)
         # Kept: on Python 3.11 every asyncio.get_running_loop() is a getpid() system call.
         self.loop = asyncio.get_running_loop()
 
@@ -208,6 +327,13 @@ class _Connection(asyncio.Protocol):
         if exc is not None:
             log.info("gb26875 %s connection lost: %s", self.peer, exc)
         self.gateway._connections.discard(self)
+        if self.address is not None and self.gateway._by_address.get(self.address) is self:
+            del self.gateway._by_address[self.address]
+
+    def next_serial(self) -> int:
+        serial = self.serial
+        self.serial = (serial + 1) & 0xFFFF
+        return serial
 
     def data_received(self, data: bytes) -> None:
         self.last_heard = self.loop.time()

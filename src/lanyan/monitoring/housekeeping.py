@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lanyan.core.config import Settings
 from lanyan.core.timeutil import utcnow
 from lanyan.monitoring.alarms import sweep_offline
-from lanyan.monitoring.duty_check_service import mark_missed
+from lanyan.monitoring.duty_check_service import credit_missed, mark_missed_units
 from lanyan.monitoring.handling import escalate_unhandled
 from lanyan.monitoring.retention import RunningStatePruner
 from lanyan.store.db import unit_of_work
@@ -89,12 +89,14 @@ class Housekeeping:
     def missed_checks(
         self, factory: sessionmaker[Session], now: datetime, chunk: int = CHUNK
     ) -> int:
-        """Mark pending duty checks past their missed line missed, ``chunk`` per transaction;
-        how many."""
+        """Mark pending duty checks past their missed line missed, ``chunk`` per transaction,
+        and feed them to the units' credit in the same transaction; how many."""
         missed = 0
         while True:
             with unit_of_work(factory) as session:
-                n = mark_missed(session, now, chunk)
+                units = mark_missed_units(session, now, chunk)
+                credit_missed(session, units, now)  # 查岗 results into credit, same commit
+            n = len(units)
             missed += n
             if n < chunk:
                 return missed

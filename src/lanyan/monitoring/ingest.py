@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lanyan.core.errors import LanyanError
-from lanyan.monitoring import meters
+from lanyan.monitoring import duty_check_service, meters
 from lanyan.monitoring.alarms import (
     OpenAlarms,
     announce,
@@ -40,7 +40,7 @@ from lanyan.monitoring.models import (
     QuarantinedSender,
     sqlite_time,
 )
-from lanyan.monitoring.signals import Signal, signals_from
+from lanyan.monitoring.signals import NOT_ALARMS, Signal, signals_from
 from lanyan.registry.choices import DeviceStatus
 from lanyan.registry.models import Device
 from lanyan.registry.scope import row_path
@@ -136,6 +136,32 @@ def resolve_devices(
         ).all():
             found.setdefault(row.code.lower(), DeviceRef(*row))
     return found
+
+
+def addresses_of_units(
+    session: Session, protocol: str, unit_ids: Iterable[int]
+) -> dict[int, set[str]]:
+    """The protocol addresses (lower-case, as ``resolve_devices`` reads them) of the registry
+    devices of some units: each device's code, and every address an operator bound to it."""
+    units = sorted(set(unit_ids))
+    out: dict[int, set[str]] = {}
+    for at in range(0, len(units), 500):
+        chunk = units[at : at + 500]
+        for unit_id, code in session.execute(
+            select(Device.unit_id, Device.code).where(
+                Device.protocol == protocol, Device.unit_id.in_(chunk)
+            )
+        ):
+            if unit_id is not None:
+                out.setdefault(unit_id, set()).add(code.lower())
+        for unit_id, address in session.execute(
+            select(Device.unit_id, DeviceAddress.address)
+            .join(Device, Device.id == DeviceAddress.device_id)
+            .where(DeviceAddress.protocol == protocol, Device.unit_id.in_(chunk))
+        ):
+            if unit_id is not None:
+                out.setdefault(unit_id, set()).add(address.lower())
+    return out
 
 
 class DeviceCache:
@@ -483,6 +509,7 @@ def _signals(
     seen: dict[int, datetime] = {}
     unsettled: set[int] = set()  # heard, while the registry does not say online (or fault)
     alarming: list[Pending] = []
+    answers: list[tuple[int, str, datetime]] = []  # 查岗应答: (unit, source, received)
     heartbeat = SignalKind.HEARTBEAT
     for p in fresh.values():
         signals = p.item.signals
@@ -491,6 +518,10 @@ def _signals(
         else:
             beats = any(s.kind is heartbeat for s in signals)
             alarms = any(s.kind is not heartbeat for s in signals)
+            if any(s.kind is SignalKind.DUTY_ANSWER for s in signals):
+                device = devices.get((p.item.protocol, p.item.source))
+                if device is not None and device.unit_id is not None:
+                    answers.append((device.unit_id, p.item.source, p.received_at))
         if beats:
             device = devices.get((p.item.protocol, p.item.source))
             if device is not None:
@@ -501,6 +532,8 @@ def _signals(
                     seen[device.id] = p.received_at
         if alarms:
             alarming.append(p)
+    if answers:
+        duty_check_service.answer_from_devices(session, answers)
     if not alarming and not seen:
         return
     book = OpenAlarms(session)
@@ -509,7 +542,7 @@ def _signals(
             (p.item.source, signal.kind.value, signal.point[:200])
             for p in alarming
             for signal in p.item.signals
-            if signal.kind not in (SignalKind.HEARTBEAT, SignalKind.RESET)
+            if signal.kind not in NOT_ALARMS
         )
     heartbeats(session, seen, book, unsettled)
     if not alarming:

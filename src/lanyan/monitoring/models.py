@@ -302,6 +302,9 @@ class DutyCheck(Base):
     state: Mapped[str] = mapped_column(String(16))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by: Mapped[str | None] = mapped_column(String(64))
+    # GB/T 26875.3 type 91 sent down a connected device's link (None: not sent to a device).
+    device_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_via: Mapped[str | None] = mapped_column(String(8))  # "page" or "device"
 
 
 class RepairWorkOrder(Timestamped, Base):

@@ -4,7 +4,8 @@ Rules (bits from 图6, 7, 9, 13, 14 of the standard):
 
 - state objects (types 1, 2, 21): bit 1 火警 → fire; 故障 and the power/bus/line fault bits →
   fault; 监管 → supervisory; 反馈 → feedback; system-state bit 13 复位 → reset.
-- operation records (types 4, 24): 复位 or 警情消除 → reset; 手动报警 → fire.
+- operation records (types 4, 24): 复位 or 警情消除 → reset; 手动报警 → fire; a UITD record
+  (type 24) with bit 5 查岗应答 → duty answer (it answers a 查岗, type 91; not an alarm).
 - every frame a device sends is a heartbeat: it shows the link is alive.
 
 Safety rule (reference §13 D5): a fire bit is raised whatever bit 0 (normal/test) says; a
@@ -39,6 +40,9 @@ STATE_SIGNALS = (
 )
 STATE_TYPES = frozenset({1, 2, 21})
 OPERATION_TYPES = frozenset({4, 24})
+UITD_OPERATION = 24
+# Signals that are facts to record, not alarms to open.
+NOT_ALARMS = frozenset({SignalKind.HEARTBEAT, SignalKind.RESET, SignalKind.DUTY_ANSWER})
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def _from_state(obj: dict[str, Any]) -> list[Signal]:
     return out
 
 
-def _from_operation(obj: dict[str, Any]) -> list[Signal]:
+def _from_operation(type_flag: int, obj: dict[str, Any]) -> list[Signal]:
     flags = set(obj["operation_flags"])
     point = _point(obj)
     out = []
@@ -86,6 +90,8 @@ def _from_operation(obj: dict[str, Any]) -> list[Signal]:
         out.append(Signal(SignalKind.RESET, point=point, detail=",".join(sorted(flags))))
     if "manual_alarm" in flags:
         out.append(Signal(SignalKind.FIRE, point=point, detail="manual_alarm"))
+    if type_flag == UITD_OPERATION and "duty_check_answer" in flags:
+        out.append(Signal(SignalKind.DUTY_ANSWER, point=point, detail="duty_check_answer"))
     return out
 
 
@@ -103,5 +109,5 @@ def signals_from_data(data: AppData | None) -> list[Signal]:
         if data.type in STATE_TYPES:
             out += _from_state(obj)
         elif data.type in OPERATION_TYPES:
-            out += _from_operation(obj)
+            out += _from_operation(data.type, obj)
     return out

@@ -5,6 +5,11 @@ retransmission (§6.5: timeout ≤ 10 s, 3 retries).
 Each device sends mostly running-state heartbeats (type 21) and, now and then, a component
 fault, a fire alarm (sometimes with the test bit clear, as real panels do) or a reset. Seeded,
 so a run is reproducible.
+
+A device answers a remote duty check (查岗命令, type 91, a control command): it confirms the
+command (3) and, after ``answer_delay`` seconds (the duty person walking to the panel), sends a
+UITD operation record (type 24) with bit 5 查岗应答 set. A device made with
+``answer_duty_checks=False`` confirms and never answers (an empty control room).
 """
 
 from __future__ import annotations
@@ -83,8 +88,14 @@ class SimulatedDevice:
         reply_timeout: float = 10.0,
         retries: int = 3,
         reconnect_for: float = 30.0,
+        answer_duty_checks: bool = True,
+        answer_delay: float = 0.0,
     ) -> None:
         self.address = address
+        self.answer_duty_checks = answer_duty_checks
+        self.answer_delay = answer_delay
+        self.duty_checks: list[int] = []  # answer minutes of each 查岗 received
+        self._duty_due = 0
         self.stats = stats
         self.rng = rng
         self.reply_timeout = reply_timeout
@@ -118,16 +129,78 @@ class SimulatedDevice:
             self._writer.close()
         self._reader = self._writer = None
 
+    def _feed(self, chunk: bytes) -> None:
+        """Frames from the centre: a 查岗 command is confirmed at once and noted; the rest are
+        answers to this device's own exchanges."""
+        for item in self._scanner.feed(chunk):
+            if not isinstance(item, Candidate):
+                continue
+            frame = decode(item.raw)
+            if frame.command == t.CONTROL and frame.data is not None and frame.data.type == 91:
+                minutes = frame.data.objects[0]["timeout_minutes"] if frame.data.objects else 0
+                self.duty_checks.append(minutes)
+                self._duty_due += self.answer_duty_checks
+                if self._writer is not None:
+                    self._writer.write(
+                        encode(
+                            serial=frame.serial,
+                            command=t.CONFIRM,
+                            source=self.address,
+                            destination=frame.source,
+                            timestamp=utcnow(),
+                        )
+                    )
+                continue
+            self._replies.append(frame)
+
     async def _reply(self) -> Frame:
         assert self._reader is not None
         while not self._replies:
             chunk = await self._reader.read(4096)
             if not chunk:
                 raise ConnectionError("gateway closed the connection")
-            self._replies += [
-                decode(i.raw) for i in self._scanner.feed(chunk) if isinstance(i, Candidate)
-            ]
+            self._feed(chunk)
         return self._replies.pop(0)
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait ``seconds`` between reports, reading what the centre sends meanwhile; return
+        early when a duty check is to be answered."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while not self._duty_due and (left := until - loop.time()) > 0:
+            if self._reader is None:
+                await asyncio.sleep(left)
+                return
+            try:
+                chunk = await asyncio.wait_for(self._reader.read(4096), left)
+            except TimeoutError:
+                return
+            except (ConnectionError, OSError):
+                self._drop()
+                return
+            if not chunk:
+                self._drop()
+                return
+            self._feed(chunk)
+
+    async def _answer_duty_checks(self, host: str, port: int) -> None:
+        while self._duty_due:
+            self._duty_due -= 1
+            if self.answer_delay:
+                await asyncio.sleep(self.answer_delay)
+            now = utcnow()
+            raw = encode(
+                serial=self.serial,
+                command=t.SEND,
+                source=self.address,
+                destination=0,
+                payload=encode_appdata(
+                    24, [{"operation_flags": ["duty_check_answer"], "operator": 1, "time": now}]
+                ),
+                timestamp=now,
+            )
+            await self._exchange(host, port, raw)
+            self.serial = (self.serial + 1) & 0xFFFF
 
     async def _attempt(self, host: str, port: int, raw: bytes) -> int | None:
         """Send once and return the answer's command, or None on time-out or a lost link."""
@@ -196,7 +269,8 @@ class SimulatedDevice:
             )
             await self._exchange(host, port, raw)
             self.serial = (self.serial + 1) & 0xFFFF
-            await asyncio.sleep(interval)
+            await self._idle(interval)
+            await self._answer_duty_checks(host, port)
 
 
 async def simulate(
@@ -288,6 +362,8 @@ class _FleetDevice(asyncio.Protocol):
             if not isinstance(item, Candidate) or not self.waiting:
                 continue
             raw = item.raw
+            if raw[26] == t.CONTROL:
+                continue  # a centre's command (查岗): the load fleet does not answer it
             if int.from_bytes(raw[2:4], "little") != self.serial:
                 continue
             command = raw[26]

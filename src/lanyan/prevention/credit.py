@@ -37,6 +37,13 @@ SLUG = "credit"
 BASE_SCORE = 90
 MAX_SCORE = 100
 LISTED_BELOW = 60
+# 查岗 results into credit (this platform's rule, not a standard's): every
+# ``MISSED_CHECKS_PER_PENALTY`` remote duty checks a unit's control room missed within
+# ``MISSED_CHECKS_DAYS`` days is one 失信 record of ``MISSED_CHECKS_POINTS`` points.
+MISSED_CHECKS_PER_PENALTY = 3
+MISSED_CHECKS_DAYS = 90
+MISSED_CHECKS_POINTS = 5
+DUTY_CHECKS_SOURCE = "duty_checks"
 # A unit asks for repair only when every hazard of it is in one of these states.
 RECTIFIED = frozenset({HazardState.RECHECK_PASSED.value, HazardState.CLOSED.value})
 
@@ -387,3 +394,52 @@ def of_unit(session: Session, step: str, row_id: int, unit_code: str) -> bool:
         .where(model.id == row_id, Unit.code == unit_code)
     ).first()
     return found is not None
+
+
+def penalise_missed_duty_checks(
+    session: Session, actor: Actor, missed: dict[int, tuple[int, int]], today: date
+) -> list[CreditRecord]:
+    """Apply the 查岗 rule to units' missed checks in the last ``MISSED_CHECKS_DAYS`` days,
+    given as unit id → (count, id of the latest missed check): one 失信 record per full
+    ``MISSED_CHECKS_PER_PENALTY`` missed, less the records this rule already wrote within the
+    window (so calling it again adds nothing). The caller holds the audit lock."""
+    since = date.fromordinal(today.toordinal() - MISSED_CHECKS_DAYS)
+    if not missed:
+        return []
+    written = dict(
+        session.execute(
+            select(CreditRecord.unit_id, func.count())
+            .where(
+                CreditRecord.unit_id.in_(list(missed)),
+                CreditRecord.source_type == DUTY_CHECKS_SOURCE,
+                CreditRecord.recorded_on > since,
+            )
+            .group_by(CreditRecord.unit_id)
+        ).all()
+    )
+    out = []
+    for unit_id, (count, latest) in sorted(missed.items()):
+        due = count // MISSED_CHECKS_PER_PENALTY - int(written.get(unit_id, 0))
+        if due <= 0:
+            continue
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            continue
+        reason = (
+            f"{MISSED_CHECKS_DAYS}日内远程查岗未应答{count}次"
+            f"（每{MISSED_CHECKS_PER_PENALTY}次记失信一次，平台规则）"
+        )
+        for _ in range(due):
+            out.append(
+                add_record(
+                    session,
+                    actor,
+                    unit,
+                    CreditKind.PENALTY,
+                    MISSED_CHECKS_POINTS,
+                    reason,
+                    today,
+                    (DUTY_CHECKS_SOURCE, latest),
+                )
+            )
+    return out

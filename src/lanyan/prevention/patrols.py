@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -29,7 +30,8 @@ from sqlalchemy.orm import Session
 from lanyan.accounts.models import UNIT_BOUND_ROLE, AccountUnit, User, bind_unit, bound_unit_ids
 from lanyan.core.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from lanyan.core.timeutil import to_local, utcnow
-from lanyan.prevention import hazard_service, unit_file_service, unit_files
+from lanyan.prevention import attachments, hazard_service, nine_small, unit_file_service, unit_files
+from lanyan.prevention.models.inspections import Hazard
 from lanyan.prevention.models.patrols import (
     Checkpoint,
     GridTask,
@@ -43,6 +45,7 @@ from lanyan.registry.scope import Scope, row_path
 from lanyan.store import audit
 from lanyan.store.audit import Actor
 from lanyan.store.fetch import one_or_not_found
+from lanyan.store.paging import paginate
 
 SLUG = "patrols"
 CHECKPOINTS, DUTIES, TASKS, PATROLS = (
@@ -282,10 +285,15 @@ def create_task(
     due_on: date,
     title: str,
     today: date | None = None,
+    unit_code: str | None = None,
 ) -> GridTask:
-    """Give a grid worker a patrol task (派发巡查任务) for one of their grids."""
+    """Give a grid worker a patrol task (派发巡查任务) for one of their grids, optionally of one
+    place in it (a unit, e.g. a 九小场所 shop)."""
     audit.begin_write(session)
     grid = by_code(session, scope, Grid, grid_code, "grid_code", "grid")
+    unit = by_code(session, scope, Unit, unit_code, "unit_code", "unit") if unit_code else None
+    if not title.strip():
+        raise ValidationFailed("the task needs a title", [FieldProblem("title", "is required")])
     user = _user(session, assignee, "assignee")
     if due_on < (today or _local_day(utcnow())):
         raise ValidationFailed(
@@ -300,9 +308,10 @@ def create_task(
         )
     row = GridTask(
         grid_id=grid.id,
+        unit_id=unit.id if unit else None,
         assignee_id=user.id,
         jurisdiction_id=grid.jurisdiction_id,
-        title=title,
+        title=title.strip()[:200],
         due_on=due_on,
         assigned_by=actor.username,
     )
@@ -322,6 +331,106 @@ def open_tasks(session: Session, user_id: int) -> list[tuple[GridTask, Grid]]:
             .order_by(GridTask.due_on, GridTask.id)
         ).all()
     ]
+
+
+def tasks_of(
+    session: Session, user_id: int, page: int, size: int
+) -> tuple[list[tuple[GridTask, Grid, Unit | None]], int]:
+    """A grid worker's tasks, open ones first by due day, then done ones latest first; paged
+    in SQL."""
+    stmt = (
+        select(GridTask, Grid, Unit)
+        .join(Grid, Grid.id == GridTask.grid_id)
+        .outerjoin(Unit, Unit.id == GridTask.unit_id)
+        .where(GridTask.assignee_id == user_id)
+        .order_by(GridTask.done_on.is_not(None), GridTask.due_on, GridTask.id)
+    )
+    rows, total = paginate(session, stmt, page, size)
+    return [(t, g, u) for t, g, u in rows], total
+
+
+def grid_workers(
+    session: Session, scope: Scope, q: str, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Grid workers on duty for a grid in the caller's scope, searched by user name or name
+    (what the task form's picker lists: ``code`` is the user name), paged in SQL."""
+    on_duty = select(PatrolDuty.user_id).where(
+        PatrolDuty.grid_id.is_not(None), in_scope(PatrolDuty, scope)
+    )
+    stmt = select(User).where(User.role == "grid_worker", User.id.in_(on_duty))
+    if q.strip():
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
+    rows, total = paginate(session, stmt.order_by(User.username), page, size)
+    return [{"code": u.username, "name": u.display_name or u.username} for u in rows], total
+
+
+def reported_hazards(
+    session: Session, username: str, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """我上报的隐患: the hazards a patroller reported from their patrols, latest first, with
+    their state, paged in SQL."""
+    stmt = (
+        select(Hazard, Unit.name, PatrolScan.lon, PatrolScan.lat, PatrolScan.place_kind)
+        .join(PatrolScan, PatrolScan.hazard_id == Hazard.id)
+        .join(PatrolRound, PatrolRound.id == PatrolScan.patrol_id)
+        .join(Unit, Unit.id == Hazard.unit_id)
+        .where(PatrolRound.patroller == username)
+        .order_by(Hazard.found_at.desc(), Hazard.id.desc())
+    )
+    rows, total = paginate(session, stmt, page, size)
+    return [
+        {
+            "id": h.id,
+            "code": h.code,
+            "description": h.description,
+            "state": h.state,
+            "found_at": h.found_at,
+            "unit_name": unit_name,
+            "lon": lon,
+            "lat": lat,
+            "place_kind": kind,
+        }
+        for h, unit_name, lon, lat, kind in rows
+    ], total
+
+
+def attach_finding_photos(
+    session: Session,
+    actor: Actor,
+    scope: Scope,
+    hazard_id: int,
+    photos: list[tuple[str, bytes]],
+    root: Path,
+    max_bytes: int,
+) -> int:
+    """Photos of a finding, kept as evidence of its hazard: each must be an image by its
+    content (JPEG, PNG or WebP), else refused naming the field ``photos``."""
+    for number, (name, data) in enumerate(photos, 1):
+        try:
+            attachments.check_size(len(data), max_bytes)
+            attachments.sniff(data, attachments.IMAGE_TYPES)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                f"photo {number} ({name or '?'}): {exc}",
+                [FieldProblem("photos", f"photo {number} must be a JPEG, PNG or WebP image")],
+            ) from None
+    for name, data in photos:
+        attachments.attach(
+            session,
+            actor,
+            scope,
+            "hazards",
+            hazard_id,
+            name,
+            data,
+            root,
+            max_bytes,
+            description="巡查发现照片",
+            allowed=attachments.IMAGE_TYPES,
+            purpose="evidence",
+        )
+    return len(photos)
 
 
 def overdue_tasks(session: Session, scope: Scope, today: date) -> list[GridTask]:
@@ -463,11 +572,36 @@ def scan(
     note: str = "",
     hazard_unit_code: str | None = None,
     now: datetime | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    place_kind: str | None = None,
+    checklist: list[str] | None = None,
 ) -> PatrolScan:
     """Record a scanned checkpoint. ``ok=False`` reports a hazard (发现) with ``note`` as its
-    description, of the checkpoint's unit (or ``hazard_unit_code`` for a grid checkpoint)."""
+    description, of the checkpoint's unit (or ``hazard_unit_code`` for a grid checkpoint).
+
+    A grid worker's finding may carry where the phone was (``lon``/``lat``, WGS-84) and the
+    九小场所 checklist: the kind of place and the items it fails (``nine_small``); a failed item
+    makes the scan a problem, described by the items when no note is given."""
     audit.begin_write(session)
     now = now or utcnow()
+    if (lon is None) != (lat is None):
+        raise ValidationFailed(
+            "a location needs both longitude and latitude",
+            [FieldProblem("lat" if lat is None else "lon", "give both lon and lat, or neither")],
+        )
+    if lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationFailed(
+            "the location is outside the globe",
+            [FieldProblem("lon", "lon −180…180 and lat −90…90")],
+        )
+    if place_kind:
+        nine_small.checklists().place(place_kind)
+    failed = nine_small.failed_items(place_kind, checklist or [])
+    if failed:
+        ok = False
+        if not note.strip():
+            note = "检查表不合格：" + "；".join(i.zh for i in failed)
     patrol = _own_open_patrol(session, actor, scope, patrol_id)
     point = checkpoint_by_token(session, token)
     belongs = (
@@ -520,6 +654,10 @@ def scan(
         ok=ok,
         note=note.strip()[:255],
         hazard_id=hazard_id,
+        lon=lon,
+        lat=lat,
+        place_kind=place_kind or None,
+        checklist=[i.code for i in failed] or None,
     )
     session.add(row)
     before = _snapshot(patrol)

@@ -67,6 +67,7 @@ PAGE_WORDS: tuple[dict[str, tuple[str, str]], ...] = (
     webhooks.WORDS,
     opinion.WORDS,
     records.WORDS,
+    patrols.WORDS,
     record_steps.WORDS,
     documents.WORDS,
     siting.WORDS,

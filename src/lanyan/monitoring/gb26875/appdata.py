@@ -70,6 +70,7 @@ OPERATION_BITS: dict[int, dict[int, t.Bit]] = {
     24: t.UITD_OPERATION_BITS,
 }
 SYNC_CLOCK = 90
+DUTY_CHECK = 91
 
 
 class AppDataError(ValueError):
@@ -154,6 +155,10 @@ def _annotate(type_flag: int, obj: dict[str, Any]) -> None:
         flags = flags_of(obj["operation"], bits, 8, inverted_bit0=False)
         obj["operation_flags"] = flags
         obj["operation_names"] = _names(flags, bits)
+    if type_flag == DUTY_CHECK:
+        # 图46: the answer time in minutes; some implementations send a reserved 0 instead
+        # (reference §13 D8). Both are read; this platform sends the standard form.
+        obj["form"] = "standard" if obj["timeout_minutes"] else "reserved"
     if "analog_type" in obj:
         analog = t.ANALOG_TYPES.get(obj["analog_type"])
         if analog is None:
@@ -247,6 +252,8 @@ def _field_value(type_flag: int, obj: Mapping[str, Any], name: str) -> Any:
         return _bits_from_flags(obj["operation_flags"], OPERATION_BITS[type_flag], type_flag)
     if name == "reserved":
         return 0
+    if name == "timeout_minutes" and "reserved" in obj:
+        return obj["reserved"]  # type 91 in the reserved form (reference §13 D8)
     raise AppDataError(f"type {type_flag}: field {name} is required")
 
 

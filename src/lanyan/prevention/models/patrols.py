@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -72,6 +73,7 @@ class GridTask(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # a place
     assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -122,3 +124,7 @@ class PatrolScan(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(255), default="")
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("prevention_hazards.id"))
+    lon: Mapped[float | None] = mapped_column(Float)  # where the phone was (WGS-84)
+    lat: Mapped[float | None] = mapped_column(Float)
+    place_kind: Mapped[str | None] = mapped_column(String(32))  # a 九小场所 kind
+    checklist: Mapped[list[str] | None] = mapped_column(JSON)  # the checklist items failed

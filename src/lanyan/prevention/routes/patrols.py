@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, SettingsDep, require
+from lanyan.api.paging import Page, PageNo, PageSize
 from lanyan.core.timeutil import local_today
 from lanyan.logistics import labels
 from lanyan.prevention import patrols
 from lanyan.prevention.models.patrols import Checkpoint, PatrolRound
+from lanyan.prevention.nine_small import checklists as nine_small_checklists
 from lanyan.prevention.patrols import PatrolKind
 from lanyan.registry.models import Grid, Unit
 
@@ -53,6 +55,7 @@ class TaskCreate(BaseModel):
     assignee: str
     due_on: date
     title: str = Field(min_length=1, max_length=200)
+    unit_code: str | None = Field(None, min_length=1)
 
 
 class PatrolStart(BaseModel):
@@ -71,6 +74,27 @@ class ScanCreate(BaseModel):
     ok: bool
     note: str = Field("", max_length=255)
     hazard_unit_code: str | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    place_kind: str | None = None
+    checklist: list[str] = Field(default_factory=list, max_length=40)
+
+
+class GridWorkerPublic(BaseModel):
+    code: str  # the user name (what the picker posts)
+    name: str
+
+
+class ReportedHazard(BaseModel):
+    id: int
+    code: str
+    description: str
+    state: str
+    found_at: Any
+    unit_name: str
+    lon: float | None
+    lat: float | None
+    place_kind: str | None
 
 
 def checkpoint_url(base_url: str, token: str) -> str:
@@ -202,6 +226,55 @@ def create_task(
 ) -> dict[str, Any]:
     row = patrols.create_task(session, user.actor, user.scope, **payload.model_dump())
     return {"id": row.id, "due_on": row.due_on, "title": row.title}
+
+
+@router.get(
+    "/grid-workers",
+    response_model=Page[GridWorkerPublic],
+    summary="Grid workers on duty in your scope (the task picker's list)",
+)
+def grid_workers(
+    session: SessionDep,
+    user: Annotated[CurrentUser, manager],
+    q: str = "",
+    page: PageNo = 1,
+    size: PageSize = 20,
+) -> Any:
+    items, total = patrols.grid_workers(session, user.scope, q, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/hazards/mine",
+    response_model=Page[ReportedHazard],
+    summary="我上报的隐患: hazards I reported on patrols, with their state",
+)
+def my_hazards(
+    session: SessionDep,
+    user: Annotated[CurrentUser, reader],
+    page: PageNo = 1,
+    size: PageSize = 20,
+) -> Any:
+    items, total = patrols.reported_hazards(session, user.username, page, size)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get("/nine-small-checklist", summary="The 九小场所 checklist by kind of place")
+def nine_small_checklist(user: Annotated[CurrentUser, reader]) -> dict[str, Any]:
+    lists = nine_small_checklists()
+    return {
+        "source_zh": lists.source_zh,
+        "source_en": lists.source_en,
+        "places": [
+            {
+                "code": p.code,
+                "zh": p.zh,
+                "en": p.en,
+                "items": [vars(i) for i in p.items],
+            }
+            for p in lists.places
+        ],
+    }
 
 
 @router.get("/tasks/overdue", summary="Grid patrol tasks past their day (逾期任务)")

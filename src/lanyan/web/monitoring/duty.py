@@ -140,6 +140,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "dc_deadline": ("应答截止", "Deadline"),
     "dc_answered_at": ("应答时间", "Answered"),
     "dc_answered_by": ("应答人", "Answered by"),
+    "dc_via_page": ("值班页面", "duty page"),
+    "dc_via_device": ("传输装置", "transmission device"),
     "dc_seconds": ("用时（秒）", "Took (s)"),
     "dc_compliance": ("值班合规（按月）", "Duty compliance by month"),
     "dc_month": ("月份", "Month"),

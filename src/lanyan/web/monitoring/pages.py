@@ -23,6 +23,7 @@ from lanyan.api.deps import SessionDep, UserDep, permit, require
 from lanyan.core.timeutil import local_today
 from lanyan.monitoring import history
 from lanyan.monitoring.choices import AlarmStatus, QuarantineStatus, SignalKind
+from lanyan.monitoring.signals import NOT_ALARMS
 from lanyan.monitoring.views import DEVICE_STATUS, device_history
 from lanyan.web.i18n import message, pick
 from lanyan.web.render import render, ui_for
@@ -158,7 +159,7 @@ def centre(request: Request, user: UserDep) -> HTMLResponse:
         "statuses": {s.value: {"label": ui.choice(s), "color": s.color} for s in AlarmStatus},
         "deviceStatus": {k: pick(v, ui.lang) for k, v in DEVICE_STATUS.items()},
     }
-    alarm_kinds = [k for k in SignalKind if k not in (SignalKind.HEARTBEAT, SignalKind.RESET)]
+    alarm_kinds = [k for k in SignalKind if k not in NOT_ALARMS]
     return render(
         request,
         "monitoring/centre.html",

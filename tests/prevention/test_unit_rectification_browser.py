@@ -113,6 +113,9 @@ def test_unit_rectifies_with_a_photo_and_the_officer_passes_the_recheck(
                 "#photo-form input[type=file]",
                 files=[{"name": "corridor.png", "mimeType": "image/png", "buffer": _png()}],
             )
+            # the file input speaks the page's language, not Chromium's "Choose File"
+            expect(page.locator("#photo-form .file-btn")).to_have_text("选择文件")
+            expect(page.locator("#photo-form .file-name")).to_have_text("corridor.png")
             page.fill("#photo-form input[name=note]", "通道已清空")
             page.locator("#photo-form button").click()
             expect(page.locator("#flash")).to_contain_text("整改照片已上传")

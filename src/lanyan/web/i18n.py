@@ -20,6 +20,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product_short": ("蓝焰", "Lanyan"),
     "tagline": ("消防大数据中心 · 一张图", "Fire data centre · one map"),
     "switch_language": ("English", "中文"),
+    # every file input's button and "no file" words (static/js/page.js): Chromium draws its
+    # own "Choose File" in the browser's language, whatever the page's
+    "file_choose": ("选择文件", "Choose file"),
+    "file_none": ("未选择文件", "No file chosen"),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"),

@@ -3,6 +3,7 @@ file and the failed check, nothing written (issue 16, "Bad input")."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
@@ -302,3 +303,83 @@ def test_the_cli_refuses_a_bad_archive_in_one_line(
     assert not (tmp_path / "target.db").exists()
     result = CliRunner().invoke(app, ["backup", "verify", str(tmp_path / "missing.tar")])
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_every_kind_of_kept_file_is_archived_and_restored(tmp_path: Path) -> None:
+    """Not only the evidence table: an annual test report's PDF, a fire-loss declaration's
+    photos and a 告知承诺 application's documents are kept in the same store, and a restore
+    brings every one of them back (FILE_REFERENCES)."""
+    from datetime import UTC, date, datetime
+
+    from lanyan.core import files
+    from lanyan.ops.backup import FILE_REFERENCES
+    from lanyan.store.db import make_engine
+    from lanyan.store.models_all import metadata
+
+    from ops_support import png
+    from support import DAFENG, create_sample
+
+    url, data_dir = small_sqlite(tmp_path / "src")
+    engine = make_engine(url)
+    kept: dict[str, bytes] = {}
+
+    def keep(data: bytes) -> dict[str, object]:
+        sha = hashlib.sha256(data).hexdigest()
+        files.write_blob(data_dir, sha, data)
+        kept[sha] = data
+        return {"field": "f", "filename": "f", "content_type": "x", "size_bytes": 1, "sha256": sha}
+
+    from sqlalchemy.orm import sessionmaker
+
+    from lanyan.store.db import unit_of_work
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+
+    def uow() -> object:
+        return unit_of_work(factory)
+
+    unit_id = create_sample(uow, "units", DAFENG, 7)
+    company_id = create_sample(uow, "maintenance-companies", DAFENG, 7)
+    now = datetime.now(UTC)
+    report = keep(b"%PDF-1.4 annual test report")
+    with engine.begin() as c:
+        jid = c.exec_driver_sql("SELECT jurisdiction_id FROM units WHERE id = ?", (unit_id,))
+        jurisdiction = jid.scalar_one()
+        c.execute(
+            metadata.tables["monitoring_annual_test_reports"].insert().values(
+                unit_id=unit_id, jurisdiction_id=jurisdiction, company_id=company_id, year=2026,
+                tested_on=date(2026, 3, 1), conclusion="pass", filename="r.pdf", size_bytes=28,
+                sha256=report["sha256"], uploaded_by="t", created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        c.execute(
+            metadata.tables["stats_fire_declarations"].insert().values(
+                tracking_no="HS-1", state="pending", jurisdiction_id=jurisdiction,
+                occurred_at=now, address="幸福路1号", burned="厨房", direct_loss_yuan=1200.0,
+                declarant_phone="13800000000", photos=[keep(png(101)), keep(png(102))],
+                received_at=now, created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        c.execute(
+            metadata.tables["prevention_commitment_applications"].insert().values(
+                tracking_no="CN-1", state="pending", unit_id=unit_id,
+                jurisdiction_id=jurisdiction, venue="小剧场", address="幸福路2号",
+                floor_area_m2=300.0, opens_on=date(2027, 1, 1), applicant_name="李四",
+                applicant_phone="13900000000", signatory="李四",
+                documents=[keep(b"%PDF-1.4 licence"), keep(png(103))], received_at=now,
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    engine.dispose()
+    assert {name for name, _, _ in FILE_REFERENCES} >= {
+        "monitoring_annual_test_reports",
+        "stats_fire_declarations",
+        "prevention_commitment_applications",
+    }
+    archive = create_backup(url, data_dir, tmp_path / "a.tar").path
+    names = {n.rsplit("/", 1)[1] for n in _members(archive) if n.startswith("attachments/")}
+    assert set(kept) <= names and len(names) == 2 + len(kept)  # the two evidence files too
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    restore(archive, target, tmp_path / "data")
+    for sha, data in kept.items():
+        assert (tmp_path / "data" / "attachments" / sha[:2] / sha).read_bytes() == data

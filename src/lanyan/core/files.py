@@ -70,23 +70,32 @@ def check(field: str, data: bytes, allowed: dict[str, str], max_bytes: int) -> s
 
 
 def blob_path(root: Path, sha256: str) -> Path:
+    """Where the file of ``sha256`` lives under a data folder (ops/backup.py's layout too)."""
     return root / "attachments" / sha256[:2] / sha256
+
+
+def write_blob(root: Path, sha256: str, data: bytes) -> None:
+    """Store ``data`` under its SHA-256 in the one file store every domain shares
+    (``<data_dir>/attachments/``, which ``lanyan backup`` archives): atomically, so a reader
+    never sees half a file, and once per content."""
+    path = blob_path(root, sha256)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def keep(root: Path, field: str, filename: str, data: bytes, mime: str) -> Stored:
     """Write the checked bytes (atomically, once per content) and describe them."""
     digest = hashlib.sha256(data).hexdigest()
-    path = blob_path(root, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    write_blob(root, digest, data)
     name = Path(filename or "").name.strip()[:200] or f"{field}.{DOCUMENTS.get(mime, 'bin')}"
     return Stored(field, name, mime, len(data), digest)
 

@@ -9,8 +9,6 @@ A unit-bound user (unit manager) reaches their own units only; officers their ju
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import filetype
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from lanyan.core import files
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.monitoring import maintenance, work_order_service
 from lanyan.monitoring.choices import ItemResult, ReportConclusion
@@ -418,23 +417,9 @@ def record_detail(session: Session, scope: Scope, record_id: int) -> dict[str, A
 # ---- the annual test report -----------------------------------------------------------------
 
 
-def report_path(root: Path, sha256: str) -> Path:
-    return root / "maintenance" / sha256[:2] / sha256
-
-
-def _write(root: Path, sha256: str, data: bytes) -> None:
-    path = report_path(root, sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# The report's PDF is kept in the platform's one file store (core.files, under
+# <data_dir>/attachments/ by its SHA-256), which `lanyan backup` archives.
+report_path = files.blob_path
 
 
 def check_pdf(data: bytes, max_bytes: int) -> None:
@@ -490,7 +475,7 @@ def upload_report(
         )
     name = Path(filename or "").name.strip()[:255] or f"检测报告-{year}.pdf"
     digest = hashlib.sha256(data).hexdigest()
-    _write(root, digest, data)
+    files.write_blob(root, digest, data)
     row = AnnualTestReport(
         unit_id=unit.id,
         jurisdiction_id=unit.jurisdiction_id,

@@ -57,9 +57,19 @@ MANIFEST = "manifest.json"
 SNAPSHOT = "database.sqlite"
 PGDUMP = "database.pgdump"
 ATTACHMENTS = "attachments"
-# The evidence table and where its files live: the layout of prevention.attachments.blob_path
-# (tests/ops check that the two agree), read here by table name so ops imports no domain.
+# The evidence table and where its files live: the layout of core.files.blob_path, the one file
+# store every domain writes to (tests/ops check that the two agree), read here by table name so
+# ops imports no domain.
 ATTACHMENT_TABLE = "prevention_attachments"
+# Every row that refers to a stored file: (table, column, key). With key None the column holds
+# the file's SHA-256; else it is a JSON list of objects whose ``key`` is one. tests/ops checks
+# that a file kept by any of these is archived and restored.
+FILE_REFERENCES: tuple[tuple[str, str, str | None], ...] = (
+    (ATTACHMENT_TABLE, "sha256", None),  # evidence: inspections, hazards, complaints, patrols
+    ("monitoring_annual_test_reports", "sha256", None),  # 年度检测报告 PDFs
+    ("stats_fire_declarations", "photos", "sha256"),  # 火灾损失申报 photos (portal)
+    ("prevention_commitment_applications", "documents", "sha256"),  # 告知承诺 documents
+)
 PG_DUMP = os.environ.get("LANYAN_PG_DUMP", "pg_dump")
 COPY_CHUNK = 5000
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -87,7 +97,7 @@ class BackupResult:
 
 
 def blob_path(root: Path, sha256: str) -> Path:
-    """Where an evidence file lives under a data folder (``prevention.attachments`` layout)."""
+    """Where a stored file lives under a data folder (the ``core.files`` layout)."""
     return root / ATTACHMENTS / sha256[:2] / sha256
 
 
@@ -182,12 +192,24 @@ def audit_refusal(state: dict[str, Any]) -> str:
 
 
 def attachment_hashes(conn: Connection) -> list[str]:
-    """The distinct SHA-256 of every evidence file the database refers to."""
-    table = metadata.tables[ATTACHMENT_TABLE]
-    if ATTACHMENT_TABLE not in conn.dialect.get_table_names(conn):
-        return []
-    rows = conn.execute(select(table.c.sha256).distinct().order_by(table.c.sha256)).scalars()
-    return list(rows)
+    """The distinct SHA-256 of every stored file the database refers to (FILE_REFERENCES),
+    sorted; a table an older schema lacks is skipped."""
+    present = set(conn.dialect.get_table_names(conn))
+    found: set[str] = set()
+    for name, column, key in FILE_REFERENCES:
+        if name not in present:
+            continue
+        col = metadata.tables[name].c[column]
+        values = conn.execute(select(col).distinct() if key is None else select(col)).scalars()
+        for value in values:
+            if key is None:
+                found.add(value)
+                continue
+            for item in value or []:
+                sha = item.get(key) if isinstance(item, dict) else None
+                if isinstance(sha, str) and HEX64.match(sha):
+                    found.add(sha)
+    return sorted(found)
 
 
 def copy_tables(

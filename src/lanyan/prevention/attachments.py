@@ -9,8 +9,6 @@ their SHA-256, which the row keeps, so a file changed on disk is detected when i
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import filetype
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from lanyan.core import files
 from lanyan.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lanyan.core.timeutil import utcnow
 from lanyan.prevention import lookup
@@ -102,23 +101,8 @@ def check_size(size: int, max_bytes: int) -> None:
         raise ValidationFailed("the file is empty", [FieldProblem("file", "must not be empty")])
 
 
-def blob_path(root: Path, sha256: str) -> Path:
-    return root / "attachments" / sha256[:2] / sha256
-
-
-def _write_blob(root: Path, sha256: str, data: bytes) -> None:
-    path = blob_path(root, sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+blob_path = files.blob_path
+_write_blob = files.write_blob
 
 
 def attach(

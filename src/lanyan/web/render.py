@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -167,3 +167,48 @@ def _templates() -> Jinja2Templates:
 
 
 TEMPLATES = _templates()
+
+
+class ReviewQueue(Protocol):
+    """A service module whose officers' queue a page shows: its permission slug, one page of
+    its rows, and a row as the page shows it (``may_act``: with the officer's buttons)."""
+
+    SLUG: str
+
+    def queue(
+        self, session: Any, scope: Any, state: Any, page: int, size: int
+    ) -> tuple[list[Any], int]: ...
+
+    def public(self, session: Any, row: Any, may_act: bool) -> dict[str, Any]: ...
+
+
+def render_review_queue(
+    request: Request,
+    session: Any,
+    user: CurrentUser,
+    source: ReviewQueue,
+    template: str,
+    page: int,
+    size: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """One page of an officers' review queue (applications, declarations, …): the rows paged in
+    SQL, whether this user may act on them, the page count, and the form's error if any."""
+    rows, total = source.queue(session, user.scope, None, page, size)
+    may_act = roles.can_write(user.role, source.SLUG)
+    return render(
+        request,
+        template,
+        user,
+        status_code=status_code,
+        items=[source.public(session, r, may_act) for r in rows],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // size)),
+        may_act=may_act,
+        error=error,
+        **context,
+    )

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import PageNo
@@ -19,7 +19,7 @@ from lanyan.prevention import applications
 from lanyan.prevention.schemas.portal import ApplicationHandle
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import error_text, form_data
-from lanyan.web.render import render
+from lanyan.web.render import render_review_queue
 
 router = APIRouter(prefix="/supervision/applications", include_in_schema=False)
 PAGE_SIZE = 50
@@ -44,25 +44,22 @@ Writer = Annotated[CurrentUser, require(applications.SLUG, "write")]
 
 def _page(
     request: Request,
-    session: SessionDep,
+    session: Session,
     user: CurrentUser,
     page: int = 1,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rows, total = applications.queue(session, user.scope, None, page, PAGE_SIZE)
-    may_act = roles.can_write(user.role, applications.SLUG)
-    return render(
+    return render_review_queue(
         request,
-        "prevention/applications.html",
+        session,
         user,
-        status_code=status_code,
-        items=[applications.public(session, r, may_act) for r in rows],
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        may_act=may_act,
+        applications,
+        "prevention/applications.html",
+        page,
+        PAGE_SIZE,
         error=error,
+        status_code=status_code,
     )
 
 

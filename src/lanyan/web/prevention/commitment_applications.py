@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import PageNo
@@ -20,7 +19,7 @@ from lanyan.prevention import commitment_applications
 from lanyan.prevention.schemas.portal import CommitmentReview
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep, error_text
-from lanyan.web.render import render
+from lanyan.web.render import render_review_queue
 
 router = APIRouter(prefix="/supervision/commitment-applications", include_in_schema=False)
 PAGE_SIZE = 30
@@ -56,19 +55,16 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rows, total = commitment_applications.queue(session, user.scope, None, page, PAGE_SIZE)
-    may_act = roles.can_write(user.role, commitment_applications.SLUG)
-    return render(
+    return render_review_queue(
         request,
-        "prevention/commitment_applications.html",
+        session,
         user,
-        status_code=status_code,
-        items=[commitment_applications.public(session, r, may_act) for r in rows],
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        may_act=may_act,
+        commitment_applications,
+        "prevention/commitment_applications.html",
+        page,
+        PAGE_SIZE,
         error=error,
+        status_code=status_code,
         check_days=commitment_applications.CHECK_DAYS,
         documents=commitment_applications.DOCUMENTS,
     )

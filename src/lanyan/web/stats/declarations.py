@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
-from lanyan.accounts import roles
 from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.paging import PageNo
@@ -21,7 +20,7 @@ from lanyan.stats import declarations
 from lanyan.stats.schemas import DeclarationAccept, DeclarationReject
 from lanyan.store.db import unit_of_work
 from lanyan.web.forms import FormDep, error_text
-from lanyan.web.render import render
+from lanyan.web.render import render_review_queue
 
 router = APIRouter(prefix="/stats/declarations", include_in_schema=False)
 PAGE_SIZE = 30
@@ -62,19 +61,16 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rows, total = declarations.queue(session, user.scope, None, page, PAGE_SIZE)
-    may_act = roles.can_write(user.role, declarations.SLUG)
-    return render(
+    return render_review_queue(
         request,
-        "stats/declarations.html",
+        session,
         user,
-        status_code=status_code,
-        items=[declarations.public(session, r, may_act) for r in rows],
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        may_act=may_act,
+        declarations,
+        "stats/declarations.html",
+        page,
+        PAGE_SIZE,
         error=error,
+        status_code=status_code,
     )
 
 

@@ -44,6 +44,10 @@ DUTY_LABELS = {
     "support modules": "战勤保障模块 support modules",
     "checkpoints": "巡查点 patrol checkpoints",
     "patrols": "巡查 patrols",
+    "filings": "户籍化备案 unit filings",
+    "contracts": "维保合同 maintenance contracts",
+    "maintenance-records": "月度维保记录 maintenance records",
+    "monthly-checks": "每月防火检查 monthly fire checks",
 }
 
 
@@ -199,6 +203,7 @@ def register(app: typer.Typer) -> None:
                 tick_duty = lambda _what, n: bar.advance(duty_task, n)  # noqa: E731
                 duty = demo_duty.build_equipment(session, seed, tick_duty)
                 duty |= demo_duty.build_patrols(session, seed, tick_duty)
+                duty |= demo_duty.build_unit_upkeep(session, local.date())
                 bar.update(duty_task, completed=8)
                 demo_history.build_activity(session, seed, local.date())
                 fires = bar.add_task("火灾统计记录 fire records", total=None)

@@ -341,3 +341,113 @@ def build_patrols(session: Session, seed: int, progress: Progress | None = None)
     if progress:
         progress("patrols", 1)
     return counts
+
+
+# The registry's building fire systems → the unit file's 消防设施 codes (prevention.unit_files).
+FILED_SYSTEM = {
+    "automatic_alarm": "fire_alarm",
+    "indoor_hydrant": "hydrant",
+    "outdoor_hydrant": "hydrant",
+    "sprinkler": "sprinkler",
+    "smoke_control": "smoke",
+    "gas_extinguishing": "gas",
+    "emergency_lighting": "lighting",
+    "fire_doors": "doors",
+}
+
+
+def build_unit_upkeep(session: Session, today: date) -> dict[str, int]:
+    """The demo unit manager's own unit keeps its file and its maintenance: the filing fields
+    (户籍化: 责任人/管理人 from the registry, 重点部位, its fire systems, a 微型消防站), a
+    maintenance contract with a county company that runs out in 20 days (so the expiry
+    reminder shows), the last two months' maintenance records of every system it has (one
+    item 异常 last month), and last month's 防火检查 signed off by the 消防安全责任人."""
+    from lanyan.monitoring import maintenance_service
+    from lanyan.prevention import unit_file_service, unit_files
+    from lanyan.registry.models import MaintenanceCompany
+
+    unit = (
+        session.execute(
+            select(Unit)
+            .join(AccountUnit, AccountUnit.unit_id == Unit.id)
+            .join(User, User.id == AccountUnit.user_id)
+            .where(User.username == "unit-manager")
+            .order_by(Unit.code)
+        )
+        .scalars()
+        .first()
+    )
+    company = (
+        session.execute(select(MaintenanceCompany.code).order_by(MaintenanceCompany.code))
+        .scalars()
+        .first()
+    )
+    if unit is None or company is None:
+        return {}
+    systems = maintenance_service.systems_of(session, unit.id)
+    fire_systems = maintenance_service.fire_systems_of(session, unit.id)
+    responsible = unit.responsible_person or "张建国"
+    unit_file_service.save_filing(
+        session,
+        ACTOR,
+        EVERYWHERE,
+        unit.code,
+        {
+            "responsible_name": responsible,
+            "responsible_phone": unit.responsible_phone or "13805150001",
+            "manager_name": unit.manager_person or "",
+            "manager_phone": unit.manager_phone or "",
+            "key_parts": ["消防控制室", "配电房", "厨房", "库房"],
+            "systems": sorted(
+                {FILED_SYSTEM[f] for f in fire_systems if f in FILED_SYSTEM} | {"extinguisher"}
+            ),
+            "station_members": ["王强（站长）", "李明", "赵磊", "陈刚", "周伟", "吴涛"],
+            "station_equipment": ["灭火器 20 具", "水带 6 盘", "消防头盔 6 顶", "对讲机 4 部"],
+        },
+    )
+    first = today.replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    before = (last_month - timedelta(days=1)).replace(day=1)
+    maintenance_service.create_contract(
+        session,
+        ACTOR,
+        EVERYWHERE,
+        unit.id,
+        company,
+        f"WB-{today.year}-{unit.id:04d}",
+        before.replace(year=before.year - 1),
+        today + timedelta(days=20),
+        [s.code for s in systems],
+    )
+    records = 0
+    for month in (before, last_month):
+        at = datetime.combine(month.replace(day=20), time(10), tzinfo=UTC)
+        for k, system in enumerate(systems):
+            answers = {item.code: ("normal", "") for item in system.items}
+            if month == last_month and k == 0 and system.items:
+                answers[system.items[0].code] = ("abnormal", "自检时一处故障灯亮，已通知维保单位")
+            maintenance_service.record_month(
+                session, ACTOR, EVERYWHERE, unit.id, f"{month:%Y-%m}", system.code, answers,
+                set(), today, at,
+            )  # fmt: skip
+            records += 1
+    checked = last_month.replace(day=26)
+    check = unit_file_service.record_check(
+        session,
+        ACTOR,
+        EVERYWHERE,
+        unit.code,
+        checked,
+        {item.code: (True, "") for item in unit_files.checklist().items},
+        now=datetime.combine(checked, time(15), tzinfo=UTC),
+        today=today,
+    )
+    unit_file_service.sign_check(
+        session,
+        ACTOR,
+        EVERYWHERE,
+        check.id,
+        responsible,
+        now=datetime.combine(checked, time(17), tzinfo=UTC),
+    )
+    return {"filings": 1, "contracts": 1, "maintenance-records": records, "monthly-checks": 1}

@@ -245,7 +245,9 @@ def test_finding_to_closed_hazard_through_the_pages(served: tuple[str, dict[str,
             page.screenshot(path=str(ARTIFACTS / "supervision-risk.png"), full_page=True)
             first.locator("a").first.click()
             rows = page.locator("#contributions tbody tr")
-            expect(rows).to_have_count(len(risk_config.load().factors))
+            model = risk_config.load()
+            # one row per factor, and the weather warning's (outside the AHP weights) if set
+            expect(rows).to_have_count(len(model.factors) + (model.weather is not None))
             shown = sum(float(rows.nth(i).locator("td").last.inner_text()) for i in range(15))
             assert abs(shown - float(page.locator("#score").inner_text())) < 0.1
             expect(page.locator('#contributions tr[data-factor="major_hazards"]')).to_contain_text(

@@ -144,11 +144,12 @@ class _Generator:
         self.devices()
         self.roads()
         self.maintenance_companies()
+        self.landmarks()
         self.check_inside()
         order = (
             "jurisdictions", "populations", "grids", "grid-workers", "units", "buildings",
             "stations", "vehicles", "personnel", "water-sources", "fire-lanes", "devices", "roads",
-            "maintenance-companies",
+            "maintenance-companies", "landmarks",
         )  # fmt: skip
         self.data.batches = {slug: self.data.batches[slug] for slug in order}
         return self.data
@@ -950,10 +951,48 @@ class _Generator:
             })  # fmt: skip
         self.data.batches["maintenance-companies"] = rows
 
+    def landmarks(self) -> None:
+        """The names callers give instead of an address (地标): each town's and subdistrict's
+        bus station and square, a little off the junction nearest its seat and inside it, with
+        the everyday name (俗称) beside the full one. Fixed, no draw from the random stream."""
+        net = self.layout.network
+        rows: list[dict[str, Any]] = []
+        for place in PLACES:
+            if place.kind not in ("town", "subdistrict"):
+                continue
+            seat = self.frame.to_m(place.lon, place.lat)
+            nodes = sorted(
+                {i for seg in net.segments for i in (seg.a, seg.b)},
+                key=lambda i: (math.dist(net.nodes[i], seat), i),
+            )[:40]
+            for suffix, category, alias, (dx, dy) in (
+                ("汽车站", "transport", "{short}车站", (-45.0, 40.0)),
+                ("文化广场", "square", "{short}广场", (60.0, -35.0)),
+            ):
+                spot = next(
+                    (
+                        (net.nodes[i][0] + dx, net.nodes[i][1] + dy)
+                        for i in nodes
+                        if self.layout.locate(net.nodes[i][0] + dx, net.nodes[i][1] + dy)
+                        == place.code
+                    ),
+                    None,
+                )
+                if spot is None:
+                    continue
+                lon, lat = self.ll(*spot)
+                rows.append({
+                    "code": f"DB-{place.code[-3:]}-{len(rows) + 1:02d}",
+                    "name": f"{place.name}{suffix}", "category": category,
+                    "aliases": alias.format(short=place.short), "lon": lon, "lat": lat,
+                    "jurisdiction_code": place.code,
+                })  # fmt: skip
+        self.data.batches["landmarks"] = rows
+
     def check_inside(self) -> None:
         """Every point record must lie inside the real outline (a generator bug otherwise)."""
         county = prep(self.layout.county_ll)
-        for slug in ("units", "buildings", "stations", "water-sources", "devices"):
+        for slug in ("units", "buildings", "stations", "water-sources", "devices", "landmarks"):
             for row in self.data.batches[slug]:
                 if not county.contains(Point(row["lon"], row["lat"])):
                     raise RuntimeError(f"{slug} {row['code']} lies outside the county")

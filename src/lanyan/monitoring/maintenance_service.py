@@ -524,10 +524,8 @@ def _report_item(row: AnnualTestReport, unit: Unit, company: Any) -> dict[str, A
     }
 
 
-def list_reports(
-    session: Session, scope: Scope, unit_id: int | None, page: int, size: int
-) -> tuple[list[dict[str, Any]], int]:
-    stmt = (
+def _reports(scope: Scope) -> Select[AnnualTestReport, Unit, MaintenanceCompany]:
+    return (
         select(AnnualTestReport, Unit, MaintenanceCompany)
         .join(Unit, Unit.id == AnnualTestReport.unit_id)
         .join(MaintenanceCompany, MaintenanceCompany.id == AnnualTestReport.company_id)
@@ -536,6 +534,20 @@ def list_reports(
             scope.units.within(AnnualTestReport.unit_id),
         )
     )
+
+
+def report_item(session: Session, scope: Scope, report_id: int) -> dict[str, Any]:
+    """One annual report as the lists show it, if the reader may see it."""
+    row = session.execute(_reports(scope).where(AnnualTestReport.id == report_id)).first()
+    if row is None:
+        raise NotFound(f"no annual report {report_id}")
+    return _report_item(*row)
+
+
+def list_reports(
+    session: Session, scope: Scope, unit_id: int | None, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    stmt = _reports(scope)
     if unit_id is not None:
         stmt = stmt.where(AnnualTestReport.unit_id == unit_id)
     stmt = stmt.order_by(AnnualTestReport.year.desc(), AnnualTestReport.id.desc())

@@ -1089,8 +1089,7 @@ def maintenance_report_upload(
         )
         report_id = row.id
     with request.app.state.sessions() as session:
-        items, _ = maintenance_service.list_reports(session, user.scope, unit_id, 1, 100)
-        return next(r for r in items if r["id"] == report_id)
+        return maintenance_service.report_item(session, user.scope, report_id)
 
 
 @router.get("/maintenance/reports", response_model=MaintenancePage, summary="Annual reports")

@@ -180,6 +180,15 @@ def test_annual_report_is_a_pdf(client: Any, world: dict[str, Any]) -> None:
         headers=manager,
     )
     assert r.status_code == 422 and '"file"' in r.text
+    # what PostgreSQL cannot store is refused naming the field, never a 500
+    for field, bad in (("unit_id", str(2**40)), ("company_code", "A\x00B")):
+        r = client.post(
+            "/api/monitoring/maintenance/reports",
+            data={**form, field: bad},
+            files={"file": ("检测报告.pdf", PDF, "application/pdf")},
+            headers=manager,
+        )
+        assert r.status_code == 422 and f'"{field}"' in r.text, r.text
     r = client.post(
         "/api/monitoring/maintenance/reports",
         data=form,

@@ -9,7 +9,8 @@ or count in a body reached the database and came back as a 500 (``NumericValueOu
 every integer in a JSON body. :func:`bound_spec` writes the bounds into the OpenAPI document.
 * Text with a NUL character (U+0000), which PostgreSQL's text and JSON types cannot hold (a
 search term or a code with one was a 500 there, and SQLite would store what PostgreSQL refuses).
-Checked: every path and query value, and every string and key in a JSON body.
+Checked: every path and query value, every string and key in a JSON body, and every text
+field of a form (multipart or URL-encoded), with the integer fields a route declares.
 
 One dependency, run before every route (:func:`storable_input`), refuses both with a 422 that
 names the field and the rule like any other validation error.
@@ -92,6 +93,39 @@ def _body_problems(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             yield from _body_problems(item, (*loc, i))
 
 
+def _int_form_fields(route: APIRoute) -> set[str]:
+    """Names of the integer form fields ``route`` and its dependencies declare."""
+    names: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        pending.extend(dependant.dependencies)
+        names.update(
+            f.alias for f in dependant.body_params if _declares_int(f.field_info.annotation)
+        )
+    return names
+
+
+async def _form_problems(request: Request, route: object) -> list[dict[str, object]]:
+    """Form fields (multipart or URL-encoded) the database could not store: a NUL in any text
+    field, an out-of-range value in a declared integer field. The form is parsed once (Starlette
+    keeps it for the route); a form that does not parse is left to the route to report."""
+    try:
+        form = await request.form()
+    except Exception:
+        return []
+    ints = _int_form_fields(route) if isinstance(route, APIRoute) else set()
+    errors: list[dict[str, object]] = []
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            continue  # an uploaded file: its bytes are not stored as text
+        if "\x00" in value or "\x00" in name:
+            errors.append(_error(("body", name), NUL_RULE))
+        elif name in ints and _out_of_range(value):
+            errors.append(_error(("body", name), RULE))
+    return errors
+
+
 def _error(loc: Loc, rule: str) -> dict[str, object]:
     return {"type": "not_storable", "loc": loc, "msg": rule, "input": None}
 
@@ -111,7 +145,10 @@ async def storable_input(request: Request) -> None:
             else:
                 values = request.query_params.getlist(name)
             errors += [_error((location, name), RULE) for v in values if _out_of_range(str(v))]
-    if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        errors += await _form_problems(request, route)
+    if kind.endswith("json"):
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:

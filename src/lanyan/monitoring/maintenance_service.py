@@ -473,7 +473,7 @@ def upload_report(
             f"the unit already has the {year} report ({existing})",
             [FieldProblem("year", "one annual report per unit and year")],
         )
-    name = Path(filename or "").name.strip()[:255] or f"检测报告-{year}.pdf"
+    name = Path((filename or "").replace("\x00", "")).name.strip()[:255] or f"检测报告-{year}.pdf"
     digest = hashlib.sha256(data).hexdigest()
     files.write_blob(root, digest, data)
     row = AnnualTestReport(

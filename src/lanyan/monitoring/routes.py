@@ -21,6 +21,7 @@ from lanyan.accounts.service import CurrentUser
 from lanyan.api.deps import SessionDep, require
 from lanyan.api.limits import UploadKind, upload
 from lanyan.api.paging import Page, PageNo, PageSize
+from lanyan.api.storable import INT_MAX
 from lanyan.core.timeutil import local_today, utcnow
 from lanyan.monitoring import (
     alarm_machine,
@@ -1052,6 +1053,11 @@ def maintenance_record(
     return maintenance_service.record_detail(session, user.scope, record_id)
 
 
+# Multipart fields are not seen by api.storable's check: bounded here (a NUL or a 64-bit integer
+# would reach PostgreSQL and come back as a 500).
+NO_NUL = r"^[^\x00]*$"
+
+
 @router.post(
     "/maintenance/reports",
     status_code=201,
@@ -1061,11 +1067,13 @@ def maintenance_record(
 def maintenance_report_upload(
     request: Request,
     user: Annotated[CurrentUser, maintenance_writer],
-    unit_id: Annotated[int, Form()],
-    year: Annotated[int, Form()],
-    company_code: Annotated[str, Form()],
+    unit_id: Annotated[int, Form(ge=1, le=INT_MAX)],
+    year: Annotated[int, Form(ge=1900, le=2100)],
+    company_code: Annotated[str, Form(max_length=64, pattern=NO_NUL)],
     tested_on: Annotated[date, Form()],
-    conclusion: Annotated[str, Form(description="pass (合格) or fail (不合格)")],
+    conclusion: Annotated[
+        str, Form(max_length=16, pattern=NO_NUL, description="pass (合格) or fail (不合格)")
+    ],
     file: Annotated[UploadFile, File(description="the report as a PDF")],
 ) -> Any:
     settings = request.app.state.settings
